@@ -1,0 +1,297 @@
+import type { IntentStatus } from '../ledger/intent.js';
+import { IntentError, isIntentError, type IntentErrorCode } from './intent-error.js';
+
+/**
+ * A bad option or bad call argument. Thrown synchronously (or before anything is
+ * written or sent); never retried. Fix the code.
+ */
+export class ConfigurationError extends IntentError {
+  override readonly name = 'ConfigurationError';
+  readonly code: 'ERR_CONFIG_INVALID_OPTION' | 'ERR_CONFIG_UNKNOWN_OPERATION' | 'ERR_CONFIG_DUPLICATE_OPERATION';
+  /** Dotted path of the offending option, e.g. `retry.maxAttempts`. */
+  readonly path: string;
+  /** What was expected, in words. */
+  readonly expected: string;
+  /** A short, redacted description of what was given. */
+  readonly received: string;
+
+  constructor(init: {
+    path: string;
+    expected: string;
+    received: string;
+    code?: ConfigurationError['code'];
+    message?: string;
+    cause?: unknown;
+  }) {
+    super(
+      init.message ?? `Invalid option "${init.path}": expected ${init.expected}, received ${init.received}.`,
+      { cause: init.cause },
+    );
+    this.code = init.code ?? 'ERR_CONFIG_INVALID_OPTION';
+    this.path = init.path;
+    this.expected = init.expected;
+    this.received = init.received;
+  }
+}
+
+/**
+ * An idempotency key (generated, derived or supplied) does not satisfy the venue's
+ * key format. Raised before the intent is written and before anything is sent.
+ */
+export class KeyFormatError extends IntentError {
+  override readonly name = 'KeyFormatError';
+  readonly code = 'ERR_KEY_FORMAT' as const;
+  /** The venue profile whose format was violated. */
+  readonly venue: string;
+  /** The rule that failed, e.g. `maxLength 36`. */
+  readonly rule: string;
+
+  constructor(init: { venue: string; rule: string; message: string }) {
+    super(init.message);
+    this.venue = init.venue;
+    this.rule = init.rule;
+  }
+}
+
+/**
+ * The same business action (same intent id) was requested again with a different
+ * fingerprint: the same key would describe two different actions. Nothing was sent.
+ * This is the client-side twin of the IETF draft's 422 answer.
+ */
+export class IntentConflictError extends IntentError {
+  override readonly name = 'IntentConflictError';
+  readonly code = 'ERR_INTENT_CONFLICT' as const;
+  readonly intentId: string;
+  readonly key: string;
+  /** Fingerprint stored with the intent. */
+  readonly storedFingerprint: string;
+  /** Fingerprint of the new call. */
+  readonly fingerprint: string;
+
+  constructor(init: { intentId: string; key: string; storedFingerprint: string; fingerprint: string }) {
+    super(
+      `Intent ${init.intentId} already exists with a different fingerprint; ` +
+        'the same business id was reused for a different action. Nothing was sent.',
+    );
+    this.intentId = init.intentId;
+    this.key = init.key;
+    this.storedFingerprint = init.storedFingerprint;
+    this.fingerprint = init.fingerprint;
+  }
+}
+
+/**
+ * Another worker currently holds the lease on this intent. Nothing was sent by this
+ * call; call again later (the result will be returned once the holder finishes).
+ */
+export class IntentBusyError extends IntentError {
+  override readonly name = 'IntentBusyError';
+  readonly code = 'ERR_INTENT_BUSY' as const;
+  readonly intentId: string;
+  /** Epoch milliseconds when the current lease expires. */
+  readonly leaseUntil: number;
+
+  constructor(init: { intentId: string; leaseUntil: number }) {
+    super(`Intent ${init.intentId} is being executed by another worker (lease until ${new Date(init.leaseUntil).toISOString()}).`);
+    this.intentId = init.intentId;
+    this.leaseUntil = init.leaseUntil;
+  }
+}
+
+/**
+ * The request may or may not have executed at the venue, and intentkey could not
+ * find out (no reconcile lookup, the lookup did not answer, or the deadline passed).
+ *
+ * The intent stays `unknown` in the ledger. Do not place the action again under a
+ * new business id: call it again with the same business id (it reconciles first),
+ * or look it up at the venue by `venueKey`.
+ */
+export class AmbiguousOutcomeError extends IntentError {
+  override readonly name = 'AmbiguousOutcomeError';
+  readonly code = 'ERR_OUTCOME_UNKNOWN' as const;
+  readonly intentId: string;
+  readonly key: string;
+  /** The key as sent to the venue. */
+  readonly venueKey: string;
+  readonly venue: string;
+  /** Number of the last attempt sent (first attempt is 1). */
+  readonly attempt: number;
+  /** Why the outcome is unknown, e.g. `socket reset after the request was written`. */
+  readonly reason: string;
+
+  constructor(init: {
+    intentId: string;
+    key: string;
+    venueKey: string;
+    venue: string;
+    attempt: number;
+    reason: string;
+    cause?: unknown;
+  }) {
+    super(
+      `Outcome of intent ${init.intentId} at ${init.venue} is unknown after attempt ${init.attempt} (${init.reason}); ` +
+        'reconcile before resending.',
+      { cause: init.cause },
+    );
+    this.intentId = init.intentId;
+    this.key = init.key;
+    this.venueKey = init.venueKey;
+    this.venue = init.venue;
+    this.attempt = init.attempt;
+    this.reason = init.reason;
+  }
+}
+
+/**
+ * The venue gave a definitive answer that the action was not (and will not be)
+ * executed: validation error, insufficient funds, bad credentials. Terminal.
+ */
+export class VenueRejectedError extends IntentError {
+  override readonly name = 'VenueRejectedError';
+  readonly code = 'ERR_VENUE_REJECTED' as const;
+  readonly intentId: string;
+  readonly venue: string;
+  /** HTTP status of the rejection, when there was one. */
+  readonly httpStatus: number | undefined;
+  /** The venue's own error code (string form), when it sent one. */
+  readonly venueCode: string | undefined;
+  /** The venue's error message, truncated to 200 characters. */
+  readonly venueMessage: string | undefined;
+
+  constructor(init: {
+    intentId: string;
+    venue: string;
+    httpStatus?: number | undefined;
+    venueCode?: string | undefined;
+    venueMessage?: string | undefined;
+    reason: string;
+  }) {
+    super(`Intent ${init.intentId} was rejected by ${init.venue}: ${init.reason}.`);
+    this.intentId = init.intentId;
+    this.venue = init.venue;
+    this.httpStatus = init.httpStatus;
+    this.venueCode = init.venueCode;
+    this.venueMessage = init.venueMessage;
+  }
+}
+
+/** Why the retry loop stopped without a final answer. */
+export type ExhaustedReason = 'maxAttempts' | 'deadline' | 'retryAfterTooLong';
+
+/**
+ * Every attempt so far was provably not executed (refused, rate-limited, retryable
+ * venue error), and the retry budget ran out. The intent is left `pending`: calling
+ * again with the same business id continues it with the same key.
+ */
+export class RetriesExhaustedError extends IntentError {
+  override readonly name = 'RetriesExhaustedError';
+  readonly code = 'ERR_RETRIES_EXHAUSTED' as const;
+  readonly intentId: string;
+  /** Attempts sent by this call. */
+  readonly attempts: number;
+  readonly reason: ExhaustedReason;
+  /** The intent's status in the ledger when the loop stopped. */
+  readonly status: IntentStatus;
+  /** For `retryAfterTooLong`: how long the venue asked to wait, in ms. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(init: {
+    intentId: string;
+    attempts: number;
+    reason: ExhaustedReason;
+    status: IntentStatus;
+    detail: string;
+    retryAfterMs?: number | undefined;
+    cause?: unknown;
+  }) {
+    super(`Intent ${init.intentId} stopped after ${init.attempts} attempt(s): ${init.detail}.`, { cause: init.cause });
+    this.intentId = init.intentId;
+    this.attempts = init.attempts;
+    this.reason = init.reason;
+    this.status = init.status;
+    this.retryAfterMs = init.retryAfterMs;
+  }
+}
+
+/** Base class of ledger failures. When the ledger fails, nothing is sent (fail closed). */
+export class LedgerError extends IntentError {
+  override readonly name: string = 'LedgerError';
+  readonly code: Extract<IntentErrorCode, `ERR_LEDGER_${string}`>;
+
+  constructor(code: LedgerError['code'], message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** The ledger cannot be reached or written. Nothing was sent for the affected intent. */
+export class LedgerUnavailableError extends LedgerError {
+  override readonly name = 'LedgerUnavailableError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_LEDGER_UNAVAILABLE', message, options);
+  }
+}
+
+/** The ledger holds data that cannot be trusted (beyond a repairable torn tail). */
+export class LedgerCorruptError extends LedgerError {
+  override readonly name = 'LedgerCorruptError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_LEDGER_CORRUPT', message, options);
+  }
+}
+
+/** Another process holds the ledger's single-writer lock. */
+export class LedgerLockedError extends LedgerError {
+  override readonly name = 'LedgerLockedError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_LEDGER_LOCKED', message, options);
+  }
+}
+
+/**
+ * This worker's lease (or epoch) on an intent was superseded: another worker took
+ * it over. Stop issuing attempts for it; the other worker owns the outcome.
+ */
+export class LedgerLeaseLostError extends LedgerError {
+  override readonly name = 'LedgerLeaseLostError';
+  readonly intentId: string;
+  constructor(intentId: string, message: string) {
+    super('ERR_LEDGER_LEASE_LOST', message);
+    this.intentId = intentId;
+  }
+}
+
+/**
+ * A state change the intent state machine forbids (for example leaving a terminal
+ * state). The ledger refused it; treat it as a corruption alarm.
+ */
+export class LedgerTransitionError extends LedgerError {
+  override readonly name = 'LedgerTransitionError';
+  readonly intentId: string;
+  readonly from: IntentStatus;
+  readonly to: IntentStatus;
+  constructor(intentId: string, from: IntentStatus, to: IntentStatus) {
+    super('ERR_LEDGER_TRANSITION', `Intent ${intentId} cannot move from ${from} to ${to}.`);
+    this.intentId = intentId;
+    this.from = from;
+    this.to = to;
+  }
+}
+
+function hasCode(value: unknown, code: IntentErrorCode): boolean {
+  return isIntentError(value) && value.code === code;
+}
+
+/** Brand-based guard: true for {@link AmbiguousOutcomeError} from any copy of the package. */
+export const isAmbiguousOutcomeError = (e: unknown): e is AmbiguousOutcomeError => hasCode(e, 'ERR_OUTCOME_UNKNOWN');
+/** Brand-based guard for {@link VenueRejectedError}. */
+export const isVenueRejectedError = (e: unknown): e is VenueRejectedError => hasCode(e, 'ERR_VENUE_REJECTED');
+/** Brand-based guard for {@link IntentConflictError}. */
+export const isIntentConflictError = (e: unknown): e is IntentConflictError => hasCode(e, 'ERR_INTENT_CONFLICT');
+/** Brand-based guard for {@link RetriesExhaustedError}. */
+export const isRetriesExhaustedError = (e: unknown): e is RetriesExhaustedError => hasCode(e, 'ERR_RETRIES_EXHAUSTED');
+/** Brand-based guard for {@link ConfigurationError}. */
+export const isConfigurationError = (e: unknown): e is ConfigurationError =>
+  isIntentError(e) && e.code.startsWith('ERR_CONFIG_');
+/** Brand-based guard for any {@link LedgerError}. */
+export const isLedgerError = (e: unknown): e is LedgerError => isIntentError(e) && e.code.startsWith('ERR_LEDGER_');

@@ -1,0 +1,23 @@
+export { IntentError, isIntentError, type IntentErrorCode } from './intent-error.js';
+export {
+  AmbiguousOutcomeError,
+  ConfigurationError,
+  IntentBusyError,
+  IntentConflictError,
+  KeyFormatError,
+  LedgerCorruptError,
+  LedgerError,
+  LedgerLeaseLostError,
+  LedgerLockedError,
+  LedgerTransitionError,
+  LedgerUnavailableError,
+  RetriesExhaustedError,
+  VenueRejectedError,
+  isAmbiguousOutcomeError,
+  isConfigurationError,
+  isIntentConflictError,
+  isLedgerError,
+  isRetriesExhaustedError,
+  isVenueRejectedError,
+  type ExhaustedReason,
+} from './errors.js';

@@ -1,0 +1,84 @@
+/**
+ * Lifecycle of an intent (reliability.md, section c).
+ *
+ * - `pending`: recorded, never sent (or provably not executed); safe to send.
+ * - `inFlight`: an attempt was recorded as started; bytes may have been sent.
+ * - `succeeded`: the venue executed it. Terminal.
+ * - `failed`: the venue definitively did not execute it. Terminal.
+ * - `unknown`: it may have executed; reconcile before any resend.
+ */
+export type IntentStatus = 'pending' | 'inFlight' | 'succeeded' | 'failed' | 'unknown';
+
+/** Every {@link IntentStatus}. */
+export const INTENT_STATUSES = ['pending', 'inFlight', 'succeeded', 'failed', 'unknown'] as const;
+
+/** Terminal statuses: no transition leaves them. */
+export const TERMINAL_STATUSES: ReadonlySet<IntentStatus> = new Set(['succeeded', 'failed']);
+
+/**
+ * What is stored about how an intent ended (or why it is unknown). Never holds
+ * request headers, credentials or signatures.
+ */
+export interface StoredOutcome {
+  /** The classification that produced this state, e.g. `success`, `fatal`, `unknown`. */
+  readonly kind: string;
+  /** Short reason, e.g. `HTTP 200`, `binance -2010`, `socket reset after write`. */
+  readonly reason: string;
+  readonly httpStatus?: number;
+  readonly venueCode?: string;
+  readonly venueMessage?: string;
+  /**
+   * The operation's result for a succeeded intent: whatever the operation's
+   * `result` function extracted from the response (JSON-compatible). Returned to
+   * later calls of the same business action without a network call.
+   */
+  readonly result?: unknown;
+}
+
+/**
+ * One intent as the ledger stores it. Plain JSON-compatible data so every store
+ * (memory, file, Redis, PostgreSQL) can hold it unchanged.
+ */
+export interface IntentRecord {
+  /** Ledger identity: derived from scope + operation + business id, or random. */
+  readonly id: string;
+  /** Actor or account the intent belongs to (keys and ids are scoped by it). */
+  readonly scope: string;
+  /** Registered operation name, used to rebuild requests after a restart. */
+  readonly operation: string;
+  /** The caller's business action id, when one was given. */
+  readonly businessId?: string;
+  /** Venue profile name. */
+  readonly venue: string;
+  /** The intent key: fixed at creation, identical for every attempt. */
+  readonly key: string;
+  /** The key as the venue sees it (encoded to the venue's format). */
+  readonly venueKey: string;
+  /** SHA-256 (hex) of the canonical fingerprint fields. */
+  readonly fingerprint: string;
+  /** The operation input, needed to rebuild the request after a crash. */
+  readonly input: unknown;
+  readonly status: IntentStatus;
+  /** Number of the last attempt recorded as started; 0 before the first send. */
+  readonly attempt: number;
+  /** Fencing token: incremented by every claim; every transition compares it. */
+  readonly epoch: number;
+  /** Owner of the current lease, if any. */
+  readonly leaseOwner?: string;
+  /** Epoch ms when the current lease expires. */
+  readonly leaseUntil?: number;
+  /** Epoch ms. */
+  readonly createdAt: number;
+  /** Epoch ms. */
+  readonly updatedAt: number;
+  /**
+   * Epoch ms after which the venue may no longer deduplicate this key, so no
+   * automatic resend happens (reliability.md F20). Absent: no window is known.
+   */
+  readonly expiresAt?: number;
+  /** Set for `succeeded`, `failed` and `unknown`. */
+  readonly outcome?: StoredOutcome;
+}
+
+/** What `LedgerStore.create` needs: everything but the fields the store assigns. */
+export type IntentDraft = Omit<IntentRecord, 'status' | 'attempt' | 'epoch' | 'leaseOwner' | 'leaseUntil' | 'updatedAt' | 'outcome'>;

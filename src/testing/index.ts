@@ -1,0 +1,2 @@
+export { ManualClock } from './manual-clock.js';
+export { FixedRandom, SeededRandom } from './seeded-random.js';
