@@ -88,8 +88,17 @@ export interface ReconcileSpec {
    * timed-out request may still be queued. @default 0
    */
   readonly settleDelayMs: number;
-  /** How long the venue keeps the object findable by key, in ms. Absent: unknown. */
+  /**
+   * How long the venue keeps the object findable by key, in ms, counted from the
+   * intent's creation. Past it a "not found" proves nothing. Absent: no limit known.
+   */
   readonly findableForMs?: number;
+  /**
+   * Venue error codes that a lookup returns for "no such order/payment" (Binance
+   * `-2013`, OKX `51603`). A lookup answered with HTTP 404 also counts as not found.
+   * @default []
+   */
+  readonly notFoundCodes?: readonly string[];
 }
 
 /** Where error codes and messages sit in the venue's response bodies. */

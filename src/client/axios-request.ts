@@ -1,0 +1,148 @@
+import axios, { AxiosHeaders, type AxiosAdapter, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
+import { ConfigurationError } from '../errors/index.js';
+import type { KeySpec } from '../venues/profile.js';
+
+/** Per-request metadata intentkey attaches; visible to your interceptors as `config.intentkey`. */
+export interface IntentRequestMeta {
+  readonly intentId: string;
+  readonly operation: string;
+  readonly key: string;
+  readonly venueKey: string;
+  /** Attempt number; `0` for a reconcile lookup. */
+  readonly attempt: number;
+  /** `send` for the write itself, `lookup` for a reconcile lookup. */
+  readonly purpose: 'send' | 'lookup';
+}
+
+declare module 'axios' {
+  interface AxiosRequestConfig {
+    /**
+     * Set by intentkey on requests it sends. Read it in your interceptors (for
+     * logging); do not change it. The key itself is already placed in the request.
+     */
+    intentkey?: IntentRequestMeta;
+  }
+}
+
+/**
+ * Places the venue key where the profile says. Idempotent: placing the same key
+ * twice gives the same request, so re-running interceptors (or a user's own retry
+ * wrapper calling the instance again) cannot mint a second key. A different key
+ * already in that place is a bug and is refused before anything is sent.
+ */
+export function placeKey(config: AxiosRequestConfig, spec: KeySpec, venueKey: string, operation: string): AxiosRequestConfig {
+  switch (spec.placement) {
+    case 'header': {
+      const headers = AxiosHeaders.from((config.headers ?? {}) as Record<string, string>);
+      const existing = headers.get(spec.field);
+      if (existing !== undefined && existing !== null && String(existing) !== venueKey) {
+        throw conflictingKey(operation, `headers.${spec.field}`);
+      }
+      headers.set(spec.field, venueKey);
+      return { ...config, headers };
+    }
+    case 'query':
+      return { ...config, params: withField(config.params, spec.field, venueKey, operation, 'params') };
+    case 'body':
+      return { ...config, data: withField(config.data, spec.field, venueKey, operation, 'data') };
+  }
+}
+
+function withField(container: unknown, field: string, venueKey: string, operation: string, where: string): unknown {
+  if (container === undefined || container === null) return setPath({}, field.split('.'), venueKey, operation, where);
+  if (container instanceof URLSearchParams) {
+    const existing = container.get(field);
+    if (existing !== null && existing !== venueKey) throw conflictingKey(operation, `${where}.${field}`);
+    const copy = new URLSearchParams(container);
+    copy.set(field, venueKey);
+    return copy;
+  }
+  if (typeof container === 'string' && where === 'data') {
+    // A pre-encoded form body (application/x-www-form-urlencoded), as some exchanges sign.
+    const form = new URLSearchParams(container);
+    const existing = form.get(field);
+    if (existing !== null && existing !== venueKey) throw conflictingKey(operation, `${where}.${field}`);
+    form.set(field, venueKey);
+    return form.toString();
+  }
+  if (typeof container === 'object' && Object.getPrototypeOf(container) === Object.prototype) {
+    return setPath(container as Record<string, unknown>, field.split('.'), venueKey, operation, where);
+  }
+  throw new ConfigurationError({
+    path: `operations.${operation}.request().${where}`,
+    expected: 'a plain object, URLSearchParams or a form-encoded string, so the key can be placed in it',
+    received: describeContainer(container),
+  });
+}
+
+function setPath(obj: Record<string, unknown>, path: readonly string[], value: string, operation: string, where: string): Record<string, unknown> {
+  const [head, ...rest] = path as [string, ...string[]];
+  if (rest.length === 0) {
+    const existing = obj[head];
+    if (existing !== undefined && existing !== value) throw conflictingKey(operation, `${where}.${path.join('.')}`);
+    return { ...obj, [head]: value };
+  }
+  const child = obj[head];
+  const base = typeof child === 'object' && child !== null && !Array.isArray(child) ? (child as Record<string, unknown>) : {};
+  return { ...obj, [head]: setPath(base, rest, value, operation, where) };
+}
+
+function conflictingKey(operation: string, where: string): ConfigurationError {
+  return new ConfigurationError({
+    path: `operations.${operation}.request().${where}`,
+    expected: "the intent's venue key (or nothing: intentkey places it)",
+    received: 'a different key',
+  });
+}
+
+function describeContainer(value: unknown): string {
+  if (typeof value === 'string') return 'a string';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object' && value !== null) return `an instance of ${value.constructor?.name ?? 'an unknown class'}`;
+  return typeof value;
+}
+
+/** Result of one HTTP exchange, normalised for classification. */
+export type Exchange =
+  | { readonly kind: 'response'; readonly response: AxiosResponse }
+  | { readonly kind: 'error'; readonly error: unknown; readonly dispatched: boolean };
+
+/**
+ * Sends one request through the user's instance (so their interceptors sign it)
+ * with the settings that keep intent semantics intact:
+ * - `validateStatus: () => true`: every status comes back as a response, and we
+ *   classify it ourselves;
+ * - `axios-retry: { retries: 0 }`: an installed axios-retry must not add hidden
+ *   attempts that bypass the ledger (its per-request config wins over its defaults);
+ * - the adapter is wrapped to record whether it was reached at all. An error raised
+ *   before that (a failing request interceptor) proves nothing was sent.
+ */
+export async function exchange(http: AxiosInstance, config: AxiosRequestConfig): Promise<Exchange> {
+  let dispatched = false;
+  const base: AxiosAdapter = axios.getAdapter(config.adapter ?? http.defaults.adapter);
+  const adapter: AxiosAdapter = (cfg) => {
+    dispatched = true;
+    return base(cfg);
+  };
+  const retryOff = { retries: 0, validateResponse: null };
+  const final = { ...config, adapter, validateStatus: () => true, 'axios-retry': retryOff } as AxiosRequestConfig;
+  try {
+    const response = await http.request(final);
+    return { kind: 'response', response };
+  } catch (error) {
+    const response = (error as { response?: AxiosResponse } | null)?.response;
+    // A user's response interceptor may throw on some statuses; the response is still the answer.
+    if (dispatched && response && typeof response.status === 'number') return { kind: 'response', response };
+    return { kind: 'error', error, dispatched };
+  }
+}
+
+/** Case-insensitive header reader over an axios response. */
+export function headerReader(response: AxiosResponse): (name: string) => string | undefined {
+  const headers = AxiosHeaders.from(response.headers as Record<string, string>);
+  return (name) => {
+    const value = headers.get(name);
+    if (value === undefined || value === null || value === false) return undefined;
+    return Array.isArray(value) ? value.join(', ') : String(value);
+  };
+}

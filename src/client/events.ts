@@ -1,0 +1,46 @@
+import type { IntentEventHandlers, IntentEventMap } from './types.js';
+
+type Listener<K extends keyof IntentEventMap> = (event: IntentEventMap[K]) => void;
+
+/**
+ * A tiny typed event emitter. Listeners run synchronously, in subscription order;
+ * one that throws is isolated so observability can never break an intent.
+ */
+export class IntentEvents {
+  readonly #listeners: { [K in keyof IntentEventMap]?: Array<Listener<K>> } = {};
+
+  constructor(handlers: IntentEventHandlers | undefined) {
+    if (!handlers) return;
+    for (const name of Object.keys(handlers) as Array<keyof IntentEventMap>) {
+      const handler = handlers[name];
+      if (handler) this.on(name, handler as Listener<typeof name>);
+    }
+  }
+
+  /** Subscribes; returns a function that unsubscribes. */
+  on<K extends keyof IntentEventMap>(name: K, listener: Listener<K>): () => void {
+    const list = (this.#listeners[name] ??= []) as Array<Listener<K>>;
+    list.push(listener);
+    return () => {
+      const i = list.indexOf(listener);
+      if (i >= 0) list.splice(i, 1);
+    };
+  }
+
+  /** True when anyone listens, so callers can skip building a payload. */
+  has(name: keyof IntentEventMap): boolean {
+    return (this.#listeners[name]?.length ?? 0) > 0;
+  }
+
+  emit<K extends keyof IntentEventMap>(name: K, event: IntentEventMap[K]): void {
+    const list = this.#listeners[name] as Array<Listener<K>> | undefined;
+    if (!list) return;
+    for (const listener of [...list]) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's bug must not change what happens to money: ignore it.
+      }
+    }
+  }
+}

@@ -1,0 +1,494 @@
+import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
+import { computeBackoffDelay, planRetry } from '../backoff/index.js';
+import { classifyResponse, classifyTransport, describeTransportError, readVenueError } from '../classify/index.js';
+import type { Outcome } from '../classify/outcome.js';
+import {
+  AmbiguousOutcomeError,
+  IntentBusyError,
+  LedgerLeaseLostError,
+  RetriesExhaustedError,
+  VenueRejectedError,
+  type ExhaustedReason,
+} from '../errors/index.js';
+import type { IntentRecord, IntentStatus, StoredOutcome } from '../ledger/intent.js';
+import { exchange, headerReader, placeKey } from './axios-request.js';
+import type { IntentEvents } from './events.js';
+import type { ResolvedClientOptions } from './options.js';
+import type {
+  AttemptContext,
+  IntentContext,
+  IntentEventBase,
+  IntentResult,
+  LookupResponse,
+  LookupVerdict,
+  OperationDefinition,
+  ReconcileDefinition,
+} from './types.js';
+
+/** An operation as the runner needs it (input and result types erased). */
+export interface RegisteredOperation {
+  readonly name: string;
+  readonly definition: OperationDefinition<unknown, unknown>;
+  readonly reconcile: ReconcileDefinition<unknown, unknown> | undefined;
+}
+
+/** Shared, per-client state the runner reads and updates. */
+export interface RunnerEnvironment {
+  readonly http: AxiosInstance;
+  readonly options: ResolvedClientOptions;
+  readonly events: IntentEvents;
+  /** Venue-wide "do not send before" time (epoch ms), set by bans such as Binance's 418. */
+  venueBlockedUntil: number;
+}
+
+/** What happened during one run, for `recover()`'s report. */
+export interface RunTrace {
+  sent: number;
+  resent: boolean;
+  reconciledFound: boolean;
+}
+
+const MAX_MESSAGE = 200;
+
+/**
+ * Drives one intent from whatever state the ledger holds to a final answer,
+ * following the resume table of reliability.md (section c):
+ *
+ * - `pending`: record the attempt as started (durable), then send with the stored key.
+ * - `inFlight` found at start: a previous process may have sent it; record `unknown`.
+ * - `unknown`: reconcile (look it up by key) before any resend; resend only inside the
+ *   venue's dedupe window or after an authoritative "not found".
+ *
+ * The caller must hold the lease (`record.epoch` is ours). Every ledger write is a
+ * compare-and-set on (status, epoch): if another worker took over, the write throws
+ * `LedgerLeaseLostError` and this run stops without sending anything further.
+ */
+export class IntentRun {
+  readonly #env: RunnerEnvironment;
+  readonly #op: RegisteredOperation;
+  readonly #input: unknown;
+  readonly #signal: AbortSignal | undefined;
+  readonly #deadlineAt: number;
+  readonly #base: IntentEventBase;
+  readonly #context: IntentContext;
+  #record: IntentRecord;
+  #sentThisRun = 0;
+  #retryNumber = 0;
+  #previousDelayMs = 0;
+  #lookups = 0;
+  #lastOutcome: Outcome | undefined;
+  #lastError: unknown;
+  readonly trace: RunTrace = { sent: 0, resent: false, reconciledFound: false };
+
+  constructor(env: RunnerEnvironment, op: RegisteredOperation, record: IntentRecord, signal: AbortSignal | undefined) {
+    this.#env = env;
+    this.#op = op;
+    this.#record = record;
+    this.#input = record.input;
+    this.#signal = signal;
+    this.#deadlineAt = env.options.clock.now() + env.options.deadlineMs;
+    this.#base = {
+      intentId: record.id,
+      operation: record.operation,
+      scope: record.scope,
+      venue: record.venue,
+      key: record.key,
+    };
+    this.#context = Object.freeze({
+      intentId: record.id,
+      operation: record.operation,
+      scope: record.scope,
+      businessId: record.businessId,
+      key: record.key,
+      venueKey: record.venueKey,
+    });
+  }
+
+  /** Runs to a final answer. Resolves on success; throws the error that tells the caller what to do. */
+  async run(): Promise<IntentResult<unknown>> {
+    for (;;) {
+      const status: IntentStatus = this.#record.status;
+      switch (status) {
+        case 'succeeded':
+          return this.#successResult(false);
+        case 'failed':
+          throw this.#rejection(this.#record.outcome);
+        case 'inFlight':
+          // Found in flight at start: an earlier process or call may have sent it and
+          // died before recording the answer. Never treat that as pending or failed.
+          await this.#transition('unknown', { outcome: { kind: 'unknown', reason: 'attempt in flight when resumed' } });
+          break;
+        case 'pending':
+          await this.#fromPending();
+          break;
+        case 'unknown': {
+          const done = await this.#fromUnknown();
+          if (done) return done;
+          break;
+        }
+      }
+    }
+  }
+
+  async #fromPending(): Promise<void> {
+    const { options } = this.#env;
+    if (this.#record.expiresAt !== undefined && options.clock.now() >= this.#record.expiresAt) {
+      // Never sent, and the venue would no longer deduplicate the key: fail it rather
+      // than send a stale action (reliability.md: pending past expiresAt).
+      await this.#transition('failed', { outcome: { kind: 'fatal', reason: 'expired before it was sent' } });
+      throw this.#exhausted('deadline', 'the intent expired before it was sent');
+    }
+    if (this.#sentThisRun >= options.maxAttempts) throw this.#exhausted('maxAttempts', `${options.maxAttempts} attempt(s) sent`);
+    await this.#waitForVenue();
+    await this.#sendAttempt();
+  }
+
+  /** Returns a result when the intent is settled; otherwise has moved it to another state (or thrown). */
+  async #fromUnknown(): Promise<IntentResult<unknown> | undefined> {
+    const { options } = this.#env;
+    const venue = options.venue;
+    const now = options.clock.now();
+    const withinWindow = this.#record.expiresAt === undefined ? venue.dedupe.kind !== 'keyStore' : now < this.#record.expiresAt;
+    const keyStoreResend = venue.dedupe.kind === 'keyStore' && withinWindow;
+
+    let verdict: LookupVerdict<unknown> | undefined;
+    if (this.#op.reconcile && this.#lookups < options.maxLookups) {
+      verdict = await this.#lookup(this.#op.reconcile);
+      if (verdict.found === 'succeeded') {
+        await this.#transition('succeeded', { outcome: { kind: 'success', reason: 'found by reconcile lookup', result: verdict.result } });
+        this.trace.reconciledFound = true;
+        this.#emitReconcile('found', 'settled');
+        return this.#successResult(true);
+      }
+      if (verdict.found === 'failed') {
+        await this.#transition('failed', { outcome: { kind: 'fatal', reason: `found by reconcile lookup: ${verdict.reason}` } });
+        this.trace.reconciledFound = true;
+        this.#emitReconcile('found', 'settled');
+        throw this.#rejection(this.#record.outcome);
+      }
+    }
+
+    if (verdict?.found === 'notFound') {
+      const settleAt = this.#record.updatedAt + venue.reconcile.settleDelayMs;
+      const findable = venue.reconcile.findableForMs === undefined || now - this.#record.createdAt < venue.reconcile.findableForMs;
+      if (now < settleAt && findable) {
+        // A timed-out request may still be queued at the venue: a "not found" is only
+        // believed once the settle delay has passed since the last attempt.
+        this.#emitReconcile('notFound', 'wait');
+        await this.#wait(settleAt - now, 'lookup', 'settle', true);
+        return undefined;
+      }
+      if ((venue.reconcile.notFoundIsAuthoritative && findable && withinWindow) || keyStoreResend) {
+        this.#emitReconcile('notFound', 'resend');
+        await this.#resendFromUnknown();
+        return undefined;
+      }
+      this.#emitReconcile('notFound', 'giveUp');
+      throw this.#ambiguous('not found by lookup, but the venue does not make "not found" authoritative');
+    }
+
+    if (verdict?.found === 'inconclusive') {
+      if (this.#lookups < options.maxLookups) {
+        this.#emitReconcile('inconclusive', 'wait');
+        await this.#wait(this.#nextBackoff(), 'lookup', 'lookup inconclusive', true);
+        return undefined;
+      }
+      if (!keyStoreResend) {
+        this.#emitReconcile('inconclusive', 'giveUp');
+        throw this.#ambiguous(`reconcile lookups inconclusive (${verdict.reason})`);
+      }
+    }
+
+    // No lookup (or lookups exhausted): only a venue key store makes a resend safe,
+    // because resending the same key returns the first execution's result.
+    if (keyStoreResend) {
+      if (verdict === undefined) this.#emitReconcile('skipped', 'resend');
+      await this.#wait(this.#nextBackoff(), 'send', this.#lastOutcome?.kind ?? 'unknown', false);
+      await this.#resendFromUnknown();
+      return undefined;
+    }
+    if (verdict === undefined) this.#emitReconcile('skipped', 'giveUp');
+    throw this.#ambiguous(this.#record.outcome?.reason ?? 'outcome unknown');
+  }
+
+  async #resendFromUnknown(): Promise<void> {
+    if (this.#sentThisRun >= this.#env.options.maxAttempts) {
+      throw this.#ambiguous(`${this.#env.options.maxAttempts} attempt(s) sent and the outcome is still unknown`);
+    }
+    await this.#waitForVenue();
+    this.trace.resent = true;
+    await this.#sendAttempt();
+  }
+
+  /** One attempt: durable in-flight record, then the send, then the recorded outcome. */
+  async #sendAttempt(): Promise<void> {
+    const { options, events } = this.#env;
+    const attempt = this.#record.attempt + 1;
+    const context: AttemptContext = Object.freeze({ ...this.#context, attempt });
+    // Build (and place the key) before the in-flight record: a builder that throws
+    // leaves the intent pending with nothing sent.
+    const config = this.#buildConfig(this.#op.definition.request(this.#input, context), attempt, 'send', true);
+    this.#throwIfAborted();
+
+    // Write-ahead: after this resolves the attempt is recorded in the ledger (durably, for
+    // a durable store) with its number and our epoch. Only then may a byte be sent.
+    await this.#transition('inFlight', { attempt });
+    this.#sentThisRun++;
+    this.trace.sent++;
+    events.emit('attemptStarted', { ...this.#base, attempt, venueKey: this.#record.venueKey });
+
+    const result = await exchange(this.#env.http, config);
+    const outcome = this.#classify(result);
+    this.#lastOutcome = outcome;
+    if (result.kind === 'error') this.#lastError = result.error;
+
+    switch (outcome.kind) {
+      case 'success': {
+        const response = (result as { response: AxiosResponse }).response;
+        const value = this.#op.definition.result ? this.#op.definition.result(response, this.#input) : response.data;
+        await this.#transition('succeeded', { outcome: { ...storedFrom(outcome), result: value } });
+        this.#emitOutcome(attempt, outcome);
+        return;
+      }
+      case 'fatal':
+        await this.#transition('failed', { outcome: storedFrom(outcome) });
+        this.#emitOutcome(attempt, outcome);
+        throw this.#rejection(this.#record.outcome);
+      case 'retry':
+      case 'resign':
+      case 'rateLimited': {
+        // Proof the venue did not execute it: back to pending, same key next time.
+        await this.#transition('pending', {});
+        this.#emitOutcome(attempt, outcome);
+        if (outcome.kind === 'rateLimited' && outcome.scope === 'venue' && outcome.retryAfterMs !== undefined) {
+          this.#env.venueBlockedUntil = Math.max(this.#env.venueBlockedUntil, options.clock.now() + outcome.retryAfterMs);
+        }
+        if (this.#sentThisRun >= options.maxAttempts) throw this.#exhausted('maxAttempts', `${options.maxAttempts} attempt(s) sent`);
+        const retryAfterMs = outcome.kind === 'rateLimited' ? outcome.retryAfterMs : undefined;
+        await this.#wait(this.#nextBackoff(), 'send', outcome.kind, false, retryAfterMs);
+        return;
+      }
+      case 'conflict':
+      case 'unknown': {
+        // The venue may have executed it (or is executing it under this key): from now
+        // on only reconciliation, or a same-key resend the venue deduplicates, may follow.
+        await this.#transition('unknown', { outcome: storedFrom(outcome) });
+        this.#emitOutcome(attempt, outcome);
+        if (this.#signal?.aborted) throw this.#ambiguous('aborted while the attempt was in flight', this.#signal.reason);
+        return;
+      }
+    }
+  }
+
+  #classify(result: Awaited<ReturnType<typeof exchange>>): Outcome {
+    const { options } = this.#env;
+    if (result.kind === 'response') {
+      const { response } = result;
+      return classifyResponse(options.venue, { status: response.status, header: headerReader(response), body: response.data }, options.clock.now());
+    }
+    if (!result.dispatched) {
+      // The adapter was never reached (an interceptor or config error): nothing left this process.
+      return { kind: 'retry', reason: `not sent: ${errorName(result.error)} before the request was dispatched` };
+    }
+    return classifyTransport(describeTransportError(result.error));
+  }
+
+  async #lookup(reconcile: ReconcileDefinition<unknown, unknown>): Promise<LookupVerdict<unknown>> {
+    this.#lookups++;
+    const config = this.#buildConfig(reconcile.request(this.#input, this.#context), 0, 'lookup', false);
+    const result = await exchange(this.#env.http, config);
+    if (result.kind === 'error') {
+      return { found: 'inconclusive', reason: classifyTransport(describeTransportError(result.error)).reason };
+    }
+    const response: LookupResponse = { status: result.response.status, data: result.response.data, header: headerReader(result.response) };
+    if (reconcile.interpret) return reconcile.interpret(response, this.#input, this.#context);
+    return this.#defaultInterpret(result.response);
+  }
+
+  #defaultInterpret(response: AxiosResponse): LookupVerdict<unknown> {
+    const venue = this.#env.options.venue;
+    const { code } = readVenueError(venue, response.data);
+    if (response.status === 404 || (code !== undefined && (venue.reconcile.notFoundCodes ?? []).includes(code))) {
+      return { found: 'notFound' };
+    }
+    const outcome = classifyResponse(venue, { status: response.status, header: headerReader(response), body: response.data }, this.#env.options.clock.now());
+    if (outcome.kind === 'success') {
+      const value = this.#op.definition.result ? this.#op.definition.result(response, this.#input) : response.data;
+      return { found: 'succeeded', result: value };
+    }
+    return { found: 'inconclusive', reason: outcome.reason };
+  }
+
+  #buildConfig(built: AxiosRequestConfig, attempt: number, purpose: 'send' | 'lookup', withKey: boolean): AxiosRequestConfig {
+    const { options } = this.#env;
+    const placed = withKey ? placeKey(built, options.venue.key, this.#record.venueKey, this.#record.operation) : built;
+    const config: AxiosRequestConfig = {
+      ...placed,
+      timeout: placed.timeout ?? options.attemptTimeoutMs,
+      intentkey: Object.freeze({
+        intentId: this.#record.id,
+        operation: this.#record.operation,
+        key: this.#record.key,
+        venueKey: this.#record.venueKey,
+        attempt,
+        purpose,
+      }),
+    };
+    if (this.#signal && !placed.signal) config.signal = this.#signal;
+    return config;
+  }
+
+  /** Venue-wide ban (e.g. Binance 418): nothing is sent to the venue before it ends. */
+  async #waitForVenue(): Promise<void> {
+    const waitMs = this.#env.venueBlockedUntil - this.#env.options.clock.now();
+    if (waitMs > 0) await this.#wait(0, 'send', 'venueBan', false, waitMs);
+  }
+
+  #nextBackoff(): number {
+    this.#retryNumber++;
+    const { options } = this.#env;
+    const delay = computeBackoffDelay(
+      { jitter: options.jitter, baseDelayMs: options.baseDelayMs, maxDelayMs: options.maxDelayMs },
+      this.#retryNumber,
+      this.#previousDelayMs,
+      options.random,
+    );
+    this.#previousDelayMs = delay;
+    return delay;
+  }
+
+  /**
+   * Waits, or stops the run when the wait would cross the deadline or the venue
+   * asks for more than `maxRetryAfterMs`. `ambiguous` says which error a stop throws.
+   */
+  async #wait(backoffMs: number, before: 'send' | 'lookup', cause: string, ambiguous: boolean, retryAfterMs?: number): Promise<void> {
+    const { options, events } = this.#env;
+    const plan = planRetry({
+      backoffMs,
+      retryAfterMs,
+      maxRetryAfterMs: options.maxRetryAfterMs,
+      nowMs: options.clock.now(),
+      deadlineAt: this.#deadlineAt,
+    });
+    if (plan.kind === 'stop') {
+      const detail =
+        plan.reason === 'deadline'
+          ? `the next wait (${plan.requestedMs} ms) would pass the ${options.deadlineMs} ms deadline`
+          : `the venue asked to wait ${plan.requestedMs} ms, more than maxRetryAfterMs (${options.maxRetryAfterMs})`;
+      if (ambiguous || this.#record.status === 'unknown') throw this.#ambiguous(detail);
+      throw this.#exhausted(plan.reason, detail, plan.reason === 'retryAfterTooLong' ? plan.requestedMs : undefined);
+    }
+    // Emitted before the wait so a test with a manual clock can see it and advance.
+    events.emit('retryScheduled', { ...this.#base, attempt: this.#record.attempt, delayMs: plan.delayMs, before, cause });
+    await options.sleep(plan.delayMs, this.#signal);
+  }
+
+  async #transition(to: IntentStatus, extra: { attempt?: number; outcome?: StoredOutcome }): Promise<void> {
+    const { options } = this.#env;
+    await this.#renewLeaseIfNeeded();
+    this.#record = await options.ledger.transition(this.#record.id, {
+      expectStatus: this.#record.status,
+      expectEpoch: this.#record.epoch,
+      to,
+      now: options.clock.now(),
+      ...(extra.attempt === undefined ? {} : { attempt: extra.attempt }),
+      ...(extra.outcome === undefined ? {} : { outcome: extra.outcome }),
+    });
+  }
+
+  /** Re-claims our own lease past half its length, so a long run keeps ownership. */
+  async #renewLeaseIfNeeded(): Promise<void> {
+    const { options } = this.#env;
+    const now = options.clock.now();
+    const until = this.#record.leaseUntil;
+    if (until === undefined || until - now > options.leaseMs / 2) return;
+    const claim = await options.ledger.claim(this.#record.id, { owner: options.workerId, leaseMs: options.leaseMs, now });
+    if (!claim.claimed) {
+      if (claim.record.leaseOwner !== undefined && claim.record.leaseOwner !== options.workerId && claim.record.leaseUntil !== undefined) {
+        throw new IntentBusyError({ intentId: this.#record.id, leaseUntil: claim.record.leaseUntil });
+      }
+      throw new LedgerLeaseLostError(this.#record.id, `Intent ${this.#record.id} lease could not be renewed.`);
+    }
+    if (claim.record.status !== this.#record.status) {
+      throw new LedgerLeaseLostError(this.#record.id, `Intent ${this.#record.id} changed while its lease was renewed.`);
+    }
+    this.#record = claim.record;
+  }
+
+  #throwIfAborted(): void {
+    if (this.#signal?.aborted) throw this.#signal.reason;
+  }
+
+  #successResult(reconciled: boolean): IntentResult<unknown> {
+    const r = this.#record;
+    return {
+      intentId: r.id,
+      key: r.key,
+      venueKey: r.venueKey,
+      status: 'succeeded',
+      result: r.outcome?.result,
+      attempts: r.attempt,
+      replayed: false,
+      reconciled: reconciled || r.outcome?.reason === 'found by reconcile lookup',
+    };
+  }
+
+  #rejection(outcome: StoredOutcome | undefined): VenueRejectedError {
+    return new VenueRejectedError({
+      intentId: this.#record.id,
+      venue: this.#record.venue,
+      httpStatus: outcome?.httpStatus,
+      venueCode: outcome?.venueCode,
+      venueMessage: outcome?.venueMessage,
+      reason: outcome?.reason ?? 'rejected',
+    });
+  }
+
+  #ambiguous(reason: string, cause?: unknown): AmbiguousOutcomeError {
+    return new AmbiguousOutcomeError({
+      intentId: this.#record.id,
+      key: this.#record.key,
+      venueKey: this.#record.venueKey,
+      venue: this.#record.venue,
+      attempt: this.#record.attempt,
+      reason,
+      cause: cause ?? this.#lastError,
+    });
+  }
+
+  #exhausted(reason: ExhaustedReason, detail: string, retryAfterMs?: number): RetriesExhaustedError {
+    return new RetriesExhaustedError({
+      intentId: this.#record.id,
+      attempts: this.#sentThisRun,
+      reason,
+      status: this.#record.status,
+      detail: this.#lastOutcome ? `${detail}; last outcome: ${this.#lastOutcome.reason}` : detail,
+      retryAfterMs,
+      cause: this.#lastError,
+    });
+  }
+
+  #emitOutcome(attempt: number, outcome: Outcome): void {
+    this.#env.events.emit('outcome', { ...this.#base, attempt, outcome, status: this.#record.status });
+  }
+
+  #emitReconcile(lookup: 'found' | 'notFound' | 'inconclusive' | 'skipped', action: 'settled' | 'resend' | 'wait' | 'giveUp'): void {
+    this.#env.events.emit('reconcile', { ...this.#base, attempt: this.#record.attempt, lookup, action });
+  }
+}
+
+/** The part of an outcome the ledger keeps: no headers, no body, message truncated. */
+function storedFrom(outcome: Outcome): StoredOutcome {
+  return {
+    kind: outcome.kind,
+    reason: outcome.reason,
+    ...(outcome.httpStatus === undefined ? {} : { httpStatus: outcome.httpStatus }),
+    ...(outcome.venueCode === undefined ? {} : { venueCode: outcome.venueCode }),
+    ...(outcome.venueMessage === undefined ? {} : { venueMessage: outcome.venueMessage.slice(0, MAX_MESSAGE) }),
+  };
+}
+
+function errorName(error: unknown): string {
+  if (error instanceof Error) return error.name;
+  return typeof error;
+}

@@ -1,0 +1,277 @@
+import type { AxiosRequestConfig, AxiosResponse } from 'axios';
+import type { JitterStrategy } from '../backoff/index.js';
+import type { Outcome } from '../classify/outcome.js';
+import type { Clock, Sleep } from '../internal/clock.js';
+import type { RandomSource } from '../internal/random.js';
+import type { IntentStatus } from '../ledger/intent.js';
+import type { LedgerStore } from '../ledger/ledger-store.js';
+import type { VenueProfile } from '../venues/profile.js';
+
+/** How intent keys are made. */
+export type KeyStrategyOption = 'ulid' | 'uuidv4' | 'uuidv7' | 'nanoid' | 'derived';
+
+/** Retry and backoff settings for every intent of a client. */
+export interface RetryOptions {
+  /**
+   * Most attempts one call may send (the first send counts as 1). Reconcile lookups
+   * are not counted here. @default 6
+   */
+  readonly maxAttempts?: number;
+  /** Jitter applied to the exponential delay. @default 'full' */
+  readonly jitter?: JitterStrategy;
+  /** Nominal delay before the first retry, in ms; doubles per retry. @default 200 */
+  readonly baseDelayMs?: number;
+  /** Largest backoff delay, in ms. @default 20000 */
+  readonly maxDelayMs?: number;
+  /**
+   * Time budget for one call, from its start until it returns or throws, in ms,
+   * covering every attempt, wait and lookup. When the next wait would cross it the
+   * call stops (`RetriesExhaustedError` if nothing may have executed, otherwise
+   * `AmbiguousOutcomeError`). @default 60000
+   */
+  readonly deadlineMs?: number;
+  /**
+   * Longest wait a venue may ask for (Retry-After, ban end), in ms. A longer request
+   * stops the call with `RetriesExhaustedError` (reason `retryAfterTooLong`) rather
+   * than waiting less than the venue asked, which would extend a ban. @default 60000
+   */
+  readonly maxRetryAfterMs?: number;
+}
+
+/** Key generation settings. */
+export interface KeyOptions {
+  /**
+   * - `ulid` (default): 26 chars, time-ordered, random.
+   * - `uuidv4`, `uuidv7`: RFC 9562 UUIDs.
+   * - `nanoid`: 21 URL-safe chars.
+   * - `derived`: HMAC of scope + operation + businessId, so a lost ledger record still
+   *   yields the same key. Every call must then carry a `businessId`.
+   * @default 'ulid'
+   */
+  readonly strategy?: KeyStrategyOption;
+  /**
+   * Secret mixed into `derived` keys (and nothing else), so keys cannot be guessed
+   * from business ids. Keep it stable: changing it changes every derived key.
+   * @default a fixed public domain-separation string
+   */
+  readonly secret?: string;
+}
+
+/** Typed event payloads. None carries headers, credentials, signatures or bodies. */
+export interface IntentEventMap {
+  /** An attempt is recorded as started in the ledger and is about to be sent. */
+  attemptStarted: AttemptStartedEvent;
+  /** The runner will wait `delayMs` before the next attempt or lookup. Emitted before the wait starts. */
+  retryScheduled: RetryScheduledEvent;
+  /** An attempt was classified. */
+  outcome: OutcomeEvent;
+  /** A reconcile lookup ran (or was skipped) for an intent whose outcome was unknown. */
+  reconcile: ReconcileEvent;
+  /** A suspicious but legal setup, reported once per client. */
+  warning: WarningEvent;
+}
+
+/** Fields shared by every per-intent event. */
+export interface IntentEventBase {
+  readonly intentId: string;
+  readonly operation: string;
+  readonly scope: string;
+  readonly venue: string;
+  /** The intent key (not a secret, but high-entropy; fine in logs). */
+  readonly key: string;
+}
+
+export interface AttemptStartedEvent extends IntentEventBase {
+  /** Attempt number, 1 for the first send of the intent (across restarts). */
+  readonly attempt: number;
+  readonly venueKey: string;
+}
+
+export interface RetryScheduledEvent extends IntentEventBase {
+  readonly attempt: number;
+  /** Wait about to start, in ms. */
+  readonly delayMs: number;
+  /** What the wait is for. */
+  readonly before: 'send' | 'lookup';
+  /** The outcome kind that caused the wait (`rateLimited`, `retry`, ...), or `venueBan`/`settle`. */
+  readonly cause: string;
+}
+
+export interface OutcomeEvent extends IntentEventBase {
+  readonly attempt: number;
+  /** The classification of the attempt. */
+  readonly outcome: Outcome;
+  /** Intent status after the outcome was recorded. */
+  readonly status: IntentStatus;
+}
+
+export interface ReconcileEvent extends IntentEventBase {
+  readonly attempt: number;
+  /** What the lookup said. `skipped`: no lookup available; decision made from venue semantics. */
+  readonly lookup: 'found' | 'notFound' | 'inconclusive' | 'skipped';
+  /** What the runner does next. */
+  readonly action: 'settled' | 'resend' | 'wait' | 'giveUp';
+}
+
+export interface WarningEvent {
+  /** Stable code, e.g. `NON_DURABLE_LEDGER`, `UNRESOLVABLE_UNKNOWN`. */
+  readonly code: string;
+  readonly message: string;
+}
+
+/** Listener map accepted by the `on` option. */
+export type IntentEventHandlers = { readonly [K in keyof IntentEventMap]?: (event: IntentEventMap[K]) => void };
+
+/** Options of `createIntentClient`. Validated once, at construction. */
+export interface IntentClientOptions {
+  /** The venue profile (where the key goes, its format, dedupe semantics, error map). Required. */
+  readonly venue: VenueProfile;
+  /**
+   * Where intents are recorded before anything is sent.
+   * @default a new `MemoryLedger` (not durable; a `NON_DURABLE_LEDGER` warning is emitted)
+   */
+  readonly ledger?: LedgerStore;
+  /** Retry settings, or a number as shorthand for `{ maxAttempts }`. */
+  readonly retry?: RetryOptions | number;
+  /** Key generation. */
+  readonly keys?: KeyOptions;
+  /**
+   * Default scope (actor or account) for intents; keys and intent ids are scoped by it.
+   * @default 'default'
+   */
+  readonly scope?: string;
+  /** Per-attempt HTTP timeout in ms, used when the operation's request sets none. @default 10000 */
+  readonly attemptTimeoutMs?: number;
+  /** Most reconcile lookups per call. @default 5 */
+  readonly maxLookups?: number;
+  /** Lease length on an intent while this client works on it, in ms. @default 30000 */
+  readonly leaseMs?: number;
+  /** Identity of this worker in ledger leases. @default `<hostname>:<pid>:<random>` */
+  readonly workerId?: string;
+  /** Clock. @default the system clock */
+  readonly clock?: Clock;
+  /** Sleep. @default a `setTimeout`-based sleep */
+  readonly sleep?: Sleep;
+  /** Random source for jitter and keys. @default a buffered CSPRNG */
+  readonly random?: RandomSource;
+  /** Event listeners. Exceptions thrown by a listener are swallowed. */
+  readonly on?: IntentEventHandlers;
+}
+
+/** Identity of an intent, handed to the operation's builders. */
+export interface IntentContext {
+  readonly intentId: string;
+  readonly operation: string;
+  readonly scope: string;
+  readonly businessId: string | undefined;
+  /** The intent key, fixed for the intent's life. */
+  readonly key: string;
+  /** The key as the venue expects it (encoded to its format). Put this in your body if you place keys yourself. */
+  readonly venueKey: string;
+}
+
+/** Per-attempt context for the request builder. */
+export interface AttemptContext extends IntentContext {
+  /** Attempt number, 1 for the first send (across restarts). */
+  readonly attempt: number;
+}
+
+/** A lookup response handed to `ReconcileDefinition.interpret`. */
+export interface LookupResponse {
+  readonly status: number;
+  readonly data: unknown;
+  readonly header: (name: string) => string | undefined;
+}
+
+/** What a reconcile lookup established. */
+export type LookupVerdict<R> =
+  | { readonly found: 'succeeded'; readonly result: R }
+  | { readonly found: 'failed'; readonly reason: string }
+  | { readonly found: 'notFound' }
+  | { readonly found: 'inconclusive'; readonly reason: string };
+
+/** How to look an intent up at the venue by its key. */
+export interface ReconcileDefinition<I, R> {
+  /** Builds the lookup request (e.g. `GET /order?origClientOrderId=<venueKey>`). */
+  readonly request: (input: I, context: IntentContext) => AxiosRequestConfig;
+  /**
+   * Reads the lookup response. Default: 2xx means found and succeeded (result from the
+   * operation's `result`); 404 or a venue `notFoundCodes` code means not found;
+   * anything else is inconclusive.
+   */
+  readonly interpret?: (response: LookupResponse, input: I, context: IntentContext) => LookupVerdict<R>;
+}
+
+/** A named operation: how to build its request and read its result. */
+export interface OperationDefinition<I, R> {
+  /**
+   * Builds the request for one attempt. Called again for every attempt, so anything
+   * time-dependent (timestamps, nonces) is fresh; your instance's interceptors then
+   * sign it as usual. The key is placed for you where the venue profile says.
+   */
+  readonly request: (input: I, context: AttemptContext) => AxiosRequestConfig;
+  /** Lookup by key, used before any resend when an outcome is unknown. A function is shorthand for `{ request }`. */
+  readonly reconcile?: ReconcileDefinition<I, R> | ReconcileDefinition<I, R>['request'];
+  /**
+   * The fields that define the business action. Same intent id with a different
+   * fingerprint is refused before any network call. @default the whole input
+   */
+  readonly fingerprint?: (input: I) => unknown;
+  /**
+   * Extracts what to return (and store in the ledger) from a successful response;
+   * must be JSON-compatible. @default `response.data`
+   */
+  readonly result?: (response: AxiosResponse, input: I) => R;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  /**
+   * Your id for the business action (signal id, order request id, invoice id). Calls
+   * with the same business id, scope and operation are one intent: one key, at most
+   * one execution. Without it every call is a new intent.
+   */
+  readonly businessId?: string;
+  /** Actor or account; overrides the client's `scope`. */
+  readonly scope?: string;
+  /**
+   * Your own key (for example a client order id you already use). Encoded and
+   * validated against the venue format like a generated one.
+   */
+  readonly key?: string;
+  /** Cancels waits; an abort during an attempt leaves the intent `unknown`. */
+  readonly signal?: AbortSignal;
+}
+
+/** What a successful call returns. */
+export interface IntentResult<R> {
+  readonly intentId: string;
+  readonly key: string;
+  readonly venueKey: string;
+  readonly status: 'succeeded';
+  /** The operation's result (from this call, a reconcile lookup, or the ledger). */
+  readonly result: R;
+  /** Attempts recorded for the intent in total (across calls and restarts). */
+  readonly attempts: number;
+  /** True when the stored result was returned without any network call. */
+  readonly replayed: boolean;
+  /** True when the result came from a reconcile lookup. */
+  readonly reconciled: boolean;
+}
+
+/** A registered operation: call it to run one intent. */
+export type Operation<I, R> = ((input: I, options?: CallOptions) => Promise<IntentResult<R>>) & {
+  /** The registered name. */
+  readonly operationName: string;
+};
+
+/** What `recover()` did, one entry per intent found unfinished. */
+export interface RecoveryReport {
+  readonly resumed: number;
+  readonly succeeded: number;
+  readonly reconciledFound: number;
+  readonly resent: number;
+  readonly failed: number;
+  /** Intents a person must look at (unknown past the window, unregistered operation, busy, ...). */
+  readonly needsAttention: ReadonlyArray<{ readonly intentId: string; readonly operation: string; readonly reason: string }>;
+}

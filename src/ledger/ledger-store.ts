@@ -1,0 +1,92 @@
+import type { IntentDraft, IntentRecord, IntentStatus, StoredOutcome } from './intent.js';
+
+/** What a ledger store promises; the client reads it to warn about weak setups. */
+export interface LedgerCapabilities {
+  /** Acknowledged writes survive a process crash (and, for the file store, power loss). */
+  readonly durable: boolean;
+  /** Several processes can share the store safely (leases and epochs are enforced). */
+  readonly shared: boolean;
+}
+
+/** Arguments of {@link LedgerStore.claim}. */
+export interface ClaimRequest {
+  /** Identity of the claiming worker (stable for the client's lifetime). */
+  readonly owner: string;
+  /** Lease length in ms; another owner may take the intent over after it expires. */
+  readonly leaseMs: number;
+  /** Current time, epoch ms (from the client's injected clock). */
+  readonly now: number;
+}
+
+/** Result of {@link LedgerStore.claim}. */
+export type ClaimResult =
+  | { readonly claimed: true; readonly record: IntentRecord }
+  | { readonly claimed: false; readonly record: IntentRecord };
+
+/**
+ * Arguments of {@link LedgerStore.transition}: a compare-and-set on `(status, epoch)`.
+ * The store applies the change only if the stored record still has `expectStatus`
+ * and `expectEpoch`; otherwise another worker took over and the caller must stop.
+ */
+export interface TransitionRequest {
+  readonly expectStatus: IntentStatus;
+  readonly expectEpoch: number;
+  readonly to: IntentStatus;
+  /**
+   * Required when `to` is `inFlight`: the new attempt number, which must be exactly
+   * the stored `attempt + 1`. Ignored otherwise.
+   */
+  readonly attempt?: number;
+  /** Stored with `succeeded`, `failed` and `unknown`. */
+  readonly outcome?: StoredOutcome;
+  /** Current time, epoch ms. */
+  readonly now: number;
+}
+
+/**
+ * Storage contract for intents. Implemented by `MemoryLedger` (reference), the file
+ * ledger, and the Redis and PostgreSQL stores; the contract suite in
+ * `intentkey/testing` checks any implementation against it.
+ *
+ * Every method that resolves has made its change durable to the degree
+ * `capabilities.durable` says; the client sends nothing until the write that
+ * precedes the send has resolved. A rejected write means the change may or may not
+ * be stored: the client treats the intent as not sent only when it never reached
+ * `inFlight`.
+ */
+export interface LedgerStore {
+  readonly capabilities: LedgerCapabilities;
+
+  /**
+   * Creates the intent in `pending` (attempt 0, epoch 0) unless one with the same
+   * id exists. Atomic: of concurrent creators exactly one gets `created: true`;
+   * the others get the stored record (whose fingerprint the caller compares).
+   */
+  create(draft: IntentDraft, now: number): Promise<{ readonly created: boolean; readonly record: IntentRecord }>;
+
+  /** The stored record, or `undefined`. */
+  get(id: string): Promise<IntentRecord | undefined>;
+
+  /**
+   * Takes the lease on a non-terminal intent: increments `epoch` (the fencing token)
+   * and sets `leaseOwner`/`leaseUntil`. Refused (`claimed: false`) while another
+   * owner's lease is unexpired; re-claiming one's own lease is allowed.
+   */
+  claim(id: string, request: ClaimRequest): Promise<ClaimResult>;
+
+  /**
+   * Compare-and-set state change. Throws `LedgerLeaseLostError` if the stored status
+   * or epoch differs from the expected ones, and `LedgerTransitionError` if the state
+   * machine forbids the change. Keeps the lease fields as they are.
+   */
+  transition(id: string, request: TransitionRequest): Promise<IntentRecord>;
+
+  /** Drops the lease if `owner` and `epoch` still match; otherwise does nothing. */
+  release(id: string, owner: string, epoch: number): Promise<void>;
+
+  /** Every intent in `pending`, `inFlight` or `unknown`, oldest first. */
+  listResumable(): Promise<IntentRecord[]>;
+
+  /** Releases resources. Safe to call twice. */
+  close(): Promise<void>;
+}

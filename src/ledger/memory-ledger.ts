@@ -1,0 +1,120 @@
+import { LedgerLeaseLostError, LedgerTransitionError, LedgerUnavailableError } from '../errors/index.js';
+import type { IntentDraft, IntentRecord } from './intent.js';
+import { TERMINAL_STATUSES } from './intent.js';
+import type { ClaimRequest, ClaimResult, LedgerCapabilities, LedgerStore, TransitionRequest } from './ledger-store.js';
+import { RESUMABLE_STATUSES, isAllowedTransition } from './transitions.js';
+
+/**
+ * The reference {@link LedgerStore}: intents in a `Map`, nothing on disk.
+ *
+ * Everything is lost when the process exits, so an in-flight intent cannot be
+ * recovered after a crash: use it for tests, and as the model the other stores are
+ * checked against. Records are copied in and out (`structuredClone`) so callers can
+ * never mutate stored state, just as with a serialising store.
+ */
+export class MemoryLedger implements LedgerStore {
+  readonly capabilities: LedgerCapabilities = Object.freeze({ durable: false, shared: false });
+  readonly #records = new Map<string, IntentRecord>();
+  #closed = false;
+
+  async create(draft: IntentDraft, now: number): Promise<{ created: boolean; record: IntentRecord }> {
+    this.#assertOpen();
+    const existing = this.#records.get(draft.id);
+    if (existing) return { created: false, record: structuredClone(existing) };
+    const record: IntentRecord = { ...structuredClone(draft), status: 'pending', attempt: 0, epoch: 0, updatedAt: now };
+    this.#records.set(record.id, record);
+    return { created: true, record: structuredClone(record) };
+  }
+
+  async get(id: string): Promise<IntentRecord | undefined> {
+    this.#assertOpen();
+    const record = this.#records.get(id);
+    return record ? structuredClone(record) : undefined;
+  }
+
+  async claim(id: string, request: ClaimRequest): Promise<ClaimResult> {
+    this.#assertOpen();
+    const record = this.#mustGet(id);
+    if (TERMINAL_STATUSES.has(record.status)) return { claimed: false, record: structuredClone(record) };
+    const heldByOther =
+      record.leaseOwner !== undefined &&
+      record.leaseOwner !== request.owner &&
+      record.leaseUntil !== undefined &&
+      record.leaseUntil > request.now;
+    if (heldByOther) return { claimed: false, record: structuredClone(record) };
+    const next: IntentRecord = {
+      ...record,
+      epoch: record.epoch + 1,
+      leaseOwner: request.owner,
+      leaseUntil: request.now + request.leaseMs,
+      updatedAt: request.now,
+    };
+    this.#records.set(id, next);
+    return { claimed: true, record: structuredClone(next) };
+  }
+
+  async transition(id: string, request: TransitionRequest): Promise<IntentRecord> {
+    this.#assertOpen();
+    const record = this.#mustGet(id);
+    if (record.status !== request.expectStatus || record.epoch !== request.expectEpoch) {
+      throw new LedgerLeaseLostError(
+          id,
+          `Intent ${id} changed underneath this worker (expected ${request.expectStatus}@${request.expectEpoch}, ` +
+            `found ${record.status}@${record.epoch}).`,
+        );
+    }
+    if (!isAllowedTransition(record.status, request.to)) {
+      throw new LedgerTransitionError(id, record.status, request.to);
+    }
+    let attempt = record.attempt;
+    if (request.to === 'inFlight') {
+      if (request.attempt !== record.attempt + 1) {
+        throw new LedgerTransitionError(id, record.status, request.to);
+      }
+      attempt = request.attempt;
+    }
+    const { outcome: _previous, ...rest } = record;
+    const next: IntentRecord = {
+      ...rest,
+      status: request.to,
+      attempt,
+      updatedAt: request.now,
+      ...(request.outcome === undefined ? {} : { outcome: structuredClone(request.outcome) }),
+    };
+    this.#records.set(id, next);
+    return structuredClone(next);
+  }
+
+  async release(id: string, owner: string, epoch: number): Promise<void> {
+    this.#assertOpen();
+    const record = this.#records.get(id);
+    if (record && record.leaseOwner === owner && record.epoch === epoch) {
+      const { leaseOwner: _owner, leaseUntil: _until, ...rest } = record;
+      this.#records.set(id, rest);
+    }
+    return ;
+  }
+
+  async listResumable(): Promise<IntentRecord[]> {
+    this.#assertOpen();
+    const list = [...this.#records.values()]
+      .filter((r) => RESUMABLE_STATUSES.includes(r.status))
+      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+    return list.map((r) => structuredClone(r));
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    return ;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new LedgerUnavailableError('MemoryLedger is closed.');
+  }
+
+  #mustGet(id: string): IntentRecord {
+    const record = this.#records.get(id);
+    if (!record) throw new LedgerUnavailableError(`Intent ${id} is not in the ledger.`);
+    return record;
+  }
+}
