@@ -1,2 +1,87 @@
-// Placeholder: the public surface is assembled as modules land.
-export { IntentError, isIntentError } from './errors/index.js';
+// Public entry of `intentkey`. Every export is named; nothing under internal/ leaks.
+
+// Client
+export { createIntentClient, type IntentClient } from './client/create-intent-client.js';
+export type { IntentRequestMeta } from './client/axios-request.js';
+export type {
+  AttemptContext,
+  AttemptStartedEvent,
+  CallOptions,
+  IntentClientOptions,
+  IntentContext,
+  IntentEventBase,
+  IntentEventHandlers,
+  IntentEventMap,
+  IntentResult,
+  KeyOptions,
+  KeyStrategyOption,
+  LookupResponse,
+  LookupVerdict,
+  Operation,
+  OperationDefinition,
+  OutcomeEvent,
+  ReconcileDefinition,
+  ReconcileEvent,
+  RecoveryReport,
+  RetryOptions,
+  RetryScheduledEvent,
+  WarningEvent,
+} from './client/types.js';
+
+// Errors
+export {
+  AmbiguousOutcomeError,
+  ConfigurationError,
+  IntentBusyError,
+  IntentConflictError,
+  IntentError,
+  KeyFormatError,
+  LedgerCorruptError,
+  LedgerError,
+  LedgerLeaseLostError,
+  LedgerLockedError,
+  LedgerTransitionError,
+  LedgerUnavailableError,
+  RetriesExhaustedError,
+  VenueRejectedError,
+  isAmbiguousOutcomeError,
+  isConfigurationError,
+  isIntentConflictError,
+  isIntentError,
+  isLedgerError,
+  isRetriesExhaustedError,
+  isVenueRejectedError,
+  type ExhaustedReason,
+  type IntentErrorCode,
+} from './errors/index.js';
+
+// Ledger
+export { MemoryLedger } from './ledger/memory-ledger.js';
+export { INTENT_STATUSES, TERMINAL_STATUSES } from './ledger/intent.js';
+export type { IntentDraft, IntentRecord, IntentStatus, StoredOutcome } from './ledger/intent.js';
+export type { ClaimRequest, ClaimResult, LedgerCapabilities, LedgerStore, TransitionRequest } from './ledger/ledger-store.js';
+export { isAllowedTransition, RESUMABLE_STATUSES } from './ledger/transitions.js';
+
+// Venues
+export type {
+  DedupeSpec,
+  ErrorRule,
+  KeyFormat,
+  KeySpec,
+  RateLimitSpec,
+  ReconcileSpec,
+  ResponseSpec,
+  RuleOutcome,
+  VenueProfile,
+} from './venues/profile.js';
+export { binanceSpot, defineVenue, extendVenue, genericVenue, GENERIC_RULES, ietfIdempotencyKey, stripe, venueProfileSchema } from './venues/index.js';
+
+// Decisions (pure functions, usable on their own)
+export { classifyResponse, classifyTransport, describeTransportError, readVenueError, OUTCOME_KINDS } from './classify/index.js';
+export type { Outcome, OutcomeKind, ResponseFacts, TransportFacts } from './classify/index.js';
+export { computeBackoffDelay, parseRetryAfter, planRetry, type BackoffOptions, type JitterStrategy, type RetryPlan } from './backoff/index.js';
+export { assertVenueKey, checkVenueKey, createKeyGenerator, deriveKey, encodeVenueKey, type KeyStrategy } from './keys/index.js';
+
+// Injectables
+export { systemClock, systemSleep, type Clock, type Sleep } from './internal/clock.js';
+export { createCryptoRandom, type RandomSource } from './internal/random.js';

@@ -1,2 +1,4 @@
+// `intentkey/testing`: deterministic time and randomness for tests of code that uses intentkey.
 export { ManualClock } from './manual-clock.js';
 export { FixedRandom, SeededRandom } from './seeded-random.js';
+export { MemoryLedger } from '../ledger/memory-ledger.js';

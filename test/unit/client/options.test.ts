@@ -1,0 +1,75 @@
+import axios from 'axios';
+import { describe, expect, it } from 'vitest';
+import { ConfigurationError, createIntentClient, isConfigurationError, MemoryLedger, type IntentClientOptions } from '../../../src/index.js';
+import { testExchange } from '../../helpers/profiles.js';
+
+function configError(options: unknown): ConfigurationError {
+  try {
+    createIntentClient(axios.create(), options as IntentClientOptions);
+  } catch (error) {
+    if (isConfigurationError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigurationError');
+}
+
+describe('createIntentClient options', () => {
+  it.each([
+    [{ venue: testExchange, retry: { maxAttempts: 0 } }, 'options.retry.maxAttempts', 'a value >= 1', '0'],
+    [{ venue: testExchange, retry: { maxAttempts: 1.5 } }, 'options.retry.maxAttempts', 'an integer', '1.5'],
+    [{ venue: testExchange, retry: { jitter: 'random' } }, 'options.retry.jitter', 'one of "full", "equal", "decorrelated", "none"', '"random"'],
+    [{ venue: testExchange, retry: { baseDelayMs: 500, maxDelayMs: 100 } }, 'options.retry.maxDelayMs', 'a number >= retry.baseDelayMs (500)', '100'],
+    [{ venue: testExchange, attemptTimeoutMs: -1 }, 'options.attemptTimeoutMs', 'a value >= 1', '-1'],
+    [{ venue: testExchange, keys: { strategy: 'derived', secret: 'short' } }, 'options.keys.secret', 'a value >= 16 (string length)', '"short"'],
+    [{ venue: testExchange, ledger: {} }, 'options.ledger', 'an object with methods create, get, claim, transition, release, listResumable, close', 'an object'],
+    [{ venue: testExchange, clock: Date }, 'options.clock', 'an object with methods now', 'a function'],
+  ])('names the option, the expectation and what was given: %#', (options, path, expected, received) => {
+    const error = configError(options);
+    expect(error.code).toBe('ERR_CONFIG_INVALID_OPTION');
+    expect({ path: error.path, expected: error.expected, received: error.received }).toEqual({ path, expected, received });
+    expect(error.message).toContain(path);
+  });
+
+  it('rejects unknown options by name (typos must not be silently ignored)', () => {
+    const error = configError({ venue: testExchange, retries: 3 });
+    expect(error.path).toBe('options.retries');
+  });
+
+  it('requires a venue', () => {
+    expect(configError({ ledger: new MemoryLedger() }).path).toBe('options.venue');
+    expect(configError(undefined).path).toBe('options');
+  });
+
+  it('validates the venue profile itself', () => {
+    const error = configError({ venue: { ...testExchange, key: { ...testExchange.key, format: { ...testExchange.key.format, maxLength: 0 } } } });
+    expect(error.path).toMatch(/^venue\.key\.format\.maxLength$|maxLength/);
+  });
+
+  it('refuses a key strategy whose keys can never fit the venue format', () => {
+    const error = configError({ venue: testExchange, keys: { strategy: 'nanoid' } });
+    expect(error.path).toBe('options.keys.strategy');
+  });
+
+  it('refuses a non-axios first argument', () => {
+    expect(() => createIntentClient({} as never, { venue: testExchange })).toThrow(ConfigurationError);
+  });
+
+  it('accepts a number as shorthand for retry.maxAttempts', () => {
+    expect(() => createIntentClient(axios.create(), { venue: testExchange, retry: 3 })).not.toThrow();
+  });
+
+  it('refuses a duplicate operation name and a malformed definition', () => {
+    const client = createIntentClient(axios.create(), { venue: testExchange });
+    client.operation('a.b', { request: () => ({}) });
+    expect(() => client.operation('a.b', { request: () => ({}) })).toThrow(expect.objectContaining({ code: 'ERR_CONFIG_DUPLICATE_OPERATION' }));
+    expect(() => client.operation('bad name!', { request: () => ({}) })).toThrow(ConfigurationError);
+    expect(() => client.operation('c', { request: 'nope' } as never)).toThrow(expect.objectContaining({ path: 'operations.c.request' }));
+  });
+
+  it('validates call options before anything is written', async () => {
+    const ledger = new MemoryLedger();
+    const op = createIntentClient(axios.create(), { venue: testExchange, ledger }).operation('x', { request: () => ({}) });
+    expect(() => op({}, { businessId: '' })).toThrow(expect.objectContaining({ path: 'call.businessId' }));
+    expect(await ledger.listResumable()).toEqual([]);
+  });
+});
