@@ -119,10 +119,20 @@ export type Exchange =
  */
 export async function exchange(http: AxiosInstance, config: AxiosRequestConfig): Promise<Exchange> {
   let dispatched = false;
+  let adapterResponse: AxiosResponse | undefined;
+  let adapterError: unknown;
+  let adapterFailed = false;
   const base: AxiosAdapter = axios.getAdapter(config.adapter ?? http.defaults.adapter);
-  const adapter: AxiosAdapter = (cfg) => {
+  const adapter: AxiosAdapter = async (cfg) => {
     dispatched = true;
-    return base(cfg);
+    try {
+      adapterResponse = await base(cfg);
+      return adapterResponse;
+    } catch (error) {
+      adapterFailed = true;
+      adapterError = error;
+      throw error;
+    }
   };
   const retryOff = { retries: 0, validateResponse: null };
   const final = { ...config, adapter, validateStatus: () => true, 'axios-retry': retryOff } as AxiosRequestConfig;
@@ -130,9 +140,12 @@ export async function exchange(http: AxiosInstance, config: AxiosRequestConfig):
     const response = await http.request(final);
     return { kind: 'response', response };
   } catch (error) {
-    const response = (error as { response?: AxiosResponse } | null)?.response;
-    // A user's response interceptor may throw on some statuses; the response is still the answer.
-    if (dispatched && response && typeof response.status === 'number') return { kind: 'response', response };
+    // The adapter's own failure (reset, timeout, a body cut mid-stream) is a transport
+    // fault even when axios attached the partial response: classify it as such.
+    if (adapterFailed) return { kind: 'error', error: adapterError, dispatched: true };
+    // The adapter returned a whole response and a user's response interceptor threw
+    // afterwards: that response is still the venue's answer.
+    if (adapterResponse) return { kind: 'response', response: adapterResponse };
     return { kind: 'error', error, dispatched };
   }
 }

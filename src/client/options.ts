@@ -57,7 +57,7 @@ const optionsSchema = z
   .object({
     venue: z.unknown(),
     ledger: hasMethods(['create', 'get', 'claim', 'transition', 'release', 'listResumable', 'close']).optional(),
-    retry: z.union([z.number().int().min(1).max(1000), retrySchema]).optional(),
+    retry: retrySchema.optional(),
     keys: z
       .object({
         strategy: z.enum(['ulid', 'uuidv4', 'uuidv7', 'nanoid', 'derived']).optional(),
@@ -94,14 +94,18 @@ export function resolveClientOptions(input: unknown): ResolvedClientOptions {
   if (typeof input !== 'object' || input === null) {
     throw new ConfigurationError({ path: 'options', expected: 'an options object with at least `venue`', received: describe(input) });
   }
-  const parsed = optionsSchema.safeParse(input);
-  if (!parsed.success) throw toConfigurationError(parsed.error, input, 'options');
+  // `retry: 3` is shorthand for `retry: { maxAttempts: 3 }`; normalise it first so a bad
+  // field inside the object form is reported by its own path.
+  const raw = input as { retry?: unknown };
+  const normalised = typeof raw.retry === 'number' ? { ...input, retry: { maxAttempts: raw.retry } } : input;
+  const parsed = optionsSchema.safeParse(normalised);
+  if (!parsed.success) throw toConfigurationError(parsed.error, normalised, 'options');
   const o = parsed.data as IntentClientOptions;
   if ((input as { venue?: unknown }).venue === undefined) {
     throw new ConfigurationError({ path: 'options.venue', expected: 'a venue profile (e.g. binanceSpot, stripe, or defineVenue({...}))', received: 'undefined' });
   }
   const venue = defineVenue(o.venue);
-  const retry = typeof o.retry === 'number' ? { maxAttempts: o.retry } : (o.retry ?? {});
+  const retry = (o.retry ?? {}) as Exclude<IntentClientOptions['retry'], number | undefined>;
   const baseDelayMs = retry.baseDelayMs ?? DEFAULT_BACKOFF.baseDelayMs;
   const maxDelayMs = retry.maxDelayMs ?? Math.max(DEFAULT_BACKOFF.maxDelayMs, baseDelayMs);
   if (maxDelayMs < baseDelayMs) {
