@@ -1,0 +1,30 @@
+import { defineConfig } from 'tsup';
+
+/**
+ * Dual ESM/CJS build. The entry names below become the file names that
+ * package.json "exports" points at: with `"type": "module"` tsup writes
+ * `<name>.js` + `<name>.d.ts` for ESM and `<name>.cjs` + `<name>.d.cts` for CJS.
+ * Adding an entry here means adding the matching "exports" subpath too.
+ */
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    testing: 'src/testing/index.ts',
+  },
+  format: ['esm', 'cjs'],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: 'node20',
+  platform: 'node',
+  outDir: 'dist',
+  // Runtime and peer dependencies stay imports so consumers share one copy
+  // (tsup externalises dependencies/peerDependencies already; listing them
+  // keeps that true if one is ever moved to devDependencies by mistake).
+  external: ['axios', 'zod', 'ulid'],
+  // Split shared modules into chunks in both formats (CJS splitting is opt-in
+  // in tsup). Without it `intentkey` and `intentkey/testing` would each carry
+  // their own copy of e.g. the error classes, so `instanceof` across the two
+  // entries would fail while the emitted .d.ts files claim they are one class.
+  splitting: true,
+});

@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    environment: 'node',
+    // Tests import `describe`/`it`/`expect` explicitly; no ambient globals.
+    globals: false,
+    // Generous ceiling for the store suites that talk to local Postgres/Redis
+    // and spawn child processes; unit tests finish far below it.
+    testTimeout: 20_000,
+    // Separate processes: crash tests kill children and file stores take
+    // process-level locks, which worker threads would share.
+    pool: 'forks',
+  },
+});
