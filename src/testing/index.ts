@@ -2,3 +2,4 @@
 export { ManualClock } from './manual-clock.js';
 export { FixedRandom, SeededRandom } from './seeded-random.js';
 export { MemoryLedger } from '../ledger/memory-ledger.js';
+export { startFakeVenue, type FakeVenue, type FakeVenueFaults, type FakeVenueOptions, type FakeVenueStats } from './fake-venue.js';
