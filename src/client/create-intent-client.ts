@@ -79,6 +79,8 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
   const events = new IntentEvents(resolved.on);
   const env: RunnerEnvironment = { http, options: resolved, events, venueBlockedUntil: 0 };
   const generate = resolved.keyStrategy === 'derived' ? undefined : createKeyGenerator(resolved.keyStrategy, resolved.random, resolved.clock);
+  // Intent ids for calls without a business id: random, time-ordered.
+  const newIntentId = createKeyGenerator('ulid', resolved.random, resolved.clock);
   const operations = new Map<string, RegisteredOperation>();
   const running = new Map<string, { fingerprint: string; promise: Promise<IntentResult<unknown>> }>();
 
@@ -117,7 +119,7 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
     const now = resolved.clock.now();
     const id =
       call.businessId === undefined
-        ? `${op.name}:${createKeyGenerator('ulid', resolved.random, resolved.clock)()}`
+        ? `${op.name}:${newIntentId()}`
         : deriveKey({ scope, operation: op.name, businessId: call.businessId, secret: INTENT_ID_SECRET });
 
     const existing = running.get(id);
