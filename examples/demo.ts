@@ -178,7 +178,8 @@ function table(rows: readonly Summary[]): string {
     ['left for a person', ...rows.map((r) => String(r.needsAttention))],
     ['wall time (s)', ...rows.map((r) => r.seconds.toFixed(1))],
   ];
-  const widths = lines[0].map((_, c) => Math.max(...lines.map((l) => (l[c] ?? '').length)));
+  const header = lines[0] as [string, ...string[]];
+  const widths = header.map((_, c) => Math.max(...lines.map((l) => (l[c] ?? '').length)));
   return lines.map((l) => l.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('   ')).join('\n');
 }
 
