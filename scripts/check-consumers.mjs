@@ -208,8 +208,11 @@ function check(dir) {
     return;
   }
 
-  // JSON module imports print an ExperimentalWarning on Node 20; it is noise here.
-  const nodeFlags = ['--disable-warning=ExperimentalWarning'];
+  // JSON module imports print an ExperimentalWarning on Node 20; it is noise
+  // here. The flag itself only exists from Node 20.11 on.
+  const nodeFlags = process.allowedNodeEnvironmentFlags.has('--disable-warning')
+    ? ['--disable-warning=ExperimentalWarning']
+    : [];
   run(consumerChecks[0], process.execPath, [...nodeFlags, 'consumer-esm.mjs'], app);
   run(consumerChecks[1], process.execPath, [...nodeFlags, 'consumer-cjs.cjs'], app);
   run(consumerChecks[2], process.execPath, [tsc, '-p', 'tsconfig.json'], app);
