@@ -12,6 +12,7 @@ import {
 } from '../errors/index.js';
 import type { IntentRecord, IntentStatus, StoredOutcome } from '../ledger/intent.js';
 import { exchange, headerReader, placeKey } from './axios-request.js';
+import { summariseError } from './redact.js';
 import type { IntentEvents } from './events.js';
 import type { ResolvedClientOptions } from './options.js';
 import type {
@@ -151,6 +152,15 @@ export class IntentRun {
     const withinWindow = this.#record.expiresAt === undefined ? venue.dedupe.kind !== 'keyStore' : now < this.#record.expiresAt;
     const keyStoreResend = venue.dedupe.kind === 'keyStore' && withinWindow;
 
+    // Inside a key store's window a same-key resend *is* the reconcile: the venue
+    // returns the first execution's result instead of executing again. No lookup needed.
+    if (keyStoreResend) {
+      this.#emitReconcile('skipped', 'resend');
+      await this.#wait(this.#nextBackoff(), 'send', this.#lastOutcome?.kind ?? 'unknown', true);
+      await this.#resendFromUnknown();
+      return undefined;
+    }
+
     let verdict: LookupVerdict<unknown> | undefined;
     if (this.#op.reconcile && this.#lookups < options.maxLookups) {
       verdict = await this.#lookup(this.#op.reconcile);
@@ -178,7 +188,7 @@ export class IntentRun {
         await this.#wait(settleAt - now, 'lookup', 'settle', true);
         return undefined;
       }
-      if ((venue.reconcile.notFoundIsAuthoritative && findable && withinWindow) || keyStoreResend) {
+      if (venue.reconcile.notFoundIsAuthoritative && findable && withinWindow) {
         this.#emitReconcile('notFound', 'resend');
         await this.#resendFromUnknown();
         return undefined;
@@ -193,21 +203,12 @@ export class IntentRun {
         await this.#wait(this.#nextBackoff(), 'lookup', 'lookup inconclusive', true);
         return undefined;
       }
-      if (!keyStoreResend) {
-        this.#emitReconcile('inconclusive', 'giveUp');
-        throw this.#ambiguous(`reconcile lookups inconclusive (${verdict.reason})`);
-      }
+      this.#emitReconcile('inconclusive', 'giveUp');
+      throw this.#ambiguous(`reconcile lookups inconclusive (${verdict.reason})`);
     }
 
-    // No lookup (or lookups exhausted): only a venue key store makes a resend safe,
-    // because resending the same key returns the first execution's result.
-    if (keyStoreResend) {
-      if (verdict === undefined) this.#emitReconcile('skipped', 'resend');
-      await this.#wait(this.#nextBackoff(), 'send', this.#lastOutcome?.kind ?? 'unknown', false);
-      await this.#resendFromUnknown();
-      return undefined;
-    }
-    if (verdict === undefined) this.#emitReconcile('skipped', 'giveUp');
+    // No lookup, no key store window: nothing can tell us safely. A person decides.
+    this.#emitReconcile('skipped', 'giveUp');
     throw this.#ambiguous(this.#record.outcome?.reason ?? 'outcome unknown');
   }
 
@@ -240,7 +241,7 @@ export class IntentRun {
     const result = await exchange(this.#env.http, config);
     const outcome = this.#classify(result);
     this.#lastOutcome = outcome;
-    if (result.kind === 'error') this.#lastError = result.error;
+    if (result.kind === 'error') this.#lastError = summariseError(result.error);
 
     switch (outcome.kind) {
       case 'success': {

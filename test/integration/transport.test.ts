@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
 import axios from 'axios';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AmbiguousOutcomeError, createIntentClient, MemoryLedger, RetriesExhaustedError } from '../../src/index.js';
@@ -86,6 +87,23 @@ describe('transport faults against a real socket', () => {
     const error = await client(url, false)({ qty: '1' }, { businessId: 'reset-1' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AmbiguousOutcomeError);
     expect([...venue.executed.values()]).toEqual([1]);
+  });
+
+  it('errors keep no credentials from the request, not even in their cause chain', async () => {
+    const { url } = await listen((_req, _body, res) => res.socket?.destroy());
+    const clock = new ManualClock();
+    const op = createIntentClient(axios.create({ baseURL: url, headers: { Authorization: 'Bearer sk_live_do_not_log' } }), {
+      venue: testExchange,
+      ledger: new MemoryLedger(),
+      clock,
+      sleep: clock.sleep,
+    }).operation('order.create', { request: () => ({ method: 'POST', url: '/order', data: { apiSecret: 'body-secret-value' } }) });
+    const error = await op({}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AmbiguousOutcomeError);
+    const printed = inspect(error, { depth: 20, showHidden: true });
+    expect(printed).toContain('ECONNRESET');
+    expect(printed).not.toContain('sk_live_do_not_log');
+    expect(printed).not.toContain('body-secret-value');
   });
 
   it('a reset after the request was written is reconciled by lookup: executed once, reported as success', async () => {
