@@ -1,0 +1,294 @@
+import { parseRetryAfter } from '../backoff/retry-after.js';
+import { GENERIC_RULES } from '../venues/generic.js';
+import type { ErrorRule, RuleOutcome, VenueProfile } from '../venues/profile.js';
+import type { Outcome } from './outcome.js';
+
+/** What {@link classifyResponse} needs to know about one HTTP response. */
+export interface ResponseFacts {
+  /** HTTP status code. */
+  readonly status: number;
+  /** Header lookup by name, case-insensitive; `undefined` when absent. */
+  readonly header: (name: string) => string | undefined;
+  /** The response body: parsed JSON, a string, an array, or anything else. */
+  readonly body: unknown;
+}
+
+/** The venue's error code and message found in a body; each absent when not found. */
+export interface VenueError {
+  /** The code, stringified (`-2010`, `idempotency_key_in_use`). */
+  readonly code?: string;
+  /** The message, untruncated. */
+  readonly message?: string;
+}
+
+/** Longest venue message carried in an outcome (and in its reason). */
+const MAX_MESSAGE_LENGTH = 200;
+/** Longest message a rule's regular expression is run against: bounds regex cost. */
+const MAX_MATCHED_MESSAGE_LENGTH = 2_000;
+/** String bodies up to this size are tried as JSON (an adapter that did not parse). */
+const MAX_JSON_STRING_LENGTH = 64 * 1024;
+/** Name whose numeric value is always seconds (RFC 9110 §10.2.3), whatever the profile says. */
+const RETRY_AFTER = 'retry-after';
+
+/**
+ * Compiled `match.message` per rule. Keyed by the match object so the cache lives as
+ * long as the profile; `null` records a source that does not compile (such a rule
+ * never matches: the classifier must not throw, and `defineVenue` rejects it anyway).
+ */
+const messagePatterns = new WeakMap<object, RegExp | null>();
+
+/**
+ * Reads the venue's error code and message from a body, following
+ * `profile.response.codePaths` and `messagePaths` in order; the first present value
+ * of each wins. Paths are dotted (`error.code`); a numeric segment indexes an array
+ * (`1` in Bitfinex's `["error", 10020, "..."]`). Strings, finite numbers, booleans
+ * and bigints count as present and are stringified; `null`, objects and empty
+ * strings do not. A string body that looks like JSON is parsed first. Never throws.
+ */
+export function readVenueError(profile: VenueProfile, body: unknown): VenueError {
+  const root = maybeParseJson(body);
+  const code = firstPresent(root, profile.response.codePaths);
+  const message = firstPresent(root, profile.response.messagePaths);
+  if (code !== undefined && message !== undefined) return { code, message };
+  if (code !== undefined) return { code };
+  if (message !== undefined) return { message };
+  return {};
+}
+
+/**
+ * Classifies an HTTP response for `profile`. Pure and total: every input gives exactly
+ * one {@link Outcome}, and it never throws.
+ *
+ * 1. Read the venue code and message ({@link readVenueError}).
+ * 2. The response is an *apparent error* when the status is not 2xx, or when it is 2xx
+ *    and carries a code that is not in `profile.response.successCodes`.
+ * 3. A 2xx that is not an apparent error is `success`, unless a profile rule names
+ *    that 2xx status explicitly (a number, list or `2xx`), e.g. a venue's
+ *    "202 accepted, not finished" → `unknown`.
+ * 4. An apparent error goes through `profile.errors`, then {@link GENERIC_RULES}; the
+ *    first rule whose every condition matches decides. `rateLimited` takes its wait
+ *    from the first parseable header in `profile.rateLimit.retryAfterHeaders`, else
+ *    the rule's `waitMs`.
+ * 5. Nothing matched (impossible with the generic catch-all): `unknown`.
+ *
+ * @param nowMs - current time, epoch ms; used only to turn HTTP-date and reset-time
+ *   headers into a wait.
+ */
+export function classifyResponse(profile: VenueProfile, response: ResponseFacts, nowMs: number): Outcome {
+  const status = response.status;
+  const venueError = safeReadVenueError(profile, response.body);
+  const is2xx = Number.isInteger(status) && status >= 200 && status <= 299;
+  const apparentError =
+    !is2xx || (venueError.code !== undefined && !safeIncludes(profile.response.successCodes, venueError.code));
+
+  const rule = apparentError
+    ? (findRule(profile.errors, status, venueError) ?? findRule(GENERIC_RULES, status, venueError))
+    : findRule(profile.errors, status, venueError, true);
+  const reason = reasonFor(profile, status, venueError);
+  if (rule === undefined) return build(apparentError ? 'unknown' : 'success', status, venueError, reason);
+  if (rule.outcome !== 'rateLimited') return build(rule.outcome, status, venueError, reason);
+
+  const scope = rule.scope === 'venue' ? 'venue' : 'request';
+  const retryAfterMs = readRetryAfterMs(profile, response, nowMs) ?? validWait(rule.waitMs);
+  const base = build('rateLimited', status, venueError, reason);
+  return retryAfterMs === undefined
+    ? { ...base, kind: 'rateLimited', scope }
+    : { ...base, kind: 'rateLimited', scope, retryAfterMs };
+}
+
+/** The outcome a rule decides; for `rateLimited` the caller adds the rule's scope and the wait. */
+function build(outcome: RuleOutcome, status: number, venueError: VenueError, reason: string): Outcome {
+  const base: { reason: string; httpStatus?: number; venueCode?: string; venueMessage?: string } = { reason };
+  if (Number.isFinite(status)) base.httpStatus = status;
+  if (venueError.code !== undefined) base.venueCode = clip(venueError.code);
+  if (venueError.message !== undefined) base.venueMessage = clip(venueError.message);
+  switch (outcome) {
+    case 'success':
+      return { ...base, kind: 'success' };
+    case 'retry':
+      return { ...base, kind: 'retry' };
+    case 'rateLimited':
+      return { ...base, kind: 'rateLimited', scope: 'request' };
+    case 'resign':
+      return { ...base, kind: 'resign' };
+    case 'conflictInProgress':
+      return { ...base, kind: 'conflict', conflict: 'inProgress' };
+    case 'conflictDuplicate':
+      return { ...base, kind: 'conflict', conflict: 'duplicate' };
+    case 'fatal':
+      return { ...base, kind: 'fatal' };
+    case 'unknown':
+      return { ...base, kind: 'unknown' };
+    default:
+      // A profile built without validation may carry anything here; the safe reading is "may have executed".
+      return { ...base, kind: 'unknown' };
+  }
+}
+
+/** `binance-spot -2010 Duplicate order sent.` when the venue sent a code, else `HTTP 503`. */
+function reasonFor(profile: VenueProfile, status: number, venueError: VenueError): string {
+  if (venueError.code === undefined) return `HTTP ${String(status)}`;
+  const head = `${profile.name} ${clip(venueError.code)}`;
+  return venueError.message === undefined ? head : `${head} ${clip(venueError.message)}`;
+}
+
+/**
+ * First rule in `rules` matching the response. With `explicit2xxOnly`, only rules that
+ * name a 2xx status are eligible: a success body must not be turned into an error by a
+ * rule written for error bodies.
+ */
+function findRule(
+  rules: readonly ErrorRule[],
+  status: number,
+  venueError: VenueError,
+  explicit2xxOnly = false,
+): ErrorRule | undefined {
+  if (!Array.isArray(rules)) return undefined;
+  for (const rule of rules as readonly unknown[]) {
+    if (!isRule(rule)) continue;
+    if (explicit2xxOnly && !namesStatus(rule.match.status, status)) continue;
+    if (ruleMatches(rule, status, venueError)) return rule;
+  }
+  return undefined;
+}
+
+function isRule(value: unknown): value is ErrorRule {
+  return typeof value === 'object' && value !== null && typeof (value as { match?: unknown }).match === 'object' && (value as { match?: unknown }).match !== null;
+}
+
+function ruleMatches(rule: ErrorRule, status: number, venueError: VenueError): boolean {
+  const { match } = rule;
+  if (match.status !== undefined && !statusMatches(match.status, status)) return false;
+  if (match.code !== undefined) {
+    if (venueError.code === undefined) return false;
+    if (typeof match.code === 'string' ? match.code !== venueError.code : !safeIncludes(match.code, venueError.code)) {
+      return false;
+    }
+  }
+  if (match.message !== undefined) {
+    if (venueError.message === undefined) return false;
+    const pattern = compileMessagePattern(match);
+    if (pattern === null || !pattern.test(venueError.message.slice(0, MAX_MATCHED_MESSAGE_LENGTH))) return false;
+  }
+  return true;
+}
+
+function statusMatches(condition: ErrorRule['match']['status'], status: number): boolean {
+  if (typeof condition === 'number') return condition === status;
+  if (typeof condition === 'string') {
+    const digit = Number(condition.charAt(0));
+    return Number.isInteger(status) && Math.floor(status / 100) === digit && status >= 100 && status <= 599;
+  }
+  return Array.isArray(condition) && condition.includes(status);
+}
+
+/** True when `condition` explicitly covers the 2xx `status` (a catch-all rule does not). */
+function namesStatus(condition: ErrorRule['match']['status'], status: number): boolean {
+  return condition !== undefined && statusMatches(condition, status);
+}
+
+function compileMessagePattern(match: ErrorRule['match']): RegExp | null {
+  const cached = messagePatterns.get(match);
+  if (cached !== undefined) return cached;
+  let compiled: RegExp | null;
+  try {
+    compiled = new RegExp(String(match.message), 'i');
+  } catch {
+    compiled = null;
+  }
+  messagePatterns.set(match, compiled);
+  return compiled;
+}
+
+/** The wait from the first header that parses, in ms; `undefined` when none does. */
+function readRetryAfterMs(profile: VenueProfile, response: ResponseFacts, nowMs: number): number | undefined {
+  const names = profile.rateLimit?.retryAfterHeaders;
+  if (!Array.isArray(names)) return undefined;
+  const unit = profile.rateLimit.retryAfterUnit ?? 'seconds';
+  for (const name of names as readonly unknown[]) {
+    if (typeof name !== 'string') continue;
+    let value: unknown;
+    try {
+      value = response.header(name);
+    } catch {
+      continue;
+    }
+    if (typeof value !== 'string') continue;
+    const waitMs = parseRetryAfter(value, nowMs, name.toLowerCase() === RETRY_AFTER ? 'seconds' : unit);
+    if (waitMs !== undefined) return waitMs;
+  }
+  return undefined;
+}
+
+function validWait(waitMs: number | undefined): number | undefined {
+  return typeof waitMs === 'number' && Number.isFinite(waitMs) && waitMs >= 0 ? waitMs : undefined;
+}
+
+function safeReadVenueError(profile: VenueProfile, body: unknown): VenueError {
+  try {
+    return readVenueError(profile, body);
+  } catch {
+    // Only a hostile body (throwing getter, revoked proxy) gets here; treat it as codeless.
+    return {};
+  }
+}
+
+function safeIncludes(list: readonly string[] | undefined, value: string): boolean {
+  return Array.isArray(list) && list.includes(value);
+}
+
+function clip(text: string): string {
+  return text.length <= MAX_MESSAGE_LENGTH ? text : text.slice(0, MAX_MESSAGE_LENGTH);
+}
+
+function maybeParseJson(body: unknown): unknown {
+  if (typeof body !== 'string' || body.length > MAX_JSON_STRING_LENGTH) return body;
+  const first = body.trimStart().charAt(0);
+  if (first !== '{' && first !== '[') return body;
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return body;
+  }
+}
+
+function firstPresent(root: unknown, paths: readonly string[] | undefined): string | undefined {
+  if (!Array.isArray(paths)) return undefined;
+  for (const path of paths as readonly unknown[]) {
+    if (typeof path !== 'string') continue;
+    const value = stringify(readPath(root, path));
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/** Follows a dotted path through own properties only (never `__proto__` or inherited names). */
+function readPath(root: unknown, path: string): unknown {
+  let current: unknown = root;
+  for (const segment of path.split('.')) {
+    if (Array.isArray(current)) {
+      if (!/^\d+$/.test(segment)) return undefined;
+      current = current[Number(segment)];
+    } else if (typeof current === 'object' && current !== null) {
+      if (!Object.hasOwn(current, segment)) return undefined;
+      current = (current as Record<string, unknown>)[segment];
+    } else {
+      return undefined;
+    }
+  }
+  return current;
+}
+
+function stringify(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return value === '' ? undefined : value;
+    case 'number':
+      return Number.isFinite(value) ? String(value) : undefined;
+    case 'boolean':
+    case 'bigint':
+      return String(value);
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,14 @@
+export {
+  OUTCOME_KINDS,
+  type ConflictOutcome,
+  type FatalOutcome,
+  type Outcome,
+  type OutcomeKind,
+  type RateLimitedOutcome,
+  type ResignOutcome,
+  type RetryOutcome,
+  type SuccessOutcome,
+  type UnknownOutcome,
+} from './outcome.js';
+export { classifyTransport, describeTransportError, isPreWriteFailure, type TransportFacts } from './classify-transport.js';
+export { classifyResponse, readVenueError, type ResponseFacts, type VenueError } from './classify-response.js';

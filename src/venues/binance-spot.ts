@@ -1,0 +1,132 @@
+import type { VenueProfile } from './profile.js';
+import { defineVenue } from './schema.js';
+
+const DOCS = 'binance/binance-spot-api-docs';
+const ERRORS = `${DOCS} errors.md`;
+const REST = `${DOCS} rest-api.md`;
+
+/**
+ * The parameter-error range of Binance's errors.md (-1100 ILLEGAL_CHARS .. -1130
+ * INVALID_PARAMETER: missing, unknown or empty parameters, bad precision, invalid
+ * time-in-force/type/side/symbol). Codes in the range that Binance does not use cost
+ * nothing; later -11xx codes still arrive with HTTP 400, which the generic rules
+ * treat as fatal too.
+ */
+const PARAMETER_ERROR_CODES: readonly string[] = Array.from({ length: 31 }, (_, i) => String(-1100 - i));
+
+/**
+ * Binance spot REST (`/api/v3/order`). The client order id (`newClientOrderId`) is
+ * unique only among **open** orders: once an order with that id has filled, the same
+ * id places a second order. So an ambiguous attempt is always looked up
+ * (`GET /api/v3/order?origClientOrderId=`) before anything is resent.
+ *
+ * Reconcile: "not found" (`-2013`) is authoritative once the request can no longer
+ * reach the matching engine. Binance rejects a request whose `timestamp + recvWindow`
+ * has passed, `recvWindow` is at most 60 000 ms, and a timestamp may run up to
+ * 1 000 ms ahead of the server's clock (-1021 otherwise), so 61 s after the last
+ * signed attempt no queued copy of it can still execute.
+ */
+export const binanceSpot: VenueProfile = /* @__PURE__ */ defineVenue({
+  name: 'binance-spot',
+  kind: 'exchange',
+  key: {
+    placement: 'query',
+    field: 'newClientOrderId',
+    // Published for FIX ClOrdID; REST shares the matching engine's rule (venues.json notes it as unverified).
+    format: { encoding: 'verbatim', pattern: '^[A-Za-z0-9_-]{1,36}$', maxLength: 36 },
+  },
+  dedupe: { kind: 'openOrders' },
+  reconcile: {
+    notFoundIsAuthoritative: true,
+    settleDelayMs: 61_000,
+    // Unfilled cancelled/expired orders older than 90 days are archived (-2026) and no longer found.
+    findableForMs: 90 * 24 * 60 * 60 * 1000,
+    notFoundCodes: ['-2013'],
+  },
+  // Errors come with a non-2xx status and `{ "code": -2010, "msg": "..." }`; an
+  // accepted order's 2xx body has no `code`, so no success codes are needed.
+  response: { codePaths: ['code'], messagePaths: ['msg'], successCodes: [] },
+  rateLimit: { retryAfterHeaders: ['retry-after'] },
+  errors: [
+    {
+      match: { status: 418 },
+      outcome: 'rateLimited',
+      scope: 'venue',
+      waitMs: 120_000,
+      note: `${REST} (HTTP return codes): IP auto-banned for ignoring 429s; Retry-After is seconds to unban; bans run 2 min to 3 days. Every request from this IP must wait.`,
+    },
+    {
+      match: { status: 429 },
+      outcome: 'rateLimited',
+      scope: 'venue',
+      note: `${REST} (LIMITS): request-weight or order-rate limit. Limits are per IP or account, not per request, and ignoring them escalates to a 418 ban, so the whole venue waits.`,
+    },
+    {
+      match: { status: 403 },
+      outcome: 'rateLimited',
+      scope: 'venue',
+      note: `${REST} (HTTP return codes): WAF limit violated; the request did not reach the engine. Back off hard.`,
+    },
+    {
+      match: { status: '5xx' },
+      outcome: 'unknown',
+      note: `${REST} (HTTP return codes): on a 5XX the execution status is UNKNOWN and could have been a success. Ranked before the code rules, so a -1001 with a 5xx stays unknown.`,
+    },
+    {
+      match: { status: 409 },
+      outcome: 'unknown',
+      note: `${REST} (HTTP return codes): cancelReplace partly succeeded (cancel failed, new order placed).`,
+    },
+    {
+      match: { code: ['-1003', '-1015'] },
+      outcome: 'rateLimited',
+      scope: 'venue',
+      note: `${ERRORS}: -1003 TOO_MANY_REQUESTS (IP weight; may say "banned until"), -1015 TOO_MANY_ORDERS (account order count).`,
+    },
+    {
+      match: { code: '-1021' },
+      outcome: 'resign',
+      note: `${ERRORS}: INVALID_TIMESTAMP, outside recvWindow or more than 1000 ms ahead of the server; rejected before the engine. Resync, re-sign, resend.`,
+    },
+    {
+      match: { code: '-2010', message: 'Duplicate order sent' },
+      outcome: 'conflictDuplicate',
+      note: `${ERRORS}: NEW_ORDER_REJECTED "Duplicate order sent.": an open order already holds this client order id; fetch it by origClientOrderId.`,
+    },
+    {
+      match: { code: '-2010' },
+      outcome: 'fatal',
+      note: `${ERRORS}: NEW_ORDER_REJECTED for any other reason (insufficient balance, filters); the message says which.`,
+    },
+    {
+      match: { code: '-1001' },
+      outcome: 'retry',
+      note: `${ERRORS}: DISCONNECTED "Internal error; unable to process your request. Please try again." Spot docs do not state the execution status explicitly (venues.json: unverified).`,
+    },
+    {
+      match: { code: ['-1000', '-1006', '-1007'] },
+      outcome: 'unknown',
+      note: `${ERRORS}: -1000 UNKNOWN, -1006 UNEXPECTED_RESP and -1007 TIMEOUT ("send status unknown; execution status unknown").`,
+    },
+    {
+      match: { code: '-1008' },
+      outcome: 'unknown',
+      note: `${ERRORS}: SERVER_BUSY. Spot docs do not say whether the order was processed (USD-M documents it as a certain failure), so reconcile first; the lookup is cheap.`,
+    },
+    {
+      match: { code: ['-1013', ...PARAMETER_ERROR_CODES] },
+      outcome: 'fatal',
+      note: `${ERRORS}: -1013 INVALID_MESSAGE (filter failure) and -1100..-1130 parameter errors; rejected before the matching engine.`,
+    },
+    {
+      match: { code: ['-1002', '-1022', '-2014', '-2015'] },
+      outcome: 'fatal',
+      note: `${ERRORS}: -1002 UNAUTHORIZED, -1022 INVALID_SIGNATURE, -2014 BAD_API_KEY_FMT, -2015 REJECTED_MBX_KEY (key, IP or permission).`,
+    },
+    {
+      match: { code: ['-2013', '-2026'] },
+      outcome: 'fatal',
+      note: `${ERRORS}: -2013 NO_SUCH_ORDER, -2026 ORDER_ARCHIVED. Answers to lookups and cancels, never to a new order.`,
+    },
+  ],
+});

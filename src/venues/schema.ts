@@ -1,0 +1,330 @@
+import { z } from 'zod';
+import { ConfigurationError } from '../errors/index.js';
+import type { DedupeSpec, ErrorRule, KeyFormat, KeySpec, RateLimitSpec, ReconcileSpec, ResponseSpec, VenueProfile } from './profile.js';
+
+/** Longest key any venue we know of accepts is 255; 1024 leaves room without inviting abuse. */
+const MAX_KEY_LENGTH = 1024;
+/** A dashed UUID (8-4-4-4-12) is 36 characters. */
+const UUID_LENGTH = 36;
+/** How much of an offending value `ConfigurationError.received` shows. */
+const MAX_RECEIVED_LENGTH = 40;
+
+const nonEmptyString = z.string().min(1);
+// zod 4 numbers already reject NaN and ±Infinity.
+const durationMs = z.number().min(0);
+const stringList = z.array(z.string()).readonly();
+
+/** A regular expression source that compiles with exactly the flags the library uses. */
+function regexSource(flags: '' | 'i', what: string) {
+  return z.string().superRefine((source, ctx) => {
+    try {
+      new RegExp(source, flags);
+    } catch {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${what} that compiles as a JavaScript RegExp${flags === '' ? ' without flags' : ` with the "${flags}" flag`}`,
+      });
+    }
+  });
+}
+
+const keyFormatSchema = z
+  .strictObject({
+    encoding: z.enum(['verbatim', 'uuid', 'hash', 'integer']),
+    // Compiled without flags, like the key code does: the `u` flag would reject escapes
+    // such as `\:` that venues publish (Binance USD-M's `^[\.A-Z\:/a-z0-9_-]{1,36}$`).
+    pattern: regexSource('', 'a regular expression').exactOptional(),
+    minLength: z.int().min(0).max(MAX_KEY_LENGTH).exactOptional(),
+    maxLength: z.int().min(1).max(MAX_KEY_LENGTH),
+    prefix: z.string().exactOptional(),
+    maxInteger: z.int().min(1).max(Number.MAX_SAFE_INTEGER).exactOptional(),
+  })
+  .readonly()
+  .superRefine((format, ctx) => {
+    const minLength = format.minLength ?? 1;
+    const prefix = format.prefix ?? '';
+    if (minLength > format.maxLength) {
+      ctx.addIssue({ code: 'custom', path: ['minLength'], message: `minLength <= maxLength (${format.maxLength})` });
+    }
+    if (prefix.length >= format.maxLength) {
+      ctx.addIssue({ code: 'custom', path: ['prefix'], message: `a prefix shorter than maxLength (${format.maxLength})` });
+    }
+    if (prefix !== '' && (format.encoding === 'uuid' || format.encoding === 'integer')) {
+      ctx.addIssue({ code: 'custom', path: ['prefix'], message: `no prefix with ${format.encoding} encoding` });
+    }
+    if (format.encoding === 'uuid') {
+      if (format.maxLength < UUID_LENGTH) {
+        ctx.addIssue({ code: 'custom', path: ['maxLength'], message: `maxLength >= ${UUID_LENGTH} for uuid encoding` });
+      }
+      if (minLength > UUID_LENGTH) {
+        ctx.addIssue({ code: 'custom', path: ['minLength'], message: `minLength <= ${UUID_LENGTH} for uuid encoding` });
+      }
+    }
+    if (format.encoding === 'integer') {
+      if (format.maxInteger === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['maxInteger'],
+          message: `an integer in [1, ${Number.MAX_SAFE_INTEGER}] for integer encoding`,
+        });
+      } else if (String(format.maxInteger).length > format.maxLength) {
+        ctx.addIssue({ code: 'custom', path: ['maxInteger'], message: `at most maxLength (${format.maxLength}) digits` });
+      }
+    }
+  });
+
+const keySpecSchema = z
+  .strictObject({
+    placement: z.enum(['header', 'body', 'query']),
+    field: nonEmptyString,
+    format: keyFormatSchema,
+  })
+  .readonly();
+
+const dedupeSchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({ kind: z.literal('keyStore'), retentionMs: durationMs }).readonly(),
+    z.strictObject({ kind: z.literal('openOrders') }).readonly(),
+    z.strictObject({ kind: z.literal('none') }).readonly(),
+  ],
+  { error: 'kind "keyStore" (with retentionMs), "openOrders" or "none"' },
+);
+
+const reconcileSchema = z
+  .strictObject({
+    notFoundIsAuthoritative: z.boolean(),
+    settleDelayMs: durationMs,
+    findableForMs: durationMs.exactOptional(),
+    notFoundCodes: stringList.exactOptional(),
+  })
+  .readonly();
+
+const responseSchema = z
+  .strictObject({
+    codePaths: stringList,
+    messagePaths: stringList,
+    successCodes: stringList,
+  })
+  .readonly();
+
+const rateLimitSchema = z
+  .strictObject({
+    retryAfterHeaders: z.array(nonEmptyString).readonly(),
+    retryAfterUnit: z.enum(['seconds', 'milliseconds', 'epochSeconds', 'epochMilliseconds']).exactOptional(),
+  })
+  .readonly();
+
+const httpStatus = z.int().min(100).max(599);
+
+const errorRuleSchema = z
+  .strictObject({
+    match: z
+      .strictObject({
+        status: z
+          .union([httpStatus, z.array(httpStatus).min(1).readonly(), z.enum(['1xx', '2xx', '3xx', '4xx', '5xx'])], {
+            error: 'an HTTP status (100-599), a non-empty list of them, or a class "1xx".."5xx"',
+          })
+          .exactOptional(),
+        code: z
+          .union([nonEmptyString, z.array(nonEmptyString).min(1).readonly()], {
+            error: 'a non-empty code string or a non-empty list of them',
+          })
+          .exactOptional(),
+        message: regexSource('i', 'a regular expression').exactOptional(),
+      })
+      .readonly(),
+    outcome: z.enum(['success', 'retry', 'rateLimited', 'resign', 'unknown', 'conflictInProgress', 'conflictDuplicate', 'fatal']),
+    scope: z.enum(['request', 'venue']).exactOptional(),
+    waitMs: durationMs.exactOptional(),
+    note: z.string().exactOptional(),
+  })
+  .readonly();
+
+/**
+ * Zod schema of a {@link VenueProfile}. Unknown fields are rejected at every level, so
+ * a misspelt option (`settleDelay`) fails loudly instead of being ignored. Beyond the
+ * types it checks: non-empty `name` and `key.field`; `key.format.maxLength` in
+ * 1..1024 and `minLength <= maxLength`; a prefix shorter than `maxLength` (and none
+ * with `uuid`/`integer`); `uuid` needs `maxLength >= 36`; `integer` needs `maxInteger`
+ * in `[1, Number.MAX_SAFE_INTEGER]` with at most `maxLength` digits; every regular
+ * expression compiles with the flags the library uses (none for the key pattern, `i`
+ * for rule messages); durations are finite and `>= 0`; statuses are 100-599.
+ *
+ * Prefer {@link defineVenue}, which also freezes the result and throws
+ * `ConfigurationError`.
+ */
+export const venueProfileSchema = z
+  .strictObject({
+    name: nonEmptyString,
+    kind: z.enum(['exchange', 'payment', 'generic']),
+    key: keySpecSchema,
+    dedupe: dedupeSchema,
+    reconcile: reconcileSchema,
+    response: responseSchema,
+    rateLimit: rateLimitSchema,
+    errors: z.array(errorRuleSchema).readonly(),
+  })
+  .readonly();
+
+// The schema and the hand-written interfaces must describe exactly the same data: a
+// field added to one and not the other fails type-checking here.
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the type-identity idiom needs the lone T
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type Assert<T extends true> = T;
+export type _SchemaMatchesProfile = [
+  Assert<Equals<z.output<typeof keyFormatSchema>, KeyFormat>>,
+  Assert<Equals<z.output<typeof keySpecSchema>, KeySpec>>,
+  Assert<Equals<z.output<typeof dedupeSchema>, DedupeSpec>>,
+  Assert<Equals<z.output<typeof reconcileSchema>, ReconcileSpec>>,
+  Assert<Equals<z.output<typeof responseSchema>, ResponseSpec>>,
+  Assert<Equals<z.output<typeof rateLimitSchema>, RateLimitSpec>>,
+  Assert<Equals<z.output<typeof errorRuleSchema>, ErrorRule>>,
+  Assert<Equals<z.output<typeof venueProfileSchema>, VenueProfile>>,
+];
+
+/**
+ * Validates a venue profile and returns a deep-frozen copy (later changes to the
+ * argument do not reach it).
+ *
+ * @example
+ * const myVenue = defineVenue({
+ *   name: 'my-exchange', kind: 'exchange',
+ *   key: { placement: 'body', field: 'clientOrderId', format: { encoding: 'verbatim', maxLength: 36 } },
+ *   dedupe: { kind: 'openOrders' },
+ *   reconcile: { notFoundIsAuthoritative: false, settleDelayMs: 0 },
+ *   response: { codePaths: ['code'], messagePaths: ['msg'], successCodes: ['0'] },
+ *   rateLimit: { retryAfterHeaders: ['retry-after'] },
+ *   errors: [{ match: { code: '1001' }, outcome: 'retry', note: 'busy, not processed' }],
+ * });
+ *
+ * @throws {ConfigurationError} for the first bad field: `path` is its dotted path
+ *   (`venue.key.format.maxLength`, `venue.errors.3.match.message`), `expected` the
+ *   constraint, `received` a short description of the value given.
+ */
+export function defineVenue(profile: unknown): VenueProfile {
+  const result = venueProfileSchema.safeParse(profile);
+  if (!result.success) throw toConfigurationError(result.error, profile);
+  return deepFreeze(result.data);
+}
+
+/** Changes {@link extendVenue} can make to a profile. */
+export interface VenueOverrides {
+  /** New name; keep it unique, it is recorded in the ledger. @default the base name */
+  readonly name?: string;
+  /** Rules tried **before** the base profile's rules, so they override them. */
+  readonly errors?: readonly ErrorRule[];
+  /** Shallow-merged over `base.key`; `format` is merged one level deeper. */
+  readonly key?: Partial<Omit<KeySpec, 'format'>> & { readonly format?: Partial<KeyFormat> };
+  /** Replaces `base.dedupe`. */
+  readonly dedupe?: DedupeSpec;
+  /** Shallow-merged over `base.reconcile`. */
+  readonly reconcile?: Partial<ReconcileSpec>;
+  /** Shallow-merged over `base.response`. */
+  readonly response?: Partial<ResponseSpec>;
+  /** Shallow-merged over `base.rateLimit`. */
+  readonly rateLimit?: Partial<RateLimitSpec>;
+}
+
+/**
+ * A new profile based on `base`: the override's error rules go first (so they win),
+ * the other sections are shallow-merged, and the result is validated again with
+ * {@link defineVenue}.
+ *
+ * @example
+ * // Stripe, but treat lock_timeout as a plain retry and keep keys 48 h.
+ * const myStripe = extendVenue(stripe, {
+ *   errors: [{ match: { code: 'lock_timeout' }, outcome: 'retry' }],
+ *   dedupe: { kind: 'keyStore', retentionMs: 48 * 3_600_000 },
+ * });
+ *
+ * @throws {ConfigurationError} when the merged profile is invalid.
+ */
+export function extendVenue(base: VenueProfile, overrides: VenueOverrides): VenueProfile {
+  return defineVenue({
+    ...base,
+    name: overrides.name ?? base.name,
+    key: {
+      ...base.key,
+      ...overrides.key,
+      format: { ...base.key.format, ...overrides.key?.format },
+    },
+    dedupe: overrides.dedupe ?? base.dedupe,
+    reconcile: { ...base.reconcile, ...overrides.reconcile },
+    response: { ...base.response, ...overrides.response },
+    rateLimit: { ...base.rateLimit, ...overrides.rateLimit },
+    errors: [...(overrides.errors ?? []), ...base.errors],
+  });
+}
+
+/** Freezes `value` and everything reachable from it, in place; returns it. */
+export function deepFreeze<T>(value: T, seen: WeakSet<object> = new WeakSet()): T {
+  if (typeof value !== 'object' || value === null || seen.has(value)) return value;
+  seen.add(value);
+  Object.freeze(value);
+  for (const key of Reflect.ownKeys(value)) deepFreeze((value as Record<PropertyKey, unknown>)[key], seen);
+  return value;
+}
+
+function toConfigurationError(error: z.ZodError, input: unknown): ConfigurationError {
+  const issue = error.issues[0];
+  if (issue === undefined) {
+    return new ConfigurationError({ path: 'venue', expected: 'a valid venue profile', received: describeValue(input) });
+  }
+  const path: PropertyKey[] = [...issue.path];
+  if (issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined) path.push(issue.keys[0]);
+  const received = valueAt(input, path);
+  return new ConfigurationError({
+    path: ['venue', ...path.map(String)].join('.'),
+    expected: expectedFor(issue, received),
+    received: describeValue(received.found ? received.value : undefined),
+  });
+}
+
+function expectedFor(issue: z.core.$ZodIssue, received: { found: boolean; value?: unknown }): string {
+  switch (issue.code) {
+    case 'invalid_type': {
+      if (issue.expected === 'int') return 'an integer';
+      if (issue.expected === 'number' && typeof received.value === 'number') return 'a finite number';
+      const article = /^[aeiou]/.test(issue.expected) ? 'an' : 'a';
+      return `${article} ${issue.expected}${received.found ? '' : ' (required)'}`;
+    }
+    case 'too_small':
+    case 'too_big': {
+      const small = issue.code === 'too_small';
+      const bound = String(small ? issue.minimum : issue.maximum);
+      const plural = bound === '1' ? '' : 's';
+      if (issue.origin === 'string') return `a string of ${small ? 'at least' : 'at most'} ${bound} character${plural}`;
+      if (issue.origin === 'array') return `a list of ${small ? 'at least' : 'at most'} ${bound} item${plural}`;
+      const strict = issue.inclusive === false;
+      return `a number ${small ? (strict ? '>' : '>=') : strict ? '<' : '<='} ${bound}`;
+    }
+    case 'invalid_value':
+      return `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'unrecognized_keys':
+      return 'no such field (check the spelling)';
+    default:
+      return issue.message;
+  }
+}
+
+/** The input's value at `path`, walking own properties only. */
+function valueAt(input: unknown, path: readonly PropertyKey[]): { found: boolean; value?: unknown } {
+  let current: unknown = input;
+  for (const segment of path) {
+    if (typeof current !== 'object' || current === null || !Object.hasOwn(current, segment)) return { found: false };
+    current = (current as Record<PropertyKey, unknown>)[segment];
+  }
+  return { found: true, value: current };
+}
+
+/** A short description of a value for error messages: its type, and a clipped rendering of scalars. */
+function describeValue(value: unknown): string {
+  let text: string;
+  if (value === null) text = 'null';
+  else if (Array.isArray(value)) text = `array (length ${value.length})`;
+  else if (typeof value === 'string') text = `string ${JSON.stringify(value)}`;
+  else if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') text = `${typeof value} ${String(value)}`;
+  else text = typeof value;
+  return text.length <= MAX_RECEIVED_LENGTH ? text : `${text.slice(0, MAX_RECEIVED_LENGTH - 1)}…`;
+}

@@ -1,0 +1,225 @@
+import { describe, expect, it } from 'vitest';
+import { classifyResponse } from '../../../src/classify/index.js';
+import { ConfigurationError, isConfigurationError } from '../../../src/errors/index.js';
+import {
+  binanceSpot,
+  defineVenue,
+  extendVenue,
+  genericVenue,
+  ietfIdempotencyKey,
+  stripe,
+  venueProfileSchema,
+  type VenueProfile,
+} from '../../../src/venues/index.js';
+
+const SHIPPED: readonly VenueProfile[] = [genericVenue, ietfIdempotencyKey, binanceSpot, stripe];
+
+type Json = Record<string, unknown>;
+
+/** A valid profile as plain, mutable JSON: each case below breaks one field. */
+function validInput(): Json {
+  return {
+    name: 'test-venue',
+    kind: 'exchange',
+    key: { placement: 'body', field: 'clientOrderId', format: { encoding: 'verbatim', maxLength: 36 } },
+    dedupe: { kind: 'openOrders' },
+    reconcile: { notFoundIsAuthoritative: false, settleDelayMs: 0 },
+    response: { codePaths: ['code'], messagePaths: ['msg'], successCodes: ['0'] },
+    rateLimit: { retryAfterHeaders: ['retry-after'] },
+    errors: [
+      { match: { status: 429 }, outcome: 'rateLimited' },
+      { match: { code: ['1', '2'] }, outcome: 'fatal' },
+      { match: { status: '5xx' }, outcome: 'unknown' },
+      { match: { message: 'busy' }, outcome: 'retry' },
+    ],
+  };
+}
+
+const REMOVE = Symbol('remove');
+
+/** Sets (or with {@link REMOVE}, deletes) the value at a dotted path of plain JSON. */
+function setPath(root: Json, path: string, value: unknown): void {
+  const segments = path.split('.');
+  const last = segments.pop() as string;
+  let node: Json = root;
+  for (const segment of segments) node = node[segment] as Json;
+  if (value === REMOVE) Reflect.deleteProperty(node, last);
+  else node[last] = value;
+}
+
+function withChanges(changes: Record<string, unknown>): Json {
+  const input = validInput();
+  for (const [path, value] of Object.entries(changes)) setPath(input, path, value);
+  return input;
+}
+
+function configError(input: unknown): ConfigurationError {
+  try {
+    defineVenue(input);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(isConfigurationError(error)).toBe(true);
+    return error as ConfigurationError;
+  }
+  throw new Error('defineVenue accepted an invalid profile');
+}
+
+/** The USD-M futures client order id regex exactly as Binance publishes it. */
+const BINANCE_USDM_PATTERN = '^[\\.A-Z\\:/a-z0-9_-]{1,36}$';
+
+describe('defineVenue', () => {
+  it.each(SHIPPED.map((p) => [p.name, p] as const))('accepts the shipped profile %s unchanged', (_, profile) => {
+    expect(defineVenue(structuredClone(profile))).toEqual(profile);
+    expect(venueProfileSchema.safeParse(profile).success).toBe(true);
+  });
+
+  it('accepts every optional field', () => {
+    const input = withChanges({
+      'key.format': { encoding: 'hash', maxLength: 30, minLength: 10, prefix: 't-', pattern: '^t-[0-9A-Z]+$' },
+      dedupe: { kind: 'keyStore', retentionMs: 86_400_000 },
+      reconcile: { notFoundIsAuthoritative: true, settleDelayMs: 61_000, findableForMs: 3_600_000, notFoundCodes: ['-2013'] },
+      rateLimit: { retryAfterHeaders: ['x-reset'], retryAfterUnit: 'epochSeconds' },
+      errors: [{ match: { status: [418, 429] }, outcome: 'rateLimited', scope: 'venue', waitMs: 120_000, note: 'ban' }],
+    });
+    expect(defineVenue(input)).toEqual(input);
+  });
+
+  it('returns a deep-frozen copy that later edits of the input do not reach', () => {
+    const input = validInput();
+    const profile = defineVenue(input);
+    setPath(input, 'errors.0.outcome', 'fatal');
+    setPath(input, 'key.format.maxLength', 1);
+    expect(profile.errors[0]?.outcome).toBe('rateLimited');
+    expect(profile.key.format.maxLength).toBe(36);
+    expect(Object.isFrozen(profile)).toBe(true);
+    expect(Object.isFrozen(profile.key.format)).toBe(true);
+    expect(Object.isFrozen(profile.errors)).toBe(true);
+    expect(Object.isFrozen(profile.errors[1]?.match.code)).toBe(true);
+    for (const shipped of SHIPPED) {
+      expect(Object.isFrozen(shipped.errors.at(-1)?.match)).toBe(true);
+      expect(Object.isFrozen(shipped.response.codePaths)).toBe(true);
+    }
+  });
+
+  const invalid: [label: string, changes: Record<string, unknown>, path: string, expected: RegExp][] = [
+    ['empty name', { name: '' }, 'venue.name', /at least 1 character$/],
+    ['missing field', { 'key.field': REMOVE }, 'venue.key.field', /string \(required\)/],
+    ['missing section', { reconcile: REMOVE }, 'venue.reconcile', /object \(required\)/],
+    ['unknown placement', { 'key.placement': 'cookie' }, 'venue.key.placement', /"header", "body", "query"/],
+    ['unknown kind', { kind: 'bank' }, 'venue.kind', /"exchange", "payment", "generic"/],
+    ['maxLength 0', { 'key.format.maxLength': 0 }, 'venue.key.format.maxLength', />= 1/],
+    ['maxLength 1025', { 'key.format.maxLength': 1025 }, 'venue.key.format.maxLength', /<= 1024/],
+    ['fractional maxLength', { 'key.format.maxLength': 3.5 }, 'venue.key.format.maxLength', /integer/],
+    ['minLength above maxLength', { 'key.format.minLength': 37 }, 'venue.key.format.minLength', /minLength <= maxLength/],
+    ['prefix fills maxLength', { 'key.format.prefix': 'x'.repeat(36) }, 'venue.key.format.prefix', /shorter than maxLength/],
+    ['uuid with maxLength 20', { 'key.format': { encoding: 'uuid', maxLength: 20 } }, 'venue.key.format.maxLength', /maxLength >= 36/],
+    ['uuid with a prefix', { 'key.format': { encoding: 'uuid', maxLength: 40, prefix: 'a' } }, 'venue.key.format.prefix', /no prefix/],
+    [
+      'integer without maxInteger',
+      { 'key.format': { encoding: 'integer', maxLength: 14 } },
+      'venue.key.format.maxInteger',
+      /\[1, 9007199254740991\]/,
+    ],
+    [
+      'integer maxInteger beyond safe',
+      { 'key.format': { encoding: 'integer', maxLength: 20, maxInteger: 2 ** 60 } },
+      'venue.key.format.maxInteger',
+      /<= 9007199254740991/,
+    ],
+    [
+      'integer maxInteger wider than maxLength',
+      { 'key.format': { encoding: 'integer', maxLength: 5, maxInteger: 123_456 } },
+      'venue.key.format.maxInteger',
+      /maxLength \(5\) digits/,
+    ],
+    ['key pattern that does not compile', { 'key.format.pattern': '[a-' }, 'venue.key.format.pattern', /without flags/],
+    ['bad message regex', { 'errors.3.match.message': '(unclosed' }, 'venue.errors.3.match.message', /"i" flag/],
+    ['negative settleDelayMs', { 'reconcile.settleDelayMs': -1 }, 'venue.reconcile.settleDelayMs', />= 0/],
+    ['infinite settleDelayMs', { 'reconcile.settleDelayMs': Infinity }, 'venue.reconcile.settleDelayMs', /finite number/],
+    ['negative retentionMs', { dedupe: { kind: 'keyStore', retentionMs: -5 } }, 'venue.dedupe.retentionMs', />= 0/],
+    ['keyStore without retentionMs', { dedupe: { kind: 'keyStore' } }, 'venue.dedupe.retentionMs', /number \(required\)/],
+    ['unknown dedupe kind', { dedupe: { kind: 'forever' } }, 'venue.dedupe.kind', /keyStore.*openOrders.*none/],
+    ['status out of range', { 'errors.0.match.status': 99 }, 'venue.errors.0.match.status', />= 100/],
+    ['status class out of range', { 'errors.0.match.status': '6xx' }, 'venue.errors.0.match.status', /"1xx".."5xx"/],
+    ['empty code list', { 'errors.1.match.code': [] }, 'venue.errors.1.match.code', /at least 1 item$/],
+    ['unknown rule outcome', { 'errors.2.outcome': 'ok' }, 'venue.errors.2.outcome', /"conflictInProgress"/],
+    ['misspelt field', { 'reconcile.settleDelay': 5 }, 'venue.reconcile.settleDelay', /no such field/],
+    ['empty header name', { 'rateLimit.retryAfterHeaders': [''] }, 'venue.rateLimit.retryAfterHeaders.0', /at least 1/],
+  ];
+
+  it.each(invalid)('rejects %s at its path', (_, changes, path, expected) => {
+    const error = configError(withChanges(changes));
+    expect(error.path).toBe(path);
+    expect(error.expected).toMatch(expected);
+    expect(error.code).toBe('ERR_CONFIG_INVALID_OPTION');
+    expect(error.message).toContain(path);
+  });
+
+  it('describes what was received briefly and clipped to 40 characters', () => {
+    const error = configError(withChanges({ 'key.placement': 'a-very-long-placement-name-that-goes-on-and-on-and-on' }));
+    expect(error.received.startsWith('string "a-very-long')).toBe(true);
+    expect(error.received.length).toBeLessThanOrEqual(40);
+
+    expect(configError(withChanges({ 'key.field': REMOVE })).received).toBe('undefined');
+    expect(configError('binance').received).toBe('string "binance"');
+    expect(configError(null).path).toBe('venue');
+  });
+
+  it('compiles key patterns without flags: the published Binance USD-M pattern is valid only that way', () => {
+    // `\:` is an identity escape: fine in a plain RegExp, a SyntaxError under the `u` flag.
+    expect(() => new RegExp(BINANCE_USDM_PATTERN)).not.toThrow();
+    expect(() => new RegExp(BINANCE_USDM_PATTERN, 'u')).toThrow(SyntaxError);
+    expect(defineVenue(withChanges({ 'key.format.pattern': BINANCE_USDM_PATTERN })).key.format.pattern).toBe(BINANCE_USDM_PATTERN);
+    expect(new RegExp(BINANCE_USDM_PATTERN).test('x-AB.c:d/e_f')).toBe(true);
+  });
+});
+
+describe('extendVenue', () => {
+  it('puts the override rules first, so they win over the base rules', () => {
+    const tolerant = extendVenue(binanceSpot, {
+      name: 'binance-spot-tolerant',
+      errors: [{ match: { code: '-1008' }, outcome: 'retry', note: 'our account manager confirmed -1008 is pre-engine' }],
+    });
+    expect(tolerant.errors[0]?.match).toEqual({ code: '-1008' });
+    expect(tolerant.errors.slice(1)).toEqual(binanceSpot.errors);
+    const busy = { status: 400, header: () => undefined, body: { code: -1008, msg: 'Server is currently overloaded' } };
+    expect(classifyResponse(binanceSpot, busy, 0).kind).toBe('unknown');
+    expect(classifyResponse(tolerant, busy, 0).kind).toBe('retry');
+  });
+
+  it('shallow-merges sections and merges key.format one level deeper', () => {
+    const venue = extendVenue(stripe, {
+      key: { format: { maxLength: 64 } },
+      reconcile: { settleDelayMs: 5_000 },
+      response: { messagePaths: ['error.message', 'message'] },
+      rateLimit: { retryAfterUnit: 'milliseconds' },
+      dedupe: { kind: 'keyStore', retentionMs: 31 * 86_400_000 },
+    });
+    expect(venue.name).toBe('stripe');
+    expect(venue.key).toEqual({ placement: 'header', field: 'Idempotency-Key', format: { encoding: 'verbatim', maxLength: 64 } });
+    expect(venue.reconcile).toEqual({ notFoundIsAuthoritative: false, settleDelayMs: 5_000 });
+    expect(venue.response.codePaths).toEqual(stripe.response.codePaths);
+    expect(venue.response.messagePaths).toEqual(['error.message', 'message']);
+    expect(venue.rateLimit).toEqual({ retryAfterHeaders: ['retry-after'], retryAfterUnit: 'milliseconds' });
+    expect(venue.dedupe).toEqual({ kind: 'keyStore', retentionMs: 31 * 86_400_000 });
+    expect(venue.errors).toEqual(stripe.errors);
+    expect(Object.isFrozen(venue.key.format)).toBe(true);
+    // The base is untouched.
+    expect(stripe.key.format.maxLength).toBe(255);
+  });
+
+  it('validates the merged profile', () => {
+    expect(() => extendVenue(stripe, { key: { format: { maxLength: 0 } } })).toThrow(ConfigurationError);
+    try {
+      extendVenue(stripe, { errors: [{ match: { message: '[' }, outcome: 'retry' }] });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as ConfigurationError).path).toBe('venue.errors.0.match.message');
+    }
+    // Switching to uuid keeps the base maxLength (255), which is long enough.
+    expect(extendVenue(stripe, { key: { format: { encoding: 'uuid' } } }).key.format.encoding).toBe('uuid');
+    // But not on a base whose keys are shorter than a UUID.
+    const short = extendVenue(genericVenue, { key: { format: { maxLength: 32 } } });
+    expect(() => extendVenue(short, { key: { format: { encoding: 'uuid' } } })).toThrow(/maxLength/);
+  });
+});

@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import { classifyResponse, type Outcome, type ResponseFacts } from '../../../src/classify/index.js';
+import { defineVenue, stripe } from '../../../src/venues/index.js';
+
+const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
+
+function respond(status: number, body: unknown, headers: Record<string, string> = {}): ResponseFacts {
+  const lower = new Map(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+  return { status, body, header: (name) => lower.get(name.toLowerCase()) };
+}
+
+interface Case {
+  readonly label: string;
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers?: Record<string, string>;
+  readonly expected: Partial<Outcome> & { kind: Outcome['kind'] };
+}
+
+// Bodies have Stripe's `{ "error": { type, code?, message } }` shape; kinds follow
+// venues.md §5 and reliability.md §3.2.
+const cases: readonly Case[] = [
+  {
+    label: 'payment created',
+    status: 200,
+    body: { id: 'pi_3N', object: 'payment_intent', status: 'succeeded', amount: 2000 },
+    expected: { kind: 'success', httpStatus: 200 },
+  },
+  {
+    label: 'replayed result of the first request',
+    status: 200,
+    body: { id: 'pi_3N', object: 'payment_intent', status: 'succeeded' },
+    headers: { 'Idempotent-Replayed': 'true' },
+    expected: { kind: 'success' },
+  },
+  {
+    label: 'key in use by a request still running',
+    status: 409,
+    body: {
+      error: {
+        type: 'idempotency_error',
+        code: 'idempotency_key_in_use',
+        message: 'There is currently another in-progress request using this idempotency key. Try again later.',
+      },
+    },
+    headers: { 'Stripe-Should-Retry': 'true' },
+    expected: { kind: 'conflict', conflict: 'inProgress', venueCode: 'idempotency_key_in_use' },
+  },
+  {
+    label: 'key reused with different parameters (no error.code, only error.type)',
+    status: 400,
+    body: {
+      error: {
+        type: 'idempotency_error',
+        message: 'Keys for idempotent requests can only be used with the same parameters they were first used with.',
+      },
+    },
+    expected: { kind: 'fatal', venueCode: 'idempotency_error' },
+  },
+  {
+    label: 'rate limited',
+    status: 429,
+    body: { error: { type: 'invalid_request_error', code: 'rate_limit', message: 'Too many requests hit the API too quickly.' } },
+    expected: { kind: 'rateLimited', scope: 'request' },
+  },
+  {
+    label: 'rate_limit code on a 400',
+    status: 400,
+    body: { error: { type: 'invalid_request_error', code: 'rate_limit', message: 'Too many requests.' } },
+    expected: { kind: 'rateLimited' },
+  },
+  {
+    label: 'object lock contention',
+    status: 429,
+    body: {
+      error: {
+        type: 'invalid_request_error',
+        code: 'lock_timeout',
+        message: 'This object cannot be accessed right now because another API request or Stripe process is currently accessing it.',
+      },
+    },
+    expected: { kind: 'rateLimited', venueCode: 'lock_timeout' },
+  },
+  {
+    label: 'plain 429 with a Retry-After',
+    status: 429,
+    body: '',
+    headers: { 'Retry-After': '2' },
+    expected: { kind: 'rateLimited', retryAfterMs: 2_000 },
+  },
+  {
+    label: 'card declined',
+    status: 402,
+    body: { error: { type: 'card_error', code: 'card_declined', decline_code: 'insufficient_funds', message: 'Your card has insufficient funds.' } },
+    expected: { kind: 'fatal', venueCode: 'card_declined', venueMessage: 'Your card has insufficient funds.' },
+  },
+  {
+    label: 'bad API key',
+    status: 401,
+    body: { error: { type: 'invalid_request_error', message: 'Invalid API Key provided: sk_test_****1234' } },
+    expected: { kind: 'fatal' },
+  },
+  {
+    label: 'missing parameter',
+    status: 400,
+    body: { error: { type: 'invalid_request_error', code: 'parameter_missing', param: 'amount', message: 'Missing required param: amount.' } },
+    expected: { kind: 'fatal', venueCode: 'parameter_missing' },
+  },
+  {
+    label: 'no such object',
+    status: 404,
+    body: { error: { type: 'invalid_request_error', code: 'resource_missing', message: 'No such payment_intent.' } },
+    expected: { kind: 'fatal' },
+  },
+  {
+    label: "server error (may be a replay of a saved 500): resend with the same key, don't fail",
+    status: 500,
+    body: { error: { type: 'api_error', message: "Something went wrong on Stripe's end." } },
+    headers: { 'Stripe-Should-Retry': 'true' },
+    expected: { kind: 'unknown', venueCode: 'api_error' },
+  },
+  {
+    label: 'server error with Stripe-Should-Retry false is still not proof it did not run',
+    status: 500,
+    body: { error: { type: 'api_error', message: 'An error occurred.' } },
+    headers: { 'Stripe-Should-Retry': 'false' },
+    expected: { kind: 'unknown' },
+  },
+  { label: 'gateway timeout without body', status: 504, body: undefined, expected: { kind: 'unknown', reason: 'HTTP 504' } },
+];
+
+describe('stripe error map', () => {
+  it.each(cases)('$label', ({ status, body, headers, expected }) => {
+    expect(classifyResponse(stripe, respond(status, body, headers), NOW)).toMatchObject(expected);
+  });
+
+  it('keeps a note on every rule', () => {
+    for (const rule of stripe.errors) expect(rule.note?.length).toBeGreaterThan(20);
+  });
+});
+
+describe('stripe profile', () => {
+  it('sends the key in the Idempotency-Key header, up to 255 characters', () => {
+    expect(stripe.key).toEqual({ placement: 'header', field: 'Idempotency-Key', format: { encoding: 'verbatim', maxLength: 255 } });
+  });
+
+  it('relies on the 24 h key store instead of a lookup', () => {
+    expect(stripe.dedupe).toEqual({ kind: 'keyStore', retentionMs: 24 * 60 * 60 * 1000 });
+    expect(stripe.reconcile.notFoundIsAuthoritative).toBe(false);
+  });
+
+  it('is valid input for defineVenue', () => {
+    expect(defineVenue(structuredClone(stripe))).toEqual(stripe);
+  });
+});
