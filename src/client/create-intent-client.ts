@@ -22,9 +22,22 @@ import type {
   IntentEventMap,
   IntentResult,
   Operation,
+  KeyStrategyOption,
   OperationDefinition,
   RecoveryReport,
 } from './types.js';
+
+/**
+ * Keys that together use every character and the extreme values each strategy can
+ * produce: if all of them fit a venue format after encoding, every generated key does.
+ */
+const KEY_SAMPLES: Readonly<Record<KeyStrategyOption, readonly string[]>> = {
+  ulid: ['00000000000000000000000000', '7ZZZZZZZZZZZZZZZZZZZZZZZZZ', '0123456789ABCDEFGHJKMNPQRS'],
+  derived: ['00000000000000000000000000', '7ZZZZZZZZZZZZZZZZZZZZZZZZZ', '0123456789ABCDEFGHJKMNPQRS'],
+  uuidv4: ['00000000-0000-4000-8000-000000000000', 'ffffffff-ffff-4fff-bfff-ffffffffffff'],
+  uuidv7: ['00000000-0000-7000-8000-000000000000', 'ffffffff-ffff-7fff-bfff-ffffffffffff'],
+  nanoid: ['ABCDEFGHIJKLMNOPQRSTU', 'VWXYZabcdefghijklmnop', 'qrstuvwxyz0123456789-', '_____________________'],
+};
 
 /** Domain-separation secret for deterministic intent ids (not keys). */
 const INTENT_ID_SECRET = 'intentkey/intent-id/v1';
@@ -84,11 +97,14 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
   const operations = new Map<string, RegisteredOperation>();
   const running = new Map<string, { fingerprint: string; promise: Promise<IntentResult<unknown>> }>();
 
-  // Fail at construction, not at the first order: a key strategy whose keys can never
-  // fit this venue (e.g. nanoid's '-' and '_' for OKX's alphanumeric ids) is a config bug.
-  const sampleKey = generate ? generate() : deriveKey({ scope: 's', operation: 'o', businessId: 'b' });
+  // Fail at construction, not at the first order: a key strategy whose keys can fail
+  // this venue's format (e.g. nanoid's '-' and '_' for OKX's alphanumeric ids) is a
+  // config bug. Checked on fixed keys spanning each strategy's alphabet and extremes, so
+  // the verdict does not depend on which random key happened to be drawn.
   try {
-    assertVenueKey(encodeVenueKey(sampleKey, resolved.venue.key.format), resolved.venue.key.format, resolved.venue.name);
+    for (const sample of KEY_SAMPLES[resolved.keyStrategy]) {
+      assertVenueKey(encodeVenueKey(sample, resolved.venue.key.format), resolved.venue.key.format, resolved.venue.name);
+    }
   } catch (error) {
     throw new ConfigurationError({
       path: 'options.keys.strategy',
