@@ -33,7 +33,7 @@ export class IntentEvents {
   }
 
   emit<K extends keyof IntentEventMap>(name: K, event: IntentEventMap[K]): void {
-    const list = this.#listeners[name] as Array<Listener<K>> | undefined;
+    const list = this.#listeners[name];
     if (!list) return;
     for (const listener of [...list]) {
       try {

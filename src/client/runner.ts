@@ -246,7 +246,7 @@ export class IntentRun {
     switch (outcome.kind) {
       case 'success': {
         const response = (result as { response: AxiosResponse }).response;
-        const value = this.#op.definition.result ? this.#op.definition.result(response, this.#input) : response.data;
+        const value: unknown = this.#op.definition.result ? this.#op.definition.result(response, this.#input) : response.data;
         await this.#transition('succeeded', { outcome: { ...storedFrom(outcome), result: value } });
         this.#emitOutcome(attempt, outcome);
         return;
@@ -314,7 +314,7 @@ export class IntentRun {
     }
     const outcome = classifyResponse(venue, { status: response.status, header: headerReader(response), body: response.data }, this.#env.options.clock.now());
     if (outcome.kind === 'success') {
-      const value = this.#op.definition.result ? this.#op.definition.result(response, this.#input) : response.data;
+      const value: unknown = this.#op.definition.result ? this.#op.definition.result(response, this.#input) : response.data;
       return { found: 'succeeded', result: value };
     }
     return { found: 'inconclusive', reason: outcome.reason };

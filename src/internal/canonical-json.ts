@@ -28,7 +28,7 @@ function write(value: unknown, seen: Set<object>): string {
     default:
       throw new TypeError(`cannot fingerprint a value of type ${typeof value}`);
   }
-  const obj = value as object;
+  const obj = value;
   if (seen.has(obj)) throw new TypeError('cannot fingerprint a value with a cycle');
   seen.add(obj);
   let out: string;

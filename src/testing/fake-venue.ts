@@ -192,7 +192,8 @@ export async function startFakeVenue(options: FakeVenueOptions): Promise<FakeVen
     writes++;
     const key = req.headers['idempotency-key'];
     const payload = bodyText ? (JSON.parse(bodyText) as Record<string, unknown>) : {};
-    const businessId = String(payload['businessId'] ?? key ?? 'none');
+    const rawBusinessId = payload['businessId'];
+    const businessId = typeof rawBusinessId === 'string' ? rawBusinessId : typeof key === 'string' ? key : 'none';
     const fingerprint = createHash('sha256').update(bodyText).digest('hex');
     const fault = drawFault();
     if (fault) injected[fault]++;

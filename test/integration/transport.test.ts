@@ -42,7 +42,7 @@ afterEach(async () => {
 /** Orders the fake venue has executed, by client order id. */
 function venueState() {
   const executed = new Map<string, number>();
-  const handler: Handler = (req, body, res) => {
+  const handler = (req: IncomingMessage, body: string, res: ServerResponse): string | undefined => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (req.method === 'GET') {
       const id = url.searchParams.get('clientOrderId') ?? '';
@@ -51,7 +51,7 @@ function venueState() {
       } else {
         res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ code: -2013, msg: 'Order does not exist.' }));
       }
-      return;
+      return undefined;
     }
     const order = JSON.parse(body) as { clientOrderId: string };
     executed.set(order.clientOrderId, (executed.get(order.clientOrderId) ?? 0) + 1);

@@ -1,4 +1,4 @@
-import { AxiosHeaders } from 'axios';
+import type { AxiosHeaders } from 'axios';
 import { describe, expect, it } from 'vitest';
 import { placeKey } from '../../../src/client/axios-request.js';
 import { ConfigurationError, type KeySpec } from '../../../src/index.js';
