@@ -141,7 +141,7 @@ export class IntentRun {
     }
     if (this.#sentThisRun >= options.maxAttempts) throw this.#exhausted('maxAttempts', `${options.maxAttempts} attempt(s) sent`);
     await this.#waitForVenue();
-    await this.#sendAttempt();
+    await this.#sendAttempt(false);
   }
 
   /** Returns a result when the intent is settled; otherwise has moved it to another state (or thrown). */
@@ -156,8 +156,9 @@ export class IntentRun {
     // returns the first execution's result instead of executing again. No lookup needed.
     if (keyStoreResend) {
       this.#emitReconcile('skipped', 'resend');
-      await this.#wait(this.#nextBackoff(), 'send', this.#lastOutcome?.kind ?? 'unknown', true);
-      await this.#resendFromUnknown();
+      const retryAfterMs = this.#lastOutcome?.kind === 'rateLimited' ? this.#lastOutcome.retryAfterMs : undefined;
+      await this.#wait(this.#nextBackoff(), 'send', this.#lastOutcome?.kind ?? 'unknown', true, retryAfterMs);
+      await this.#resendFromUnknown(true);
       return undefined;
     }
 
@@ -190,7 +191,7 @@ export class IntentRun {
       }
       if (venue.reconcile.notFoundIsAuthoritative && findable && withinWindow) {
         this.#emitReconcile('notFound', 'resend');
-        await this.#resendFromUnknown();
+        await this.#resendFromUnknown(false);
         return undefined;
       }
       this.#emitReconcile('notFound', 'giveUp');
@@ -212,17 +213,23 @@ export class IntentRun {
     throw this.#ambiguous(this.#record.outcome?.reason ?? 'outcome unknown');
   }
 
-  async #resendFromUnknown(): Promise<void> {
+  /**
+   * `earlierMayHaveExecuted`: true for a key-store resend, where no lookup proved the
+   * earlier attempts did not execute. Then a "not executed" answer to this attempt
+   * speaks only for this attempt (a rate limiter or validator in front of the key
+   * store), so the intent stays `unknown` instead of going back to `pending`.
+   */
+  async #resendFromUnknown(earlierMayHaveExecuted: boolean): Promise<void> {
     if (this.#sentThisRun >= this.#env.options.maxAttempts) {
       throw this.#ambiguous(`${this.#env.options.maxAttempts} attempt(s) sent and the outcome is still unknown`);
     }
     await this.#waitForVenue();
     this.trace.resent = true;
-    await this.#sendAttempt();
+    await this.#sendAttempt(earlierMayHaveExecuted);
   }
 
   /** One attempt: durable in-flight record, then the send, then the recorded outcome. */
-  async #sendAttempt(): Promise<void> {
+  async #sendAttempt(earlierMayHaveExecuted: boolean): Promise<void> {
     const { options, events } = this.#env;
     const attempt = this.#record.attempt + 1;
     const context: AttemptContext = Object.freeze({ ...this.#context, attempt });
@@ -252,12 +259,29 @@ export class IntentRun {
         return;
       }
       case 'fatal':
+        if (earlierMayHaveExecuted) {
+          // A rejection of this resend does not undo an earlier attempt that may have
+          // executed: never record `failed` on that evidence. A person must look.
+          await this.#transition('unknown', { outcome: { ...storedFrom(outcome), kind: 'unknown', reason: `resend rejected (${outcome.reason}); an earlier attempt may have executed` } });
+          this.#emitOutcome(attempt, outcome);
+          throw this.#ambiguous(this.#record.outcome?.reason ?? outcome.reason);
+        }
         await this.#transition('failed', { outcome: storedFrom(outcome) });
         this.#emitOutcome(attempt, outcome);
         throw this.#rejection(this.#record.outcome);
       case 'retry':
       case 'resign':
       case 'rateLimited': {
+        if (earlierMayHaveExecuted) {
+          // This attempt did not execute, but an earlier one may have: stay unknown and let
+          // the key-store resend (or a lookup) settle it.
+          await this.#transition('unknown', { outcome: { ...storedFrom(outcome), kind: 'unknown', reason: `resend not executed (${outcome.reason}); an earlier attempt may have executed` } });
+          this.#emitOutcome(attempt, outcome);
+          if (outcome.kind === 'rateLimited' && outcome.scope === 'venue' && outcome.retryAfterMs !== undefined) {
+            this.#env.venueBlockedUntil = Math.max(this.#env.venueBlockedUntil, options.clock.now() + outcome.retryAfterMs);
+          }
+          return;
+        }
         // Proof the venue did not execute it: back to pending, same key next time.
         await this.#transition('pending', {});
         this.#emitOutcome(attempt, outcome);

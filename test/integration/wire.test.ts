@@ -312,6 +312,18 @@ describe('unknown outcomes are reconciled, never blindly resent', () => {
     expect(res.attempts).toBe(2);
   });
 
+  it('never records failed when a key-store resend is rejected after an unknown first attempt', async () => {
+    orderResponses(
+      () => HttpResponse.json({ error: { message: 'gateway' } }, { status: 502 }),
+      () => HttpResponse.json({ error: { code: 'api_key_expired' } }, { status: 401 }),
+    );
+    const { placeOrder, ledger } = setup({ venue: testPayments });
+    const error = (await placeOrder({ symbol: 'X', qty: '1' }).catch((e: unknown) => e)) as AmbiguousOutcomeError;
+    expect(error).toBeInstanceOf(AmbiguousOutcomeError);
+    expect(seen).toHaveLength(2);
+    expect((await ledger.get(error.intentId))?.status).toBe('unknown');
+  });
+
   it('treats a venue rejection as final and replays it without a network call', async () => {
     orderResponses(() => HttpResponse.json({ code: -2010, msg: 'Account has insufficient balance for requested action.' }, { status: 400 }));
     const { placeOrder } = setup();
