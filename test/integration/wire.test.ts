@@ -442,11 +442,14 @@ describe('cancellation', () => {
 describe('events', () => {
   it('reports attempt, outcome and retry in order, with no secrets', async () => {
     orderResponses(() => tooMany('1'), ok);
-    const { placeOrder, events } = setup();
+    const { placeOrder, events, ledger } = setup();
     await placeOrder({ symbol: 'X', qty: '1' }, { businessId: 'ev' });
     expect(events.map((e) => e.name)).toEqual(['warning', 'attemptStarted', 'outcome', 'retryScheduled', 'attemptStarted', 'outcome']);
     expect(events[3]?.event).toMatchObject({ delayMs: 1000, cause: 'rateLimited', before: 'send' });
     const text = JSON.stringify(events);
+    // Nor does the ledger keep any header, key or signature.
+    const stored = JSON.stringify(await ledger.get((events[1]?.event as { intentId: string }).intentId));
+    for (const secret of ['test-api-key-not-secret', 'x-signature', 'x-timestamp', SECRET]) expect(stored.toLowerCase()).not.toContain(secret.toLowerCase());
     expect(text).not.toContain('test-api-key-not-secret');
     expect(text).not.toContain(SECRET);
     expect(text.toLowerCase()).not.toContain('x-signature');

@@ -1,0 +1,38 @@
+import axios from 'axios';
+import { describe, expectTypeOf, it } from 'vitest';
+import { binanceSpot, createIntentClient, type IntentResult, type Operation, type Outcome } from '../../src/index.js';
+
+describe('public types', () => {
+  it('an operation carries its input and result types through to the call', () => {
+    const client = createIntentClient(axios.create(), { venue: binanceSpot });
+    const place = client.operation('order.create', {
+      request: (input: { symbol: string; qty: string }, ctx) => {
+        expectTypeOf(ctx.attempt).toEqualTypeOf<number>();
+        expectTypeOf(ctx.venueKey).toEqualTypeOf<string>();
+        return { method: 'POST', url: '/order', params: input };
+      },
+      result: (response) => ({ orderId: (response.data as { orderId: number }).orderId }),
+    });
+    expectTypeOf(place).toEqualTypeOf<Operation<{ symbol: string; qty: string }, { orderId: number }>>();
+    expectTypeOf(place).parameter(0).toEqualTypeOf<{ symbol: string; qty: string }>();
+    expectTypeOf(place).returns.resolves.toEqualTypeOf<IntentResult<{ orderId: number }>>();
+    // @ts-expect-error: the input type is enforced (checked by tsc; never called)
+    expectTypeOf(place).toBeCallableWith({ symbol: 1 });
+  });
+
+  it('outcomes are a discriminated union on kind', () => {
+    const describe = (o: Outcome): string => {
+      switch (o.kind) {
+        case 'rateLimited':
+          expectTypeOf(o.scope).toEqualTypeOf<'request' | 'venue'>();
+          return 'wait';
+        case 'conflict':
+          expectTypeOf(o.conflict).toEqualTypeOf<'inProgress' | 'duplicate'>();
+          return 'reconcile';
+        default:
+          return o.kind;
+      }
+    };
+    expectTypeOf(describe).returns.toEqualTypeOf<string>();
+  });
+});
