@@ -1,0 +1,450 @@
+import { crc32c, crc32cRange } from './crc32c.js';
+
+/**
+ * On-disk framing of the durable file ledger: a segment header followed by
+ * length-prefixed, checksummed, sequence-numbered records (reliability.md F1–F3, F8–F10).
+ * Everything here is pure: it turns records into bytes and a file's bytes back into the
+ * records that can be trusted, plus a verdict on whatever follows them. Reading,
+ * truncating and fsyncing are the file store's job.
+ *
+ * Segment layout (all integers little-endian):
+ *
+ * ```
+ * segment header (SEGMENT_HEADER_BYTES = 40)
+ *   0  magic 'IKLG'         4 bytes
+ *   4  version u16          = FORMAT_VERSION
+ *   6  flags u16            = 0
+ *   8  ledgerId             16 bytes
+ *  24  generation u32
+ *  28  firstSeq u64         seq of the first record in this segment
+ *  36  headerCrc u32        CRC-32C of bytes 0..35
+ * record (RECORD_HEADER_BYTES = 21, then the body)
+ *   0  len u32              body length in bytes, <= MAX_BODY_BYTES
+ *   4  crc u32              CRC-32C of bytes 8 .. 21 + len (type, seq, epoch, body)
+ *   8  type u8              a RecordType (1 Epoch, 2 Put, 3 SnapshotEnd)
+ *   9  seq u64              previous record's seq + 1
+ *  17  epoch u32            never lower than an earlier record's epoch
+ *  21  body                 len bytes, opaque here
+ * ```
+ */
+
+/** Largest record body in bytes (1 MiB). Larger lengths are treated as damage, never allocated. */
+export const MAX_BODY_BYTES = 1 << 20;
+
+/** Bytes before a record's body: len u32, crc u32, type u8, seq u64, epoch u32. */
+export const RECORD_HEADER_BYTES = 21;
+
+/** Size in bytes of the segment header at the start of every log file. */
+export const SEGMENT_HEADER_BYTES = 40;
+
+/** Bytes in a ledger id. */
+export const LEDGER_ID_BYTES = 16;
+
+/** Segment format version written by {@link encodeSegmentHeader} and the only one read. */
+export const FORMAT_VERSION = 1;
+
+/** Largest sequence number the format accepts: `Number.MAX_SAFE_INTEGER` (2^53 − 1). */
+export const MAX_SEQ = Number.MAX_SAFE_INTEGER;
+
+/** Largest epoch (u32). */
+export const MAX_EPOCH = 0xffff_ffff;
+
+/** 'IKLG' in ASCII. */
+const MAGIC = [0x49, 0x4b, 0x4c, 0x47] as const;
+
+// Byte offsets inside a record and inside the segment header.
+const LEN_AT = 0;
+const CRC_AT = 4;
+const TYPE_AT = 8;
+const SEQ_AT = 9;
+const EPOCH_AT = 17;
+const HEADER_VERSION_AT = 4;
+const HEADER_FLAGS_AT = 6;
+const HEADER_LEDGER_ID_AT = 8;
+const HEADER_GENERATION_AT = 24;
+const HEADER_FIRST_SEQ_AT = 28;
+const HEADER_CRC_AT = 36;
+
+/** The high 32 bits of a u64 that still fits in a safe integer are below 2^21. */
+const MAX_SAFE_HIGH_WORD = 0x1f_ffff;
+const TWO_POW_32 = 0x1_0000_0000;
+
+/**
+ * Record types. A plain object rather than a TS `enum` so the values are ordinary
+ * numbers under `verbatimModuleSyntax`/`isolatedModules`.
+ */
+export const RecordType = {
+  /** Written by each writer when it opens the ledger; `epoch` is its fencing token (F16). */
+  Epoch: 1,
+  /** Carries one ledger change in its body. */
+  Put: 2,
+  /**
+   * Last record of a snapshot file (compaction, F13): written after every live intent,
+   * so a snapshot whose scan is clean and ends with it is known to be complete.
+   */
+  SnapshotEnd: 3,
+} as const;
+
+/** One of the {@link RecordType} values. */
+export type RecordType = (typeof RecordType)[keyof typeof RecordType];
+
+/** Whether `value` is a known {@link RecordType}. */
+export function isRecordType(value: number): value is RecordType {
+  return value === RecordType.Epoch || value === RecordType.Put || value === RecordType.SnapshotEnd;
+}
+
+/** One record as written to, and read back from, a segment. */
+export interface LogRecord {
+  /** What the body holds. */
+  readonly type: RecordType;
+  /**
+   * Sequence number: exactly one more than the previous record's (the first record of a
+   * segment carries the header's `firstSeq`). A safe integer, `0` to {@link MAX_SEQ}.
+   */
+  readonly seq: number;
+  /** Writer epoch (fencing token), `0` to {@link MAX_EPOCH}; never lower than an earlier record's. */
+  readonly epoch: number;
+  /**
+   * Body bytes, at most {@link MAX_BODY_BYTES}. In records returned by
+   * {@link scanSegment} this is a view into the scanned buffer, not a copy.
+   */
+  readonly body: Uint8Array;
+}
+
+/** The identity of a segment file, stored in its first {@link SEGMENT_HEADER_BYTES} bytes. */
+export interface SegmentHeader {
+  /** The ledger this segment belongs to, {@link LEDGER_ID_BYTES} bytes; guards against mixing files of two ledgers. */
+  readonly ledgerId: Uint8Array;
+  /** Compaction generation of this segment (u32); recovery prefers the highest valid one. */
+  readonly generation: number;
+  /** Sequence number the first record of this segment must carry. */
+  readonly firstSeq: number;
+}
+
+/** Why a segment header could not be read. */
+export type HeaderProblem =
+  | 'truncated segment header'
+  | 'bad magic'
+  | 'unsupported version'
+  | 'header checksum mismatch'
+  | 'unsupported flags'
+  | 'sequence out of range';
+
+/** Why the valid prefix of a segment ended before the end of the buffer. */
+export type RecordProblem =
+  /** Fewer than {@link RECORD_HEADER_BYTES} bytes remain. */
+  | 'truncated record header'
+  /** `len` exceeds {@link MAX_BODY_BYTES}. */
+  | 'bad length'
+  /** `len` is plausible but runs past the end of the buffer. */
+  | 'record runs past end'
+  /** The record fits but its CRC does not match. */
+  | 'checksum mismatch'
+  /** Every byte from the end of the valid prefix to the end of the buffer is zero. */
+  | 'zero-filled tail'
+  /** A checksum-valid record whose type this version does not know. */
+  | 'unknown record type'
+  /** A checksum-valid record whose seq is beyond the expected one. */
+  | 'sequence gap'
+  /** A checksum-valid record whose seq repeats or precedes an earlier one. */
+  | 'sequence went backwards'
+  /** A checksum-valid record whose seq does not fit in a safe integer. */
+  | 'sequence out of range'
+  /** A checksum-valid record whose epoch is lower than an earlier record's. */
+  | 'epoch went backwards';
+
+/** Result of {@link scanSegment} for a segment whose header was read. */
+export interface SegmentScan {
+  readonly header: SegmentHeader;
+  /** The valid prefix: consecutive records starting at `header.firstSeq`. */
+  readonly records: LogRecord[];
+  /** Byte offset just past the last valid record: where appends continue after a repair. */
+  readonly goodOffset: number;
+  /**
+   * - `'clean'`: the buffer ends exactly at `goodOffset`.
+   * - `'torn'`: something follows `goodOffset` but no complete, checksum-valid record is
+   *   there, and none with a later seq appears anywhere after it. The normal result of a
+   *   crash during an append (or of a zero- or garbage-filled tail, F9): the caller keeps
+   *   a copy and truncates to `goodOffset` (F8, F10).
+   * - `'corrupt'`: the prefix ends at damage that a crash cannot explain, and records
+   *   would be lost by truncating; the caller must refuse to open. Either a
+   *   checksum-valid record with a later seq follows the damage (it may have been
+   *   acknowledged, so dropping it would lose a write silently), or the record at
+   *   `goodOffset` is itself complete and checksum-valid but breaks the seq, epoch or
+   *   type rules (a torn write cannot produce a matching CRC, so someone wrote it on
+   *   purpose: another writer, or a bug).
+   */
+  readonly tail: 'clean' | 'torn' | 'corrupt';
+  /** Where the first bad byte range starts; equals `goodOffset`. Absent when `'clean'`. */
+  readonly problemOffset?: number;
+  /** What is wrong at `problemOffset`. Absent when `'clean'`. */
+  readonly problem?: RecordProblem;
+  /** For `'corrupt'` found by the search: offset of the first later checksum-valid record. */
+  readonly evidenceOffset?: number;
+  /** For `'corrupt'` found by the search: the seq of that record. */
+  readonly evidenceSeq?: number;
+}
+
+/** Result of {@link scanSegment} when the segment header cannot be trusted. */
+export interface UnreadableSegment {
+  readonly header: undefined;
+  readonly problem: HeaderProblem;
+}
+
+/** What {@link scanSegment} found in a segment. */
+export type ScanResult = SegmentScan | UnreadableSegment;
+
+function checkU32(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff) {
+    throw new RangeError(`${name} must be an integer from 0 to 2^32 - 1, received ${String(value)}`);
+  }
+}
+
+function checkSeq(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`${name} must be a safe integer >= 0, received ${String(value)}`);
+  }
+}
+
+function writeU64(target: Buffer, value: number, at: number): void {
+  target.writeUInt32LE(value % TWO_POW_32, at);
+  target.writeUInt32LE(Math.floor(value / TWO_POW_32), at + 4);
+}
+
+/**
+ * Encodes one record: header plus body, ready to append.
+ *
+ * The CRC covers everything after the CRC field (type, seq, epoch, body) so the checksum
+ * is never computed over itself (L2). `len` is not covered directly, but a damaged `len`
+ * moves the checksummed range, so the stored CRC no longer matches.
+ *
+ * @throws RangeError when the type is unknown, `seq` is not a safe non-negative integer,
+ *   `epoch` is not a u32, or the body is longer than {@link MAX_BODY_BYTES}. The ledger
+ *   checks body sizes before it gets here; reaching this is a bug.
+ */
+export function encodeRecord(record: LogRecord): Buffer {
+  if (!isRecordType(record.type)) throw new RangeError(`unknown record type ${String(record.type)}`);
+  checkSeq('seq', record.seq);
+  checkU32('epoch', record.epoch);
+  const len = record.body.length;
+  if (len > MAX_BODY_BYTES) throw new RangeError(`record body is ${len} bytes; the maximum is ${MAX_BODY_BYTES}`);
+  const out = Buffer.allocUnsafe(RECORD_HEADER_BYTES + len);
+  out.writeUInt32LE(len, LEN_AT);
+  out.writeUInt8(record.type, TYPE_AT);
+  writeU64(out, record.seq, SEQ_AT);
+  out.writeUInt32LE(record.epoch, EPOCH_AT);
+  out.set(record.body, RECORD_HEADER_BYTES);
+  out.writeUInt32LE(crc32c(out.subarray(TYPE_AT)), CRC_AT);
+  return out;
+}
+
+/**
+ * Encodes a segment header ({@link SEGMENT_HEADER_BYTES} bytes) with the current
+ * {@link FORMAT_VERSION}, no flags and a CRC over the preceding 36 bytes.
+ *
+ * @throws RangeError when `ledgerId` is not {@link LEDGER_ID_BYTES} bytes, `generation`
+ *   is not a u32 or `firstSeq` is not a safe non-negative integer.
+ */
+export function encodeSegmentHeader(header: SegmentHeader): Buffer {
+  if (header.ledgerId.length !== LEDGER_ID_BYTES) {
+    throw new RangeError(`ledgerId must be ${LEDGER_ID_BYTES} bytes, received ${header.ledgerId.length}`);
+  }
+  checkU32('generation', header.generation);
+  checkSeq('firstSeq', header.firstSeq);
+  const out = Buffer.alloc(SEGMENT_HEADER_BYTES);
+  out.set(MAGIC, 0);
+  out.writeUInt16LE(FORMAT_VERSION, HEADER_VERSION_AT);
+  out.writeUInt16LE(0, HEADER_FLAGS_AT);
+  out.set(header.ledgerId, HEADER_LEDGER_ID_AT);
+  out.writeUInt32LE(header.generation, HEADER_GENERATION_AT);
+  writeU64(out, header.firstSeq, HEADER_FIRST_SEQ_AT);
+  out.writeUInt32LE(crc32c(out.subarray(0, HEADER_CRC_AT)), HEADER_CRC_AT);
+  return out;
+}
+
+function viewOf(buf: Uint8Array): DataView {
+  return new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
+/** Reads a u64 at `at`; `undefined` when it does not fit in a safe integer. */
+function readSeq(view: DataView, at: number): number | undefined {
+  const high = view.getUint32(at + 4, true);
+  if (high > MAX_SAFE_HIGH_WORD) return undefined;
+  return high * TWO_POW_32 + view.getUint32(at, true);
+}
+
+function readSegmentHeader(buf: Uint8Array): SegmentHeader | HeaderProblem {
+  if (buf.length < SEGMENT_HEADER_BYTES) return 'truncated segment header';
+  for (let i = 0; i < MAGIC.length; i++) if (buf[i] !== MAGIC[i]) return 'bad magic';
+  const view = viewOf(buf);
+  // The version is checked before the CRC: another version may lay the header out
+  // differently, so its CRC would be checked in the wrong place and mislead.
+  if (view.getUint16(HEADER_VERSION_AT, true) !== FORMAT_VERSION) return 'unsupported version';
+  if (crc32c(buf.subarray(0, HEADER_CRC_AT)) !== view.getUint32(HEADER_CRC_AT, true)) return 'header checksum mismatch';
+  // Flags are reserved for features a later version may add; guessing at them could
+  // misread the records, so any set flag makes the segment unreadable to us.
+  if (view.getUint16(HEADER_FLAGS_AT, true) !== 0) return 'unsupported flags';
+  const firstSeq = readSeq(view, HEADER_FIRST_SEQ_AT);
+  if (firstSeq === undefined) return 'sequence out of range';
+  return {
+    ledgerId: Uint8Array.from(buf.subarray(HEADER_LEDGER_ID_AT, HEADER_LEDGER_ID_AT + LEDGER_ID_BYTES)),
+    generation: view.getUint32(HEADER_GENERATION_AT, true),
+    firstSeq,
+  };
+}
+
+/**
+ * Decodes the segment header at the start of `buf` (which may be the whole file).
+ *
+ * @returns the header, or `undefined` when `buf` is shorter than
+ *   {@link SEGMENT_HEADER_BYTES}, the magic is wrong, the version is not
+ *   {@link FORMAT_VERSION}, the header CRC does not match, flags are set or `firstSeq`
+ *   does not fit in a safe integer. {@link scanSegment} reports which.
+ */
+export function decodeSegmentHeader(buf: Uint8Array): SegmentHeader | undefined {
+  const result = readSegmentHeader(buf);
+  return typeof result === 'string' ? undefined : result;
+}
+
+/** A record position that failed before its checksum could be confirmed. */
+type Unverified = { readonly kind: 'damaged'; readonly problem: RecordProblem };
+/** A record position holding a complete record whose CRC matches. */
+type Verified = {
+  readonly kind: 'checksummed';
+  readonly type: number;
+  readonly seq: number | undefined;
+  readonly epoch: number;
+  readonly end: number;
+};
+
+/**
+ * Looks at the record starting at `at`. The length is checked against the cap and
+ * against the bytes remaining before anything else is read (F1), so a damaged length can
+ * neither cause a large allocation nor a read past the buffer; bodies are never copied.
+ */
+function examine(buf: Uint8Array, view: DataView, at: number): Unverified | Verified {
+  const remaining = buf.length - at;
+  if (remaining < RECORD_HEADER_BYTES) return { kind: 'damaged', problem: 'truncated record header' };
+  const len = view.getUint32(at + LEN_AT, true);
+  if (len > MAX_BODY_BYTES) return { kind: 'damaged', problem: 'bad length' };
+  if (len > remaining - RECORD_HEADER_BYTES) return { kind: 'damaged', problem: 'record runs past end' };
+  const end = at + RECORD_HEADER_BYTES + len;
+  if (crc32cRange(buf, at + TYPE_AT, end) !== view.getUint32(at + CRC_AT, true)) {
+    return { kind: 'damaged', problem: 'checksum mismatch' };
+  }
+  return {
+    kind: 'checksummed',
+    type: buf[at + TYPE_AT] as number,
+    seq: readSeq(view, at + SEQ_AT),
+    epoch: view.getUint32(at + EPOCH_AT, true),
+    end,
+  };
+}
+
+/**
+ * Finds the first offset in `from .. buf.length` holding a checksum-valid record of a
+ * known type whose seq is above `afterSeq`. Every byte offset is tried, because damage
+ * may have shifted everything after it by any amount, but the cheap header checks
+ * (type byte, length cap and fit, seq) run first so the CRC is computed only for
+ * offsets that could really hold such a record: random bytes pass them (3 of 256 type
+ * values, lengths below 2^20, seq high words below 2^21) about once in 2^29 offsets,
+ * zeros never.
+ */
+function findLaterRecord(
+  buf: Uint8Array,
+  view: DataView,
+  from: number,
+  afterSeq: number,
+): { offset: number; seq: number } | undefined {
+  const lastStart = buf.length - RECORD_HEADER_BYTES;
+  for (let at = from; at <= lastStart; at++) {
+    if (!isRecordType(buf[at + TYPE_AT] as number)) continue;
+    const len = view.getUint32(at + LEN_AT, true);
+    if (len > MAX_BODY_BYTES || len > lastStart - at) continue;
+    const seq = readSeq(view, at + SEQ_AT);
+    if (seq === undefined || seq <= afterSeq) continue;
+    if (crc32cRange(buf, at + TYPE_AT, at + RECORD_HEADER_BYTES + len) !== view.getUint32(at + CRC_AT, true)) continue;
+    return { offset: at, seq };
+  }
+  return undefined;
+}
+
+function isAllZero(buf: Uint8Array, from: number): boolean {
+  for (let i = from; i < buf.length; i++) if (buf[i] !== 0) return false;
+  return true;
+}
+
+/**
+ * Scans a whole segment file and returns its valid prefix and a verdict on the rest.
+ *
+ * Records are accepted in order while each one fits within the length cap and the
+ * buffer (F1), has a matching CRC and a known type, carries exactly the expected seq
+ * (the header's `firstSeq`, then previous + 1; F2) and an epoch no lower than any before
+ * it (F16). The first record that fails ends the prefix at `goodOffset`. Then (F8, F9):
+ *
+ * - if that record is complete and checksum-valid, it is `'corrupt'`: only a writer
+ *   produces a matching CRC, so a bad seq, epoch or type there is a second writer or a
+ *   bug, not a crash;
+ * - otherwise every later byte offset is searched for a checksum-valid record with a
+ *   seq above the last good one; if there is one, it is `'corrupt'` (truncating would
+ *   drop a record that may have been acknowledged), with its position in
+ *   `evidenceOffset`;
+ * - otherwise it is `'torn'`: zeros, garbage or a half-written record, which the caller
+ *   may cut off.
+ *
+ * Never throws for any input and never reads outside `buf`. A checksum-valid record
+ * with a seq at or below the last good one that turns up in the search is ignored:
+ * it cannot be a lost later write.
+ *
+ * Known limit: if a crash persists a later block of an unsynced append but not an
+ * earlier one, the surviving later record makes the tail `'corrupt'` although nothing
+ * in it was acknowledged. We cannot tell that apart from damage before an acknowledged
+ * record, and refusing is the side that loses nothing.
+ *
+ * @param buf - the whole segment file.
+ */
+export function scanSegment(buf: Uint8Array): ScanResult {
+  const header = readSegmentHeader(buf);
+  if (typeof header === 'string') return { header: undefined, problem: header };
+  const view = viewOf(buf);
+  const records: LogRecord[] = [];
+  let at = SEGMENT_HEADER_BYTES;
+  let expectedSeq = header.firstSeq;
+  let maxEpoch = 0;
+  while (at < buf.length) {
+    const found = examine(buf, view, at);
+    let problem: RecordProblem | undefined;
+    if (found.kind === 'damaged') {
+      problem = found.problem;
+    } else if (!isRecordType(found.type)) {
+      problem = 'unknown record type';
+    } else if (found.seq === undefined) {
+      problem = 'sequence out of range';
+    } else if (found.seq > expectedSeq) {
+      problem = 'sequence gap';
+    } else if (found.seq < expectedSeq) {
+      problem = 'sequence went backwards';
+    } else if (found.epoch < maxEpoch) {
+      problem = 'epoch went backwards';
+    } else {
+      records.push({
+        type: found.type,
+        seq: found.seq,
+        epoch: found.epoch,
+        body: buf.subarray(at + RECORD_HEADER_BYTES, found.end),
+      });
+      maxEpoch = found.epoch;
+      expectedSeq = found.seq + 1;
+      at = found.end;
+      continue;
+    }
+    const base = { header, records, goodOffset: at, problemOffset: at };
+    if (found.kind === 'checksummed') return { ...base, tail: 'corrupt', problem };
+    const later = findLaterRecord(buf, view, at + 1, expectedSeq - 1);
+    if (later !== undefined) {
+      return { ...base, tail: 'corrupt', problem, evidenceOffset: later.offset, evidenceSeq: later.seq };
+    }
+    return { ...base, tail: 'torn', problem: isAllZero(buf, at) ? 'zero-filled tail' : problem };
+  }
+  return { header, records, goodOffset: at, tail: 'clean' };
+}
