@@ -57,6 +57,8 @@ export {
 
 // Ledger
 export { MemoryLedger } from './ledger/memory-ledger.js';
+export { FileLedger, type FileLedgerEvent, type FileLedgerOptions, type InputCodec } from './ledger/file/file-ledger.js';
+export { DEFAULT_LEDGER_DIR, LazyFileLedger } from './ledger/file/default-ledger.js';
 export { INTENT_STATUSES, TERMINAL_STATUSES } from './ledger/intent.js';
 export type { IntentDraft, IntentRecord, IntentStatus, StoredOutcome } from './ledger/intent.js';
 export type { ClaimRequest, ClaimResult, LedgerCapabilities, LedgerStore, TransitionRequest } from './ledger/ledger-store.js';

@@ -121,9 +121,7 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
     if (!resolved.ledger.capabilities.durable) {
       events.emit('warning', {
         code: 'NON_DURABLE_LEDGER',
-        message: resolved.ledgerDefaulted
-          ? 'No ledger was given: intents are kept in memory and are lost if the process dies.'
-          : 'The ledger is not durable: intents in flight are lost if the process dies.',
+        message: 'The ledger is not durable: intents in flight are lost if the process dies.',
       });
     }
   };

@@ -5,7 +5,7 @@ import { ConfigurationError } from '../errors/index.js';
 import { systemClock, systemSleep, type Clock, type Sleep } from '../internal/clock.js';
 import { createCryptoRandom, type RandomSource } from '../internal/random.js';
 import type { LedgerStore } from '../ledger/ledger-store.js';
-import { MemoryLedger } from '../ledger/memory-ledger.js';
+import { LazyFileLedger } from '../ledger/file/default-ledger.js';
 import { defineVenue } from '../venues/schema.js';
 import type { VenueProfile } from '../venues/profile.js';
 import type { IntentClientOptions, IntentEventHandlers, KeyStrategyOption } from './types.js';
@@ -119,7 +119,7 @@ export function resolveClientOptions(input: unknown): ResolvedClientOptions {
   const ledgerDefaulted = o.ledger === undefined;
   return Object.freeze({
     venue,
-    ledger: o.ledger ?? new MemoryLedger(),
+    ledger: o.ledger ?? new LazyFileLedger(),
     ledgerDefaulted,
     maxAttempts: retry.maxAttempts ?? 6,
     jitter: retry.jitter ?? DEFAULT_BACKOFF.jitter,

@@ -128,7 +128,9 @@ export interface IntentClientOptions {
   readonly venue: VenueProfile;
   /**
    * Where intents are recorded before anything is sent.
-   * @default a new `MemoryLedger` (not durable; a `NON_DURABLE_LEDGER` warning is emitted)
+   * @default a `FileLedger` in `./.intentkey` (relative to the working directory), opened
+   * on first use. A non-durable ledger such as `MemoryLedger` triggers a
+   * `NON_DURABLE_LEDGER` warning.
    */
   readonly ledger?: LedgerStore;
   /** Retry settings, or a number as shorthand for `{ maxAttempts }`. */

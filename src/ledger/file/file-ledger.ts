@@ -1,0 +1,568 @@
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import {
+  ConfigurationError,
+  LedgerCorruptError,
+  LedgerLeaseLostError,
+  LedgerTransitionError,
+  LedgerUnavailableError,
+} from '../../errors/index.js';
+import { systemClock, type Clock } from '../../internal/clock.js';
+import type { IntentDraft, IntentRecord } from '../intent.js';
+import { TERMINAL_STATUSES } from '../intent.js';
+import type { ClaimRequest, ClaimResult, LedgerCapabilities, LedgerStore, TransitionRequest } from '../ledger-store.js';
+import { RESUMABLE_STATUSES, isAllowedTransition } from '../transitions.js';
+import { encodeRecord, encodeSegmentHeader, RecordType, scanSegment, SEGMENT_HEADER_BYTES, type LogRecord } from './format.js';
+// `RecordType` is both a value (the codes) and a type (their union).
+import { WorkerLedgerIo, type LedgerIo } from './io.js';
+import { acquireLedgerLock, LOCK_FILE, type LedgerLock } from './lock.js';
+
+/**
+ * Turns operation inputs into what is stored, and back. Use it to encrypt inputs at
+ * rest (they are needed to rebuild requests after a crash, so they must be stored).
+ * `encode` must return JSON-compatible data; `decode(encode(x))` must equal `x`.
+ */
+export interface InputCodec {
+  encode(input: unknown): unknown;
+  decode(stored: unknown): unknown;
+}
+
+/** Something the file ledger reports that is not an error. */
+export type FileLedgerEvent =
+  | { readonly type: 'tornTailRepaired'; readonly file: string; readonly offset: number; readonly droppedBytes: number; readonly keptAs: string; readonly problem: string }
+  | { readonly type: 'compacted'; readonly generation: number; readonly liveIntents: number; readonly droppedIntents: number; readonly bytesBefore: number; readonly bytesAfter: number }
+  | { readonly type: 'staleLockTakenOver'; readonly previousPid: number };
+
+/** Options of {@link FileLedger.open}. */
+export interface FileLedgerOptions {
+  /** Directory of the ledger; created with mode 0700 if missing. Keep it on a local disk. */
+  readonly dir: string;
+  /**
+   * How long finished intents (succeeded or failed) are kept after their last change,
+   * in ms, so that calling the same business action again returns the stored result.
+   * Dropped at the next compaction after that. @default 604800000 (7 days)
+   */
+  readonly retentionMs?: number;
+  /**
+   * Compact when the log grows past this many bytes (and past twice the last
+   * snapshot). @default 67108864 (64 MiB)
+   */
+  readonly compactAfterBytes?: number;
+  /** Encodes inputs before they are written (e.g. encryption). @default identity */
+  readonly codec?: InputCodec;
+  /** Time source for retention. @default the system clock */
+  readonly clock?: Clock;
+  /** Receives repairs, compactions and lock takeovers. */
+  readonly onEvent?: (event: FileLedgerEvent) => void;
+  /** @internal File operations; tests inject a crash-simulating implementation. @default a worker-thread writer */
+  readonly io?: LedgerIo;
+  /** @internal Skip the lock file (only for in-memory test file systems). @default false */
+  readonly dangerouslySkipLock?: boolean;
+}
+
+interface Waiter {
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+}
+
+const SNAPSHOT = /^snapshot-(\d{8})\.ikl$/;
+const LOG = /^log-(\d{8})\.ikl$/;
+const name = (kind: 'snapshot' | 'log', generation: number): string => `${kind}-${String(generation).padStart(8, '0')}.ikl`;
+
+/**
+ * The embedded durable ledger: an append-only log of framed, checksummed,
+ * sequence-numbered records in one directory, with group commit, torn-tail repair,
+ * compaction into snapshots, a single-writer lock and epoch fencing.
+ *
+ * Guarantee: when a method resolves, its change is on disk (the fdatasync covering it
+ * succeeded); the client sends nothing before that. After any write or sync error the
+ * ledger is poisoned: every later call rejects until it is reopened and re-read.
+ *
+ * Leases (`claim`/`release`) are kept in memory: the directory lock already makes this
+ * process the only writer, and a restart voids every lease.
+ */
+export class FileLedger implements LedgerStore {
+  readonly capabilities: LedgerCapabilities = Object.freeze({ durable: true, shared: false });
+  readonly dir: string;
+  readonly #io: LedgerIo;
+  readonly #lock: LedgerLock | undefined;
+  readonly #codec: InputCodec | undefined;
+  readonly #clock: Clock;
+  readonly #retentionMs: number;
+  readonly #compactAfterBytes: number;
+  readonly #onEvent: ((event: FileLedgerEvent) => void) | undefined;
+  readonly #records: Map<string, IntentRecord>;
+  readonly #ledgerId: Uint8Array;
+  #generation: number;
+  #nextSeq: number;
+  readonly #epoch: number;
+  #logBytes: number;
+  #snapshotBytes: number;
+  #queue: Array<{ bytes: Buffer; waiter: Waiter }> = [];
+  #flushing: Promise<void> | undefined;
+  #poisoned: LedgerUnavailableError | undefined;
+  #closed = false;
+  #compacting: Promise<void> | undefined;
+
+  private constructor(init: {
+    dir: string;
+    io: LedgerIo;
+    lock: LedgerLock | undefined;
+    options: FileLedgerOptions;
+    records: Map<string, IntentRecord>;
+    ledgerId: Uint8Array;
+    generation: number;
+    nextSeq: number;
+    epoch: number;
+    logBytes: number;
+    snapshotBytes: number;
+  }) {
+    this.dir = init.dir;
+    this.#io = init.io;
+    this.#lock = init.lock;
+    this.#codec = init.options.codec;
+    this.#clock = init.options.clock ?? systemClock;
+    this.#retentionMs = init.options.retentionMs ?? 7 * 24 * 60 * 60 * 1000;
+    this.#compactAfterBytes = init.options.compactAfterBytes ?? 64 * 1024 * 1024;
+    this.#onEvent = init.options.onEvent;
+    this.#records = init.records;
+    this.#ledgerId = init.ledgerId;
+    this.#generation = init.generation;
+    this.#nextSeq = init.nextSeq;
+    this.#epoch = init.epoch;
+    this.#logBytes = init.logBytes;
+    this.#snapshotBytes = init.snapshotBytes;
+  }
+
+  /**
+   * Opens (or creates) the ledger in `options.dir`: takes the single-writer lock,
+   * loads the newest valid snapshot, replays the log after it, repairs a torn tail
+   * (keeping the cut bytes in a `.broken` file and reporting it), refuses mid-log
+   * corruption with `LedgerCorruptError`, and appends this writer's epoch record.
+   */
+  static async open(options: FileLedgerOptions): Promise<FileLedger> {
+    if (typeof options !== 'object' || options === null || typeof options.dir !== 'string' || options.dir.length === 0) {
+      throw new ConfigurationError({ path: 'FileLedger.open(options).dir', expected: 'a directory path', received: typeof options?.dir });
+    }
+    const dir = resolve(options.dir);
+    const io = options.io ?? new WorkerLedgerIo();
+    let lock: LedgerLock | undefined;
+    try {
+      await io.ensureDir(dir);
+      if (!options.dangerouslySkipLock) {
+        lock = acquireLedgerLock(dir, {
+          onTakeover: (previousPid: number) => options.onEvent?.({ type: 'staleLockTakenOver', previousPid }),
+        });
+      }
+      return await FileLedger.#load(dir, io, lock, options);
+    } catch (error) {
+      try {
+        lock?.release();
+      } catch {
+        // The open failed already; that is the error to report.
+      }
+      await io.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  static async #load(dir: string, io: LedgerIo, lock: LedgerLock | undefined, options: FileLedgerOptions): Promise<FileLedger> {
+    const files = await io.list(dir);
+    // Temp files are never part of the ledger: a crash can leave them behind.
+    for (const f of files) if (f.endsWith('.tmp')) await io.remove(join(dir, f));
+
+    const generations = new Set<number>();
+    for (const f of files) {
+      const m = SNAPSHOT.exec(f) ?? LOG.exec(f);
+      if (m) generations.add(Number(m[1]));
+    }
+    const sorted = [...generations].sort((a, b) => b - a);
+
+    const records = new Map<string, IntentRecord>();
+    let ledgerId: Uint8Array | undefined;
+    let generation = 0;
+    let nextSeq = 1;
+    let maxEpoch = 0;
+    let snapshotBytes = 0;
+
+    // The newest generation wins (F13). Its snapshot was fsynced before it was renamed
+    // into place, so a missing or invalid one is corruption, never a crash artefact:
+    // falling back to an older generation could silently lose intents.
+    const top = sorted[0] ?? 0;
+    if (top > 0) {
+      const snapPath = join(dir, name('snapshot', top));
+      const snap = await io.read(snapPath);
+      const scan = snap ? scanSegment(snap) : undefined;
+      const last = scan?.header ? scan.records.at(-1) : undefined;
+      const end =
+        scan?.header && scan.tail === 'clean' && last?.type === RecordType.SnapshotEnd
+          ? (JSON.parse(Buffer.from(last.body).toString('utf8')) as { count: number; lastSeq: number; maxEpoch: number })
+          : undefined;
+      const puts = scan?.header ? scan.records.filter((r) => r.type === RecordType.Put) : [];
+      if (!snap || !scan?.header || !end || puts.length !== end.count) {
+        throw new LedgerCorruptError(
+          `The snapshot ${snapPath} is ${snap ? 'incomplete or damaged' : 'missing'}; the ledger cannot be trusted. ` +
+            'Nothing was changed. Copy the directory aside and inspect it; do not delete it.',
+        );
+      }
+      for (const r of puts) {
+        const rec = JSON.parse(Buffer.from(r.body).toString('utf8')) as IntentRecord;
+        records.set(rec.id, rec);
+      }
+      ledgerId = scan.header.ledgerId;
+      generation = top;
+      nextSeq = end.lastSeq + 1;
+      maxEpoch = end.maxEpoch;
+      snapshotBytes = snap.length;
+    }
+
+    const logPath = join(dir, name('log', generation));
+    let log = await io.read(logPath);
+    if (!log || log.length === 0) {
+      // A crash between the snapshot's rename and the new log's creation, or a new ledger.
+      ledgerId ??= randomBytes(16);
+      const header = encodeSegmentHeader({ ledgerId, generation, firstSeq: nextSeq });
+      await io.writeDurable(logPath, header);
+      log = header;
+    }
+    const scan = scanSegment(log);
+    if (!scan.header) {
+      if (log.length < SEGMENT_HEADER_BYTES && generation === 0 && records.size === 0) {
+        // Torn while the very first header was written: nothing was ever acknowledged.
+        ledgerId ??= randomBytes(16);
+        await io.writeDurable(logPath, encodeSegmentHeader({ ledgerId, generation, firstSeq: nextSeq }));
+        return FileLedger.#load(dir, io, lock, options);
+      }
+      throw new LedgerCorruptError(`The log ${logPath} has an unreadable header (${scan.problem}). Move the directory aside and inspect it.`);
+    }
+    if (ledgerId && Buffer.compare(Buffer.from(scan.header.ledgerId), Buffer.from(ledgerId)) !== 0) {
+      throw new LedgerCorruptError(`The log ${logPath} belongs to another ledger than its snapshot.`);
+    }
+    if (scan.header.firstSeq !== nextSeq) {
+      throw new LedgerCorruptError(`The log ${logPath} starts at sequence ${scan.header.firstSeq}, expected ${nextSeq}.`);
+    }
+    ledgerId = scan.header.ledgerId;
+    if (scan.tail === 'corrupt') {
+      throw new LedgerCorruptError(
+        `The log ${logPath} is damaged at byte ${scan.problemOffset ?? '?'} (${scan.problem ?? 'invalid record'}) and valid records follow, ` +
+          'so this is not a torn tail from a crash. Nothing was changed. Copy the directory aside and inspect it; records after the damage cannot be trusted automatically.',
+      );
+    }
+    for (const r of scan.records) {
+      maxEpoch = Math.max(maxEpoch, r.epoch);
+      if (r.type === RecordType.Put) {
+        const rec = JSON.parse(Buffer.from(r.body).toString('utf8')) as IntentRecord;
+        records.set(rec.id, rec);
+      }
+    }
+    nextSeq = (scan.records.at(-1)?.seq ?? nextSeq - 1) + 1;
+    const logBytes = scan.goodOffset;
+    if (scan.tail === 'torn') {
+      // A damaged last record cannot be told apart from bit rot, so keep the bytes
+      // before cutting them (F8), then cut and fsync so nothing stale stays (F10).
+      const keptAs = join(dir, `${name('log', generation)}.broken-${(options.clock ?? systemClock).now()}`);
+      await io.copy(logPath, keptAs);
+      await io.truncate(logPath, scan.goodOffset);
+      options.onEvent?.({
+        type: 'tornTailRepaired',
+        file: logPath,
+        offset: scan.goodOffset,
+        droppedBytes: log.length - scan.goodOffset,
+        keptAs,
+        problem: scan.problem ?? 'torn record',
+      });
+    }
+    // Files of older generations are leftovers of a compaction that crashed after its
+    // switch: the chosen generation supersedes them.
+    for (const g of sorted) {
+      if (g < generation) {
+        await io.remove(join(dir, name('log', g)));
+        await io.remove(join(dir, name('snapshot', g)));
+      }
+    }
+    await io.openAppend(logPath, lock ? { path: join(dir, LOCK_FILE), token: lock.holder.nonce } : undefined);
+    const ledger = new FileLedger({
+      dir,
+      io,
+      lock,
+      options,
+      records,
+      ledgerId,
+      generation,
+      nextSeq,
+      epoch: maxEpoch + 1,
+      logBytes,
+      snapshotBytes,
+    });
+    // Fencing (F16): this writer's epoch, higher than any before, recorded durably first.
+    await ledger.#write(RecordType.Epoch, Buffer.from(JSON.stringify({ pid: process.pid, nonce: lock?.holder.nonce ?? null })));
+    return ledger;
+  }
+
+  /** Number of intents held (live and retained). */
+  get size(): number {
+    return this.#records.size;
+  }
+
+  async create(draft: IntentDraft, now: number): Promise<{ created: boolean; record: IntentRecord }> {
+    this.#assertUsable();
+    const existing = this.#records.get(draft.id);
+    if (existing) {
+      await this.#barrier();
+      return { created: false, record: this.#out(existing) };
+    }
+    const record: IntentRecord = {
+      ...draft,
+      input: this.#codec ? this.#codec.encode(draft.input) : structuredClone(draft.input),
+      status: 'pending',
+      attempt: 0,
+      epoch: 0,
+      updatedAt: now,
+    };
+    await this.#put(record);
+    return { created: true, record: this.#out(record) };
+  }
+
+  async get(id: string): Promise<IntentRecord | undefined> {
+    this.#assertUsable();
+    const record = this.#records.get(id);
+    if (record) await this.#barrier();
+    return record ? this.#out(record) : undefined;
+  }
+
+  async claim(id: string, request: ClaimRequest): Promise<ClaimResult> {
+    this.#assertUsable();
+    const record = this.#mustGet(id);
+    await this.#barrier();
+    if (TERMINAL_STATUSES.has(record.status)) return { claimed: false, record: this.#out(record) };
+    const heldByOther =
+      record.leaseOwner !== undefined && record.leaseOwner !== request.owner && record.leaseUntil !== undefined && record.leaseUntil > request.now;
+    if (heldByOther) return { claimed: false, record: this.#out(record) };
+    // In memory only: the directory lock makes this process the single writer, and
+    // every lease dies with it. The epoch still fences concurrent runs in this process.
+    const next: IntentRecord = { ...record, epoch: record.epoch + 1, leaseOwner: request.owner, leaseUntil: request.now + request.leaseMs };
+    this.#records.set(id, next);
+    return { claimed: true, record: this.#out(next) };
+  }
+
+  async transition(id: string, request: TransitionRequest): Promise<IntentRecord> {
+    this.#assertUsable();
+    const record = this.#mustGet(id);
+    if (record.status !== request.expectStatus || record.epoch !== request.expectEpoch) {
+      throw new LedgerLeaseLostError(
+        id,
+        `Intent ${id} changed underneath this worker (expected ${request.expectStatus}@${request.expectEpoch}, found ${record.status}@${record.epoch}).`,
+      );
+    }
+    if (!isAllowedTransition(record.status, request.to)) throw new LedgerTransitionError(id, record.status, request.to);
+    let attempt = record.attempt;
+    if (request.to === 'inFlight') {
+      if (request.attempt !== record.attempt + 1) throw new LedgerTransitionError(id, record.status, request.to);
+      attempt = request.attempt;
+    }
+    const { outcome: _previous, ...rest } = record;
+    const next: IntentRecord = {
+      ...rest,
+      status: request.to,
+      attempt,
+      updatedAt: request.now,
+      ...(request.outcome === undefined ? {} : { outcome: structuredClone(request.outcome) }),
+    };
+    await this.#put(next);
+    return this.#out(next);
+  }
+
+  async release(id: string, owner: string, epoch: number): Promise<void> {
+    this.#assertUsable();
+    const record = this.#records.get(id);
+    if (record && record.leaseOwner === owner && record.epoch === epoch) {
+      const { leaseOwner: _o, leaseUntil: _u, ...rest } = record;
+      this.#records.set(id, rest);
+    }
+  }
+
+  async listResumable(): Promise<IntentRecord[]> {
+    this.#assertUsable();
+    await this.#barrier();
+    return [...this.#records.values()]
+      .filter((r) => RESUMABLE_STATUSES.includes(r.status))
+      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
+      .map((r) => this.#out(r));
+  }
+
+  /**
+   * Writes a snapshot of every live intent (and every finished one still inside the
+   * retention window) and starts a new log generation, then deletes the old files.
+   * Runs automatically when the log passes `compactAfterBytes`.
+   */
+  async compact(): Promise<void> {
+    this.#assertUsable();
+    this.#compacting ??= this.#compactNow().finally(() => {
+      this.#compacting = undefined;
+    });
+    return this.#compacting;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#flushing?.catch(() => undefined);
+    await this.#io.close().catch(() => undefined);
+    this.#lock?.release();
+  }
+
+  async #compactNow(): Promise<void> {
+    // Stop the world at sequence S: wait for every queued write, then hold new ones.
+    await this.#barrier();
+    const hold = this.#holdWrites();
+    try {
+      const now = this.#clock.now();
+      const lastSeq = this.#nextSeq - 1;
+      const next = this.#generation + 1;
+      const live: IntentRecord[] = [];
+      let dropped = 0;
+      for (const r of this.#records.values()) {
+        if (TERMINAL_STATUSES.has(r.status) && r.updatedAt + this.#retentionMs <= now) dropped++;
+        else live.push(r);
+      }
+      const parts: Buffer[] = [encodeSegmentHeader({ ledgerId: this.#ledgerId, generation: next, firstSeq: 1 })];
+      let seq = 1;
+      for (const r of live) {
+        const { leaseOwner: _o, leaseUntil: _u, ...stored } = r;
+        parts.push(encodeRecord({ type: RecordType.Put, seq: seq++, epoch: this.#epoch, body: Buffer.from(JSON.stringify(stored)) }));
+      }
+      parts.push(
+        encodeRecord({
+          type: RecordType.SnapshotEnd,
+          seq: seq++,
+          epoch: this.#epoch,
+          body: Buffer.from(JSON.stringify({ count: live.length, lastSeq, maxEpoch: this.#epoch })),
+        }),
+      );
+      const snapshot = Buffer.concat(parts);
+      const bytesBefore = this.#logBytes + this.#snapshotBytes;
+      // 1. The complete snapshot, durable under its final name (temp, fsync, rename, dir fsync).
+      await this.#io.writeDurable(join(this.dir, name('snapshot', next)), snapshot);
+      // 2. The new log, starting after S, durable before we switch to it.
+      const header = encodeSegmentHeader({ ledgerId: this.#ledgerId, generation: next, firstSeq: lastSeq + 1 });
+      await this.#io.writeDurable(join(this.dir, name('log', next)), header);
+      await this.#io.openAppend(join(this.dir, name('log', next)), this.#lock ? { path: join(this.dir, LOCK_FILE), token: this.#lock.holder.nonce } : undefined);
+      const previous = this.#generation;
+      this.#generation = next;
+      this.#logBytes = header.length;
+      this.#snapshotBytes = snapshot.length;
+      for (const r of this.#records.values()) if (TERMINAL_STATUSES.has(r.status) && r.updatedAt + this.#retentionMs <= now) this.#records.delete(r.id);
+      // 3. Only now the old generation goes (each delete fsyncs the directory).
+      await this.#io.remove(join(this.dir, name('log', previous)));
+      if (previous > 0) await this.#io.remove(join(this.dir, name('snapshot', previous)));
+      this.#onEvent?.({ type: 'compacted', generation: next, liveIntents: live.length, droppedIntents: dropped, bytesBefore, bytesAfter: this.#logBytes + this.#snapshotBytes });
+    } catch (error) {
+      throw this.#poison(error);
+    } finally {
+      hold();
+    }
+  }
+
+  async #put(record: IntentRecord): Promise<void> {
+    const { leaseOwner: _o, leaseUntil: _u, ...stored } = record;
+    const body = Buffer.from(JSON.stringify(stored));
+    // Applied in memory at once so later calls see it in order; acknowledged to the
+    // caller only when durable. A failed write poisons the ledger, so nothing can act
+    // on the unacknowledged state afterwards.
+    this.#records.set(record.id, record);
+    await this.#write(RecordType.Put, body);
+    if (this.#logBytes > this.#compactAfterBytes && this.#logBytes > 2 * this.#snapshotBytes && !this.#compacting) {
+      void this.compact().catch(() => undefined);
+    }
+  }
+
+  #write(type: RecordType, body: Buffer): Promise<void> {
+    if (this.#poisoned) return Promise.reject(this.#poisoned);
+    const bytes = encodeRecord({ type, seq: this.#nextSeq++, epoch: this.#epoch, body });
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({ bytes, waiter: { resolve, reject } });
+      this.#scheduleFlush();
+    });
+  }
+
+  #holdCount = 0;
+
+  #holdWrites(): () => void {
+    this.#holdCount++;
+    return () => {
+      this.#holdCount--;
+      this.#scheduleFlush();
+    };
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushing || this.#holdCount > 0 || this.#queue.length === 0) return;
+    // Group commit: everything queued by the time the writer is free goes in one
+    // write + one fdatasync; callers arriving meanwhile form the next batch.
+    this.#flushing = (async () => {
+      await Promise.resolve();
+      while (this.#queue.length > 0 && this.#holdCount === 0 && !this.#poisoned) {
+        const batch = this.#queue;
+        this.#queue = [];
+        const data = batch.length === 1 ? (batch[0] as { bytes: Buffer }).bytes : Buffer.concat(batch.map((b) => b.bytes));
+        try {
+          await this.#io.append(data);
+        } catch (error) {
+          const poisoned = this.#poison(error);
+          for (const b of batch) b.waiter.reject(poisoned);
+          break;
+        }
+        this.#logBytes += data.length;
+        for (const b of batch) b.waiter.resolve();
+      }
+      if (this.#poisoned) {
+        for (const b of this.#queue.splice(0)) b.waiter.reject(this.#poisoned);
+      }
+    })().finally(() => {
+      this.#flushing = undefined;
+      this.#scheduleFlush();
+      for (const w of this.#barrierWaiters.splice(0)) w();
+    });
+  }
+
+  readonly #barrierWaiters: Array<() => void> = [];
+
+  /** Resolves when every write queued so far is durable (or the ledger is poisoned). */
+  async #barrier(): Promise<void> {
+    while (this.#flushing || this.#queue.length > 0) {
+      await new Promise<void>((r) => this.#barrierWaiters.push(r));
+    }
+    if (this.#poisoned) throw this.#poisoned;
+  }
+
+  #poison(cause: unknown): LedgerUnavailableError {
+    if (this.#poisoned) return this.#poisoned;
+    // F11: after a failed write or sync the file's state is unknown. Never retry the
+    // sync as proof; refuse everything until the ledger is reopened and re-read.
+    this.#poisoned = new LedgerUnavailableError(
+      `The file ledger in ${this.dir} stopped after a write or sync error; nothing more is written or sent. Reopen it to recover.`,
+      { cause },
+    );
+    void this.#io.close().catch(() => undefined);
+    return this.#poisoned;
+  }
+
+  #assertUsable(): void {
+    if (this.#closed) throw new LedgerUnavailableError(`The file ledger in ${this.dir} is closed.`);
+    if (this.#poisoned) throw this.#poisoned;
+  }
+
+  #mustGet(id: string): IntentRecord {
+    const record = this.#records.get(id);
+    if (!record) throw new LedgerUnavailableError(`Intent ${id} is not in the ledger.`);
+    return record;
+  }
+
+  #out(record: IntentRecord): IntentRecord {
+    const copy = structuredClone(record);
+    return this.#codec ? { ...copy, input: this.#codec.decode(copy.input) } : copy;
+  }
+}
+
+/** Reads the first record types of a log, for tests and tools. */
+export type { LogRecord };

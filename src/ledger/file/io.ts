@@ -1,0 +1,342 @@
+import { closeSync, copyFileSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, chmodSync, ftruncateSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { dirname, join, basename } from 'node:path';
+import { Worker } from 'node:worker_threads';
+
+/**
+ * Every file operation the file ledger performs. Each method states its durability
+ * guarantee; an implementation must keep it or fail. Operations are executed one at a
+ * time in call order.
+ *
+ * Production uses {@link WorkerLedgerIo}: a dedicated worker thread doing synchronous
+ * calls, so a flush never queues behind unrelated work on libuv's shared thread pool
+ * (reliability.md F17: an fsync behind four crypto jobs waited about 1 s) and never
+ * blocks the event loop. Tests inject an in-memory implementation that simulates
+ * power loss.
+ */
+export interface LedgerIo {
+  /** Creates `dir` (mode 0700) if missing. Durable: the parent directory is fsynced after a create. */
+  ensureDir(dir: string): Promise<void>;
+  /** File names in `dir`. */
+  list(dir: string): Promise<string[]>;
+  /** Whole file, or `undefined` if it does not exist. */
+  read(path: string): Promise<Buffer | undefined>;
+  /**
+   * Replaces `path` atomically and durably: write a temp file in the same directory
+   * (no EXDEV), fsync it, rename it over `path`, fsync the directory. After it resolves
+   * the new content survives power loss; a crash before leaves the old file intact.
+   */
+  writeDurable(path: string, data: Uint8Array): Promise<void>;
+  /**
+   * Opens `path` (which must exist) as the one log appended to. `fence`, when given, is
+   * checked before every append: if the file at `fence.path` no longer contains
+   * `fence.token`, another writer took the ledger over and the append fails.
+   */
+  openAppend(path: string, fence?: { path: string; token: string }): Promise<void>;
+  /**
+   * Appends all of `data` to the open log (looping over short writes) and fdatasyncs.
+   * Resolves only after the fdatasync covering every byte succeeded. Any error leaves
+   * the log in an unknown state: the caller must stop writing (reliability.md F11).
+   */
+  append(data: Uint8Array): Promise<void>;
+  /** Truncates `path` to `length` bytes and fsyncs it (used to cut a torn tail). */
+  truncate(path: string, length: number): Promise<void>;
+  /** Copies `from` to `to` (mode 0600) durably: data fsynced, directory fsynced. */
+  copy(from: string, to: string): Promise<void>;
+  /** Deletes `path` if it exists, then fsyncs its directory. */
+  remove(path: string): Promise<void>;
+  /** Closes the open log and releases resources. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** The synchronous core shared by the worker thread and the in-thread implementation. */
+export interface SyncIoCore {
+  ensureDir(dir: string): void;
+  list(dir: string): string[];
+  read(path: string): Buffer | undefined;
+  writeDurable(path: string, data: Uint8Array): void;
+  openAppend(path: string, fence?: { path: string; token: string }): void;
+  append(data: Uint8Array): void;
+  truncate(path: string, length: number): void;
+  copy(from: string, to: string): void;
+  remove(path: string): void;
+  close(): void;
+}
+
+/**
+ * The synchronous operations, written as a function whose source is also run inside
+ * the worker thread (see {@link WorkerLedgerIo}); it may only use its `fs` argument.
+ */
+function makeSyncCore(
+  fs: {
+  closeSync: typeof closeSync; copyFileSync: typeof copyFileSync; fdatasyncSync: typeof fdatasyncSync; fsyncSync: typeof fsyncSync;
+  mkdirSync: typeof mkdirSync; openSync: typeof openSync; readdirSync: typeof readdirSync; readFileSync: typeof readFileSync;
+  renameSync: typeof renameSync; chmodSync: typeof chmodSync; ftruncateSync: typeof ftruncateSync; unlinkSync: typeof unlinkSync;
+  writeSync: typeof writeSync; constants: typeof constants; join: typeof join; dirname: typeof dirname; basename: typeof basename;
+  pid: number;
+  },
+  skipSync?: string,
+): SyncIoCore {
+  // `skipSync` exists only for the test that removes one sync site at a time and checks
+  // the power-loss test then fails (reliability.md B2.3). Production never sets it.
+  const sync = (site: string, run: () => void): void => {
+    if (site !== skipSync) run();
+  };
+  let logFd: number | undefined;
+  let fence: { path: string; token: string } | undefined;
+  let tempCounter = 0;
+
+  const fsyncDir = (dir: string, site: string): void => {
+    if (site === skipSync) return;
+    // Makes creates, renames and deletes in `dir` durable: fsync of a file does not
+    // cover its directory entry (fsync(2); reliability.md F7).
+    const fd = fs.openSync(dir, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
+  const writeAll = (fd: number, data: Uint8Array): void => {
+    // One outstanding write, looping over short writes (F6).
+    let offset = 0;
+    while (offset < data.length) offset += fs.writeSync(fd, data, offset, data.length - offset);
+  };
+  const isMissing = (e: unknown): boolean => (e as { code?: string }).code === 'ENOENT';
+
+  return {
+    ensureDir(dir) {
+      try {
+        fs.mkdirSync(dir, { mode: 0o700 });
+        fsyncDir(fs.dirname(dir), 'ensureDir.parent');
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'EEXIST') throw e;
+      }
+      fs.chmodSync(dir, 0o700);
+    },
+    list(dir) {
+      return fs.readdirSync(dir);
+    },
+    read(path) {
+      try {
+        return fs.readFileSync(path);
+      } catch (e) {
+        if (isMissing(e)) return undefined;
+        throw e;
+      }
+    },
+    writeDurable(path, data) {
+      const dir = fs.dirname(path);
+      const temp = fs.join(dir, `.${fs.basename(path)}.${fs.pid}.${++tempCounter}.tmp`);
+      const fd = fs.openSync(temp, 'wx', 0o600);
+      try {
+        writeAll(fd, data);
+        // After this fsync the temp file's content is on disk.
+        sync('writeDurable.file', () => fs.fsyncSync(fd));
+      } finally {
+        fs.closeSync(fd);
+      }
+      // Atomic replace: readers see the old or the new file, never a mix...
+      fs.renameSync(temp, path);
+      // ...and after the directory fsync the new name survives power loss (F7, L12).
+      fsyncDir(dir, 'writeDurable.dir');
+    },
+    openAppend(path, f) {
+      if (logFd !== undefined) fs.closeSync(logFd);
+      logFd = undefined;
+      // O_APPEND: the kernel places every write at the end; no positional writes (F6).
+      logFd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_APPEND);
+      fence = f;
+    },
+    append(data) {
+      if (logFd === undefined) throw Object.assign(new Error('no log is open'), { code: 'ERR_LEDGER_NOT_OPEN' });
+      if (fence) {
+        // Fencing (F16): a writer whose lock was taken over must not append another byte.
+        let current: string | undefined;
+        try {
+          current = fs.readFileSync(fence.path, 'utf8');
+        } catch {
+          current = undefined;
+        }
+        if (current === undefined || !current.includes(fence.token)) {
+          throw Object.assign(new Error('the ledger lock was taken over by another writer'), { code: 'ERR_LEDGER_LOCK_LOST' });
+        }
+      }
+      writeAll(logFd, data);
+      // The acknowledgement point: only after this fdatasync succeeds are the records
+      // in `data` durable and may their callers be resolved (F4).
+      const fd = logFd;
+      sync('append.data', () => fs.fdatasyncSync(fd));
+    },
+    truncate(path, length) {
+      const fd = fs.openSync(path, 'r+');
+      try {
+        fs.ftruncateSync(fd, length);
+        // After this fsync nothing stale remains past `length` (F10).
+        sync('truncate.file', () => fs.fsyncSync(fd));
+      } finally {
+        fs.closeSync(fd);
+      }
+    },
+    copy(from, to) {
+      fs.copyFileSync(from, to, fs.constants.COPYFILE_EXCL);
+      fs.chmodSync(to, 0o600);
+      const fd = fs.openSync(to, 'r');
+      try {
+        // The copy's content is on disk...
+        sync('copy.file', () => fs.fsyncSync(fd));
+      } finally {
+        fs.closeSync(fd);
+      }
+      // ...and so is its name.
+      fsyncDir(fs.dirname(to), 'copy.dir');
+    },
+    remove(path) {
+      try {
+        fs.unlinkSync(path);
+      } catch (e) {
+        if (isMissing(e)) return;
+        throw e;
+      }
+      // After this the deletion survives power loss.
+      fsyncDir(fs.dirname(path), 'remove.dir');
+    },
+    close() {
+      if (logFd !== undefined) fs.closeSync(logFd);
+      logFd = undefined;
+    },
+  };
+}
+
+/** Every sync site of the core, for the "remove one fsync" mutation test. */
+export const SYNC_SITES = [
+  'ensureDir.parent',
+  'writeDurable.file',
+  'writeDurable.dir',
+  'append.data',
+  'truncate.file',
+  'copy.file',
+  'copy.dir',
+  'remove.dir',
+] as const;
+
+/** The file-system functions the core uses; tests pass an in-memory one. */
+export type CoreFs = Parameters<typeof makeSyncCore>[0];
+
+/** @internal Creates the synchronous core over any {@link CoreFs}. */
+export function createSyncCore(fs: CoreFs, skipSync?: (typeof SYNC_SITES)[number]): SyncIoCore {
+  return makeSyncCore(fs, skipSync);
+}
+
+const nodeFs = {
+  closeSync, copyFileSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync,
+  renameSync, chmodSync, ftruncateSync, unlinkSync, writeSync, constants, join, dirname, basename, pid: process.pid,
+};
+
+/** Creates the synchronous core over the real file system (used in-thread and by tests). */
+export function createNodeSyncCore(): SyncIoCore {
+  return makeSyncCore(nodeFs);
+}
+
+/** Adapts a synchronous core to {@link LedgerIo} on the calling thread (blocks it during I/O). */
+export class InThreadLedgerIo implements LedgerIo {
+  readonly #core: SyncIoCore;
+  constructor(core: SyncIoCore = createNodeSyncCore()) {
+    this.#core = core;
+  }
+  async ensureDir(dir: string) { this.#core.ensureDir(dir); }
+  async list(dir: string) { return this.#core.list(dir); }
+  async read(path: string) { return this.#core.read(path); }
+  async writeDurable(path: string, data: Uint8Array) { this.#core.writeDurable(path, data); }
+  async openAppend(path: string, fence?: { path: string; token: string }) { this.#core.openAppend(path, fence); }
+  async append(data: Uint8Array) { this.#core.append(data); }
+  async truncate(path: string, length: number) { this.#core.truncate(path, length); }
+  async copy(from: string, to: string) { this.#core.copy(from, to); }
+  async remove(path: string) { this.#core.remove(path); }
+  async close() { this.#core.close(); }
+}
+
+interface WorkerReply {
+  readonly id: number;
+  readonly ok: boolean;
+  readonly value?: unknown;
+  readonly error?: { readonly message: string; readonly code?: string };
+}
+
+/**
+ * {@link LedgerIo} on a dedicated worker thread. The worker runs the same synchronous
+ * core (its source is passed to the worker as text, so no separate file has to be
+ * found at run time in ESM, CJS or TypeScript-source setups). Requests are answered
+ * in order; buffers are copied to the worker.
+ */
+export class WorkerLedgerIo implements LedgerIo {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  #nextId = 0;
+  #dead: Error | undefined;
+
+  constructor() {
+    const source = `
+      const { parentPort } = require('node:worker_threads');
+      const fs = require('node:fs');
+      const path = require('node:path');
+      const makeSyncCore = ${makeSyncCore.toString()};
+      const core = makeSyncCore({ ...fs, constants: fs.constants, join: path.join, dirname: path.dirname, basename: path.basename, pid: process.pid });
+      parentPort.on('message', (msg) => {
+        try {
+          const value = core[msg.op](...msg.args);
+          parentPort.postMessage({ id: msg.id, ok: true, value });
+        } catch (e) {
+          parentPort.postMessage({ id: msg.id, ok: false, error: { message: String(e && e.message), code: e && e.code } });
+        }
+      });`;
+    this.#worker = new Worker(source, { eval: true, stdout: false, stderr: false });
+    // An idle ledger must not keep the process alive; pending calls re-reference it.
+    this.#worker.unref();
+    this.#worker.on('message', (reply: WorkerReply) => {
+      const waiter = this.#pending.get(reply.id);
+      if (!waiter) return;
+      this.#pending.delete(reply.id);
+      if (this.#pending.size === 0) this.#worker.unref();
+      if (reply.ok) waiter.resolve(reply.value);
+      else waiter.reject(Object.assign(new Error(reply.error?.message ?? 'ledger I/O failed'), { code: reply.error?.code }));
+    });
+    const fail = (error: Error): void => {
+      this.#dead = error;
+      for (const waiter of this.#pending.values()) waiter.reject(error);
+      this.#pending.clear();
+    };
+    this.#worker.on('error', fail);
+    this.#worker.on('exit', (code) => fail(new Error(`ledger writer thread exited (code ${code})`)));
+  }
+
+  #call<T>(op: keyof SyncIoCore, ...args: unknown[]): Promise<T> {
+    if (this.#dead) return Promise.reject(this.#dead);
+    const id = ++this.#nextId;
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.#worker.ref();
+      this.#worker.postMessage({ id, op, args });
+    });
+  }
+
+  async ensureDir(dir: string): Promise<void> { await this.#call<undefined>('ensureDir', dir); }
+  list(dir: string) { return this.#call<string[]>('list', dir); }
+  async read(path: string) {
+    const value = await this.#call<Uint8Array | undefined>('read', path);
+    return value === undefined ? undefined : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  }
+  async writeDurable(path: string, data: Uint8Array): Promise<void> { await this.#call<undefined>('writeDurable', path, data); }
+  async openAppend(path: string, fence?: { path: string; token: string }): Promise<void> { await this.#call<undefined>('openAppend', path, fence); }
+  async append(data: Uint8Array): Promise<void> { await this.#call<undefined>('append', data); }
+  async truncate(path: string, length: number): Promise<void> { await this.#call<undefined>('truncate', path, length); }
+  async copy(from: string, to: string): Promise<void> { await this.#call<undefined>('copy', from, to); }
+  async remove(path: string): Promise<void> { await this.#call<undefined>('remove', path); }
+  async close() {
+    if (this.#dead) return;
+    try {
+      await this.#call<undefined>('close');
+    } finally {
+      await this.#worker.terminate();
+    }
+  }
+}
