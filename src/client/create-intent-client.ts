@@ -57,7 +57,12 @@ export interface IntentClient {
    * pending ones are sent with their stored key, in-flight and unknown ones are
    * reconciled before any resend. Never throws for a single intent; reports it.
    */
-  recover(options?: { signal?: AbortSignal }): Promise<RecoveryReport>;
+  recover(options?: {
+    /** Cancels waits; the intents stay in the ledger for the next recovery. */
+    signal?: AbortSignal;
+    /** Intents resumed at the same time. @default 8 */
+    concurrency?: number;
+  }): Promise<RecoveryReport>;
   /** Reads an intent from the ledger by id. */
   inspect(intentId: string): Promise<IntentRecord | undefined>;
   /** Subscribes to an event; returns an unsubscribe function. */
@@ -256,22 +261,28 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
     return Object.assign(run, { operationName: name });
   }
 
-  async function recover(recoverOptions: { signal?: AbortSignal } = {}): Promise<RecoveryReport> {
+  async function recover(recoverOptions: { signal?: AbortSignal; concurrency?: number } = {}): Promise<RecoveryReport> {
     warnOnce();
+    const concurrency = recoverOptions.concurrency ?? 8;
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
+      throw new ConfigurationError({ path: 'recover(options).concurrency', expected: 'an integer from 1 to 256', received: describe(concurrency) });
+    }
     const report = { resumed: 0, succeeded: 0, reconciledFound: 0, resent: 0, failed: 0, needsAttention: [] as Array<{ intentId: string; operation: string; reason: string }> };
-    for (const record of await resolved.ledger.listResumable()) {
+    const queue = await resolved.ledger.listResumable();
+
+    const resumeOne = async (record: IntentRecord): Promise<void> => {
       const op = operations.get(record.operation);
       if (!op) {
         report.needsAttention.push({ intentId: record.id, operation: record.operation, reason: 'operation not registered in this process' });
-        continue;
+        return;
       }
-      if (running.has(record.id)) continue;
+      if (running.has(record.id)) return;
       report.resumed++;
       try {
         const claim = await resolved.ledger.claim(record.id, { owner: resolved.workerId, leaseMs: resolved.leaseMs, now: resolved.clock.now() });
         if (!claim.claimed) {
           report.needsAttention.push({ intentId: record.id, operation: record.operation, reason: 'held by another worker' });
-          continue;
+          return;
         }
         const run = new IntentRun(env, op, claim.record, recoverOptions.signal);
         const promise = run.run();
@@ -297,7 +308,17 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
           report.needsAttention.push({ intentId: record.id, operation: record.operation, reason });
         }
       }
-    }
+    };
+
+    // Intents are independent: resume several at once so one waiting out a settle
+    // delay does not hold up the rest. Oldest first.
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
+        while (next < queue.length) await resumeOne(queue[next++] as IntentRecord);
+      }),
+    );
+    report.needsAttention.sort((a, b) => (a.intentId < b.intentId ? -1 : a.intentId > b.intentId ? 1 : 0));
     return report;
   }
 

@@ -279,6 +279,9 @@ export class WorkerLedgerIo implements LedgerIo {
       const { parentPort } = require('node:worker_threads');
       const fs = require('node:fs');
       const path = require('node:path');
+      // Bundlers that keep function names (esbuild's keepNames, used by tsx) wrap
+      // inner functions in a '__name' helper that is not defined inside this eval.
+      const __name = (fn) => fn;
       const makeSyncCore = ${makeSyncCore.toString()};
       const core = makeSyncCore({ ...fs, constants: fs.constants, join: path.join, dirname: path.dirname, basename: path.basename, pid: process.pid });
       parentPort.on('message', (msg) => {
