@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LedgerCorruptError, LedgerLockedError, LedgerUnavailableError, type IntentDraft } from '../../src/index.js';
+import { LazyFileLedger, LedgerCorruptError, LedgerLockedError, LedgerUnavailableError, type IntentDraft } from '../../src/index.js';
 import { FileLedger, type FileLedgerEvent } from '../../src/ledger/file/file-ledger.js';
 import { InThreadLedgerIo, WorkerLedgerIo, type LedgerIo } from '../../src/ledger/file/io.js';
 
@@ -89,6 +89,23 @@ describe('FileLedger', () => {
     const dir = tempDir();
     await open(dir);
     await expect(FileLedger.open({ dir })).rejects.toBeInstanceOf(LedgerLockedError);
+  });
+
+  it('a writer whose lock was taken over appends nothing more (fencing)', async () => {
+    const dir = tempDir();
+    const l = await open(dir);
+    await l.create(draft('before'), 1000);
+    const log = join(dir, readdirSync(dir).find((f) => f.startsWith('log-')) as string);
+    const sizeBefore = statSync(log).size;
+    // Another process judged us dead and took the lock: its file now holds another nonce.
+    const lockPath = join(dir, 'ledger.lock');
+    const holder = JSON.parse(readFileSync(lockPath, 'utf8')) as { nonce: string };
+    writeFileSync(lockPath, JSON.stringify({ ...holder, nonce: 'f'.repeat(32), pid: 1 }));
+    const error = await l.create(draft('after'), 1000).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LedgerUnavailableError);
+    expect(((error as Error).cause as { code?: string }).code).toBe('ERR_LEDGER_LOCK_LOST');
+    expect(statSync(log).size).toBe(sizeBefore);
+    await expect(l.get('before')).rejects.toBeInstanceOf(LedgerUnavailableError);
   });
 
   it('group commit: concurrent writes share flushes', async () => {
@@ -223,5 +240,28 @@ describe('FileLedger', () => {
     const r = await open(dir, { onEvent: (e) => events.push(e) });
     expect(events.map((e) => e.type)).toEqual(['tornTailRepaired']);
     expect((await r.listResumable()).map((x) => x.id)).toEqual(['1']);
+  });
+});
+
+describe('LazyFileLedger', () => {
+  it('opens on first use and behaves as the file ledger it wraps', async () => {
+    const dir = tempDir();
+    const lazy = new LazyFileLedger({ dir });
+    expect(existsSync(dir)).toBe(false);
+    await lazy.create(draft('1'), 1000);
+    expect(existsSync(dir)).toBe(true);
+    expect((await lazy.get('1'))?.status).toBe('pending');
+    await lazy.close();
+    const again = await open(dir);
+    expect((await again.get('1'))?.key).toBe('K1');
+  });
+
+  it('a failed open rejects every call with the same error and sends nothing', async () => {
+    const dir = tempDir();
+    const holder = await open(dir);
+    const lazy = new LazyFileLedger({ dir });
+    await expect(lazy.create(draft('x'), 1)).rejects.toBeInstanceOf(LedgerLockedError);
+    await expect(lazy.listResumable()).rejects.toBeInstanceOf(LedgerLockedError);
+    expect(await holder.get('x')).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 import axios from 'axios';
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, createIntentClient, isConfigurationError, MemoryLedger, type IntentClientOptions } from '../../../src/index.js';
+import { join } from 'node:path';
+import { ConfigurationError, createIntentClient, isConfigurationError, LazyFileLedger, MemoryLedger, type IntentClientOptions } from '../../../src/index.js';
 import { testExchange } from '../../helpers/profiles.js';
 
 function configError(options: unknown): ConfigurationError {
@@ -52,6 +53,14 @@ describe('createIntentClient options', () => {
 
   it('refuses a non-axios first argument', () => {
     expect(() => createIntentClient({} as never, { venue: testExchange })).toThrow(ConfigurationError);
+  });
+
+  it('defaults to a file ledger in ./.intentkey, opened lazily (no I/O at construction)', () => {
+    const client = createIntentClient(axios.create(), { venue: testExchange });
+    const ledger = client.ledger;
+    if (!(ledger instanceof LazyFileLedger)) throw new Error('expected the default LazyFileLedger');
+    expect(ledger.options.dir).toBe(join(process.cwd(), '.intentkey'));
+    expect(client.ledger.capabilities.durable).toBe(true);
   });
 
   it('accepts a number as shorthand for retry.maxAttempts', () => {
