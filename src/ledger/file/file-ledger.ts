@@ -412,9 +412,13 @@ export class FileLedger implements LedgerStore {
   }
 
   async #compactNow(): Promise<void> {
-    // Stop the world at sequence S: wait for every queued write, then hold new ones.
-    await this.#barrier();
+    // Stop the world at sequence S = the last seq issued so far, with no await between
+    // taking S, holding later writes and reading the records for the snapshot: a write
+    // issued in such a gap would carry a seq <= S yet be held for the new log (which
+    // starts at S + 1), and read back as corruption.
     const hold = this.#holdWrites();
+    // Writes issued before the cut but not yet flushed still belong in the old log.
+    this.#beforeCut = this.#queue.length;
     try {
       const now = this.#clock.now();
       const lastSeq = this.#nextSeq - 1;
@@ -440,6 +444,12 @@ export class FileLedger implements LedgerStore {
         }),
       );
       const snapshot = Buffer.concat(parts);
+      // The snapshot stands for the log up to S only once every record up to S is in it.
+      this.#scheduleFlush();
+      while (!this.#poisoned && (this.#flushing || this.#beforeCut > 0)) {
+        await new Promise<void>((r) => this.#barrierWaiters.push(r));
+      }
+      if (this.#poisoned) throw this.#poisoned;
       const bytesBefore = this.#logBytes + this.#snapshotBytes;
       // 1. The complete snapshot, durable under its final name (temp, fsync, rename, dir fsync).
       await this.#io.writeDurable(join(this.dir, name('snapshot', next)), snapshot);
@@ -459,6 +469,7 @@ export class FileLedger implements LedgerStore {
     } catch (error) {
       throw this.#poison(error);
     } finally {
+      this.#beforeCut = 0;
       hold();
     }
   }
@@ -486,6 +497,11 @@ export class FileLedger implements LedgerStore {
   }
 
   #holdCount = 0;
+  /**
+   * How many writes at the head of the queue were issued before a compaction's cut:
+   * their seqs are at or below it, so they go to the current log although writes are held.
+   */
+  #beforeCut = 0;
 
   #holdWrites(): () => void {
     this.#holdCount++;
@@ -496,14 +512,16 @@ export class FileLedger implements LedgerStore {
   }
 
   #scheduleFlush(): void {
-    if (this.#flushing || this.#holdCount > 0 || this.#queue.length === 0) return;
+    if (this.#flushing || (this.#holdCount > 0 && this.#beforeCut === 0) || this.#queue.length === 0) return;
     // Group commit: everything queued by the time the writer is free goes in one
     // write + one fdatasync; callers arriving meanwhile form the next batch.
     this.#flushing = (async () => {
       await Promise.resolve();
-      while (this.#queue.length > 0 && this.#holdCount === 0 && !this.#poisoned) {
-        const batch = this.#queue;
-        this.#queue = [];
+      while (this.#queue.length > 0 && !this.#poisoned) {
+        const take = this.#holdCount === 0 ? this.#queue.length : Math.min(this.#beforeCut, this.#queue.length);
+        if (take === 0) break;
+        const batch = this.#queue.splice(0, take);
+        this.#beforeCut = Math.max(0, this.#beforeCut - take);
         const data = batch.length === 1 ? (batch[0] as { bytes: Buffer }).bytes : Buffer.concat(batch.map((b) => b.bytes));
         try {
           await this.#io.append(data);
