@@ -265,3 +265,20 @@ describe('LazyFileLedger', () => {
     expect(await holder.get('x')).toBeUndefined();
   });
 });
+
+describe('FileLedger compaction under concurrent writes', () => {
+  it('every record written while compactions run lands in the right generation', async () => {
+    const dir = tempDir();
+    const l = await open(dir);
+    const writes: Array<Promise<unknown>> = [];
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 30; i++) writes.push(l.create(draft(`r${round}-${i}`), 1000));
+      writes.push(l.compact());
+      for (let i = 30; i < 60; i++) writes.push(l.create(draft(`r${round}-${i}`), 1000));
+    }
+    await Promise.all(writes);
+    await l.close();
+    const reopened = await open(dir);
+    expect((await reopened.listResumable()).length).toBe(300);
+  });
+});
