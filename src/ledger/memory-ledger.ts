@@ -1,8 +1,8 @@
-import { LedgerLeaseLostError, LedgerTransitionError, LedgerUnavailableError } from '../errors/index.js';
+import { LedgerUnavailableError } from '../errors/index.js';
 import type { IntentDraft, IntentRecord } from './intent.js';
 import { TERMINAL_STATUSES } from './intent.js';
 import type { ClaimRequest, ClaimResult, LedgerCapabilities, LedgerStore, TransitionRequest } from './ledger-store.js';
-import { RESUMABLE_STATUSES, isAllowedTransition } from './transitions.js';
+import { RESUMABLE_STATUSES, applyTransition } from './transitions.js';
 
 /**
  * The reference {@link LedgerStore}: intents in a `Map`, nothing on disk.
@@ -55,32 +55,7 @@ export class MemoryLedger implements LedgerStore {
 
   async transition(id: string, request: TransitionRequest): Promise<IntentRecord> {
     this.#assertOpen();
-    const record = this.#mustGet(id);
-    if (record.status !== request.expectStatus || record.epoch !== request.expectEpoch) {
-      throw new LedgerLeaseLostError(
-          id,
-          `Intent ${id} changed underneath this worker (expected ${request.expectStatus}@${request.expectEpoch}, ` +
-            `found ${record.status}@${record.epoch}).`,
-        );
-    }
-    if (!isAllowedTransition(record.status, request.to)) {
-      throw new LedgerTransitionError(id, record.status, request.to);
-    }
-    let attempt = record.attempt;
-    if (request.to === 'inFlight') {
-      if (request.attempt !== record.attempt + 1) {
-        throw new LedgerTransitionError(id, record.status, request.to);
-      }
-      attempt = request.attempt;
-    }
-    const { outcome: _previous, ...rest } = record;
-    const next: IntentRecord = {
-      ...rest,
-      status: request.to,
-      attempt,
-      updatedAt: request.now,
-      ...(request.outcome === undefined ? {} : { outcome: structuredClone(request.outcome) }),
-    };
+    const next = applyTransition(this.#mustGet(id), request);
     this.#records.set(id, next);
     return structuredClone(next);
   }

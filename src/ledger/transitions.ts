@@ -1,4 +1,6 @@
-import type { IntentStatus } from './intent.js';
+import { LedgerLeaseLostError, LedgerTransitionError } from '../errors/index.js';
+import type { IntentRecord, IntentStatus } from './intent.js';
+import type { TransitionRequest } from './ledger-store.js';
 
 /**
  * The intent state machine (reliability.md, section c) as data. Every ledger store
@@ -29,3 +31,37 @@ export function isAllowedTransition(from: IntentStatus, to: IntentStatus): boole
 
 /** Statuses an intent can be resumed from after a restart or a lease takeover. */
 export const RESUMABLE_STATUSES: readonly IntentStatus[] = ['pending', 'inFlight', 'unknown'];
+
+/**
+ * The record a compare-and-set transition produces, for any store that holds records
+ * in memory (the reference and file ledgers; the Redis and PostgreSQL stores do the same
+ * check in the server). Pure: throws instead of changing anything.
+ *
+ * @throws LedgerLeaseLostError when `(status, epoch)` is not the expected pair: another
+ *   worker took the intent over.
+ * @throws LedgerTransitionError when the state machine forbids the change, or an attempt
+ *   number does not follow the stored one.
+ */
+export function applyTransition(record: IntentRecord, request: TransitionRequest): IntentRecord {
+  if (record.status !== request.expectStatus || record.epoch !== request.expectEpoch) {
+    throw new LedgerLeaseLostError(
+      record.id,
+      `Intent ${record.id} changed underneath this worker (expected ${request.expectStatus}@${request.expectEpoch}, ` +
+        `found ${record.status}@${record.epoch}).`,
+    );
+  }
+  if (!isAllowedTransition(record.status, request.to)) throw new LedgerTransitionError(record.id, record.status, request.to);
+  let attempt = record.attempt;
+  if (request.to === 'inFlight') {
+    if (request.attempt !== record.attempt + 1) throw new LedgerTransitionError(record.id, record.status, request.to);
+    attempt = request.attempt;
+  }
+  const { outcome: _previous, ...rest } = record;
+  return {
+    ...rest,
+    status: request.to,
+    attempt,
+    updatedAt: request.now,
+    ...(request.outcome === undefined ? {} : { outcome: structuredClone(request.outcome) }),
+  };
+}

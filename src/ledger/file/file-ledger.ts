@@ -3,15 +3,13 @@ import { join, resolve } from 'node:path';
 import {
   ConfigurationError,
   LedgerCorruptError,
-  LedgerLeaseLostError,
-  LedgerTransitionError,
   LedgerUnavailableError,
 } from '../../errors/index.js';
 import { systemClock, type Clock } from '../../internal/clock.js';
 import type { IntentDraft, IntentRecord } from '../intent.js';
 import { TERMINAL_STATUSES } from '../intent.js';
 import type { ClaimRequest, ClaimResult, LedgerCapabilities, LedgerStore, TransitionRequest } from '../ledger-store.js';
-import { RESUMABLE_STATUSES, isAllowedTransition } from '../transitions.js';
+import { RESUMABLE_STATUSES, applyTransition } from '../transitions.js';
 import { encodeRecord, encodeSegmentHeader, RecordType, scanSegment, SEGMENT_HEADER_BYTES, type LogRecord } from './format.js';
 // `RecordType` is both a value (the codes) and a type (their union).
 import { WorkerLedgerIo, type LedgerIo } from './io.js';
@@ -347,27 +345,7 @@ export class FileLedger implements LedgerStore {
 
   async transition(id: string, request: TransitionRequest): Promise<IntentRecord> {
     this.#assertUsable();
-    const record = this.#mustGet(id);
-    if (record.status !== request.expectStatus || record.epoch !== request.expectEpoch) {
-      throw new LedgerLeaseLostError(
-        id,
-        `Intent ${id} changed underneath this worker (expected ${request.expectStatus}@${request.expectEpoch}, found ${record.status}@${record.epoch}).`,
-      );
-    }
-    if (!isAllowedTransition(record.status, request.to)) throw new LedgerTransitionError(id, record.status, request.to);
-    let attempt = record.attempt;
-    if (request.to === 'inFlight') {
-      if (request.attempt !== record.attempt + 1) throw new LedgerTransitionError(id, record.status, request.to);
-      attempt = request.attempt;
-    }
-    const { outcome: _previous, ...rest } = record;
-    const next: IntentRecord = {
-      ...rest,
-      status: request.to,
-      attempt,
-      updatedAt: request.now,
-      ...(request.outcome === undefined ? {} : { outcome: structuredClone(request.outcome) }),
-    };
+    const next = applyTransition(this.#mustGet(id), request);
     await this.#put(next);
     return this.#out(next);
   }
