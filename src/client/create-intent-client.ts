@@ -15,7 +15,7 @@ import type { LedgerStore } from '../ledger/ledger-store.js';
 import type { VenueProfile } from '../venues/profile.js';
 import { IntentEvents } from './events.js';
 import { describe, resolveClientOptions, type ResolvedClientOptions } from './options.js';
-import { IntentRun, type RegisteredOperation, type RunnerEnvironment } from './runner.js';
+import { IntentRun, resultFromRecord, type RegisteredOperation, type RunnerEnvironment } from './runner.js';
 import type {
   CallOptions,
   IntentClientOptions,
@@ -191,7 +191,7 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
             received: 'a different key',
           });
         }
-        if (record.status === 'succeeded') return replay(record);
+        if (record.status === 'succeeded') return resultFromRecord(record, { replayed: true, reconciled: false });
       }
       return runClaimed(op, record, call.signal);
     })();
@@ -331,19 +331,6 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
     ledger: resolved.ledger,
     close: () => resolved.ledger.close(),
   });
-}
-
-function replay(record: IntentRecord): IntentResult<unknown> {
-  return {
-    intentId: record.id,
-    key: record.key,
-    venueKey: record.venueKey,
-    status: 'succeeded',
-    result: record.outcome?.result,
-    attempts: record.attempt,
-    replayed: true,
-    reconciled: record.outcome?.reason === 'found by reconcile lookup',
-  };
 }
 
 /**

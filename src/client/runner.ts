@@ -50,6 +50,8 @@ export interface RunTrace {
 }
 
 const MAX_MESSAGE = 200;
+/** Stored as the reason of an intent settled by a reconcile lookup. */
+const RECONCILED_REASON = 'found by reconcile lookup';
 
 /**
  * Drives one intent from whatever state the ledger holds to a final answer,
@@ -166,7 +168,7 @@ export class IntentRun {
     if (this.#op.reconcile && this.#lookups < options.maxLookups) {
       verdict = await this.#lookup(this.#op.reconcile);
       if (verdict.found === 'succeeded') {
-        await this.#transition('succeeded', { outcome: { kind: 'success', reason: 'found by reconcile lookup', result: verdict.result } });
+        await this.#transition('succeeded', { outcome: { kind: 'success', reason: RECONCILED_REASON, result: verdict.result } });
         this.trace.reconciledFound = true;
         this.#emitReconcile('found', 'settled');
         return this.#successResult(true);
@@ -445,17 +447,7 @@ export class IntentRun {
   }
 
   #successResult(reconciled: boolean): IntentResult<unknown> {
-    const r = this.#record;
-    return {
-      intentId: r.id,
-      key: r.key,
-      venueKey: r.venueKey,
-      status: 'succeeded',
-      result: r.outcome?.result,
-      attempts: r.attempt,
-      replayed: false,
-      reconciled: reconciled || r.outcome?.reason === 'found by reconcile lookup',
-    };
+    return resultFromRecord(this.#record, { replayed: false, reconciled });
   }
 
   #rejection(outcome: StoredOutcome | undefined): VenueRejectedError {
@@ -500,6 +492,20 @@ export class IntentRun {
   #emitReconcile(lookup: 'found' | 'notFound' | 'inconclusive' | 'skipped', action: 'settled' | 'resend' | 'wait' | 'giveUp'): void {
     this.#env.events.emit('reconcile', { ...this.#base, attempt: this.#record.attempt, lookup, action });
   }
+}
+
+/** What a call returns for a succeeded intent record. */
+export function resultFromRecord(record: IntentRecord, how: { replayed: boolean; reconciled: boolean }): IntentResult<unknown> {
+  return {
+    intentId: record.id,
+    key: record.key,
+    venueKey: record.venueKey,
+    status: 'succeeded',
+    result: record.outcome?.result,
+    attempts: record.attempt,
+    replayed: how.replayed,
+    reconciled: how.reconciled || record.outcome?.reason === RECONCILED_REASON,
+  };
 }
 
 /** The part of an outcome the ledger keeps: no headers, no body, message truncated. */
