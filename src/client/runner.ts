@@ -210,6 +210,11 @@ export class IntentRun {
       throw this.#ambiguous(`reconcile lookups inconclusive (${verdict.reason})`);
     }
 
+    if (this.#op.reconcile) {
+      // Lookups ran out (after "not found" answers waiting for the settle delay).
+      this.#emitReconcile('inconclusive', 'giveUp');
+      throw this.#ambiguous(`${options.maxLookups} reconcile lookup(s) did not settle it`);
+    }
     // No lookup, no key store window: nothing can tell us safely. A person decides.
     this.#emitReconcile('skipped', 'giveUp');
     throw this.#ambiguous(this.#record.outcome?.reason ?? 'outcome unknown');

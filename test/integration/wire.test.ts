@@ -290,6 +290,26 @@ describe('unknown outcomes are reconciled, never blindly resent', () => {
     expect(seen.map((s) => s.method)).toEqual(['POST', 'GET', 'GET', 'POST']);
   });
 
+  it('reports an exhausted lookup budget as such, not as a missing lookup', async () => {
+    orderResponses(() => HttpResponse.json({}, { status: 502 }));
+    server.use(
+      mswHttp.get(`${BASE}/order`, async ({ request }) => {
+        await record(request);
+        return HttpResponse.json({ code: -2013, msg: 'Order does not exist.' }, { status: 400 });
+      }),
+    );
+    const venue = { ...testExchange, name: 'settling', reconcile: { ...testExchange.reconcile, settleDelayMs: 5_000 } };
+    const { placeOrder, events } = setup({ venue, maxLookups: 1 });
+    const error = (await placeOrder({ symbol: 'X', qty: '1' }).catch((e: unknown) => e)) as AmbiguousOutcomeError;
+    expect(error).toBeInstanceOf(AmbiguousOutcomeError);
+    expect(error.reason).toBe('1 reconcile lookup(s) did not settle it');
+    expect(events.filter((e) => e.name === 'reconcile').map((e) => e.event)).toEqual([
+      expect.objectContaining({ lookup: 'notFound', action: 'wait' }),
+      expect.objectContaining({ lookup: 'inconclusive', action: 'giveUp' }),
+    ]);
+    expect(seen.map((s) => s.method)).toEqual(['POST', 'GET']);
+  });
+
   it('gives up with AmbiguousOutcomeError when the venue has no key store and no lookup exists', async () => {
     orderResponses(() => HttpResponse.json({}, { status: 500 }));
     const { client, ledger } = setup();
