@@ -47,7 +47,6 @@ export class MemoryLedger implements LedgerStore {
       epoch: record.epoch + 1,
       leaseOwner: request.owner,
       leaseUntil: request.now + request.leaseMs,
-      updatedAt: request.now,
     };
     this.#records.set(id, next);
     return { claimed: true, record: structuredClone(next) };

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import {
   ConfigurationError,
+  isIntentError,
   LedgerCorruptError,
   LedgerUnavailableError,
 } from '../../errors/index.js';
@@ -160,7 +161,12 @@ export class FileLedger implements LedgerStore {
         // The open failed already; that is the error to report.
       }
       await io.close().catch(() => undefined);
-      throw error;
+      if (isIntentError(error)) throw error;
+      const code = (error as { code?: unknown } | null)?.code;
+      throw new LedgerUnavailableError(
+        `The file ledger in ${dir} could not be opened (${typeof code === 'string' ? code : 'I/O error'}); nothing was sent.`,
+        { cause: error },
+      );
     }
   }
 
@@ -258,7 +264,9 @@ export class FileLedger implements LedgerStore {
     if (scan.tail === 'torn') {
       // A damaged last record cannot be told apart from bit rot, so keep the bytes
       // before cutting them (F8), then cut and fsync so nothing stale stays (F10).
-      const keptAs = join(dir, `${name('log', generation)}.broken-${(options.clock ?? systemClock).now()}`);
+      // Unique even for two repairs in the same millisecond (a reopen after a crash in
+      // the middle of this repair finds the first copy still there).
+      const keptAs = join(dir, `${name('log', generation)}.broken-${(options.clock ?? systemClock).now()}-${randomBytes(4).toString('hex')}`);
       await io.copy(logPath, keptAs);
       await io.truncate(logPath, scan.goodOffset);
       options.onEvent?.({
