@@ -81,6 +81,7 @@ export class IntentRun {
   #lookups = 0;
   #lastOutcome: Outcome | undefined;
   #lastError: unknown;
+  #freshResult: { readonly value: unknown } | undefined;
   readonly trace: RunTrace = { sent: 0, resent: false, reconciledFound: false };
 
   constructor(env: RunnerEnvironment, op: RegisteredOperation, record: IntentRecord, signal: AbortSignal | undefined) {
@@ -169,6 +170,7 @@ export class IntentRun {
       verdict = await this.#lookup(this.#op.reconcile);
       if (verdict.found === 'succeeded') {
         await this.#transition('succeeded', { outcome: { kind: 'success', reason: RECONCILED_REASON, result: verdict.result } });
+        this.#freshResult = { value: verdict.result };
         this.trace.reconciledFound = true;
         this.#emitReconcile('found', 'settled');
         return this.#successResult(true);
@@ -262,6 +264,7 @@ export class IntentRun {
         const response = (result as { response: AxiosResponse }).response;
         const value: unknown = this.#op.definition.result ? this.#op.definition.result(response, this.#input) : response.data;
         await this.#transition('succeeded', { outcome: { ...storedFrom(outcome), result: value } });
+        this.#freshResult = { value };
         this.#emitOutcome(attempt, outcome);
         return;
       }
@@ -452,7 +455,9 @@ export class IntentRun {
   }
 
   #successResult(reconciled: boolean): IntentResult<unknown> {
-    return resultFromRecord(this.#record, { replayed: false, reconciled });
+    const result = resultFromRecord(this.#record, { replayed: false, reconciled });
+    // A store may leave an oversized result out of the record; this call still has it.
+    return this.#freshResult ? { ...result, result: this.#freshResult.value } : result;
   }
 
   #rejection(outcome: StoredOutcome | undefined): VenueRejectedError {

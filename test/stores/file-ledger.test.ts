@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LazyFileLedger, LedgerCorruptError, LedgerLockedError, LedgerUnavailableError, type IntentDraft } from '../../src/index.js';
+import { ConfigurationError, LazyFileLedger, LedgerCorruptError, LedgerLockedError, LedgerUnavailableError, type IntentDraft } from '../../src/index.js';
 import { FileLedger, type FileLedgerEvent } from '../../src/ledger/file/file-ledger.js';
 import { InThreadLedgerIo, WorkerLedgerIo, type LedgerIo } from '../../src/ledger/file/io.js';
 
@@ -280,5 +280,40 @@ describe('FileLedger compaction under concurrent writes', () => {
     await l.close();
     const reopened = await open(dir);
     expect((await reopened.listResumable()).length).toBe(300);
+  });
+});
+
+describe('FileLedger records near the 1 MiB limit', () => {
+  it('refuses an input too large to store before changing anything, and stays consistent', async () => {
+    const dir = tempDir();
+    const l = await open(dir);
+    await l.create(draft('small'), 1000);
+    const error = await l.create(draft('huge', { blob: 'x'.repeat(1_100_000) }), 1000).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(await l.get('huge')).toBeUndefined();
+    await l.create(draft('after'), 1000);
+    await l.close();
+    // No sequence gap: the ledger reopens with both small intents.
+    const r = await open(dir);
+    expect((await r.listResumable()).map((x) => x.id).sort()).toEqual(['after', 'small']);
+  });
+
+  it('records a success whose result is too large without the result, and reopens', async () => {
+    const dir = tempDir();
+    const l = await open(dir);
+    await l.create(draft('big'), 1000);
+    await send(l, 'big');
+    const stored = await l.transition('big', {
+      expectStatus: 'inFlight',
+      expectEpoch: 0,
+      to: 'succeeded',
+      outcome: { kind: 'success', reason: 'HTTP 200', result: { body: 'y'.repeat(1_200_000) } },
+      now: 3000,
+    });
+    expect(stored.status).toBe('succeeded');
+    expect(stored.outcome?.result).toBeUndefined();
+    expect(stored.outcome?.reason).toBe('HTTP 200 (result too large to store)');
+    await l.close();
+    expect((await (await open(dir)).get('big'))?.status).toBe('succeeded');
   });
 });

@@ -11,7 +11,7 @@ import type { IntentDraft, IntentRecord } from '../intent.js';
 import { TERMINAL_STATUSES } from '../intent.js';
 import type { ClaimRequest, ClaimResult, LedgerCapabilities, LedgerStore, TransitionRequest } from '../ledger-store.js';
 import { RESUMABLE_STATUSES, applyTransition } from '../transitions.js';
-import { encodeRecord, encodeSegmentHeader, RecordType, scanSegment, SEGMENT_HEADER_BYTES, type LogRecord } from './format.js';
+import { encodeRecord, encodeSegmentHeader, MAX_BODY_BYTES, RecordType, scanSegment, SEGMENT_HEADER_BYTES, type LogRecord } from './format.js';
 // `RecordType` is both a value (the codes) and a type (their union).
 import { WorkerLedgerIo, type LedgerIo } from './io.js';
 import { acquireLedgerLock, LOCK_FILE, type LedgerLock } from './lock.js';
@@ -325,8 +325,7 @@ export class FileLedger implements LedgerStore {
       epoch: 0,
       updatedAt: now,
     };
-    await this.#put(record);
-    return { created: true, record: this.#out(record) };
+    return { created: true, record: this.#out(await this.#put(record)) };
   }
 
   async get(id: string): Promise<IntentRecord | undefined> {
@@ -354,8 +353,7 @@ export class FileLedger implements LedgerStore {
   async transition(id: string, request: TransitionRequest): Promise<IntentRecord> {
     this.#assertUsable();
     const next = applyTransition(this.#mustGet(id), request);
-    await this.#put(next);
-    return this.#out(next);
+    return this.#out(await this.#put(next));
   }
 
   async release(id: string, owner: string, epoch: number): Promise<void> {
@@ -460,9 +458,26 @@ export class FileLedger implements LedgerStore {
     }
   }
 
-  async #put(record: IntentRecord): Promise<void> {
-    const { leaseOwner: _o, leaseUntil: _u, ...stored } = record;
-    const body = Buffer.from(JSON.stringify(stored));
+  /** Stores a record durably; returns the record as stored (maybe without an oversized result). */
+  async #put(candidate: IntentRecord): Promise<IntentRecord> {
+    let record = candidate;
+    let body = this.#encodeBody(record);
+    if (body.length > MAX_BODY_BYTES && record.outcome?.result !== undefined) {
+      // The venue already answered: the intent's state must be recorded whatever the
+      // answer's size. The stored result is only a convenience for replays, so a result
+      // too large for one record is left out (the caller of this attempt still gets it).
+      const { result: _dropped, ...outcome } = record.outcome;
+      record = { ...record, outcome: { ...outcome, reason: `${outcome.reason} (result too large to store)` } };
+      body = this.#encodeBody(record);
+    }
+    if (body.length > MAX_BODY_BYTES) {
+      // Checked before anything changes: memory, sequence numbers and the log stay as they were.
+      throw new ConfigurationError({
+        path: 'input',
+        expected: `an operation input whose ledger record is at most ${MAX_BODY_BYTES} bytes`,
+        received: `a record of ${body.length} bytes`,
+      });
+    }
     // Applied in memory at once so later calls see it in order; acknowledged to the
     // caller only when durable. A failed write poisons the ledger, so nothing can act
     // on the unacknowledged state afterwards.
@@ -471,11 +486,21 @@ export class FileLedger implements LedgerStore {
     if (this.#logBytes > this.#compactAfterBytes && this.#logBytes > 2 * this.#snapshotBytes && !this.#compacting) {
       void this.compact().catch(() => undefined);
     }
+    return record;
+  }
+
+  #encodeBody(record: IntentRecord): Buffer {
+    const { leaseOwner: _o, leaseUntil: _u, ...stored } = record;
+    return Buffer.from(JSON.stringify(stored));
   }
 
   #write(type: RecordType, body: Buffer): Promise<void> {
     if (this.#poisoned) return Promise.reject(this.#poisoned);
-    const bytes = encodeRecord({ type, seq: this.#nextSeq++, epoch: this.#epoch, body });
+    // The sequence number is taken only once the record is encoded, so an encoding
+    // failure can never leave a gap in the log.
+    const seq = this.#nextSeq;
+    const bytes = encodeRecord({ type, seq, epoch: this.#epoch, body });
+    this.#nextSeq = seq + 1;
     return new Promise<void>((resolve, reject) => {
       this.#queue.push({ bytes, waiter: { resolve, reject } });
       this.#scheduleFlush();
