@@ -476,6 +476,7 @@ export class FileLedger implements LedgerStore {
         path: 'input',
         expected: `an operation input whose ledger record is at most ${MAX_BODY_BYTES} bytes`,
         received: `a record of ${body.length} bytes`,
+        message: `Intent ${record.id} is too large to record (${body.length} bytes; the limit is ${MAX_BODY_BYTES}); nothing was written or sent. Store large data elsewhere and pass a reference.`,
       });
     }
     // Applied in memory at once so later calls see it in order; acknowledged to the
