@@ -1,21 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { classifyResponse, type Outcome, type ResponseFacts } from '../../../src/classify/index.js';
+import { classifyResponse } from '../../../src/classify/index.js';
 import { binanceSpot, defineVenue } from '../../../src/venues/index.js';
+import { NOW, respond, type Case } from '../../helpers/venue-cases.js';
 
-const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
-
-function respond(status: number, body: unknown, headers: Record<string, string> = {}): ResponseFacts {
-  const lower = new Map(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
-  return { status, body, header: (name) => lower.get(name.toLowerCase()) };
-}
-
-interface Case {
-  readonly label: string;
-  readonly status: number;
-  readonly body: unknown;
-  readonly headers?: Record<string, string>;
-  readonly expected: Partial<Outcome> & { kind: Outcome['kind'] };
-}
 
 // Bodies follow the shapes in binance-spot-api-docs errors.md / rest-api.md; expected
 // kinds follow the class each code has in venues.md §3 (with the deviations noted).

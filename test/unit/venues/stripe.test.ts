@@ -1,21 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { classifyResponse, type Outcome, type ResponseFacts } from '../../../src/classify/index.js';
+import { classifyResponse } from '../../../src/classify/index.js';
 import { defineVenue, stripe } from '../../../src/venues/index.js';
+import { NOW, respond, type Case } from '../../helpers/venue-cases.js';
 
-const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
-
-function respond(status: number, body: unknown, headers: Record<string, string> = {}): ResponseFacts {
-  const lower = new Map(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
-  return { status, body, header: (name) => lower.get(name.toLowerCase()) };
-}
-
-interface Case {
-  readonly label: string;
-  readonly status: number;
-  readonly body: unknown;
-  readonly headers?: Record<string, string>;
-  readonly expected: Partial<Outcome> & { kind: Outcome['kind'] };
-}
 
 // Bodies have Stripe's `{ "error": { type, code?, message } }` shape; kinds follow
 // venues.md §5 and reliability.md §3.2.
