@@ -14,7 +14,6 @@ import type { IntentClientOptions, IntentEventHandlers, KeyStrategyOption } from
 export interface ResolvedClientOptions {
   readonly venue: VenueProfile;
   readonly ledger: LedgerStore;
-  readonly ledgerDefaulted: boolean;
   readonly maxAttempts: number;
   readonly jitter: JitterStrategy;
   readonly baseDelayMs: number;
@@ -116,11 +115,9 @@ export function resolveClientOptions(input: unknown): ResolvedClientOptions {
     });
   }
   const keyStrategy = o.keys?.strategy ?? 'ulid';
-  const ledgerDefaulted = o.ledger === undefined;
   return Object.freeze({
     venue,
     ledger: o.ledger ?? new LazyFileLedger(),
-    ledgerDefaulted,
     maxAttempts: retry.maxAttempts ?? 6,
     jitter: retry.jitter ?? DEFAULT_BACKOFF.jitter,
     baseDelayMs,

@@ -44,7 +44,6 @@ export interface RunnerEnvironment {
 
 /** What happened during one run, for `recover()`'s report. */
 export interface RunTrace {
-  sent: number;
   resent: boolean;
   reconciledFound: boolean;
 }
@@ -82,7 +81,7 @@ export class IntentRun {
   #lastOutcome: Outcome | undefined;
   #lastError: unknown;
   #freshResult: { readonly value: unknown } | undefined;
-  readonly trace: RunTrace = { sent: 0, resent: false, reconciledFound: false };
+  readonly trace: RunTrace = { resent: false, reconciledFound: false };
 
   constructor(env: RunnerEnvironment, op: RegisteredOperation, record: IntentRecord, signal: AbortSignal | undefined) {
     this.#env = env;
@@ -251,7 +250,6 @@ export class IntentRun {
     // a durable store) with its number and our epoch. Only then may a byte be sent.
     await this.#transition('inFlight', { attempt });
     this.#sentThisRun++;
-    this.trace.sent++;
     events.emit('attemptStarted', { ...this.#base, attempt, venueKey: this.#record.venueKey });
 
     const result = await exchange(this.#env.http, config);

@@ -11,8 +11,7 @@ import type { IntentDraft, IntentRecord } from '../intent.js';
 import { TERMINAL_STATUSES } from '../intent.js';
 import type { ClaimRequest, ClaimResult, LedgerCapabilities, LedgerStore, TransitionRequest } from '../ledger-store.js';
 import { RESUMABLE_STATUSES, applyTransition } from '../transitions.js';
-import { encodeRecord, encodeSegmentHeader, MAX_BODY_BYTES, RecordType, scanSegment, SEGMENT_HEADER_BYTES, type LogRecord } from './format.js';
-// `RecordType` is both a value (the codes) and a type (their union).
+import { encodeRecord, encodeSegmentHeader, MAX_BODY_BYTES, RecordType, scanSegment, SEGMENT_HEADER_BYTES } from './format.js';
 import { WorkerLedgerIo, type LedgerIo } from './io.js';
 import { acquireLedgerLock, LOCK_FILE, type LedgerLock } from './lock.js';
 
@@ -594,5 +593,3 @@ export class FileLedger implements LedgerStore {
   }
 }
 
-/** Reads the first record types of a log, for tests and tools. */
-export type { LogRecord };
