@@ -23,6 +23,26 @@ export interface VenueProfile {
    * rule whose every given condition matches decides the outcome.
    */
   readonly errors: readonly ErrorRule[];
+  /** Where the profile's facts come from and which are unverified. Documentation only; never read by the classifier. */
+  readonly about?: VenueAbout;
+}
+
+/**
+ * Provenance of a profile, rendered into docs/venues.md. A profile is only as good as
+ * its facts, so every shipped profile names its sources and lists what could not be
+ * confirmed from them.
+ */
+export interface VenueAbout {
+  /** Display name, e.g. `Binance spot`, `PayPal Orders v2`. */
+  readonly title: string;
+  /** Documents the facts were taken from (repository and file, or page and section), most authoritative first. */
+  readonly sources: readonly string[];
+  /**
+   * Facts that could not be confirmed from a primary source, each a short sentence
+   * naming the profile field it affects, e.g. `key.format: REST charset taken from
+   * the FIX ClOrdID rule`. @default []
+   */
+  readonly unverified?: readonly string[];
 }
 
 /** Where the idempotency key (or client order id) is placed on each request. */
@@ -99,6 +119,52 @@ export interface ReconcileSpec {
    * @default []
    */
   readonly notFoundCodes?: readonly string[];
+  /**
+   * How to find an order or payment by its key. When an operation gives no
+   * `reconcile.request` of its own, the client builds the lookup from this. Absent:
+   * the venue offers no lookup by key (a key-store venue settles unknown outcomes by
+   * resending the same key instead).
+   */
+  readonly lookup?: LookupSpec;
+}
+
+/**
+ * A lookup of one order or payment by its key, as the venue documents it. The
+ * request goes through your axios instance, so your interceptors sign it as usual.
+ *
+ * @example
+ * // Binance spot: GET /api/v3/order?symbol=BTCUSDT&origClientOrderId=<venue key>
+ * { method: 'GET', path: '/api/v3/order', keyIn: 'query', keyParam: 'origClientOrderId', copyParams: ['symbol'] }
+ */
+export interface LookupSpec {
+  /** HTTP method of the lookup. */
+  readonly method: 'GET' | 'POST';
+  /**
+   * Path relative to your instance's `baseURL`. With `keyIn: 'path'` it holds the
+   * placeholder `{key}`, replaced by the URL-encoded venue key.
+   */
+  readonly path: string;
+  /** Where the venue key goes: a query parameter, a body field (form or JSON, like the original request), or the path. */
+  readonly keyIn: 'query' | 'body' | 'path';
+  /** Name of the query parameter or body field holding the key. Required unless `keyIn` is `path`. */
+  readonly keyParam?: string;
+  /**
+   * Parameters the lookup requires that are copied from the original request's query
+   * or body (Binance `symbol`, OKX `instId`, Bybit `category`). Sent as query
+   * parameters for `GET`, body fields for `POST`. When one is missing from the original
+   * request and the operation's `reconcile.params` does not supply it, the lookup is
+   * not sent and the intent stays unknown. @default []
+   */
+  readonly copyParams?: readonly string[];
+  /**
+   * Dotted path that must hold a non-empty value (a present scalar, a non-empty array
+   * or object) in a successful lookup body for the object to count as found. For
+   * venues that answer a miss with an empty list (Bybit `result.list`). Absent: any
+   * successful lookup is "found".
+   */
+  readonly foundPath?: string;
+  /** Limits of the lookup (how long objects stay findable, several matches). Docs only. */
+  readonly note?: string;
 }
 
 /** Where error codes and messages sit in the venue's response bodies. */
@@ -131,7 +197,55 @@ export interface RateLimitSpec {
    * seconds): `seconds`, `milliseconds`, or `epochMilliseconds`/`epochSeconds` (reset
    * timestamps). @default 'seconds'
    */
-  readonly retryAfterUnit?: 'seconds' | 'milliseconds' | 'epochSeconds' | 'epochMilliseconds';
+  readonly retryAfterUnit?: TimeUnit;
+  /**
+   * A wait carried inside the error message rather than a header, e.g. Kraken's
+   * `EService: Throttled: <unix time>`. Read when a `rateLimited` rule matched and no
+   * header gave a wait.
+   */
+  readonly retryAfterMessage?: {
+    /** Regular expression source (compiled with the `i` flag) whose first capture group is the number. */
+    readonly pattern: string;
+    /** What the captured number means. */
+    readonly unit: TimeUnit;
+  };
+  /**
+   * Usage headers the venue sends on every response (Binance `X-MBX-USED-WEIGHT-1M`,
+   * Bybit `X-Bapi-Limit-Status`). The client reads them after each response, reports
+   * them in the `rateLimitUsage` event and, once a limit is nearly used up (client
+   * option `retry.pauseAtUsage`), holds new sends to the venue until the window resets,
+   * before the venue starts refusing or banning. @default []
+   */
+  readonly usage?: readonly UsageHeaderSpec[];
+}
+
+/**
+ * How a number in a header or message becomes a wait: a duration (`seconds`,
+ * `milliseconds`) or a reset instant (`epochSeconds`, `epochMilliseconds`).
+ */
+export type TimeUnit = 'seconds' | 'milliseconds' | 'epochSeconds' | 'epochMilliseconds';
+
+/** One rate-limit usage header and how to read it. */
+export interface UsageHeaderSpec {
+  /** Header name, matched case-insensitively (`x-mbx-used-weight-1m`). */
+  readonly header: string;
+  /** Whether the header counts what is used so far or what is left in the window. */
+  readonly reports: 'used' | 'remaining';
+  /** The limit, when the venue does not send it in a header (Binance: 6,000 weight per minute by default). */
+  readonly limit?: number;
+  /** Header carrying the limit (Bybit `X-Bapi-Limit`). Wins over `limit` when present and numeric. */
+  readonly limitHeader?: string;
+  /** Header carrying when the window resets (Bybit `X-Bapi-Limit-Reset-Timestamp`). */
+  readonly resetHeader?: string;
+  /** Unit of `resetHeader`. @default 'epochMilliseconds' */
+  readonly resetUnit?: TimeUnit;
+  /**
+   * Length of a fixed window aligned to the Unix epoch, in ms, used to compute the
+   * reset when no `resetHeader` is given (Binance's `1m` counters reset each minute).
+   */
+  readonly windowMs?: number;
+  /** Where the figures come from. Docs only. */
+  readonly note?: string;
 }
 
 /** What a matching error rule decides. */
@@ -166,4 +280,6 @@ export interface ErrorRule {
   readonly waitMs?: number;
   /** Why, with a source where possible. Shown in docs, not used by the classifier. */
   readonly note?: string;
+  /** True when the rule rests on a fact no primary source confirms; docs mark it. @default false */
+  readonly unverified?: boolean;
 }

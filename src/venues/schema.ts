@@ -1,6 +1,18 @@
 import { z } from 'zod';
 import { ConfigurationError } from '../errors/index.js';
-import type { DedupeSpec, ErrorRule, KeyFormat, KeySpec, RateLimitSpec, ReconcileSpec, ResponseSpec, VenueProfile } from './profile.js';
+import type {
+  DedupeSpec,
+  ErrorRule,
+  KeyFormat,
+  KeySpec,
+  LookupSpec,
+  RateLimitSpec,
+  ReconcileSpec,
+  ResponseSpec,
+  UsageHeaderSpec,
+  VenueAbout,
+  VenueProfile,
+} from './profile.js';
 
 /** Longest key any venue we know of accepts is 255; 1024 leaves room without inviting abuse. */
 const MAX_KEY_LENGTH = 1024;
@@ -91,12 +103,40 @@ const dedupeSchema = z.discriminatedUnion(
   { error: 'kind "keyStore" (with retentionMs), "openOrders" or "none"' },
 );
 
+/** A dotted path such as `result.list` or `data.0.sCode`: non-empty segments. */
+const dottedPath = z.string().regex(/^[^.]+(\.[^.]+)*$/, { error: 'a dotted path such as "result.list"' });
+
+const lookupSchema = z
+  .strictObject({
+    method: z.enum(['GET', 'POST']),
+    path: z.string().regex(/^\//, { error: 'a path starting with "/"' }),
+    keyIn: z.enum(['query', 'body', 'path']),
+    keyParam: nonEmptyString.exactOptional(),
+    copyParams: z.array(nonEmptyString).readonly().exactOptional(),
+    foundPath: dottedPath.exactOptional(),
+    note: z.string().exactOptional(),
+  })
+  .readonly()
+  .superRefine((lookup, ctx) => {
+    const hasPlaceholder = lookup.path.includes('{key}');
+    if (lookup.keyIn === 'path' && !hasPlaceholder) {
+      ctx.addIssue({ code: 'custom', path: ['path'], message: 'a path containing the "{key}" placeholder when keyIn is "path"' });
+    }
+    if (lookup.keyIn !== 'path' && hasPlaceholder) {
+      ctx.addIssue({ code: 'custom', path: ['keyIn'], message: '"path" when the path contains "{key}"' });
+    }
+    if (lookup.keyIn !== 'path' && lookup.keyParam === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['keyParam'], message: `the parameter name holding the key when keyIn is "${lookup.keyIn}" (required)` });
+    }
+  });
+
 const reconcileSchema = z
   .strictObject({
     notFoundIsAuthoritative: z.boolean(),
     settleDelayMs: durationMs,
     findableForMs: durationMs.exactOptional(),
     notFoundCodes: stringList.exactOptional(),
+    lookup: lookupSchema.exactOptional(),
   })
   .readonly();
 
@@ -108,10 +148,50 @@ const responseSchema = z
   })
   .readonly();
 
+const timeUnit = z.enum(['seconds', 'milliseconds', 'epochSeconds', 'epochMilliseconds']);
+/** HTTP header names are tokens (RFC 9110 §5.1). */
+const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: 'an HTTP header name (letters, digits and !#$%&\'*+.^_`|~-)' });
+
+const usageHeaderSchema = z
+  .strictObject({
+    header: headerName,
+    reports: z.enum(['used', 'remaining']),
+    limit: z.number().positive().exactOptional(),
+    limitHeader: headerName.exactOptional(),
+    resetHeader: headerName.exactOptional(),
+    resetUnit: timeUnit.exactOptional(),
+    windowMs: z.number().positive().exactOptional(),
+    note: z.string().exactOptional(),
+  })
+  .readonly()
+  .superRefine((usage, ctx) => {
+    if (usage.limit === undefined && usage.limitHeader === undefined && usage.reports === 'used') {
+      ctx.addIssue({ code: 'custom', path: ['limit'], message: 'a limit or a limitHeader when the header reports usage (a count alone says nothing about headroom)' });
+    }
+  });
+
 const rateLimitSchema = z
   .strictObject({
-    retryAfterHeaders: z.array(nonEmptyString).readonly(),
-    retryAfterUnit: z.enum(['seconds', 'milliseconds', 'epochSeconds', 'epochMilliseconds']).exactOptional(),
+    retryAfterHeaders: z.array(headerName).readonly(),
+    retryAfterUnit: timeUnit.exactOptional(),
+    retryAfterMessage: z
+      .strictObject({
+        pattern: regexSource('i', 'a regular expression with one capture group').refine((source) => capturingGroups(source) >= 1, {
+          error: 'a regular expression with at least one capture group (the number)',
+        }),
+        unit: timeUnit,
+      })
+      .readonly()
+      .exactOptional(),
+    usage: z.array(usageHeaderSchema).readonly().exactOptional(),
+  })
+  .readonly();
+
+const aboutSchema = z
+  .strictObject({
+    title: nonEmptyString,
+    sources: z.array(nonEmptyString).readonly(),
+    unverified: z.array(nonEmptyString).readonly().exactOptional(),
   })
   .readonly();
 
@@ -138,6 +218,7 @@ const errorRuleSchema = z
     scope: z.enum(['request', 'venue']).exactOptional(),
     waitMs: durationMs.exactOptional(),
     note: z.string().exactOptional(),
+    unverified: z.boolean().exactOptional(),
   })
   .readonly();
 
@@ -164,6 +245,7 @@ export const venueProfileSchema = z
     response: responseSchema,
     rateLimit: rateLimitSchema,
     errors: z.array(errorRuleSchema).readonly(),
+    about: aboutSchema.exactOptional(),
   })
   .readonly();
 
@@ -180,6 +262,9 @@ export type _SchemaMatchesProfile = [
   Assert<Equals<z.output<typeof responseSchema>, ResponseSpec>>,
   Assert<Equals<z.output<typeof rateLimitSchema>, RateLimitSpec>>,
   Assert<Equals<z.output<typeof errorRuleSchema>, ErrorRule>>,
+  Assert<Equals<z.output<typeof lookupSchema>, LookupSpec>>,
+  Assert<Equals<z.output<typeof usageHeaderSchema>, UsageHeaderSpec>>,
+  Assert<Equals<z.output<typeof aboutSchema>, VenueAbout>>,
   Assert<Equals<z.output<typeof venueProfileSchema>, VenueProfile>>,
 ];
 
@@ -255,6 +340,15 @@ export function extendVenue(base: VenueProfile, overrides: VenueOverrides): Venu
     rateLimit: { ...base.rateLimit, ...overrides.rateLimit },
     errors: [...(overrides.errors ?? []), ...base.errors],
   });
+}
+
+/** Number of capturing groups in a (valid) regular expression source. */
+function capturingGroups(source: string): number {
+  try {
+    return (new RegExp(`${source}|`, 'i').exec('')?.length ?? 1) - 1;
+  } catch {
+    return 0;
+  }
 }
 
 /** Freezes `value` and everything reachable from it, in place; returns it. */
