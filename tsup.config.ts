@@ -10,6 +10,8 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     testing: 'src/testing/index.ts',
+    'stores/postgres': 'src/stores/postgres/index.ts',
+    'stores/redis': 'src/stores/redis/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -21,7 +23,10 @@ export default defineConfig({
   // Runtime and peer dependencies stay imports so consumers share one copy
   // (tsup externalises dependencies/peerDependencies already; listing them
   // keeps that true if one is ever moved to devDependencies by mistake).
-  external: ['axios', 'zod', 'ulid'],
+  // The store drivers are the user's own (`pg`, `ioredis`): the stores take
+  // a client through a structural type and never import them at run time, but
+  // listing them keeps a stray import from bundling a driver.
+  external: ['axios', 'zod', 'ulid', 'pg', 'ioredis'],
   // Split shared modules into chunks in both formats (CJS splitting is opt-in
   // in tsup). Without it `intentkey` and `intentkey/testing` would each carry
   // their own copy of e.g. the error classes, so `instanceof` across the two
