@@ -336,8 +336,11 @@ export class FileLedger implements LedgerStore {
 
   async claim(id: string, request: ClaimRequest): Promise<ClaimResult> {
     this.#assertUsable();
-    const record = this.#mustGet(id);
+    this.#mustGet(id);
     await this.#barrier();
+    // Read again after the wait: a concurrent claim may have taken the lease meanwhile,
+    // and deciding on the record read before it would hand out two leases at one epoch.
+    const record = this.#mustGet(id);
     if (TERMINAL_STATUSES.has(record.status)) return { claimed: false, record: this.#out(record) };
     const heldByOther =
       record.leaseOwner !== undefined && record.leaseOwner !== request.owner && record.leaseUntil !== undefined && record.leaseUntil > request.now;
