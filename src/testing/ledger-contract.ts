@@ -1,0 +1,437 @@
+import assert from 'node:assert/strict';
+import { isIntentError, type IntentErrorCode } from '../errors/index.js';
+import type { IntentDraft, IntentRecord, IntentStatus } from '../ledger/intent.js';
+import { INTENT_STATUSES, TERMINAL_STATUSES } from '../ledger/intent.js';
+import type { LedgerStore, TransitionRequest } from '../ledger/ledger-store.js';
+import { isAllowedTransition, RESUMABLE_STATUSES } from '../ledger/transitions.js';
+
+/**
+ * The two functions of a test runner the contract suite needs. Vitest's and Jest's
+ * `describe`/`it`, Mocha's, and `node:test`'s all fit, so the suite runs under any of
+ * them and intentkey depends on none. Assertions use `node:assert`: a failed check
+ * throws, which every runner reports as a failed test.
+ *
+ * To skip the whole suite when a server is not configured, pass a conditional
+ * `describe`, e.g. vitest's `describe.runIf(Boolean(process.env.DATABASE_URL))`.
+ */
+export interface LedgerContractTestApi {
+  describe(name: string, body: () => void): unknown;
+  it(name: string, body: () => Promise<void>): unknown;
+}
+
+/**
+ * One store under test, fresh and empty, as a {@link LedgerContractFactory} returns it.
+ * Every test gets its own subject and disposes it, so tests never see each other's data.
+ */
+export interface LedgerContractSubject {
+  /** The store under test, holding no intents. */
+  readonly store: LedgerStore;
+  /**
+   * Opens another handle on the same storage (for a server store: another connection or
+   * client). Required when `store.capabilities.shared` is true: the suite checks that two
+   * handles exclude each other. The suite closes what it opens.
+   */
+  readonly openPeer?: () => Promise<LedgerStore>;
+  /**
+   * Opens the same storage again after `store` (and every peer) was closed. Required when
+   * `store.capabilities.durable` is true: the suite checks that acknowledged changes
+   * survive. The suite closes what it opens.
+   */
+  readonly reopen?: () => Promise<LedgerStore>;
+  /**
+   * Removes what the subject created (a temporary directory, table or key prefix). Called
+   * once after the test, whatever its result, after the suite closed its stores.
+   */
+  readonly dispose?: () => Promise<void>;
+}
+
+/** Makes a fresh, empty {@link LedgerContractSubject}; called once per test. */
+export type LedgerContractFactory = () => Promise<LedgerContractSubject>;
+
+/** Options of {@link describeLedgerContract}. */
+export interface LedgerContractOptions {
+  /**
+   * Concurrent callers in the race checks (creates, claims, transitions on the same intent).
+   * @default 16
+   */
+  readonly racers?: number;
+}
+
+/** Epoch ms the suite's timestamps start at. */
+const T0 = 1_700_000_000_000;
+
+/** A draft whose fields all derive from `id`, so a mix-up between intents shows. */
+function draftOf(id: string, createdAt = T0, extra: Partial<IntentDraft> = {}): IntentDraft {
+  return {
+    id,
+    scope: 'acct-1',
+    operation: 'order.create',
+    businessId: `biz-${id}`,
+    venue: 'contract',
+    key: `key-${id}`,
+    venueKey: `vk-${id}`,
+    fingerprint: `fp-${id}`,
+    input: { symbol: 'BTCUSDT', qty: '0.01', id },
+    createdAt,
+    ...extra,
+  };
+}
+
+/** Asserts that `promise` rejects with an intentkey error carrying `code`. */
+async function rejectsWithCode(promise: Promise<unknown>, code: IntentErrorCode, what: string): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(isIntentError(error), `${what}: expected an intentkey error with code ${code}, got ${String(error)}`);
+    assert.equal(error.code, code, `${what}: error code`);
+    return true;
+  });
+}
+
+/** Asserts that `promise` rejects with any ledger error (code `ERR_LEDGER_*`). */
+async function rejectsWithLedgerError(promise: Promise<unknown>, what: string): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(isIntentError(error) && error.code.startsWith('ERR_LEDGER_'), `${what}: expected a ledger error, got ${String(error)}`);
+    return true;
+  });
+}
+
+/** A transition request; `attempt` is added only for `inFlight`. */
+function move(from: IntentStatus, epoch: number, to: IntentStatus, now: number, attempt?: number, extra: Partial<TransitionRequest> = {}): TransitionRequest {
+  return { expectStatus: from, expectEpoch: epoch, to, now, ...(attempt === undefined ? {} : { attempt }), ...extra };
+}
+
+/**
+ * Drives a fresh intent to `status` along allowed edges, at epoch 0; returns the record.
+ * `pending`: as created; others through `inFlight` (attempt 1).
+ */
+async function driveTo(store: LedgerStore, id: string, status: IntentStatus): Promise<IntentRecord> {
+  let record = (await store.create(draftOf(id), T0)).record;
+  if (status === 'pending') return record;
+  record = await store.transition(id, move('pending', 0, 'inFlight', T0 + 1, 1));
+  if (status === 'inFlight') return record;
+  return store.transition(id, move('inFlight', 0, status, T0 + 2, undefined, { outcome: { kind: status, reason: `test ${status}` } }));
+}
+
+/**
+ * Registers the {@link LedgerStore} contract suite: the behaviour the client relies on,
+ * checked against any store. intentkey runs it against its memory, file, PostgreSQL and
+ * Redis stores; a third-party store runs it the same way:
+ *
+ * ```ts
+ * import { describe, it } from 'vitest';
+ * import { describeLedgerContract } from 'intentkey/testing';
+ *
+ * describeLedgerContract('MyLedger', { describe, it }, async () => {
+ *   const prefix = `t${Date.now()}`;
+ *   return {
+ *     store: await MyLedger.open({ prefix }),
+ *     openPeer: () => MyLedger.open({ prefix }),
+ *     reopen: () => MyLedger.open({ prefix }),
+ *     dispose: () => dropEverythingUnder(prefix),
+ *   };
+ * });
+ * ```
+ *
+ * What it checks: create is atomic and keeps the first record; reads return copies;
+ * claims take, refuse, renew and take over leases and bump the epoch; every transition
+ * is a compare-and-set on status and epoch that follows the state machine; release only
+ * drops a matching lease; `listResumable` order; close. Shared stores are checked
+ * across two handles, durable ones across a reopen.
+ */
+export function describeLedgerContract(name: string, api: LedgerContractTestApi, factory: LedgerContractFactory, options: LedgerContractOptions = {}): void {
+  const racers = options.racers ?? 16;
+
+  /** Runs `body` on a fresh subject; closes every store it opened and disposes the subject. */
+  const test = (title: string, body: (subject: LedgerContractSubject, opened: LedgerStore[]) => Promise<void>): void => {
+    api.it(title, async () => {
+      const subject = await factory();
+      const opened: LedgerStore[] = [subject.store];
+      try {
+        await body(subject, opened);
+      } finally {
+        for (const s of opened) await s.close().catch(() => undefined);
+        await subject.dispose?.();
+      }
+    });
+  };
+
+  api.describe(`LedgerStore contract: ${name}`, () => {
+    test('declares its capabilities as two booleans', async ({ store }) => {
+      assert.equal(typeof store.capabilities.durable, 'boolean');
+      assert.equal(typeof store.capabilities.shared, 'boolean');
+    });
+
+    test('create stores a pending intent at attempt 0 and epoch 0, every draft field unchanged', async ({ store }) => {
+      const draft = draftOf('c1', T0, {
+        expiresAt: T0 + 86_400_000,
+        input: { nested: { list: [1, 2.5, -3, null, true, 'x'], empty: {}, text: 'çé ✓ "quoted" \\ \n' }, big: 9_007_199_254_740_991 },
+      });
+      const { created, record } = await store.create(draft, T0 + 5);
+      assert.equal(created, true);
+      const expected: IntentRecord = { ...draft, status: 'pending', attempt: 0, epoch: 0, updatedAt: T0 + 5 };
+      assert.deepStrictEqual(record, expected);
+      assert.deepStrictEqual(await store.get('c1'), expected);
+      const { businessId: _b, expiresAt: _e, ...bare } = draftOf('c2');
+      const second = await store.create(bare, T0);
+      assert.deepStrictEqual(second.record, { ...bare, status: 'pending', attempt: 0, epoch: 0, updatedAt: T0 }, 'optional fields stay absent');
+    });
+
+    test('a second create of the same id returns the stored record unchanged', async ({ store }) => {
+      const first = await store.create(draftOf('d1'), T0);
+      const other = { ...draftOf('d1'), fingerprint: 'another', key: 'another', input: { other: true } };
+      const second = await store.create(other, T0 + 1000);
+      assert.equal(second.created, false);
+      assert.deepStrictEqual(second.record, first.record);
+      assert.deepStrictEqual(await store.get('d1'), first.record);
+    });
+
+    test(`of ${racers} concurrent creates of one id exactly one creates`, async ({ store }) => {
+      const results = await Promise.all(
+        Array.from({ length: racers }, (_, i) => store.create({ ...draftOf('r1'), fingerprint: `fp-${i}` }, T0 + i)),
+      );
+      const creators = results.filter((r) => r.created);
+      assert.equal(creators.length, 1);
+      const winner = creators[0]?.record;
+      for (const r of results) assert.deepStrictEqual(r.record, winner, 'every loser sees the winner');
+    });
+
+    test('get of an unknown id resolves undefined', async ({ store }) => {
+      assert.equal(await store.get('nope'), undefined);
+    });
+
+    test('records are copies: changing a returned record or the draft changes nothing stored', async ({ store }) => {
+      const draft = draftOf('m1');
+      const { record } = await store.create(draft, T0);
+      (record.input as { qty: string }).qty = '999';
+      (draft.input as { qty: string }).qty = '777';
+      const fetched = await store.get('m1');
+      assert.deepStrictEqual(fetched?.input, draftOf('m1').input);
+      (fetched?.input as { qty: string }).qty = '555';
+      assert.deepStrictEqual((await store.get('m1'))?.input, draftOf('m1').input);
+    });
+
+    test('claim bumps the epoch and sets the lease; another owner is refused until it expires; the owner may renew', async ({ store }) => {
+      await store.create(draftOf('l1'), T0);
+      const first = await store.claim('l1', { owner: 'w1', leaseMs: 500, now: T0 + 100 });
+      assert.equal(first.claimed, true);
+      assert.deepStrictEqual(
+        { epoch: first.record.epoch, leaseOwner: first.record.leaseOwner, leaseUntil: first.record.leaseUntil, updatedAt: first.record.updatedAt },
+        { epoch: 1, leaseOwner: 'w1', leaseUntil: T0 + 600, updatedAt: T0 },
+        'a claim does not change updatedAt',
+      );
+      const refused = await store.claim('l1', { owner: 'w2', leaseMs: 500, now: T0 + 599 });
+      assert.equal(refused.claimed, false);
+      assert.deepStrictEqual(refused.record, first.record, 'a refused claim returns the record as stored');
+      const renewed = await store.claim('l1', { owner: 'w1', leaseMs: 500, now: T0 + 599 });
+      assert.equal(renewed.claimed, true);
+      assert.equal(renewed.record.epoch, 2);
+      assert.equal(renewed.record.leaseUntil, T0 + 1099);
+      assert.equal((await store.claim('l1', { owner: 'w2', leaseMs: 500, now: T0 + 1098 })).claimed, false);
+      const takeover = await store.claim('l1', { owner: 'w2', leaseMs: 500, now: T0 + 1099 });
+      assert.equal(takeover.claimed, true, 'a lease is expired at leaseUntil');
+      assert.deepStrictEqual([takeover.record.epoch, takeover.record.leaseOwner, takeover.record.leaseUntil], [3, 'w2', T0 + 1599]);
+      assert.deepStrictEqual(await store.get('l1'), takeover.record);
+    });
+
+    test('claim refuses finished intents and rejects for an unknown id', async ({ store }) => {
+      for (const status of TERMINAL_STATUSES) {
+        const record = await driveTo(store, `t-${status}`, status);
+        const claim = await store.claim(record.id, { owner: 'w1', leaseMs: 100, now: T0 + 10 });
+        assert.equal(claim.claimed, false, `${status} is not claimable`);
+        assert.deepStrictEqual(claim.record, record);
+      }
+      for (const status of RESUMABLE_STATUSES) {
+        const record = await driveTo(store, `r-${status}`, status);
+        assert.equal((await store.claim(record.id, { owner: 'w1', leaseMs: 100, now: T0 + 10 })).claimed, true, `${status} is claimable`);
+      }
+      await rejectsWithLedgerError(store.claim('missing', { owner: 'w1', leaseMs: 100, now: T0 }), 'claim of an unknown id');
+    });
+
+    test(`of ${racers} concurrent claims by different owners exactly one wins`, async ({ store }) => {
+      await store.create(draftOf('cc'), T0);
+      const results = await Promise.all(Array.from({ length: racers }, (_, i) => store.claim('cc', { owner: `w${i}`, leaseMs: 10_000, now: T0 + 1 })));
+      const winners = results.filter((r) => r.claimed);
+      assert.equal(winners.length, 1);
+      const stored = await store.get('cc');
+      assert.deepStrictEqual(stored, winners[0]?.record);
+      assert.equal(stored?.epoch, 1);
+    });
+
+    test('transition is a compare-and-set on status and epoch that keeps the lease', async ({ store }) => {
+      await store.create(draftOf('x1'), T0);
+      const claim = await store.claim('x1', { owner: 'w1', leaseMs: 1_000, now: T0 + 1 });
+      const inFlight = await store.transition('x1', move('pending', 1, 'inFlight', T0 + 2, 1));
+      assert.deepStrictEqual(inFlight, { ...claim.record, status: 'inFlight', attempt: 1, updatedAt: T0 + 2 });
+      await rejectsWithCode(store.transition('x1', move('inFlight', 0, 'succeeded', T0 + 3)), 'ERR_LEDGER_LEASE_LOST', 'stale epoch');
+      await rejectsWithCode(store.transition('x1', move('inFlight', 2, 'succeeded', T0 + 3)), 'ERR_LEDGER_LEASE_LOST', 'future epoch');
+      await rejectsWithCode(store.transition('x1', move('pending', 1, 'inFlight', T0 + 3, 2)), 'ERR_LEDGER_LEASE_LOST', 'stale status');
+      assert.deepStrictEqual(await store.get('x1'), inFlight, 'a refused transition changes nothing');
+      const outcome = { kind: 'success', reason: 'HTTP 200', httpStatus: 200, venueCode: '0', venueMessage: 'ok', result: { orderId: 42, fills: [{ px: '1.5' }] } };
+      const done = await store.transition('x1', move('inFlight', 1, 'succeeded', T0 + 4, undefined, { outcome }));
+      assert.deepStrictEqual(done, { ...inFlight, status: 'succeeded', updatedAt: T0 + 4, outcome });
+      assert.deepStrictEqual(await store.get('x1'), done);
+    });
+
+    test('a takeover fences the previous holder: its writes are refused, the new holder continues', async ({ store }) => {
+      await store.create(draftOf('f1'), T0);
+      await store.claim('f1', { owner: 'w1', leaseMs: 100, now: T0 });
+      await store.transition('f1', move('pending', 1, 'inFlight', T0 + 1, 1));
+      const taken = await store.claim('f1', { owner: 'w2', leaseMs: 100, now: T0 + 200 });
+      assert.equal(taken.claimed, true);
+      assert.equal(taken.record.epoch, 2);
+      await rejectsWithCode(store.transition('f1', move('inFlight', 1, 'succeeded', T0 + 201)), 'ERR_LEDGER_LEASE_LOST', 'old holder after takeover');
+      await rejectsWithCode(store.transition('f1', move('inFlight', 1, 'unknown', T0 + 201)), 'ERR_LEDGER_LEASE_LOST', 'old holder after takeover');
+      const next = await store.transition('f1', move('inFlight', 2, 'unknown', T0 + 202, undefined, { outcome: { kind: 'unknown', reason: 'timeout' } }));
+      assert.deepStrictEqual([next.status, next.epoch, next.leaseOwner], ['unknown', 2, 'w2']);
+    });
+
+    test('every transition the state machine allows is applied, every other one refused', async ({ store }) => {
+      let n = 0;
+      for (const from of INTENT_STATUSES) {
+        for (const to of INTENT_STATUSES) {
+          const id = `sm-${n++}`;
+          const record = await driveTo(store, id, from);
+          const attempt = to === 'inFlight' ? record.attempt + 1 : undefined;
+          const request = move(from, record.epoch, to, T0 + 50, attempt, { outcome: { kind: to, reason: `${from}->${to}` } });
+          if (isAllowedTransition(from, to)) {
+            const next = await store.transition(id, request);
+            assert.deepStrictEqual([next.status, next.attempt, next.updatedAt], [to, attempt ?? record.attempt, T0 + 50], `${from} -> ${to}`);
+            assert.deepStrictEqual(next.outcome, { kind: to, reason: `${from}->${to}` });
+          } else {
+            await rejectsWithCode(store.transition(id, request), 'ERR_LEDGER_TRANSITION', `${from} -> ${to}`);
+            assert.deepStrictEqual(await store.get(id), record, `${from} -> ${to} changes nothing`);
+          }
+        }
+      }
+    });
+
+    test('an attempt must follow the stored one; an outcome is replaced or cleared by the next transition', async ({ store }) => {
+      await store.create(draftOf('a1'), T0);
+      for (const attempt of [0, 2, undefined]) {
+        await rejectsWithCode(store.transition('a1', move('pending', 0, 'inFlight', T0 + 1, attempt)), 'ERR_LEDGER_TRANSITION', `attempt ${String(attempt)}`);
+      }
+      await store.transition('a1', move('pending', 0, 'inFlight', T0 + 1, 1));
+      const unknown = await store.transition('a1', move('inFlight', 0, 'unknown', T0 + 2, undefined, { outcome: { kind: 'unknown', reason: 'reset' } }));
+      assert.equal(unknown.outcome?.reason, 'reset');
+      const again = await store.transition('a1', move('unknown', 0, 'inFlight', T0 + 3, 2));
+      assert.deepStrictEqual([again.attempt, again.outcome], [2, undefined], 'a transition without an outcome clears the stored one');
+      const back = await store.transition('a1', move('inFlight', 0, 'pending', T0 + 4));
+      assert.equal(back.attempt, 2, 'inFlight -> pending keeps the attempt number');
+      assert.equal((await store.transition('a1', move('pending', 0, 'inFlight', T0 + 5, 3))).attempt, 3);
+      await rejectsWithLedgerError(store.transition('missing', move('pending', 0, 'inFlight', T0, 1)), 'transition of an unknown id');
+    });
+
+    test(`of ${racers} concurrent transitions expecting the same state exactly one applies`, async ({ store }) => {
+      await store.create(draftOf('ct'), T0);
+      const results = await Promise.allSettled(
+        Array.from({ length: racers }, (_, i) => store.transition('ct', move('pending', 0, 'inFlight', T0 + 1 + i, 1))),
+      );
+      const applied = results.filter((r) => r.status === 'fulfilled');
+      assert.equal(applied.length, 1);
+      for (const r of results) {
+        if (r.status === 'rejected') assert.ok(isIntentError(r.reason) && r.reason.code === 'ERR_LEDGER_LEASE_LOST', `loser: ${String(r.reason)}`);
+      }
+      assert.deepStrictEqual(await store.get('ct'), applied[0]?.status === 'fulfilled' ? applied[0].value : undefined);
+    });
+
+    test('release drops the lease only for the matching owner and epoch', async ({ store }) => {
+      await store.create(draftOf('rl'), T0);
+      const claim = await store.claim('rl', { owner: 'w1', leaseMs: 1_000, now: T0 });
+      await store.release('rl', 'w2', 1);
+      await store.release('rl', 'w1', 0);
+      assert.deepStrictEqual(await store.get('rl'), claim.record, 'a mismatched release changes nothing');
+      await store.release('rl', 'w1', 1);
+      const released = await store.get('rl');
+      const { leaseOwner: _o, leaseUntil: _u, ...rest } = claim.record;
+      assert.deepStrictEqual(released, rest, 'the epoch stays; the lease fields go');
+      assert.equal((await store.claim('rl', { owner: 'w2', leaseMs: 10, now: T0 + 1 })).record.epoch, 2, 'anyone may claim a released intent');
+      await store.release('missing', 'w1', 1);
+    });
+
+    test('listResumable returns pending, inFlight and unknown intents, oldest first (ties by id)', async ({ store }) => {
+      const plan: Array<[string, number, IntentStatus]> = [
+        ['e', T0 + 30, 'unknown'],
+        ['b', T0 + 10, 'pending'],
+        ['d', T0 + 10, 'inFlight'],
+        ['a', T0 + 10, 'succeeded'],
+        ['c', T0 + 5, 'failed'],
+        ['f', T0 + 1, 'pending'],
+      ];
+      for (const [id, createdAt, status] of plan) {
+        await store.create(draftOf(id, createdAt), createdAt);
+        if (status === 'pending') continue;
+        await store.transition(id, move('pending', 0, 'inFlight', createdAt + 1, 1));
+        if (status !== 'inFlight') await store.transition(id, move('inFlight', 0, status, createdAt + 2));
+      }
+      await store.claim('b', { owner: 'w1', leaseMs: 1_000, now: T0 + 40 });
+      const list = await store.listResumable();
+      assert.deepStrictEqual(list.map((r) => [r.id, r.status]), [['f', 'pending'], ['b', 'pending'], ['d', 'inFlight'], ['e', 'unknown']]);
+      for (const r of list) assert.deepStrictEqual(r, await store.get(r.id));
+    });
+
+    test('close may be called twice; calls after close reject with ERR_LEDGER_UNAVAILABLE', async ({ store }) => {
+      await store.create(draftOf('z1'), T0);
+      await store.close();
+      await store.close();
+      const calls: Array<[string, () => Promise<unknown>]> = [
+        ['create', () => store.create(draftOf('z2'), T0)],
+        ['get', () => store.get('z1')],
+        ['claim', () => store.claim('z1', { owner: 'w', leaseMs: 10, now: T0 })],
+        ['transition', () => store.transition('z1', move('pending', 0, 'inFlight', T0, 1))],
+        ['listResumable', () => store.listResumable()],
+      ];
+      for (const [method, call] of calls) {
+        let promise: Promise<unknown> | undefined;
+        assert.doesNotThrow(() => {
+          promise = call();
+        }, `${method} after close rejects instead of throwing synchronously`);
+        await rejectsWithCode(promise ?? Promise.resolve(), 'ERR_LEDGER_UNAVAILABLE', `${method} after close`);
+      }
+    });
+
+    test('a shared store excludes across handles: one creator, one claimant, the other handle fenced', async ({ store, openPeer }, opened) => {
+      if (!store.capabilities.shared) return;
+      assert.ok(openPeer, 'a store that declares shared: true must give openPeer so sharing can be checked');
+      const peer = await openPeer();
+      opened.push(peer);
+      const creates = await Promise.all([store.create(draftOf('s1'), T0), peer.create(draftOf('s1'), T0)]);
+      assert.equal(creates.filter((c) => c.created).length, 1);
+      const claims = await Promise.all([store.claim('s1', { owner: 'w1', leaseMs: 1_000, now: T0 }), peer.claim('s1', { owner: 'w2', leaseMs: 1_000, now: T0 })]);
+      assert.equal(claims.filter((c) => c.claimed).length, 1);
+      const [winner, loser] = claims[0]?.claimed ? [store, peer] : [peer, store];
+      const epoch = (claims[0]?.claimed ? claims[0] : claims[1])?.record.epoch ?? -1;
+      await winner.transition('s1', move('pending', epoch, 'inFlight', T0 + 1, 1));
+      assert.equal((await loser.get('s1'))?.status, 'inFlight', 'the other handle sees the change at once');
+      const takeover = await loser.claim('s1', { owner: 'w3', leaseMs: 1_000, now: T0 + 5_000 });
+      assert.equal(takeover.claimed, true);
+      await rejectsWithCode(winner.transition('s1', move('inFlight', epoch, 'succeeded', T0 + 5_001)), 'ERR_LEDGER_LEASE_LOST', 'fenced holder on another handle');
+    });
+
+    test('a durable store keeps every acknowledged change across close and reopen', async ({ store, reopen }, opened) => {
+      if (!store.capabilities.durable) return;
+      assert.ok(reopen, 'a store that declares durable: true must give reopen so durability can be checked');
+      await driveTo(store, 'p1', 'succeeded');
+      await driveTo(store, 'p2', 'unknown');
+      await store.create(draftOf('p3'), T0);
+      const claimed = await store.claim('p3', { owner: 'w1', leaseMs: 1_000, now: T0 });
+      await store.transition('p3', move('pending', claimed.record.epoch, 'inFlight', T0 + 1, 1));
+      const before = await Promise.all(['p1', 'p2', 'p3'].map((id) => store.get(id)));
+      for (const s of opened) await s.close();
+      const again = await reopen();
+      opened.push(again);
+      for (const [i, id] of ['p1', 'p2', 'p3'].entries()) {
+        const after = await again.get(id);
+        const was = before[i];
+        assert.ok(after && was, `${id} survives`);
+        const strip = (r: IntentRecord): IntentRecord => {
+          const { leaseOwner: _o, leaseUntil: _u, epoch: _e, ...rest } = r;
+          return rest as IntentRecord;
+        };
+        // Leases may or may not outlive a reopen (a single-process store voids them); the
+        // epoch may not go backwards past the last acknowledged write's.
+        assert.deepStrictEqual(strip(after), strip(was), `${id} is as acknowledged`);
+        assert.ok(after.epoch >= (id === 'p3' ? claimed.record.epoch : 0), `${id} epoch did not go back`);
+      }
+      assert.deepStrictEqual((await again.listResumable()).map((r) => r.id), ['p2', 'p3']);
+    });
+  });
+}
