@@ -1,0 +1,129 @@
+import type { VenueProfile } from './profile.js';
+import { defineVenue } from './schema.js';
+
+const MIRROR = 'qiuham/crypto-api-docs@ad484e4 docs/kraken';
+const CLORDID = `docs.kraken.com "Spot Client Order Identifiers" (${MIRROR}/guides/spot-clordid.md)`;
+const CLOSED = `docs.kraken.com REST "Get Closed Orders" (${MIRROR}/rest-api/get-closed-orders.md)`;
+const RATES = `docs.kraken.com "Spot REST Rate Limits" > Errors (${MIRROR}/guides/spot-rest-ratelimits.md)`;
+const ERRORS = 'support.kraken.com "API error messages" (article 360001491786) and docs.kraken.com/exchange/guides/general/errors';
+const CCXT = 'ccxt/ccxt ts/src/kraken.ts (exceptions, exact map)';
+
+/**
+ * Kraken spot REST (`POST /0/private/AddOrder`, form body). `cl_ord_id` is unique only
+ * among the client's **open** orders; once an order has closed, its id can place a new
+ * one. Kraken accepts a dashed UUID, 32 hex digits or up to 18 ASCII characters, so
+ * every intent key is sent as a dashed UUID (a ULID or UUID keeps its 128 bits).
+ *
+ * Errors arrive inside HTTP 200 as `{ "error": ["EOrder:Insufficient funds"], "result": {} }`;
+ * the first string of the `error` array is both code and message. A string no rule
+ * names stays `unknown` (the generic catch-all), which is deliberately where
+ * `EService:Unavailable`, `EService:Busy`, `EService:Deadline elapsed` and
+ * `EGeneral:Internal error` land: Kraken does not say such an order was not placed.
+ *
+ * Reconcile: `POST /0/private/ClosedOrders` with `cl_ord_id` finds the order once it
+ * has closed (filled, cancelled or expired); a miss answers an empty `result.closed`.
+ * An order still open is only in `OpenOrders` (which documents the same filter), so a
+ * miss here proves nothing and "not found" is not authoritative. Resting orders are
+ * protected anyway: while open, their `cl_ord_id` rejects a second order.
+ */
+export const kraken: VenueProfile = /* @__PURE__ */ defineVenue({
+  name: 'kraken',
+  kind: 'exchange',
+  key: {
+    placement: 'body',
+    field: 'cl_ord_id',
+    format: {
+      encoding: 'uuid',
+      pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+      maxLength: 36,
+    },
+  },
+  dedupe: { kind: 'openOrders' },
+  reconcile: {
+    notFoundIsAuthoritative: false,
+    settleDelayMs: 0,
+    lookup: {
+      method: 'POST',
+      path: '/0/private/ClosedOrders',
+      keyIn: 'body',
+      keyParam: 'cl_ord_id',
+      foundPath: 'result.closed',
+      note: `${CLOSED}: "Restrict results to given client order id"; result.closed is a map keyed by txid, empty on a miss. Closed orders only: an order still open is listed by POST /0/private/OpenOrders (same cl_ord_id filter), which an operation can use as its own reconcile.`,
+    },
+  },
+  response: { codePaths: ['error.0'], messagePaths: ['error.0'], successCodes: [] },
+  rateLimit: {
+    retryAfterHeaders: ['retry-after'],
+    retryAfterMessage: { pattern: 'Throttled:\\s*(\\d+)', unit: 'epochSeconds' },
+  },
+  errors: [
+    {
+      match: { message: '^EService: ?Throttled' },
+      outcome: 'rateLimited',
+      scope: 'venue',
+      note: `${RATES}: "EService: Throttled: [UNIX timestamp]" when too many requests run concurrently; try again after the timestamp (read by rateLimit.retryAfterMessage).`,
+    },
+    {
+      match: { message: '^EGeneral:Temporary lockout' },
+      outcome: 'rateLimited',
+      scope: 'venue',
+      waitMs: 15 * 60 * 1000,
+      note: `${ERRORS}: lockout after too many failed calls (invalid nonces, signatures, keys); typically about 15 minutes. Hammering extends it.`,
+    },
+    {
+      match: { message: '^E(API|Order):Rate limit exceeded' },
+      outcome: 'rateLimited',
+      scope: 'venue',
+      note: `${RATES} and ${ERRORS}: EAPI = the per-key REST call counter, EOrder = the matching-engine add/cancel counter. Both are account-wide.`,
+    },
+    {
+      match: { message: '^EGeneral:Too many requests' },
+      outcome: 'rateLimited',
+      scope: 'venue',
+      note: `${ERRORS} (venues.md §3): too many requests from this key.`,
+    },
+    {
+      match: { message: '^EAPI:Invalid nonce' },
+      outcome: 'resign',
+      note: `${ERRORS}: the nonce was not above the last one accepted for this key; the request was refused. New nonce, re-sign (serialise nonces per key).`,
+    },
+    {
+      match: { message: '^EService:Market in (cancel_only|post_only|limit_only) mode' },
+      outcome: 'retry',
+      note: `${CCXT} and venues.md §3: the market is restricted (see SystemStatus) and refused the order; it did not execute. Resend later.`,
+    },
+    {
+      match: { message: 'duplicate' },
+      outcome: 'conflictDuplicate',
+      note: `${CLORDID}: an open order already holds this cl_ord_id. The exact rejection text is not published; matched on "duplicate".`,
+      unverified: true,
+    },
+    {
+      match: { message: '^EAPI:Invalid (key|signature)|^EGeneral:Permission denied|^EAccount:Invalid permissions' },
+      outcome: 'fatal',
+      note: `${ERRORS}: bad key, bad signature or missing permission; the request was refused.`,
+    },
+    {
+      match: { message: '^E(Order|Query|Trade|Funding):|^EGeneral:Invalid arguments' },
+      outcome: 'fatal',
+      note: `${ERRORS} and ${CCXT}: order, query and argument rejections (insufficient funds, order minimum not met, invalid price, unknown asset pair, unknown order, post-only would take).`,
+    },
+  ],
+  about: {
+    title: 'Kraken spot',
+    sources: [
+      CLORDID,
+      `docs.kraken.com WebSocket v2 "add_order" cl_ord_id and deadline parameters (${MIRROR}/rest-api/add-order.md)`,
+      CLOSED,
+      'docs.kraken.com REST "Get Open Orders" (cl_ord_id filter), as reproduced in public docs mirrors',
+      RATES,
+      ERRORS,
+      CCXT,
+    ],
+    unverified: [
+      'errors: the text Kraken returns for a cl_ord_id already held by an open order is not published; the rule matches "duplicate".',
+      'errors: EGeneral:Too many requests comes from the support article and venues.md, not from the REST reference.',
+      'reconcile.findableForMs: how long closed orders stay listed by ClosedOrders is not published.',
+    ],
+  },
+});
