@@ -1,0 +1,124 @@
+import type { VenueProfile } from './profile.js';
+import { defineVenue } from './schema.js';
+
+const SDK = 'Kucoin/kucoin-universal-sdk spec/rest/api/openapi-spot-order.json and Go transport (gw-ratelimit-* headers)';
+const RATE = 'kucoin.com/docs-new/rate-limit (REST rate limit: resource pools, 429/429000, wait the time in the response header)';
+const RATE_V1 = 'kucoin.com/docs/basic-info/request-rate-limit/rest-api (1015 Cloudflare IP limit, 200002 per-endpoint limit)';
+const CODES = 'Kucoin/kucoin-api-docs source/localizable/index.cn.html.md (error codes 400001-400007, 400100, 200004, 411100)';
+const CCXT = 'ccxt/ccxt ts/src/kucoin.ts (exceptions and comments)';
+
+/**
+ * KuCoin spot, high-frequency (HF) order API (`POST /api/v1/hf/orders`, JSON body).
+ * `clientOid` is at most 40 letters, digits, `_` or `-`; keys are sent as dashed UUIDs
+ * (36 characters, KuCoin's own recommendation), so every intent key fits.
+ *
+ * KuCoin asks clients never to reuse a `clientOid` but documents no window in which it
+ * rejects one, and users have reported the classic API accepting a reused id once the
+ * first order was done. So no deduplication is claimed; the duplicate rejections
+ * that ccxt records for HF orders are mapped to `conflict` in case they do come.
+ *
+ * Every response carries `code`; `"200000"` is success, anything else an error, often
+ * inside HTTP 200. Codes no rule names stay `unknown` (the generic catch-all), which
+ * is where `500000` (internal error) and `408000` (timeout) land on purpose.
+ *
+ * Reconcile: `GET /api/v1/hf/orders/client-order/{clientOid}?symbol=` (symbol copied
+ * from the order). How long done orders stay findable and which code a miss returns
+ * are not published, so a miss is never taken as proof. HF orders accept
+ * `clientTimestamp` + `allowMaxTimeWindow`, a validity window that would bound a
+ * queued request; it is optional, so the profile does not rely on it.
+ */
+export const kucoin: VenueProfile = /* @__PURE__ */ defineVenue({
+  name: 'kucoin',
+  kind: 'exchange',
+  key: {
+    placement: 'body',
+    field: 'clientOid',
+    format: { encoding: 'uuid', pattern: '^[A-Za-z0-9_-]{1,40}$', maxLength: 40 },
+  },
+  dedupe: { kind: 'none' },
+  reconcile: {
+    notFoundIsAuthoritative: false,
+    settleDelayMs: 0,
+    lookup: {
+      method: 'GET',
+      path: '/api/v1/hf/orders/client-order/{key}',
+      keyIn: 'path',
+      copyParams: ['symbol'],
+      foundPath: 'data',
+      note: `${SDK} (Get Order By ClientOid, HF): symbol is required. Retention of done and cancelled orders, and the answer to a miss, are not published.`,
+    },
+  },
+  response: { codePaths: ['code'], messagePaths: ['msg'], successCodes: ['200000'] },
+  rateLimit: {
+    retryAfterHeaders: ['retry-after', 'gw-ratelimit-reset'],
+    retryAfterUnit: 'milliseconds',
+    usage: [
+      {
+        header: 'gw-ratelimit-remaining',
+        reports: 'remaining',
+        limitHeader: 'gw-ratelimit-limit',
+        resetHeader: 'gw-ratelimit-reset',
+        resetUnit: 'milliseconds',
+        note: `${RATE}; ${SDK}: quota left in the resource pool, the pool size, and milliseconds until the 30 s window resets.`,
+      },
+    ],
+  },
+  errors: [
+    {
+      match: { code: '429000' },
+      outcome: 'rateLimited',
+      scope: 'venue',
+      note: `${RATE}: HTTP 429, code 429000 when a resource pool is used up; stop and wait gw-ratelimit-reset ms. The pool is shared by the account, so every request waits.`,
+    },
+    {
+      match: { code: '1015' },
+      outcome: 'rateLimited',
+      scope: 'venue',
+      waitMs: 30_000,
+      note: `${RATE_V1}: Cloudflare IP limit shared by all endpoints, blocks for 30 s.`,
+    },
+    {
+      match: { code: '200002' },
+      outcome: 'rateLimited',
+      scope: 'venue',
+      waitMs: 10_000,
+      note: `${RATE_V1}: per-user, per-endpoint limit (rate limit 1.0), blocks for 10 s; every order goes through the same endpoint.`,
+    },
+    {
+      match: { code: '400002' },
+      outcome: 'resign',
+      note: `${CODES}: KC-API-TIMESTAMP invalid (more than 5 s from server time); refused before processing. Resync, re-sign.`,
+    },
+    {
+      match: { code: ['400001', '400003', '400004', '400005', '400006', '400007'] },
+      outcome: 'fatal',
+      note: `${CODES}: missing auth headers, bad key, passphrase or signature, IP not whitelisted, access denied.`,
+    },
+    {
+      match: { code: '400100', message: 'clientOidDuplicated' },
+      outcome: 'conflictDuplicate',
+      note: 'JKorf/Kucoin.Net issue #120: "400100 validation.createOrder.clientOidDuplicated" for a clientOid already used; find the order by clientOid.',
+      unverified: true,
+    },
+    {
+      match: { code: ['126044', '126033'] },
+      outcome: 'conflictDuplicate',
+      note: `${CCXT}: 126044 "clientOid duplicate" and 126033 "Duplicate order" on HF orders; an order with this clientOid exists.`,
+      unverified: true,
+    },
+    {
+      match: { code: ['400100', '200004', '411100'] },
+      outcome: 'fatal',
+      note: `${CODES}: 400100 parameter error, 200004 balance insufficient, 411100 user frozen; the order was refused.`,
+    },
+  ],
+  about: {
+    title: 'KuCoin spot (HF orders)',
+    sources: [SDK, RATE, RATE_V1, CODES, 'Kucoin/kucoin-api-docs issue #468 (clientOid reuse accepted on the classic API)', CCXT],
+    unverified: [
+      'errors: the duplicate-clientOid codes 126044/126033 come from ccxt comments, and the 400100 clientOidDuplicated message from a user report.',
+      'reconcile.lookup: how long done or cancelled HF orders stay findable by clientOid, and the code a miss returns, are not published.',
+      'dedupe: no window in which KuCoin rejects a reused clientOid is documented.',
+    ],
+  },
+});
