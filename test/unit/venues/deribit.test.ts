@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { classifyResponse } from '../../../src/classify/index.js';
+import { checkVenueKey, encodeVenueKey } from '../../../src/keys/index.js';
+import { deribit } from '../../../src/venues/deribit.js';
+import { defineVenue } from '../../../src/venues/index.js';
+import { NOW, respond, type Case } from '../../helpers/venue-cases.js';
+
+/** Deribit's JSON-RPC error envelope (HTTP 400 unless stated otherwise). */
+function rpcError(code: number, message: string): unknown {
+  return { jsonrpc: '2.0', id: 42, error: { code, message }, testnet: false, usIn: 1, usOut: 2, usDiff: 1 };
+}
+
+// Codes and names from the classic Deribit list (as mapped in ccxt deribit.ts); each
+// class is tested by name under a number that does not match (the conflicting
+// numbering) and by the classic number alone.
+const cases: readonly Case[] = [
+  {
+    label: 'order placed (JSON-RPC result)',
+    status: 200,
+    body: { jsonrpc: '2.0', id: 42, result: { order: { order_id: 'ETH-584849853', label: 'x', order_state: 'filled' }, trades: [] } },
+    expected: { kind: 'success' },
+  },
+  {
+    label: 'too_many_requests by name under another number',
+    status: 429,
+    body: rpcError(10999, 'too_many_requests'),
+    expected: { kind: 'rateLimited', scope: 'venue' },
+  },
+  { label: '10028 by number', status: 400, body: rpcError(10028, 'rate limited'), expected: { kind: 'rateLimited', scope: 'venue', venueCode: '10028' } },
+  {
+    label: '10047 matching_engine_queue_full',
+    status: 400,
+    body: rpcError(10047, 'matching_engine_queue_full'),
+    expected: { kind: 'rateLimited' },
+  },
+  { label: 'retry by name', status: 400, body: rpcError(1, 'retry'), expected: { kind: 'retry' } },
+  { label: '10041 settlement_in_progress by number', status: 400, body: rpcError(10041, 'settlement'), expected: { kind: 'retry' } },
+  { label: 'system_maintenance', status: 400, body: rpcError(11051, 'system_maintenance'), expected: { kind: 'retry' } },
+  {
+    label: 'internal_server_error by name under a 4xx (would be fatal without the rule)',
+    status: 400,
+    body: rpcError(2, 'internal_server_error'),
+    expected: { kind: 'unknown' },
+  },
+  { label: '13888 timed_out by number', status: 400, body: rpcError(13888, 'timeout'), expected: { kind: 'unknown', venueCode: '13888' } },
+  { label: 'unauthorized by name (expired token)', status: 400, body: rpcError(3, 'unauthorized'), expected: { kind: 'resign' } },
+  { label: '10000 authorization_required by number', status: 400, body: rpcError(10000, 'auth'), expected: { kind: 'resign' } },
+  {
+    label: 'not_enough_funds inside HTTP 200 (would be unknown without the rule)',
+    status: 200,
+    body: rpcError(4, 'not_enough_funds'),
+    expected: { kind: 'fatal' },
+  },
+  { label: '11054 post_only_reject by number inside HTTP 200', status: 200, body: rpcError(11054, 'x'), expected: { kind: 'fatal' } },
+  { label: 'JSON-RPC -32602 Invalid params', status: 200, body: rpcError(-32602, 'Invalid params'), expected: { kind: 'fatal', venueCode: '-32602' } },
+  { label: 'a 502 from the gateway', status: 502, body: '', expected: { kind: 'unknown' } },
+];
+
+describe('deribit error map', () => {
+  it.each(cases)('$label', ({ status, body, headers, expected }) => {
+    expect(classifyResponse(deribit, respond(status, body, headers), NOW)).toMatchObject(expected);
+  });
+
+  it('decides by name before number when the numbering conflicts', () => {
+    // 10009 is not_enough_funds in the classic list; a name says otherwise and wins.
+    expect(classifyResponse(deribit, respond(400, rpcError(10009, 'timed_out')), NOW).kind).toBe('unknown');
+  });
+
+  it('keeps a source note on every rule', () => {
+    for (const rule of deribit.errors) expect(rule.note).toMatch(/deribit/i);
+  });
+});
+
+describe('deribit profile', () => {
+  it('sends label as a UUID within 64 characters', () => {
+    expect(deribit.key).toMatchObject({ placement: 'query', field: 'label' });
+    const format = deribit.key.format;
+    for (const key of [
+      encodeVenueKey('01J9Z7Q7E8XK3M4N5P6Q7R8S9T', format),
+      encodeVenueKey('3b241101-e2bb-4255-8caf-4136c566a962', format),
+      encodeVenueKey('k'.repeat(255), format),
+    ]) {
+      expect(checkVenueKey(key, format)).toBeUndefined();
+    }
+  });
+
+  it('does not deduplicate, and needs currency from the operation to look a label up', () => {
+    expect(deribit.dedupe).toEqual({ kind: 'none' });
+    expect(deribit.reconcile.notFoundIsAuthoritative).toBe(false);
+    expect(deribit.reconcile.lookup).toMatchObject({
+      method: 'GET',
+      path: '/api/v2/private/get_order_state_by_label',
+      keyParam: 'label',
+      copyParams: ['currency'],
+      foundPath: 'result.0',
+    });
+  });
+
+  it('is valid input for defineVenue', () => {
+    expect(defineVenue(structuredClone(deribit))).toEqual(deribit);
+  });
+});
