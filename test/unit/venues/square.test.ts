@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { classifyResponse } from '../../../src/classify/index.js';
+import { checkVenueKey, encodeVenueKey } from '../../../src/keys/index.js';
+import { defineVenue } from '../../../src/venues/schema.js';
+import { square } from '../../../src/venues/square.js';
+import { NOW, respond, type Case } from '../../helpers/venue-cases.js';
+
+/** Square's `{ errors: [{ category, code, detail }] }` envelope (legacy/doc/models/error.md). */
+function errors(category: string, code: string, detail: string, extra: Record<string, unknown> = {}) {
+  return { errors: [{ category, code, detail }], ...extra };
+}
+
+// Codes, categories and detail texts from square-nodejs-sdk legacy/doc/models/error-code.md;
+// the CreatePayment success body from legacy/doc/models/create-payment-response.md.
+const cases: readonly Case[] = [
+  {
+    label: 'payment completed',
+    status: 200,
+    body: { payment: { id: 'R2B3Z8WMVt3EAmzYWLZvz7Y69EbZY', status: 'COMPLETED', amount_money: { amount: 1000, currency: 'USD' } } },
+    expected: { kind: 'success', httpStatus: 200 },
+  },
+  {
+    label: 'IDEMPOTENCY_KEY_REUSED (assumed 400): the key came back with another request',
+    status: 400,
+    body: errors('INVALID_REQUEST_ERROR', 'IDEMPOTENCY_KEY_REUSED', 'The provided idempotency key has already been used.'),
+    expected: { kind: 'fatal', venueCode: 'IDEMPOTENCY_KEY_REUSED' },
+  },
+  {
+    label: 'IDEMPOTENCY_KEY_REUSED stays fatal with a 409 (its status is undocumented)',
+    status: 409,
+    body: errors('INVALID_REQUEST_ERROR', 'IDEMPOTENCY_KEY_REUSED', 'The provided idempotency key has already been used.'),
+    expected: { kind: 'fatal', venueCode: 'IDEMPOTENCY_KEY_REUSED' },
+  },
+  {
+    label: 'ACCESS_TOKEN_EXPIRED: refresh and resend',
+    status: 401,
+    body: errors('AUTHENTICATION_ERROR', 'ACCESS_TOKEN_EXPIRED', 'The provided access token has expired.'),
+    expected: { kind: 'resign', venueCode: 'ACCESS_TOKEN_EXPIRED' },
+  },
+  {
+    label: 'UNAUTHORIZED: refused',
+    status: 401,
+    body: errors('AUTHENTICATION_ERROR', 'UNAUTHORIZED', 'This request could not be authorized.'),
+    expected: { kind: 'fatal', venueCode: 'UNAUTHORIZED' },
+  },
+  {
+    label: 'CONFLICT: no documented meaning, so unknown rather than in progress',
+    status: 409,
+    body: errors('INVALID_REQUEST_ERROR', 'CONFLICT', 'Conflict - a general error occurred.'),
+    expected: { kind: 'unknown', venueCode: 'CONFLICT' },
+  },
+  {
+    label: 'card declined (body also carries the FAILED payment)',
+    status: 400,
+    body: errors('PAYMENT_METHOD_ERROR', 'GENERIC_DECLINE', 'Authorization error: GENERIC_DECLINE', {
+      payment: { id: 'wfDhg8fyZBxrtZ8MwfZq7OTPz1PZY', status: 'FAILED' },
+    }),
+    expected: { kind: 'fatal', venueCode: 'GENERIC_DECLINE' },
+  },
+  {
+    label: 'RATE_LIMITED with Retry-After',
+    status: 429,
+    body: errors('RATE_LIMIT_ERROR', 'RATE_LIMITED', 'Rate Limited - a general error occurred.'),
+    headers: { 'Retry-After': '5' },
+    expected: { kind: 'rateLimited', venueCode: 'RATE_LIMITED', retryAfterMs: 5_000 },
+  },
+  {
+    label: 'TEMPORARY_ERROR: resend with the same key',
+    status: 500,
+    body: errors('API_ERROR', 'TEMPORARY_ERROR', 'A temporary internal error occurred. You can safely retry your call using the same idempotency key.'),
+    expected: { kind: 'unknown', venueCode: 'TEMPORARY_ERROR' },
+  },
+  {
+    label: 'GATEWAY_TIMEOUT',
+    status: 504,
+    body: errors('API_ERROR', 'GATEWAY_TIMEOUT', 'Gateway Timeout - a general error occurred.'),
+    expected: { kind: 'unknown', venueCode: 'GATEWAY_TIMEOUT' },
+  },
+];
+
+describe('square error map', () => {
+  it.each(cases)('$label', ({ status, body, headers, expected }) => {
+    expect(classifyResponse(square, respond(status, body, headers), NOW)).toMatchObject(expected);
+  });
+
+  it('keeps a note on every rule', () => {
+    for (const rule of square.errors) expect(rule.note?.length).toBeGreaterThan(20);
+  });
+});
+
+describe('square profile', () => {
+  it('is valid input for defineVenue, unchanged', () => {
+    expect(defineVenue(structuredClone(square))).toEqual(square);
+  });
+
+  it('claims only a short key store, since Square publishes no retention', () => {
+    expect(square.key).toMatchObject({ placement: 'body', field: 'idempotency_key' });
+    expect(square.dedupe).toEqual({ kind: 'keyStore', retentionMs: 60 * 60 * 1000 });
+    expect(square.about?.unverified?.some((fact) => fact.startsWith('dedupe.retentionMs'))).toBe(true);
+  });
+
+  it.each([
+    ['ULID', '01J9Z7Q7E8XK3M4N5P6Q7R8S9T'],
+    ['UUID', '3f2504e0-4f89-41d3-9a0c-0305e82c3301'],
+    ['255-character key', 'k'.repeat(255)],
+  ])('turns a %s into a CreatePayment idempotency_key (<= 45 characters)', (_, intentKey) => {
+    const venueKey = encodeVenueKey(intentKey, square.key.format);
+    expect(venueKey.length).toBeLessThanOrEqual(45);
+    expect(checkVenueKey(venueKey, square.key.format)).toBeUndefined();
+  });
+});
