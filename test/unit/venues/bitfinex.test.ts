@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { classifyResponse } from '../../../src/classify/index.js';
+import { checkVenueKey, encodeVenueKey } from '../../../src/keys/index.js';
+import { bitfinex } from '../../../src/venues/bitfinex.js';
+import { defineVenue } from '../../../src/venues/index.js';
+import { NOW, respond, type Case } from '../../helpers/venue-cases.js';
+
+/** A submit notification: [MTS, TYPE, MESSAGE_ID, null, ORDERS, CODE, STATUS, TEXT]. */
+function notification(status: string, text: string, orders: unknown = []): unknown[] {
+  return [1_567_590_617_442, 'on-req', null, null, orders, null, status, text];
+}
+
+// Shapes from the v2 Submit Order reference (notification) and the v2 error format
+// (HTTP 500 ["error", CODE, "text"]) as handled by ccxt's bitfinex.ts.
+const cases: readonly Case[] = [
+  {
+    label: 'order submitted (notification STATUS SUCCESS)',
+    status: 200,
+    body: notification('SUCCESS', 'Submitting 1 orders.', [[30630788061, null, 1567590617439, 'tBTCUSD', 1567590617439, 1567590617439, 0.001, 0.001, 'LIMIT']]),
+    expected: { kind: 'success', venueCode: 'SUCCESS' },
+  },
+  {
+    label: 'notification STATUS ERROR',
+    status: 200,
+    body: notification('ERROR', 'Invalid order: minimum size for BTC/USD is 0.0002'),
+    expected: { kind: 'fatal', venueCode: 'ERROR', venueMessage: 'Invalid order: minimum size for BTC/USD is 0.0002' },
+  },
+  { label: 'notification STATUS FAILURE', status: 200, body: notification('FAILURE', 'Submitting 1 orders.'), expected: { kind: 'fatal' } },
+  {
+    label: '11010 rate limit on HTTP 500 (waits the longest documented block, 60 s)',
+    status: 500,
+    body: ['error', 11010, 'ratelimit: error'],
+    expected: { kind: 'rateLimited', scope: 'venue', retryAfterMs: 60_000, venueCode: '11010' },
+  },
+  {
+    label: 'ERR_RATE_LIMIT object body (v1 style)',
+    status: 429,
+    body: { error: 'ERR_RATE_LIMIT' },
+    expected: { kind: 'rateLimited', scope: 'venue', retryAfterMs: 60_000 },
+  },
+  { label: '10114 nonce: small on HTTP 500', status: 500, body: ['error', 10114, 'nonce: small'], expected: { kind: 'resign' } },
+  { label: '20060 maintenance on HTTP 500', status: 500, body: ['error', 20060, 'maintenance'], expected: { kind: 'retry' } },
+  {
+    label: '10001 generic rejection on HTTP 500 is a refusal, not a server failure',
+    status: 500,
+    body: ['error', 10001, 'Invalid order: not enough exchange balance for 0.001 BTCUSD at 10000'],
+    expected: { kind: 'fatal', venueCode: '10001' },
+  },
+  { label: '10020 params error on HTTP 500', status: 500, body: ['error', 10020, 'amount: invalid'], expected: { kind: 'fatal' } },
+  { label: '10100 auth failed on HTTP 500', status: 500, body: ['error', 10100, 'apikey: invalid'], expected: { kind: 'fatal' } },
+  {
+    label: '10000 unknown error on HTTP 500 stays unknown',
+    status: 500,
+    body: ['error', 10000, 'unknown error'],
+    expected: { kind: 'unknown', venueCode: '10000' },
+  },
+  { label: 'a 500 without a Bitfinex body', status: 500, body: '<html>Internal Server Error</html>', expected: { kind: 'unknown' } },
+];
+
+describe('bitfinex error map', () => {
+  it.each(cases)('$label', ({ status, body, headers, expected }) => {
+    expect(classifyResponse(bitfinex, respond(status, body, headers), NOW)).toMatchObject(expected);
+  });
+
+  it('keeps a source note on every rule', () => {
+    for (const rule of bitfinex.errors) expect(rule.note).toMatch(/bitfinex/i);
+  });
+});
+
+describe('bitfinex profile', () => {
+  it('sends cid as an integer below 2^45', () => {
+    expect(bitfinex.key).toMatchObject({ placement: 'body', field: 'cid' });
+    const format = bitfinex.key.format;
+    for (const key of [
+      encodeVenueKey('01J9Z7Q7E8XK3M4N5P6Q7R8S9T', format),
+      encodeVenueKey('3b241101-e2bb-4255-8caf-4136c566a962', format),
+      encodeVenueKey('k'.repeat(255), format),
+    ]) {
+      expect(checkVenueKey(key, format)).toBeUndefined();
+      expect(Number(key)).toBeLessThan(2 ** 45);
+    }
+    expect(checkVenueKey(String(2 ** 45), format)).toBeDefined();
+  });
+
+  it('does not deduplicate and has no lookup by cid', () => {
+    expect(bitfinex.dedupe).toEqual({ kind: 'none' });
+    expect(bitfinex.reconcile.notFoundIsAuthoritative).toBe(false);
+    expect(bitfinex.reconcile.lookup).toBeUndefined();
+  });
+
+  it('is valid input for defineVenue', () => {
+    expect(defineVenue(structuredClone(bitfinex))).toEqual(bitfinex);
+  });
+});
