@@ -20,6 +20,7 @@ export type {
   Operation,
   OperationDefinition,
   OutcomeEvent,
+  RateLimitUsageEvent,
   ReconcileDefinition,
   ReconcileEvent,
   RecoveryReport,
@@ -70,17 +71,21 @@ export type {
   ErrorRule,
   KeyFormat,
   KeySpec,
+  LookupSpec,
   RateLimitSpec,
   ReconcileSpec,
   ResponseSpec,
   RuleOutcome,
+  TimeUnit,
+  UsageHeaderSpec,
+  VenueAbout,
   VenueProfile,
 } from './venues/profile.js';
 export { binanceSpot, defineVenue, extendVenue, genericVenue, GENERIC_RULES, ietfIdempotencyKey, stripe, venueProfileSchema } from './venues/index.js';
 
 // Decisions (pure functions, usable on their own)
-export { classifyResponse, classifyTransport, describeTransportError, readVenueError, OUTCOME_KINDS } from './classify/index.js';
-export type { Outcome, OutcomeKind, ResponseFacts, TransportFacts } from './classify/index.js';
+export { classifyResponse, classifyTransport, describeTransportError, readRateLimitUsage, readVenueError, OUTCOME_KINDS } from './classify/index.js';
+export type { Outcome, OutcomeKind, RateLimitUsage, ResponseFacts, TransportFacts } from './classify/index.js';
 export { computeBackoffDelay, parseRetryAfter, planRetry, type BackoffOptions, type JitterStrategy, type RetryPlan } from './backoff/index.js';
 export { assertVenueKey, checkVenueKey, createKeyGenerator, deriveKey, encodeVenueKey, type KeyStrategy } from './keys/index.js';
 

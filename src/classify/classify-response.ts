@@ -68,7 +68,7 @@ export function readVenueError(profile: VenueProfile, body: unknown): VenueError
  * 4. An apparent error goes through `profile.errors`, then {@link GENERIC_RULES}; the
  *    first rule whose every condition matches decides. `rateLimited` takes its wait
  *    from the first parseable header in `profile.rateLimit.retryAfterHeaders`, else
- *    the rule's `waitMs`.
+ *    from the message (`profile.rateLimit.retryAfterMessage`), else the rule's `waitMs`.
  * 5. Nothing matched (impossible with the generic catch-all): `unknown`.
  *
  * @param nowMs - current time, epoch ms; used only to turn HTTP-date and reset-time
@@ -89,7 +89,8 @@ export function classifyResponse(profile: VenueProfile, response: ResponseFacts,
   if (rule.outcome !== 'rateLimited') return build(rule.outcome, status, venueError, reason);
 
   const scope = rule.scope === 'venue' ? 'venue' : 'request';
-  const retryAfterMs = readRetryAfterMs(profile, response, nowMs) ?? validWait(rule.waitMs);
+  const retryAfterMs =
+    readRetryAfterMs(profile, response, nowMs) ?? readMessageWaitMs(profile, venueError, nowMs) ?? validWait(rule.waitMs);
   const base = build('rateLimited', status, venueError, reason);
   return retryAfterMs === undefined
     ? { ...base, kind: 'rateLimited', scope }
@@ -218,6 +219,32 @@ function readRetryAfterMs(profile: VenueProfile, response: ResponseFacts, nowMs:
     if (waitMs !== undefined) return waitMs;
   }
   return undefined;
+}
+
+/**
+ * Compiled `rateLimit.retryAfterMessage.pattern` per spec object; `null` for a source
+ * that does not compile (never used then: the classifier must not throw).
+ */
+const messageWaitPatterns = new WeakMap<object, RegExp | null>();
+
+/** The wait carried inside the venue message (Kraken `EService: Throttled: <unix ts>`), in ms. */
+function readMessageWaitMs(profile: VenueProfile, venueError: VenueError, nowMs: number): number | undefined {
+  const spec = profile.rateLimit?.retryAfterMessage;
+  if (typeof spec !== 'object' || spec === null || venueError.message === undefined) return undefined;
+  let pattern = messageWaitPatterns.get(spec);
+  if (pattern === undefined) {
+    try {
+      pattern = new RegExp(spec.pattern, 'i');
+    } catch {
+      pattern = null;
+    }
+    messageWaitPatterns.set(spec, pattern);
+  }
+  const captured = pattern?.exec(venueError.message.slice(0, MAX_MATCHED_MESSAGE_LENGTH))?.[1];
+  if (captured === undefined) return undefined;
+  // An HTTP-date is only meaningful for `Retry-After`; a message carries numbers.
+  if (!/^\s*\d+(\.\d+)?\s*$/.test(captured)) return undefined;
+  return parseRetryAfter(captured, nowMs, spec.unit);
 }
 
 function validWait(waitMs: number | undefined): number | undefined {

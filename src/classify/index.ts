@@ -12,3 +12,4 @@ export {
 } from './outcome.js';
 export { classifyTransport, describeTransportError, isPreWriteFailure, type TransportFacts } from './classify-transport.js';
 export { classifyResponse, readVenueError, type ResponseFacts, type VenueError } from './classify-response.js';
+export { readRateLimitUsage, type RateLimitUsage } from './rate-limit-usage.js';

@@ -95,7 +95,7 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
   }
   const resolved = resolveClientOptions(options);
   const events = new IntentEvents(resolved.on);
-  const env: RunnerEnvironment = { http, options: resolved, events, venueBlockedUntil: 0 };
+  const env: RunnerEnvironment = { http, options: resolved, events, venueBlockedUntil: 0, venueBlockedCause: 'venueBan' };
   const generate = resolved.keyStrategy === 'derived' ? undefined : createKeyGenerator(resolved.keyStrategy, resolved.random, resolved.clock);
   // Intent ids for calls without a business id: random, time-ordered.
   const newIntentId = createKeyGenerator('ulid', resolved.random, resolved.clock);
@@ -236,12 +236,22 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
       });
     }
     checkDefinition(name, definition as OperationDefinition<unknown, unknown>);
-    const reconcile =
+    const given =
       definition.reconcile === undefined
         ? undefined
         : typeof definition.reconcile === 'function'
           ? { request: definition.reconcile }
           : definition.reconcile;
+    // Without a request builder of its own the operation uses the profile's lookup by key.
+    const profileLookup = resolved.venue.reconcile.lookup;
+    if (given !== undefined && given.request === undefined && profileLookup === undefined) {
+      throw new ConfigurationError({
+        path: `operations.${name}.reconcile.request`,
+        expected: `a function (${resolved.venue.name} has no lookup by key to build one from)`,
+        received: 'undefined',
+      });
+    }
+    const reconcile = given ?? (profileLookup === undefined ? undefined : {});
     const registered: RegisteredOperation = {
       name,
       definition: definition as OperationDefinition<unknown, unknown>,
@@ -366,8 +376,11 @@ function checkDefinition(name: string, definition: OperationDefinition<unknown, 
   if (typeof definition !== 'object' || definition === null) fail('', 'an operation definition object', definition);
   if (typeof definition.request !== 'function') fail('request', 'a function (input, ctx) => axios request config', definition.request);
   const r = definition.reconcile;
-  if (r !== undefined && typeof r !== 'function' && (typeof r !== 'object' || r === null || typeof r.request !== 'function')) {
-    fail('reconcile', 'a function, or { request, interpret? }', r);
+  if (r !== undefined && typeof r !== 'function') {
+    if (typeof r !== 'object' || r === null) fail('reconcile', 'a function, or { request?, params?, interpret? }', r);
+    for (const field of ['request', 'params', 'interpret'] as const) {
+      if (r[field] !== undefined && typeof r[field] !== 'function') fail(`reconcile.${field}`, 'a function', r[field]);
+    }
   }
   if (definition.fingerprint !== undefined && typeof definition.fingerprint !== 'function') fail('fingerprint', 'a function', definition.fingerprint);
   if (definition.result !== undefined && typeof definition.result !== 'function') fail('result', 'a function', definition.result);

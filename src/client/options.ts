@@ -20,6 +20,7 @@ export interface ResolvedClientOptions {
   readonly maxDelayMs: number;
   readonly deadlineMs: number;
   readonly maxRetryAfterMs: number;
+  readonly pauseAtUsage: number;
   readonly keyStrategy: KeyStrategyOption;
   readonly keySecret: string | undefined;
   readonly scope: string;
@@ -32,6 +33,9 @@ export interface ResolvedClientOptions {
   readonly random: RandomSource;
   readonly on: IntentEventHandlers | undefined;
 }
+
+/** Default `retry.pauseAtUsage`: pause at 95 % of a venue limit. */
+export const DEFAULT_PAUSE_AT_USAGE = 0.95;
 
 const durationMs = (min: number) => z.number().int().min(min).max(2 ** 31 - 1);
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: 'a function' });
@@ -49,6 +53,7 @@ const retrySchema = z
     maxDelayMs: durationMs(0).optional(),
     deadlineMs: durationMs(1).optional(),
     maxRetryAfterMs: durationMs(0).optional(),
+    pauseAtUsage: z.number().gt(0).max(1).optional(),
   })
   .strict();
 
@@ -79,6 +84,7 @@ const optionsSchema = z
         outcome: fn.optional(),
         reconcile: fn.optional(),
         warning: fn.optional(),
+        rateLimitUsage: fn.optional(),
       })
       .strict()
       .optional(),
@@ -124,6 +130,7 @@ export function resolveClientOptions(input: unknown): ResolvedClientOptions {
     maxDelayMs,
     deadlineMs: retry.deadlineMs ?? 60_000,
     maxRetryAfterMs: retry.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS,
+    pauseAtUsage: retry.pauseAtUsage ?? DEFAULT_PAUSE_AT_USAGE,
     keyStrategy,
     keySecret: o.keys?.secret,
     scope: o.scope ?? 'default',

@@ -1,6 +1,6 @@
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
 import { computeBackoffDelay, planRetry } from '../backoff/index.js';
-import { classifyResponse, classifyTransport, describeTransportError, readVenueError } from '../classify/index.js';
+import { classifyResponse, classifyTransport, describeTransportError, readRateLimitUsage, readVenueError } from '../classify/index.js';
 import type { Outcome } from '../classify/outcome.js';
 import {
   AmbiguousOutcomeError,
@@ -11,7 +11,8 @@ import {
   type ExhaustedReason,
 } from '../errors/index.js';
 import type { IntentRecord, IntentStatus, StoredOutcome } from '../ledger/intent.js';
-import { exchange, headerReader, placeKey } from './axios-request.js';
+import { exchange, headerReader, placeKey, type Exchange } from './axios-request.js';
+import { buildLookupRequest, type BuiltLookup } from './lookup-request.js';
 import { summariseError } from './redact.js';
 import type { IntentEvents } from './events.js';
 import type { ResolvedClientOptions } from './options.js';
@@ -38,8 +39,10 @@ export interface RunnerEnvironment {
   readonly http: AxiosInstance;
   readonly options: ResolvedClientOptions;
   readonly events: IntentEvents;
-  /** Venue-wide "do not send before" time (epoch ms), set by bans such as Binance's 418. */
+  /** Venue-wide "do not send before" time (epoch ms), set by bans such as Binance's 418 or a usage pause. */
   venueBlockedUntil: number;
+  /** What set `venueBlockedUntil`: `venueBan` or `rateLimitUsage`; reported as the wait's cause. */
+  venueBlockedCause: 'venueBan' | 'rateLimitUsage';
 }
 
 /** What happened during one run, for `recover()`'s report. */
@@ -253,6 +256,7 @@ export class IntentRun {
     events.emit('attemptStarted', { ...this.#base, attempt, venueKey: this.#record.venueKey });
 
     const result = await exchange(this.#env.http, config);
+    this.#observeUsage(result);
     const outcome = this.#classify(result);
     this.#lastOutcome = outcome;
     if (result.kind === 'error') this.#lastError = summariseError(result.error);
@@ -286,7 +290,7 @@ export class IntentRun {
           await this.#transition('unknown', { outcome: { ...storedFrom(outcome), kind: 'unknown', reason: `resend not executed (${outcome.reason}); an earlier attempt may have executed` } });
           this.#emitOutcome(attempt, outcome);
           if (outcome.kind === 'rateLimited' && outcome.scope === 'venue' && outcome.retryAfterMs !== undefined) {
-            this.#env.venueBlockedUntil = Math.max(this.#env.venueBlockedUntil, options.clock.now() + outcome.retryAfterMs);
+            this.#blockVenue(options.clock.now() + outcome.retryAfterMs);
           }
           return;
         }
@@ -294,7 +298,7 @@ export class IntentRun {
         await this.#transition('pending', {});
         this.#emitOutcome(attempt, outcome);
         if (outcome.kind === 'rateLimited' && outcome.scope === 'venue' && outcome.retryAfterMs !== undefined) {
-          this.#env.venueBlockedUntil = Math.max(this.#env.venueBlockedUntil, options.clock.now() + outcome.retryAfterMs);
+          this.#blockVenue(options.clock.now() + outcome.retryAfterMs);
         }
         if (this.#sentThisRun >= options.maxAttempts) throw this.#exhausted('maxAttempts', `${options.maxAttempts} attempt(s) sent`);
         const retryAfterMs = outcome.kind === 'rateLimited' ? outcome.retryAfterMs : undefined;
@@ -328,14 +332,29 @@ export class IntentRun {
 
   async #lookup(reconcile: ReconcileDefinition<unknown, unknown>): Promise<LookupVerdict<unknown>> {
     this.#lookups++;
-    const config = this.#buildConfig(reconcile.request(this.#input, this.#context), 0, 'lookup', false);
+    const built = this.#lookupRequest(reconcile);
+    if (built.kind === 'unavailable') return { found: 'inconclusive', reason: built.reason };
+    const config = this.#buildConfig(built.config, 0, 'lookup', false);
     const result = await exchange(this.#env.http, config);
+    this.#observeUsage(result);
     if (result.kind === 'error') {
       return { found: 'inconclusive', reason: classifyTransport(describeTransportError(result.error)).reason };
     }
     const response: LookupResponse = { status: result.response.status, data: result.response.data, header: headerReader(result.response) };
     if (reconcile.interpret) return reconcile.interpret(response, this.#input, this.#context);
     return this.#defaultInterpret(result.response);
+  }
+
+  /** The operation's own lookup request, else the one the venue profile describes. */
+  #lookupRequest(reconcile: ReconcileDefinition<unknown, unknown>): BuiltLookup {
+    if (reconcile.request) return { kind: 'request', config: reconcile.request(this.#input, this.#context) };
+    const spec = this.#env.options.venue.reconcile.lookup;
+    if (spec === undefined) return { kind: 'unavailable', reason: `${this.#env.options.venue.name} has no lookup by key` };
+    // The original write, rebuilt as the next attempt would be, supplies the business
+    // parameters the lookup needs (symbol, instrument, category).
+    const original = this.#op.definition.request(this.#input, Object.freeze({ ...this.#context, attempt: this.#record.attempt }));
+    const extra = reconcile.params?.(this.#input, this.#context);
+    return buildLookupRequest(spec, original, this.#record.venueKey, extra);
   }
 
   #defaultInterpret(response: AxiosResponse): LookupVerdict<unknown> {
@@ -345,6 +364,11 @@ export class IntentRun {
       return { found: 'notFound' };
     }
     const outcome = classifyResponse(venue, { status: response.status, header: headerReader(response), body: response.data }, this.#env.options.clock.now());
+    const foundPath = venue.reconcile.lookup?.foundPath;
+    if (outcome.kind === 'success' && foundPath !== undefined && !holdsValue(response.data, foundPath)) {
+      // Venues such as Bybit answer a miss with 200 and an empty list.
+      return { found: 'notFound' };
+    }
     if (outcome.kind === 'success') {
       const value: unknown = this.#op.definition.result ? this.#op.definition.result(response, this.#input) : response.data;
       return { found: 'succeeded', result: value };
@@ -371,10 +395,39 @@ export class IntentRun {
     return config;
   }
 
-  /** Venue-wide ban (e.g. Binance 418): nothing is sent to the venue before it ends. */
+  /** Venue-wide ban (e.g. Binance 418) or usage pause: nothing is sent to the venue before it ends. */
   async #waitForVenue(): Promise<void> {
     const waitMs = this.#env.venueBlockedUntil - this.#env.options.clock.now();
-    if (waitMs > 0) await this.#wait(0, 'send', 'venueBan', false, waitMs);
+    if (waitMs > 0) await this.#wait(0, 'send', this.#env.venueBlockedCause, false, waitMs);
+  }
+
+  /**
+   * Reads the venue's rate-limit usage headers from a response and, when a counter
+   * reached `pauseAtUsage`, holds every send to the venue until its window resets.
+   */
+  #observeUsage(result: Exchange): void {
+    if (result.kind !== 'response') return;
+    const { options, events } = this.#env;
+    if (options.venue.rateLimit.usage === undefined || options.venue.rateLimit.usage.length === 0) return;
+    const now = options.clock.now();
+    const usage = readRateLimitUsage(options.venue, headerReader(result.response), now);
+    if (usage.length === 0) return;
+    let pausedUntil: number | undefined;
+    for (const counter of usage) {
+      if (counter.utilisation === undefined || counter.resetAt === undefined) continue;
+      if (counter.utilisation >= options.pauseAtUsage && counter.resetAt > now) pausedUntil = Math.max(pausedUntil ?? 0, counter.resetAt);
+    }
+    if (pausedUntil !== undefined && pausedUntil > this.#env.venueBlockedUntil) {
+      this.#env.venueBlockedUntil = pausedUntil;
+      this.#env.venueBlockedCause = 'rateLimitUsage';
+    }
+    events.emit('rateLimitUsage', pausedUntil === undefined ? { ...this.#base, usage } : { ...this.#base, usage, pausedUntil });
+  }
+
+  #blockVenue(until: number): void {
+    if (until <= this.#env.venueBlockedUntil) return;
+    this.#env.venueBlockedUntil = until;
+    this.#env.venueBlockedCause = 'venueBan';
   }
 
   #nextBackoff(): number {
@@ -530,4 +583,20 @@ function storedFrom(outcome: Outcome): StoredOutcome {
 function errorName(error: unknown): string {
   if (error instanceof Error) return error.name;
   return typeof error;
+}
+
+/**
+ * True when the dotted `path` in `root` holds something: a scalar other than `null`
+ * and `''`, a non-empty array, or an object with at least one own key.
+ */
+function holdsValue(root: unknown, path: string): boolean {
+  let current: unknown = root;
+  for (const segment of path.split('.')) {
+    if (typeof current !== 'object' || current === null || !Object.hasOwn(current, segment)) return false;
+    current = (current as Record<string, unknown>)[segment];
+  }
+  if (current === null || current === undefined || current === '') return false;
+  if (Array.isArray(current)) return current.length > 0;
+  if (typeof current === 'object') return Object.keys(current).length > 0;
+  return true;
 }

@@ -1,6 +1,7 @@
 import type { AxiosRequestConfig, AxiosResponse } from 'axios';
 import type { JitterStrategy } from '../backoff/index.js';
 import type { Outcome } from '../classify/outcome.js';
+import type { RateLimitUsage } from '../classify/rate-limit-usage.js';
 import type { Clock, Sleep } from '../internal/clock.js';
 import type { RandomSource } from '../internal/random.js';
 import type { IntentStatus } from '../ledger/intent.js';
@@ -36,6 +37,15 @@ export interface RetryOptions {
    * than waiting less than the venue asked, which would extend a ban. @default 60000
    */
   readonly maxRetryAfterMs?: number;
+  /**
+   * Share of a rate limit (0 < x <= 1), read from the venue's usage headers
+   * (`profile.rateLimit.usage`), at which the client stops sending to the venue until
+   * that counter's window resets. Acting before the limit is hit avoids the refusals
+   * and, on venues such as Binance, the IP bans that follow them. A pause longer than
+   * `maxRetryAfterMs` ends the call with `RetriesExhaustedError` before anything is
+   * sent. Counters without a known limit or reset never pause. @default 0.95
+   */
+  readonly pauseAtUsage?: number;
 }
 
 /** Key generation settings. */
@@ -69,6 +79,8 @@ export interface IntentEventMap {
   reconcile: ReconcileEvent;
   /** A suspicious but legal setup, reported once per client. */
   warning: WarningEvent;
+  /** A response carried the venue's rate-limit usage headers (`profile.rateLimit.usage`). */
+  rateLimitUsage: RateLimitUsageEvent;
 }
 
 /** Fields shared by every per-intent event. */
@@ -111,6 +123,16 @@ export interface ReconcileEvent extends IntentEventBase {
   readonly lookup: 'found' | 'notFound' | 'inconclusive' | 'skipped';
   /** What the runner does next. */
   readonly action: 'settled' | 'resend' | 'wait' | 'giveUp';
+}
+
+export interface RateLimitUsageEvent extends IntentEventBase {
+  /** Every usage counter the response reported. */
+  readonly usage: readonly RateLimitUsage[];
+  /**
+   * Set when a counter reached `retry.pauseAtUsage`: no request goes to this venue
+   * before this instant (epoch ms), the reset of that counter's window.
+   */
+  readonly pausedUntil?: number;
 }
 
 export interface WarningEvent {
@@ -194,8 +216,17 @@ export type LookupVerdict<R> =
 
 /** How to look an intent up at the venue by its key. */
 export interface ReconcileDefinition<I, R> {
-  /** Builds the lookup request (e.g. `GET /order?origClientOrderId=<venueKey>`). */
-  readonly request: (input: I, context: IntentContext) => AxiosRequestConfig;
+  /**
+   * Builds the lookup request (e.g. `GET /order?origClientOrderId=<venueKey>`).
+   * @default built from the venue profile's `reconcile.lookup`, with its `copyParams`
+   *   taken from {@link ReconcileDefinition.params} or the original request
+   */
+  readonly request?: (input: I, context: IntentContext) => AxiosRequestConfig;
+  /**
+   * Parameters the profile's lookup needs that the original request does not carry
+   * (Deribit's `currency`). Used only when `request` is not given.
+   */
+  readonly params?: (input: I, context: IntentContext) => Readonly<Record<string, string | number | boolean>>;
   /**
    * Reads the lookup response. Default: 2xx means found and succeeded (result from the
    * operation's `result`); 404 or a venue `notFoundCodes` code means not found;
@@ -212,7 +243,11 @@ export interface OperationDefinition<I, R> {
    * sign it as usual. The key is placed for you where the venue profile says.
    */
   readonly request: (input: I, context: AttemptContext) => AxiosRequestConfig;
-  /** Lookup by key, used before any resend when an outcome is unknown. A function is shorthand for `{ request }`. */
+  /**
+   * Lookup by key, used before any resend when an outcome is unknown. A function is
+   * shorthand for `{ request }`.
+   * @default the venue profile's `reconcile.lookup` when it has one; otherwise none
+   */
   readonly reconcile?: ReconcileDefinition<I, R> | ReconcileDefinition<I, R>['request'];
   /**
    * The fields that define the business action. Same intent id with a different

@@ -41,8 +41,15 @@ export interface FakeVenueOptions {
   readonly retentionMs?: number;
   /** Port on 127.0.0.1. @default 0 (any free port) */
   readonly port?: number;
-  /** Time source for key retention, epoch ms. @default Date.now */
+  /** Time source for key retention and weight windows, epoch ms. @default Date.now */
   readonly now?: () => number;
+  /**
+   * Exchange mode: a Binance-like request-weight limit. Every request costs 1 in the
+   * current fixed window (aligned to the epoch) and every response reports the count
+   * in `X-MBX-USED-WEIGHT-1M`; a request over the limit is refused with 429 `-1003` and
+   * a `Retry-After` up to the window's end, without executing. @default no limit
+   */
+  readonly weightLimit?: { readonly limit: number; /** @default 60000 */ readonly windowMs?: number };
 }
 
 /** Counts the fake venue keeps; `duplicates` is the sum over business ids of (executions - 1). */
@@ -53,6 +60,8 @@ export interface FakeVenueStats {
   readonly duplicates: number;
   readonly businessIds: number;
   readonly faultsInjected: Readonly<Record<keyof FakeVenueFaults, number>>;
+  /** Requests refused because they exceeded `weightLimit`. */
+  readonly overWeightLimit: number;
 }
 
 /** A running fake venue. */
@@ -106,6 +115,29 @@ export async function startFakeVenue(options: FakeVenueOptions): Promise<FakeVen
   let requests = 0;
   let writes = 0;
   let nextOrderId = 1;
+  let weightWindowStart = Number.NEGATIVE_INFINITY;
+  let weightUsed = 0;
+  let overWeightLimit = 0;
+
+  /** Charges one unit of request weight; returns the headers to send, or `undefined` when over the limit. */
+  const chargeWeight = (res: ServerResponse): Record<string, string> | undefined => {
+    const limit = options.weightLimit;
+    if (limit === undefined) return {};
+    const windowMs = limit.windowMs ?? 60_000;
+    const at = now();
+    const start = Math.floor(at / windowMs) * windowMs;
+    if (start !== weightWindowStart) {
+      weightWindowStart = start;
+      weightUsed = 0;
+    }
+    weightUsed++;
+    const headers = { 'x-mbx-used-weight-1m': String(weightUsed) };
+    if (weightUsed <= limit.limit) return headers;
+    overWeightLimit++;
+    const retryAfter = String(Math.max(1, Math.ceil((start + windowMs - at) / 1000)));
+    json(res, 429, { code: -1003, msg: 'Too much request weight used; current limit is exceeded.' }, { ...headers, 'retry-after': retryAfter });
+    return undefined;
+  };
 
   const drawFault = (): Fault | undefined => {
     const u = random.next();
@@ -134,7 +166,7 @@ export async function startFakeVenue(options: FakeVenueOptions): Promise<FakeVen
   };
 
   /** Answers a write whose effect already happened, through the drawn fault. */
-  const answerExecuted = (res: ServerResponse, fault: Fault | undefined, status: number, body: unknown): void => {
+  const answerExecuted = (res: ServerResponse, fault: Fault | undefined, status: number, body: unknown, headers: Record<string, string> = {}): void => {
     if (fault === 'executeThenDrop') {
       res.socket?.destroy();
       return;
@@ -145,11 +177,11 @@ export async function startFakeVenue(options: FakeVenueOptions): Promise<FakeVen
     }
     if (fault === 'delay') {
       later(() => {
-        if (!res.destroyed && !res.writableEnded) json(res, status, body);
+        if (!res.destroyed && !res.writableEnded) json(res, status, body, headers);
       }, delayMs);
       return;
     }
-    json(res, status, body);
+    json(res, status, body, headers);
   };
 
   const handleExchange = (req: IncomingMessage, url: URL, bodyText: string, res: ServerResponse): void => {
@@ -160,31 +192,33 @@ export async function startFakeVenue(options: FakeVenueOptions): Promise<FakeVen
       for (const [k, v] of new URLSearchParams(bodyText)) params.set(k, v);
     }
     if (url.pathname !== '/api/v3/order') return json(res, 404, { code: -1, msg: 'No such endpoint.' });
+    const weightHeaders = chargeWeight(res);
+    if (weightHeaders === undefined) return;
 
     if (req.method === 'GET') {
       const id = params.get('origClientOrderId') ?? '';
       const found = orders.get(id)?.at(-1);
-      if (!found) return json(res, 400, { code: -2013, msg: 'Order does not exist.' });
-      return json(res, 200, { orderId: found.orderId, clientOrderId: found.clientOrderId, status: found.status });
+      if (!found) return json(res, 400, { code: -2013, msg: 'Order does not exist.' }, weightHeaders);
+      return json(res, 200, { orderId: found.orderId, clientOrderId: found.clientOrderId, status: found.status }, weightHeaders);
     }
     if (req.method !== 'POST') return json(res, 405, { code: -1, msg: 'Method not allowed.' });
 
     writes++;
     const fault = drawFault();
     if (fault) injected[fault]++;
-    if (fault === 'rateLimit') return json(res, 429, { code: -1003, msg: 'Too many requests.' }, { 'retry-after': String(retryAfterSeconds) });
-    if (fault === 'reject503') return json(res, 503, { code: -1001, msg: 'Internal error; unable to process your request. Please try again.' });
+    if (fault === 'rateLimit') return json(res, 429, { code: -1003, msg: 'Too many requests.' }, { ...weightHeaders, 'retry-after': String(retryAfterSeconds) });
+    if (fault === 'reject503') return json(res, 503, { code: -1001, msg: 'Internal error; unable to process your request. Please try again.' }, weightHeaders);
 
     const clientOrderId = params.get('newClientOrderId') ?? `auto-${nextOrderId}`;
     const businessId = params.get('businessId') ?? clientOrderId;
     const type = params.get('type') ?? 'MARKET';
     const sameId = orders.get(clientOrderId) ?? [];
     // Unique among open orders only: a filled order's id is accepted again.
-    if (sameId.some((o) => o.status === 'NEW')) return json(res, 400, { code: -2010, msg: 'Duplicate order sent.' });
+    if (sameId.some((o) => o.status === 'NEW')) return json(res, 400, { code: -2010, msg: 'Duplicate order sent.' }, weightHeaders);
     const order: Order = { orderId: nextOrderId++, clientOrderId, businessId, status: type === 'MARKET' ? 'FILLED' : 'NEW' };
     orders.set(clientOrderId, [...sameId, order]);
     execute(businessId);
-    answerExecuted(res, fault, 200, { orderId: order.orderId, clientOrderId, status: order.status });
+    answerExecuted(res, fault, 200, { orderId: order.orderId, clientOrderId, status: order.status }, weightHeaders);
   };
 
   const handlePayments = (req: IncomingMessage, url: URL, bodyText: string, res: ServerResponse): void => {
@@ -256,7 +290,7 @@ export async function startFakeVenue(options: FakeVenueOptions): Promise<FakeVen
         executions += n;
         duplicates += Math.max(0, n - 1);
       }
-      return { requests, writes, executions, duplicates, businessIds: executed.size, faultsInjected: { ...injected } };
+      return { requests, writes, executions, duplicates, businessIds: executed.size, faultsInjected: { ...injected }, overWeightLimit };
     },
     executionsOf: (businessId) => executed.get(businessId) ?? 0,
     executions: () => new Map(executed),

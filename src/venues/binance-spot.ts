@@ -42,11 +42,62 @@ export const binanceSpot: VenueProfile = /* @__PURE__ */ defineVenue({
     // Unfilled cancelled/expired orders older than 90 days are archived (-2026) and no longer found.
     findableForMs: 90 * 24 * 60 * 60 * 1000,
     notFoundCodes: ['-2013'],
+    lookup: {
+      method: 'GET',
+      path: '/api/v3/order',
+      keyIn: 'query',
+      keyParam: 'origClientOrderId',
+      copyParams: ['symbol'],
+      note: `${REST} (Query order): needs symbol plus the signed timestamp. Unfilled cancelled/expired orders older than 90 days answer -2026 ORDER_ARCHIVED.`,
+    },
   },
   // Errors come with a non-2xx status and `{ "code": -2010, "msg": "..." }`; an
   // accepted order's 2xx body has no `code`, so no success codes are needed.
   response: { codePaths: ['code'], messagePaths: ['msg'], successCodes: [] },
-  rateLimit: { retryAfterHeaders: ['retry-after'] },
+  rateLimit: {
+    retryAfterHeaders: ['retry-after'],
+    // Limits are per IP (weight) and per account (orders) and differ between accounts:
+    // read yours from GET /api/v3/exchangeInfo `rateLimits` and override these with
+    // extendVenue. The figures below are the lowest published defaults, so the client
+    // pauses early rather than late.
+    usage: [
+      {
+        header: 'x-mbx-used-weight-1m',
+        reports: 'used',
+        limit: 6_000,
+        windowMs: 60_000,
+        note: `${REST} (LIMITS): X-MBX-USED-WEIGHT-(intervalNum)(intervalLetter) carries the IP's used request weight; REQUEST_WEIGHT 6000 per minute by default.`,
+      },
+      {
+        header: 'x-mbx-order-count-10s',
+        reports: 'used',
+        limit: 50,
+        windowMs: 10_000,
+        note: `${REST} (Unfilled order count): X-MBX-ORDER-COUNT-10S on successful order responses; ORDERS 50 per 10 s by default.`,
+      },
+      {
+        header: 'x-mbx-order-count-1d',
+        reports: 'used',
+        limit: 160_000,
+        windowMs: 86_400_000,
+        note: `${REST} (Unfilled order count): X-MBX-ORDER-COUNT-1D; ORDERS 160,000 per day by default.`,
+      },
+    ],
+  },
+  about: {
+    title: 'Binance spot',
+    sources: [
+      'binance/binance-spot-api-docs rest-api.md (HTTP return codes, LIMITS, New order, Query order) @a5e0bc3',
+      'binance/binance-spot-api-docs errors.md @a5e0bc3',
+      'binance/binance-spot-api-docs fix-api.md (ClOrdID pattern) @a5e0bc3',
+      'binance/binance-connector-js common/src/utils.ts @a9de9a9 (the official connector retries only GET/DELETE on 500/502/503/504)',
+    ],
+    unverified: [
+      'key.format: the pattern is published for FIX ClOrdID; REST is assumed to share it (same matching engine).',
+      'errors -1001: spot docs do not state whether the request executed; treated as a definite failure like USD-M documents.',
+      'rateLimit.usage: default limits vary by account and over time (exchangeInfo is the authority); counters are assumed to reset on fixed, epoch-aligned windows.',
+    ],
+  },
   errors: [
     {
       match: { status: 418 },
@@ -101,7 +152,8 @@ export const binanceSpot: VenueProfile = /* @__PURE__ */ defineVenue({
     {
       match: { code: '-1001' },
       outcome: 'retry',
-      note: `${ERRORS}: DISCONNECTED "Internal error; unable to process your request. Please try again." Spot docs do not state the execution status explicitly (venues.json: unverified).`,
+      unverified: true,
+      note: `${ERRORS}: DISCONNECTED "Internal error; unable to process your request. Please try again." Spot docs do not state the execution status explicitly.`,
     },
     {
       match: { code: ['-1000', '-1006', '-1007'] },

@@ -73,6 +73,7 @@ export const genericVenue: VenueProfile = defineVenue({
   response: { codePaths: ['code', 'error.code'], messagePaths: ['message', 'error.message'], successCodes: [] },
   rateLimit: { retryAfterHeaders: ['retry-after'] },
   errors: [],
+  about: { title: 'Generic (no deduplication known)', sources: ['RFC 9110 (HTTP semantics) for the status defaults in GENERIC_RULES'] },
 });
 
 /**
@@ -102,6 +103,11 @@ export const ietfIdempotencyKey: VenueProfile = defineVenue({
   reconcile: { notFoundIsAuthoritative: false, settleDelayMs: 0 },
   response: { codePaths: ['code', 'error.code'], messagePaths: ['message', 'error.message', 'detail', 'title'], successCodes: [] },
   rateLimit: { retryAfterHeaders: ['retry-after'] },
+  about: {
+    title: 'IETF Idempotency-Key header (draft -06)',
+    sources: ['ietf-wg-httpapi/idempotency draft-ietf-httpapi-idempotency-key-header.md (-06) @dab060c'],
+    unverified: ['dedupe.retentionMs: the draft leaves expiry to each resource; 24 h is a placeholder to replace with the server\'s documented figure.'],
+  },
   errors: [
     {
       match: { status: 409 },

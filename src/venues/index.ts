@@ -3,10 +3,14 @@ export type {
   ErrorRule,
   KeyFormat,
   KeySpec,
+  LookupSpec,
   RateLimitSpec,
   ReconcileSpec,
   ResponseSpec,
   RuleOutcome,
+  TimeUnit,
+  UsageHeaderSpec,
+  VenueAbout,
   VenueProfile,
 } from './profile.js';
 export { defineVenue, extendVenue, venueProfileSchema, type VenueOverrides } from './schema.js';

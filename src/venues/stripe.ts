@@ -28,6 +28,15 @@ export const stripe: VenueProfile = /* @__PURE__ */ defineVenue({
   // as type `idempotency_error`, which may carry no `error.code`.
   response: { codePaths: ['error.code', 'error.type'], messagePaths: ['error.message'], successCodes: [] },
   rateLimit: { retryAfterHeaders: ['retry-after'] },
+  about: {
+    title: 'Stripe',
+    sources: [
+      'docs.stripe.com/api/idempotent_requests (Idempotent requests)',
+      'docs.stripe.com/rate-limits',
+      'stripe/stripe-node src/RequestSender.ts, src/Error.ts @6639421',
+    ],
+    unverified: ['errors idempotency_key_in_use: the HTTP status (409) is inferred from the SDK retrying 409s, so the rule matches on the code alone.'],
+  },
   errors: [
     {
       match: { code: 'idempotency_key_in_use' },

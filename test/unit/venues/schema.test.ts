@@ -144,7 +144,45 @@ describe('defineVenue', () => {
     ['empty code list', { 'errors.1.match.code': [] }, 'venue.errors.1.match.code', /at least 1 item$/],
     ['unknown rule outcome', { 'errors.2.outcome': 'ok' }, 'venue.errors.2.outcome', /"conflictInProgress"/],
     ['misspelt field', { 'reconcile.settleDelay': 5 }, 'venue.reconcile.settleDelay', /no such field/],
-    ['empty header name', { 'rateLimit.retryAfterHeaders': [''] }, 'venue.rateLimit.retryAfterHeaders.0', /at least 1/],
+    ['empty header name', { 'rateLimit.retryAfterHeaders': [''] }, 'venue.rateLimit.retryAfterHeaders.0', /an HTTP header name/],
+    ['header name with a space', { 'rateLimit.retryAfterHeaders': ['retry after'] }, 'venue.rateLimit.retryAfterHeaders.0', /an HTTP header name/],
+    [
+      'path lookup without the {key} placeholder',
+      { 'reconcile.lookup': { method: 'GET', path: '/orders', keyIn: 'path' } },
+      'venue.reconcile.lookup.path',
+      /"\{key\}" placeholder/,
+    ],
+    [
+      '{key} placeholder with a query lookup',
+      { 'reconcile.lookup': { method: 'GET', path: '/orders/{key}', keyIn: 'query', keyParam: 'id' } },
+      'venue.reconcile.lookup.keyIn',
+      /"path"/,
+    ],
+    [
+      'query lookup without keyParam',
+      { 'reconcile.lookup': { method: 'GET', path: '/order', keyIn: 'query' } },
+      'venue.reconcile.lookup.keyParam',
+      /required/,
+    ],
+    ['lookup path not starting with /', { 'reconcile.lookup': { method: 'GET', path: 'order', keyIn: 'query', keyParam: 'id' } }, 'venue.reconcile.lookup.path', /starting with "\/"/],
+    ['lookup method PUT', { 'reconcile.lookup': { method: 'PUT', path: '/order', keyIn: 'query', keyParam: 'id' } }, 'venue.reconcile.lookup.method', /"GET", "POST"/],
+    ['foundPath with an empty segment', { 'reconcile.lookup': { method: 'GET', path: '/o', keyIn: 'query', keyParam: 'id', foundPath: 'result..list' } }, 'venue.reconcile.lookup.foundPath', /dotted path/],
+    [
+      'used-count header without a limit',
+      { 'rateLimit.usage': [{ header: 'x-used', reports: 'used' }] },
+      'venue.rateLimit.usage.0.limit',
+      /a limit or a limitHeader/,
+    ],
+    ['usage limit of 0', { 'rateLimit.usage': [{ header: 'x-used', reports: 'used', limit: 0 }] }, 'venue.rateLimit.usage.0.limit', /> 0/],
+    [
+      'message wait pattern without a capture group',
+      { 'rateLimit.retryAfterMessage': { pattern: 'Throttled: \\d+', unit: 'epochSeconds' } },
+      'venue.rateLimit.retryAfterMessage.pattern',
+      /capture group/,
+    ],
+    ['message wait pattern that does not compile', { 'rateLimit.retryAfterMessage': { pattern: '(', unit: 'seconds' } }, 'venue.rateLimit.retryAfterMessage.pattern', /regular expression/],
+    ['about without title', { about: { sources: [] } }, 'venue.about.title', /a string \(required\)/],
+    ['unverified as a string', { 'errors.0.unverified': 'yes' }, 'venue.errors.0.unverified', /a boolean/],
   ];
 
   it.each(invalid)('rejects %s at its path', (_, changes, path, expected) => {

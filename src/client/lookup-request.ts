@@ -1,0 +1,118 @@
+import type { AxiosRequestConfig } from 'axios';
+import type { LookupSpec } from '../venues/profile.js';
+
+/** A lookup request built from a profile, or why it cannot be built for this intent. */
+export type BuiltLookup =
+  | { readonly kind: 'request'; readonly config: AxiosRequestConfig }
+  | { readonly kind: 'unavailable'; readonly reason: string };
+
+/** Values a lookup parameter may take once copied. */
+type ParamValue = string | number | boolean;
+
+/**
+ * Builds the reconcile lookup a profile describes (`profile.reconcile.lookup`) for one
+ * intent: the key goes where the venue expects it, and every `copyParams` entry is
+ * taken from `extra` (the operation's `reconcile.params`), else from the original
+ * request's query, else from its body. A dotted name (`params.currency`) is read at
+ * that path and sent under its last segment.
+ *
+ * Pure: the original request is not modified. Signing is left to the caller's axios
+ * interceptors, exactly as for the write itself.
+ *
+ * @returns `unavailable` when a required parameter is in none of those places: the
+ *   lookup would be refused or, worse, search the wrong market, so it is not sent.
+ */
+export function buildLookupRequest(
+  spec: LookupSpec,
+  original: AxiosRequestConfig,
+  venueKey: string,
+  extra: Readonly<Record<string, unknown>> | undefined,
+): BuiltLookup {
+  const fields = new Map<string, ParamValue>();
+  for (const name of spec.copyParams ?? []) {
+    const value = readParam(name, extra, original);
+    if (value === undefined) {
+      return { kind: 'unavailable', reason: `the lookup needs "${name}", which is neither in reconcile.params nor in the original request` };
+    }
+    fields.set(lastSegment(name), value);
+  }
+  if (spec.keyIn !== 'path' && spec.keyParam !== undefined) fields.set(spec.keyParam, venueKey);
+
+  const url = spec.keyIn === 'path' ? spec.path.replaceAll('{key}', encodeURIComponent(venueKey)) : spec.path;
+  const config: AxiosRequestConfig = { method: spec.method, url };
+  if (spec.method === 'GET' || spec.keyIn === 'query') {
+    if (fields.size > 0) config.params = Object.fromEntries(fields);
+    return { kind: 'request', config };
+  }
+  // POST with the key in the body: same encoding as the original write (form or JSON),
+  // since that is what the venue and the user's signer already handle.
+  config.data = encodeLike(original.data, fields);
+  if (original.headers !== undefined) {
+    const contentType = headerValue(original.headers, 'content-type');
+    if (contentType !== undefined) config.headers = { 'Content-Type': contentType };
+  }
+  return { kind: 'request', config };
+}
+
+function readParam(name: string, extra: Readonly<Record<string, unknown>> | undefined, original: AxiosRequestConfig): ParamValue | undefined {
+  const path = name.split('.');
+  return scalar(readPath(extra, path)) ?? scalar(readPath(asRecord(original.params), path)) ?? scalar(readPath(asRecord(original.data), path));
+}
+
+/** A container as a plain record: objects as they are, URLSearchParams and form/JSON strings parsed. */
+function asRecord(container: unknown): unknown {
+  if (container instanceof URLSearchParams) return Object.fromEntries(container);
+  if (typeof container === 'string') {
+    const text = container.trim();
+    if (text.startsWith('{')) {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        return undefined;
+      }
+    }
+    return Object.fromEntries(new URLSearchParams(text));
+  }
+  return container;
+}
+
+function readPath(root: unknown, path: readonly string[]): unknown {
+  let current: unknown = root;
+  for (const segment of path) {
+    if (typeof current !== 'object' || current === null || !Object.hasOwn(current, segment)) return undefined;
+    current = (current as Record<string, unknown>)[segment];
+  }
+  return current;
+}
+
+function scalar(value: unknown): ParamValue | undefined {
+  if (typeof value === 'string') return value === '' ? undefined : value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value === 'boolean') return value;
+  return undefined;
+}
+
+function lastSegment(name: string): string {
+  const i = name.lastIndexOf('.');
+  return i < 0 ? name : name.slice(i + 1);
+}
+
+function encodeLike(originalData: unknown, fields: ReadonlyMap<string, ParamValue>): unknown {
+  const form = () => new URLSearchParams([...fields].map(([k, v]): [string, string] => [k, String(v)]));
+  if (originalData instanceof URLSearchParams) return form();
+  if (typeof originalData === 'string' && !originalData.trim().startsWith('{')) return form().toString();
+  return Object.fromEntries(fields);
+}
+
+function headerValue(headers: unknown, name: string): string | undefined {
+  if (typeof headers !== 'object' || headers === null) return undefined;
+  const getter = (headers as { get?: unknown }).get;
+  if (typeof getter === 'function') {
+    const value: unknown = (getter as (n: string) => unknown).call(headers, name);
+    return typeof value === 'string' ? value : undefined;
+  }
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() === name && typeof value === 'string') return value;
+  }
+  return undefined;
+}
