@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import { INTENT_STATUSES, TERMINAL_STATUSES } from '../../ledger/intent.js';
+import { isAllowedTransition } from '../../ledger/transitions.js';
+
+/**
+ * Lua scripts of the Redis ledger. Each runs atomically in the server, so every
+ * check-then-write (create if absent, claim unless leased, compare-and-set on status
+ * and epoch) is one step no other client can interleave with.
+ *
+ * Every script first compares the ledger's generation marker with the one this
+ * process read at open: a server that lost its data (restart without persistence,
+ * FLUSHALL, eviction) has lost the marker too, and the script answers `lost` instead
+ * of writing into an empty ledger as if nothing had happened.
+ *
+ * Layout under the prefix P: `P meta` (hash: generation, layout), `P intent:<id>`
+ * (hash: doc, status, attempt, epoch, updatedAt, leaseOwner, leaseUntil, outcome),
+ * `P resumable` (sorted set of pending, in-flight and unknown ids, scored by createdAt).
+ * `doc` and `outcome` are JSON written by the client and never parsed in Lua, so
+ * inputs and results keep every number and empty array exactly.
+ */
+
+/** A script with its SHA-1, for EVALSHA. */
+export interface LedgerScript {
+  readonly name: string;
+  readonly body: string;
+  readonly sha: string;
+}
+
+const GENERATION_CHECK = `if redis.call('HGET', KEYS[1], 'generation') ~= ARGV[1] then return {'lost'} end\n`;
+
+function script(name: string, body: string): LedgerScript {
+  return { name, body, sha: createHash('sha1').update(body).digest('hex') };
+}
+
+/** The state machine of `transitions.ts` as a Lua table literal: one source of truth. */
+function allowedTable(): string {
+  const rows = INTENT_STATUSES.map((from) => {
+    const targets = INTENT_STATUSES.filter((to) => isAllowedTransition(from, to)).map((to) => `${to}=true`);
+    return `${from}={${targets.join(',')}}`;
+  });
+  return `{${rows.join(',')}}`;
+}
+
+const terminalTest = (v: string): string => [...TERMINAL_STATUSES].map((s) => `${v} == '${s}'`).join(' or ');
+
+/**
+ * KEYS: meta. ARGV: candidate generation, layout version.
+ * Creates the marker when absent; returns {generation, layout} as stored.
+ */
+export const OPEN_SCRIPT = script(
+  'open',
+  `redis.call('HSETNX', KEYS[1], 'generation', ARGV[1])
+redis.call('HSETNX', KEYS[1], 'layout', ARGV[2])
+return redis.call('HMGET', KEYS[1], 'generation', 'layout')`,
+);
+
+/**
+ * KEYS: meta, intent, resumable. ARGV: generation, doc JSON, updatedAt, createdAt, id.
+ * Returns {'created'} or {'exists', HGETALL}.
+ */
+export const CREATE_SCRIPT = script(
+  'create',
+  `${GENERATION_CHECK}if redis.call('EXISTS', KEYS[2]) == 1 then return {'exists', redis.call('HGETALL', KEYS[2])} end
+redis.call('HSET', KEYS[2], 'doc', ARGV[2], 'status', 'pending', 'attempt', '0', 'epoch', '0', 'updatedAt', ARGV[3])
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
+return {'created'}`,
+);
+
+/** KEYS: meta, then intents. ARGV: generation. Returns {'ok', HGETALL...} (empty for a missing intent). */
+export const READ_SCRIPT = script(
+  'read',
+  `${GENERATION_CHECK}local out = {'ok'}
+for i = 2, #KEYS do out[i] = redis.call('HGETALL', KEYS[i]) end
+return out`,
+);
+
+/** KEYS: meta, resumable. ARGV: generation. Returns {'ok', {ids oldest first}}. */
+export const LIST_SCRIPT = script('list', `${GENERATION_CHECK}return {'ok', redis.call('ZRANGE', KEYS[2], 0, -1)}`);
+
+/**
+ * KEYS: meta, intent. ARGV: generation, owner, now, leaseUntil.
+ * Returns {'missing'}, {'refused', HGETALL} or {'claimed', HGETALL}.
+ */
+export const CLAIM_SCRIPT = script(
+  'claim',
+  `${GENERATION_CHECK}local h = redis.call('HMGET', KEYS[2], 'status', 'leaseOwner', 'leaseUntil')
+local status = h[1]
+if not status then return {'missing'} end
+if ${terminalTest('status')} then return {'refused', redis.call('HGETALL', KEYS[2])} end
+if h[2] and h[2] ~= ARGV[2] and h[3] and tonumber(h[3]) > tonumber(ARGV[3]) then
+  return {'refused', redis.call('HGETALL', KEYS[2])}
+end
+redis.call('HINCRBY', KEYS[2], 'epoch', 1)
+redis.call('HSET', KEYS[2], 'leaseOwner', ARGV[2], 'leaseUntil', ARGV[4])
+return {'claimed', redis.call('HGETALL', KEYS[2])}`,
+);
+
+/**
+ * KEYS: meta, intent, resumable. ARGV: generation, expectStatus, expectEpoch, to,
+ * attempt ('' when none), outcome JSON ('' when none), now, retentionMs, id.
+ * Returns {'missing'}, {'stale', status, epoch}, {'forbidden', status} or {'ok', HGETALL}.
+ * Terminal intents leave the resumable set and expire after retentionMs.
+ */
+export const TRANSITION_SCRIPT = script(
+  'transition',
+  `${GENERATION_CHECK}local h = redis.call('HMGET', KEYS[2], 'status', 'epoch', 'attempt')
+if not h[1] then return {'missing'} end
+if h[1] ~= ARGV[2] or tonumber(h[2]) ~= tonumber(ARGV[3]) then return {'stale', h[1], h[2]} end
+local allowed = ${allowedTable()}
+local row = allowed[h[1]]
+if not row or not row[ARGV[4]] then return {'forbidden', h[1]} end
+local attempt = h[3]
+if ARGV[4] == 'inFlight' then
+  if tonumber(ARGV[5]) ~= tonumber(h[3]) + 1 then return {'forbidden', h[1]} end
+  attempt = ARGV[5]
+end
+redis.call('HSET', KEYS[2], 'status', ARGV[4], 'attempt', attempt, 'updatedAt', ARGV[7])
+if ARGV[6] == '' then redis.call('HDEL', KEYS[2], 'outcome') else redis.call('HSET', KEYS[2], 'outcome', ARGV[6]) end
+local to = ARGV[4]
+if ${terminalTest('to')} then
+  redis.call('ZREM', KEYS[3], ARGV[9])
+  redis.call('PEXPIRE', KEYS[2], ARGV[8])
+end
+return {'ok', redis.call('HGETALL', KEYS[2])}`,
+);
+
+/** KEYS: meta, intent. ARGV: generation, owner, epoch. Returns {'released'} or {'kept'}. */
+export const RELEASE_SCRIPT = script(
+  'release',
+  `${GENERATION_CHECK}local h = redis.call('HMGET', KEYS[2], 'leaseOwner', 'epoch')
+if h[1] and h[1] == ARGV[2] and tonumber(h[2]) == tonumber(ARGV[3]) then
+  redis.call('HDEL', KEYS[2], 'leaseOwner', 'leaseUntil')
+  return {'released'}
+end
+return {'kept'}`,
+);
