@@ -1,0 +1,9 @@
+// `intentkey/stores/postgres`: a shared, durable ledger in PostgreSQL, on the application's own `pg` Pool.
+export {
+  PostgresLedger,
+  type ClaimResumableRequest,
+  type PgQueryable,
+  type PostgresLedgerEvent,
+  type PostgresLedgerOptions,
+} from './postgres-ledger.js';
+export { DEFAULT_TABLE } from './schema.js';

@@ -1,0 +1,318 @@
+import { createServer, type Server, type Socket, connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigurationError, isIntentError, LedgerUnavailableError, type IntentDraft } from '../../src/index.js';
+import { PostgresLedger } from '../../src/stores/postgres/index.js';
+import { describeLedgerContract } from '../../src/testing/index.js';
+import { checkAgainstModel } from '../helpers/ledger-model.js';
+import { DATABASE_URL, dropTable, randomTable, testPool, warnIfNoDatabase } from '../helpers/postgres.js';
+
+warnIfNoDatabase('PostgresLedger tests');
+const suite = describe.runIf(Boolean(DATABASE_URL));
+
+// Two pools: the contract's "peer" handle and the model's second handle use other
+// connections than the store under test.
+let poolA: pg.Pool;
+let poolB: pg.Pool;
+beforeAll(() => {
+  if (!DATABASE_URL) return;
+  poolA = testPool(6);
+  poolB = testPool(6);
+});
+afterAll(async () => {
+  await poolA?.end();
+  await poolB?.end();
+});
+
+const open = (pool: pg.Pool, table: string, extra: Partial<ConstructorParameters<typeof PostgresLedger>[0]> = {}): PostgresLedger =>
+  new PostgresLedger({ pool, table, reapEveryMs: 0, ...extra });
+
+describeLedgerContract('PostgresLedger', { describe: suite, it }, async () => {
+  const table = randomTable();
+  const store = open(poolA, table);
+  await store.migrate();
+  return {
+    store,
+    openPeer: async () => open(poolB, table),
+    reopen: async () => open(poolB, table),
+    dispose: () => dropTable(poolA, table),
+  };
+});
+
+const draft = (id: string, createdAt = 1_000): IntentDraft => ({
+  id,
+  scope: 'acct',
+  operation: 'order.create',
+  venue: 'v',
+  key: `K${id}`,
+  venueKey: `K${id}`,
+  fingerprint: `fp-${id}`,
+  input: { b: 2, a: 1, nested: { z: [3, 2, 1], y: null } },
+  createdAt,
+});
+
+suite('PostgresLedger', () => {
+  it('equals MemoryLedger under random create/claim/settle/expire/reap/reopen sequences on two connections', async () => {
+    const retentionMs = 100;
+    const totals = await checkAgainstModel({
+      open: async () => {
+        const table = randomTable();
+        const make = (): { store: PostgresLedger; peer: PostgresLedger } => ({
+          store: open(poolA, table, { retentionMs }),
+          peer: open(poolB, table, { retentionMs }),
+        });
+        let handles = make();
+        await handles.store.migrate();
+        return {
+          ...handles,
+          reopen: async () => {
+            await handles.store.close();
+            await handles.peer.close();
+            handles = make();
+            return handles;
+          },
+          reap: (now) => handles.store.reap(now),
+          dispose: async () => {
+            await handles.store.close();
+            await handles.peer.close();
+            await dropTable(poolA, table);
+          },
+        };
+      },
+      retentionMs,
+      numRuns: 150,
+    });
+    console.info(`PostgresLedger model check: ${JSON.stringify(totals)}`);
+    expect(totals.transitions).toBeGreaterThan(totals.runs);
+    expect(totals.takeovers).toBeGreaterThan(0);
+    expect(totals.reaped).toBeGreaterThan(0);
+    expect(totals.reopens).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('migrate is idempotent and safe when several processes run it at once', async () => {
+    const table = randomTable();
+    try {
+      const ledgers = Array.from({ length: 8 }, (_, i) => open(i % 2 ? poolA : poolB, table));
+      await Promise.all(ledgers.map((l) => l.migrate()));
+      await ledgers[0]?.migrate();
+      const { rows } = await poolA.query<{ indexname: string }>('SELECT indexname FROM pg_indexes WHERE tablename = $1 ORDER BY indexname', [table]);
+      expect(rows.map((r) => r.indexname)).toEqual([`${table}_finished`, `${table}_pkey`, `${table}_resumable`]);
+    } finally {
+      await dropTable(poolA, table);
+    }
+  });
+
+  it('stores inputs exactly as given (key order included) and undefined inputs as absent', async () => {
+    const table = randomTable();
+    const ledger = open(poolA, table);
+    try {
+      await ledger.migrate();
+      await ledger.create(draft('k1'), 1_000);
+      const raw = await poolA.query<{ input: string }>(`SELECT input::text AS input FROM "${table}" WHERE id = 'k1'`);
+      expect(raw.rows[0]?.input).toBe(JSON.stringify(draft('k1').input));
+      expect(Object.keys((await ledger.get('k1'))?.input as object)).toEqual(['b', 'a', 'nested']);
+      await ledger.create({ ...draft('k2'), input: undefined }, 1_000);
+      expect(await ledger.get('k2')).not.toHaveProperty('input', null);
+      expect((await ledger.get('k2'))?.input).toBeUndefined();
+      await ledger.create({ ...draft('k3'), input: null }, 1_000);
+      expect((await ledger.get('k3'))?.input).toBeNull();
+    } finally {
+      await dropTable(poolA, table);
+    }
+  });
+
+  it('is not fooled by type parsers the application installed on pg', async () => {
+    const table = randomTable();
+    // int4, int8 and json as an application might parse them (BigInt, a decimal library, ...).
+    const types = { getTypeParser: (oid: number) => ([20, 23, 114].includes(oid) ? () => 'parsed by the application' : (v: string) => v) };
+    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1, types });
+    const ledger = open(pool, table);
+    try {
+      await ledger.migrate();
+      await ledger.create(draft('t1', 5), 6);
+      expect(await ledger.get('t1')).toMatchObject({ createdAt: 5, updatedAt: 6, epoch: 0, attempt: 0, input: draft('t1').input });
+    } finally {
+      await dropTable(pool, table);
+      await pool.end();
+    }
+  });
+
+  it('encodes inputs with the codec before they are written', async () => {
+    const table = randomTable();
+    const codec = { encode: (v: unknown) => ({ sealed: Buffer.from(JSON.stringify(v)).toString('base64') }), decode: (v: unknown) => JSON.parse(Buffer.from((v as { sealed: string }).sealed, 'base64').toString()) as unknown };
+    const ledger = open(poolA, table, { codec });
+    try {
+      await ledger.migrate();
+      await ledger.create(draft('c1'), 1_000);
+      const raw = await poolA.query<{ input: string }>(`SELECT input::text AS input FROM "${table}"`);
+      expect(raw.rows[0]?.input).not.toContain('nested');
+      expect((await ledger.get('c1'))?.input).toEqual(draft('c1').input);
+    } finally {
+      await dropTable(poolA, table);
+    }
+  });
+
+  it('claimResumable hands concurrent workers disjoint batches (FOR UPDATE SKIP LOCKED), oldest first', async () => {
+    const table = randomTable();
+    const a = open(poolA, table);
+    const b = open(poolB, table);
+    try {
+      await a.migrate();
+      for (let i = 0; i < 60; i++) await a.create(draft(`q${String(i).padStart(2, '0')}`, 1_000 + i), 1_000 + i);
+      await a.transition('q00', { expectStatus: 'pending', expectEpoch: 0, to: 'failed', now: 2_000 });
+      const [x, y] = await Promise.all([
+        a.claimResumable({ owner: 'wa', leaseMs: 10_000, now: 5_000, limit: 40 }),
+        b.claimResumable({ owner: 'wb', leaseMs: 10_000, now: 5_000, limit: 40 }),
+      ]);
+      const ids = [...x, ...y].map((r) => r.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids.length).toBe(59);
+      expect(x.map((r) => r.id)).toEqual([...x.map((r) => r.id)].sort());
+      for (const r of x) expect(r).toMatchObject({ leaseOwner: 'wa', epoch: 1, leaseUntil: 15_000 });
+      expect(await a.claimResumable({ owner: 'wc', leaseMs: 10_000, now: 14_999 })).toEqual([]);
+      expect((await a.claimResumable({ owner: 'wc', leaseMs: 10_000, now: 15_000 })).length).toBe(59);
+    } finally {
+      await dropTable(poolA, table);
+    }
+  });
+
+  it('reap deletes only finished intents past retention, in batches', async () => {
+    const table = randomTable();
+    const ledger = open(poolA, table, { retentionMs: 1_000 });
+    try {
+      await ledger.migrate();
+      const values: string[] = [];
+      for (let i = 0; i < 2_500; i++) values.push(`('old${i}', 's', 'o', 'v', 'k', 'vk', 'f', 'succeeded', 1, 1, 0, 0)`);
+      await poolA.query(`INSERT INTO "${table}" (id, scope, operation, venue, key, venue_key, fingerprint, status, attempt, epoch, created_at, updated_at) VALUES ${values.join(',')}`);
+      await ledger.create(draft('live'), 0);
+      await ledger.create(draft('recent'), 0);
+      await ledger.transition('recent', { expectStatus: 'pending', expectEpoch: 0, to: 'failed', now: 500 });
+      expect(await ledger.reap(1_000)).toBe(2_500);
+      expect(await ledger.get('live')).toBeDefined();
+      expect(await ledger.get('recent')).toBeDefined();
+      expect(await ledger.reap(1_500)).toBe(1);
+      expect(await ledger.get('recent')).toBeUndefined();
+      expect(await ledger.get('live')).toBeDefined();
+    } finally {
+      await dropTable(poolA, table);
+    }
+  });
+
+  it('the background reaper runs on its interval and reports what it deleted', async () => {
+    const table = randomTable();
+    const events: unknown[] = [];
+    const setup = open(poolA, table);
+    await setup.migrate();
+    await setup.create(draft('done'), 0);
+    await setup.transition('done', { expectStatus: 'pending', expectEpoch: 0, to: 'failed', now: 0 });
+    let reported!: () => void;
+    const done = new Promise<void>((r) => (reported = r));
+    const ledger = open(poolA, table, {
+      retentionMs: 1,
+      reapEveryMs: 20,
+      onEvent: (e) => {
+        events.push(e);
+        reported();
+      },
+    });
+    try {
+      await done;
+      expect(events[0]).toEqual({ type: 'reaped', deleted: 1 });
+      expect(await setup.get('done')).toBeUndefined();
+    } finally {
+      await ledger.close();
+      await dropTable(poolA, table);
+    }
+  });
+
+  it('refuses table names that are not plain identifiers, and a missing pool', () => {
+    for (const table of ['', 'Intents', 'a-b', 'a;drop table x', '"q"', 'a.b.c', '1abc', 'x'.repeat(49), 'ok.' + 'y'.repeat(49)]) {
+      expect(() => new PostgresLedger({ pool: poolA, table }), table).toThrow(ConfigurationError);
+    }
+    expect(new PostgresLedger({ pool: poolA, table: 'app_schema.intents_v2', reapEveryMs: 0 }).table).toBe('app_schema.intents_v2');
+    expect(() => new PostgresLedger({} as never)).toThrow(ConfigurationError);
+    expect(() => new PostgresLedger({ pool: poolA, retentionMs: -1 })).toThrow(ConfigurationError);
+  });
+
+  it('says to run migrate() when the table does not exist', async () => {
+    const ledger = open(poolA, randomTable());
+    const error = await ledger.create(draft('m'), 1).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LedgerUnavailableError);
+    expect((error as Error).message).toMatch(/does not exist; run migrate\(\)/);
+  });
+});
+
+/** A TCP relay to the PostgreSQL server that can cut every connection and refuse new ones. */
+async function startRelay(target: { host: string; port: number }): Promise<{ port: number; cut: () => void; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let down = false;
+  const server: Server = createServer((client) => {
+    if (down) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(target.port, target.host);
+    sockets.add(client).add(upstream);
+    client.pipe(upstream).pipe(client);
+    const drop = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    cut: () => {
+      down = true;
+      for (const s of sockets) s.destroy();
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+suite('PostgresLedger when the server is down or the connection is lost', () => {
+  it('rejects every call with LedgerUnavailableError naming the unreachable server', async () => {
+    const relay = await startRelay({ host: '127.0.0.1', port: 5432 });
+    relay.cut();
+    const pool = new pg.Pool({ host: '127.0.0.1', port: relay.port, user: 'postgres', database: 'test', connectionTimeoutMillis: 2_000 });
+    pool.on('error', () => undefined);
+    const ledger = open(pool, randomTable());
+    try {
+      for (const call of [() => ledger.migrate(), () => ledger.create(draft('x'), 1), () => ledger.get('x'), () => ledger.listResumable()]) {
+        const error = await call().catch((e: unknown) => e);
+        expect(isIntentError(error) && error.code).toBe('ERR_LEDGER_UNAVAILABLE');
+        expect((error as Error).message).toMatch(/could not .*: (the server cannot be reached|the connection to the server was lost)/);
+      }
+    } finally {
+      await pool.end();
+      await relay.close();
+    }
+  });
+
+  it('a connection lost during a transition rejects it; the row is either unchanged or fully changed', async () => {
+    const table = randomTable();
+    const relay = await startRelay({ host: '127.0.0.1', port: 5432 });
+    const pool = new pg.Pool({ host: '127.0.0.1', port: relay.port, user: 'postgres', database: 'test', max: 1, connectionTimeoutMillis: 2_000 });
+    pool.on('error', () => undefined);
+    const ledger = open(pool, table);
+    try {
+      await ledger.migrate();
+      await ledger.create(draft('lost'), 1);
+      const pending = ledger.transition('lost', { expectStatus: 'pending', expectEpoch: 0, to: 'inFlight', attempt: 1, now: 2 });
+      relay.cut();
+      const error = await pending.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(LedgerUnavailableError);
+      const row = await open(poolA, table).get('lost');
+      // Either outcome is possible (the statement may have committed before the cut);
+      // what matters is that the caller was told "not recorded", so it sends nothing.
+      expect(['pending', 'inFlight']).toContain(row?.status);
+    } finally {
+      await pool.end();
+      await relay.close();
+      await dropTable(poolA, table);
+    }
+  });
+});
