@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { connect as connectTcp, createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -56,10 +56,9 @@ export function connect(url: string = REDIS_URL ?? '', options: TestClientOption
 
 /** Disconnects every client made by {@link connect}. */
 export async function closeClients(): Promise<void> {
-  for (const c of clients.splice(0)) {
-    if (c.status === 'end') continue;
-    await c.quit().catch(() => c.disconnect());
-  }
+  // disconnect(), not quit(): a client whose server a test killed would wait for it.
+  for (const c of clients.splice(0)) c.disconnect();
+  return Promise.resolve();
 }
 
 /** Deletes every key under `prefix` (and nothing else). */
@@ -153,4 +152,64 @@ function launch(argv: readonly string[]): Promise<ChildProcess> {
     child.once('exit', (code) => reject(new Error(`redis-server exited (${code ?? 'signal'}) before it was ready:\n${out.slice(-2000)}`)));
     child.once('error', reject);
   });
+}
+
+/**
+ * A TCP proxy in front of a Redis server that can lose one reply: once armed with a
+ * marker, the first client chunk containing it is forwarded to the server, and when the
+ * server answers, the client's connection is destroyed without the answer. The command
+ * ran; the client never hears so (a connection lost mid-command).
+ */
+export interface ReplyCutProxy {
+  readonly port: number;
+  /** Arms the cut for the next command whose bytes contain `marker`; resolves when it happened. */
+  arm(marker: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts a {@link ReplyCutProxy} to 127.0.0.1:`upstreamPort`. */
+export async function startReplyCutProxy(upstreamPort: number): Promise<ReplyCutProxy> {
+  let armed: { marker: string; done: () => void } | undefined;
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    sockets.add(client);
+    const upstream = connectTcp(upstreamPort, '127.0.0.1');
+    sockets.add(upstream);
+    let cutNext: (() => void) | undefined;
+    client.on('data', (chunk: Buffer) => {
+      if (armed && chunk.includes(armed.marker)) {
+        cutNext = armed.done;
+        armed = undefined;
+      }
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      if (cutNext) {
+        const done = cutNext;
+        cutNext = undefined;
+        client.destroy();
+        upstream.destroy();
+        done();
+        return;
+      }
+      client.write(chunk);
+    });
+    const end = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('close', end);
+    upstream.on('close', end);
+    client.on('error', end);
+    upstream.on('error', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    arm: (marker) => new Promise<void>((resolve) => (armed = { marker, done: resolve })),
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }

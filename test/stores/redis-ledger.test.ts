@@ -1,0 +1,377 @@
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { isIntentError, isLedgerError, type IntentDraft } from '../../src/index.js';
+import { RedisLedger } from '../../src/stores/redis/index.js';
+import { persistenceProblems } from '../../src/stores/redis/persistence.js';
+import { startFakeVenue, type FakeVenue } from '../../src/testing/index.js';
+import {
+  closeClients,
+  connect,
+  deletePrefix,
+  freePort,
+  HAS_REDIS_SERVER,
+  randomPrefix,
+  REDIS_URL,
+  startPrivateRedis,
+  startReplyCutProxy,
+  warnIfSkipped,
+  type PrivateRedis,
+} from '../helpers/redis.js';
+import { venueClient } from '../helpers/redis-venue-client.js';
+
+warnIfSkipped('the RedisLedger tests');
+
+const onShared = describe.runIf(REDIS_URL !== undefined);
+const onPrivate = describe.runIf(REDIS_URL !== undefined && HAS_REDIS_SERVER);
+
+const T0 = 1_700_000_000_000;
+const draft = (id: string, createdAt = T0): IntentDraft => ({
+  id,
+  scope: 'acct',
+  operation: 'order.create',
+  businessId: id,
+  venue: 'v',
+  key: `K${id}`,
+  venueKey: `K${id}`,
+  fingerprint: 'f'.repeat(64),
+  input: { qty: '1' },
+  createdAt,
+});
+
+const prefixes: Array<[Redis, string]> = [];
+function track(client: Redis, prefix: string): string {
+  prefixes.push([client, prefix]);
+  return prefix;
+}
+afterEach(async () => {
+  for (const [client, prefix] of prefixes.splice(0)) await deletePrefix(client, prefix).catch(() => undefined);
+});
+afterAll(closeClients);
+
+const codeOf = (e: unknown): string => (isIntentError(e) ? e.code : `not an intentkey error: ${String(e)}`);
+
+describe('persistence problems (pure)', () => {
+  it('accepts AOF with appendfsync always and names every weaker setting', () => {
+    expect(persistenceProblems({ appendonly: true, appendfsync: 'always', save: '', maxmemoryBytes: 0, maxmemoryPolicy: 'noeviction' }, 'config')).toEqual([]);
+    expect(persistenceProblems({ appendonly: true, appendfsync: 'always', maxmemoryBytes: 1e9, maxmemoryPolicy: 'volatile-lru' }, 'config')).toEqual([]);
+    const cases: Array<[Parameters<typeof persistenceProblems>[0], RegExp]> = [
+      [{ appendonly: false, save: '' }, /persistence is off .* a restart loses every intent/],
+      [{ appendonly: false, save: '3600 1 300 100' }, /only RDB snapshots .*save "3600 1 300 100"/],
+      [{ appendonly: false }, /AOF is off/],
+      [{ appendonly: true, appendfsync: 'everysec' }, /everysec.*about the last second/],
+      [{ appendonly: true, appendfsync: 'no' }, /appendfsync is no/],
+      [{ appendonly: true }, /appendfsync could not be read/],
+      [{ appendonly: true, appendfsync: 'always', maxmemoryBytes: 1e9, maxmemoryPolicy: 'allkeys-lru' }, /allkeys-lru.*evict/],
+    ];
+    for (const [settings, message] of cases) expect(persistenceProblems(settings, 'config').join('; ')).toMatch(message);
+    expect(persistenceProblems({}, 'none')).toEqual([expect.stringMatching(/neither CONFIG GET nor INFO/)]);
+  });
+});
+
+onShared('RedisLedger on the shared test server', () => {
+  it('refuses the server without persistence unless allowVolatileServer is set, and writes nothing', async () => {
+    const client = connect();
+    const prefix = track(client, randomPrefix('refuse'));
+    const error = await RedisLedger.open({ client, prefix }).catch((e: unknown) => e);
+    expect(codeOf(error)).toBe('ERR_CONFIG_INVALID_OPTION');
+    const message = (error as Error).message;
+    expect(message).toMatch(/appendonly no/);
+    expect(message).toMatch(/appendonly yes.*appendfsync always/);
+    expect(message).toMatch(/everysec.*last second/);
+    expect(message).toMatch(/allowVolatileServer: true/);
+    expect(await client.keys(`${prefix}*`)).toEqual([]);
+
+    const ledger = await RedisLedger.open({ client, prefix, allowVolatileServer: true });
+    expect(ledger.capabilities).toEqual({ durable: false, shared: true });
+    expect(ledger.persistence).toMatchObject({ source: 'config', appendonly: false });
+    expect(ledger.persistence.problems.length).toBeGreaterThan(0);
+  });
+
+  it('validates its options', async () => {
+    const client = connect();
+    const bad: Array<[string, Record<string, unknown>]> = [
+      ['client', { client: {} }],
+      ['client', { client: null }],
+      ['prefix', { client, prefix: '' }],
+      ['prefix', { client, prefix: 'has space' }],
+      ['prefix', { client, prefix: 'x'.repeat(101) }],
+      ['prefix', { client, prefix: 42 }],
+      ['retentionMs', { client, retentionMs: 0 }],
+      ['retentionMs', { client, retentionMs: 1.5 }],
+      ['commandTimeoutMs', { client, commandTimeoutMs: -1 }],
+      ['waitForReplicas.replicas', { client, waitForReplicas: { replicas: 0, timeoutMs: 10 } }],
+      ['allowVolatileServer', { client, allowVolatileServer: 'yes' }],
+    ];
+    for (const [path, options] of bad) {
+      const error = await RedisLedger.open(options as never).catch((e: unknown) => e);
+      expect(codeOf(error), path).toBe('ERR_CONFIG_INVALID_OPTION');
+      expect((error as { path: string }).path).toBe(`RedisLedger.open(options).${path}`);
+    }
+  });
+
+  it('keeps finished intents for retentionMs (PEXPIRE), unfinished ones without expiry', async () => {
+    const client = connect();
+    const prefix = track(client, randomPrefix('ttl'));
+    const ledger = await RedisLedger.open({ client, prefix, allowVolatileServer: true, retentionMs: 60_000 });
+    for (const id of ['done', 'open']) {
+      await ledger.create(draft(id), T0);
+      await ledger.transition(id, { expectStatus: 'pending', expectEpoch: 0, to: 'inFlight', attempt: 1, now: T0 });
+    }
+    await ledger.transition('done', { expectStatus: 'inFlight', expectEpoch: 0, to: 'failed', outcome: { kind: 'fatal', reason: 'HTTP 400' }, now: T0 });
+    const ttl = await client.pttl(`${prefix}intent:done`);
+    expect(ttl).toBeGreaterThan(50_000);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+    expect(await client.pttl(`${prefix}intent:open`)).toBe(-1);
+    expect(await client.zrange(`${prefix}resumable`, '0', '-1')).toEqual(['open']);
+
+    const short = await RedisLedger.open({ client, prefix, allowVolatileServer: true, retentionMs: 20 });
+    await short.transition('open', { expectStatus: 'inFlight', expectEpoch: 0, to: 'succeeded', outcome: { kind: 'success', reason: 'HTTP 200' }, now: T0 });
+    const deadline = Date.now() + 3_000;
+    while ((await short.get('open')) !== undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(await short.get('open')).toBeUndefined();
+    expect(await short.listResumable()).toEqual([]);
+  });
+
+  it('stops with LedgerCorruptError when its marker key disappears (data lost under it)', async () => {
+    const client = connect();
+    const prefix = track(client, randomPrefix('lost'));
+    const ledger = await RedisLedger.open({ client, prefix, allowVolatileServer: true });
+    await ledger.create(draft('a'), T0);
+    await client.del(`${prefix}meta`, `${prefix}intent:a`, `${prefix}resumable`);
+    for (const call of [() => ledger.create(draft('b'), T0), () => ledger.get('a'), () => ledger.claim('a', { owner: 'w', leaseMs: 10, now: T0 }), () => ledger.listResumable()]) {
+      const error = await call().catch((e: unknown) => e);
+      expect(codeOf(error)).toBe('ERR_LEDGER_CORRUPT');
+      expect((error as Error).message).toMatch(/lost its marker key/);
+    }
+    expect(await client.exists(`${prefix}intent:b`)).toBe(0);
+    // A new open starts a new generation: the old handle stays stopped.
+    const again = await RedisLedger.open({ client, prefix, allowVolatileServer: true });
+    expect((await again.create(draft('b'), T0)).created).toBe(true);
+    expect(codeOf(await ledger.get('b').catch((e: unknown) => e))).toBe('ERR_LEDGER_CORRUPT');
+  });
+
+  it('refuses a prefix that holds another layout', async () => {
+    const client = connect();
+    const prefix = track(client, randomPrefix('layout'));
+    await client.hset(`${prefix}meta`, 'generation', 'g', 'layout', '99');
+    expect(codeOf(await RedisLedger.open({ client, prefix, allowVolatileServer: true }).catch((e: unknown) => e))).toBe('ERR_LEDGER_CORRUPT');
+  });
+
+  it('works through a node-redis style sendCommand, a bare command function, and ioredis with RESP3 reply mapping', async () => {
+    const io = connect();
+    const resp3 = connect(REDIS_URL, { replyMapping: 'resp3' });
+    const prefix = track(io, randomPrefix('shapes'));
+    const clients = [
+      { sendCommand: (args: string[]) => io.call(args[0] ?? '', ...args.slice(1)) },
+      (args: readonly string[]) => io.call(args[0] ?? '', ...args.slice(1)),
+      resp3,
+    ];
+    for (const [i, client] of clients.entries()) {
+      const ledger = await RedisLedger.open({ client, prefix, allowVolatileServer: true });
+      expect(ledger.persistence.source).toBe('config');
+      const id = `i${i}`;
+      expect((await ledger.create(draft(id), T0)).created).toBe(true);
+      const claim = await ledger.claim(id, { owner: 'w', leaseMs: 1000, now: T0 });
+      const done = await ledger.transition(id, { expectStatus: 'pending', expectEpoch: claim.record.epoch, to: 'failed', outcome: { kind: 'fatal', reason: 'x' }, now: T0 + 1 });
+      expect(done).toMatchObject({ id, status: 'failed', epoch: 1, leaseOwner: 'w', outcome: { kind: 'fatal', reason: 'x' } });
+    }
+  });
+
+  it('fails closed when fewer replicas than asked for acknowledge a write (WAIT)', async () => {
+    const client = connect();
+    const prefix = track(client, randomPrefix('wait'));
+    const ledger = await RedisLedger.open({ client, prefix, allowVolatileServer: true, waitForReplicas: { replicas: 1, timeoutMs: 50 } });
+    const error = await ledger.create(draft('w1'), T0).catch((e: unknown) => e);
+    expect(codeOf(error)).toBe('ERR_LEDGER_UNAVAILABLE');
+    expect((error as Error).message).toMatch(/Only 0 of 1 replica/);
+  });
+
+  it('says the server cannot be reached when nothing listens (within commandTimeoutMs), for default and fail-fast clients', async () => {
+    const url = `redis://127.0.0.1:${await freePort()}`;
+    for (const client of [connect(url), connect(url, { maxRetriesPerRequest: 0 })]) {
+      const started = Date.now();
+      const error = await RedisLedger.open({ client, prefix: randomPrefix('down'), commandTimeoutMs: 500 }).catch((e: unknown) => e);
+      expect(codeOf(error)).toBe('ERR_LEDGER_UNAVAILABLE');
+      expect((error as Error).message).toMatch(/cannot reach its server.*nothing was written or sent/);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      client.disconnect();
+    }
+  });
+});
+
+onShared('a connection lost mid-intent fails closed (fake venue)', () => {
+  let venue: FakeVenue;
+  beforeAll(async () => {
+    venue = await startFakeVenue({ mode: 'exchange' });
+  });
+  afterAll(async () => {
+    await venue.close();
+  });
+
+  it('connection killed (CLIENT KILL) just before the in-flight write: nothing is sent, the intent stays pending', async () => {
+    const admin = connect();
+    const own = connect(REDIS_URL, { enableOfflineQueue: false });
+    await new Promise<void>((resolve) => (own.status === 'ready' ? resolve() : own.once('ready', () => resolve())));
+    const ownId = String(await own.client('ID'));
+    const prefix = track(admin, randomPrefix('kill'));
+    let killed = false;
+    // The ledger's client: kills its own connection once, right before the pending -> inFlight write.
+    const client = async (args: readonly string[]): Promise<unknown> => {
+      if (!killed && args[0] === 'EVALSHA' && args.includes('inFlight')) {
+        killed = true;
+        const closed = new Promise<void>((resolve) => own.once('close', () => resolve()));
+        await admin.call('CLIENT', 'KILL', 'ID', ownId);
+        await closed;
+      }
+      return own.call(args[0] ?? '', ...args.slice(1));
+    };
+    const ledger = await RedisLedger.open({ client, prefix, allowVolatileServer: true });
+    const { place } = venueClient({ mode: 'exchange', url: venue.url, ledger, workerId: 'w1', leaseMs: 5_000 });
+    const before = venue.stats().writes;
+    const error = await place('kill-1').catch((e: unknown) => e);
+    expect(killed).toBe(true);
+    expect(isLedgerError(error), String(error)).toBe(true);
+    expect(venue.stats().writes - before).toBe(0);
+    const observer = await RedisLedger.open({ client: admin, prefix, allowVolatileServer: true });
+    expect((await observer.listResumable()).map((r) => [r.businessId, r.status, r.attempt])).toEqual([['kill-1', 'pending', 0]]);
+  });
+
+  it('reply of the in-flight write lost with the connection: nothing is sent; recover() reconciles and executes once', async () => {
+    const admin = connect();
+    const proxy = await startReplyCutProxy(Number(new URL(REDIS_URL ?? '').port || 6379));
+    try {
+      for (const autoResend of [true, false]) {
+        const prefix = track(admin, randomPrefix('cut'));
+        const client = connect(`redis://127.0.0.1:${proxy.port}`, { autoResendUnfulfilledCommands: autoResend });
+        // Without auto-resend, ioredis leaves the unanswered command pending until it
+        // reconnects: the ledger's own command timeout is what ends the wait.
+        const ledger = await RedisLedger.open({ client, prefix, allowVolatileServer: true, commandTimeoutMs: 500 });
+        const cut = proxy.arm('inFlight');
+        const { place } = venueClient({ mode: 'exchange', url: venue.url, ledger, workerId: `w-${String(autoResend)}`, leaseMs: 200 });
+        const businessId = `cut-${String(autoResend)}`;
+        const error = await place(businessId).catch((e: unknown) => e);
+        await cut;
+        // Resent after the reconnect, the write meets its own earlier effect and the
+        // compare-and-set refuses it (LedgerLeaseLostError); not resent, it times out
+        // (LedgerUnavailableError). Either way the run stops before sending.
+        expect(isLedgerError(error), String(error)).toBe(true);
+        expect(venue.executionsOf(businessId)).toBe(0);
+        const observer = await RedisLedger.open({ client: admin, prefix, allowVolatileServer: true });
+        const [record] = await observer.listResumable();
+        expect([record?.status, record?.attempt]).toEqual(['inFlight', 1]);
+
+        // Another worker, after the lease: reconciles (not found), resends the same key once.
+        const other = venueClient({ mode: 'exchange', url: venue.url, ledger: observer, workerId: 'recoverer', leaseMs: 5_000 });
+        const leaseUntil = record?.leaseUntil ?? 0;
+        while (Date.now() <= leaseUntil) await new Promise((r) => setTimeout(r, 20));
+        const report = await other.client.recover();
+        expect(report).toMatchObject({ resumed: 1, succeeded: 1, resent: 1, needsAttention: [] });
+        expect(venue.executionsOf(businessId)).toBe(1);
+      }
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+onPrivate('RedisLedger on private servers', () => {
+  const servers: PrivateRedis[] = [];
+  afterAll(async () => {
+    await closeClients();
+    for (const s of servers) await s.stop();
+  });
+  const start = async (args: string[]): Promise<PrivateRedis> => {
+    const s = await startPrivateRedis(args);
+    servers.push(s);
+    return s;
+  };
+
+  it('refuses everysec, RDB-only and allkeys eviction; reads INFO where CONFIG is disabled', async () => {
+    const server = await start([]);
+    const client = connect(server.url);
+    const settings: Array<[string[][], RegExp]> = [
+      [[['appendonly', 'yes'], ['appendfsync', 'everysec']], /appendfsync is everysec: .*about the last second/],
+      [[['appendonly', 'no'], ['save', '3600 1']], /only RDB snapshots/],
+      [[['appendonly', 'yes'], ['appendfsync', 'always'], ['save', ''], ['maxmemory', '100000000'], ['maxmemory-policy', 'allkeys-lru']], /allkeys-lru/],
+    ];
+    for (const [pairs, message] of settings) {
+      for (const [name, value] of pairs) await client.call('CONFIG', 'SET', name ?? '', value ?? '');
+      const error = await RedisLedger.open({ client, prefix: 'p:' }).catch((e: unknown) => e);
+      expect(codeOf(error)).toBe('ERR_CONFIG_INVALID_OPTION');
+      expect((error as Error).message).toMatch(message);
+    }
+    await client.call('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+    const ok = await RedisLedger.open({ client, prefix: 'p:' });
+    expect(ok.capabilities.durable).toBe(true);
+
+    const noConfig = await start(['--appendonly', 'yes', '--appendfsync', 'always', '--rename-command', 'CONFIG', '']);
+    const c2 = connect(noConfig.url);
+    const refused = await RedisLedger.open({ client: c2, prefix: 'p:' }).catch((e: unknown) => e);
+    expect(codeOf(refused)).toBe('ERR_CONFIG_INVALID_OPTION');
+    expect((refused as Error).message).toMatch(/appendfsync could not be read/);
+    const accepted = await RedisLedger.open({ client: c2, prefix: 'p:', allowVolatileServer: true });
+    expect(accepted.persistence).toMatchObject({ source: 'info', appendonly: true });
+    expect(accepted.capabilities.durable).toBe(false);
+  });
+
+  it('durable server: acknowledged intents survive kill -9 of redis-server; a server without persistence loses them and the ledger says so', async () => {
+    const durable = await start(['--appendonly', 'yes', '--appendfsync', 'always']);
+    const client = connect(durable.url);
+    const ledger = await RedisLedger.open({ client, prefix: 'p:', commandTimeoutMs: 3_000 });
+    await ledger.create(draft('a'), T0);
+    await ledger.claim('a', { owner: 'w', leaseMs: 1_000, now: T0 });
+    const acked = await ledger.transition('a', { expectStatus: 'pending', expectEpoch: 1, to: 'inFlight', attempt: 1, now: T0 + 1 });
+    await durable.restart();
+    expect(await ledger.get('a')).toEqual(acked);
+    expect((await ledger.listResumable()).map((r) => r.id)).toEqual(['a']);
+
+    const volatile = await start([]);
+    const c2 = connect(volatile.url);
+    const lossy = await RedisLedger.open({ client: c2, prefix: 'p:', allowVolatileServer: true, commandTimeoutMs: 3_000 });
+    await lossy.create(draft('a'), T0);
+    await volatile.restart();
+    const error = await lossy.create(draft('b'), T0).catch((e: unknown) => e);
+    expect(codeOf(error)).toBe('ERR_LEDGER_CORRUPT');
+  });
+
+  it('reloads its scripts after SCRIPT FLUSH', async () => {
+    const server = await start([]);
+    const client = connect(server.url);
+    const ledger = await RedisLedger.open({ client, prefix: 'p:', allowVolatileServer: true });
+    await ledger.create(draft('a'), T0);
+    await client.call('SCRIPT', 'FLUSH');
+    expect((await ledger.claim('a', { owner: 'w', leaseMs: 10, now: T0 })).claimed).toBe(true);
+  });
+
+  it('server stopped mid-run: the call fails closed with nothing sent', async () => {
+    const server = await start([]);
+    const venue = await startFakeVenue({ mode: 'payments' });
+    try {
+      const client = connect(server.url);
+      const ledger = await RedisLedger.open({ client, prefix: 'p:', allowVolatileServer: true, commandTimeoutMs: 400 });
+      const { place } = venueClient({ mode: 'payments', url: venue.url, ledger, workerId: 'w', leaseMs: 5_000 });
+      await place('before');
+      await server.kill();
+      const error = await place('during').catch((e: unknown) => e);
+      expect(codeOf(error)).toBe('ERR_LEDGER_UNAVAILABLE');
+      expect(venue.stats().writes).toBe(1);
+      expect(venue.executionsOf('during')).toBe(0);
+    } finally {
+      await venue.close();
+    }
+  });
+
+  it('waits for a real replica with WAIT and succeeds', async () => {
+    const primary = await start(['--repl-diskless-sync-delay', '0']);
+    const replica = await start(['--replicaof', '127.0.0.1', String(primary.port)]);
+    const rc = connect(replica.url);
+    const deadline = Date.now() + 10_000;
+    while (!/master_link_status:up/.test(await rc.info('replication')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const client = connect(primary.url);
+    const ledger = await RedisLedger.open({ client, prefix: 'p:', allowVolatileServer: true, waitForReplicas: { replicas: 1, timeoutMs: 2_000 } });
+    expect((await ledger.create(draft('r'), T0)).created).toBe(true);
+    const claim = await ledger.claim('r', { owner: 'w', leaseMs: 100, now: T0 });
+    await ledger.transition('r', { expectStatus: 'pending', expectEpoch: claim.record.epoch, to: 'inFlight', attempt: 1, now: T0 });
+    expect(await rc.hget('p:intent:r', 'status')).toBe('inFlight');
+  });
+});
