@@ -81,7 +81,30 @@ export type {
   VenueAbout,
   VenueProfile,
 } from './venues/profile.js';
-export { binanceSpot, defineVenue, extendVenue, genericVenue, GENERIC_RULES, ietfIdempotencyKey, stripe, venueProfileSchema } from './venues/index.js';
+export { defineVenue, extendVenue, venueProfileSchema, type VenueOverrides } from './venues/index.js';
+// Shipped profiles: exchanges, payment APIs, generic.
+export {
+  binanceSpot,
+  binanceUsdm,
+  bitfinex,
+  bybit,
+  coinbase,
+  deribit,
+  gate,
+  kraken,
+  kucoin,
+  okx,
+  adyen,
+  braintree,
+  checkoutCom,
+  paypal,
+  square,
+  stripe,
+  GENERIC_RULES,
+  genericVenue,
+  ietfIdempotencyKey,
+  VENUE_PROFILES,
+} from './venues/index.js';
 
 // Decisions (pure functions, usable on their own)
 export { classifyResponse, classifyTransport, describeTransportError, readRateLimitUsage, readVenueError, OUTCOME_KINDS } from './classify/index.js';

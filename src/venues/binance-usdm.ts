@@ -162,7 +162,7 @@ export const binanceUsdm: VenueProfile = /* @__PURE__ */ defineVenue({
     },
   ],
   about: {
-    title: 'Binance USDⓈ-M futures',
+    title: 'Binance USD-M futures',
     sources: [
       `${GENERAL_INFO} (HTTP Return Codes, HTTP 503 variants, LIMITS, Timing Security), mirrored copy`,
       `${ERROR_CODES} (-1000..-1008, -1021, -2013, -4015, -4116, -5028), mirrored copy`,

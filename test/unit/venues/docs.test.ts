@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { renderVenuesDoc } from '../../../scripts/venues-doc.js';
+import { VENUE_PROFILES } from '../../../src/venues/registry.js';
+
+const page = readFileSync(new URL('../../../docs/venues.md', import.meta.url), 'utf8');
+
+describe('docs/venues.md', () => {
+  it('is exactly what the generator renders from the profiles (run `npm run docs:venues` after changing one)', () => {
+    expect(page).toBe(renderVenuesDoc());
+  });
+
+  it('has a section for every shipped profile, with its sources and every unverified fact', () => {
+    for (const [exportName, profile] of Object.entries(VENUE_PROFILES)) {
+      expect(page).toContain(`### ${profile.about?.title ?? profile.name}`);
+      expect(page).toContain(`Export \`${exportName}\``);
+      for (const source of profile.about?.sources ?? []) expect(page).toContain(source);
+      for (const fact of profile.about?.unverified ?? []) expect(page).toContain(fact);
+    }
+  });
+
+  it('embeds the runnable custom-venue example with package imports', () => {
+    expect(page).toContain("from 'intentkey'");
+    expect(page).toContain("export const acmeExchange = defineVenue({");
+    expect(page).not.toContain('../src/');
+    expect(page).not.toMatch(/\{\{[A-Z_]+\}\}/);
+  });
+});
