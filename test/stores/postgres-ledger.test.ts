@@ -1,10 +1,11 @@
 import { createServer, type Server, type Socket, connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import axios from 'axios';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigurationError, isIntentError, LedgerUnavailableError, type IntentDraft } from '../../src/index.js';
+import { ConfigurationError, createIntentClient, isIntentError, LedgerUnavailableError, stripe, type IntentDraft } from '../../src/index.js';
 import { PostgresLedger } from '../../src/stores/postgres/index.js';
-import { describeLedgerContract } from '../../src/testing/index.js';
+import { describeLedgerContract, startFakeVenue } from '../../src/testing/index.js';
 import { checkAgainstModel } from '../helpers/ledger-model.js';
 import { DATABASE_URL, dropTable, randomTable, testPool, warnIfNoDatabase } from '../helpers/postgres.js';
 
@@ -243,6 +244,27 @@ suite('PostgresLedger', () => {
   });
 });
 
+/** Host and port of the test server, from DATABASE_URL. */
+function server(): { host: string; port: number } {
+  const url = new URL(DATABASE_URL as string);
+  return { host: url.hostname, port: Number(url.port || 5432) };
+}
+
+/** User and database of the test server, for a pool pointed at another port. */
+function login(): { user: string; database: string } {
+  const url = new URL(DATABASE_URL as string);
+  return { user: decodeURIComponent(url.username), database: url.pathname.slice(1) };
+}
+
+/** A loopback port nothing listens on (bound, then closed): connecting is refused, as with a server that is down. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
 /** A TCP relay to the PostgreSQL server that can cut every connection and refuse new ones. */
 async function startRelay(target: { host: string; port: number }): Promise<{ port: number; cut: () => void; close: () => Promise<void> }> {
   const sockets = new Set<Socket>();
@@ -275,27 +297,24 @@ async function startRelay(target: { host: string; port: number }): Promise<{ por
 
 suite('PostgresLedger when the server is down or the connection is lost', () => {
   it('rejects every call with LedgerUnavailableError naming the unreachable server', async () => {
-    const relay = await startRelay({ host: '127.0.0.1', port: 5432 });
-    relay.cut();
-    const pool = new pg.Pool({ host: '127.0.0.1', port: relay.port, user: 'postgres', database: 'test', connectionTimeoutMillis: 2_000 });
+    const pool = new pg.Pool({ host: '127.0.0.1', port: await closedPort(), ...login(), connectionTimeoutMillis: 2_000 });
     pool.on('error', () => undefined);
     const ledger = open(pool, randomTable());
     try {
       for (const call of [() => ledger.migrate(), () => ledger.create(draft('x'), 1), () => ledger.get('x'), () => ledger.listResumable()]) {
         const error = await call().catch((e: unknown) => e);
         expect(isIntentError(error) && error.code).toBe('ERR_LEDGER_UNAVAILABLE');
-        expect((error as Error).message).toMatch(/could not .*: (the server cannot be reached|the connection to the server was lost)/);
+        expect((error as Error).message).toMatch(/could not .*: the server cannot be reached \(ECONNREFUSED\); nothing was changed/);
       }
     } finally {
       await pool.end();
-      await relay.close();
     }
   });
 
   it('a connection lost during a transition rejects it; the row is either unchanged or fully changed', async () => {
     const table = randomTable();
-    const relay = await startRelay({ host: '127.0.0.1', port: 5432 });
-    const pool = new pg.Pool({ host: '127.0.0.1', port: relay.port, user: 'postgres', database: 'test', max: 1, connectionTimeoutMillis: 2_000 });
+    const relay = await startRelay(server());
+    const pool = new pg.Pool({ host: '127.0.0.1', port: relay.port, ...login(), max: 1, connectionTimeoutMillis: 2_000 });
     pool.on('error', () => undefined);
     const ledger = open(pool, table);
     try {
@@ -312,6 +331,54 @@ suite('PostgresLedger when the server is down or the connection is lost', () => 
     } finally {
       await pool.end();
       await relay.close();
+      await dropTable(poolA, table);
+    }
+  });
+
+  it('through the client: server down at start fails the call with LedgerUnavailableError and sends nothing', async () => {
+    const venue = await startFakeVenue({ mode: 'payments' });
+    const pool = new pg.Pool({ host: '127.0.0.1', port: await closedPort(), ...login(), connectionTimeoutMillis: 2_000 });
+    pool.on('error', () => undefined);
+    try {
+      const client = createIntentClient(axios.create({ baseURL: venue.url }), { venue: stripe, ledger: open(pool, randomTable()) });
+      const pay = client.operation<{ amount: number }>('pay', { request: (p) => ({ method: 'POST', url: '/v1/payments', data: { ...p, businessId: 'b1' } }) });
+      const error = await pay({ amount: 1 }, { businessId: 'b1' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(LedgerUnavailableError);
+      expect((error as Error).message).toMatch(/cannot be reached/);
+      expect(venue.stats().requests).toBe(0);
+    } finally {
+      await pool.end();
+      await venue.close();
+    }
+  });
+
+  it('through the client: a connection lost after create and before the in-flight record fails closed (nothing sent)', async () => {
+    const venue = await startFakeVenue({ mode: 'payments' });
+    const table = randomTable();
+    const relay = await startRelay(server());
+    const pool = new pg.Pool({ host: '127.0.0.1', port: relay.port, ...login(), max: 1, connectionTimeoutMillis: 2_000 });
+    pool.on('error', () => undefined);
+    const ledger = open(pool, table);
+    try {
+      await ledger.migrate();
+      const client = createIntentClient(axios.create({ baseURL: venue.url }), { venue: stripe, ledger });
+      // The request builder runs after create() is durable and before the in-flight
+      // record is written: the database goes away exactly there.
+      const pay = client.operation<{ amount: number }>('pay', {
+        request: (p) => {
+          relay.cut();
+          return { method: 'POST', url: '/v1/payments', data: { ...p, businessId: 'b2' } };
+        },
+      });
+      const error = await pay({ amount: 1 }, { businessId: 'b2' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(LedgerUnavailableError);
+      expect(venue.stats().requests).toBe(0);
+      const rows = await open(poolA, table).listResumable();
+      expect(rows.map((r) => [r.status, r.attempt])).toEqual([['pending', 0]]);
+    } finally {
+      await pool.end();
+      await relay.close();
+      await venue.close();
       await dropTable(poolA, table);
     }
   });
