@@ -1,6 +1,14 @@
 import axios from 'axios';
-import { describe, expectTypeOf, it } from 'vitest';
-import { binanceSpot, createIntentClient, type IntentResult, type Operation, type Outcome } from '../../src/index.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import {
+  binanceSpot,
+  createIntentClient,
+  type IntentResult,
+  type Operation,
+  type Outcome,
+  type RateLimitUsage,
+  type VenueProfile,
+} from '../../src/index.js';
 
 describe('public types', () => {
   it('an operation carries its input and result types through to the call', () => {
@@ -34,5 +42,18 @@ describe('public types', () => {
       }
     };
     expectTypeOf(describe).returns.toEqualTypeOf<string>();
+  });
+});
+
+describe('venue exports', () => {
+  it('every shipped profile is a VenueProfile, and the registry lists them', async () => {
+    const api = await import('../../src/index.js');
+    const shipped = [
+      api.binanceSpot, api.binanceUsdm, api.bybit, api.okx, api.coinbase, api.kraken, api.kucoin, api.deribit, api.bitfinex, api.gate,
+      api.stripe, api.adyen, api.paypal, api.square, api.checkoutCom, api.braintree, api.ietfIdempotencyKey, api.genericVenue,
+    ];
+    expectTypeOf(api.okx).toEqualTypeOf<VenueProfile>();
+    expectTypeOf(api.readRateLimitUsage).returns.toEqualTypeOf<RateLimitUsage[]>();
+    expect(new Set(Object.values(api.VENUE_PROFILES))).toEqual(new Set(shipped));
   });
 });
