@@ -1,0 +1,124 @@
+/**
+ * What the harness sends to each kind of benchmark child and what it gets back. Kept
+ * apart from the child scripts so the orchestrator can import the types and lists
+ * without running a child's entry point.
+ */
+
+/** Client variants, in the order tables list them. `axios` is the reference. */
+export const HTTP_VARIANTS = [
+  'axios',
+  'axios-retry',
+  'p-retry',
+  'intentkey-memory',
+  'intentkey-file',
+  'intentkey-redis',
+  'intentkey-postgres',
+] as const;
+export type HttpVariant = (typeof HTTP_VARIANTS)[number];
+
+/** Input of one cell. */
+export interface HttpCellInput {
+  readonly url: string;
+  readonly variant: HttpVariant;
+  readonly concurrency: number;
+  readonly requests: number;
+  readonly warmup: number;
+  /** Wall-time cap of the timed phase, in ms; requests not started by then are not sent. */
+  readonly timeLimitMs: number;
+  /** Parent directory for the file ledger's temporary directory. */
+  readonly tmpDir: string;
+  readonly redisUrl?: string;
+  readonly databaseUrl?: string;
+}
+
+/** What one cell measured. */
+export interface HttpCellResult {
+  readonly completed: number;
+  readonly errors: number;
+  readonly firstError?: string;
+  readonly timedOut: boolean;
+  readonly wallMs: number;
+  readonly reqPerS: number;
+  readonly p50Us: number;
+  readonly p99Us: number;
+  readonly maxUs: number;
+  readonly cpuUsPerReq: number;
+  /** Peak RSS of the whole child process, MB. */
+  readonly peakRssMb: number;
+  /** RSS after setup, before the warm-up, MB: the part of the peak every variant pays. */
+  readonly setupRssMb: number;
+  /** Facts about the store used, e.g. whether the Redis server was durable. */
+  readonly note?: string;
+}
+
+
+/**
+ * Ledger-alone cells: `file` and `sqlite` create intents durably; `idle` measures the
+ * event-loop delay of a process doing nothing (the noise floor); `flush` times a
+ * sequential 200-byte append + fdatasync (one device flush as Node sees it).
+ */
+export type LedgerCellKind = 'file' | 'sqlite' | 'idle' | 'flush';
+
+/** Input of one ledger-alone cell. */
+export interface LedgerCellInput {
+  readonly kind: LedgerCellKind;
+  readonly concurrency: number;
+  /** Length of the timed phase, ms (warm-up is a tenth of it, at most 500 ms). */
+  readonly durationMs: number;
+  /** Cap on timed operations (sizes the latency buffer). */
+  readonly maxOps: number;
+  /** Parent directory for the ledger's temporary directory. */
+  readonly tmpDir: string;
+  /** Where better-sqlite3 was installed (kind `sqlite`). */
+  readonly depsDir: string;
+}
+
+/** What one ledger-alone cell measured. */
+export interface LedgerCellResult {
+  readonly ops: number;
+  readonly errors: number;
+  readonly firstError?: string;
+  readonly wallMs: number;
+  readonly opsPerS: number;
+  readonly p50Us: number;
+  readonly p99Us: number;
+  readonly maxUs: number;
+  readonly cpuUsPerOp: number;
+  /** Event-loop delay while the timed phase ran: full timer intervals, resolution 1 ms. */
+  readonly loopDelayMs: { readonly p50: number; readonly p99: number; readonly max: number };
+  readonly peakRssMb: number;
+  /** Compactions the file ledger ran during the timed phase. */
+  readonly compactions?: number;
+  /** Versions of the store, e.g. SQLite's. */
+  readonly note?: string;
+}
+
+/** Input of a recovery child: build a ledger directory, or open one and list what to resume. */
+export interface RecoveryInput {
+  readonly action: 'build' | 'open';
+  readonly dir: string;
+  readonly finished: number;
+  readonly pending: number;
+}
+
+/** What building the recovery ledger produced. */
+export interface RecoveryBuildResult {
+  readonly buildMs: number;
+  readonly snapshotBytes: number;
+  readonly logBytes: number;
+  readonly recordBytesMean: number;
+}
+
+/** What opening the recovery ledger cost. */
+export interface RecoveryOpenResult {
+  readonly openMs: number;
+  readonly listMs: number;
+  readonly totalMs: number;
+  readonly resumable: number;
+  readonly size: number;
+  /** RSS before the open (node + tsx + modules loaded), MB. */
+  readonly baseRssMb: number;
+  readonly peakRssMb: number;
+  /** Heap used after the open and the listing, MB. */
+  readonly heapUsedMb: number;
+}

@@ -1,0 +1,165 @@
+/**
+ * One HTTP benchmark cell, run in a fresh child process: one client variant at one
+ * concurrency. Warm-up first (connections opened, code paths compiled), then a timed
+ * phase of a fixed request count. Reports req/s, latency percentiles, client CPU per
+ * request (`process.cpuUsage()`, which counts every thread of the process, so the file
+ * ledger's writer thread is included) and peak RSS.
+ */
+import { randomBytes } from 'node:crypto';
+import { Agent } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import axios, { type AxiosInstance } from 'axios';
+import type { LedgerStore } from '../../src/index.js';
+import type { HttpCellInput, HttpCellResult } from './cells.js';
+import { peakRssMb, serveChild } from './child.js';
+import { latencySummaryUs, runConcurrent } from './stats.js';
+
+/** The body every variant posts: a small order, as in the baseline measurements. */
+function orderBody(i: number): Record<string, unknown> {
+  return { symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', quantity: '0.01', price: '50000.00', timeInForce: 'GTC', clientRef: i };
+}
+
+interface Variant {
+  send(i: number): Promise<unknown>;
+  close(): Promise<void>;
+  note?: string;
+}
+
+async function intentkeyVariant(http: AxiosInstance, ledger: LedgerStore, cleanup: () => Promise<void>, note?: string): Promise<Variant> {
+  const { createIntentClient, ietfIdempotencyKey } = await import('../../src/index.js');
+  const client = createIntentClient(http, { venue: ietfIdempotencyKey, ledger });
+  const placeOrder = client.operation('order.create', {
+    request: (order: Record<string, unknown>) => ({ method: 'POST', url: '/order', data: order }),
+  });
+  // Business ids are unique per request (and per cell: every cell has a fresh ledger),
+  // as in real use where each order is its own business action.
+  const run = randomBytes(4).toString('hex');
+  return {
+    send: (i) => placeOrder(orderBody(i), { businessId: `bench-${run}-${i}` }),
+    close: async () => {
+      await client.close();
+      await cleanup();
+    },
+    ...(note === undefined ? {} : { note }),
+  };
+}
+
+/**
+ * Builds the variant. Modules are imported only by the variant that uses them, so the
+ * peak RSS of a cell holds only what that variant loads (plus axios and the harness).
+ */
+async function setUp(input: HttpCellInput, http: AxiosInstance): Promise<Variant> {
+  const post = (i: number): Promise<unknown> => http.post('/order', orderBody(i));
+  switch (input.variant) {
+    case 'axios':
+      return { send: post, close: async () => undefined };
+    case 'axios-retry': {
+      const { default: axiosRetry, exponentialDelay, isNetworkError } = await import('axios-retry');
+      // Configured as a user would for writes: retry network errors and 5xx, with backoff.
+      // Nothing fails here, so this measures the interceptors' cost only.
+      axiosRetry(http, {
+        retries: 5,
+        retryDelay: exponentialDelay,
+        retryCondition: (error) => isNetworkError(error) || (error.response?.status ?? 0) >= 500,
+      });
+      return { send: post, close: async () => undefined };
+    }
+    case 'p-retry': {
+      const { default: pRetry } = await import('p-retry');
+      return { send: (i) => pRetry(() => post(i), { retries: 5 }), close: async () => undefined };
+    }
+    case 'intentkey-memory': {
+      const { MemoryLedger } = await import('../../src/index.js');
+      return intentkeyVariant(http, new MemoryLedger(), async () => undefined);
+    }
+    case 'intentkey-file': {
+      const { FileLedger } = await import('../../src/index.js');
+      const dir = mkdtempSync(join(input.tmpDir, 'intentkey-bench-http-'));
+      const ledger = await FileLedger.open({ dir });
+      return intentkeyVariant(http, ledger, async () => rmSync(dir, { recursive: true, force: true }));
+    }
+    case 'intentkey-redis': {
+      if (input.redisUrl === undefined) throw new Error('REDIS_URL is not set');
+      const [{ Redis }, { RedisLedger }] = await Promise.all([import('ioredis'), import('../../src/stores/redis/index.js')]);
+      const redis = new Redis(input.redisUrl, { maxRetriesPerRequest: 1 });
+      redis.on('error', () => undefined);
+      const prefix = `intentkey-bench:${randomBytes(6).toString('hex')}:`;
+      // A server without `appendfsync always` is accepted here and reported as volatile:
+      // its numbers are then not those of a durable ledger.
+      const ledger = await RedisLedger.open({ client: redis, prefix, allowVolatileServer: true });
+      const note = ledger.capabilities.durable ? 'durable server' : `volatile server (${ledger.persistence.problems.join('; ')})`;
+      return intentkeyVariant(
+        http,
+        ledger,
+        async () => {
+          let cursor = '0';
+          do {
+            const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+            cursor = next;
+            if (keys.length > 0) await redis.del(...keys);
+          } while (cursor !== '0');
+          redis.disconnect();
+        },
+        note,
+      );
+    }
+    case 'intentkey-postgres': {
+      if (input.databaseUrl === undefined) throw new Error('DATABASE_URL is not set');
+      const [{ default: pg }, { PostgresLedger }] = await Promise.all([import('pg'), import('../../src/stores/postgres/index.js')]);
+      const pool = new pg.Pool({ connectionString: input.databaseUrl, max: Math.min(10, input.concurrency) });
+      const table = `intentkey_bench_${randomBytes(6).toString('hex')}`;
+      const ledger = new PostgresLedger({ pool, table, reapEveryMs: 0 });
+      await ledger.migrate();
+      const settings = await pool.query<{ fsync: string; synchronous_commit: string }>(
+        "SELECT current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS synchronous_commit",
+      );
+      const row = settings.rows[0];
+      return intentkeyVariant(
+        http,
+        ledger,
+        async () => {
+          await pool.query(`DROP TABLE IF EXISTS "${table}"`);
+          await pool.end();
+        },
+        `pool of ${Math.min(10, input.concurrency)}, fsync=${row?.fsync ?? '?'}, synchronous_commit=${row?.synchronous_commit ?? '?'}`,
+      );
+    }
+  }
+}
+
+async function runCell(input: HttpCellInput): Promise<HttpCellResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: input.concurrency });
+  const http = axios.create({ baseURL: input.url, httpAgent: agent, timeout: 30_000 });
+  const variant = await setUp(input, http);
+  try {
+    const setupRssMb = process.memoryUsage.rss() / 2 ** 20;
+    // Warm-up requests use indices past the timed range, so no business id repeats.
+    const warm = await runConcurrent(input.warmup, input.concurrency, (i) => variant.send(input.requests + i), input.timeLimitMs);
+    if (warm.errors > 0) throw new Error(`warm-up failed: ${warm.errors} error(s), first: ${warm.firstError ?? '?'}`);
+    const cpuBefore = process.cpuUsage();
+    const start = process.hrtime.bigint();
+    const timed = await runConcurrent(input.requests, input.concurrency, (i) => variant.send(i), input.timeLimitMs);
+    const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
+    const cpu = process.cpuUsage(cpuBefore);
+    const latency = latencySummaryUs(timed.latenciesNs);
+    return {
+      completed: timed.completed,
+      errors: timed.errors,
+      ...(timed.firstError === undefined ? {} : { firstError: timed.firstError }),
+      timedOut: timed.timedOut,
+      wallMs,
+      reqPerS: (timed.completed / wallMs) * 1000,
+      ...latency,
+      cpuUsPerReq: (cpu.user + cpu.system) / Math.max(1, timed.completed),
+      peakRssMb: peakRssMb(),
+      setupRssMb,
+      ...(variant.note === undefined ? {} : { note: variant.note }),
+    };
+  } finally {
+    await variant.close();
+    agent.destroy();
+  }
+}
+
+serveChild(runCell);
