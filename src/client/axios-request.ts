@@ -116,14 +116,21 @@ export type Exchange =
  *   attempts that bypass the ledger (its per-request config wins over its defaults);
  * - the adapter is wrapped to record whether it was reached at all. An error raised
  *   before that (a failing request interceptor) proves nothing was sent.
+ *
+ * @param beforeDispatch - called in the adapter, after your interceptors and just before
+ *   the request is handed to the transport; if it throws, the request is not sent and
+ *   the result is a not-dispatched error.
  */
-export async function exchange(http: AxiosInstance, config: AxiosRequestConfig): Promise<Exchange> {
+export async function exchange(http: AxiosInstance, config: AxiosRequestConfig, beforeDispatch?: () => void): Promise<Exchange> {
   let dispatched = false;
   let adapterResponse: AxiosResponse | undefined;
   let adapterError: unknown;
   let adapterFailed = false;
   const base: AxiosAdapter = axios.getAdapter(config.adapter ?? http.defaults.adapter);
   const adapter: AxiosAdapter = async (cfg) => {
+    // Last check before any byte can leave, after every request interceptor (signing)
+    // has run. Throwing here proves nothing was sent.
+    beforeDispatch?.();
     dispatched = true;
     try {
       adapterResponse = await base(cfg);

@@ -186,6 +186,10 @@ export class IntentRun {
     }
 
     if (verdict?.found === 'notFound') {
+      // Counted from the last ledger write. After a takeover that is the successor's
+      // inFlight -> unknown write, which comes after the previous owner's lease ended, and
+      // the previous owner dispatches only while its lease runs (#assertLeaseHeld): so a
+      // request it signed is past the venue's validity window by then too.
       const settleAt = this.#record.updatedAt + venue.reconcile.settleDelayMs;
       const findable = venue.reconcile.findableForMs === undefined || now - this.#record.createdAt < venue.reconcile.findableForMs;
       if (now < settleAt && findable) {
@@ -255,7 +259,7 @@ export class IntentRun {
     this.#sentThisRun++;
     events.emit('attemptStarted', { ...this.#base, attempt, venueKey: this.#record.venueKey });
 
-    const result = await exchange(this.#env.http, config);
+    const result = await exchange(this.#env.http, config, () => this.#assertLeaseHeld());
     this.#observeUsage(result);
     const outcome = this.#classify(result);
     this.#lastOutcome = outcome;
@@ -499,6 +503,23 @@ export class IntentRun {
       throw new LedgerLeaseLostError(this.#record.id, `Intent ${this.#record.id} changed while its lease was renewed.`);
     }
     this.#record = claim.record;
+  }
+
+  /**
+   * Fencing for the send itself. Ledger writes are fenced by the epoch, but the venue
+   * does not know our epoch: a worker frozen (GC pause, SIGSTOP, a slow interceptor)
+   * between its in-flight record and the send could wake after another worker took the
+   * intent over. So the request is dispatched only while our lease still runs; past it,
+   * nothing is sent and the attempt counts as not sent (the next ledger write re-claims
+   * the intent, or fails if someone else holds it). A send that passed this check just
+   * before the lease ended carries a signature from before it, so on venues with a
+   * request-validity window it cannot execute later than the successor's settle delay.
+   */
+  #assertLeaseHeld(): void {
+    const until = this.#record.leaseUntil;
+    if (until !== undefined && this.#env.options.clock.now() >= until) {
+      throw new LedgerLeaseLostError(this.#record.id, `Intent ${this.#record.id}: lease ended before the request was dispatched; not sent.`);
+    }
   }
 
   #throwIfAborted(): void {
