@@ -66,9 +66,14 @@ function lockedVersion(/** @type {string} */ pkg) {
 const ESM_CONSUMER = `
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { IntentError, isIntentError } from 'intentkey';
+import { IntentError, isIntentError, okx, VENUE_PROFILES } from 'intentkey';
 import { ManualClock } from 'intentkey/testing';
+import { PostgresLedger } from 'intentkey/stores/postgres';
+import { RedisLedger } from 'intentkey/stores/redis';
 
+assert.equal(typeof PostgresLedger, 'function', 'PostgresLedger is exported');
+assert.equal(typeof RedisLedger, 'function', 'RedisLedger is exported');
+assert.equal(VENUE_PROFILES.okx, okx, 'venue profiles are exported');
 assert.equal(typeof IntentError, 'function', 'IntentError is a class');
 assert.equal(typeof isIntentError, 'function', 'isIntentError is a function');
 assert.equal(typeof ManualClock, 'function', 'ManualClock is a class');
@@ -96,8 +101,11 @@ console.log('esm ok');
 const CJS_CONSUMER = `
 'use strict';
 const assert = require('node:assert/strict');
-const { IntentError, isIntentError } = require('intentkey');
+const { IntentError, isIntentError, okx, VENUE_PROFILES } = require('intentkey');
 const { ManualClock } = require('intentkey/testing');
+assert.equal(typeof require('intentkey/stores/postgres').PostgresLedger, 'function', 'PostgresLedger is exported');
+assert.equal(typeof require('intentkey/stores/redis').RedisLedger, 'function', 'RedisLedger is exported');
+assert.equal(VENUE_PROFILES.okx, okx, 'venue profiles are exported');
 
 assert.equal(typeof IntentError, 'function', 'IntentError is a class');
 assert.equal(typeof isIntentError, 'function', 'isIntentError is a function');
@@ -118,10 +126,14 @@ console.log('cjs ok');
 // CJS (.cts, "require" condition -> .d.cts). Under strict mode a missing or
 // unresolvable declaration file is an error (implicit any), not a silent pass.
 const TS_CONSUMER = `
-import { IntentError, isIntentError } from 'intentkey';
+import { IntentError, isIntentError, okx, type VenueProfile } from 'intentkey';
 import { ManualClock } from 'intentkey/testing';
+import { PostgresLedger } from 'intentkey/stores/postgres';
+import { RedisLedger } from 'intentkey/stores/redis';
 
 const now: number = new ManualClock().now();
+const profile: VenueProfile = okx;
+export const stores: readonly unknown[] = [PostgresLedger, RedisLedger, profile];
 
 export function describeError(value: unknown): string {
   if (isIntentError(value)) {
@@ -148,7 +160,7 @@ const TS_CONFIG = {
 };
 
 function main() {
-  const distFiles = ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts', 'testing.js', 'testing.cjs', 'testing.d.ts', 'testing.d.cts'];
+  const distFiles = ['index', 'testing', 'stores/postgres', 'stores/redis'].flatMap((entry) => ['.js', '.cjs', '.d.ts', '.d.cts'].map((ext) => `${entry}${ext}`));
   const missing = distFiles.filter((f) => !existsSync(join(root, 'dist', f)));
   if (missing.length > 0) {
     record(`dist/ is built (missing: ${missing.join(', ')}; run \`npm run build\` first)`, false);
