@@ -49,7 +49,17 @@ const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
 const PRESETS = {
   full: { rounds: 3, requests: 5000, warmup: 500, cellTimeLimitMs: 120_000, ledgerMs: 3000, recoveryFinished: 1_000_000, recoveryPending: 10_000, installSqlite: true },
   quick: { rounds: 1, requests: 1500, warmup: 200, cellTimeLimitMs: 60_000, ledgerMs: 1000, recoveryFinished: 100_000, recoveryPending: 1000, installSqlite: true },
-  smoke: { rounds: 1, requests: 60, warmup: 10, cellTimeLimitMs: 20_000, ledgerMs: 150, recoveryFinished: 2000, recoveryPending: 20, installSqlite: false },
+  smoke: { rounds: 1, requests: 60, warmup: 10, cellTimeLimitMs: 20_000, ledgerMs: 100, recoveryFinished: 2000, recoveryPending: 20, installSqlite: false },
+} as const;
+
+/**
+ * Concurrency levels per mode. The smoke run keeps one low and one high level: every
+ * variant and store still runs (every code path), in fewer child processes.
+ */
+const LEVELS = {
+  full: { http: [1, 16, 128], ledger: [1, 16, 128, 1024] },
+  quick: { http: [1, 16, 128], ledger: [1, 16, 128, 1024] },
+  smoke: { http: [1, 16], ledger: [1, 128] },
 } as const;
 
 function list(value: string, flag: string): string[] {
@@ -102,10 +112,10 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     rounds: int('rounds', preset.rounds),
     requests: int('requests', preset.requests),
     warmup: int('warmup', preset.warmup),
-    httpConcurrency: numbers('concurrency', [1, 16, 128]),
+    httpConcurrency: numbers('concurrency', LEVELS[mode].http),
     variants: variants as HttpVariant[],
     cellTimeLimitMs: preset.cellTimeLimitMs,
-    ledgerConcurrency: numbers('ledger-concurrency', [1, 16, 128, 1024]),
+    ledgerConcurrency: numbers('ledger-concurrency', LEVELS[mode].ledger),
     ledgerMs: int('ledger-ms', preset.ledgerMs),
     recoveryFinished: int('recovery-finished', preset.recoveryFinished),
     recoveryPending: int('recovery-pending', preset.recoveryPending),
@@ -125,9 +135,9 @@ export const USAGE = `Usage: npm run bench -- [--smoke | --quick] [options]
   --only http,ledger,recovery,jitter   parts to run (default: all)
   --rounds N                           rounds; variant order rotates each round (full: 3)
   --requests N --warmup N              HTTP requests per cell (full: 5000 timed, 500 warm-up)
-  --concurrency 1,16,128               HTTP concurrency levels
+  --concurrency 1,16,128               HTTP concurrency levels (smoke: 1,16)
   --variants axios,intentkey-file,...  HTTP variants (axios, the reference, is always run)
-  --ledger-concurrency 1,16,128,1024   ledger-alone concurrency levels
+  --ledger-concurrency 1,16,128,1024   ledger-alone concurrency levels (smoke: 1,128)
   --ledger-ms N                        ledger-alone timed phase per cell (full: 3000)
   --recovery-finished N --recovery-pending N   recovery ledger size (full: 1000000 / 10000)
   --install | --no-install             install better-sqlite3 into bench/.deps when missing (full, quick: yes; smoke: no)
