@@ -12,18 +12,18 @@ import { closeClients, connect, deletePrefix, randomPrefix, REDIS_URL, warnIfSki
 // the resumed worker's call fails with a lost lease, and a replay of the write it would
 // have made with its old epoch is refused by the store.
 //
-// Pause points: before the in-flight record (it must never send), and after the venue
-// answered (its outcome write must be refused). In payments mode also between the
-// in-flight record and the send: its late send carries the same idempotency key, which
-// the venue deduplicates. On an exchange without a key store that point is the one no
-// ledger can fence (docs/stores.md, "Leases"), so it is not part of the exchange runs.
+// Pause points: before the in-flight record (it must never send), between the in-flight
+// record and the send (the client dispatches only while its lease runs, so on waking it
+// sends nothing: this matters on an exchange, whose client ids are unique only among open
+// orders; on a payments API the same key would be deduplicated anyway), and after the
+// venue answered (its outcome write must be refused).
 
 warnIfSkipped('the RedisLedger takeover tests');
 
 const ROUNDS = Number(process.env['INTENTKEY_REDIS_TAKEOVER_ROUNDS'] ?? 3);
 const LEASE_MS = 300;
 const PLAN: ReadonlyArray<[VenueMode, readonly PausePoint[]]> = [
-  ['exchange', ['beforeInFlight', 'afterResponse']],
+  ['exchange', ['beforeInFlight', 'afterInFlight', 'afterResponse']],
   ['payments', ['beforeInFlight', 'afterInFlight', 'afterResponse']],
 ];
 
