@@ -6,15 +6,6 @@ const ERRORS = `${DOCS} errors.md`;
 const REST = `${DOCS} rest-api.md`;
 
 /**
- * The parameter-error range of Binance's errors.md (-1100 ILLEGAL_CHARS .. -1130
- * INVALID_PARAMETER: missing, unknown or empty parameters, bad precision, invalid
- * time-in-force/type/side/symbol). Codes in the range that Binance does not use cost
- * nothing; later -11xx codes still arrive with HTTP 400, which the generic rules
- * treat as fatal too.
- */
-const PARAMETER_ERROR_CODES: readonly string[] = Array.from({ length: 31 }, (_, i) => String(-1100 - i));
-
-/**
  * Binance spot REST (`/api/v3/order`). The client order id (`newClientOrderId`) is
  * unique only among **open** orders: once an order with that id has filled, the same
  * id places a second order. So an ambiguous attempt is always looked up
@@ -25,6 +16,13 @@ const PARAMETER_ERROR_CODES: readonly string[] = Array.from({ length: 31 }, (_, 
  * has passed, `recvWindow` is at most 60 000 ms, and a timestamp may run up to
  * 1 000 ms ahead of the server's clock (-1021 otherwise), so 61 s after the last
  * signed attempt no queued copy of it can still execute.
+ *
+ * Left to the generic rules (all arrive with HTTP 4xx, so they are `fatal` there):
+ * -2010 NEW_ORDER_REJECTED for reasons other than a duplicate (insufficient balance,
+ * filters), -1013 INVALID_MESSAGE and the -1100..-1130 parameter errors, -1002
+ * UNAUTHORIZED, -1022 INVALID_SIGNATURE, -2014 BAD_API_KEY_FMT, -2015 REJECTED_MBX_KEY,
+ * and the lookup answers -2013 NO_SUCH_ORDER (also `reconcile.notFoundCodes`) and -2026
+ * ORDER_ARCHIVED.
  */
 export const binanceSpot: VenueProfile = /* @__PURE__ */ defineVenue({
   name: 'binance-spot',
@@ -145,11 +143,6 @@ export const binanceSpot: VenueProfile = /* @__PURE__ */ defineVenue({
       note: `${ERRORS}: NEW_ORDER_REJECTED "Duplicate order sent.": an open order already holds this client order id; fetch it by origClientOrderId.`,
     },
     {
-      match: { code: '-2010' },
-      outcome: 'fatal',
-      note: `${ERRORS}: NEW_ORDER_REJECTED for any other reason (insufficient balance, filters); the message says which.`,
-    },
-    {
       match: { code: '-1001' },
       outcome: 'retry',
       unverified: true,
@@ -164,21 +157,6 @@ export const binanceSpot: VenueProfile = /* @__PURE__ */ defineVenue({
       match: { code: '-1008' },
       outcome: 'unknown',
       note: `${ERRORS}: SERVER_BUSY. Spot docs do not say whether the order was processed (USD-M documents it as a certain failure), so reconcile first; the lookup is cheap.`,
-    },
-    {
-      match: { code: ['-1013', ...PARAMETER_ERROR_CODES] },
-      outcome: 'fatal',
-      note: `${ERRORS}: -1013 INVALID_MESSAGE (filter failure) and -1100..-1130 parameter errors; rejected before the matching engine.`,
-    },
-    {
-      match: { code: ['-1002', '-1022', '-2014', '-2015'] },
-      outcome: 'fatal',
-      note: `${ERRORS}: -1002 UNAUTHORIZED, -1022 INVALID_SIGNATURE, -2014 BAD_API_KEY_FMT, -2015 REJECTED_MBX_KEY (key, IP or permission).`,
-    },
-    {
-      match: { code: ['-2013', '-2026'] },
-      outcome: 'fatal',
-      note: `${ERRORS}: -2013 NO_SUCH_ORDER, -2026 ORDER_ARCHIVED. Answers to lookups and cancels, never to a new order.`,
     },
   ],
 });

@@ -2,7 +2,6 @@ import { DAY_MS } from './generic.js';
 import type { VenueProfile } from './profile.js';
 import { defineVenue } from './schema.js';
 
-const DOCS = 'docs.stripe.com/api/idempotent_requests';
 const SDK = 'stripe/stripe-node src/RequestSender.ts, src/Error.ts';
 
 /**
@@ -11,6 +10,14 @@ const SDK = 'stripe/stripe-node src/RequestSender.ts, src/Error.ts';
  * every resend with the same key and parameters. So inside that window a resend with
  * the same key *is* the reconcile, and a 5xx or a dropped connection is `unknown`,
  * resolved by resending. There is no lookup by key.
+ *
+ * The generic rules decide the rest, as Stripe documents: 409 `idempotency_key_in_use`
+ * (another request with this key is still executing: wait, resend the same key) is
+ * `conflictInProgress`; 400 `idempotency_error` (the key was reused with other
+ * parameters; nothing new executed; a client bug) and 402 `card_error` (a decline, which
+ * a replay of the key returns again) are `fatal`; 429 is `rateLimited` (refused before it
+ * ran; stripe-node does not retry a plain 429, we wait and resend); 5xx is `unknown`,
+ * settled inside 24 h by resending the same key, which replays the stored result.
  *
  * Left out: the `Stripe-Should-Retry` response header. It says whether a resend may
  * succeed, not whether the first attempt executed, so it cannot move an outcome
@@ -35,38 +42,13 @@ export const stripe: VenueProfile = /* @__PURE__ */ defineVenue({
       'docs.stripe.com/rate-limits',
       'stripe/stripe-node src/RequestSender.ts, src/Error.ts @6639421',
     ],
-    unverified: ['errors idempotency_key_in_use: the HTTP status (409) is inferred from the SDK retrying 409s, so the rule matches on the code alone.'],
+    unverified: ['idempotency_key_in_use: its HTTP status (409, handled by the generic conflict rule) is inferred from the SDK retrying 409s.'],
   },
   errors: [
-    {
-      match: { code: 'idempotency_key_in_use' },
-      outcome: 'conflictInProgress',
-      note: `${SDK}: another request with this key is still executing; wait and resend with the same key. HTTP 409 (status inferred from the SDK's retry of 409s), so matched on the code alone.`,
-    },
-    {
-      match: { status: 400, code: 'idempotency_error' },
-      outcome: 'fatal',
-      note: `${DOCS}: the key was reused with a different endpoint or parameters; nothing new was executed. A client bug: the same intent must send the same request.`,
-    },
     {
       match: { code: ['rate_limit', 'lock_timeout'] },
       outcome: 'rateLimited',
       note: `${SDK}: rate_limit (429, and 400 in the SDK's map); lock_timeout means an object lock could not be taken, so the request did not run and stored nothing.`,
-    },
-    {
-      match: { status: 429 },
-      outcome: 'rateLimited',
-      note: 'docs.stripe.com/rate-limits: 429 is returned before the request runs (including lock_timeout contention). stripe-node does not retry a plain 429; we wait and resend.',
-    },
-    {
-      match: { status: 402 },
-      outcome: 'fatal',
-      note: `${SDK}: card_error (402), e.g. card_declined; the payment was refused. A replay of the same key returns the same decline.`,
-    },
-    {
-      match: { status: '5xx' },
-      outcome: 'unknown',
-      note: `${DOCS}: the request may have executed. Inside 24 h a resend with the same key is safe: Stripe replays the stored result.`,
     },
   ],
 });

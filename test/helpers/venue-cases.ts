@@ -1,4 +1,5 @@
-import type { Outcome, ResponseFacts } from '../../src/classify/index.js';
+import { classifyResponse, type Outcome, type ResponseFacts } from '../../src/classify/index.js';
+import type { VenueProfile } from '../../src/venues/index.js';
 
 /** Fixed time for classification tables (epoch ms). */
 export const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
@@ -16,4 +17,31 @@ export interface Case {
   readonly body: unknown;
   readonly headers?: Record<string, string>;
   readonly expected: Partial<Outcome> & { kind: Outcome['kind'] };
+}
+
+/** The parts of an outcome a rule decides (what a removed rule could change). */
+function decided(outcome: Outcome): string {
+  return JSON.stringify({
+    kind: outcome.kind,
+    conflict: outcome.kind === 'conflict' ? outcome.conflict : undefined,
+    scope: outcome.kind === 'rateLimited' ? outcome.scope : undefined,
+    retryAfterMs: outcome.kind === 'rateLimited' ? outcome.retryAfterMs : undefined,
+  });
+}
+
+/**
+ * The indexes of `profile.errors` whose removal changes the decided outcome of none of
+ * `cases`: rules the table does not exercise (or dead rules). A complete table gives [].
+ */
+export function rulesNoCaseNeeds(profile: VenueProfile, cases: readonly Case[]): number[] {
+  const unneeded: number[] = [];
+  profile.errors.forEach((_, index) => {
+    const without: VenueProfile = { ...profile, errors: profile.errors.filter((__, j) => j !== index) };
+    const changed = cases.some(({ status, body, headers }) => {
+      const response = respond(status, body, headers);
+      return decided(classifyResponse(without, response, NOW)) !== decided(classifyResponse(profile, response, NOW));
+    });
+    if (!changed) unneeded.push(index);
+  });
+  return unneeded;
 }

@@ -3,7 +3,7 @@ import { classifyResponse } from '../../../src/classify/index.js';
 import { checkVenueKey, encodeVenueKey } from '../../../src/keys/index.js';
 import { adyen } from '../../../src/venues/adyen.js';
 import { defineVenue } from '../../../src/venues/schema.js';
-import { NOW, respond, type Case } from '../../helpers/venue-cases.js';
+import { NOW, respond, type Case, rulesNoCaseNeeds } from '../../helpers/venue-cases.js';
 
 // Error bodies have the Checkout API shape { status, errorCode, message, errorType,
 // pspReference } (docs.adyen.com response-handling; the 704 body as reported in VTEX
@@ -103,5 +103,11 @@ describe('adyen profile', () => {
     const venueKey = encodeVenueKey(intentKey, adyen.key.format);
     expect(venueKey).toHaveLength(36);
     expect(checkVenueKey(venueKey, adyen.key.format)).toBeUndefined();
+  });
+});
+
+describe('adyen rule coverage', () => {
+  it('needs every rule: removing any one changes the outcome of some documented payload', () => {
+    expect(rulesNoCaseNeeds(adyen, cases)).toEqual([]);
   });
 });

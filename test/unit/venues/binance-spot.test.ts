@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyResponse } from '../../../src/classify/index.js';
 import { binanceSpot, defineVenue } from '../../../src/venues/index.js';
-import { NOW, respond, type Case } from '../../helpers/venue-cases.js';
+import { NOW, respond, type Case, rulesNoCaseNeeds } from '../../helpers/venue-cases.js';
 
 
 // Bodies follow the shapes in binance-spot-api-docs errors.md / rest-api.md; expected
@@ -56,6 +56,13 @@ const cases: readonly Case[] = [
     body: { code: -1003, msg: 'Too many requests; current limit of IP is 6000 requests per minute.' },
     headers: { 'Retry-After': '30', 'X-MBX-USED-WEIGHT-1M': '6001' },
     expected: { kind: 'rateLimited', scope: 'venue', retryAfterMs: 30_000 },
+  },
+  {
+    label: '429 from the edge without a Binance body still stops the whole venue',
+    status: 429,
+    body: '',
+    headers: { 'Retry-After': '12' },
+    expected: { kind: 'rateLimited', scope: 'venue', retryAfterMs: 12_000 },
   },
   {
     label: '403 WAF block (HTML body)',
@@ -186,5 +193,11 @@ describe('binanceSpot profile', () => {
 
   it('is valid input for defineVenue', () => {
     expect(defineVenue(structuredClone(binanceSpot))).toEqual(binanceSpot);
+  });
+});
+
+describe('binanceSpot rule coverage', () => {
+  it('needs every rule: removing any one changes the outcome of some documented payload', () => {
+    expect(rulesNoCaseNeeds(binanceSpot, cases)).toEqual([]);
   });
 });

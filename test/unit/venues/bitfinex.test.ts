@@ -3,7 +3,7 @@ import { classifyResponse } from '../../../src/classify/index.js';
 import { checkVenueKey, encodeVenueKey } from '../../../src/keys/index.js';
 import { bitfinex } from '../../../src/venues/bitfinex.js';
 import { defineVenue } from '../../../src/venues/index.js';
-import { NOW, respond, type Case } from '../../helpers/venue-cases.js';
+import { NOW, respond, type Case, rulesNoCaseNeeds } from '../../helpers/venue-cases.js';
 
 /** A submit notification: [MTS, TYPE, MESSAGE_ID, null, ORDERS, CODE, STATUS, TEXT]. */
 function notification(status: string, text: string, orders: unknown = []): unknown[] {
@@ -90,5 +90,11 @@ describe('bitfinex profile', () => {
 
   it('is valid input for defineVenue', () => {
     expect(defineVenue(structuredClone(bitfinex))).toEqual(bitfinex);
+  });
+});
+
+describe('bitfinex rule coverage', () => {
+  it('needs every rule: removing any one changes the outcome of some documented payload', () => {
+    expect(rulesNoCaseNeeds(bitfinex, cases)).toEqual([]);
   });
 });

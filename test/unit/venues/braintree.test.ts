@@ -4,7 +4,7 @@ import { placeKey } from '../../../src/client/axios-request.js';
 import { checkVenueKey, encodeVenueKey } from '../../../src/keys/index.js';
 import { braintree } from '../../../src/venues/braintree.js';
 import { defineVenue } from '../../../src/venues/schema.js';
-import { NOW, respond, type Case } from '../../helpers/venue-cases.js';
+import { NOW, respond, type Case, rulesNoCaseNeeds } from '../../helpers/venue-cases.js';
 
 const REQUEST_ID = { requestId: 'a-uuid-for-the-request' };
 
@@ -109,5 +109,11 @@ describe('braintree profile', () => {
   ])('turns a %s into a valid apiRequestKey', (_, intentKey) => {
     const venueKey = encodeVenueKey(intentKey, braintree.key.format);
     expect(checkVenueKey(venueKey, braintree.key.format)).toBeUndefined();
+  });
+});
+
+describe('braintree rule coverage', () => {
+  it('needs every rule: removing any one changes the outcome of some documented payload', () => {
+    expect(rulesNoCaseNeeds(braintree, cases)).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { classifyResponse } from '../../../src/classify/index.js';
 import { checkVenueKey, encodeVenueKey } from '../../../src/keys/index.js';
 import { checkoutCom } from '../../../src/venues/checkout-com.js';
 import { defineVenue } from '../../../src/venues/schema.js';
-import { NOW, respond, type Case } from '../../helpers/venue-cases.js';
+import { NOW, respond, type Case, rulesNoCaseNeeds } from '../../helpers/venue-cases.js';
 
 // Error bodies have Checkout.com's { request_id, error_type, error_codes } shape (API
 // reference examples); 401 comes without a body.
@@ -90,5 +90,11 @@ describe('checkout-com profile', () => {
     const venueKey = encodeVenueKey(intentKey, checkoutCom.key.format);
     expect(venueKey).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(checkVenueKey(venueKey, checkoutCom.key.format)).toBeUndefined();
+  });
+});
+
+describe('checkoutCom rule coverage', () => {
+  it('needs every rule: removing any one changes the outcome of some documented payload', () => {
+    expect(rulesNoCaseNeeds(checkoutCom, cases)).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { classifyResponse } from '../../../src/classify/index.js';
 import { checkVenueKey, encodeVenueKey } from '../../../src/keys/index.js';
 import { coinbase } from '../../../src/venues/coinbase.js';
 import { defineVenue } from '../../../src/venues/index.js';
-import { NOW, respond, type Case } from '../../helpers/venue-cases.js';
+import { NOW, respond, type Case, rulesNoCaseNeeds } from '../../helpers/venue-cases.js';
 
 // Create-order bodies follow the CDP "Create Order" reference (response schema and
 // example); gateway error bodies follow the shapes quoted in ccxt's coinbase.ts.
@@ -132,5 +132,11 @@ describe('coinbase profile', () => {
 
   it('is valid input for defineVenue', () => {
     expect(defineVenue(structuredClone(coinbase))).toEqual(coinbase);
+  });
+});
+
+describe('coinbase rule coverage', () => {
+  it('needs every rule: removing any one changes the outcome of some documented payload', () => {
+    expect(rulesNoCaseNeeds(coinbase, cases)).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { classifyResponse } from '../../../src/classify/index.js';
 import { checkVenueKey, encodeVenueKey } from '../../../src/keys/index.js';
 import { deribit } from '../../../src/venues/deribit.js';
 import { defineVenue } from '../../../src/venues/index.js';
-import { NOW, respond, type Case } from '../../helpers/venue-cases.js';
+import { NOW, respond, type Case, rulesNoCaseNeeds } from '../../helpers/venue-cases.js';
 
 /** Deribit's JSON-RPC error envelope (HTTP 400 unless stated otherwise). */
 function rpcError(code: number, message: string): unknown {
@@ -98,5 +98,11 @@ describe('deribit profile', () => {
 
   it('is valid input for defineVenue', () => {
     expect(defineVenue(structuredClone(deribit))).toEqual(deribit);
+  });
+});
+
+describe('deribit rule coverage', () => {
+  it('needs every rule: removing any one changes the outcome of some documented payload', () => {
+    expect(rulesNoCaseNeeds(deribit, cases)).toEqual([]);
   });
 });

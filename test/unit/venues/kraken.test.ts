@@ -3,7 +3,7 @@ import { classifyResponse } from '../../../src/classify/index.js';
 import { checkVenueKey, encodeVenueKey } from '../../../src/keys/index.js';
 import { defineVenue } from '../../../src/venues/index.js';
 import { kraken } from '../../../src/venues/kraken.js';
-import { NOW, respond, type Case } from '../../helpers/venue-cases.js';
+import { NOW, respond, type Case, rulesNoCaseNeeds } from '../../helpers/venue-cases.js';
 
 /** Kraken answers every API error as HTTP 200 with the `{ error: [...] }` envelope. */
 function krakenError(message: string): { error: string[] } {
@@ -162,5 +162,11 @@ describe('kraken profile', () => {
 
   it('is valid input for defineVenue', () => {
     expect(defineVenue(structuredClone(kraken))).toEqual(kraken);
+  });
+});
+
+describe('kraken rule coverage', () => {
+  it('needs every rule: removing any one changes the outcome of some documented payload', () => {
+    expect(rulesNoCaseNeeds(kraken, cases)).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { classifyResponse } from '../../../src/classify/index.js';
 import { checkVenueKey, encodeVenueKey } from '../../../src/keys/index.js';
 import { defineVenue } from '../../../src/venues/index.js';
 import { kucoin } from '../../../src/venues/kucoin.js';
-import { NOW, respond, type Case } from '../../helpers/venue-cases.js';
+import { NOW, respond, type Case, rulesNoCaseNeeds } from '../../helpers/venue-cases.js';
 
 // Bodies use KuCoin's `{ code, msg }` / `{ code: "200000", data }` envelope; codes and
 // statuses as in the rate-limit pages, the kucoin-api-docs error table and the cited reports.
@@ -134,5 +134,11 @@ describe('kucoin profile', () => {
 
   it('is valid input for defineVenue', () => {
     expect(defineVenue(structuredClone(kucoin))).toEqual(kucoin);
+  });
+});
+
+describe('kucoin rule coverage', () => {
+  it('needs every rule: removing any one changes the outcome of some documented payload', () => {
+    expect(rulesNoCaseNeeds(kucoin, cases)).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { classifyResponse } from '../../../src/classify/index.js';
 import { checkVenueKey, encodeVenueKey } from '../../../src/keys/index.js';
 import { paypal } from '../../../src/venues/paypal.js';
 import { defineVenue } from '../../../src/venues/schema.js';
-import { NOW, respond, type Case } from '../../helpers/venue-cases.js';
+import { NOW, respond, type Case, rulesNoCaseNeeds } from '../../helpers/venue-cases.js';
 
 const DEBUG_ID = '90957fca61718';
 const UNPROCESSABLE = 'The requested action could not be performed, semantically incorrect, or failed business validation.';
@@ -141,5 +141,11 @@ describe('paypal profile', () => {
   ])('turns a %s into a valid PayPal-Request-Id', (_, intentKey) => {
     const venueKey = encodeVenueKey(intentKey, paypal.key.format);
     expect(checkVenueKey(venueKey, paypal.key.format)).toBeUndefined();
+  });
+});
+
+describe('paypal rule coverage', () => {
+  it('needs every rule: removing any one changes the outcome of some documented payload', () => {
+    expect(rulesNoCaseNeeds(paypal, cases)).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { classifyResponse } from '../../../src/classify/index.js';
 import { checkVenueKey, encodeVenueKey } from '../../../src/keys/index.js';
 import { defineVenue } from '../../../src/venues/schema.js';
 import { square } from '../../../src/venues/square.js';
-import { NOW, respond, type Case } from '../../helpers/venue-cases.js';
+import { NOW, respond, type Case, rulesNoCaseNeeds } from '../../helpers/venue-cases.js';
 
 /** Square's `{ errors: [{ category, code, detail }] }` envelope (legacy/doc/models/error.md). */
 function errors(category: string, code: string, detail: string, extra: Record<string, unknown> = {}) {
@@ -107,5 +107,11 @@ describe('square profile', () => {
     const venueKey = encodeVenueKey(intentKey, square.key.format);
     expect(venueKey.length).toBeLessThanOrEqual(45);
     expect(checkVenueKey(venueKey, square.key.format)).toBeUndefined();
+  });
+});
+
+describe('square rule coverage', () => {
+  it('needs every rule: removing any one changes the outcome of some documented payload', () => {
+    expect(rulesNoCaseNeeds(square, cases)).toEqual([]);
   });
 });

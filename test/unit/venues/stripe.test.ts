@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyResponse } from '../../../src/classify/index.js';
 import { defineVenue, stripe } from '../../../src/venues/index.js';
-import { NOW, respond, type Case } from '../../helpers/venue-cases.js';
+import { NOW, respond, type Case, rulesNoCaseNeeds } from '../../helpers/venue-cases.js';
 
 
 // Bodies have Stripe's `{ "error": { type, code?, message } }` shape; kinds follow
@@ -138,5 +138,11 @@ describe('stripe profile', () => {
 
   it('is valid input for defineVenue', () => {
     expect(defineVenue(structuredClone(stripe))).toEqual(stripe);
+  });
+});
+
+describe('stripe rule coverage', () => {
+  it('needs every rule: removing any one changes the outcome of some documented payload', () => {
+    expect(rulesNoCaseNeeds(stripe, cases)).toEqual([]);
   });
 });
