@@ -20,6 +20,7 @@
  *   --budget-s <n>            wall-time budget in seconds                          [3600]
  */
 import { FAILPOINTS, killLeftoverChildren, runChaos, isCleanReport, type ChaosModeReport, type ChaosOptions, type ChaosReport, type FailpointName } from '../test/chaos/harness.js';
+import { readArgs } from './cli-args.js';
 
 interface CliOptions {
   readonly kills: number;
@@ -36,32 +37,16 @@ function usage(message: string): never {
 }
 
 function parse(argv: readonly string[]): CliOptions {
-  const values = new Map<string, string>();
-  let naive = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    if (arg === '--naive') {
-      naive = true;
-      continue;
-    }
-    if (!arg.startsWith('--')) usage(`unexpected argument ${arg}`);
-    const value = argv[i + 1];
-    if (value === undefined) usage(`${arg} needs a value`);
-    values.set(arg.slice(2), value);
-    i++;
-  }
-  const known = new Set(['kills', 'mode', 'seed', 'failpoint', 'actions', 'concurrency', 'padding-bytes', 'compact-after-bytes', 'standby', 'budget-s']);
-  for (const name of values.keys()) if (!known.has(name)) usage(`unknown option --${name}`);
-  const int = (name: string, fallback: number, min: number): number => {
-    const raw = values.get(name);
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min) usage(`--${name} must be an integer >= ${min}`);
-    return n;
-  };
-  const mode = values.get('mode') ?? 'both';
+  const args = readArgs(
+    argv,
+    { values: ['kills', 'mode', 'seed', 'failpoint', 'actions', 'concurrency', 'padding-bytes', 'compact-after-bytes', 'standby', 'budget-s'], flags: ['naive'] },
+    usage,
+  );
+  const naive = args.flag('naive');
+  const int = args.int;
+  const mode = args.get('mode') ?? 'both';
   if (mode !== 'exchange' && mode !== 'payments' && mode !== 'both') usage('--mode must be exchange, payments or both');
-  const failpoint = values.get('failpoint');
+  const failpoint = args.get('failpoint');
   let failpoints: (FailpointName | undefined)[] = [undefined];
   if (failpoint === 'all') failpoints = [...FAILPOINTS];
   else if (failpoint !== undefined) {

@@ -26,6 +26,7 @@
  *                          shared one. It passes when the audit DOES see duplicates.
  */
 import { byStatus, fleetSummary, isCleanFleetReport, killLeftoverFleet, runFleetChaos, type FleetChaosReport, type FleetMode, type FleetStore } from '../test/chaos/fleet-harness.js';
+import { readArgs } from './cli-args.js';
 
 interface Cli {
   readonly stores: readonly FleetStore[];
@@ -50,32 +51,16 @@ function usage(message: string): never {
 }
 
 function parse(argv: readonly string[]): Cli {
-  const values = new Map<string, string>();
-  let control = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    if (arg === '--control') {
-      control = true;
-      continue;
-    }
-    if (!arg.startsWith('--')) usage(`unexpected argument ${arg}`);
-    const value = argv[i + 1];
-    if (value === undefined) usage(`${arg} needs a value`);
-    values.set(arg.slice(2), value);
-    i++;
-  }
-  const known = new Set(['store', 'mode', 'actions', 'kills', 'seed', 'workers', 'lease-ms', 'rate', 'in-flight', 'budget-s']);
-  for (const name of values.keys()) if (!known.has(name)) usage(`unknown option --${name}`);
-  const int = (name: string, fallback: number, min: number): number => {
-    const raw = values.get(name);
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min) usage(`--${name} must be an integer >= ${min}`);
-    return n;
-  };
-  const store = values.get('store') ?? 'both';
+  const args = readArgs(
+    argv,
+    { values: ['store', 'mode', 'actions', 'kills', 'seed', 'workers', 'lease-ms', 'rate', 'in-flight', 'budget-s'], flags: ['control'] },
+    usage,
+  );
+  const control = args.flag('control');
+  const int = args.int;
+  const store = args.get('store') ?? 'both';
   if (store !== 'postgres' && store !== 'redis' && store !== 'both') usage('--store must be postgres, redis or both');
-  const mode = values.get('mode') ?? 'both';
+  const mode = args.get('mode') ?? 'both';
   if (mode !== 'exchange' && mode !== 'payments' && mode !== 'both') usage('--mode must be exchange, payments or both');
   return {
     stores: store === 'both' ? ['postgres', 'redis'] : [store],
@@ -85,7 +70,7 @@ function parse(argv: readonly string[]): Cli {
     seed: int('seed', 1, 0),
     workers: int('workers', 4, 2),
     leaseMs: int('lease-ms', 1500, 100),
-    rate: values.has('rate') ? int('rate', 1, 1) : undefined,
+    rate: args.get('rate') !== undefined ? int('rate', 1, 1) : undefined,
     inFlight: int('in-flight', 6, 1),
     budgetS: int('budget-s', 900, 1),
     control,
