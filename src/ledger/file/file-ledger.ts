@@ -63,6 +63,12 @@ interface Waiter {
   readonly reject: (error: Error) => void;
 }
 
+/** Callers of a durable batch resumed per turn of the event loop. */
+const RESUME_SLICE = 32;
+
+/** Resolves in a later turn of the event loop (after pending I/O callbacks and timers). */
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 const SNAPSHOT = /^snapshot-(\d{8})\.ikl$/;
 const LOG = /^log-(\d{8})\.ikl$/;
 const name = (kind: 'snapshot' | 'log', generation: number): string => `${kind}-${String(generation).padStart(8, '0')}.ikl`;
@@ -531,21 +537,29 @@ export class FileLedger implements LedgerStore {
     // write + one fdatasync; callers arriving meanwhile form the next batch.
     this.#flushing = (async () => {
       await Promise.resolve();
-      while (this.#queue.length > 0 && !this.#poisoned) {
-        const take = this.#holdCount === 0 ? this.#queue.length : Math.min(this.#beforeCut, this.#queue.length);
-        if (take === 0) break;
-        const batch = this.#queue.splice(0, take);
-        this.#beforeCut = Math.max(0, this.#beforeCut - take);
-        const data = batch.length === 1 ? (batch[0] as { bytes: Buffer }).bytes : Buffer.concat(batch.map((b) => b.bytes));
-        try {
-          await this.#io.append(data);
-        } catch (error) {
-          const poisoned = this.#poison(error);
-          for (const b of batch) b.waiter.reject(poisoned);
+      let batch = this.#takeBatch();
+      let appending = batch && this.#append(batch);
+      while (batch && appending) {
+        // F4: the callers of `batch` are resolved only after the fdatasync covering all
+        // of its bytes succeeded; a failure rejects every one of them.
+        const ok = await appending;
+        if (!ok) {
+          for (const b of batch) b.waiter.reject(this.#poisoned as LedgerUnavailableError);
           break;
         }
-        this.#logBytes += data.length;
-        for (const b of batch) b.waiter.resolve();
+        // The next batch (if any) goes to the writer thread before this one's callers
+        // resume, so its flush overlaps their work. Its bytes follow this batch's in the
+        // log, and its callers are resolved only after all of this batch's.
+        let next = this.#takeBatch();
+        let nextAppending = next && this.#append(next);
+        await this.#resolveInSlices(batch);
+        if (!next) {
+          // Writes queued while the callers resumed: keep the writer busy.
+          next = this.#takeBatch();
+          nextAppending = next && this.#append(next);
+        }
+        batch = next;
+        appending = nextAppending;
       }
       if (this.#poisoned) {
         for (const b of this.#queue.splice(0)) b.waiter.reject(this.#poisoned);
@@ -555,6 +569,46 @@ export class FileLedger implements LedgerStore {
       this.#scheduleFlush();
       for (const w of this.#barrierWaiters.splice(0)) w();
     });
+  }
+
+  /** The writes the next group commit may take (respecting a compaction's hold), or `undefined`. */
+  #takeBatch(): Array<{ bytes: Buffer; waiter: Waiter }> | undefined {
+    if (this.#poisoned || this.#queue.length === 0) return undefined;
+    const take = this.#holdCount === 0 ? this.#queue.length : Math.min(this.#beforeCut, this.#queue.length);
+    if (take === 0) return undefined;
+    const batch = this.#queue.splice(0, take);
+    this.#beforeCut = Math.max(0, this.#beforeCut - take);
+    return batch;
+  }
+
+  /**
+   * Appends one batch and fdatasyncs it; resolves `true` once durable, `false` after an
+   * error (the ledger is then poisoned, F11). Never rejects.
+   */
+  async #append(batch: Array<{ bytes: Buffer }>): Promise<boolean> {
+    const data = batch.length === 1 ? (batch[0] as { bytes: Buffer }).bytes : Buffer.concat(batch.map((b) => b.bytes));
+    try {
+      await this.#io.append(data);
+    } catch (error) {
+      this.#poison(error);
+      return false;
+    }
+    this.#logBytes += data.length;
+    return true;
+  }
+
+  /**
+   * Resolves a durable batch's callers in order, at most {@link RESUME_SLICE} per turn of
+   * the event loop: callers resumed in one go would run all their continuations in one
+   * macrotask (1,024 of them block the loop for tens of ms). Order is kept: a slice is
+   * resolved only after the one before it.
+   */
+  async #resolveInSlices(batch: Array<{ waiter: Waiter }>): Promise<void> {
+    for (let i = 0; i < batch.length; i += RESUME_SLICE) {
+      if (i > 0) await yieldToLoop();
+      const end = Math.min(batch.length, i + RESUME_SLICE);
+      for (let j = i; j < end; j++) (batch[j] as { waiter: Waiter }).waiter.resolve();
+    }
   }
 
   readonly #barrierWaiters: Array<() => void> = [];

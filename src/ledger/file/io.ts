@@ -1,4 +1,4 @@
-import { closeSync, copyFileSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, chmodSync, ftruncateSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { statSync, closeSync, copyFileSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, chmodSync, ftruncateSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
@@ -73,6 +73,10 @@ function makeSyncCore(
   renameSync: typeof renameSync; chmodSync: typeof chmodSync; ftruncateSync: typeof ftruncateSync; unlinkSync: typeof unlinkSync;
   writeSync: typeof writeSync; constants: typeof constants; join: typeof join; dirname: typeof dirname; basename: typeof basename;
   pid: number;
+  /** Optional: without it the fence is checked by reading the lock file before every append. */
+  statSync?: typeof statSync;
+  /** Optional: the wall clock in ms, used with `statSync`. */
+  now?: () => number;
   },
   skipSync?: string,
 ): SyncIoCore {
@@ -83,6 +87,11 @@ function makeSyncCore(
   };
   let logFd: number | undefined;
   let fence: { path: string; token: string } | undefined;
+  /**
+   * Metadata of the lock file when its content was last read and found to hold our
+   * token, or `undefined` when the next append must read it again.
+   */
+  let fenceStat: string | undefined;
   let tempCounter = 0;
 
   const fsyncDir = (dir: string, site: string): void => {
@@ -102,6 +111,55 @@ function makeSyncCore(
     while (offset < data.length) offset += fs.writeSync(fd, data, offset, data.length - offset);
   };
   const isMissing = (e: unknown): boolean => (e as { code?: string }).code === 'ENOENT';
+
+  /**
+   * Identity and change times of the file at `path` (inode, size, mtime, ctime in ns),
+   * or `undefined` if it cannot be stat'ed or no `statSync` is available.
+   */
+  const statKey = (path: string): { key: string; ctimeMs: number } | undefined => {
+    if (!fs.statSync) return undefined;
+    try {
+      const st = fs.statSync(path, { bigint: true });
+      return { key: `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`, ctimeMs: Number(st.ctimeNs / 1_000_000n) };
+    } catch {
+      return undefined;
+    }
+  };
+  /**
+   * Below this age (ms) a lock file's metadata is not trusted to reveal a later change:
+   * file timestamps are taken from a coarse clock (a few ms per tick), so a change in
+   * the same tick as our last read could leave ctime unchanged. Generous on purpose.
+   */
+  const FENCE_STAT_TRUST_AFTER_MS = 2_000;
+  const checkFence = (f: { path: string; token: string }): void => {
+    // Fencing (F16): a writer whose lock was taken over must not append another byte.
+    // A takeover renames the old lock file away and creates a new one (a new inode, or a
+    // recycled inode number with a new ctime), and any write in place sets a new ctime
+    // and mtime, so if the lock file's inode, size, mtime and ctime are exactly those
+    // seen when we last read our token in it, its content is unchanged and the read can
+    // be skipped. The metadata is trusted only once the file's ctime is well in the past
+    // at the time of that read (see FENCE_STAT_TRUST_AFTER_MS); until then, and after
+    // any change at all, the file is read again before the append.
+    const before = statKey(f.path);
+    if (before !== undefined && before.key === fenceStat) return;
+    fenceStat = undefined;
+    let current: string | undefined;
+    try {
+      current = fs.readFileSync(f.path, 'utf8');
+    } catch {
+      current = undefined;
+    }
+    if (current === undefined || !current.includes(f.token)) {
+      throw Object.assign(new Error('the ledger lock was taken over by another writer'), { code: 'ERR_LEDGER_LOCK_LOST' });
+    }
+    // Cache only metadata that provably belongs to the content just read: unchanged
+    // across the read, and with a ctime old enough that any later change must move it.
+    const after = statKey(f.path);
+    const now = fs.now?.() ?? Number.NaN;
+    if (before !== undefined && after !== undefined && after.key === before.key && now - after.ctimeMs > FENCE_STAT_TRUST_AFTER_MS) {
+      fenceStat = after.key;
+    }
+  };
 
   return {
     ensureDir(dir) {
@@ -146,21 +204,11 @@ function makeSyncCore(
       // O_APPEND: the kernel places every write at the end; no positional writes (F6).
       logFd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_APPEND);
       fence = f;
+      fenceStat = undefined;
     },
     append(data) {
       if (logFd === undefined) throw Object.assign(new Error('no log is open'), { code: 'ERR_LEDGER_NOT_OPEN' });
-      if (fence) {
-        // Fencing (F16): a writer whose lock was taken over must not append another byte.
-        let current: string | undefined;
-        try {
-          current = fs.readFileSync(fence.path, 'utf8');
-        } catch {
-          current = undefined;
-        }
-        if (current === undefined || !current.includes(fence.token)) {
-          throw Object.assign(new Error('the ledger lock was taken over by another writer'), { code: 'ERR_LEDGER_LOCK_LOST' });
-        }
-      }
+      if (fence) checkFence(fence);
       writeAll(logFd, data);
       // The acknowledgement point: only after this fdatasync succeeds are the records
       // in `data` durable and may their callers be resolved (F4).
@@ -230,6 +278,7 @@ export function createSyncCore(fs: CoreFs, skipSync?: (typeof SYNC_SITES)[number
 const nodeFs = {
   closeSync, copyFileSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync,
   renameSync, chmodSync, ftruncateSync, unlinkSync, writeSync, constants, join, dirname, basename, pid: process.pid,
+  statSync, now: Date.now,
 };
 
 /** Creates the synchronous core over the real file system (used in-thread and by tests). */
@@ -283,7 +332,7 @@ export class WorkerLedgerIo implements LedgerIo {
       // inner functions in a '__name' helper that is not defined inside this eval.
       const __name = (fn) => fn;
       const makeSyncCore = ${makeSyncCore.toString()};
-      const core = makeSyncCore({ ...fs, constants: fs.constants, join: path.join, dirname: path.dirname, basename: path.basename, pid: process.pid });
+      const core = makeSyncCore({ ...fs, constants: fs.constants, join: path.join, dirname: path.dirname, basename: path.basename, pid: process.pid, now: Date.now });
       parentPort.on('message', (msg) => {
         try {
           const value = core[msg.op](...msg.args);
