@@ -11,6 +11,7 @@ import {
   type ExhaustedReason,
 } from '../errors/index.js';
 import type { IntentRecord, IntentStatus, StoredOutcome } from '../ledger/intent.js';
+import type { TransitionRequest } from '../ledger/ledger-store.js';
 import { exchange, headerReader, placeKey, type Exchange } from './axios-request.js';
 import { buildLookupRequest, type BuiltLookup } from './lookup-request.js';
 import { summariseError } from './redact.js';
@@ -74,7 +75,7 @@ export class IntentRun {
   readonly #input: unknown;
   readonly #signal: AbortSignal | undefined;
   readonly #deadlineAt: number;
-  readonly #base: IntentEventBase;
+  #eventBase: IntentEventBase | undefined;
   readonly #context: IntentContext;
   #record: IntentRecord;
   #sentThisRun = 0;
@@ -93,13 +94,6 @@ export class IntentRun {
     this.#input = record.input;
     this.#signal = signal;
     this.#deadlineAt = env.options.clock.now() + env.options.deadlineMs;
-    this.#base = {
-      intentId: record.id,
-      operation: record.operation,
-      scope: record.scope,
-      venue: record.venue,
-      key: record.key,
-    };
     this.#context = Object.freeze({
       intentId: record.id,
       operation: record.operation,
@@ -108,6 +102,12 @@ export class IntentRun {
       key: record.key,
       venueKey: record.venueKey,
     });
+  }
+
+  /** The fields every event carries; built on the first event (most runs emit none). */
+  get #base(): IntentEventBase {
+    const record = this.#record;
+    return (this.#eventBase ??= { intentId: record.id, operation: record.operation, scope: record.scope, venue: record.venue, key: record.key });
   }
 
   /** Runs to a final answer. Resolves on success; throws the error that tells the caller what to do. */
@@ -145,7 +145,8 @@ export class IntentRun {
       throw this.#exhausted('deadline', 'the intent expired before it was sent');
     }
     if (this.#sentThisRun >= options.maxAttempts) throw this.#exhausted('maxAttempts', `${options.maxAttempts} attempt(s) sent`);
-    await this.#waitForVenue();
+    const venueWait = this.#waitForVenue();
+    if (venueWait) await venueWait;
     await this.#sendAttempt(false);
   }
 
@@ -238,7 +239,8 @@ export class IntentRun {
     if (this.#sentThisRun >= this.#env.options.maxAttempts) {
       throw this.#ambiguous(`${this.#env.options.maxAttempts} attempt(s) sent and the outcome is still unknown`);
     }
-    await this.#waitForVenue();
+    const venueWait = this.#waitForVenue();
+    if (venueWait) await venueWait;
     this.trace.resent = true;
     await this.#sendAttempt(earlierMayHaveExecuted);
   }
@@ -257,7 +259,7 @@ export class IntentRun {
     // a durable store) with its number and our epoch. Only then may a byte be sent.
     await this.#transition('inFlight', { attempt });
     this.#sentThisRun++;
-    events.emit('attemptStarted', { ...this.#base, attempt, venueKey: this.#record.venueKey });
+    if (events.has('attemptStarted')) events.emit('attemptStarted', { ...this.#base, attempt, venueKey: this.#record.venueKey });
 
     const result = await exchange(this.#env.http, config, () => this.#assertLeaseHeld());
     this.#observeUsage(result);
@@ -400,9 +402,10 @@ export class IntentRun {
   }
 
   /** Venue-wide ban (e.g. Binance 418) or usage pause: nothing is sent to the venue before it ends. */
-  async #waitForVenue(): Promise<void> {
+  #waitForVenue(): Promise<void> | undefined {
     const waitMs = this.#env.venueBlockedUntil - this.#env.options.clock.now();
-    if (waitMs > 0) await this.#wait(0, 'send', this.#env.venueBlockedCause, false, waitMs);
+    // No promise when nothing blocks: the common case costs no extra turn.
+    return waitMs > 0 ? this.#wait(0, 'send', this.#env.venueBlockedCause, false, waitMs) : undefined;
   }
 
   /**
@@ -425,7 +428,9 @@ export class IntentRun {
       this.#env.venueBlockedUntil = pausedUntil;
       this.#env.venueBlockedCause = 'rateLimitUsage';
     }
-    events.emit('rateLimitUsage', pausedUntil === undefined ? { ...this.#base, usage } : { ...this.#base, usage, pausedUntil });
+    if (events.has('rateLimitUsage')) {
+      events.emit('rateLimitUsage', pausedUntil === undefined ? { ...this.#base, usage } : { ...this.#base, usage, pausedUntil });
+    }
   }
 
   #blockVenue(until: number): void {
@@ -469,29 +474,39 @@ export class IntentRun {
       throw this.#exhausted(plan.reason, detail, plan.reason === 'retryAfterTooLong' ? plan.requestedMs : undefined);
     }
     // Emitted before the wait so a test with a manual clock can see it and advance.
-    events.emit('retryScheduled', { ...this.#base, attempt: this.#record.attempt, delayMs: plan.delayMs, before, cause });
+    if (events.has('retryScheduled')) events.emit('retryScheduled', { ...this.#base, attempt: this.#record.attempt, delayMs: plan.delayMs, before, cause });
     await options.sleep(plan.delayMs, this.#signal);
   }
 
   async #transition(to: IntentStatus, extra: { attempt?: number; outcome?: StoredOutcome }): Promise<void> {
     const { options } = this.#env;
-    await this.#renewLeaseIfNeeded();
-    this.#record = await options.ledger.transition(this.#record.id, {
+    const renewal = this.#renewLeaseIfNeeded();
+    if (renewal) await renewal;
+    const request: { -readonly [K in keyof TransitionRequest]: TransitionRequest[K] } = {
       expectStatus: this.#record.status,
       expectEpoch: this.#record.epoch,
       to,
       now: options.clock.now(),
-      ...(extra.attempt === undefined ? {} : { attempt: extra.attempt }),
-      ...(extra.outcome === undefined ? {} : { outcome: extra.outcome }),
-    });
+    };
+    if (extra.attempt !== undefined) request.attempt = extra.attempt;
+    if (extra.outcome !== undefined) request.outcome = extra.outcome;
+    this.#record = await options.ledger.transition(this.#record.id, request);
   }
 
-  /** Re-claims our own lease past half its length, so a long run keeps ownership. */
-  async #renewLeaseIfNeeded(): Promise<void> {
+  /**
+   * Re-claims our own lease past half its length, so a long run keeps ownership.
+   * Returns nothing (no promise, no extra turn) while the lease has time left.
+   */
+  #renewLeaseIfNeeded(): Promise<void> | undefined {
     const { options } = this.#env;
     const now = options.clock.now();
     const until = this.#record.leaseUntil;
-    if (until === undefined || until - now > options.leaseMs / 2) return;
+    if (until === undefined || until - now > options.leaseMs / 2) return undefined;
+    return this.#renewLease(now);
+  }
+
+  async #renewLease(now: number): Promise<void> {
+    const { options } = this.#env;
     const claim = await options.ledger.claim(this.#record.id, { owner: options.workerId, leaseMs: options.leaseMs, now });
     if (!claim.claimed) {
       if (claim.record.leaseOwner !== undefined && claim.record.leaseOwner !== options.workerId && claim.record.leaseUntil !== undefined) {
@@ -568,11 +583,14 @@ export class IntentRun {
   }
 
   #emitOutcome(attempt: number, outcome: Outcome): void {
-    this.#env.events.emit('outcome', { ...this.#base, attempt, outcome, status: this.#record.status });
+    const { events } = this.#env;
+    // Payloads are built only when someone listens: most clients have no subscriber.
+    if (events.has('outcome')) events.emit('outcome', { ...this.#base, attempt, outcome, status: this.#record.status });
   }
 
   #emitReconcile(lookup: 'found' | 'notFound' | 'inconclusive' | 'skipped', action: 'settled' | 'resend' | 'wait' | 'giveUp'): void {
-    this.#env.events.emit('reconcile', { ...this.#base, attempt: this.#record.attempt, lookup, action });
+    const { events } = this.#env;
+    if (events.has('reconcile')) events.emit('reconcile', { ...this.#base, attempt: this.#record.attempt, lookup, action });
   }
 }
 
