@@ -1,4 +1,5 @@
 import { LedgerLeaseLostError, LedgerTransitionError } from '../errors/index.js';
+import { cloneData } from '../internal/clone-data.js';
 import type { IntentRecord, IntentStatus } from './intent.js';
 import type { TransitionRequest } from './ledger-store.js';
 
@@ -62,6 +63,6 @@ export function applyTransition(record: IntentRecord, request: TransitionRequest
     status: request.to,
     attempt,
     updatedAt: request.now,
-    ...(request.outcome === undefined ? {} : { outcome: structuredClone(request.outcome) }),
+    ...(request.outcome === undefined ? {} : { outcome: cloneData(request.outcome) }),
   };
 }
