@@ -19,7 +19,7 @@ const NOT_PLAIN = new Error('not plain data');
  * in-memory ledger copies every record it hands out.
  *
  * Anything else anywhere inside (a `Date`, a `Map`, a class instance, a null-prototype
- * object, a sparse array, nesting deeper than 64, a cycle) sends the whole value to
+ * object, symbol keys, a sparse array, nesting deeper than 64, a cycle) sends the whole value to
  * `structuredClone`, so the result, and any `DataCloneError`, are the same as
  * before. One difference remains: an object reached twice is copied twice here, where
  * `structuredClone` keeps one shared copy (JSON has no shared references either).
@@ -54,15 +54,20 @@ function copy(value: unknown, depth: number): unknown {
     return out;
   }
   if (Object.getPrototypeOf(value) !== Object.prototype) throw NOT_PLAIN;
-  const out: Record<string, unknown> = {};
-  for (const key in value) {
-    // for-in also walks inherited enumerable keys; Object.prototype has none unless patched.
-    if (!Object.hasOwn(value, key)) continue;
-    const item = copy((value as Record<string, unknown>)[key], depth + 1);
-    // Assigning to `__proto__` would set the copy's prototype instead of a key (JSON.parse
-    // and structuredClone both make it an own property).
-    if (key === '__proto__') Object.defineProperty(out, key, { value: item, writable: true, enumerable: true, configurable: true });
-    else out[key] = item;
+  // structuredClone leaves symbol keys out; the spread below would copy them.
+  if (Object.getOwnPropertySymbols(value).length !== 0) throw NOT_PLAIN;
+  // A spread copies every own enumerable property in order (an own `__proto__` key stays a
+  // key) and is far cheaper than building the object key by key; nested objects are then
+  // replaced by their copies.
+  const out: Record<string, unknown> = { ...value };
+  for (const key in out) {
+    const item = out[key];
+    if (typeof item === 'object') {
+      // for-in also walks keys inherited from a patched Object.prototype: not ours to copy.
+      if (item !== null && Object.hasOwn(out, key)) out[key] = copy(item, depth + 1);
+    } else if (typeof item === 'function' || typeof item === 'symbol') {
+      throw NOT_PLAIN;
+    }
   }
   return out;
 }

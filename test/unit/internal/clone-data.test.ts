@@ -69,6 +69,11 @@ describe('cloneData', () => {
     expect(copy.self).toBe(copy);
     expect(copy).not.toBe(cyclic);
 
+    const tag = Symbol('tag');
+    const withSymbol = cloneData({ a: { b: 1 }, [tag]: { hidden: true } });
+    expect(Object.getOwnPropertySymbols(withSymbol)).toHaveLength(0); // structuredClone leaves symbol keys out
+    expect(withSymbol).toStrictEqual({ a: { b: 1 } });
+
     const bare = Object.assign(Object.create(null) as Record<string, unknown>, { a: 1 });
     expect(Object.getPrototypeOf(cloneData(bare))).toBe(Object.prototype);
   });
