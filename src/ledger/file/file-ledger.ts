@@ -11,9 +11,10 @@ import type { IntentDraft, IntentRecord } from '../intent.js';
 import { TERMINAL_STATUSES } from '../intent.js';
 import type { ClaimRequest, ClaimResult, LedgerCapabilities, LedgerStore, TransitionRequest } from '../ledger-store.js';
 import { RESUMABLE_STATUSES, applyTransition } from '../transitions.js';
-import { encodeRecord, encodeSegmentHeader, MAX_BODY_BYTES, RecordType, scanSegment, SEGMENT_HEADER_BYTES } from './format.js';
+import { encodeRecord, encodeSegmentHeader, MAX_BODY_BYTES, RecordType, scanSegmentWith, SEGMENT_HEADER_BYTES } from './format.js';
 import { WorkerLedgerIo, type LedgerIo } from './io.js';
 import { acquireLedgerLock, LOCK_FILE, type LedgerLock } from './lock.js';
+import { EncodedRecord, summarizeRecord } from './stored-record.js';
 
 /**
  * Turns operation inputs into what is stored, and back. Use it to encrypt inputs at
@@ -63,6 +64,21 @@ interface Waiter {
   readonly reject: (error: Error) => void;
 }
 
+/**
+ * Applies one stored record body (`buf[start..end)`) to the replayed state. A finished
+ * intent stays as its bytes ({@link EncodedRecord}); anything else is parsed, since it
+ * may be resumed or changed.
+ */
+function replay(records: Map<string, IntentRecord | EncodedRecord>, buf: Buffer, start: number, end: number): void {
+  const summary = summarizeRecord(buf, start, end);
+  if (summary && TERMINAL_STATUSES.has(summary.status as IntentRecord['status'])) {
+    records.set(summary.id, new EncodedRecord(buf, start, end, summary.updatedAt));
+    return;
+  }
+  const rec = JSON.parse(buf.toString('utf8', start, end)) as IntentRecord;
+  records.set(rec.id, rec);
+}
+
 /** Callers of a durable batch resumed per turn of the event loop. */
 const RESUME_SLICE = 32;
 
@@ -95,7 +111,11 @@ export class FileLedger implements LedgerStore {
   readonly #retentionMs: number;
   readonly #compactAfterBytes: number;
   readonly #onEvent: ((event: FileLedgerEvent) => void) | undefined;
-  readonly #records: Map<string, IntentRecord>;
+  /**
+   * Every intent held. Finished intents read back from disk stay {@link EncodedRecord}s
+   * (their stored bytes) until asked for; everything written since is an object.
+   */
+  readonly #records: Map<string, IntentRecord | EncodedRecord>;
   readonly #ledgerId: Uint8Array;
   #generation: number;
   #nextSeq: number;
@@ -113,7 +133,7 @@ export class FileLedger implements LedgerStore {
     io: LedgerIo;
     lock: LedgerLock | undefined;
     options: FileLedgerOptions;
-    records: Map<string, IntentRecord>;
+    records: Map<string, IntentRecord | EncodedRecord>;
     ledgerId: Uint8Array;
     generation: number;
     nextSeq: number;
@@ -187,7 +207,7 @@ export class FileLedger implements LedgerStore {
     }
     const sorted = [...generations].sort((a, b) => b - a);
 
-    const records = new Map<string, IntentRecord>();
+    const records = new Map<string, IntentRecord | EncodedRecord>();
     let ledgerId: Uint8Array | undefined;
     let generation = 0;
     let nextSeq = 1;
@@ -201,22 +221,30 @@ export class FileLedger implements LedgerStore {
     if (top > 0) {
       const snapPath = join(dir, name('snapshot', top));
       const snap = await io.read(snapPath);
-      const scan = snap ? scanSegment(snap) : undefined;
-      const last = scan?.header ? scan.records.at(-1) : undefined;
+      let puts = 0;
+      let lastType: number | undefined;
+      let lastBody: [number, number] = [0, 0];
+      // Every record is checked (length, CRC, seq, epoch) by the scan; bodies are
+      // indexed as they are accepted, finished intents kept as their bytes.
+      const scan = snap
+        ? scanSegmentWith(snap, (type, _seq, _epoch, bodyStart, bodyEnd) => {
+            lastType = type;
+            lastBody = [bodyStart, bodyEnd];
+            if (type === RecordType.Put) {
+              puts++;
+              replay(records, snap, bodyStart, bodyEnd);
+            }
+          })
+        : undefined;
       const end =
-        scan?.header && scan.tail === 'clean' && last?.type === RecordType.SnapshotEnd
-          ? (JSON.parse(Buffer.from(last.body).toString('utf8')) as { count: number; lastSeq: number; maxEpoch: number })
+        snap && scan?.header && scan.tail === 'clean' && lastType === RecordType.SnapshotEnd
+          ? (JSON.parse(Buffer.from(snap.buffer, snap.byteOffset + lastBody[0], lastBody[1] - lastBody[0]).toString('utf8')) as { count: number; lastSeq: number; maxEpoch: number })
           : undefined;
-      const puts = scan?.header ? scan.records.filter((r) => r.type === RecordType.Put) : [];
-      if (!snap || !scan?.header || !end || puts.length !== end.count) {
+      if (!snap || !scan?.header || !end || puts !== end.count) {
         throw new LedgerCorruptError(
           `The snapshot ${snapPath} is ${snap ? 'incomplete or damaged' : 'missing'}; the ledger cannot be trusted. ` +
             'Nothing was changed. Copy the directory aside and inspect it; do not delete it.',
         );
-      }
-      for (const r of puts) {
-        const rec = JSON.parse(Buffer.from(r.body).toString('utf8')) as IntentRecord;
-        records.set(rec.id, rec);
       }
       ledgerId = scan.header.ledgerId;
       generation = top;
@@ -234,7 +262,13 @@ export class FileLedger implements LedgerStore {
       await io.writeDurable(logPath, header);
       log = header;
     }
-    const scan = scanSegment(log);
+    const logBuf = log;
+    let lastLogSeq: number | undefined;
+    const scan = scanSegmentWith(logBuf, (type, seq, epoch, bodyStart, bodyEnd) => {
+      lastLogSeq = seq;
+      maxEpoch = Math.max(maxEpoch, epoch);
+      if (type === RecordType.Put) replay(records, logBuf, bodyStart, bodyEnd);
+    });
     if (!scan.header) {
       if (log.length < SEGMENT_HEADER_BYTES && generation === 0 && records.size === 0) {
         // Torn while the very first header was written: nothing was ever acknowledged.
@@ -257,14 +291,7 @@ export class FileLedger implements LedgerStore {
           'so this is not a torn tail from a crash. Nothing was changed. Copy the directory aside and inspect it; records after the damage cannot be trusted automatically.',
       );
     }
-    for (const r of scan.records) {
-      maxEpoch = Math.max(maxEpoch, r.epoch);
-      if (r.type === RecordType.Put) {
-        const rec = JSON.parse(Buffer.from(r.body).toString('utf8')) as IntentRecord;
-        records.set(rec.id, rec);
-      }
-    }
-    nextSeq = (scan.records.at(-1)?.seq ?? nextSeq - 1) + 1;
+    nextSeq = (lastLogSeq ?? nextSeq - 1) + 1;
     const logBytes = scan.goodOffset;
     if (scan.tail === 'torn') {
       // A damaged last record cannot be told apart from bit rot, so keep the bytes
@@ -317,7 +344,7 @@ export class FileLedger implements LedgerStore {
 
   async create(draft: IntentDraft, now: number): Promise<{ created: boolean; record: IntentRecord }> {
     this.#assertUsable();
-    const existing = this.#records.get(draft.id);
+    const existing = this.#decoded(draft.id);
     if (existing) {
       await this.#barrier();
       return { created: false, record: this.#out(existing) };
@@ -335,7 +362,7 @@ export class FileLedger implements LedgerStore {
 
   async get(id: string): Promise<IntentRecord | undefined> {
     this.#assertUsable();
-    const record = this.#records.get(id);
+    const record = this.#decoded(id);
     if (record) await this.#barrier();
     return record ? this.#out(record) : undefined;
   }
@@ -367,7 +394,8 @@ export class FileLedger implements LedgerStore {
   async release(id: string, owner: string, epoch: number): Promise<void> {
     this.#assertUsable();
     const record = this.#records.get(id);
-    if (record && record.leaseOwner === owner && record.epoch === epoch) {
+    // A record still encoded was read from disk, where leases are never stored.
+    if (record && !(record instanceof EncodedRecord) && record.leaseOwner === owner && record.epoch === epoch) {
       const { leaseOwner: _o, leaseUntil: _u, ...rest } = record;
       this.#records.set(id, rest);
     }
@@ -376,8 +404,10 @@ export class FileLedger implements LedgerStore {
   async listResumable(): Promise<IntentRecord[]> {
     this.#assertUsable();
     await this.#barrier();
-    return [...this.#records.values()]
-      .filter((r) => RESUMABLE_STATUSES.includes(r.status))
+    const resumable: IntentRecord[] = [];
+    // Encoded records are finished, never resumable.
+    for (const r of this.#records.values()) if (!(r instanceof EncodedRecord) && RESUMABLE_STATUSES.includes(r.status)) resumable.push(r);
+    return resumable
       .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
       .map((r) => this.#out(r));
   }
@@ -415,17 +445,18 @@ export class FileLedger implements LedgerStore {
       const now = this.#clock.now();
       const lastSeq = this.#nextSeq - 1;
       const next = this.#generation + 1;
-      const live: IntentRecord[] = [];
+      const live: Array<IntentRecord | EncodedRecord> = [];
       let dropped = 0;
       for (const r of this.#records.values()) {
-        if (TERMINAL_STATUSES.has(r.status) && r.updatedAt + this.#retentionMs <= now) dropped++;
+        if (this.#expired(r, now)) dropped++;
         else live.push(r);
       }
       const parts: Buffer[] = [encodeSegmentHeader({ ledgerId: this.#ledgerId, generation: next, firstSeq: 1 })];
       let seq = 1;
       for (const r of live) {
-        const { leaseOwner: _o, leaseUntil: _u, ...stored } = r;
-        parts.push(encodeRecord({ type: RecordType.Put, seq: seq++, epoch: this.#epoch, body: Buffer.from(JSON.stringify(stored)) }));
+        // An encoded record's bytes are its stored form already (no lease fields).
+        const body = r instanceof EncodedRecord ? r.body() : this.#encodeBody(r);
+        parts.push(encodeRecord({ type: RecordType.Put, seq: seq++, epoch: this.#epoch, body }));
       }
       parts.push(
         encodeRecord({
@@ -453,7 +484,7 @@ export class FileLedger implements LedgerStore {
       this.#generation = next;
       this.#logBytes = header.length;
       this.#snapshotBytes = snapshot.length;
-      for (const r of this.#records.values()) if (TERMINAL_STATUSES.has(r.status) && r.updatedAt + this.#retentionMs <= now) this.#records.delete(r.id);
+      for (const [id, r] of this.#records) if (this.#expired(r, now)) this.#records.delete(id);
       // 3. Only now the old generation goes (each delete fsyncs the directory).
       await this.#io.remove(join(this.dir, name('log', previous)));
       if (previous > 0) await this.#io.remove(join(this.dir, name('snapshot', previous)));
@@ -639,9 +670,31 @@ export class FileLedger implements LedgerStore {
   }
 
   #mustGet(id: string): IntentRecord {
-    const record = this.#records.get(id);
+    const record = this.#decoded(id);
     if (!record) throw new LedgerUnavailableError(`Intent ${id} is not in the ledger.`);
     return record;
+  }
+
+  /** The intent `id` as an object, decoding (and keeping decoded) a record held as bytes. */
+  #decoded(id: string): IntentRecord | undefined {
+    const record = this.#records.get(id);
+    if (!(record instanceof EncodedRecord)) return record;
+    let decoded: IntentRecord;
+    try {
+      decoded = JSON.parse(record.text()) as IntentRecord;
+    } catch (cause) {
+      // The bytes passed their CRC at open, so only a writer bug gets here.
+      throw new LedgerCorruptError(`The stored record of intent ${id} in ${this.dir} is not valid JSON.`, { cause });
+    }
+    this.#records.set(id, decoded);
+    return decoded;
+  }
+
+  /** Whether a finished record is past retention at `now` (dropped at compaction). */
+  #expired(r: IntentRecord | EncodedRecord, now: number): boolean {
+    // Encoded records are finished by construction.
+    if (r instanceof EncodedRecord) return r.updatedAt + this.#retentionMs <= now;
+    return TERMINAL_STATUSES.has(r.status) && r.updatedAt + this.#retentionMs <= now;
   }
 
   #out(record: IntentRecord): IntentRecord {

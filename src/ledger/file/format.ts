@@ -404,6 +404,30 @@ function isAllZero(buf: Uint8Array, from: number): boolean {
  * @param buf - the whole segment file.
  */
 export function scanSegment(buf: Uint8Array): ScanResult {
+  const records: LogRecord[] = [];
+  const result = scanSegmentWith(buf, (type, seq, epoch, bodyStart, bodyEnd) => {
+    records.push({ type, seq, epoch, body: buf.subarray(bodyStart, bodyEnd) });
+  });
+  return result.header === undefined ? result : { ...result, records };
+}
+
+/**
+ * Receives each record of the valid prefix from {@link scanSegmentWith}, in order: its
+ * type, seq and epoch, and where its body lies in the scanned buffer (`bodyStart`
+ * inclusive, `bodyEnd` exclusive).
+ */
+export type RecordVisitor = (type: RecordType, seq: number, epoch: number, bodyStart: number, bodyEnd: number) => void;
+
+/**
+ * {@link scanSegment} without building the record list: every record of the valid
+ * prefix is passed to `visit` as it is accepted (same checks, same verdict), and the
+ * result's `records` is empty. For large files, where a view object per record would
+ * cost more memory than the scan itself. `visit` may throw; the scan then stops.
+ *
+ * @param buf - the whole segment file.
+ * @param visit - called once per accepted record, in file order.
+ */
+export function scanSegmentWith(buf: Uint8Array, visit: RecordVisitor): ScanResult {
   const header = readSegmentHeader(buf);
   if (typeof header === 'string') return { header: undefined, problem: header };
   const view = viewOf(buf);
@@ -427,12 +451,7 @@ export function scanSegment(buf: Uint8Array): ScanResult {
     } else if (found.epoch < maxEpoch) {
       problem = 'epoch went backwards';
     } else {
-      records.push({
-        type: found.type,
-        seq: found.seq,
-        epoch: found.epoch,
-        body: buf.subarray(at + RECORD_HEADER_BYTES, found.end),
-      });
+      visit(found.type, found.seq, found.epoch, at + RECORD_HEADER_BYTES, found.end);
       maxEpoch = found.epoch;
       expectedSeq = found.seq + 1;
       at = found.end;

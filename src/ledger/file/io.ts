@@ -315,7 +315,8 @@ interface WorkerReply {
  * {@link LedgerIo} on a dedicated worker thread. The worker runs the same synchronous
  * core (its source is passed to the worker as text, so no separate file has to be
  * found at run time in ESM, CJS or TypeScript-source setups). Requests are answered
- * in order; buffers are copied to the worker.
+ * in order; buffers are copied to the worker, and file contents read there are
+ * transferred back (not copied).
  */
 export class WorkerLedgerIo implements LedgerIo {
   readonly #worker: Worker;
@@ -336,7 +337,10 @@ export class WorkerLedgerIo implements LedgerIo {
       parentPort.on('message', (msg) => {
         try {
           const value = core[msg.op](...msg.args);
-          parentPort.postMessage({ id: msg.id, ok: true, value });
+          // A file read whole owns its memory: move it to the main thread instead of
+          // copying it (a large snapshot would otherwise exist twice).
+          const owned = value instanceof Uint8Array && value.byteOffset === 0 && value.byteLength === value.buffer.byteLength;
+          parentPort.postMessage({ id: msg.id, ok: true, value }, owned ? [value.buffer] : []);
         } catch (e) {
           parentPort.postMessage({ id: msg.id, ok: false, error: { message: String(e && e.message), code: e && e.code } });
         }
