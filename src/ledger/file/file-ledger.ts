@@ -79,6 +79,9 @@ function replay(records: Map<string, IntentRecord | EncodedRecord>, buf: Buffer,
   records.set(rec.id, rec);
 }
 
+/** Records a compaction encodes per turn of the event loop. */
+const COMPACT_SLICE = 512;
+
 /** Callers of a durable batch resumed per turn of the event loop. */
 const RESUME_SLICE = 32;
 
@@ -453,7 +456,13 @@ export class FileLedger implements LedgerStore {
       }
       const parts: Buffer[] = [encodeSegmentHeader({ ledgerId: this.#ledgerId, generation: next, firstSeq: 1 })];
       let seq = 1;
-      for (const r of live) {
+      for (let i = 0; i < live.length; i++) {
+        // The state at the cut is fixed in `live` (records are replaced, never changed
+        // in place) and writes stay held, so encoding it over several turns of the
+        // event loop snapshots exactly the state at S, without blocking the loop for
+        // the whole snapshot.
+        if (i > 0 && i % COMPACT_SLICE === 0) await yieldToLoop();
+        const r = live[i] as IntentRecord | EncodedRecord;
         // An encoded record's bytes are its stored form already (no lease fields).
         const body = r instanceof EncodedRecord ? r.body() : this.#encodeBody(r);
         parts.push(encodeRecord({ type: RecordType.Put, seq: seq++, epoch: this.#epoch, body }));
