@@ -8,7 +8,8 @@ import {
   isIntentError,
   isVenueRejectedError,
 } from '../errors/index.js';
-import { assertVenueKey, createKeyGenerator, deriveKey, encodeVenueKey } from '../keys/index.js';
+import { createKeyDeriver } from '../keys/derive.js';
+import { assertVenueKey, createKeyGenerator, encodeVenueKey } from '../keys/index.js';
 import type { IntentDraft, IntentRecord } from '../ledger/intent.js';
 import { TERMINAL_STATUSES } from '../ledger/intent.js';
 import type { LedgerStore } from '../ledger/ledger-store.js';
@@ -99,6 +100,9 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
   const generate = resolved.keyStrategy === 'derived' ? undefined : createKeyGenerator(resolved.keyStrategy, resolved.random, resolved.clock);
   // Intent ids for calls without a business id: random, time-ordered.
   const newIntentId = createKeyGenerator('ulid', resolved.random, resolved.clock);
+  // Ids and derived keys come from HMACs under fixed secrets: prepare each secret once.
+  const deriveIntentId = createKeyDeriver(INTENT_ID_SECRET);
+  const deriveIntentKey = resolved.keyStrategy === 'derived' ? createKeyDeriver(resolved.keySecret) : undefined;
   const operations = new Map<string, RegisteredOperation>();
   const running = new Map<string, { fingerprint: string; promise: Promise<IntentResult<unknown>> }>();
 
@@ -139,7 +143,7 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
     const id =
       call.businessId === undefined
         ? `${op.name}:${newIntentId()}`
-        : deriveKey({ scope, operation: op.name, businessId: call.businessId, secret: INTENT_ID_SECRET });
+        : deriveIntentId(scope, op.name, call.businessId);
 
     const existing = running.get(id);
     if (existing) {
@@ -158,7 +162,7 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
         received: 'undefined',
       });
     }
-    const key = call.key ?? (generate ? generate() : deriveKey({ scope, operation: op.name, businessId: call.businessId as string, ...(resolved.keySecret === undefined ? {} : { secret: resolved.keySecret }) }));
+    const key = call.key ?? (generate ? generate() : (deriveIntentKey as NonNullable<typeof deriveIntentKey>)(scope, op.name, call.businessId as string));
     const venueKey = encodeVenueKey(key, resolved.venue.key.format);
     // Validated before the intent is written, so nothing unsendable ever reaches the ledger.
     assertVenueKey(venueKey, resolved.venue.key.format, resolved.venue.name);

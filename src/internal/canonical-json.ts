@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from './hash.js';
 
 /**
  * Serialises a JSON-compatible value with object keys sorted, so that two inputs
@@ -49,5 +49,5 @@ function write(value: unknown, seen: Set<object>): string {
 
 /** SHA-256 of the canonical JSON of `value`, as lowercase hex. */
 export function fingerprintOf(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+  return sha256Hex(canonicalJson(value));
 }

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { ConfigurationError } from '../errors/index.js';
+import { createFixedKeyHmac, type FixedKeyHmac } from '../internal/hash.js';
 import { uint128ToCrockford } from './encoding.js';
 
 /**
@@ -36,15 +37,16 @@ export interface DeriveKeyInput {
 /**
  * Concatenates the parts, each preceded by its UTF-8 byte length as 4 big-endian
  * bytes, so that no two different part lists share an encoding: plain joining would
- * make ('a', 'bc') and ('ab', 'c') the same action.
+ * make ('a', 'bc') and ('ab', 'c') the same action. The encoding starts after `gap`
+ * bytes left free for the HMAC's inner pad.
  */
-function encodeParts(parts: readonly string[]): Buffer {
-  let total = 0;
+function encodeParts(parts: readonly string[], gap: number): Buffer {
+  let total = gap;
   for (const part of parts) total += 4 + Buffer.byteLength(part, 'utf8');
   // One pooled buffer written in place: TextEncoder plus per-part arrays cost several
   // times the HMAC itself.
   const out = Buffer.allocUnsafe(total);
-  let offset = 0;
+  let offset = gap;
   for (const part of parts) {
     const written = out.write(part, offset + 4, 'utf8');
     out.writeUInt32BE(written, offset);
@@ -52,6 +54,9 @@ function encodeParts(parts: readonly string[]): Buffer {
   }
   return out;
 }
+
+/** HMAC under the default secret, prepared on first use. */
+let defaultHmac: FixedKeyHmac | undefined;
 
 function checkString(path: string, value: unknown): asserts value is string {
   if (typeof value !== 'string') {
@@ -80,12 +85,43 @@ function checkString(path: string, value: unknown): asserts value is string {
  */
 export function deriveKey(input: DeriveKeyInput): string {
   const { scope, operation, businessId, secret = DEFAULT_SECRET } = input;
+  checkParts(scope, operation, businessId);
+  checkSecret(secret);
+  if (secret === DEFAULT_SECRET) return keyFromMac(scope, operation, businessId, (defaultHmac ??= createFixedKeyHmac(DEFAULT_SECRET)));
+  // Any other secret: a one-off HMAC, so no caller's secret is kept in this module.
+  const mac = createHmac('sha256', secret).update(encodeParts([scope, operation, businessId], 0)).digest();
+  return uint128ToCrockford(mac.subarray(0, 16));
+}
+
+/**
+ * {@link deriveKey} bound to one secret, for callers that derive many keys under it (the
+ * client derives an intent id, and with the `derived` strategy a key, for every call).
+ * The HMAC's key pads are computed once, here. Same keys, same checks and errors as
+ * `deriveKey({ scope, operation, businessId, secret })`.
+ *
+ * @param secret - HMAC key. @default 'intentkey/derive/v1'
+ * @throws {ConfigurationError} at creation for an empty secret; from the deriver for a
+ *   part that is not a string or an empty `businessId`.
+ */
+export function createKeyDeriver(secret: string = DEFAULT_SECRET): (scope: string, operation: string, businessId: string) => string {
+  checkSecret(secret);
+  const hmac = createFixedKeyHmac(secret);
+  return (scope, operation, businessId) => {
+    checkParts(scope, operation, businessId);
+    return keyFromMac(scope, operation, businessId, hmac);
+  };
+}
+
+function checkParts(scope: unknown, operation: unknown, businessId: unknown): asserts businessId is string {
   checkString('scope', scope);
   checkString('operation', operation);
   checkString('businessId', businessId);
   if (businessId.length === 0) {
     throw new ConfigurationError({ path: 'businessId', expected: 'a non-empty string', received: 'an empty string' });
   }
+}
+
+function checkSecret(secret: unknown): void {
   if (typeof secret === 'string' ? secret.length === 0 : !(secret instanceof Uint8Array) || secret.length === 0) {
     throw new ConfigurationError({
       path: 'secret',
@@ -93,6 +129,10 @@ export function deriveKey(input: DeriveKeyInput): string {
       received: typeof secret === 'string' || secret instanceof Uint8Array ? 'an empty value' : typeof secret,
     });
   }
-  const mac = createHmac('sha256', secret).update(encodeParts([scope, operation, businessId])).digest();
+}
+
+/** The key: the first 128 bits of the MAC as 26 Crockford digits. */
+function keyFromMac(scope: string, operation: string, businessId: string, hmac: FixedKeyHmac): string {
+  const mac = hmac.mac(encodeParts([scope, operation, businessId], hmac.gap));
   return uint128ToCrockford(mac.subarray(0, 16));
 }

@@ -1,6 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../../src/errors/index.js';
+import fc from 'fast-check';
+import { createKeyDeriver } from '../../../src/keys/derive.js';
 import { deriveKey, encodeVenueKey } from '../../../src/keys/index.js';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -122,5 +124,27 @@ describe('deriveKey', () => {
   it('rejects non-string parts from untyped callers', () => {
     const bad = { ...base, businessId: 123 } as unknown as Parameters<typeof deriveKey>[0];
     expect(() => deriveKey(bad)).toThrow(ConfigurationError);
+  });
+});
+
+describe('createKeyDeriver', () => {
+  it('derives the keys deriveKey derives, under the default and under any other secret', () => {
+    const withDefault = createKeyDeriver();
+    const withSecret = createKeyDeriver('a-deployment-secret-of-some-length');
+    fc.assert(
+      fc.property(fc.string(), fc.string(), fc.string({ minLength: 1 }), (scope, operation, businessId) => {
+        expect(withDefault(scope, operation, businessId)).toBe(deriveKey({ scope, operation, businessId }));
+        expect(withDefault(scope, operation, businessId)).toBe(reference([scope, operation, businessId], 'intentkey/derive/v1'));
+        expect(withSecret(scope, operation, businessId)).toBe(reference([scope, operation, businessId], 'a-deployment-secret-of-some-length'));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('rejects what deriveKey rejects', () => {
+    expect(() => createKeyDeriver('')).toThrow(ConfigurationError);
+    const derive = createKeyDeriver('s3cret');
+    expect(() => derive('scope', 'op', '')).toThrow(ConfigurationError);
+    expect(() => derive('scope', 7 as unknown as string, 'id')).toThrow(ConfigurationError);
   });
 });
