@@ -25,6 +25,12 @@ const CROCKFORD_VALUE: Int8Array = (() => {
   return table;
 })();
 
+/** Char code of each Crockford digit, by value. */
+const CROCKFORD_CODES: readonly number[] = Array.from(CROCKFORD_ALPHABET, (c) => c.charCodeAt(0));
+
+/** Scratch for {@link uint128ToCrockford}'s 26 digits (filled and read synchronously). */
+const CROCKFORD_DIGITS: number[] = new Array<number>(26).fill(0);
+
 function hexAt(bytes: Uint8Array, index: number): string {
   return HEX_BYTE[bytes[index] as number] as string;
 }
@@ -86,20 +92,24 @@ export function ulidToBytes(text: string): Uint8Array | undefined {
  * inverse of {@link ulidToBytes}.
  */
 export function uint128ToCrockford(bytes: Uint8Array): string {
+  const digits = CROCKFORD_DIGITS;
   const first = bytes[0] as number;
-  let text = CROCKFORD_ALPHABET.charAt(first >>> 5);
+  digits[0] = CROCKFORD_CODES[first >>> 5] as number;
   let acc = first & 0x1f;
   let bits = 5;
+  let n = 1;
   for (let i = 1; i < 16; i++) {
     acc = (acc << 8) | (bytes[i] as number);
     bits += 8;
     while (bits >= 5) {
       bits -= 5;
-      text += CROCKFORD_ALPHABET.charAt((acc >>> bits) & 0x1f);
+      digits[n++] = CROCKFORD_CODES[(acc >>> bits) & 0x1f] as number;
     }
     acc &= (1 << bits) - 1;
   }
-  return text;
+  // One flat string from the 26 char codes. Appending digit by digit would leave a chain
+  // of concatenation nodes (several hundred bytes) in every intent id a ledger keeps.
+  return String.fromCharCode.apply(null, digits);
 }
 
 /**
