@@ -26,7 +26,10 @@ export function sha256Hex(text: string): string {
 export interface FixedKeyHmac {
   /** Bytes to leave free before the message. */
   readonly gap: number;
-  /** The 32-byte MAC of `buffer.subarray(gap)`. */
+  /**
+   * The 32-byte MAC of `buffer.subarray(gap)`. The returned buffer may be reused by the
+   * next call: read or copy it before calling again.
+   */
   mac(buffer: Buffer): Buffer;
 }
 
@@ -44,6 +47,7 @@ export function createFixedKeyHmac(key: string | Uint8Array): FixedKeyHmac {
   // The outer hash input: the outer pad, then the 32-byte inner hash (rewritten per MAC;
   // safe to share, as a MAC is computed synchronously).
   const outer = Buffer.alloc(BLOCK_BYTES + 32);
+  const result = Buffer.alloc(32);
   for (let i = 0; i < BLOCK_BYTES; i++) {
     innerPad[i] = (block[i] as number) ^ 0x36;
     outer[i] = (block[i] as number) ^ 0x5c;
@@ -53,8 +57,11 @@ export function createFixedKeyHmac(key: string | Uint8Array): FixedKeyHmac {
     gap: BLOCK_BYTES,
     mac: (buffer) => {
       innerPad.copy(buffer, 0);
-      hash('sha256', buffer, 'buffer').copy(outer, BLOCK_BYTES);
-      return hash('sha256', outer, 'buffer');
+      // Digests as hex written into buffers made once: a 'buffer' digest allocates a new
+      // backing store per call and costs twice as much.
+      outer.write(hash('sha256', buffer, 'hex'), BLOCK_BYTES, 'hex');
+      result.write(hash('sha256', outer, 'hex'), 0, 'hex');
+      return result;
     },
   };
 }
