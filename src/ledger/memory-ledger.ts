@@ -5,6 +5,8 @@ import { TERMINAL_STATUSES } from './intent.js';
 import type { ClaimRequest, ClaimResult, LedgerCapabilities, LedgerStore, TransitionRequest } from './ledger-store.js';
 import { RESUMABLE_STATUSES, applyTransition } from './transitions.js';
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 /**
  * The reference {@link LedgerStore}: intents in a `Map`, nothing on disk.
  *
@@ -23,7 +25,13 @@ export class MemoryLedger implements LedgerStore {
     this.#assertOpen();
     const existing = this.#records.get(draft.id);
     if (existing) return { created: false, record: cloneData(existing) };
-    const record: IntentRecord = { ...cloneData(draft), status: 'pending', attempt: 0, epoch: 0, updatedAt: now };
+    // The copy of the draft becomes the stored record: the fields the store assigns are
+    // added to it, in the order a spread would give them, without a second copy.
+    const record = cloneData(draft) as Mutable<IntentRecord>;
+    record.status = 'pending';
+    record.attempt = 0;
+    record.epoch = 0;
+    record.updatedAt = now;
     this.#records.set(record.id, record);
     return { created: true, record: cloneData(record) };
   }
