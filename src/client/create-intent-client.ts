@@ -64,6 +64,21 @@ export interface IntentClient {
     /** Intents resumed at the same time. @default 8 */
     concurrency?: number;
   }): Promise<RecoveryReport>;
+  /**
+   * Builds the intent that calling `operation(input, call)` would create (same id, key,
+   * venue key and fingerprint), without writing or sending anything. Write it with your
+   * ledger inside your own database transaction, next to your business row (the outbox
+   * pattern): it commits or rolls back with that row, and a later call with the same
+   * business id, or `recover()` on any worker, carries it out exactly once.
+   *
+   * @example
+   * const draft = client.prepare(payout, { amount: 500 }, { businessId: `payout:${id}` });
+   * await new PostgresLedger({ pool: tx, table, reapEveryMs: 0 }).create(draft, draft.createdAt); // inside BEGIN … COMMIT
+   *
+   * @throws ConfigurationError for an unregistered operation or bad call options;
+   *   KeyFormatError when the key cannot fit the venue's format.
+   */
+  prepare<I>(operation: Operation<I, unknown> | string, input: I, call?: CallOptions): IntentDraft;
   /** Reads an intent from the ledger by id. */
   inspect(intentId: string): Promise<IntentRecord | undefined>;
   /** Subscribes to an event; returns an unsubscribe function. */
@@ -135,26 +150,18 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
     }
   };
 
-  async function start(op: RegisteredOperation, input: unknown, call: CallOptions): Promise<IntentResult<unknown>> {
-    warnOnce();
+  /** The intent id a call gets: derived from scope, operation and business id, else random. */
+  function intentIdFor(op: RegisteredOperation, call: CallOptions): string {
     const scope = call.scope ?? resolved.scope;
-    const fingerprint = fingerprintOf(op.definition.fingerprint ? op.definition.fingerprint(input) : input);
-    const now = resolved.clock.now();
-    const id =
-      call.businessId === undefined
-        ? `${op.name}:${newIntentId()}`
-        : deriveIntentId(scope, op.name, call.businessId);
+    return call.businessId === undefined ? `${op.name}:${newIntentId()}` : deriveIntentId(scope, op.name, call.businessId);
+  }
 
-    const existing = running.get(id);
-    if (existing) {
-      // The same business action is already running in this process: join it.
-      if (existing.fingerprint !== fingerprint) {
-        const stored = await resolved.ledger.get(id);
-        throw new IntentConflictError({ intentId: id, key: stored?.key ?? '', storedFingerprint: existing.fingerprint, fingerprint });
-      }
-      return existing.promise;
-    }
-
+  /**
+   * The record a call creates: key generated (or derived, or the caller's), encoded and
+   * validated for the venue, input made storable. Writes and sends nothing.
+   */
+  function buildDraft(op: RegisteredOperation, id: string, input: unknown, fingerprint: string, call: CallOptions): IntentDraft {
+    const scope = call.scope ?? resolved.scope;
     if (!generate && call.key === undefined && call.businessId === undefined) {
       throw new ConfigurationError({
         path: 'call.businessId',
@@ -166,8 +173,8 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
     const venueKey = encodeVenueKey(key, resolved.venue.key.format);
     // Validated before the intent is written, so nothing unsendable ever reaches the ledger.
     assertVenueKey(venueKey, resolved.venue.key.format, resolved.venue.name);
-
-    const draft: IntentDraft = {
+    const now = resolved.clock.now();
+    return {
       id,
       scope,
       operation: op.name,
@@ -180,6 +187,29 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
       createdAt: now,
       ...expiresAtFor(resolved, now),
     };
+  }
+
+  function fingerprintFor(op: RegisteredOperation, input: unknown): string {
+    return fingerprintOf(op.definition.fingerprint ? op.definition.fingerprint(input) : input);
+  }
+
+  async function start(op: RegisteredOperation, input: unknown, call: CallOptions): Promise<IntentResult<unknown>> {
+    warnOnce();
+    const fingerprint = fingerprintFor(op, input);
+    const id = intentIdFor(op, call);
+
+    const existing = running.get(id);
+    if (existing) {
+      // The same business action is already running in this process: join it.
+      if (existing.fingerprint !== fingerprint) {
+        const stored = await resolved.ledger.get(id);
+        throw new IntentConflictError({ intentId: id, key: stored?.key ?? '', storedFingerprint: existing.fingerprint, fingerprint });
+      }
+      return existing.promise;
+    }
+
+    const draft = buildDraft(op, id, input, fingerprint, call);
+    const now = draft.createdAt;
 
     const promise = (async (): Promise<IntentResult<unknown>> => {
       // Durable for a durable store: from here a crash cannot lose the intent or its key.
@@ -336,8 +366,19 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
     return report;
   }
 
+  function prepare(operation: string | { readonly operationName: string }, input: unknown, call: CallOptions = {}): IntentDraft {
+    checkCallOptions(call);
+    const name = typeof operation === 'string' ? operation : (operation as { operationName?: unknown } | null)?.operationName;
+    const op = typeof name === 'string' ? operations.get(name) : undefined;
+    if (op === undefined) {
+      throw new ConfigurationError({ path: 'prepare.operation', expected: 'a registered operation (its name or the function operation() returned)', received: describe(operation) });
+    }
+    return buildDraft(op, intentIdFor(op, call), input, fingerprintFor(op, input), call);
+  }
+
   return Object.freeze({
     operation,
+    prepare,
     recover,
     inspect: (intentId: string) => resolved.ledger.get(intentId),
     on: <K extends keyof IntentEventMap>(name: K, listener: (event: IntentEventMap[K]) => void) => events.on(name, listener),
