@@ -243,8 +243,15 @@ export class LedgerCorruptError extends LedgerError {
 /** Another process holds the ledger's single-writer lock. */
 export class LedgerLockedError extends LedgerError {
   override readonly name = 'LedgerLockedError';
-  constructor(message: string, options?: { cause?: unknown }) {
+  /**
+   * Set when the lock may free itself without anyone acting: the lock file is still
+   * being written (or was left incomplete by a crash) and is taken over once it is this
+   * many ms older. Absent when a live process holds the lock.
+   */
+  readonly retryInMs?: number;
+  constructor(message: string, options?: { cause?: unknown; retryInMs?: number }) {
     super('ERR_LEDGER_LOCKED', message, options);
+    if (options?.retryInMs !== undefined) this.retryInMs = options.retryInMs;
   }
 }
 

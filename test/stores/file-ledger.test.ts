@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -89,6 +89,40 @@ describe('FileLedger', () => {
     const dir = tempDir();
     await open(dir);
     await expect(FileLedger.open({ dir })).rejects.toBeInstanceOf(LedgerLockedError);
+  });
+
+  it('waits out an incomplete lock file left by a process killed while creating it, then takes it over', async () => {
+    const dir = tempDir();
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // A process killed between its exclusive create and its write left an empty lock file
+    // 1.9 s ago: the grace period (2 s) ends in about 100 ms.
+    const lockPath = join(dir, 'ledger.lock');
+    writeFileSync(lockPath, '', { mode: 0o600 });
+    const past = new Date(Date.now() - 1_900);
+    utimesSync(lockPath, past, past);
+    const events: FileLedgerEvent[] = [];
+    const l = await FileLedger.open({ dir, onEvent: (e) => events.push(e) });
+    expect(events.some((e) => e.type === 'staleLockTakenOver')).toBe(true);
+    await l.create(draft('after-wait'), 1000);
+    expect(JSON.parse(readFileSync(lockPath, 'utf8'))).toMatchObject({ pid: process.pid });
+    await l.close();
+  });
+
+  it('with lockWaitMs 0 an incomplete lock file is refused at once, saying when to retry', async () => {
+    const dir = tempDir();
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(join(dir, 'ledger.lock'), '', { mode: 0o600 });
+    const error = await FileLedger.open({ dir, lockWaitMs: 0 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LedgerLockedError);
+    expect((error as LedgerLockedError).retryInMs).toBeGreaterThan(0);
+    expect((error as LedgerLockedError).retryInMs).toBeLessThanOrEqual(2_001);
+    // A live holder is refused without a retry hint, however long the caller would wait.
+    const live = tempDir();
+    await open(live);
+    const refused = await FileLedger.open({ dir: live, lockWaitMs: 60_000 }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(LedgerLockedError);
+    expect((refused as LedgerLockedError).retryInMs).toBeUndefined();
+    await expect(FileLedger.open({ dir: live, lockWaitMs: -1 })).rejects.toBeInstanceOf(ConfigurationError);
   });
 
   it('a writer whose lock was taken over appends nothing more (fencing)', async () => {

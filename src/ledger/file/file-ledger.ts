@@ -4,6 +4,7 @@ import {
   ConfigurationError,
   isIntentError,
   LedgerCorruptError,
+  LedgerLockedError,
   LedgerUnavailableError,
 } from '../../errors/index.js';
 import { systemClock, type Clock } from '../../internal/clock.js';
@@ -57,6 +58,13 @@ export interface FileLedgerOptions {
   readonly io?: LedgerIo;
   /** @internal Skip the lock file (only for in-memory test file systems). @default false */
   readonly dangerouslySkipLock?: boolean;
+  /**
+   * How long `open` waits, in ms, when the lock file is incomplete: another process is
+   * writing it right now, or one was killed while writing it (an incomplete lock file is
+   * taken over once it is 2 s old). A lock held by a live process is refused at once,
+   * whatever this says. `0` refuses at once in both cases. @default 3000
+   */
+  readonly lockWaitMs?: number;
 }
 
 interface Waiter {
@@ -176,11 +184,7 @@ export class FileLedger implements LedgerStore {
     let lock: LedgerLock | undefined;
     try {
       await io.ensureDir(dir);
-      if (!options.dangerouslySkipLock) {
-        lock = acquireLedgerLock(dir, {
-          onTakeover: (previousPid: number) => options.onEvent?.({ type: 'staleLockTakenOver', previousPid }),
-        });
-      }
+      if (!options.dangerouslySkipLock) lock = await acquireWaitingForIncomplete(dir, options);
       return await FileLedger.#load(dir, io, lock, options);
     } catch (error) {
       try {
@@ -712,3 +716,32 @@ export class FileLedger implements LedgerStore {
   }
 }
 
+/** Lock-wait default of {@link FileLedgerOptions.lockWaitMs}, in ms: past the 2 s takeover age of an incomplete lock file. */
+const DEFAULT_LOCK_WAIT_MS = 3_000;
+/** Longest single wait between two lock attempts, in ms. */
+const LOCK_POLL_MS = 100;
+
+/**
+ * Acquires the lock, waiting while the lock file is incomplete (a process between its
+ * exclusive create and its write, or one killed there): such a file either becomes a
+ * live holder's lock or is taken over once old enough. Bounded by `lockWaitMs`.
+ */
+async function acquireWaitingForIncomplete(dir: string, options: FileLedgerOptions): Promise<LedgerLock> {
+  const waitMs = options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
+  if (!Number.isFinite(waitMs) || waitMs < 0) {
+    throw new ConfigurationError({ path: 'FileLedger.open(options).lockWaitMs', expected: 'a number of ms >= 0', received: String(waitMs) });
+  }
+  const deadline = performance.now() + waitMs;
+  for (;;) {
+    try {
+      return acquireLedgerLock(dir, {
+        onTakeover: (previousPid: number) => options.onEvent?.({ type: 'staleLockTakenOver', previousPid }),
+      });
+    } catch (error) {
+      const remaining = deadline - performance.now();
+      const retryInMs = error instanceof LedgerLockedError ? error.retryInMs : undefined;
+      if (retryInMs === undefined || remaining <= 0) throw error;
+      await new Promise((r) => setTimeout(r, Math.max(1, Math.min(retryInMs, LOCK_POLL_MS, remaining))));
+    }
+  }
+}

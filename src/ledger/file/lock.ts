@@ -333,6 +333,7 @@ function lockedUnreadable(dir: string, path: string, ageMs: number): LedgerLocke
   return new LedgerLockedError(
     `The ledger in ${dir} is being locked by another process right now (${path} is ${Math.max(0, Math.round(ageMs))} ms old ` +
       `and not yet complete). Try again; an incomplete lock file older than ${UNREADABLE_LOCK_GRACE_MS} ms is taken over automatically.`,
+    { retryInMs: Math.max(0, UNREADABLE_LOCK_GRACE_MS - ageMs) + 1 },
   );
 }
 
