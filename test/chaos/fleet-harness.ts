@@ -32,6 +32,7 @@ import { PostgresLedger } from '../../src/stores/postgres/index.js';
 import { RedisLedger } from '../../src/stores/redis/index.js';
 import { SeededRandom, startFakeVenue, type FakeVenue, type FakeVenueFaults } from '../../src/testing/index.js';
 import { FLEET_TIMING, type FleetCommand, type FleetMessage, type FleetMode, type FleetStore, type FleetWorkerConfig } from './fleet-worker.js';
+import { killAndWait } from '../helpers/processes.js';
 
 export type { FleetMode, FleetStore };
 
@@ -221,15 +222,8 @@ const liveChildren = new Set<ChildProcess>();
 
 /** SIGKILLs every worker this module started that is still alive; returns how many. */
 export async function killLeftoverFleet(): Promise<number> {
-  const children = [...liveChildren];
-  await Promise.all(
-    children.map(async (child) => {
-      const closed = new Promise<void>((done) => child.once('close', () => done()));
-      child.kill('SIGKILL');
-      await closed;
-    }),
-  );
-  return children.length;
+  const killed = await killAndWait(liveChildren);
+  return killed;
 }
 
 /** A worker process, started ahead of use and waiting for `go`. */

@@ -32,6 +32,7 @@ import axios from 'axios';
 import { FileLedger, TERMINAL_STATUSES, type IntentRecord } from '../../src/index.js';
 import { SeededRandom, startFakeVenue, type FakeVenue, type FakeVenueFaults } from '../../src/testing/index.js';
 import { DRIVER_TIMING, FAILPOINTS, type ChaosMode, type DriverMessage, type FailpointName, type GoMessage } from './driver.js';
+import { killAndWait } from '../helpers/processes.js';
 
 export { FAILPOINTS, type ChaosMode, type FailpointName };
 
@@ -226,17 +227,10 @@ const liveDirs = new Set<string>();
  * Returns how many drivers it killed.
  */
 export async function killLeftoverChildren(): Promise<number> {
-  const children = [...liveChildren];
-  await Promise.all(
-    children.map(async (child) => {
-      const closed = new Promise<void>((done) => child.once('close', () => done()));
-      child.kill('SIGKILL');
-      await closed;
-    }),
-  );
+  const killed = await killAndWait(liveChildren);
   for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
   liveDirs.clear();
-  return children.length;
+  return killed;
 }
 
 interface CycleEnd {

@@ -162,6 +162,28 @@ describe('rate-limit usage headers', () => {
     expect(stats.overWeightLimit).toBeGreaterThan(0);
   });
 
+  it('a pause longer than maxRetryAfterMs ends the next call before anything is sent', async () => {
+    // A daily counter at its limit: the window resets at the next UTC midnight, hours away.
+    const daily = extendVenue(binanceSpot, {
+      name: 'binance-daily-limit',
+      rateLimit: { usage: [{ header: 'x-mbx-used-weight-1m', reports: 'used', limit: 1, windowMs: 86_400_000 }] },
+    });
+    const clock = new ManualClock({ now: Date.UTC(2025, 0, 1, 6, 0, 0) });
+    const v = await startFakeVenue({ mode: 'exchange', weightLimit: { limit: 100 }, now: () => clock.now() });
+    venues.push(v);
+    const place = createIntentClient(axios.create({ baseURL: v.url }), {
+      venue: daily,
+      ledger: new MemoryLedger(),
+      clock,
+      sleep: clock.sleep,
+      random: new SeededRandom(1),
+      retry: { maxRetryAfterMs: 60_000, deadlineMs: 3_600_000 },
+    }).operation('order.create', { request: orderRequest });
+    await place({ i: 1 }, { businessId: 'o1' });
+    await expect(place({ i: 2 }, { businessId: 'o2' })).rejects.toMatchObject({ name: 'RetriesExhaustedError', reason: 'retryAfterTooLong' });
+    expect(v.stats()).toMatchObject({ writes: 1, executions: 1 });
+  });
+
   it('refuses pauseAtUsage outside (0, 1]', () => {
     for (const pauseAtUsage of [0, 1.5, -1, Number.NaN]) {
       expect(() => createIntentClient(axios.create(), { venue: binanceSpot, ledger: new MemoryLedger(), retry: { pauseAtUsage } })).toThrow(/retry\.pauseAtUsage/);
