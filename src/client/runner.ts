@@ -348,7 +348,9 @@ export class IntentRun {
     }
     const response: LookupResponse = { status: result.response.status, data: result.response.data, header: headerReader(result.response) };
     if (reconcile.interpret) return reconcile.interpret(response, this.#input, this.#context);
-    return this.#defaultInterpret(result.response);
+    // The profile's foundPath describes the profile's own lookup endpoint, not one the
+    // operation chose: applying it to another body could read a hit as a miss.
+    return this.#defaultInterpret(result.response, reconcile.request === undefined);
   }
 
   /** The operation's own lookup request, else the one the venue profile describes. */
@@ -363,14 +365,14 @@ export class IntentRun {
     return buildLookupRequest(spec, original, this.#record.venueKey, extra);
   }
 
-  #defaultInterpret(response: AxiosResponse): LookupVerdict<unknown> {
+  #defaultInterpret(response: AxiosResponse, profileLookup: boolean): LookupVerdict<unknown> {
     const venue = this.#env.options.venue;
     const { code } = readVenueError(venue, response.data);
     if (response.status === 404 || (code !== undefined && (venue.reconcile.notFoundCodes ?? []).includes(code))) {
       return { found: 'notFound' };
     }
     const outcome = classifyResponse(venue, { status: response.status, header: headerReader(response), body: response.data }, this.#env.options.clock.now());
-    const foundPath = venue.reconcile.lookup?.foundPath;
+    const foundPath = profileLookup ? venue.reconcile.lookup?.foundPath : undefined;
     if (outcome.kind === 'success' && foundPath !== undefined && !holdsValue(response.data, foundPath)) {
       // Venues such as Bybit answer a miss with 200 and an empty list.
       return { found: 'notFound' };

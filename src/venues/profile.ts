@@ -160,7 +160,8 @@ export interface LookupSpec {
    * Dotted path that must hold a non-empty value (a present scalar, a non-empty array
    * or object) in a successful lookup body for the object to count as found. For
    * venues that answer a miss with an empty list (Bybit `result.list`). Absent: any
-   * successful lookup is "found".
+   * successful lookup is "found". Applies only to the lookup built from this spec, never
+   * to an operation's own `reconcile.request`.
    */
   readonly foundPath?: string;
   /** Limits of the lookup (how long objects stay findable, several matches). Docs only. */

@@ -190,3 +190,50 @@ describe('rate-limit usage headers', () => {
     }
   });
 });
+
+describe('foundPath', () => {
+  // A venue that answers a lookup miss with 200 and an empty list (Bybit-like); "not found"
+  // is authoritative here so that misreading a hit as a miss would show up as a resend.
+  const listVenue = extendVenue(binanceSpot, {
+    name: 'list-venue',
+    reconcile: { settleDelayMs: 0, lookup: { method: 'GET', path: '/orders', keyIn: 'query', keyParam: 'id', foundPath: 'result.list.0' } },
+  });
+
+  /** An axios instance whose writes get a 500 (outcome unknown) and whose lookups answer `lookupBody`. */
+  function stubbed(lookupBody: unknown) {
+    const calls = { writes: 0, lookups: [] as string[] };
+    const http = axios.create({
+      adapter: async (config) => {
+        const isWrite = config.method?.toUpperCase() === 'POST';
+        if (isWrite) calls.writes++;
+        else calls.lookups.push(String(config.url));
+        return { data: isWrite ? { code: -1000, msg: 'Unknown error.' } : lookupBody, status: isWrite ? 500 : 200, statusText: '', headers: {}, config };
+      },
+    });
+    return { http, calls };
+  }
+
+  const clientFor = (http: ReturnType<typeof stubbed>['http']) => {
+    const clock = new ManualClock();
+    return createIntentClient(http, { venue: listVenue, ledger: new MemoryLedger(), clock, sleep: clock.sleep, random: new SeededRandom(1), retry: { maxAttempts: 2 } });
+  };
+
+  it('reads an empty list from the profile lookup as "not found" (and then resends)', async () => {
+    const { http, calls } = stubbed({ result: { list: [] } });
+    const place = clientFor(http).operation('o', { request: orderRequest });
+    await expect(place({ i: 1 }, { businessId: 'f1' })).rejects.toMatchObject({ name: 'AmbiguousOutcomeError' });
+    expect(calls.writes).toBe(2);
+    expect(calls.lookups[0]).toBe('/orders');
+  });
+
+  it("is not applied to the operation's own lookup endpoint, whose body has another shape", async () => {
+    const { http, calls } = stubbed({ order: { id: 'x', status: 'FILLED' } });
+    const place = clientFor(http).operation('o', {
+      request: orderRequest,
+      reconcile: (_o, ctx) => ({ method: 'GET', url: '/my-order', params: { id: ctx.venueKey } }),
+    });
+    const result = await place({ i: 1 }, { businessId: 'f2' });
+    expect(result).toMatchObject({ reconciled: true, result: { order: { status: 'FILLED' } } });
+    expect(calls).toMatchObject({ writes: 1, lookups: ['/my-order'] });
+  });
+});
