@@ -240,7 +240,9 @@ export interface OperationDefinition<I, R> {
   /**
    * Builds the request for one attempt. Called again for every attempt, so anything
    * time-dependent (timestamps, nonces) is fresh; your instance's interceptors then
-   * sign it as usual. The key is placed for you where the venue profile says.
+   * sign it as usual. The key is placed for you where the venue profile says. It is also
+   * called (with the last attempt's number) to read the business parameters a lookup
+   * built from the venue profile needs, so keep it free of side effects.
    */
   readonly request: (input: I, context: AttemptContext) => AxiosRequestConfig;
   /**
