@@ -1,19 +1,33 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { canonicalJson } from '../internal/canonical-json.js';
 import { SeededRandom } from './seeded-random.js';
 
-/** Faults the fake venue injects, each with its own probability per write request. */
+/**
+ * Faults the fake venue injects, each with its own probability per write request.
+ * One fault (or none) is drawn for every write, before anything else happens to it;
+ * in payments mode a write answered from the key store still draws (and counts) its
+ * fault, which then has no effect.
+ */
 export interface FakeVenueFaults {
-  /** Execute the write, then drop the connection without answering. */
+  /** Execute the write, then drop the connection without answering. Payments mode: the 200 result is stored under the key first. */
   readonly executeThenDrop?: number;
-  /** Execute the write, then answer HTTP 500 (a gateway losing the answer). */
+  /**
+   * Execute the write, then answer HTTP 500. Payments mode: that 500 (body
+   * `{ error: { type: 'api_error', message } }`) is the result stored under the key,
+   * so every later request with the key gets the same 500 back, although the payment exists.
+   */
   readonly executeThen500?: number;
-  /** Answer 503 without executing. */
+  /** Answer 503 without executing. Payments mode: nothing is stored under the key. */
   readonly reject503?: number;
-  /** Execute the write, then hold the answer for `delayMs` (past a client timeout). */
+  /**
+   * Execute the write, then hold the answer for `delayMs` (past a client timeout).
+   * Payments mode: the key is marked in progress (409 to other requests with it) until
+   * the hold ends, then the 200 result is stored and sent.
+   */
   readonly delay?: number;
-  /** Answer 429 with `Retry-After: retryAfterSeconds` without executing. */
+  /** Answer 429 with `Retry-After: retryAfterSeconds` without executing. Payments mode: nothing is stored under the key. */
   readonly rateLimit?: number;
 }
 
@@ -24,9 +38,38 @@ export interface FakeVenueOptions {
    *   `newClientOrderId`); ids are unique among **open** orders only and market orders
    *   fill at once, so a naive resend executes twice. `GET /api/v3/order?origClientOrderId=`
    *   looks an order up (`-2013` when absent).
-   * - `payments`: Stripe-like. `POST /v1/payments` with an `Idempotency-Key` header; the
-   *   key store replays the first result, answers 409 while the first request is still
-   *   running and 400 `idempotency_error` when the same key comes with another payload.
+   * - `payments`: Stripe-like, with an `Idempotency-Key` key store.
+   *   - Creates: `POST /v1/payments` or `POST /v1/payment_intents` (one store, one set of
+   *     counts), body JSON or `application/x-www-form-urlencoded`. A create makes
+   *     `{ id: 'pi_<n>', object: 'payment_intent', created, amount, currency, status: 'succeeded', metadata }`:
+   *     `n` counts creates from 1; `created` is `now()` in whole epoch seconds; `amount` is
+   *     the request's number (a form's digit string becomes a number; otherwise `null`);
+   *     `currency` is the request's string, lower-cased (default `usd`); `metadata` copies
+   *     the request's `metadata` object (form fields `metadata[name]=value`), whose values
+   *     must be strings (else, as for a body that does not decode, 400
+   *     `invalid_request_error` before any fault draw: nothing executed or stored).
+   *     The `businessId` field (default: the key) names the execution for the counts.
+   *   - The key store keeps, per key for `retentionMs`, the result of the first request
+   *     that started executing: the 200 with the object, or the 500 of `executeThen500`
+   *     (faults that refuse before executing, 429 and 503, store nothing). A later
+   *     request with the key and the same parameters (the decoded fields compared as
+   *     data, so a form's `amount=5` differs from JSON's `5`) gets that stored answer
+   *     again, whatever its status, with `Idempotent-Replayed: true`, and does not
+   *     execute; a replayed 5xx also carries `Stripe-Should-Retry: false`, since this key
+   *     can only ever return it. No other answer carries `Idempotent-Replayed`. While the
+   *     first request is still executing (the `delay` fault), the key gets 409
+   *     `idempotency_key_in_use` with `Stripe-Should-Retry: true` (not a replay: nothing
+   *     is stored yet); the key with other parameters gets 400 `idempotency_error`.
+   *     Requests without a key store nothing.
+   *   - Lookups (no write counted, no fault drawn), consistent with every create so far,
+   *     including creates whose answer was a 500 or was lost: `GET /v1/payment_intents`
+   *     (alias `GET /v1/payments`) lists objects newest first (creation order), as
+   *     `{ object: 'list', url, has_more, data }`; query `created[gte]` (epoch seconds:
+   *     only objects created then or later), `limit` (1 to 100, default 10) and
+   *     `starting_after` (an object id: only objects created before it); other query
+   *     parameters are ignored, a bad value is 400 `invalid_request_error`.
+   *     `GET /v1/payment_intents/<id>` (alias `/v1/payments/<id>`) returns one object, or
+   *     404 `{ error: { type: 'invalid_request_error', code: 'resource_missing', message } }`.
    */
   readonly mode: 'exchange' | 'payments';
   /** Seed of the fault draws. @default 1 */
@@ -41,7 +84,7 @@ export interface FakeVenueOptions {
   readonly retentionMs?: number;
   /** Port on 127.0.0.1. @default 0 (any free port) */
   readonly port?: number;
-  /** Time source for key retention and weight windows, epoch ms. @default Date.now */
+  /** Time source for key retention, weight windows and payments' `created`, epoch ms. @default Date.now */
   readonly now?: () => number;
   /**
    * Exchange mode: a Binance-like request-weight limit. Every request costs 1 in the
@@ -62,6 +105,10 @@ export interface FakeVenueStats {
   readonly faultsInjected: Readonly<Record<keyof FakeVenueFaults, number>>;
   /** Requests refused because they exceeded `weightLimit`. */
   readonly overWeightLimit: number;
+  /** Payments mode: answers served from the key store (`Idempotent-Replayed: true`), any status. */
+  readonly replays: number;
+  /** Payments mode: keys, still within `retentionMs`, whose stored result has a 5xx status. */
+  readonly storedErrors: number;
 }
 
 /** A running fake venue. */
@@ -91,6 +138,61 @@ interface StoredPayment {
   body: unknown;
 }
 
+interface PaymentIntent {
+  readonly id: string;
+  readonly object: 'payment_intent';
+  readonly created: number;
+  readonly amount: number | null;
+  readonly currency: string;
+  readonly status: 'succeeded';
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+/** A create's decoded parameters, or why they are refused. */
+type PaymentParams =
+  | { readonly ok: true; readonly fields: Readonly<Record<string, unknown>>; readonly metadata: Readonly<Record<string, string>> }
+  | { readonly ok: false; readonly message: string; readonly param?: string };
+
+const PAYMENT_COLLECTIONS = new Set(['/v1/payments', '/v1/payment_intents']);
+const PAYMENT_ITEM = /^\/v1\/(?:payments|payment_intents)\/([^/]+)$/;
+
+/** Decodes a create's body: JSON, or form-encoded with `metadata[name]=value` fields. */
+function parsePaymentParams(contentType: string | undefined, bodyText: string): PaymentParams {
+  if ((contentType ?? '').includes('application/x-www-form-urlencoded')) {
+    const fields: Record<string, unknown> = {};
+    const metadata: Record<string, string> = {};
+    for (const [k, v] of new URLSearchParams(bodyText)) {
+      const name = /^metadata\[(.+)\]$/.exec(k)?.[1];
+      if (name !== undefined) metadata[name] = v;
+      else if (k === 'metadata') return { ok: false, message: 'metadata must be given as metadata[name]=value fields.', param: 'metadata' };
+      else fields[k] = v;
+    }
+    return { ok: true, fields, metadata };
+  }
+  let parsed: unknown = {};
+  if (bodyText.trim() !== '') {
+    try {
+      parsed = JSON.parse(bodyText);
+    } catch {
+      return { ok: false, message: 'The request body is not valid JSON.' };
+    }
+  }
+  if (!isPlainObject(parsed)) return { ok: false, message: 'The request body must be a JSON object.' };
+  const { metadata: rawMetadata, ...fields } = parsed;
+  if (rawMetadata === undefined) return { ok: true, fields, metadata: {} };
+  if (!isPlainObject(rawMetadata)) return { ok: false, message: 'metadata must be an object.', param: 'metadata' };
+  const metadata: Record<string, string> = {};
+  for (const [k, v] of Object.entries(rawMetadata)) {
+    if (typeof v !== 'string') return { ok: false, message: `metadata values must be strings (metadata[${k}]).`, param: `metadata[${k}]` };
+    metadata[k] = v;
+  }
+  return { ok: true, fields, metadata };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 type Fault = keyof FakeVenueFaults;
 const FAULTS: readonly Fault[] = ['executeThenDrop', 'executeThen500', 'reject503', 'delay', 'rateLimit'];
 
@@ -109,6 +211,9 @@ export async function startFakeVenue(options: FakeVenueOptions): Promise<FakeVen
   const executed = new Map<string, number>();
   const orders = new Map<string, Order[]>();
   const payments = new Map<string, StoredPayment>();
+  /** Every payment created, in creation order; `pi_<n>` is at index `n - 1`. */
+  const intents: PaymentIntent[] = [];
+  const intentIndex = new Map<string, number>();
   const injected: Record<Fault, number> = { executeThenDrop: 0, executeThen500: 0, reject503: 0, delay: 0, rateLimit: 0 };
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
@@ -118,6 +223,7 @@ export async function startFakeVenue(options: FakeVenueOptions): Promise<FakeVen
   let weightWindowStart = Number.NEGATIVE_INFINITY;
   let weightUsed = 0;
   let overWeightLimit = 0;
+  let replays = 0;
 
   /** Charges one unit of request weight; returns the headers to send, or `undefined` when over the limit. */
   const chargeWeight = (res: ServerResponse): Record<string, string> | undefined => {
@@ -221,39 +327,119 @@ export async function startFakeVenue(options: FakeVenueOptions): Promise<FakeVen
     answerExecuted(res, fault, 200, { orderId: order.orderId, clientOrderId, status: order.status }, weightHeaders);
   };
 
+  const paymentError = (res: ServerResponse, status: number, error: Record<string, string>, headers: Record<string, string> = {}): void => {
+    json(res, status, { error }, headers);
+  };
+
   const handlePayments = (req: IncomingMessage, url: URL, bodyText: string, res: ServerResponse): void => {
-    if (url.pathname !== '/v1/payments' || req.method !== 'POST') return json(res, 404, { error: { type: 'invalid_request_error', message: 'Unrecognized request URL.' } });
+    if (req.method === 'POST' && PAYMENT_COLLECTIONS.has(url.pathname)) return createPayment(req, bodyText, res);
+    if (req.method === 'GET' && PAYMENT_COLLECTIONS.has(url.pathname)) return listPayments(url, res);
+    const itemId = req.method === 'GET' ? PAYMENT_ITEM.exec(url.pathname)?.[1] : undefined;
+    if (itemId !== undefined) return retrievePayment(decodeURIComponent(itemId), res);
+    paymentError(res, 404, { type: 'invalid_request_error', message: 'Unrecognized request URL.' });
+  };
+
+  const createPayment = (req: IncomingMessage, bodyText: string, res: ServerResponse): void => {
     writes++;
     const key = req.headers['idempotency-key'];
-    const payload = bodyText ? (JSON.parse(bodyText) as Record<string, unknown>) : {};
-    const rawBusinessId = payload['businessId'];
+    const params = parsePaymentParams(req.headers['content-type'], bodyText);
+    if (!params.ok) return paymentError(res, 400, { type: 'invalid_request_error', message: params.message, ...(params.param === undefined ? {} : { param: params.param }) });
+    const rawBusinessId = params.fields['businessId'];
     const businessId = typeof rawBusinessId === 'string' ? rawBusinessId : typeof key === 'string' ? key : 'none';
-    const fingerprint = createHash('sha256').update(bodyText).digest('hex');
+    const fingerprint = createHash('sha256').update(canonicalJson({ ...params.fields, metadata: params.metadata })).digest('hex');
     const fault = drawFault();
     if (fault) injected[fault]++;
-    if (fault === 'rateLimit') return json(res, 429, { error: { type: 'rate_limit_error', message: 'Too many requests.' } }, { 'retry-after': String(retryAfterSeconds) });
-    if (fault === 'reject503') return json(res, 503, { error: { type: 'api_error', message: 'Service unavailable.' } });
+    if (fault === 'rateLimit') return paymentError(res, 429, { type: 'rate_limit_error', message: 'Too many requests.' }, { 'retry-after': String(retryAfterSeconds) });
+    if (fault === 'reject503') return paymentError(res, 503, { type: 'api_error', message: 'Service unavailable.' });
 
     if (typeof key === 'string') {
       const stored = payments.get(key);
       if (stored && now() - stored.storedAt < retentionMs) {
         if (stored.fingerprint !== fingerprint) {
-          return json(res, 400, { error: { type: 'idempotency_error', message: 'Keys for idempotent requests can only be used with the same parameters they were first used with.' } });
+          return paymentError(res, 400, { type: 'idempotency_error', message: 'Keys for idempotent requests can only be used with the same parameters they were first used with.' });
         }
         if (stored.status === 'inProgress') {
-          return json(res, 409, { error: { type: 'idempotency_error', code: 'idempotency_key_in_use', message: 'There is currently another in-progress request using this key.' } });
+          return paymentError(
+            res,
+            409,
+            { type: 'idempotency_error', code: 'idempotency_key_in_use', message: 'There is currently another in-progress request using this key.' },
+            { 'stripe-should-retry': 'true' },
+          );
         }
-        return json(res, stored.status, stored.body, { 'idempotent-replayed': 'true' });
+        replays++;
+        return json(res, stored.status, stored.body, { 'idempotent-replayed': 'true', ...(stored.status >= 500 ? { 'stripe-should-retry': 'false' } : {}) });
       }
     }
+
     execute(businessId);
-    const body = { id: `pay_${writes}`, status: 'succeeded', amount: payload['amount'] };
-    if (typeof key === 'string') {
-      const entry: StoredPayment = { fingerprint, storedAt: now(), status: fault === 'delay' ? 'inProgress' : 200, body };
-      payments.set(key, entry);
-      if (fault === 'delay') later(() => (entry.status = 200), delayMs);
+    const rawAmount = params.fields['amount'];
+    const rawCurrency = params.fields['currency'];
+    const intent: PaymentIntent = {
+      id: `pi_${intents.length + 1}`,
+      object: 'payment_intent',
+      created: Math.floor(now() / 1000),
+      amount: typeof rawAmount === 'number' ? rawAmount : typeof rawAmount === 'string' && /^\d+$/.test(rawAmount) ? Number(rawAmount) : null,
+      currency: typeof rawCurrency === 'string' ? rawCurrency.toLowerCase() : 'usd',
+      status: 'succeeded',
+      metadata: { ...params.metadata },
+    };
+    intentIndex.set(intent.id, intents.length);
+    intents.push(intent);
+    const entry: StoredPayment | undefined = typeof key === 'string' ? { fingerprint, storedAt: now(), status: 'inProgress', body: undefined } : undefined;
+    if (entry && typeof key === 'string') payments.set(key, entry);
+    const settle = (status: number, body: unknown): void => {
+      if (!entry) return;
+      entry.status = status;
+      entry.body = body;
+    };
+
+    if (fault === 'executeThen500') {
+      const body = { error: { type: 'api_error', message: 'An unexpected error occurred while processing the request.' } };
+      settle(500, body);
+      return json(res, 500, body);
     }
-    answerExecuted(res, fault, 200, body);
+    if (fault === 'executeThenDrop') {
+      settle(200, intent);
+      res.socket?.destroy();
+      return;
+    }
+    if (fault === 'delay') {
+      // The key stays in progress until the hold ends, then the result is stored and sent.
+      later(() => {
+        settle(200, intent);
+        if (!res.destroyed && !res.writableEnded) json(res, 200, intent);
+      }, delayMs);
+      return;
+    }
+    settle(200, intent);
+    json(res, 200, intent);
+  };
+
+  const listPayments = (url: URL, res: ServerResponse): void => {
+    const query = url.searchParams;
+    const invalid = (param: string, message: string): void => paymentError(res, 400, { type: 'invalid_request_error', param, message });
+    const gteText = query.get('created[gte]');
+    if (gteText !== null && !/^\d+$/.test(gteText)) return invalid('created[gte]', 'created[gte] must be an integer number of epoch seconds.');
+    const limitText = query.get('limit') ?? '10';
+    const limit = /^\d+$/.test(limitText) ? Number(limitText) : Number.NaN;
+    if (!(limit >= 1 && limit <= 100)) return invalid('limit', 'limit must be an integer from 1 to 100.');
+    const cursor = query.get('starting_after');
+    const end = cursor === null ? intents.length : intentIndex.get(cursor);
+    if (end === undefined) {
+      return paymentError(res, 400, { type: 'invalid_request_error', code: 'resource_missing', param: 'starting_after', message: `No such payment_intent: '${cursor ?? ''}'` });
+    }
+    const gte = gteText === null ? Number.NEGATIVE_INFINITY : Number(gteText);
+    const matching = intents
+      .slice(0, end)
+      .filter((p) => p.created >= gte)
+      .reverse();
+    json(res, 200, { object: 'list', url: url.pathname, has_more: matching.length > limit, data: matching.slice(0, limit) });
+  };
+
+  const retrievePayment = (id: string, res: ServerResponse): void => {
+    const index = intentIndex.get(id);
+    if (index === undefined) return paymentError(res, 404, { type: 'invalid_request_error', code: 'resource_missing', param: 'id', message: `No such payment_intent: '${id}'` });
+    json(res, 200, intents[index]);
   };
 
   const server: Server = createServer((req, res) => {
@@ -290,7 +476,12 @@ export async function startFakeVenue(options: FakeVenueOptions): Promise<FakeVen
         executions += n;
         duplicates += Math.max(0, n - 1);
       }
-      return { requests, writes, executions, duplicates, businessIds: executed.size, faultsInjected: { ...injected }, overWeightLimit };
+      let storedErrors = 0;
+      const at = now();
+      for (const entry of payments.values()) {
+        if (at - entry.storedAt < retentionMs && typeof entry.status === 'number' && entry.status >= 500) storedErrors++;
+      }
+      return { requests, writes, executions, duplicates, businessIds: executed.size, faultsInjected: { ...injected }, overWeightLimit, replays, storedErrors };
     },
     executionsOf: (businessId) => executed.get(businessId) ?? 0,
     executions: () => new Map(executed),
