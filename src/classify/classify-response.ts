@@ -70,11 +70,39 @@ export function readVenueError(profile: VenueProfile, body: unknown): VenueError
  *    from the first parseable header in `profile.rateLimit.retryAfterHeaders`, else
  *    from the message (`profile.rateLimit.retryAfterMessage`), else the rule's `waitMs`.
  * 5. Nothing matched (impossible with the generic catch-all): `unknown`.
+ * 6. With `profile.response.replayedHeader` / `shouldRetryHeader`, the outcome notes
+ *    `replayed: true` and `shouldRetry` when the venue sent them.
  *
  * @param nowMs - current time, epoch ms; used only to turn HTTP-date and reset-time
  *   headers into a wait.
  */
 export function classifyResponse(profile: VenueProfile, response: ResponseFacts, nowMs: number): Outcome {
+  const outcome = classifyStatusAndBody(profile, response, nowMs);
+  // 6. Key-store signals: a replayed answer and the venue's retry advice are noted on
+  //    the outcome; they change no kind (the runner decides what a replay means).
+  const { replayedHeader, shouldRetryHeader } = profile.response;
+  if (replayedHeader === undefined && shouldRetryHeader === undefined) return outcome;
+  const replayed = replayedHeader === undefined ? undefined : readBooleanHeader(response, replayedHeader);
+  const shouldRetry = shouldRetryHeader === undefined ? undefined : readBooleanHeader(response, shouldRetryHeader);
+  if (replayed !== true && shouldRetry === undefined) return outcome;
+  return { ...outcome, ...(replayed === true ? { replayed } : {}), ...(shouldRetry === undefined ? {} : { shouldRetry }) };
+}
+
+/** `true` or `false` from a header (case-insensitive, trimmed); anything else is `undefined`. Never throws. */
+function readBooleanHeader(response: ResponseFacts, name: string): boolean | undefined {
+  let value: string | undefined;
+  try {
+    value = response.header(name);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim().toLowerCase();
+  return text === 'true' ? true : text === 'false' ? false : undefined;
+}
+
+/** Steps 1 to 5 of {@link classifyResponse}. */
+function classifyStatusAndBody(profile: VenueProfile, response: ResponseFacts, nowMs: number): Outcome {
   const status = response.status;
   const venueError = safeReadVenueError(profile, response.body);
   const is2xx = Number.isInteger(status) && status >= 200 && status <= 299;

@@ -27,6 +27,18 @@ interface OutcomeBase {
   readonly venueCode?: string;
   /** The venue's error message, truncated to 200 characters. */
   readonly venueMessage?: string;
+  /**
+   * True when the venue marked the answer as replayed from its key store
+   * (`profile.response.replayedHeader`): it is the stored answer to an earlier request
+   * with this key, and a same-key resend can only return it again.
+   */
+  readonly replayed?: boolean;
+  /**
+   * The venue's own word on whether a retry may succeed
+   * (`profile.response.shouldRetryHeader`), when it gave one. Advisory: it never turns
+   * "may have executed" into "not executed".
+   */
+  readonly shouldRetry?: boolean;
 }
 
 /** The venue executed the action (or replayed the stored success for this key). */

@@ -4,27 +4,34 @@ import {
   ConfigurationError,
   IntentBusyError,
   IntentConflictError,
+  LedgerUnavailableError,
   isAmbiguousOutcomeError,
   isIntentError,
   isVenueRejectedError,
 } from '../errors/index.js';
 import { createKeyDeriver } from '../keys/derive.js';
 import { assertVenueKey, createKeyGenerator, encodeVenueKey } from '../keys/index.js';
-import type { IntentDraft, IntentRecord } from '../ledger/intent.js';
-import { TERMINAL_STATUSES } from '../ledger/intent.js';
+import type { IntentDraft, IntentRecord, IntentStatus, IntentView } from '../ledger/intent.js';
+import { INTENT_STATUSES, TERMINAL_STATUSES, viewOf } from '../ledger/intent.js';
+import { RESUMABLE_STATUSES } from '../ledger/transitions.js';
 import type { LedgerStore } from '../ledger/ledger-store.js';
 import type { VenueProfile } from '../venues/profile.js';
 import { IntentEvents } from './events.js';
 import { describe, resolveClientOptions, type ResolvedClientOptions } from './options.js';
-import { IntentRun, resultFromRecord, type RegisteredOperation, type RunnerEnvironment } from './runner.js';
+import { IntentRun, resultFromRecord, type RegisteredOperation, type RunnerEnvironment, type RunSlot } from './runner.js';
 import type {
+  AttentionEntry,
   CallOptions,
   IntentClientOptions,
   IntentEventMap,
   IntentResult,
+  IntentSummary,
+  ListQuery,
   Operation,
   KeyStrategyOption,
   OperationDefinition,
+  RecoveryHandle,
+  RecoveryOptions,
   RecoveryReport,
 } from './types.js';
 
@@ -54,16 +61,37 @@ export interface IntentClient {
    */
   operation<I, R = unknown>(name: string, definition: OperationDefinition<I, R>): Operation<I, R>;
   /**
-   * Resumes every unfinished intent in the ledger whose operation is registered:
-   * pending ones are sent with their stored key, in-flight and unknown ones are
-   * reconciled before any resend. Never throws for a single intent; reports it.
+   * Starts a recovery pass in the background and returns at once, so a restarted
+   * process can place new calls while it runs. The pass resumes every unfinished intent
+   * in the ledger whose operation is registered: pending ones are sent with their
+   * stored key, in-flight and unknown ones are reconciled before any resend, parked
+   * ones get one check when it is due (and are only reported before). A call for an
+   * intent the pass is running joins that run (one execution). Progress comes as
+   * `recoveryStarted`, `recoveryProgress` and `recoveryFinished` events, and the report
+   * through `done`. Never throws for a single intent; reports it.
+   *
+   * @example
+   * const recovery = client.startRecovery();   // returns at once
+   * await placeOrder(order, { businessId });   // sent while recovery runs
+   * const report = await recovery.done;        // when you want to know
+   *
+   * @throws ConfigurationError synchronously for bad options.
    */
-  recover(options?: {
-    /** Cancels waits; the intents stay in the ledger for the next recovery. */
-    signal?: AbortSignal;
-    /** Intents resumed at the same time. @default 8 */
-    concurrency?: number;
-  }): Promise<RecoveryReport>;
+  startRecovery(options?: RecoveryOptions): RecoveryHandle;
+  /**
+   * Runs a recovery pass and resolves with its report when it ends: `startRecovery(options).done`.
+   * For batch jobs that must finish the past before they begin; a long-running bot
+   * should use {@link IntentClient.startRecovery} so new work is not held up.
+   */
+  recover(options?: RecoveryOptions): Promise<RecoveryReport>;
+  /**
+   * Lists intents by view (status, or `parked`), operation, scope and age, oldest
+   * first, from the ledger: what is done, pending, unknown or parked, without
+   * rebuilding any intent id. Inputs are not included.
+   * @throws ConfigurationError for a bad query; LedgerUnavailableError when the ledger
+   *   cannot list finished intents (a custom store without `list`).
+   */
+  list(query?: ListQuery): Promise<IntentSummary[]>;
   /**
    * Builds the intent that calling `operation(input, call)` would create (same id, key,
    * venue key and fingerprint), without writing or sending anything. Write it with your
@@ -229,22 +257,42 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
       }
       return runClaimed(op, record, call.signal);
     })();
-    running.set(id, { fingerprint, promise });
-    try {
-      return await promise;
-    } finally {
-      running.delete(id);
-    }
+    return track(id, fingerprint, promise);
   }
 
-  async function runClaimed(op: RegisteredOperation, record: IntentRecord, signal: AbortSignal | undefined): Promise<IntentResult<unknown>> {
+  /**
+   * Registers a run of intent `id` in this process, synchronously, before its first
+   * ledger call completes: a call or a recovery pass that comes for the same intent
+   * meanwhile joins it instead of claiming it a second time.
+   */
+  function track<T extends IntentResult<unknown>>(id: string, fingerprint: string, promise: Promise<T>): Promise<T> {
+    const entry = { fingerprint, promise };
+    running.set(id, entry);
+    const forget = (): void => {
+      if (running.get(id) === entry) running.delete(id);
+    };
+    promise.then(forget, forget);
+    return promise;
+  }
+
+  async function runClaimed(
+    op: RegisteredOperation,
+    record: IntentRecord,
+    signal: AbortSignal | undefined,
+    slot?: RunSlot,
+    trace?: (run: IntentRun) => void,
+  ): Promise<IntentResult<unknown>> {
     if (TERMINAL_STATUSES.has(record.status)) return new IntentRun(env, op, record, signal).run();
+    const parked = record.status === 'unknown' ? record.outcome?.parked : undefined;
+    // A parked intent that is not due fails at once, with no claim and no request.
+    if (parked !== undefined && parked.nextCheckAt > resolved.clock.now()) return new IntentRun(env, op, record, signal).run();
     const claim = await resolved.ledger.claim(record.id, { owner: resolved.workerId, leaseMs: resolved.leaseMs, now: resolved.clock.now() });
     if (!claim.claimed) {
       if (TERMINAL_STATUSES.has(claim.record.status)) return new IntentRun(env, op, claim.record, signal).run();
       throw new IntentBusyError({ intentId: record.id, leaseUntil: claim.record.leaseUntil ?? 0 });
     }
-    const run = new IntentRun(env, op, claim.record, signal);
+    const run = new IntentRun(env, op, claim.record, signal, slot);
+    trace?.(run);
     try {
       return await run.run();
     } finally {
@@ -276,8 +324,9 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
         : typeof definition.reconcile === 'function'
           ? { request: definition.reconcile }
           : definition.reconcile;
-    // Without a request builder of its own the operation uses the profile's lookup by key.
-    const profileLookup = resolved.venue.reconcile.lookup;
+    // Without a request builder of its own the operation uses the profile's lookup by key,
+    // or its scan (which needs the key echoed into the created object).
+    const profileLookup = resolved.venue.reconcile.lookup ?? (resolved.venue.key.echo === undefined ? undefined : resolved.venue.reconcile.scan);
     if (given !== undefined && given.request === undefined && profileLookup === undefined) {
       throw new ConfigurationError({
         path: `operations.${name}.reconcile.request`,
@@ -305,65 +354,171 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
     return Object.assign(run, { operationName: name });
   }
 
-  async function recover(recoverOptions: { signal?: AbortSignal; concurrency?: number } = {}): Promise<RecoveryReport> {
+  function startRecovery(recoveryOptions: RecoveryOptions = {}): RecoveryHandle {
+    const { concurrency, budgetMs } = checkRecoveryOptions(recoveryOptions);
     warnOnce();
-    const concurrency = recoverOptions.concurrency ?? 8;
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
-      throw new ConfigurationError({ path: 'recover(options).concurrency', expected: 'an integer from 1 to 256', received: describe(concurrency) });
-    }
-    const report = { resumed: 0, succeeded: 0, reconciledFound: 0, resent: 0, failed: 0, needsAttention: [] as Array<{ intentId: string; operation: string; reason: string }> };
-    const queue = await resolved.ledger.listResumable();
+    const userSignal = recoveryOptions.signal;
+    // Ends the pass early (budget spent, stop()); the runs stop at their next wait.
+    const stopper = new AbortController();
+    const signal = userSignal === undefined ? stopper.signal : AbortSignal.any([userSignal, stopper.signal]);
+    const startedAt = resolved.clock.now();
+    const counts = { resumed: 0, succeeded: 0, reconciledFound: 0, resent: 0, failed: 0, parked: 0, notReached: 0 };
+    const needsAttention: AttentionEntry[] = [];
+    let total = 0;
+    let finished = 0;
+    let budgetExhausted = false;
+    const slots = new Slots(concurrency);
+
+    const attention = (record: IntentRecord, reason: string, parkedUntil?: number): void => {
+      needsAttention.push({
+        intentId: record.id,
+        operation: record.operation,
+        ...(record.businessId === undefined ? {} : { businessId: record.businessId }),
+        reason,
+        ...(parkedUntil === undefined ? {} : { parkedUntil }),
+      });
+    };
+    const progressed = (): void => {
+      finished++;
+      if (events.has('recoveryProgress')) {
+        events.emit('recoveryProgress', { total, finished, succeeded: counts.succeeded, failed: counts.failed, parked: counts.parked, needsAttention: needsAttention.length });
+      }
+    };
+    const stopped = (): boolean => {
+      if (!budgetExhausted && resolved.clock.now() - startedAt >= budgetMs) {
+        budgetExhausted = true;
+        stopper.abort(new RecoveryStopped('budget'));
+      }
+      return signal.aborted;
+    };
 
     const resumeOne = async (record: IntentRecord): Promise<void> => {
       const op = operations.get(record.operation);
       if (!op) {
-        report.needsAttention.push({ intentId: record.id, operation: record.operation, reason: 'operation not registered in this process' });
+        attention(record, 'operation not registered in this process');
         return;
       }
-      if (running.has(record.id)) return;
-      report.resumed++;
+      counts.resumed++;
+      let run: IntentRun | undefined;
       try {
-        const claim = await resolved.ledger.claim(record.id, { owner: resolved.workerId, leaseMs: resolved.leaseMs, now: resolved.clock.now() });
-        if (!claim.claimed) {
-          report.needsAttention.push({ intentId: record.id, operation: record.operation, reason: 'held by another worker' });
-          return;
-        }
-        const run = new IntentRun(env, op, claim.record, recoverOptions.signal);
-        const promise = run.run();
-        running.set(record.id, { fingerprint: record.fingerprint, promise });
-        try {
-          await promise;
-          report.succeeded++;
-        } finally {
-          running.delete(record.id);
-          await resolved.ledger.release(record.id, resolved.workerId, claim.record.epoch).catch(() => undefined);
-          if (run.trace.reconciledFound) report.reconciledFound++;
-          if (run.trace.resent) report.resent++;
-        }
+        // A call already running this intent in this process: wait for it, run nothing.
+        const joined = running.get(record.id);
+        if (joined) await joined.promise;
+        else await track(record.id, record.fingerprint, runClaimed(op, record, signal, slots, (r) => (run = r)));
+        counts.succeeded++;
       } catch (error) {
-        if (recoverOptions.signal?.aborted) throw recoverOptions.signal.reason;
-        if (isVenueRejectedError(error)) report.failed++;
-        else {
-          const reason = isAmbiguousOutcomeError(error)
-            ? `outcome unknown: ${error.reason}`
-            : isIntentError(error)
-              ? `${error.code}: ${error.message}`
-              : 'unexpected error while resuming';
-          report.needsAttention.push({ intentId: record.id, operation: record.operation, reason });
+        if (userSignal?.aborted) throw userSignal.reason;
+        if (isVenueRejectedError(error)) counts.failed++;
+        else if (isAmbiguousOutcomeError(error)) {
+          if (error.parkedUntil !== undefined) counts.parked++;
+          attention(record, `outcome unknown: ${error.reason}`, error.parkedUntil);
+        } else if (signal.aborted && !isIntentError(error)) {
+          // The budget ran out or stop() was called during a wait: the intent stays as it
+          // is in the ledger for the next pass.
+          counts.notReached++;
+        } else {
+          const reason = isIntentError(error) ? `${error.code}: ${error.message}` : 'unexpected error while resuming';
+          attention(record, error instanceof IntentBusyError ? 'held by another worker' : reason);
         }
+      } finally {
+        if (run?.trace.reconciledFound) counts.reconciledFound++;
+        if (run?.trace.resent) counts.resent++;
       }
     };
 
-    // Intents are independent: resume several at once so one waiting out a settle
-    // delay does not hold up the rest. Oldest first.
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
-        while (next < queue.length) await resumeOne(queue[next++] as IntentRecord);
-      }),
-    );
-    report.needsAttention.sort((a, b) => (a.intentId < b.intentId ? -1 : a.intentId > b.intentId ? 1 : 0));
-    return report;
+    const pass = async (): Promise<RecoveryReport> => {
+      const found = await resolved.ledger.listResumable();
+      total = found.length;
+      const now = resolved.clock.now();
+      const queue: IntentRecord[] = [];
+      for (const record of found) {
+        const parked = record.status === 'unknown' ? record.outcome?.parked : undefined;
+        if (parked !== undefined && parked.nextCheckAt > now) {
+          // Parked and not due: reported at once, costs nothing (no claim, no request).
+          counts.parked++;
+          attention(record, `parked: ${parked.reason}`, parked.nextCheckAt);
+          finished++;
+        } else queue.push(record);
+      }
+      if (events.has('recoveryStarted')) events.emit('recoveryStarted', { total, parkedNotDue: total - queue.length });
+      // Intents are independent: several run at once, oldest first, and one waiting out a
+      // backoff or settle delay gives its place to the next (RunSlot), so the bound is on
+      // intents doing something, not on intents waiting.
+      let next = 0;
+      const active = new Set<Promise<void>>();
+      while (next < queue.length) {
+        await slots.acquireNew();
+        if (stopped()) {
+          slots.release();
+          break;
+        }
+        const record = queue[next++] as IntentRecord;
+        const one = resumeOne(record).finally(() => {
+          slots.release();
+          progressed();
+          active.delete(one);
+        });
+        active.add(one);
+      }
+      if (next < queue.length) counts.notReached += queue.length - next;
+      await Promise.all(active);
+      if (userSignal?.aborted) throw userSignal.reason;
+      needsAttention.sort((a, b) => (a.intentId < b.intentId ? -1 : a.intentId > b.intentId ? 1 : 0));
+      const report: RecoveryReport = { ...counts, budgetExhausted, durationMs: resolved.clock.now() - startedAt, needsAttention };
+      if (events.has('recoveryFinished')) events.emit('recoveryFinished', { report });
+      return report;
+    };
+
+    // The budget: when it runs out, nothing new starts (checked on the client's clock
+    // before each intent) and running intents stop at their next wait (this wall-clock
+    // timer aborts their waits). The timer ends with the pass and never keeps a
+    // process alive.
+    const budgetTimer = setTimeout(() => {
+      budgetExhausted = true;
+      stopper.abort(new RecoveryStopped('budget'));
+    }, budgetMs);
+    budgetTimer.unref();
+    const done = pass().finally(() => clearTimeout(budgetTimer));
+    // A pass nobody awaits must not become an unhandled rejection; `done` still rejects.
+    done.catch(() => undefined);
+    return Object.freeze({
+      done,
+      progress: () => Object.freeze({ total, finished }),
+      stop: () => {
+        stopper.abort(new RecoveryStopped('stop'));
+        return done;
+      },
+    });
+  }
+
+  function recover(recoveryOptions: RecoveryOptions = {}): Promise<RecoveryReport> {
+    return startRecovery(recoveryOptions).done;
+  }
+
+  async function list(query: ListQuery = {}): Promise<IntentSummary[]> {
+    const q = checkListQuery(query);
+    const statuses = [...new Set(q.views.map((v): IntentStatus => (v === 'parked' ? 'unknown' : v)))];
+    const createdBefore = q.olderThanMs === undefined ? undefined : resolved.clock.now() - q.olderThanMs;
+    const store = resolved.ledger;
+    let records: IntentRecord[];
+    if (store.list !== undefined) {
+      records = await store.list({ statuses, ...(q.operation === undefined ? {} : { operation: q.operation }), ...(q.scope === undefined ? {} : { scope: q.scope }), ...(createdBefore === undefined ? {} : { createdBefore }), limit: q.views.includes('parked') && !q.views.includes('unknown') ? MAX_LIST_SCAN : q.limit });
+    } else if (statuses.every((st) => RESUMABLE_STATUSES.includes(st))) {
+      records = await store.listResumable();
+    } else {
+      throw new LedgerUnavailableError('This ledger store has no list(): it can list only unfinished intents (status pending, inFlight, unknown or parked).');
+    }
+    const out: IntentSummary[] = [];
+    for (const record of records) {
+      const view = viewOf(record);
+      if (!q.views.includes(view)) continue;
+      if (q.operation !== undefined && record.operation !== q.operation) continue;
+      if (q.scope !== undefined && record.scope !== q.scope) continue;
+      if (createdBefore !== undefined && record.createdAt > createdBefore) continue;
+      out.push(summaryOf(record, view));
+      if (out.length >= q.limit) break;
+    }
+    return out;
   }
 
   function prepare(operation: string | { readonly operationName: string }, input: unknown, call: CallOptions = {}): IntentDraft {
@@ -379,7 +534,9 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
   return Object.freeze({
     operation,
     prepare,
+    startRecovery,
     recover,
+    list,
     inspect: (intentId: string) => resolved.ledger.get(intentId),
     on: <K extends keyof IntentEventMap>(name: K, listener: (event: IntentEventMap[K]) => void) => events.on(name, listener),
     venue: resolved.venue,
@@ -444,4 +601,114 @@ function checkCallOptions(call: CallOptions): void {
   }
   if (call.key !== undefined && (typeof call.key !== 'string' || call.key.length === 0)) bad('key', 'a non-empty string', call.key);
   if (call.signal !== undefined && !(call.signal instanceof AbortSignal)) bad('signal', 'an AbortSignal', call.signal);
+}
+
+/** Longest list `list()` asks a store for when it must filter parked intents out of `unknown` ones. */
+const MAX_LIST_SCAN = 100_000;
+
+/** Why a recovery pass stopped early: the abort reason its runs see. */
+class RecoveryStopped extends Error {
+  override readonly name = 'RecoveryStopped';
+  constructor(readonly why: 'budget' | 'stop') {
+    super(why === 'budget' ? 'The recovery budget ran out.' : 'Recovery was stopped.');
+  }
+}
+
+/**
+ * A counting semaphore for recovery's concurrency bound. A run gives its place back
+ * while it waits and takes it again before its next request (RunSlot); a run coming
+ * back from a wait goes ahead of intents not started yet.
+ */
+class Slots implements RunSlot {
+  #free: number;
+  readonly #returning: Array<() => void> = [];
+  readonly #starting: Array<() => void> = [];
+
+  constructor(size: number) {
+    this.#free = size;
+  }
+
+  /** For a run coming back from a wait: goes ahead of intents not started yet. */
+  acquire(): Promise<void> {
+    return this.#take(this.#returning);
+  }
+
+  /** For a new intent: waits behind every run coming back from a wait. */
+  acquireNew(): Promise<void> {
+    return this.#take(this.#starting);
+  }
+
+  release(): void {
+    const next = this.#returning.shift() ?? this.#starting.shift();
+    if (next) next();
+    else this.#free++;
+  }
+
+  #take(queue: Array<() => void>): Promise<void> {
+    if (this.#free > 0) {
+      this.#free--;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => queue.push(resolve));
+  }
+}
+
+function checkRecoveryOptions(options: RecoveryOptions): { concurrency: number; budgetMs: number } {
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigurationError({ path: 'recover(options)', expected: 'an options object', received: describe(options) });
+  }
+  const concurrency = options.concurrency ?? 8;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
+    throw new ConfigurationError({ path: 'recover(options).concurrency', expected: 'an integer from 1 to 256', received: describe(concurrency) });
+  }
+  const budgetMs = options.budgetMs ?? 300_000;
+  if (!Number.isInteger(budgetMs) || budgetMs < 1 || budgetMs > 2 ** 31 - 1) {
+    throw new ConfigurationError({ path: 'recover(options).budgetMs', expected: 'an integer number of ms from 1 to 2147483647', received: describe(budgetMs) });
+  }
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw new ConfigurationError({ path: 'recover(options).signal', expected: 'an AbortSignal', received: describe(options.signal) });
+  }
+  return { concurrency, budgetMs };
+}
+
+const LIST_VIEWS: readonly IntentView[] = [...INTENT_STATUSES, 'parked'];
+
+function checkListQuery(query: ListQuery): { views: IntentView[]; operation?: string; scope?: string; olderThanMs?: number; limit: number } {
+  const bad = (field: string, expected: string, value: unknown): never => {
+    throw new ConfigurationError({ path: `list(query)${field === '' ? '' : `.${field}`}`, expected, received: describe(value) });
+  };
+  if (typeof query !== 'object' || query === null) bad('', 'a query object', query);
+  const raw = query.status;
+  const views = raw === undefined ? [...LIST_VIEWS] : typeof raw === 'string' ? [raw] : Array.isArray(raw) ? [...(raw as readonly IntentView[])] : bad('status', 'a status or an array of them', raw);
+  for (const view of views) if (!LIST_VIEWS.includes(view)) bad('status', `one of ${LIST_VIEWS.join(', ')}`, view);
+  if (query.operation !== undefined && (typeof query.operation !== 'string' || query.operation === '')) bad('operation', 'a non-empty string', query.operation);
+  if (query.scope !== undefined && (typeof query.scope !== 'string' || query.scope === '')) bad('scope', 'a non-empty string', query.scope);
+  if (query.olderThanMs !== undefined && !(Number.isInteger(query.olderThanMs) && query.olderThanMs >= 0)) bad('olderThanMs', 'a whole number of ms >= 0', query.olderThanMs);
+  const limit = query.limit ?? 1000;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_SCAN) bad('limit', `an integer from 1 to ${MAX_LIST_SCAN}`, limit);
+  return {
+    views,
+    limit,
+    ...(query.operation === undefined ? {} : { operation: query.operation }),
+    ...(query.scope === undefined ? {} : { scope: query.scope }),
+    ...(query.olderThanMs === undefined ? {} : { olderThanMs: query.olderThanMs }),
+  };
+}
+
+function summaryOf(record: IntentRecord, view: IntentView): IntentSummary {
+  return {
+    intentId: record.id,
+    operation: record.operation,
+    scope: record.scope,
+    ...(record.businessId === undefined ? {} : { businessId: record.businessId }),
+    view,
+    status: record.status,
+    key: record.key,
+    venueKey: record.venueKey,
+    attempts: record.attempt,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    ...(record.outcome === undefined ? {} : { reason: record.outcome.reason }),
+    ...(record.outcome?.parked === undefined ? {} : { parked: record.outcome.parked }),
+  };
 }

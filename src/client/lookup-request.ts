@@ -1,5 +1,5 @@
 import type { AxiosRequestConfig } from 'axios';
-import type { LookupSpec } from '../venues/profile.js';
+import type { LookupSpec, ScanSpec } from '../venues/profile.js';
 
 /** A lookup request built from a profile, or why it cannot be built for this intent. */
 export type BuiltLookup =
@@ -76,6 +76,11 @@ function asRecord(container: unknown): unknown {
   return container;
 }
 
+/** The value at a dotted path (`data.0.id`), or `undefined`. */
+export function readDotted(root: unknown, path: string): unknown {
+  return readPath(root, path.split('.'));
+}
+
 function readPath(root: unknown, path: readonly string[]): unknown {
   let current: unknown = root;
   for (const segment of path) {
@@ -115,4 +120,49 @@ function headerValue(headers: unknown, name: string): string | undefined {
     if (key.toLowerCase() === name && typeof value === 'string') return value;
   }
   return undefined;
+}
+
+/** Default of {@link ScanSpec.createdSinceMarginMs}. */
+const DEFAULT_SCAN_MARGIN_MS = 5 * 60_000;
+/** Default of {@link ScanSpec.maxPages}. */
+export const DEFAULT_SCAN_MAX_PAGES = 10;
+
+/**
+ * One page request of a scan (`profile.reconcile.scan`): the objects created since the
+ * intent (less the margin for clock skew), newest first, continuing after `cursor`.
+ * Pure; signing is left to the caller's interceptors.
+ */
+export function buildScanPage(spec: ScanSpec, intentCreatedAt: number, cursor: string | undefined): AxiosRequestConfig {
+  const sinceMs = Math.max(0, intentCreatedAt - (spec.createdSinceMarginMs ?? DEFAULT_SCAN_MARGIN_MS));
+  const since = spec.createdSinceUnit === 'seconds' ? Math.floor(sinceMs / 1000) : sinceMs;
+  const params: Record<string, string | number> = { [spec.createdSinceParam]: since, [spec.limitParam]: spec.limit };
+  if (cursor !== undefined) params[spec.cursorParam] = cursor;
+  return { method: 'GET', url: spec.path, params };
+}
+
+/** What one scan page says about the intent's object. */
+export type ScanPage =
+  | { readonly kind: 'match'; readonly item: unknown }
+  | { readonly kind: 'next'; readonly cursor: string }
+  | { readonly kind: 'end' }
+  | { readonly kind: 'unreadable'; readonly reason: string };
+
+/**
+ * Reads one page of a scan: the object whose `matchPath` holds `venueKey`, else the
+ * cursor to the next page, else the end of the list. Pure and total.
+ */
+export function readScanPage(spec: ScanSpec, body: unknown, venueKey: string): ScanPage {
+  const items = readDotted(body, spec.itemsPath);
+  if (!Array.isArray(items)) return { kind: 'unreadable', reason: `no list at "${spec.itemsPath}" in the scan page` };
+  for (const item of items as unknown[]) {
+    if (readDotted(item, spec.matchPath) === venueKey) return { kind: 'match', item };
+  }
+  const hasMore = readDotted(body, spec.hasMorePath);
+  if (hasMore === false || (hasMore === undefined && items.length === 0)) return { kind: 'end' };
+  if (hasMore !== true) return { kind: 'unreadable', reason: `no boolean at "${spec.hasMorePath}" in the scan page` };
+  const cursor = items.length === 0 ? undefined : readDotted(items[items.length - 1], spec.cursorPath);
+  if (typeof cursor !== 'string' && typeof cursor !== 'number') {
+    return { kind: 'unreadable', reason: `more pages follow, but the last object has no "${spec.cursorPath}" to continue from` };
+  }
+  return { kind: 'next', cursor: String(cursor) };
 }

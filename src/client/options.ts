@@ -32,6 +32,8 @@ export interface ResolvedClientOptions {
   readonly sleep: Sleep;
   readonly random: RandomSource;
   readonly on: IntentEventHandlers | undefined;
+  readonly parkedBaseDelayMs: number;
+  readonly parkedMaxDelayMs: number;
 }
 
 /** Default `retry.pauseAtUsage`: pause at 95 % of a venue limit. */
@@ -85,7 +87,15 @@ const optionsSchema = z
         reconcile: fn.optional(),
         warning: fn.optional(),
         rateLimitUsage: fn.optional(),
+        intentParked: fn.optional(),
+        recoveryStarted: fn.optional(),
+        recoveryProgress: fn.optional(),
+        recoveryFinished: fn.optional(),
       })
+      .strict()
+      .optional(),
+    parked: z
+      .object({ baseDelayMs: durationMs(1).optional(), maxDelayMs: durationMs(1).optional() })
       .strict()
       .optional(),
   })
@@ -121,6 +131,11 @@ export function resolveClientOptions(input: unknown): ResolvedClientOptions {
     });
   }
   const keyStrategy = o.keys?.strategy ?? 'ulid';
+  const parkedBaseDelayMs = o.parked?.baseDelayMs ?? 60_000;
+  const parkedMaxDelayMs = o.parked?.maxDelayMs ?? Math.max(3_600_000, parkedBaseDelayMs);
+  if (parkedMaxDelayMs < parkedBaseDelayMs) {
+    throw new ConfigurationError({ path: 'options.parked.maxDelayMs', expected: `a number >= parked.baseDelayMs (${parkedBaseDelayMs})`, received: String(parkedMaxDelayMs) });
+  }
   return Object.freeze({
     venue,
     ledger: o.ledger ?? new LazyFileLedger(),
@@ -142,6 +157,8 @@ export function resolveClientOptions(input: unknown): ResolvedClientOptions {
     sleep: o.sleep ?? systemSleep,
     random: o.random ?? createCryptoRandom(),
     on: o.on,
+    parkedBaseDelayMs,
+    parkedMaxDelayMs,
   });
 }
 

@@ -10,10 +10,10 @@ import {
   VenueRejectedError,
   type ExhaustedReason,
 } from '../errors/index.js';
-import type { IntentRecord, IntentStatus, StoredOutcome } from '../ledger/intent.js';
+import type { IntentRecord, IntentStatus, ParkedState, StoredOutcome } from '../ledger/intent.js';
 import type { TransitionRequest } from '../ledger/ledger-store.js';
 import { exchange, headerReader, placeKey, type Exchange } from './axios-request.js';
-import { buildLookupRequest, type BuiltLookup } from './lookup-request.js';
+import { buildLookupRequest, buildScanPage, DEFAULT_SCAN_MAX_PAGES, readScanPage, type BuiltLookup } from './lookup-request.js';
 import { summariseError } from './redact.js';
 import type { IntentEvents } from './events.js';
 import type { ResolvedClientOptions } from './options.js';
@@ -50,6 +50,18 @@ export interface RunnerEnvironment {
 export interface RunTrace {
   resent: boolean;
   reconciledFound: boolean;
+  /** Set when the run parked the intent. */
+  parked: ParkedState | undefined;
+}
+
+/**
+ * A place in a bounded pool of concurrent runs (recovery). The run gives it up while it
+ * waits (backoff, settle delay, rate-limit pause) and takes it again before its next
+ * request, so waiting intents do not keep other work from starting.
+ */
+export interface RunSlot {
+  release(): void;
+  acquire(): Promise<void>;
 }
 
 const MAX_MESSAGE = 200;
@@ -85,14 +97,26 @@ export class IntentRun {
   #lastOutcome: Outcome | undefined;
   #lastError: unknown;
   #freshResult: { readonly value: unknown } | undefined;
-  readonly trace: RunTrace = { resent: false, reconciledFound: false };
+  readonly trace: RunTrace = { resent: false, reconciledFound: false, parked: undefined };
+  readonly #slot: RunSlot | undefined;
+  /**
+   * A parked intent gets a check, not an allowance: one lookup, or one resend where the
+   * venue's key store makes it safe, and no waits (a wait parks it again instead).
+   */
+  readonly #parkedCheck: boolean;
+  readonly #maxSends: number;
+  readonly #maxLookups: number;
 
-  constructor(env: RunnerEnvironment, op: RegisteredOperation, record: IntentRecord, signal: AbortSignal | undefined) {
+  constructor(env: RunnerEnvironment, op: RegisteredOperation, record: IntentRecord, signal: AbortSignal | undefined, slot?: RunSlot) {
     this.#env = env;
     this.#op = op;
     this.#record = record;
     this.#input = record.input;
     this.#signal = signal;
+    this.#slot = slot;
+    this.#parkedCheck = record.status === 'unknown' && record.outcome?.parked !== undefined;
+    this.#maxSends = this.#parkedCheck ? 1 : env.options.maxAttempts;
+    this.#maxLookups = this.#parkedCheck ? 1 : env.options.maxLookups;
     this.#deadlineAt = env.options.clock.now() + env.options.deadlineMs;
     this.#context = Object.freeze({
       intentId: record.id,
@@ -112,6 +136,11 @@ export class IntentRun {
 
   /** Runs to a final answer. Resolves on success; throws the error that tells the caller what to do. */
   async run(): Promise<IntentResult<unknown>> {
+    const parked = this.#record.status === 'unknown' ? this.#record.outcome?.parked : undefined;
+    if (parked !== undefined && parked.nextCheckAt > this.#env.options.clock.now()) {
+      // Not due: no request and no ledger write; the error says when the next check is.
+      throw this.#ambiguous(`parked until ${new Date(parked.nextCheckAt).toISOString()}: ${parked.reason}`, undefined, parked.nextCheckAt);
+    }
     for (;;) {
       const status: IntentStatus = this.#record.status;
       switch (status) {
@@ -122,7 +151,8 @@ export class IntentRun {
         case 'inFlight':
           // Found in flight at start: an earlier process or call may have sent it and
           // died before recording the answer. Never treat that as pending or failed.
-          await this.#transition('unknown', { outcome: { kind: 'unknown', reason: 'attempt in flight when resumed' } });
+          // Durable: from here on the intent is `unknown` and is reconciled before any resend.
+          await this.#transition('unknown', { outcome: { kind: 'unknown', reason: 'attempt in flight when resumed', sentBy: this.#latestDispatch() } });
           break;
         case 'pending':
           await this.#fromPending();
@@ -144,10 +174,21 @@ export class IntentRun {
       await this.#transition('failed', { outcome: { kind: 'fatal', reason: 'expired before it was sent' } });
       throw this.#exhausted('deadline', 'the intent expired before it was sent');
     }
-    if (this.#sentThisRun >= options.maxAttempts) throw this.#exhausted('maxAttempts', `${options.maxAttempts} attempt(s) sent`);
+    if (this.#sentThisRun >= this.#maxSends) throw this.#exhausted('maxAttempts', `${this.#maxSends} attempt(s) sent`);
     const venueWait = this.#waitForVenue();
     if (venueWait) await venueWait;
     await this.#sendAttempt(false);
+  }
+
+  /**
+   * The latest moment the attempt recorded in flight may have been dispatched: the
+   * dispatch fence (#assertMayDispatch) lets a request go only within
+   * `attemptTimeoutMs` of its in-flight record and before its lease ends.
+   */
+  #latestDispatch(): number {
+    const now = this.#env.options.clock.now();
+    const record = this.#record;
+    return Math.min(now, record.updatedAt + this.#env.options.attemptTimeoutMs, record.leaseUntil ?? Number.POSITIVE_INFINITY);
   }
 
   /** Returns a result when the intent is settled; otherwise has moved it to another state (or thrown). */
@@ -155,21 +196,28 @@ export class IntentRun {
     const { options } = this.#env;
     const venue = options.venue;
     const now = options.clock.now();
+    const stored = this.#record.outcome;
     const withinWindow = this.#record.expiresAt === undefined ? venue.dedupe.kind !== 'keyStore' : now < this.#record.expiresAt;
-    const keyStoreResend = venue.dedupe.kind === 'keyStore' && withinWindow;
+    // A replayed stored error (or the venue saying a retry cannot help) means a same-key
+    // resend would only return the same answer: settle it by a lookup instead.
+    const resendRepeats = stored?.replayed === true || this.#lastOutcome?.shouldRetry === false;
+    const keyStoreResend = venue.dedupe.kind === 'keyStore' && withinWindow && !resendRepeats;
 
     // Inside a key store's window a same-key resend *is* the reconcile: the venue
     // returns the first execution's result instead of executing again. No lookup needed.
-    if (keyStoreResend) {
+    // Checked before the wait: a run with no send left goes on to a lookup or parks now.
+    if (keyStoreResend && this.#sentThisRun < this.#maxSends) {
       this.#emitReconcile('skipped', 'resend');
-      const retryAfterMs = this.#lastOutcome?.kind === 'rateLimited' ? this.#lastOutcome.retryAfterMs : undefined;
-      await this.#wait(this.#nextBackoff(), 'send', this.#lastOutcome?.kind ?? 'unknown', true, retryAfterMs);
+      if (!this.#parkedCheck) {
+        const retryAfterMs = this.#lastOutcome?.kind === 'rateLimited' ? this.#lastOutcome.retryAfterMs : undefined;
+        await this.#wait(this.#nextBackoff(), 'send', this.#lastOutcome?.kind ?? 'unknown', true, retryAfterMs);
+      }
       await this.#resendFromUnknown(true);
       return undefined;
     }
 
     let verdict: LookupVerdict<unknown> | undefined;
-    if (this.#op.reconcile && this.#lookups < options.maxLookups) {
+    if (this.#op.reconcile && this.#lookups < this.#maxLookups) {
       verdict = await this.#lookup(this.#op.reconcile);
       if (verdict.found === 'succeeded') {
         await this.#transition('succeeded', { outcome: { kind: 'success', reason: RECONCILED_REASON, result: verdict.result } });
@@ -187,11 +235,13 @@ export class IntentRun {
     }
 
     if (verdict?.found === 'notFound') {
-      // Counted from the last ledger write. After a takeover that is the successor's
-      // inFlight -> unknown write, which comes after the previous owner's lease ended, and
-      // the previous owner dispatches only while its lease runs (#assertLeaseHeld): so a
-      // request it signed is past the venue's validity window by then too.
-      const settleAt = this.#record.updatedAt + venue.reconcile.settleDelayMs;
+      // Counted from the latest moment an attempt may have been dispatched (`sentBy`,
+      // recorded with the unknown outcome), else from the last ledger write. After a
+      // takeover that write is the successor's inFlight -> unknown, which comes after
+      // the previous owner's lease ended, and the previous owner dispatches only while
+      // its lease runs (#assertMayDispatch): so a request it signed is past the venue's
+      // validity window by then too.
+      const settleAt = (stored?.sentBy ?? this.#record.updatedAt) + venue.reconcile.settleDelayMs;
       const findable = venue.reconcile.findableForMs === undefined || now - this.#record.createdAt < venue.reconcile.findableForMs;
       if (now < settleAt && findable) {
         // A timed-out request may still be queued at the venue: a "not found" is only
@@ -200,33 +250,74 @@ export class IntentRun {
         await this.#wait(settleAt - now, 'lookup', 'settle', true);
         return undefined;
       }
+      if (venue.reconcile.notFoundIsAuthoritative && findable && stored?.replayed === true) {
+        // The venue stored an error for this key (its replay proves the request ran to
+        // its end) and no object carries the key: it did not execute, and it never will
+        // under this key, whose stored answer is that error. Durable and final.
+        this.#emitReconcile('notFound', 'settled');
+        await this.#transition('failed', {
+          outcome: { ...storedCopy(stored), kind: 'fatal', reason: `not executed: ${venue.name} stored an error for this key (${stored.reason}) and no object carries the key` },
+        });
+        throw this.#rejection(this.#record.outcome);
+      }
       if (venue.reconcile.notFoundIsAuthoritative && findable && withinWindow) {
         this.#emitReconcile('notFound', 'resend');
         await this.#resendFromUnknown(false);
         return undefined;
       }
       this.#emitReconcile('notFound', 'giveUp');
-      throw this.#ambiguous('not found by lookup, but the venue does not make "not found" authoritative');
+      throw await this.#park('not found by lookup, but the venue does not make "not found" authoritative');
     }
 
     if (verdict?.found === 'inconclusive') {
-      if (this.#lookups < options.maxLookups) {
+      if (this.#lookups < this.#maxLookups) {
         this.#emitReconcile('inconclusive', 'wait');
         await this.#wait(this.#nextBackoff(), 'lookup', 'lookup inconclusive', true);
         return undefined;
       }
       this.#emitReconcile('inconclusive', 'giveUp');
-      throw this.#ambiguous(`reconcile lookups inconclusive (${verdict.reason})`);
+      throw await this.#park(`reconcile lookups inconclusive (${verdict.reason})`);
     }
 
     if (this.#op.reconcile) {
       // Lookups ran out (after "not found" answers waiting for the settle delay).
       this.#emitReconcile('inconclusive', 'giveUp');
-      throw this.#ambiguous(`${options.maxLookups} reconcile lookup(s) did not settle it`);
+      throw await this.#park(`${this.#maxLookups} reconcile lookup(s) did not settle it`);
     }
-    // No lookup, no key store window: nothing can tell us safely. A person decides.
+    // No lookup, and no resend can settle it: nothing can tell us safely. A person decides.
     this.#emitReconcile('skipped', 'giveUp');
-    throw this.#ambiguous(this.#record.outcome?.reason ?? 'outcome unknown');
+    throw await this.#park(this.#unsettledReason(keyStoreResend, resendRepeats));
+  }
+
+  /** Why an unknown intent without a lookup could not be settled, in words a person can act on. */
+  #unsettledReason(keyStoreResend: boolean, resendRepeats: boolean): string {
+    const stored = this.#record.outcome;
+    if (resendRepeats && stored?.replayed === true) {
+      return `every resend got the answer ${this.#env.options.venue.name} stored for this key (${stored.reason}, replayed); ` +
+        'a resend cannot change it and the venue offers no lookup: check the venue for an object carrying the key';
+    }
+    if (keyStoreResend) return `${this.#sentThisRun} same-key resend(s) did not settle it (last: ${stored?.reason ?? 'unknown'})`;
+    return stored?.reason ?? 'outcome unknown';
+  }
+
+  /**
+   * Parks the intent: records (durably, compare-and-set like every write) that its
+   * allowance is spent with the outcome still unknown, with the time of its next check
+   * and why. Later runs give it one check at a time on a growing schedule instead of a
+   * full allowance. Returns the error for the caller to throw.
+   */
+  async #park(reason: string, notBefore?: number): Promise<AmbiguousOutcomeError> {
+    const { options, events } = this.#env;
+    const now = options.clock.now();
+    const previous = this.#record.outcome;
+    const count = (previous?.parked?.count ?? 0) + 1;
+    const delay = computeBackoffDelay({ jitter: 'equal', baseDelayMs: options.parkedBaseDelayMs, maxDelayMs: options.parkedMaxDelayMs }, count, 0, options.random);
+    const parked: ParkedState = { at: now, nextCheckAt: Math.max(now + delay, notBefore ?? 0), count, reason: reason.slice(0, 500) };
+    const outcome: StoredOutcome = { ...storedCopy(previous ?? { kind: 'unknown', reason }), parked };
+    await this.#transition('unknown', { outcome });
+    this.trace.parked = parked;
+    if (events.has('intentParked')) events.emit('intentParked', { ...this.#base, attempt: this.#record.attempt, businessId: this.#record.businessId, ...parked });
+    return this.#ambiguous(reason, undefined, parked.nextCheckAt);
   }
 
   /**
@@ -236,8 +327,8 @@ export class IntentRun {
    * store), so the intent stays `unknown` instead of going back to `pending`.
    */
   async #resendFromUnknown(earlierMayHaveExecuted: boolean): Promise<void> {
-    if (this.#sentThisRun >= this.#env.options.maxAttempts) {
-      throw this.#ambiguous(`${this.#env.options.maxAttempts} attempt(s) sent and the outcome is still unknown`);
+    if (this.#sentThisRun >= this.#maxSends) {
+      throw await this.#park(`${this.#sentThisRun} attempt(s) sent and the outcome is still unknown`);
     }
     const venueWait = this.#waitForVenue();
     if (venueWait) await venueWait;
@@ -261,7 +352,7 @@ export class IntentRun {
     this.#sentThisRun++;
     if (events.has('attemptStarted')) events.emit('attemptStarted', { ...this.#base, attempt, venueKey: this.#record.venueKey });
 
-    const result = await exchange(this.#env.http, config, () => this.#assertLeaseHeld());
+    const result = await exchange(this.#env.http, config, () => this.#assertMayDispatch());
     this.#observeUsage(result);
     const outcome = this.#classify(result);
     this.#lastOutcome = outcome;
@@ -280,9 +371,9 @@ export class IntentRun {
         if (earlierMayHaveExecuted) {
           // A rejection of this resend does not undo an earlier attempt that may have
           // executed: never record `failed` on that evidence. A person must look.
-          await this.#transition('unknown', { outcome: { ...storedFrom(outcome), kind: 'unknown', reason: `resend rejected (${outcome.reason}); an earlier attempt may have executed` } });
+          await this.#transition('unknown', { outcome: { ...storedFrom(outcome), kind: 'unknown', reason: `resend rejected (${outcome.reason}); an earlier attempt may have executed`, sentBy: options.clock.now() } });
           this.#emitOutcome(attempt, outcome);
-          throw this.#ambiguous(this.#record.outcome?.reason ?? outcome.reason);
+          throw await this.#park(this.#record.outcome?.reason ?? outcome.reason);
         }
         await this.#transition('failed', { outcome: storedFrom(outcome) });
         this.#emitOutcome(attempt, outcome);
@@ -293,7 +384,7 @@ export class IntentRun {
         if (earlierMayHaveExecuted) {
           // This attempt did not execute, but an earlier one may have: stay unknown and let
           // the key-store resend (or a lookup) settle it.
-          await this.#transition('unknown', { outcome: { ...storedFrom(outcome), kind: 'unknown', reason: `resend not executed (${outcome.reason}); an earlier attempt may have executed` } });
+          await this.#transition('unknown', { outcome: { ...storedFrom(outcome), kind: 'unknown', reason: `resend not executed (${outcome.reason}); an earlier attempt may have executed`, sentBy: this.#record.outcome?.sentBy ?? options.clock.now() } });
           this.#emitOutcome(attempt, outcome);
           if (outcome.kind === 'rateLimited' && outcome.scope === 'venue' && outcome.retryAfterMs !== undefined) {
             this.#blockVenue(options.clock.now() + outcome.retryAfterMs);
@@ -306,7 +397,7 @@ export class IntentRun {
         if (outcome.kind === 'rateLimited' && outcome.scope === 'venue' && outcome.retryAfterMs !== undefined) {
           this.#blockVenue(options.clock.now() + outcome.retryAfterMs);
         }
-        if (this.#sentThisRun >= options.maxAttempts) throw this.#exhausted('maxAttempts', `${options.maxAttempts} attempt(s) sent`);
+        if (this.#sentThisRun >= this.#maxSends) throw this.#exhausted('maxAttempts', `${this.#maxSends} attempt(s) sent`);
         const retryAfterMs = outcome.kind === 'rateLimited' ? outcome.retryAfterMs : undefined;
         await this.#wait(this.#nextBackoff(), 'send', outcome.kind, false, retryAfterMs);
         return;
@@ -315,7 +406,8 @@ export class IntentRun {
       case 'unknown': {
         // The venue may have executed it (or is executing it under this key): from now
         // on only reconciliation, or a same-key resend the venue deduplicates, may follow.
-        await this.#transition('unknown', { outcome: storedFrom(outcome) });
+        // The answer (or its absence) came by now, so the request was dispatched before now.
+        await this.#transition('unknown', { outcome: { ...storedFrom(outcome), sentBy: options.clock.now() } });
         this.#emitOutcome(attempt, outcome);
         if (this.#signal?.aborted) throw this.#ambiguous('aborted while the attempt was in flight', this.#signal.reason);
         return;
@@ -338,6 +430,8 @@ export class IntentRun {
 
   async #lookup(reconcile: ReconcileDefinition<unknown, unknown>): Promise<LookupVerdict<unknown>> {
     this.#lookups++;
+    const venue = this.#env.options.venue;
+    if (reconcile.request === undefined && venue.reconcile.lookup === undefined && venue.reconcile.scan !== undefined) return this.#scan();
     const built = this.#lookupRequest(reconcile);
     if (built.kind === 'unavailable') return { found: 'inconclusive', reason: built.reason };
     const config = this.#buildConfig(built.config, 0, 'lookup', false);
@@ -351,6 +445,43 @@ export class IntentRun {
     // The profile's foundPath describes the profile's own lookup endpoint, not one the
     // operation chose: applying it to another body could read a hit as a miss.
     return this.#defaultInterpret(result.response, reconcile.request === undefined);
+  }
+
+  /**
+   * Finds the intent's object by scanning the venue's list of objects created since the
+   * intent (`profile.reconcile.scan`), page by page, matching the echoed venue key. A
+   * complete scan without a match is "not found" only on a read-after-write consistent
+   * list; anything cut short (an error, an unreadable page, the page limit) is inconclusive.
+   */
+  async #scan(): Promise<LookupVerdict<unknown>> {
+    const venue = this.#env.options.venue;
+    const spec = venue.reconcile.scan as NonNullable<typeof venue.reconcile.scan>;
+    const maxPages = spec.maxPages ?? DEFAULT_SCAN_MAX_PAGES;
+    let cursor: string | undefined;
+    for (let page = 0; page < maxPages; page++) {
+      const config = this.#buildConfig(buildScanPage(spec, this.#record.createdAt, cursor), 0, 'lookup', false);
+      const result = await exchange(this.#env.http, config);
+      this.#observeUsage(result);
+      if (result.kind === 'error') return { found: 'inconclusive', reason: classifyTransport(describeTransportError(result.error)).reason };
+      const response = result.response;
+      const outcome = classifyResponse(venue, { status: response.status, header: headerReader(response), body: response.data }, this.#env.options.clock.now());
+      if (outcome.kind !== 'success') return { found: 'inconclusive', reason: `scan page: ${outcome.reason}` };
+      const read = readScanPage(spec, response.data, this.#record.venueKey);
+      switch (read.kind) {
+        case 'match': {
+          const found: AxiosResponse = { ...response, data: read.item };
+          const value: unknown = this.#op.definition.result ? this.#op.definition.result(found, this.#input) : read.item;
+          return { found: 'succeeded', result: value };
+        }
+        case 'end':
+          return spec.consistent ? { found: 'notFound' } : { found: 'inconclusive', reason: 'not in the list, which is not read-after-write consistent' };
+        case 'unreadable':
+          return { found: 'inconclusive', reason: read.reason };
+        case 'next':
+          cursor = read.cursor;
+      }
+    }
+    return { found: 'inconclusive', reason: `the scan stopped after ${maxPages} page(s)` };
   }
 
   /** The operation's own lookup request, else the one the venue profile describes. */
@@ -386,7 +517,14 @@ export class IntentRun {
 
   #buildConfig(built: AxiosRequestConfig, attempt: number, purpose: 'send' | 'lookup', withKey: boolean): AxiosRequestConfig {
     const { options } = this.#env;
-    const placed = withKey ? placeKey(built, options.venue.key, this.#record.venueKey, this.#record.operation) : built;
+    const keySpec = options.venue.key;
+    let placed = withKey ? placeKey(built, keySpec, this.#record.venueKey, this.#record.operation) : built;
+    if (withKey && keySpec.echo !== undefined) {
+      // A form body spells a nested field with brackets (`metadata[intentkey_key]`).
+      const form = keySpec.echo.placement === 'body' && (placed.data instanceof URLSearchParams || typeof placed.data === 'string');
+      const field = form ? bracketed(keySpec.echo.field) : keySpec.echo.field;
+      placed = placeKey(placed, { placement: keySpec.echo.placement, field, format: keySpec.format }, this.#record.venueKey, this.#record.operation);
+    }
     const config: AxiosRequestConfig = {
       ...placed,
       timeout: placed.timeout ?? options.attemptTimeoutMs,
@@ -467,17 +605,33 @@ export class IntentRun {
       nowMs: options.clock.now(),
       deadlineAt: this.#deadlineAt,
     });
+    const unknown = ambiguous || this.#record.status === 'unknown';
     if (plan.kind === 'stop') {
       const detail =
         plan.reason === 'deadline'
           ? `the next wait (${plan.requestedMs} ms) would pass the ${options.deadlineMs} ms deadline`
           : `the venue asked to wait ${plan.requestedMs} ms, more than maxRetryAfterMs (${options.maxRetryAfterMs})`;
-      if (ambiguous || this.#record.status === 'unknown') throw this.#ambiguous(detail);
+      if (unknown) throw await this.#park(detail, options.clock.now() + plan.requestedMs);
       throw this.#exhausted(plan.reason, detail, plan.reason === 'retryAfterTooLong' ? plan.requestedMs : undefined);
+    }
+    if (this.#parkedCheck && unknown && plan.delayMs > 0) {
+      // A parked intent's check does not wait: its next check comes after the wait.
+      throw await this.#park(`${this.#record.outcome?.parked?.reason ?? 'outcome unknown'} (next check after a ${cause} wait)`, options.clock.now() + plan.delayMs);
     }
     // Emitted before the wait so a test with a manual clock can see it and advance.
     if (events.has('retryScheduled')) events.emit('retryScheduled', { ...this.#base, attempt: this.#record.attempt, delayMs: plan.delayMs, before, cause });
-    await options.sleep(plan.delayMs, this.#signal);
+    // The slot is given back for the wait and taken again before the next request.
+    const slot = this.#slot;
+    if (slot === undefined) {
+      await options.sleep(plan.delayMs, this.#signal);
+      return;
+    }
+    slot.release();
+    try {
+      await options.sleep(plan.delayMs, this.#signal);
+    } finally {
+      await slot.acquire();
+    }
   }
 
   async #transition(to: IntentStatus, extra: { attempt?: number; outcome?: StoredOutcome }): Promise<void> {
@@ -532,10 +686,17 @@ export class IntentRun {
    * before the lease ended carries a signature from before it, so on venues with a
    * request-validity window it cannot execute later than the successor's settle delay.
    */
-  #assertLeaseHeld(): void {
-    const until = this.#record.leaseUntil;
-    if (until !== undefined && this.#env.options.clock.now() >= until) {
-      throw new LedgerLeaseLostError(this.#record.id, `Intent ${this.#record.id}: lease ended before the request was dispatched; not sent.`);
+  #assertMayDispatch(): void {
+    const record = this.#record;
+    const now = this.#env.options.clock.now();
+    if (record.leaseUntil !== undefined && now >= record.leaseUntil) {
+      throw new LedgerLeaseLostError(record.id, `Intent ${record.id}: lease ended before the request was dispatched; not sent.`);
+    }
+    // The dispatch window: a request leaves within attemptTimeoutMs of its in-flight
+    // record or not at all (it then counts as not sent). A restart can so bound when an
+    // attempt it finds in flight was sent (#latestDispatch), and count a settle delay from there.
+    if (now >= record.updatedAt + this.#env.options.attemptTimeoutMs) {
+      throw new LedgerLeaseLostError(record.id, `Intent ${record.id}: more than attemptTimeoutMs passed between the in-flight record and the dispatch; not sent.`);
     }
   }
 
@@ -560,15 +721,21 @@ export class IntentRun {
     });
   }
 
-  #ambiguous(reason: string, cause?: unknown): AmbiguousOutcomeError {
+  #ambiguous(reason: string, cause?: unknown, parkedUntil?: number): AmbiguousOutcomeError {
+    const record = this.#record;
+    const stored = record.outcome;
     return new AmbiguousOutcomeError({
-      intentId: this.#record.id,
-      key: this.#record.key,
-      venueKey: this.#record.venueKey,
-      venue: this.#record.venue,
-      attempt: this.#record.attempt,
+      intentId: record.id,
+      key: record.key,
+      venueKey: record.venueKey,
+      venue: record.venue,
+      attempt: record.attempt,
       reason,
       cause: cause ?? this.#lastError,
+      operation: record.operation,
+      businessId: record.businessId,
+      parkedUntil,
+      lastAnswer: stored === undefined ? undefined : { reason: stored.reason, httpStatus: stored.httpStatus, venueCode: stored.venueCode, replayed: stored.replayed === true },
     });
   }
 
@@ -618,7 +785,20 @@ function storedFrom(outcome: Outcome): StoredOutcome {
     ...(outcome.httpStatus === undefined ? {} : { httpStatus: outcome.httpStatus }),
     ...(outcome.venueCode === undefined ? {} : { venueCode: outcome.venueCode }),
     ...(outcome.venueMessage === undefined ? {} : { venueMessage: outcome.venueMessage.slice(0, MAX_MESSAGE) }),
+    ...(outcome.replayed === true ? { replayed: true } : {}),
   };
+}
+
+/** A stored outcome's evidence without its parked state or result, to build the next one from. */
+function storedCopy(outcome: StoredOutcome): StoredOutcome {
+  const { parked: _parked, result: _result, ...rest } = outcome;
+  return rest;
+}
+
+/** `a.b.c` as a form field: `a[b][c]`. */
+function bracketed(dotted: string): string {
+  const [head, ...rest] = dotted.split('.');
+  return `${head ?? ''}${rest.map((part) => `[${part}]`).join('')}`;
 }
 
 function errorName(error: unknown): string {

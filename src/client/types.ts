@@ -4,7 +4,7 @@ import type { Outcome } from '../classify/outcome.js';
 import type { RateLimitUsage } from '../classify/rate-limit-usage.js';
 import type { Clock, Sleep } from '../internal/clock.js';
 import type { RandomSource } from '../internal/random.js';
-import type { IntentStatus } from '../ledger/intent.js';
+import type { IntentStatus, IntentView, ParkedState } from '../ledger/intent.js';
 import type { LedgerStore } from '../ledger/ledger-store.js';
 import type { VenueProfile } from '../venues/profile.js';
 
@@ -81,6 +81,40 @@ export interface IntentEventMap {
   warning: WarningEvent;
   /** A response carried the venue's rate-limit usage headers (`profile.rateLimit.usage`). */
   rateLimitUsage: RateLimitUsageEvent;
+  /** An intent's allowance is spent with its outcome unknown: it is parked until its next check. */
+  intentParked: IntentParkedEvent;
+  /** A recovery pass read the ledger and is about to resume what it found. */
+  recoveryStarted: RecoveryStartedEvent;
+  /** A recovery pass finished one intent (settled, failed, parked or left for a person). */
+  recoveryProgress: RecoveryProgressEvent;
+  /** A recovery pass ended; carries its report. */
+  recoveryFinished: RecoveryFinishedEvent;
+}
+
+export interface IntentParkedEvent extends IntentEventBase, ParkedState {
+  readonly attempt: number;
+  readonly businessId: string | undefined;
+}
+
+export interface RecoveryStartedEvent {
+  /** Unfinished intents found in the ledger. */
+  readonly total: number;
+  /** Of those, parked intents whose next check is not due: reported, not run. */
+  readonly parkedNotDue: number;
+}
+
+export interface RecoveryProgressEvent {
+  readonly total: number;
+  /** Intents this pass is done with so far. */
+  readonly finished: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly parked: number;
+  readonly needsAttention: number;
+}
+
+export interface RecoveryFinishedEvent {
+  readonly report: RecoveryReport;
 }
 
 /** Fields shared by every per-intent event. */
@@ -180,6 +214,21 @@ export interface IntentClientOptions {
   readonly random?: RandomSource;
   /** Event listeners. Exceptions thrown by a listener are swallowed. */
   readonly on?: IntentEventHandlers;
+  /**
+   * Schedule of a parked intent's checks (an intent whose attempts and lookups are spent
+   * with its outcome unknown). Each check is one lookup, or one resend where the venue's
+   * key store makes it safe; the interval doubles per park, with equal jitter, across
+   * process lives.
+   */
+  readonly parked?: ParkedOptions;
+}
+
+/** Schedule of parked intents' checks. */
+export interface ParkedOptions {
+  /** Delay before the first check after an intent is parked, in ms. @default 60000 */
+  readonly baseDelayMs?: number;
+  /** Longest delay between two checks, in ms. @default 3600000 (1 h) */
+  readonly maxDelayMs?: number;
 }
 
 /** Identity of an intent, handed to the operation's builders. */
@@ -304,13 +353,93 @@ export type Operation<I, R> = ((input: I, options?: CallOptions) => Promise<Inte
   readonly operationName: string;
 };
 
-/** What `recover()` did, one entry per intent found unfinished. */
+/** An unfinished intent a person should know about, as recovery reports it. */
+export interface AttentionEntry {
+  readonly intentId: string;
+  readonly operation: string;
+  /** The caller's business id, when the intent has one. */
+  readonly businessId?: string;
+  readonly reason: string;
+  /** Set for a parked intent: the earliest time (epoch ms) of its next automatic check. */
+  readonly parkedUntil?: number;
+}
+
+/** What a recovery pass did, one count per intent found unfinished. */
 export interface RecoveryReport {
+  /** Intents this pass ran (claimed and driven, or joined while a call ran them). */
   readonly resumed: number;
   readonly succeeded: number;
   readonly reconciledFound: number;
   readonly resent: number;
   readonly failed: number;
-  /** Intents a person must look at (unknown past the window, unregistered operation, busy, ...). */
-  readonly needsAttention: ReadonlyArray<{ readonly intentId: string; readonly operation: string; readonly reason: string }>;
+  /**
+   * Intents parked at the end of the pass: parked before and not due (not run), or
+   * parked by this pass. Each is also in `needsAttention` with its `parkedUntil`.
+   */
+  readonly parked: number;
+  /** Intents the pass did not reach because its budget ran out or it was stopped; the next pass resumes them. */
+  readonly notReached: number;
+  /** True when `budgetMs` ran out before the pass was done. */
+  readonly budgetExhausted: boolean;
+  /** From the start of the pass to its end, in ms (the client's clock). */
+  readonly durationMs: number;
+  /** Intents a person must look at (parked, unknown past the window, unregistered operation, busy, ...). */
+  readonly needsAttention: readonly AttentionEntry[];
+}
+
+/** Options of `startRecovery()` and `recover()`. */
+export interface RecoveryOptions {
+  /** Cancels the pass: waits end, nothing new starts; the intents stay in the ledger for the next pass. */
+  readonly signal?: AbortSignal;
+  /** Intents driven at the same time (an intent waiting out a backoff or settle delay holds no place). @default 8 */
+  readonly concurrency?: number;
+  /**
+   * Time budget of the pass, in ms. When it runs out, no further intent is started and
+   * running ones stop at their next wait; what is left is counted in `notReached` or
+   * stays unknown, for the next pass. @default 300000 (5 min)
+   */
+  readonly budgetMs?: number;
+}
+
+/** A recovery pass running in the background; see `IntentClient.startRecovery`. */
+export interface RecoveryHandle {
+  /** Resolves with the report when the pass ends (rejects only if your `signal` aborted it). */
+  readonly done: Promise<RecoveryReport>;
+  /** How far the pass is. */
+  progress(): { readonly total: number; readonly finished: number };
+  /** Ends the pass early (as the budget would) and resolves with its report. */
+  stop(): Promise<RecoveryReport>;
+}
+
+/** Which intents `IntentClient.list` returns. Every field narrows; none given: every intent. */
+export interface ListQuery {
+  /** One view or several: a status, or `parked` (an `unknown` intent whose allowance is spent). */
+  readonly status?: IntentView | readonly IntentView[];
+  readonly operation?: string;
+  readonly scope?: string;
+  /** Only intents created at least this long ago, in ms. */
+  readonly olderThanMs?: number;
+  /** Most entries returned, oldest first. @default 1000 */
+  readonly limit?: number;
+}
+
+/** One intent as `IntentClient.list` returns it: what a bot or a person needs, no input. */
+export interface IntentSummary {
+  readonly intentId: string;
+  readonly operation: string;
+  readonly scope: string;
+  readonly businessId?: string;
+  readonly view: IntentView;
+  readonly status: IntentStatus;
+  readonly key: string;
+  readonly venueKey: string;
+  readonly attempts: number;
+  /** Epoch ms. */
+  readonly createdAt: number;
+  /** Epoch ms. */
+  readonly updatedAt: number;
+  /** The recorded reason of the last outcome, when there is one. */
+  readonly reason?: string;
+  /** Set for a parked intent. */
+  readonly parked?: ParkedState;
 }

@@ -118,6 +118,20 @@ export class AmbiguousOutcomeError extends IntentError {
   readonly attempt: number;
   /** Why the outcome is unknown, e.g. `socket reset after the request was written`. */
   readonly reason: string;
+  /** The registered operation. */
+  readonly operation: string | undefined;
+  /** The caller's business id, when the intent has one: what a person searches for. */
+  readonly businessId: string | undefined;
+  /**
+   * Set when the intent is parked (its allowance spent): the earliest time, epoch ms, of
+   * its next automatic check. Calls before then fail at once, without a request.
+   */
+  readonly parkedUntil: number | undefined;
+  /**
+   * The last answer recorded for the intent: its reason, HTTP status and venue code, and
+   * whether it was the venue's stored answer replayed (a resend returns it again).
+   */
+  readonly lastAnswer: { readonly reason: string; readonly httpStatus?: number | undefined; readonly venueCode?: string | undefined; readonly replayed: boolean } | undefined;
 
   constructor(init: {
     intentId: string;
@@ -127,18 +141,27 @@ export class AmbiguousOutcomeError extends IntentError {
     attempt: number;
     reason: string;
     cause?: unknown;
+    operation?: string | undefined;
+    businessId?: string | undefined;
+    parkedUntil?: number | undefined;
+    lastAnswer?: AmbiguousOutcomeError['lastAnswer'];
   }) {
-    super(
-      `Outcome of intent ${init.intentId} at ${init.venue} is unknown after attempt ${init.attempt} (${init.reason}); ` +
-        'reconcile before resending.',
-      { cause: init.cause },
-    );
+    const who = init.businessId === undefined ? `Intent ${init.intentId}` : `Intent ${init.intentId} (business id ${init.businessId})`;
+    const next =
+      init.parkedUntil === undefined
+        ? 'reconcile before resending.'
+        : `parked: checked again automatically from ${new Date(init.parkedUntil).toISOString()} (one lookup, never a blind resend), or settle it by hand.`;
+    super(`${who}: outcome at ${init.venue} is unknown after attempt ${init.attempt} (${init.reason}); ${next}`, { cause: init.cause });
     this.intentId = init.intentId;
     this.key = init.key;
     this.venueKey = init.venueKey;
     this.venue = init.venue;
     this.attempt = init.attempt;
     this.reason = init.reason;
+    this.operation = init.operation;
+    this.businessId = init.businessId;
+    this.parkedUntil = init.parkedUntil;
+    this.lastAnswer = init.lastAnswer;
   }
 }
 

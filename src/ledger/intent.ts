@@ -12,6 +12,17 @@ export type IntentStatus = 'pending' | 'inFlight' | 'succeeded' | 'failed' | 'un
 /** Every {@link IntentStatus}. */
 export const INTENT_STATUSES = ['pending', 'inFlight', 'succeeded', 'failed', 'unknown'] as const;
 
+/**
+ * How an intent is listed: its status, with `parked` for an `unknown` intent whose
+ * allowance is spent (see {@link ParkedState}).
+ */
+export type IntentView = IntentStatus | 'parked';
+
+/** The view of a record: `parked` for a parked `unknown` intent, otherwise its status. */
+export function viewOf(record: { readonly status: IntentStatus; readonly outcome?: StoredOutcome }): IntentView {
+  return record.status === 'unknown' && record.outcome?.parked !== undefined ? 'parked' : record.status;
+}
+
 /** Terminal statuses: no transition leaves them. */
 export const TERMINAL_STATUSES: ReadonlySet<IntentStatus> = new Set(['succeeded', 'failed']);
 
@@ -33,6 +44,35 @@ export interface StoredOutcome {
    * later calls of the same business action without a network call.
    */
   readonly result?: unknown;
+  /**
+   * The answer was replayed from the venue's key store (its stored result for this
+   * key): a same-key resend would only return it again.
+   */
+  readonly replayed?: boolean;
+  /**
+   * Latest moment (epoch ms) at which an attempt of this intent may have left this
+   * process: the dispatch fence lets a request go only within `attemptTimeoutMs` of its
+   * in-flight record and while the lease runs. A settle delay is counted from here.
+   */
+  readonly sentBy?: number;
+  /** Set while the intent is parked: its allowance is spent and its outcome still unknown. */
+  readonly parked?: ParkedState;
+}
+
+/**
+ * A parked intent: its attempts and lookups are spent and its outcome is still unknown.
+ * It is checked again (one lookup, or one resend where the venue's key store makes that
+ * safe) at `nextCheckAt`, on a schedule that grows with `count`, never with a full allowance.
+ */
+export interface ParkedState {
+  /** When it was parked (epoch ms). */
+  readonly at: number;
+  /** Earliest time of its next check (epoch ms). */
+  readonly nextCheckAt: number;
+  /** How many times it has been parked, across process lives. */
+  readonly count: number;
+  /** Why it could not be settled, for a person. */
+  readonly reason: string;
 }
 
 /**

@@ -18,6 +18,18 @@ export interface ClaimRequest {
   readonly now: number;
 }
 
+/** Arguments of {@link LedgerStore.list}: every given field narrows. */
+export interface ListRecordsQuery {
+  /** Statuses to include; absent: all. */
+  readonly statuses?: readonly IntentStatus[];
+  readonly operation?: string;
+  readonly scope?: string;
+  /** Only intents created at or before this time, epoch ms. */
+  readonly createdBefore?: number;
+  /** Most records returned. */
+  readonly limit: number;
+}
+
 /** Result of {@link LedgerStore.claim}. */
 export type ClaimResult =
   | { readonly claimed: true; readonly record: IntentRecord }
@@ -86,6 +98,13 @@ export interface LedgerStore {
 
   /** Every intent in `pending`, `inFlight` or `unknown`, oldest first. */
   listResumable(): Promise<IntentRecord[]>;
+
+  /**
+   * Intents matching `query`, oldest first (by `createdAt`, then id), at most
+   * `query.limit`. Optional for custom stores: without it a client can list only
+   * unfinished intents (from `listResumable`). Every shipped store has it.
+   */
+  list?(query: ListRecordsQuery): Promise<IntentRecord[]>;
 
   /** Releases resources. Safe to call twice. */
   close(): Promise<void>;

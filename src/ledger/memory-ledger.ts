@@ -2,7 +2,8 @@ import { LedgerUnavailableError } from '../errors/index.js';
 import { cloneData } from '../internal/clone-data.js';
 import type { IntentDraft, IntentRecord } from './intent.js';
 import { TERMINAL_STATUSES } from './intent.js';
-import type { ClaimRequest, ClaimResult, LedgerCapabilities, LedgerStore, TransitionRequest } from './ledger-store.js';
+import type { ClaimRequest, ClaimResult, LedgerCapabilities, LedgerStore, ListRecordsQuery, TransitionRequest } from './ledger-store.js';
+import { selectRecords } from './list.js';
 import { RESUMABLE_STATUSES, applyTransition } from './transitions.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -85,6 +86,11 @@ export class MemoryLedger implements LedgerStore {
       .filter((r) => RESUMABLE_STATUSES.includes(r.status))
       .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
     return list.map((r) => cloneData(r));
+  }
+
+  async list(query: ListRecordsQuery): Promise<IntentRecord[]> {
+    this.#assertOpen();
+    return selectRecords(this.#records.values(), query).map((r) => cloneData(r));
   }
 
   async close(): Promise<void> {

@@ -15,12 +15,14 @@ import type { TransitionRequest } from './ledger-store.js';
  * - unknown → succeeded | failed: reconciliation found the venue's answer.
  * - unknown → inFlight: a same-key resend is allowed (inside the dedupe window, or
  *   after an authoritative "not found").
+ * - unknown → unknown: new evidence about an unsettled intent is recorded (it is
+ *   parked, with its next check time, or a replayed answer is noted).
  * - succeeded, failed: terminal; nothing leaves them.
  */
 const ALLOWED: Readonly<Record<IntentStatus, readonly IntentStatus[]>> = {
   pending: ['inFlight', 'failed'],
   inFlight: ['pending', 'succeeded', 'failed', 'unknown'],
-  unknown: ['succeeded', 'failed', 'inFlight'],
+  unknown: ['succeeded', 'failed', 'inFlight', 'unknown'],
   succeeded: [],
   failed: [],
 };

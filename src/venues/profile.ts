@@ -53,6 +53,22 @@ export interface KeySpec {
   readonly field: string;
   /** Constraints the venue puts on the key, and how to encode an intent key into them. */
   readonly format: KeyFormat;
+  /**
+   * A second place the venue key is written on every send, so that the object the
+   * venue creates carries it and a scan can find it later (Stripe: the payment's
+   * `metadata`). Placed like the key itself, and refused when the request already
+   * holds a different value there. Remove it with `extendVenue(profile, { key: { echo: null } })`
+   * when your endpoint has no such field. @default none
+   */
+  readonly echo?: KeyEcho;
+}
+
+/** Where {@link KeySpec.echo} writes the venue key. */
+export interface KeyEcho {
+  /** `body` (JSON object, URLSearchParams or form string; a dotted field nests) or `query`. */
+  readonly placement: 'body' | 'query';
+  /** Field name, e.g. `metadata.intentkey_key` (sent as `metadata[intentkey_key]` in a form body). */
+  readonly field: string;
 }
 
 /**
@@ -126,6 +142,56 @@ export interface ReconcileSpec {
    * resending the same key instead).
    */
   readonly lookup?: LookupSpec;
+  /**
+   * How to find the object by scanning a list of the objects created since the intent,
+   * for venues with no lookup by key whose objects carry the key in a field of their
+   * own ({@link KeySpec.echo}). Used when there is no `lookup`. A list that is
+   * read-after-write consistent (`consistent: true`) makes a complete scan's miss
+   * count as "not found"; otherwise a miss is inconclusive. @default none
+   */
+  readonly scan?: ScanSpec;
+}
+
+/**
+ * A scan of the venue's list of recently created objects, newest first, matching
+ * the venue key in each item (Stripe: `GET /v1/payment_intents?created[gte]=…`
+ * and `metadata.intentkey_key`). Each page is one request through your axios instance.
+ */
+export interface ScanSpec {
+  /** Path of the list endpoint, relative to your instance's `baseURL` (always `GET`). */
+  readonly path: string;
+  /** Query parameter bounding the list to objects created at or after a time. */
+  readonly createdSinceParam: string;
+  /** Unit of that parameter's value. */
+  readonly createdSinceUnit: 'seconds' | 'milliseconds';
+  /**
+   * Taken off the intent's creation time before it is sent, in ms, so a venue clock
+   * behind ours still lists the object. @default 300000 (5 min)
+   */
+  readonly createdSinceMarginMs?: number;
+  /** Dotted path of the array of objects in a page body, e.g. `data`. */
+  readonly itemsPath: string;
+  /** Dotted path, inside one object, of the field that holds the venue key (the echo). */
+  readonly matchPath: string;
+  /** Query parameter of the page size, with the size to ask for. */
+  readonly limitParam: string;
+  readonly limit: number;
+  /** Query parameter carrying the cursor to the next page (Stripe `starting_after`). */
+  readonly cursorParam: string;
+  /** Dotted path, inside one object, of the value that cursor takes (Stripe `id`). */
+  readonly cursorPath: string;
+  /** Dotted path of the boolean saying more pages follow (Stripe `has_more`). */
+  readonly hasMorePath: string;
+  /** Most pages one scan reads; a scan cut short by it is inconclusive. @default 10 */
+  readonly maxPages?: number;
+  /**
+   * True when the list shows an object as soon as the write that created it answered
+   * (read-after-write consistent). Only then is a complete scan's miss a "not found";
+   * an eventually consistent search index never is.
+   */
+  readonly consistent: boolean;
+  /** Limits of the scan. Docs only. */
+  readonly note?: string;
 }
 
 /**
@@ -184,6 +250,19 @@ export interface ResponseSpec {
    * inside a success status and goes through the error rules.
    */
   readonly successCodes: readonly string[];
+  /**
+   * Header a key-store venue sets to `true` on an answer replayed from its store
+   * (Stripe `Idempotent-Replayed`). A replayed 5xx means the first request ran and its
+   * error was stored: a same-key resend can only return it again, so the outcome is
+   * settled by a lookup or scan instead. @default none
+   */
+  readonly replayedHeader?: string;
+  /**
+   * Header in which the venue says whether a retry may succeed (`true`/`false`,
+   * Stripe `Stripe-Should-Retry`). `false` on an unknown outcome sends it to a lookup
+   * or scan instead of a resend; it never turns an unknown into "not executed". @default none
+   */
+  readonly shouldRetryHeader?: string;
 }
 
 /** How the venue signals rate limits. */

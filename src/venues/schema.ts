@@ -4,8 +4,10 @@ import type {
   DedupeSpec,
   ErrorRule,
   KeyFormat,
+  KeyEcho,
   KeySpec,
   LookupSpec,
+  ScanSpec,
   RateLimitSpec,
   ReconcileSpec,
   ResponseSpec,
@@ -90,6 +92,7 @@ const keySpecSchema = z
     placement: z.enum(['header', 'body', 'query']),
     field: nonEmptyString,
     format: keyFormatSchema,
+    echo: z.strictObject({ placement: z.enum(['body', 'query']), field: nonEmptyString }).readonly().exactOptional(),
   })
   .readonly();
 
@@ -130,6 +133,25 @@ const lookupSchema = z
     }
   });
 
+const scanSchema = z
+  .strictObject({
+    path: z.string().regex(/^\//, { error: 'a path starting with "/"' }),
+    createdSinceParam: nonEmptyString,
+    createdSinceUnit: z.enum(['seconds', 'milliseconds']),
+    createdSinceMarginMs: durationMs.exactOptional(),
+    itemsPath: dottedPath,
+    matchPath: dottedPath,
+    limitParam: nonEmptyString,
+    limit: z.int().min(1).max(1000),
+    cursorParam: nonEmptyString,
+    cursorPath: dottedPath,
+    hasMorePath: dottedPath,
+    maxPages: z.int().min(1).max(1000).exactOptional(),
+    consistent: z.boolean(),
+    note: z.string().exactOptional(),
+  })
+  .readonly();
+
 const reconcileSchema = z
   .strictObject({
     notFoundIsAuthoritative: z.boolean(),
@@ -137,6 +159,7 @@ const reconcileSchema = z
     findableForMs: durationMs.exactOptional(),
     notFoundCodes: stringList.exactOptional(),
     lookup: lookupSchema.exactOptional(),
+    scan: scanSchema.exactOptional(),
   })
   .readonly();
 
@@ -145,6 +168,8 @@ const responseSchema = z
     codePaths: stringList,
     messagePaths: stringList,
     successCodes: stringList,
+    replayedHeader: z.lazy(() => headerName).exactOptional(),
+    shouldRetryHeader: z.lazy(() => headerName).exactOptional(),
   })
   .readonly();
 
@@ -263,6 +288,7 @@ export type _SchemaMatchesProfile = [
   Assert<Equals<z.output<typeof rateLimitSchema>, RateLimitSpec>>,
   Assert<Equals<z.output<typeof errorRuleSchema>, ErrorRule>>,
   Assert<Equals<z.output<typeof lookupSchema>, LookupSpec>>,
+  Assert<Equals<z.output<typeof scanSchema>, ScanSpec>>,
   Assert<Equals<z.output<typeof usageHeaderSchema>, UsageHeaderSpec>>,
   Assert<Equals<z.output<typeof aboutSchema>, VenueAbout>>,
   Assert<Equals<z.output<typeof venueProfileSchema>, VenueProfile>>,
@@ -299,12 +325,12 @@ export interface VenueOverrides {
   readonly name?: string;
   /** Rules tried **before** the base profile's rules, so they override them. */
   readonly errors?: readonly ErrorRule[];
-  /** Shallow-merged over `base.key`; `format` is merged one level deeper. */
-  readonly key?: Partial<Omit<KeySpec, 'format'>> & { readonly format?: Partial<KeyFormat> };
+  /** Shallow-merged over `base.key`; `format` is merged one level deeper; `echo: null` removes the echo. */
+  readonly key?: Partial<Omit<KeySpec, 'format' | 'echo'>> & { readonly format?: Partial<KeyFormat>; readonly echo?: KeyEcho | null };
   /** Replaces `base.dedupe`. */
   readonly dedupe?: DedupeSpec;
-  /** Shallow-merged over `base.reconcile`. */
-  readonly reconcile?: Partial<ReconcileSpec>;
+  /** Shallow-merged over `base.reconcile`; `lookup: null` or `scan: null` removes that lookup. */
+  readonly reconcile?: Partial<Omit<ReconcileSpec, 'lookup' | 'scan'>> & { readonly lookup?: LookupSpec | null; readonly scan?: ScanSpec | null };
   /** Shallow-merged over `base.response`. */
   readonly response?: Partial<ResponseSpec>;
   /** Shallow-merged over `base.rateLimit`. */
@@ -329,17 +355,22 @@ export function extendVenue(base: VenueProfile, overrides: VenueOverrides): Venu
   return defineVenue({
     ...base,
     name: overrides.name ?? base.name,
-    key: {
+    key: withoutNulls({
       ...base.key,
       ...overrides.key,
       format: { ...base.key.format, ...overrides.key?.format },
-    },
+    }),
     dedupe: overrides.dedupe ?? base.dedupe,
-    reconcile: { ...base.reconcile, ...overrides.reconcile },
+    reconcile: withoutNulls({ ...base.reconcile, ...overrides.reconcile }),
     response: { ...base.response, ...overrides.response },
     rateLimit: { ...base.rateLimit, ...overrides.rateLimit },
     errors: [...(overrides.errors ?? []), ...base.errors],
   });
+}
+
+/** The object without its `null` fields: how an override removes an optional section. */
+function withoutNulls<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], null> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null)) as { [K in keyof T]: Exclude<T[K], null> };
 }
 
 /** Number of capturing groups in a (valid) regular expression source. */

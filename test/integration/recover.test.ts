@@ -91,7 +91,11 @@ describe('recover() follows the resume table', () => {
       reconciledFound: 1,
       resent: 1,
       failed: 0,
-      needsAttention: [{ intentId: 'other1', operation: 'withdraw', reason: 'operation not registered in this process' }],
+      parked: 0,
+      notReached: 0,
+      budgetExhausted: false,
+      durationMs: 0,
+      needsAttention: [{ intentId: 'other1', operation: 'withdraw', businessId: 'other1', reason: 'operation not registered in this process' }],
     });
     expect([...orders.entries()].sort()).toEqual([
       ['KEYinflight1', 1],

@@ -10,7 +10,8 @@ import {
 import { systemClock, type Clock } from '../../internal/clock.js';
 import type { IntentDraft, IntentRecord } from '../intent.js';
 import { TERMINAL_STATUSES } from '../intent.js';
-import type { ClaimRequest, ClaimResult, LedgerCapabilities, LedgerStore, TransitionRequest } from '../ledger-store.js';
+import type { ClaimRequest, ClaimResult, LedgerCapabilities, LedgerStore, TransitionRequest, ListRecordsQuery } from '../ledger-store.js';
+import { selectRecords } from '../list.js';
 import { RESUMABLE_STATUSES, applyTransition } from '../transitions.js';
 import { encodeRecord, encodeSegmentHeader, MAX_BODY_BYTES, RecordType, scanSegmentWith, SEGMENT_HEADER_BYTES } from './format.js';
 import { WorkerLedgerIo, type LedgerIo } from './io.js';
@@ -417,6 +418,25 @@ export class FileLedger implements LedgerStore {
     return resumable
       .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
       .map((r) => this.#out(r));
+  }
+
+  /**
+   * Intents matching `query`, oldest first. Finished intents kept encoded are decoded
+   * (and kept decoded) only when the query can select them.
+   */
+  async list(query: ListRecordsQuery): Promise<IntentRecord[]> {
+    this.#assertUsable();
+    await this.#barrier();
+    const wantsFinished = query.statuses === undefined || query.statuses.some((st) => TERMINAL_STATUSES.has(st));
+    const candidates: IntentRecord[] = [];
+    for (const [id, r] of this.#records) {
+      if (r instanceof EncodedRecord) {
+        if (!wantsFinished) continue;
+        const decoded = this.#decoded(id);
+        if (decoded) candidates.push(decoded);
+      } else candidates.push(r);
+    }
+    return selectRecords(candidates, query).map((r) => this.#out(r));
   }
 
   /**

@@ -37,6 +37,7 @@ describe('state machine', () => {
       ['unknown', 'inFlight'],
       ['unknown', 'succeeded'],
       ['unknown', 'failed'],
+      ['unknown', 'unknown'],
     ]);
   });
 });

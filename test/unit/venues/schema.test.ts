@@ -234,14 +234,18 @@ describe('extendVenue', () => {
       dedupe: { kind: 'keyStore', retentionMs: 31 * 86_400_000 },
     });
     expect(venue.name).toBe('stripe');
-    expect(venue.key).toEqual({ placement: 'header', field: 'Idempotency-Key', format: { encoding: 'verbatim', maxLength: 64 } });
-    expect(venue.reconcile).toEqual({ notFoundIsAuthoritative: false, settleDelayMs: 5_000 });
+    expect(venue.key).toEqual({ ...stripe.key, format: { encoding: 'verbatim', maxLength: 64 } });
+    expect(venue.reconcile).toEqual({ ...stripe.reconcile, settleDelayMs: 5_000 });
     expect(venue.response.codePaths).toEqual(stripe.response.codePaths);
     expect(venue.response.messagePaths).toEqual(['error.message', 'message']);
     expect(venue.rateLimit).toEqual({ retryAfterHeaders: ['retry-after'], retryAfterUnit: 'milliseconds' });
     expect(venue.dedupe).toEqual({ kind: 'keyStore', retentionMs: 31 * 86_400_000 });
     expect(venue.errors).toEqual(stripe.errors);
     expect(Object.isFrozen(venue.key.format)).toBe(true);
+    // `null` removes an optional section; the rest stays.
+    const bare = extendVenue(stripe, { key: { echo: null }, reconcile: { scan: null } });
+    expect(bare.key).toEqual({ placement: 'header', field: 'Idempotency-Key', format: stripe.key.format });
+    expect(bare.reconcile).toEqual({ notFoundIsAuthoritative: true, settleDelayMs: 0 });
     // The base is untouched.
     expect(stripe.key.format.maxLength).toBe(255);
   });

@@ -128,12 +128,21 @@ describe('stripe error map', () => {
 
 describe('stripe profile', () => {
   it('sends the key in the Idempotency-Key header, up to 255 characters', () => {
-    expect(stripe.key).toEqual({ placement: 'header', field: 'Idempotency-Key', format: { encoding: 'verbatim', maxLength: 255 } });
+    expect(stripe.key).toEqual({
+      placement: 'header',
+      field: 'Idempotency-Key',
+      format: { encoding: 'verbatim', maxLength: 255 },
+      echo: { placement: 'body', field: 'metadata.intentkey_key' },
+    });
   });
 
-  it('relies on the 24 h key store instead of a lookup', () => {
+  it('relies on the 24 h key store, and on a scan of the consistent list (never search) for a stored 5xx', () => {
     expect(stripe.dedupe).toEqual({ kind: 'keyStore', retentionMs: 24 * 60 * 60 * 1000 });
-    expect(stripe.reconcile.notFoundIsAuthoritative).toBe(false);
+    expect(stripe.reconcile.lookup).toBeUndefined();
+    expect(stripe.reconcile.scan).toMatchObject({ path: '/v1/payment_intents', createdSinceParam: 'created[gte]', matchPath: 'metadata.intentkey_key', consistent: true });
+    expect(stripe.reconcile.scan?.path).not.toMatch(/search/);
+    expect(stripe.response.replayedHeader).toBe('idempotent-replayed');
+    expect(stripe.response.shouldRetryHeader).toBe('stripe-should-retry');
   });
 
   it('is valid input for defineVenue', () => {
