@@ -10,6 +10,8 @@ afterEach(async () => {
 });
 
 const LEASE_MS = 30_000;
+/** The default `attemptTimeoutMs`: the dispatch window after an in-flight record. */
+const ATTEMPT_TIMEOUT_MS = 10_000;
 const order = (o: { id: string }) => ({ method: 'POST', url: '/api/v3/order', params: { symbol: 'BTCUSDT', type: 'MARKET', businessId: o.id } });
 
 /** A worker whose first send freezes (like a SIGSTOP or a long GC pause) after its in-flight record, until released. */
@@ -66,11 +68,12 @@ describe('the send is fenced by the lease', () => {
     });
     const bResult = await b.operation('order.create', { request: order })({ id: 'o1' }, { businessId: 'o1' });
     expect(bResult.attempts).toBe(2);
-    // "Not found" is believed only 61 s after B took over (after A's lease ended at
-    // start + 30 s), not 61 s after A's in-flight record (start): A could have sent a
-    // freshly signed request right up to its lease end.
+    // "Not found" is believed only 61 s after the last moment A could have dispatched:
+    // the dispatch window ends attemptTimeoutMs (10 s) after A's in-flight record, before
+    // its lease (30 s). Not from B's takeover, which would only make B wait longer.
     expect(settles.length).toBeGreaterThan(0);
-    expect(clock.now()).toBeGreaterThanOrEqual(start + LEASE_MS + binanceSpot.reconcile.settleDelayMs);
+    expect(clock.now()).toBeGreaterThanOrEqual(start + ATTEMPT_TIMEOUT_MS + binanceSpot.reconcile.settleDelayMs);
+    expect(clock.now()).toBeLessThan(start + LEASE_MS + binanceSpot.reconcile.settleDelayMs);
 
     a.release();
     const aOutcome = await aResult;
@@ -93,15 +96,28 @@ describe('the send is fenced by the lease', () => {
     expect(v.stats()).toMatchObject({ writes: 1, executions: 1 });
   });
 
-  it('a stall shorter than the lease does not stop the send', async () => {
+  it('a stall shorter than the dispatch window does not stop the send', async () => {
     const clock = new ManualClock();
     const v = await startFakeVenue({ mode: 'exchange', now: () => clock.now() });
     venues.push(v);
-    const a = freezingWorker(v.url, new MemoryLedger(), clock, LEASE_MS - 1);
+    const a = freezingWorker(v.url, new MemoryLedger(), clock, ATTEMPT_TIMEOUT_MS - 1);
     const result = a.place({ id: 'o3' }, { businessId: 'o3' });
     await a.frozenNow;
     a.release();
     expect((await result).attempts).toBe(1);
+    expect(v.stats()).toMatchObject({ writes: 1, executions: 1 });
+  });
+
+  it('a stall past the dispatch window (attemptTimeoutMs after the in-flight record) sends nothing; the next attempt goes out', async () => {
+    const clock = new ManualClock();
+    const v = await startFakeVenue({ mode: 'exchange', now: () => clock.now() });
+    venues.push(v);
+    // Inside the lease, past the window: only the window can stop this send.
+    const a = freezingWorker(v.url, new MemoryLedger(), clock, ATTEMPT_TIMEOUT_MS);
+    const result = a.place({ id: 'o4' }, { businessId: 'o4' });
+    await a.frozenNow;
+    a.release();
+    expect((await result).attempts).toBe(2);
     expect(v.stats()).toMatchObject({ writes: 1, executions: 1 });
   });
 });

@@ -193,7 +193,7 @@ function resultViolations(mode: Mode, run: Run): string[] {
     const ok =
       mode === 'exchange'
         ? r?.['clientOrderId'] === a.result.venueKey && r['status'] === 'FILLED' && Number.isInteger(r['orderId'])
-        : typeof r?.['id'] === 'string' && /^pay_\d+$/.test(r['id']) && r['status'] === 'succeeded' && r['amount'] === 100;
+        : typeof r?.['id'] === 'string' && /^pi_\d+$/.test(r['id']) && r['status'] === 'succeeded' && r['amount'] === 100;
     if (!ok) problems.push(`${a.businessId}: unexpected result ${JSON.stringify(a.result.result)}`);
   }
   return problems;
@@ -312,7 +312,7 @@ async function cleanWriteResponseBytes(mode: Mode): Promise<number> {
   try {
     const http = axios.create({ baseURL: proxy.url, httpAgent: new Agent({ keepAlive: false }) });
     // A 26-character key like the client's ULIDs, and the first write gets the shortest
-    // ids (orderId 1, pay_1), without the replay header: later answers are never shorter.
+    // ids (orderId 1, pi_1), without the replay header: later answers are never shorter.
     const key = '01JCALIBRATION0000000000AA';
     if (mode === 'exchange') await http.post('/api/v3/order', null, { params: { symbol: 'BTCUSDT', type: 'MARKET', newClientOrderId: key, businessId: 'c' } });
     else await http.post('/v1/payments', { amount: 100, currency: 'eur', businessId: 'c' }, { headers: { 'Idempotency-Key': key } });

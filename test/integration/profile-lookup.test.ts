@@ -98,7 +98,9 @@ describe('reconcile lookups built from the venue profile', () => {
   });
 
   it('refuses reconcile without a request on a venue that has no lookup', () => {
-    const client = createIntentClient(axios.create(), { venue: stripe, ledger: new MemoryLedger() });
+    // Stripe without its echo and scan: no lookup by key and no way to find the object.
+    const bare = extendVenue(stripe, { key: { echo: null }, reconcile: { scan: null } });
+    const client = createIntentClient(axios.create(), { venue: bare, ledger: new MemoryLedger() });
     expect(() => client.operation('p', { request: () => ({ url: '/' }), reconcile: { params: () => ({}) } })).toThrow(ConfigurationError);
     expect(() => client.operation('q', { request: () => ({ url: '/' }), reconcile: { request: 'nope' } as never })).toThrow(/reconcile\.request/);
   });
