@@ -377,7 +377,10 @@ export interface RecoveryReport {
    * parked by this pass. Each is also in `needsAttention` with its `parkedUntil`.
    */
   readonly parked: number;
-  /** Intents the pass did not reach because its budget ran out or it was stopped; the next pass resumes them. */
+  /**
+   * Intents the pass left as they were because its budget ran out or it was stopped
+   * (not started, or stopped at a wait); the next pass resumes them.
+   */
   readonly notReached: number;
   /** True when `budgetMs` ran out before the pass was done. */
   readonly budgetExhausted: boolean;

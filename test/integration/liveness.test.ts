@@ -1,0 +1,444 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import axios from 'axios';
+import { http as mswHttp, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  binanceSpot,
+  createIntentClient,
+  extendVenue,
+  FileLedger,
+  isAmbiguousOutcomeError,
+  isVenueRejectedError,
+  MemoryLedger,
+  stripe,
+  type IntentDraft,
+  type IntentEventMap,
+  type LedgerStore,
+} from '../../src/index.js';
+import { FixedRandom, ManualClock, SeededRandom, startFakeVenue, type FakeVenue } from '../../src/testing/index.js';
+import { testPayments } from '../helpers/profiles.js';
+
+const venues: FakeVenue[] = [];
+const dirs: string[] = [];
+const server = setupServer();
+beforeAll(() => server.listen({ onUnhandledRequest: 'bypass' }));
+afterEach(async () => {
+  server.resetHandlers();
+  for (const v of venues.splice(0)) await v.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+afterAll(() => server.close());
+
+const T0 = 1_700_000_000_000;
+/** Binance spot with a short settle delay, so a test can see it without waiting a minute. */
+const exchange = extendVenue(binanceSpot, { name: 'binance-liveness', reconcile: { settleDelayMs: 5_000 } });
+const order = (o: { id: string }) => ({ method: 'POST', url: '/api/v3/order', params: { symbol: 'BTCUSDT', type: 'MARKET', businessId: o.id } });
+
+async function fakeVenue(mode: 'exchange' | 'payments', clock: ManualClock, faults = {}): Promise<FakeVenue> {
+  const v = await startFakeVenue({ mode, now: () => clock.now(), faults });
+  venues.push(v);
+  return v;
+}
+
+/** An intent left by a process that died after recording its first attempt in flight. */
+async function diedInFlight(ledger: LedgerStore, id: string, at: number, operation = 'order.create'): Promise<void> {
+  const draft: IntentDraft = {
+    id,
+    scope: 'default',
+    operation,
+    businessId: id,
+    venue: exchange.name,
+    key: `K${id}`,
+    venueKey: `K${id}`,
+    fingerprint: 'f'.repeat(64),
+    input: { id },
+    createdAt: at,
+  };
+  await ledger.create(draft, at);
+  await ledger.transition(id, { expectStatus: 'pending', expectEpoch: 0, to: 'inFlight', attempt: 1, now: at });
+}
+
+/** Resolves when `promise` has settled, false if it has not after the event loop went round a few times. */
+async function settledSoon(promise: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  void promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+  return settled;
+}
+
+describe('recovery runs beside new work', () => {
+  it('a call made while recovery runs is sent and answered before recovery ends', async () => {
+    const clock = new ManualClock({ now: T0, autoAdvance: false });
+    const v = await fakeVenue('exchange', clock);
+    const ledger = new MemoryLedger();
+    // Three intents whose lookups say "not found": each waits out the settle delay.
+    for (const id of ['a', 'b', 'c']) await diedInFlight(ledger, id, T0);
+    const client = createIntentClient(axios.create({ baseURL: v.url }), { venue: exchange, ledger, clock, sleep: clock.sleep, random: new SeededRandom(1) });
+    const place = client.operation('order.create', { request: order });
+
+    const recovery = client.startRecovery({ concurrency: 1 });
+    await clock.whenSleeping(3);
+    expect(recovery.progress()).toEqual({ total: 3, finished: 0 });
+
+    const fresh = await place({ id: 'new' }, { businessId: 'new' });
+    expect(fresh.status).toBe('succeeded');
+    expect(v.executionsOf('new')).toBe(1);
+    // Recovery has not ended: its intents are still waiting, none was resent yet.
+    expect(await settledSoon(recovery.done)).toBe(false);
+    expect(v.stats().executions).toBe(1);
+
+    clock.advance(5_000);
+    const report = await recovery.done;
+    expect(report).toMatchObject({ resumed: 3, succeeded: 3, resent: 3, parked: 0, notReached: 0, budgetExhausted: false });
+    for (const id of ['a', 'b', 'c']) expect(v.executionsOf(id)).toBe(1);
+  });
+
+  it('a call for an intent under recovery joins that run: one send, one execution, one result', async () => {
+    const clock = new ManualClock({ now: T0 });
+    const v = await fakeVenue('exchange', clock);
+    const ledger = new MemoryLedger();
+    const http = axios.create({ baseURL: v.url });
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    let reachedGate!: () => void;
+    const atGate = new Promise<void>((r) => (reachedGate = r));
+    http.interceptors.request.use(async (config) => {
+      if (config.intentkey?.purpose === 'send') {
+        reachedGate();
+        await gate;
+      }
+      return config;
+    });
+    const client = createIntentClient(http, { venue: exchange, ledger, clock, sleep: clock.sleep, random: new SeededRandom(2) });
+    const place = client.operation('order.create', { request: order });
+    // The pending intent a crashed process left: the draft the call itself would make.
+    const prepared = client.prepare(place, { id: 'x' }, { businessId: 'x' });
+    await ledger.create(prepared, T0);
+
+    const recovery = client.startRecovery();
+    await atGate;
+    const joined = place({ id: 'x' }, { businessId: 'x' });
+    open();
+    const [result, report] = await Promise.all([joined, recovery.done]);
+    expect(result).toMatchObject({ status: 'succeeded', key: prepared.key, attempts: 1 });
+    expect(report).toMatchObject({ resumed: 1, succeeded: 1 });
+    expect(v.stats()).toMatchObject({ writes: 1, executions: 1 });
+  });
+
+  it('an intent waiting out a settle delay gives its place to the next one (concurrency 1)', async () => {
+    const clock = new ManualClock({ now: T0, autoAdvance: false });
+    const v = await fakeVenue('exchange', clock);
+    const ledger = new MemoryLedger();
+    await diedInFlight(ledger, 'waits', T0);
+    const client = createIntentClient(axios.create({ baseURL: v.url }), { venue: exchange, ledger, clock, sleep: clock.sleep, random: new SeededRandom(3) });
+    const place = client.operation('order.create', { request: order });
+    // Created after the waiting one, so recovery (oldest first) starts the waiting one first.
+    const pending = { ...client.prepare(place, { id: 'next' }, { businessId: 'next' }), createdAt: T0 + 1 };
+    await ledger.create(pending, T0 + 1);
+
+    const recovery = client.startRecovery({ concurrency: 1 });
+    await clock.whenSleeping(1);
+    // The first intent sleeps; the second was sent meanwhile, with the only place free.
+    await expect.poll(() => v.executionsOf('next')).toBe(1);
+    expect(recovery.progress()).toEqual({ total: 2, finished: 1 });
+    clock.advance(5_000);
+    expect(await recovery.done).toMatchObject({ succeeded: 2, resent: 1 });
+    expect(v.executionsOf('waits')).toBe(1);
+  });
+
+  it('a budget spent stops the pass: nothing new starts, what it did not reach is counted, and the next pass resumes it', async () => {
+    const clock = new ManualClock({ now: T0 });
+    const v = await fakeVenue('exchange', clock);
+    const ledger = new MemoryLedger();
+    const http = axios.create({ baseURL: v.url });
+    // Every send takes 2 s on the client's clock: one intent spends a 1 s budget.
+    http.interceptors.request.use((config) => {
+      if (config.intentkey?.purpose === 'send') clock.advance(2_000);
+      return config;
+    });
+    const client = createIntentClient(http, { venue: exchange, ledger, clock, sleep: clock.sleep, random: new SeededRandom(4), attemptTimeoutMs: 5_000 });
+    const place = client.operation('order.create', { request: order });
+    for (const id of ['p', 'q', 'r']) await ledger.create(client.prepare(place, { id }, { businessId: id }), clock.now());
+    const first = await client.recover({ concurrency: 1, budgetMs: 1_000 });
+    expect(first).toMatchObject({ resumed: 1, succeeded: 1, notReached: 2, budgetExhausted: true });
+    expect(v.stats().executions).toBe(1);
+    const second = await client.recover({ concurrency: 1, budgetMs: 60_000 });
+    expect(second).toMatchObject({ resumed: 2, succeeded: 2, notReached: 0, budgetExhausted: false });
+    expect(v.stats()).toMatchObject({ executions: 3, duplicates: 0 });
+  });
+
+  it('reports its progress in events, and finishes with the report', async () => {
+    const clock = new ManualClock({ now: T0 });
+    const v = await fakeVenue('exchange', clock);
+    const ledger = new MemoryLedger();
+    for (const id of ['e1', 'e2']) await diedInFlight(ledger, id, T0);
+    const seen: string[] = [];
+    const client = createIntentClient(axios.create({ baseURL: v.url }), {
+      venue: exchange,
+      ledger,
+      clock,
+      sleep: clock.sleep,
+      random: new SeededRandom(5),
+      on: {
+        recoveryStarted: (e) => seen.push(`started ${e.total}/${e.parkedNotDue}`),
+        recoveryProgress: (e) => seen.push(`progress ${e.finished}/${e.total} ok=${e.succeeded}`),
+        recoveryFinished: (e) => seen.push(`finished resumed=${e.report.resumed}`),
+      },
+    });
+    client.operation('order.create', { request: order });
+    await client.recover({ concurrency: 1 });
+    expect(seen).toEqual(['started 2/0', 'progress 1/2 ok=1', 'progress 2/2 ok=2', 'finished resumed=2']);
+  });
+
+  it('refuses bad recovery options, naming the option', () => {
+    const client = createIntentClient(axios.create(), { venue: exchange, ledger: new MemoryLedger() });
+    expect(() => client.startRecovery({ concurrency: 0 })).toThrow(/recover\(options\)\.concurrency/);
+    expect(() => client.startRecovery({ budgetMs: 1.5 })).toThrow(/recover\(options\)\.budgetMs/);
+    expect(() => client.startRecovery({ signal: {} as AbortSignal })).toThrow(/recover\(options\)\.signal/);
+  });
+});
+
+describe('settle delays count from the last moment an attempt could have been sent', () => {
+  it('an intent found in flight long after it was recorded is looked up and resent at once, with no settle wait', async () => {
+    const clock = new ManualClock({ now: T0 + 100_000 });
+    const v = await fakeVenue('exchange', clock);
+    const ledger = new MemoryLedger();
+    await diedInFlight(ledger, 'old', T0);
+    const client = createIntentClient(axios.create({ baseURL: v.url }), { venue: exchange, ledger, clock, sleep: clock.sleep, random: new SeededRandom(6) });
+    client.operation('order.create', { request: order });
+    expect(await client.recover()).toMatchObject({ succeeded: 1, resent: 1 });
+    // Dispatch window: T0 + attemptTimeoutMs (10 s); + 5 s settle = T0 + 15 s, long past.
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  it('an intent found in flight just after it was recorded waits the settle delay from then, not from the restart', async () => {
+    const clock = new ManualClock({ now: T0 + 2_000 });
+    const v = await fakeVenue('exchange', clock);
+    const ledger = new MemoryLedger();
+    await diedInFlight(ledger, 'young', T0);
+    const client = createIntentClient(axios.create({ baseURL: v.url }), { venue: exchange, ledger, clock, sleep: clock.sleep, random: new SeededRandom(7) });
+    client.operation('order.create', { request: order });
+    expect(await client.recover()).toMatchObject({ succeeded: 1, resent: 1 });
+    // It may have been sent up to the restart (T0 + 2 s, inside its dispatch window):
+    // "not found" is believed from T0 + 2 s + 5 s.
+    expect(clock.sleeps).toEqual([5_000]);
+  });
+});
+
+describe('parked intents', () => {
+  /** A venue whose writes answer 500 (unknown) and whose lookups answer 503 (inconclusive). */
+  function unsettlable(base: string): { posts: () => number; gets: () => number } {
+    let posts = 0;
+    let gets = 0;
+    server.use(
+      mswHttp.post(`${base}/api/v3/order`, () => {
+        posts++;
+        return HttpResponse.json({ code: -1000, msg: 'An unknown error occurred.' }, { status: 500 });
+      }),
+      mswHttp.get(`${base}/api/v3/order`, () => {
+        gets++;
+        return HttpResponse.json({ code: -1001, msg: 'Internal error.' }, { status: 503 });
+      }),
+    );
+    return { posts: () => posts, gets: () => gets };
+  }
+
+  it('is parked when its allowance is spent, and a restart gives it one lookup, not a full allowance', async () => {
+    const base = 'http://parked.test';
+    const counts = unsettlable(base);
+    const dir = mkdtempSync(join(tmpdir(), 'intentkey-parked-'));
+    dirs.push(dir);
+    const clock = new ManualClock({ now: T0 });
+    const parkedEvents: Array<IntentEventMap['intentParked']> = [];
+    const life = async () => {
+      const ledger = await FileLedger.open({ dir });
+      const client = createIntentClient(axios.create({ baseURL: base }), {
+        venue: exchange,
+        ledger,
+        clock,
+        sleep: clock.sleep,
+        random: new FixedRandom([0.5]),
+        maxLookups: 3,
+        on: { intentParked: (e) => parkedEvents.push(e) },
+      });
+      return { client, ledger, place: client.operation('order.create', { request: order }) };
+    };
+
+    const first = await life();
+    const error = await first.place({ id: 'stuck' }, { businessId: 'stuck' }).catch((e: unknown) => e);
+    expect(isAmbiguousOutcomeError(error)).toBe(true);
+    const firstPark = parkedEvents[0];
+    expect(firstPark).toMatchObject({ count: 1, businessId: 'stuck', reason: expect.stringContaining('inconclusive') });
+    expect((error as { parkedUntil?: number }).parkedUntil).toBe(firstPark?.nextCheckAt);
+    // Equal jitter of the 60 s base: between 30 and 60 s from now.
+    expect((firstPark?.nextCheckAt ?? 0) - clock.now()).toBeGreaterThanOrEqual(30_000);
+    expect((firstPark?.nextCheckAt ?? 0) - clock.now()).toBeLessThanOrEqual(60_000);
+    expect({ posts: counts.posts(), gets: counts.gets() }).toEqual({ posts: 1, gets: 3 });
+    await first.ledger.close();
+
+    // Restart before the check is due: reported at once, nothing sent, nothing written.
+    const second = await life();
+    const early = await second.client.recover();
+    expect(early).toMatchObject({ resumed: 0, parked: 1 });
+    expect(early.needsAttention).toEqual([expect.objectContaining({ intentId: expect.any(String), businessId: 'stuck', parkedUntil: firstPark?.nextCheckAt })]);
+    expect({ posts: counts.posts(), gets: counts.gets() }).toEqual({ posts: 1, gets: 3 });
+    // A direct call is refused at once too, with the time of the next check.
+    const refused = await second.place({ id: 'stuck' }, { businessId: 'stuck' }).catch((e: unknown) => e);
+    expect((refused as { parkedUntil?: number }).parkedUntil).toBe(firstPark?.nextCheckAt);
+    expect(counts.gets()).toBe(3);
+    await second.ledger.close();
+
+    // Restart after it is due: one lookup (not three, and no resend), parked again for longer.
+    clock.set((firstPark?.nextCheckAt ?? 0) + 1);
+    const third = await life();
+    const due = await third.client.recover();
+    expect(due).toMatchObject({ resumed: 1, parked: 1 });
+    expect({ posts: counts.posts(), gets: counts.gets() }).toEqual({ posts: 1, gets: 4 });
+    const secondPark = parkedEvents[1];
+    expect(secondPark).toMatchObject({ count: 2 });
+    expect((secondPark?.nextCheckAt ?? 0) - clock.now()).toBeGreaterThanOrEqual(60_000);
+    await expect(third.client.list({ status: 'parked' })).resolves.toEqual([expect.objectContaining({ businessId: 'stuck', view: 'parked', status: 'unknown' })]);
+    await third.ledger.close();
+  });
+
+  it('on a key-store venue without a lookup, a due check is one same-key resend', async () => {
+    const base = 'http://parked-keystore.test';
+    let posts = 0;
+    server.use(
+      mswHttp.post(`${base}/pay`, () => {
+        posts++;
+        return HttpResponse.json({ error: { message: 'boom' } }, { status: 502 });
+      }),
+    );
+    const clock = new ManualClock({ now: T0 });
+    const ledger = new MemoryLedger();
+    const client = createIntentClient(axios.create({ baseURL: base }), { venue: testPayments, ledger, clock, sleep: clock.sleep, random: new FixedRandom([0.5]), retry: { maxAttempts: 3 } });
+    const pay = client.operation('pay', { request: () => ({ method: 'POST', url: '/pay', data: { amount: 1 } }) });
+    const error = await pay({}, { businessId: 'p1' }).catch((e: unknown) => e);
+    expect(isAmbiguousOutcomeError(error)).toBe(true);
+    expect(posts).toBe(3);
+    clock.set(((error as { parkedUntil: number }).parkedUntil) + 1);
+    expect(await client.recover()).toMatchObject({ resumed: 1, parked: 1 });
+    expect(posts).toBe(4);
+  });
+
+  it('gives up on the same-key resend path without a last wait it would not use', async () => {
+    const base = 'http://no-wasted-wait.test';
+    server.use(mswHttp.post(`${base}/pay`, () => HttpResponse.json({ error: { message: 'boom' } }, { status: 500 })));
+    const clock = new ManualClock({ now: T0 });
+    const client = createIntentClient(axios.create({ baseURL: base }), { venue: testPayments, ledger: new MemoryLedger(), clock, sleep: clock.sleep, random: new FixedRandom([0.5]), retry: { maxAttempts: 3 } });
+    const pay = client.operation('pay', { request: () => ({ method: 'POST', url: '/pay', data: { amount: 1 } }) });
+    await expect(pay({}, { businessId: 'p2' })).rejects.toSatisfy(isAmbiguousOutcomeError);
+    // Three sends, two waits between them, and none after the last.
+    expect(clock.sleeps).toHaveLength(2);
+  });
+});
+
+describe("Stripe's stored 5xx replays are settled by a scan", () => {
+  it('a payment executed and answered 500 is found by its echoed key after one replay, not six resends', async () => {
+    const clock = new ManualClock({ now: T0 });
+    const v = await fakeVenue('payments', clock, { executeThen500: 1 });
+    const client = createIntentClient(axios.create({ baseURL: v.url }), { venue: stripe, ledger: new MemoryLedger(), clock, sleep: clock.sleep, random: new SeededRandom(8) });
+    const pay = client.operation('payment.create', { request: (p: { amount: number }) => ({ method: 'POST', url: '/v1/payment_intents', data: { amount: p.amount, currency: 'usd', businessId: 'pay-1' } }) });
+    const result = await pay({ amount: 500 }, { businessId: 'pay-1' });
+    expect(result).toMatchObject({ status: 'succeeded', reconciled: true, attempts: 2 });
+    expect(result.result).toMatchObject({ object: 'payment_intent', amount: 500, metadata: { intentkey_key: result.venueKey } });
+    // The first send executed (and stored its 500); the resend got the replay; the scan found it.
+    expect(v.stats()).toMatchObject({ writes: 2, executions: 1, replays: 1, storedErrors: 1 });
+  });
+
+  it('without the echo and the scan, the replayed 500 parks the intent and the error says so', async () => {
+    const clock = new ManualClock({ now: T0 });
+    const v = await fakeVenue('payments', clock, { executeThen500: 1 });
+    const bare = extendVenue(stripe, { name: 'stripe-bare', key: { echo: null }, reconcile: { scan: null } });
+    const client = createIntentClient(axios.create({ baseURL: v.url }), { venue: bare, ledger: new MemoryLedger(), clock, sleep: clock.sleep, random: new SeededRandom(9) });
+    const pay = client.operation('payment.create', { request: () => ({ method: 'POST', url: '/v1/payment_intents', data: { amount: 1, currency: 'usd', businessId: 'pay-2' } }) });
+    const error = await pay({}, { businessId: 'pay-2' }).catch((e: unknown) => e);
+    expect(isAmbiguousOutcomeError(error)).toBe(true);
+    const ambiguous = error as { lastAnswer?: { replayed: boolean; httpStatus?: number }; reason: string; parkedUntil?: number; businessId?: string };
+    expect(ambiguous.lastAnswer).toMatchObject({ replayed: true, httpStatus: 500 });
+    expect(ambiguous.reason).toMatch(/replayed/);
+    expect(ambiguous.businessId).toBe('pay-2');
+    expect(ambiguous.parkedUntil).toBeGreaterThan(clock.now());
+    // One send, one resend that got the replay: no more.
+    expect(v.stats()).toMatchObject({ writes: 2, executions: 1 });
+  });
+
+  it('a stored 500 with no object carrying the key is failed (not executed), never resent', async () => {
+    const base = 'https://stripe-miss.test';
+    let posts = 0;
+    let lists = 0;
+    server.use(
+      mswHttp.post(`${base}/v1/payment_intents`, () => {
+        posts++;
+        const headers = posts > 1 ? { 'Idempotent-Replayed': 'true', 'Stripe-Should-Retry': 'false' } : undefined;
+        return HttpResponse.json({ error: { type: 'api_error', message: 'An unknown error occurred' } }, { status: 500, ...(headers ? { headers } : {}) });
+      }),
+      mswHttp.get(`${base}/v1/payment_intents`, ({ request }) => {
+        lists++;
+        expect(new URL(request.url).searchParams.get('created[gte]')).toBe(String(Math.floor((T0 - 300_000) / 1000)));
+        return HttpResponse.json({ object: 'list', has_more: false, data: [{ id: 'pi_other', metadata: { intentkey_key: 'someone-else' } }] });
+      }),
+    );
+    const clock = new ManualClock({ now: T0 });
+    const ledger = new MemoryLedger();
+    const client = createIntentClient(axios.create({ baseURL: base }), { venue: stripe, ledger, clock, sleep: clock.sleep, random: new SeededRandom(10) });
+    const pay = client.operation('payment.create', { request: () => ({ method: 'POST', url: '/v1/payment_intents', data: { amount: 1 } }) });
+    const error = await pay({}, { businessId: 'pay-3' }).catch((e: unknown) => e);
+    expect(isVenueRejectedError(error)).toBe(true);
+    expect((error as Error).message).toMatch(/not executed/);
+    expect({ posts, lists }).toEqual({ posts: 2, lists: 1 });
+    const [summary] = await client.list({ status: 'failed' });
+    expect(summary).toMatchObject({ businessId: 'pay-3', view: 'failed' });
+  });
+
+  it('a scan that cannot finish (a page without a cursor) is inconclusive, never "not executed"', async () => {
+    const base = 'https://stripe-torn.test';
+    let posts = 0;
+    server.use(
+      mswHttp.post(`${base}/v1/payment_intents`, () => {
+        posts++;
+        return HttpResponse.json({ error: { type: 'api_error' } }, { status: 500, headers: posts > 1 ? { 'Idempotent-Replayed': 'true' } : {} });
+      }),
+      mswHttp.get(`${base}/v1/payment_intents`, () => HttpResponse.json({ object: 'list', has_more: true, data: [{ metadata: {} }] })),
+    );
+    const clock = new ManualClock({ now: T0 });
+    const client = createIntentClient(axios.create({ baseURL: base }), { venue: stripe, ledger: new MemoryLedger(), clock, sleep: clock.sleep, random: new SeededRandom(11), maxLookups: 2 });
+    const pay = client.operation('payment.create', { request: () => ({ method: 'POST', url: '/v1/payment_intents', data: { amount: 1 } }) });
+    const error = await pay({}, { businessId: 'pay-4' }).catch((e: unknown) => e);
+    expect(isAmbiguousOutcomeError(error)).toBe(true);
+    expect((error as { reason: string }).reason).toMatch(/inconclusive/);
+    expect(posts).toBe(2);
+  });
+});
+
+describe('list() says what the ledger holds', () => {
+  it('filters by view, operation, scope and age, oldest first, without inputs', async () => {
+    const clock = new ManualClock({ now: T0 });
+    const ledger = new MemoryLedger();
+    const client = createIntentClient(axios.create(), { venue: exchange, ledger, clock, sleep: clock.sleep });
+    const a = client.operation('a.op', { request: order });
+    client.operation('b.op', { request: order });
+    await ledger.create(client.prepare(a, { id: '1' }, { businessId: 'one', scope: 's1' }), T0);
+    clock.advance(1_000);
+    await ledger.create(client.prepare('b.op', { id: '2' }, { businessId: 'two', scope: 's2' }), T0 + 1_000);
+    clock.advance(1_000);
+
+    const all = await client.list();
+    expect(all.map((s) => s.businessId)).toEqual(['one', 'two']);
+    expect(all[0]).not.toHaveProperty('input');
+    expect((await client.list({ operation: 'b.op' })).map((s) => s.businessId)).toEqual(['two']);
+    expect((await client.list({ scope: 's1' })).map((s) => s.businessId)).toEqual(['one']);
+    expect((await client.list({ olderThanMs: 1_500 })).map((s) => s.businessId)).toEqual(['one']);
+    expect(await client.list({ status: ['succeeded', 'parked'] })).toEqual([]);
+    expect((await client.list({ status: 'pending', limit: 1 })).length).toBe(1);
+    await expect(client.list({ status: 'done' as never })).rejects.toThrow(/list\(query\)\.status/);
+    await expect(client.list({ limit: 0 })).rejects.toThrow(/list\(query\)\.limit/);
+  });
+});
