@@ -301,3 +301,37 @@ describe('classifyResponse never throws', () => {
     expect(classifyResponse(limited, facts, NOW)).toMatchObject({ kind: 'rateLimited', retryAfterMs: 10 });
   });
 });
+
+describe('classifyResponse: key-store replay signals', () => {
+  const keyStore = defineVenue({
+    ...genericVenue,
+    name: 'replaying-venue',
+    response: { ...genericVenue.response, replayedHeader: 'idempotent-replayed', shouldRetryHeader: 'x-should-retry' },
+  });
+  const table: [label: string, status: number, headers: Record<string, string>, expected: Partial<Outcome>][] = [
+    ['a replayed 500 stays unknown and says it is a replay', 500, { 'Idempotent-Replayed': 'true' }, { kind: 'unknown', replayed: true }],
+    ['a replayed 200 is a success marked as a replay', 200, { 'idempotent-replayed': ' TRUE ' }, { kind: 'success', replayed: true }],
+    ['the venue advising against a retry', 503, { 'x-should-retry': 'false' }, { kind: 'unknown', shouldRetry: false }],
+    ['the venue advising a retry', 409, { 'x-should-retry': 'true' }, { kind: 'conflict', shouldRetry: true }],
+  ];
+  it.each(table)('%s', (_, status, headers, expected) => {
+    expect(classify(keyStore, status, {}, headers)).toMatchObject(expected);
+  });
+
+  it('adds nothing for absent, false or malformed replay headers, nor for a profile that names none', () => {
+    for (const headers of [{}, { 'idempotent-replayed': 'false' }, { 'idempotent-replayed': 'yes' }, { 'x-should-retry': '1' }]) {
+      const outcome = classify(keyStore, 500, {}, headers);
+      expect(outcome).not.toHaveProperty('replayed');
+      expect(outcome).not.toHaveProperty('shouldRetry');
+    }
+    expect(classify(genericVenue, 500, {}, { 'idempotent-replayed': 'true' })).not.toHaveProperty('replayed');
+  });
+
+  it('never changes the kind: a replay of "may have executed" is still "may have executed"', () => {
+    for (const status of [200, 400, 409, 429, 500, 503]) {
+      const plain = classify(keyStore, status, {});
+      const replayed = classify(keyStore, status, {}, { 'idempotent-replayed': 'true', 'x-should-retry': 'false' });
+      expect(replayed.kind).toBe(plain.kind);
+    }
+  });
+});
