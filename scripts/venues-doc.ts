@@ -49,7 +49,11 @@ function summaryTable(): string {
       formatOf(p),
       dedupeOf(p),
       lookupOf(p),
-      p.reconcile.notFoundIsAuthoritative ? `yes, after ${duration(p.reconcile.settleDelayMs)}` : 'no',
+      !p.reconcile.notFoundIsAuthoritative
+        ? 'no'
+        : p.reconcile.lookup === undefined && p.reconcile.scan !== undefined
+          ? 'after a complete scan of a stored error'
+          : `yes, after ${duration(p.reconcile.settleDelayMs)}`,
       String(p.about?.unverified?.length ?? 0) + (p.errors.some((r) => r.unverified) ? ` + ${p.errors.filter((r) => r.unverified).length} rule(s)` : ''),
     ].join(' | '),
   );
@@ -76,6 +80,11 @@ function venueSection(exportName: string, p: VenueProfile): string {
   );
   lines.push(`| Error code / message | code ${list(p.response.codePaths)}; message ${list(p.response.messagePaths)}; success codes ${list(p.response.successCodes)} |`);
   lines.push(`| Rate limits | ${rateLimitOf(p)} |`);
+  const replay = [
+    p.response.replayedHeader === undefined ? undefined : `replays marked by ${code(p.response.replayedHeader)}`,
+    p.response.shouldRetryHeader === undefined ? undefined : `retry advice in ${code(p.response.shouldRetryHeader)}`,
+  ].filter((x) => x !== undefined);
+  if (replay.length > 0) lines.push(`| Key store signals | ${replay.join('; ')} |`);
   lines.push('');
   if (p.errors.length > 0) {
     lines.push('| Match | Outcome | Why |', '|---|---|---|');
@@ -129,12 +138,25 @@ function dedupeOf(p: VenueProfile): string {
 
 function lookupOf(p: VenueProfile): string {
   const l = p.reconcile.lookup;
+  const scan = p.reconcile.scan;
+  if (l === undefined && scan !== undefined) return `${p.dedupe.kind === 'keyStore' ? 'resend same key; ' : ''}scan ${code(scan.path)}`;
   if (l === undefined) return p.dedupe.kind === 'keyStore' ? 'resend same key' : 'none';
   return `${l.method} ${code(l.path)}`;
 }
 
 function lookupDetail(p: VenueProfile): string {
   const l = p.reconcile.lookup;
+  const scan = p.reconcile.scan;
+  if (l === undefined && scan !== undefined) {
+    const echo = p.key.echo === undefined ? 'the key must be in each object (no `key.echo`)' : `the key is echoed into ${p.key.echo.placement} ${code(p.key.echo.field)} of every send`;
+    const first = p.dedupe.kind === 'keyStore' ? 'inside the key store window a same-key resend returns the first result; a replayed stored 5xx goes to a ' : 'a ';
+    return (
+      `${first}scan of GET ${code(scan.path)} (objects created since the intent via ${code(scan.createdSinceParam)}, ${scan.limit} per page, ` +
+      `at most ${scan.maxPages ?? 10} pages, matching ${code(scan.matchPath)}; ${echo}; ` +
+      `${scan.consistent ? 'read-after-write consistent, so a complete scan that misses is "not found"' : 'not consistent, so a miss is inconclusive'})` +
+      `${scan.note ? `. ${cell(scan.note)}` : ''}`
+    );
+  }
   if (l === undefined) {
     return p.dedupe.kind === 'keyStore'
       ? 'none; inside the key store window a same-key resend returns the first result'

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { AxiosInstance } from 'axios';
 import { fingerprintOf } from '../internal/canonical-json.js';
 import {
@@ -361,6 +362,9 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
     // Ends the pass early (budget spent, stop()); the runs stop at their next wait.
     const stopper = new AbortController();
     const signal = userSignal === undefined ? stopper.signal : AbortSignal.any([userSignal, stopper.signal]);
+    // Every intent of the pass listens to this signal, and a waiting intent holds no
+    // place in the pool, so hundreds may listen at once: not a leak.
+    setMaxListeners(0, signal);
     const startedAt = resolved.clock.now();
     const counts = { resumed: 0, succeeded: 0, reconciledFound: 0, resent: 0, failed: 0, parked: 0, notReached: 0 };
     const needsAttention: AttentionEntry[] = [];
