@@ -3,8 +3,9 @@
  * moments, and starts it again; each run reports progress to the parent over IPC.
  *
  *   intentkey mode: every order is one intent in the file ledger. On start the bot
- *   calls `recover()`, then places every order; finished ones return from the ledger
- *   without a network call.
+ *   starts recovery in the background (`startRecovery()`) and places every order at
+ *   once; finished ones return from the ledger without a network call, and an order
+ *   recovery is finishing joins that run.
  *   naive mode: axios + axios-retry; it remembers which orders it saw succeed in a
  *   plain file and, after a restart, sends the others again.
  */
@@ -71,8 +72,11 @@ async function intentkeyBot(): Promise<void> {
     reconcile: (o: Order, ctx) => ({ method: 'GET', url: '/api/v3/order', params: { symbol: o.symbol, origClientOrderId: ctx.venueKey } }),
     fingerprint: (o: Order) => ({ symbol: o.symbol, side: o.side, type: o.type, quantity: o.quantity }),
   });
-  const recovered = await client.recover();
-  report({ type: 'recovered', resumed: recovered.resumed, reconciled: recovered.reconciledFound, resent: recovered.resent, attention: recovered.needsAttention.length });
+  // Non-blocking startup: the past is finished in the background while new orders go out.
+  const recovery = client.startRecovery();
+  const recovered = recovery.done.then((r) =>
+    report({ type: 'recovered', resumed: r.resumed, reconciled: r.reconciledFound, resent: r.resent, attention: r.needsAttention.length }),
+  );
   await pool(orders, async (o) => {
     try {
       const res = await placeOrder(o, { businessId: o.businessId });
@@ -82,6 +86,7 @@ async function intentkeyBot(): Promise<void> {
       report({ type: 'attention', businessId: o.businessId, code: error.code });
     }
   });
+  await recovered;
   await client.close();
 }
 
