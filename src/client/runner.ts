@@ -106,6 +106,8 @@ export class IntentRun {
   readonly #parkedCheck: boolean;
   readonly #maxSends: number;
   readonly #maxLookups: number;
+  /** Parks before this run: a resend replaces the stored outcome, the count must survive it. */
+  readonly #priorParks: number;
 
   constructor(env: RunnerEnvironment, op: RegisteredOperation, record: IntentRecord, signal: AbortSignal | undefined, slot?: RunSlot) {
     this.#env = env;
@@ -115,6 +117,7 @@ export class IntentRun {
     this.#signal = signal;
     this.#slot = slot;
     this.#parkedCheck = record.status === 'unknown' && record.outcome?.parked !== undefined;
+    this.#priorParks = record.outcome?.parked?.count ?? 0;
     this.#maxSends = this.#parkedCheck ? 1 : env.options.maxAttempts;
     this.#maxLookups = this.#parkedCheck ? 1 : env.options.maxLookups;
     this.#deadlineAt = env.options.clock.now() + env.options.deadlineMs;
@@ -310,7 +313,7 @@ export class IntentRun {
     const { options, events } = this.#env;
     const now = options.clock.now();
     const previous = this.#record.outcome;
-    const count = (previous?.parked?.count ?? 0) + 1;
+    const count = Math.max(previous?.parked?.count ?? 0, this.#priorParks) + 1;
     const delay = computeBackoffDelay({ jitter: 'equal', baseDelayMs: options.parkedBaseDelayMs, maxDelayMs: options.parkedMaxDelayMs }, count, 0, options.random);
     const parked: ParkedState = { at: now, nextCheckAt: Math.max(now + delay, notBefore ?? 0), count, reason: reason.slice(0, 500) };
     const outcome: StoredOutcome = { ...storedCopy(previous ?? { kind: 'unknown', reason }), parked };

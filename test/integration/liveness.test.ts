@@ -318,14 +318,27 @@ describe('parked intents', () => {
     );
     const clock = new ManualClock({ now: T0 });
     const ledger = new MemoryLedger();
-    const client = createIntentClient(axios.create({ baseURL: base }), { venue: testPayments, ledger, clock, sleep: clock.sleep, random: new FixedRandom([0.5]), retry: { maxAttempts: 3 } });
+    const counts: number[] = [];
+    const client = createIntentClient(axios.create({ baseURL: base }), {
+      venue: testPayments,
+      ledger,
+      clock,
+      sleep: clock.sleep,
+      random: new FixedRandom([0.5]),
+      retry: { maxAttempts: 3 },
+      on: { intentParked: (e) => counts.push(e.count) },
+    });
     const pay = client.operation('pay', { request: () => ({ method: 'POST', url: '/pay', data: { amount: 1 } }) });
     const error = await pay({}, { businessId: 'p1' }).catch((e: unknown) => e);
     expect(isAmbiguousOutcomeError(error)).toBe(true);
     expect(posts).toBe(3);
-    clock.set(((error as { parkedUntil: number }).parkedUntil) + 1);
-    expect(await client.recover()).toMatchObject({ resumed: 1, parked: 1 });
-    expect(posts).toBe(4);
+    for (const expected of [4, 5]) {
+      clock.set((await client.list({ status: 'parked' }))[0]?.parked?.nextCheckAt ?? Number.NaN);
+      expect(await client.recover()).toMatchObject({ resumed: 1, parked: 1 });
+      expect(posts).toBe(expected);
+    }
+    // The resend replaced the stored outcome; the count of parks still grows.
+    expect(counts).toEqual([1, 2, 3]);
   });
 
   it('gives up on the same-key resend path without a last wait it would not use', async () => {
