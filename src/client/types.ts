@@ -198,7 +198,14 @@ export interface IntentClientOptions {
    * @default 'default'
    */
   readonly scope?: string;
-  /** Per-attempt HTTP timeout in ms, used when the operation's request sets none. @default 10000 */
+  /**
+   * Per-attempt HTTP timeout in ms, used when the operation's request sets none. It is
+   * also the dispatch window: a request not handed to the transport within this long
+   * after its in-flight record (a stalled interceptor, a frozen process) is not sent and
+   * counts as not sent, so after a crash the latest moment an attempt could have left is
+   * known and a settle delay is counted from it. Keep it stable across restarts.
+   * @default 10000
+   */
   readonly attemptTimeoutMs?: number;
   /** Most reconcile lookups per call. @default 5 */
   readonly maxLookups?: number;
