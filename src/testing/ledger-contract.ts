@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { isIntentError, type IntentErrorCode } from '../errors/index.js';
 import type { IntentDraft, IntentRecord, IntentStatus } from '../ledger/intent.js';
 import { INTENT_STATUSES, TERMINAL_STATUSES } from '../ledger/intent.js';
-import type { LedgerStore, TransitionRequest } from '../ledger/ledger-store.js';
+import type { LedgerStore, ListRecordsQuery, TransitionRequest } from '../ledger/ledger-store.js';
 import { isAllowedTransition, RESUMABLE_STATUSES } from '../ledger/transitions.js';
 
 /**
@@ -55,6 +55,13 @@ export interface LedgerContractOptions {
    * @default 16
    */
   readonly racers?: number;
+  /**
+   * Fail the `list` checks when the store has no `list` method (it is optional in
+   * {@link LedgerStore}). Without it a store lacking `list` passes them vacuously. Every
+   * store intentkey ships sets it.
+   * @default false
+   */
+  readonly requireList?: boolean;
 }
 
 /** Epoch ms the suite's timestamps start at. */
@@ -111,6 +118,32 @@ async function driveTo(store: LedgerStore, id: string, status: IntentStatus): Pr
   return store.transition(id, move('inFlight', 0, status, T0 + 2, undefined, { outcome: { kind: status, reason: `test ${status}` } }));
 }
 
+/** The intents of the `list` checks: id, createdAt, status, scope, operation. */
+const LIST_PLAN: ReadonlyArray<readonly [string, number, IntentStatus, string, string]> = [
+  ['b', T0 + 10, 'pending', 'acct-1', 'order.create'],
+  ['a', T0 + 10, 'succeeded', 'acct-1', 'order.create'],
+  ['é', T0 + 10, 'unknown', 'acct-1', 'order.create'],
+  ['Z', T0 + 10, 'failed', `acct-'2"`, 'order.create'],
+  ['d', T0 + 5, 'unknown', 'acct-1', 'order.cancel'],
+  ['e', T0 + 30, 'inFlight', `acct-'2"`, 'order.cancel'],
+  ['f', T0 + 1, 'succeeded', 'acct-1', 'order.cancel'],
+  ['g', T0 + 20, 'pending', 'acct-1', 'order.create'],
+  ['h*[?]%_\\', T0 + 11, 'failed', `acct-'2"`, 'order.create'],
+];
+
+/** Every id of {@link LIST_PLAN}, oldest first, ties in code-unit order. */
+const LIST_ORDER = ['f', 'd', 'Z', 'a', 'b', 'é', 'h*[?]%_\\', 'g', 'e'];
+
+/** Creates the intents of {@link LIST_PLAN} and drives each to its status; the last change is at `createdAt + 2`. */
+async function seedListPlan(store: LedgerStore): Promise<void> {
+  for (const [id, createdAt, status, scope, operation] of LIST_PLAN) {
+    await store.create(draftOf(id, createdAt, { scope, operation }), createdAt);
+    if (status === 'pending') continue;
+    await store.transition(id, move('pending', 0, 'inFlight', createdAt + 1, 1));
+    if (status !== 'inFlight') await store.transition(id, move('inFlight', 0, status, createdAt + 2, undefined, { outcome: { kind: status, reason: `test ${status}`, result: { id } } }));
+  }
+}
+
 /**
  * Registers the {@link LedgerStore} contract suite: the behaviour the client relies on,
  * checked against any store. intentkey runs it against its memory, file, PostgreSQL and
@@ -134,11 +167,23 @@ async function driveTo(store: LedgerStore, id: string, status: IntentStatus): Pr
  * What it checks: create is atomic and keeps the first record; reads return copies;
  * claims take, refuse, renew and take over leases and bump the epoch; every transition
  * is a compare-and-set on status and epoch that follows the state machine; release only
- * drops a matching lease; `listResumable` order; close. Shared stores are checked
+ * drops a matching lease; `listResumable` order; an unknown intent recording new
+ * evidence (`unknown -> unknown`); `list` filters, order, limit and copies (when the
+ * store has `list`, or always with `requireList`); close. Shared stores are checked
  * across two handles, durable ones across a reopen.
  */
 export function describeLedgerContract(name: string, api: LedgerContractTestApi, factory: LedgerContractFactory, options: LedgerContractOptions = {}): void {
   const racers = options.racers ?? 16;
+  const requireList = options.requireList ?? false;
+
+  /** The store's `list`, or `undefined` (the check then passes) when it has none and none is required. */
+  const listOf = (store: LedgerStore): ((query: ListRecordsQuery) => Promise<IntentRecord[]>) | undefined => {
+    if (store.list === undefined) {
+      assert.ok(!requireList, 'the store has no list method, and requireList says it must');
+      return undefined;
+    }
+    return (query) => (store.list as (q: ListRecordsQuery) => Promise<IntentRecord[]>).call(store, query);
+  };
 
   /** Runs `body` on a fresh subject; closes every store it opened and disposes the subject. */
   const test = (title: string, body: (subject: LedgerContractSubject, opened: LedgerStore[]) => Promise<void>): void => {
@@ -368,6 +413,114 @@ export function describeLedgerContract(name: string, api: LedgerContractTestApi,
       for (const r of list) assert.deepStrictEqual(r, await store.get(r.id));
     });
 
+    test('an unknown intent can record new evidence (unknown -> unknown), fenced by epoch like every transition', async ({ store }) => {
+      await driveTo(store, 'uu', 'unknown');
+      const claim = await store.claim('uu', { owner: 'w1', leaseMs: 100, now: T0 + 10 });
+      const parked = { kind: 'unknown', reason: 'r', parked: { at: T0 + 11, nextCheckAt: T0 + 60_011, count: 1, reason: 'p' } };
+      const first = await store.transition('uu', move('unknown', 1, 'unknown', T0 + 11, undefined, { outcome: parked }));
+      assert.deepStrictEqual(first, { ...claim.record, status: 'unknown', updatedAt: T0 + 11, outcome: parked }, 'status, attempt, epoch and lease stay; outcome and updatedAt change');
+      assert.deepStrictEqual(await store.get('uu'), first);
+      assert.deepStrictEqual(await store.listResumable(), [first]);
+      const list = listOf(store);
+      if (list) {
+        assert.deepStrictEqual(await list({ statuses: ['unknown'], limit: 10 }), [first]);
+        assert.deepStrictEqual(await list({ limit: 10 }), [first]);
+      }
+      await rejectsWithCode(store.transition('uu', move('unknown', 0, 'unknown', T0 + 12, undefined, { outcome: { kind: 'unknown', reason: 'stale' } })), 'ERR_LEDGER_LEASE_LOST', 'stale epoch');
+      await rejectsWithCode(store.transition('uu', move('unknown', 2, 'unknown', T0 + 12, undefined, { outcome: { kind: 'unknown', reason: 'future' } })), 'ERR_LEDGER_LEASE_LOST', 'future epoch');
+      const taken = await store.claim('uu', { owner: 'w2', leaseMs: 100, now: T0 + 200 });
+      assert.equal(taken.claimed, true);
+      assert.deepStrictEqual(taken.record.outcome, parked, 'a claim keeps the outcome');
+      await rejectsWithCode(store.transition('uu', move('unknown', 1, 'unknown', T0 + 201, undefined, { outcome: { kind: 'unknown', reason: 'late' } })), 'ERR_LEDGER_LEASE_LOST', 'old holder after takeover');
+      assert.deepStrictEqual(await store.get('uu'), taken.record, 'a refused transition changes nothing');
+      const again = { ...parked, parked: { ...parked.parked, at: T0 + 202, nextCheckAt: T0 + 120_202, count: 2 } };
+      const second = await store.transition('uu', move('unknown', 2, 'unknown', T0 + 202, undefined, { outcome: again }));
+      assert.deepStrictEqual(second, { ...taken.record, updatedAt: T0 + 202, outcome: again });
+      assert.deepStrictEqual(await store.get('uu'), second);
+      assert.deepStrictEqual(await store.listResumable(), [second]);
+      if (list) assert.deepStrictEqual(await list({ statuses: ['unknown', 'pending'], limit: 10 }), [second]);
+      const settled = await store.transition('uu', move('unknown', 2, 'succeeded', T0 + 203, undefined, { outcome: { kind: 'success', reason: 'found' } }));
+      assert.equal(settled.status, 'succeeded', 'a parked intent still settles');
+    });
+
+    test('list returns every intent, finished ones included, oldest first (ties by id in code-unit order), as get does', async ({ store }) => {
+      const list = listOf(store);
+      if (!list) return;
+      assert.deepStrictEqual(await list({ limit: 100 }), [], 'an empty store lists nothing');
+      await seedListPlan(store);
+      const all = await list({ limit: 100 });
+      assert.deepStrictEqual(all.map((r) => r.id), LIST_ORDER);
+      for (const r of all) assert.deepStrictEqual(r, await store.get(r.id), `${r.id} as get returns it`);
+      const finished = await list({ statuses: ['succeeded', 'failed'], limit: 100 });
+      assert.deepStrictEqual(finished.map((r) => [r.id, r.status]), [['f', 'succeeded'], ['Z', 'failed'], ['a', 'succeeded'], ['h*[?]%_\\', 'failed']]);
+      assert.deepStrictEqual(finished.find((r) => r.id === 'a')?.outcome, { kind: 'succeeded', reason: 'test succeeded', result: { id: 'a' } });
+    });
+
+    test('list filters by statuses, operation, scope and createdBefore (inclusive), every given filter narrowing', async ({ store }) => {
+      const list = listOf(store);
+      if (!list) return;
+      await seedListPlan(store);
+      const ids = async (query: Omit<ListRecordsQuery, 'limit'>): Promise<string[]> => (await list({ ...query, limit: 100 })).map((r) => r.id);
+      assert.deepStrictEqual(await ids({ statuses: ['pending'] }), ['b', 'g']);
+      assert.deepStrictEqual(await ids({ statuses: ['unknown', 'inFlight'] }), ['d', 'é', 'e']);
+      assert.deepStrictEqual(await ids({ statuses: ['unknown', 'succeeded'] }), ['f', 'd', 'a', 'é']);
+      assert.deepStrictEqual(await ids({ statuses: [] }), [], 'no statuses: nothing');
+      assert.deepStrictEqual(await ids({ operation: 'order.cancel' }), ['f', 'd', 'e']);
+      assert.deepStrictEqual(await ids({ operation: 'order' }), [], 'operation matches exactly');
+      assert.deepStrictEqual(await ids({ scope: `acct-'2"` }), ['Z', 'h*[?]%_\\', 'e']);
+      assert.deepStrictEqual(await ids({ scope: 'acct-%' }), [], 'scope matches exactly');
+      assert.deepStrictEqual(await ids({ createdBefore: T0 + 10 }), ['f', 'd', 'Z', 'a', 'b', 'é'], 'createdBefore includes its own time');
+      assert.deepStrictEqual(await ids({ createdBefore: T0 + 10.5 }), ['f', 'd', 'Z', 'a', 'b', 'é']);
+      assert.deepStrictEqual(await ids({ createdBefore: T0 + 9 }), ['f', 'd']);
+      assert.deepStrictEqual(await ids({ createdBefore: T0 }), []);
+      assert.deepStrictEqual(await ids({ statuses: ['failed', 'inFlight'], scope: `acct-'2"`, operation: 'order.create' }), ['Z', 'h*[?]%_\\']);
+      assert.deepStrictEqual(await ids({ statuses: ['failed', 'inFlight', 'pending'], scope: `acct-'2"`, createdBefore: T0 + 10 }), ['Z']);
+      assert.deepStrictEqual(await ids({ statuses: ['pending', 'unknown'], operation: 'order.create', createdBefore: T0 + 19 }), ['b', 'é']);
+    });
+
+    test('list returns at most limit records, the oldest, cutting a tie by id', async ({ store }) => {
+      const list = listOf(store);
+      if (!list) return;
+      await seedListPlan(store);
+      for (const limit of [1, 3, 4, 5, 8, 9, 10]) {
+        assert.deepStrictEqual((await list({ limit })).map((r) => r.id), LIST_ORDER.slice(0, limit), `limit ${limit}`);
+      }
+      assert.deepStrictEqual(await list({ limit: 0 }), []);
+      assert.deepStrictEqual((await list({ statuses: ['pending', 'unknown', 'inFlight'], limit: 2 })).map((r) => r.id), ['d', 'b']);
+      assert.deepStrictEqual((await list({ statuses: ['unknown', 'pending'], limit: 3 })).map((r) => r.id), ['d', 'b', 'é']);
+      assert.deepStrictEqual((await list({ statuses: ['succeeded', 'failed'], createdBefore: T0 + 10, limit: 2 })).map((r) => r.id), ['f', 'Z']);
+    });
+
+    test('listResumable and list order createdAt as a number, not as text', async ({ store }) => {
+      const times: Array<[string, number]> = [['n4', 10_000], ['n1', 99], ['n3', 1_000], ['n2', 999], ['n5', T0]];
+      for (const [id, createdAt] of times) await store.create(draftOf(id, createdAt), createdAt);
+      await store.transition('n3', move('pending', 0, 'failed', T0 + 1, undefined, { outcome: { kind: 'failed', reason: 'expired' } }));
+      assert.deepStrictEqual((await store.listResumable()).map((r) => r.id), ['n1', 'n2', 'n4', 'n5']);
+      const list = listOf(store);
+      if (!list) return;
+      assert.deepStrictEqual((await list({ limit: 10 })).map((r) => r.id), ['n1', 'n2', 'n3', 'n4', 'n5']);
+      assert.deepStrictEqual((await list({ limit: 3 })).map((r) => r.id), ['n1', 'n2', 'n3']);
+      assert.deepStrictEqual((await list({ statuses: ['pending'], limit: 2 })).map((r) => r.id), ['n1', 'n2']);
+      assert.deepStrictEqual((await list({ createdBefore: 9_999, limit: 10 })).map((r) => r.id), ['n1', 'n2', 'n3']);
+    });
+
+    test('list returns copies: changing a listed record changes nothing stored', async ({ store }) => {
+      const list = listOf(store);
+      if (!list) return;
+      await seedListPlan(store);
+      const before = await list({ limit: 100 });
+      const listed = await list({ limit: 100 });
+      for (const r of listed) {
+        (r.input as { qty: string }).qty = '999';
+        const result = r.outcome?.result as { id?: string } | undefined;
+        if (result) result.id = 'changed';
+        (r as { status: IntentStatus }).status = 'failed';
+      }
+      listed.length = 0;
+      assert.deepStrictEqual(await list({ limit: 100 }), before);
+      for (const r of before) assert.deepStrictEqual(await store.get(r.id), r);
+    });
+
     test('close may be called twice; calls after close reject with ERR_LEDGER_UNAVAILABLE', async ({ store }) => {
       await store.create(draftOf('z1'), T0);
       await store.close();
@@ -378,6 +531,7 @@ export function describeLedgerContract(name: string, api: LedgerContractTestApi,
         ['claim', () => store.claim('z1', { owner: 'w', leaseMs: 10, now: T0 })],
         ['transition', () => store.transition('z1', move('pending', 0, 'inFlight', T0, 1))],
         ['listResumable', () => store.listResumable()],
+        ...(store.list === undefined ? [] : [['list', () => store.list?.({ limit: 10 }) ?? Promise.resolve()] as [string, () => Promise<unknown>]]),
       ];
       for (const [method, call] of calls) {
         let promise: Promise<unknown> | undefined;

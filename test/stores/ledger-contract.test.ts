@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
 import { FileLedger } from '../../src/ledger/file/file-ledger.js';
+import type { LedgerStore } from '../../src/ledger/ledger-store.js';
 import { MemoryLedger } from '../../src/ledger/memory-ledger.js';
 import { describeLedgerContract } from '../../src/testing/index.js';
 
 // The LedgerStore contract suite (exported from `intentkey/testing`) against the two
 // in-process stores. The PostgreSQL and Redis stores run it in their own files.
 
-describeLedgerContract('MemoryLedger', { describe, it }, async () => ({ store: new MemoryLedger() }));
+describeLedgerContract('MemoryLedger', { describe, it }, async () => ({ store: new MemoryLedger() }), { requireList: true });
 
 describeLedgerContract('FileLedger', { describe, it }, async () => {
   const root = mkdtempSync(join(tmpdir(), 'intentkey-contract-'));
@@ -21,4 +22,21 @@ describeLedgerContract('FileLedger', { describe, it }, async () => {
       rmSync(root, { recursive: true, force: true });
     },
   };
+}, { requireList: true });
+
+// `list` is optional in LedgerStore: a custom store without it passes the suite (its list
+// checks pass vacuously) unless the caller says requireList, as every shipped store does.
+describeLedgerContract('a store without list (MemoryLedger minus list)', { describe, it }, async () => {
+  const inner = new MemoryLedger();
+  const store: LedgerStore = {
+    capabilities: inner.capabilities,
+    create: (draft, now) => inner.create(draft, now),
+    get: (id) => inner.get(id),
+    claim: (id, request) => inner.claim(id, request),
+    transition: (id, request) => inner.transition(id, request),
+    release: (id, owner, epoch) => inner.release(id, owner, epoch),
+    listResumable: () => inner.listResumable(),
+    close: () => inner.close(),
+  };
+  return { store };
 });

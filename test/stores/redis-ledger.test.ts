@@ -1,9 +1,11 @@
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isIntentError, isLedgerError, type IntentDraft } from '../../src/index.js';
+import { isIntentError, isLedgerError, type IntentDraft, type IntentRecord, type IntentStatus } from '../../src/index.js';
+import type { LedgerStore, ListRecordsQuery } from '../../src/ledger/ledger-store.js';
+import { MemoryLedger } from '../../src/ledger/memory-ledger.js';
 import { RedisLedger } from '../../src/stores/redis/index.js';
 import { persistenceProblems } from '../../src/stores/redis/persistence.js';
-import { startFakeVenue, type FakeVenue } from '../../src/testing/index.js';
+import { SeededRandom, startFakeVenue, type FakeVenue } from '../../src/testing/index.js';
 import {
   closeClients,
   connect,
@@ -174,6 +176,8 @@ onShared('RedisLedger on the shared test server', () => {
       const claim = await ledger.claim(id, { owner: 'w', leaseMs: 1000, now: T0 });
       const done = await ledger.transition(id, { expectStatus: 'pending', expectEpoch: claim.record.epoch, to: 'failed', outcome: { kind: 'fatal', reason: 'x' }, now: T0 + 1 });
       expect(done).toMatchObject({ id, status: 'failed', epoch: 1, leaseOwner: 'w', outcome: { kind: 'fatal', reason: 'x' } });
+      expect((await ledger.list({ limit: 10 })).map((r) => r.id)).toEqual(Array.from({ length: i + 1 }, (_, j) => `i${j}`));
+      expect(await ledger.list({ statuses: ['failed'], limit: 10 })).toEqual(await ledger.list({ limit: 10 }));
     }
   });
 
@@ -197,6 +201,128 @@ onShared('RedisLedger on the shared test server', () => {
       client.disconnect();
     }
   });
+});
+
+/** Applies the same create and transitions to every store: `n` intents with random times (many ties), scopes, operations and statuses. */
+async function seedRandom(stores: readonly LedgerStore[], n: number, seed: number): Promise<void> {
+  const random = new SeededRandom(seed);
+  const pick = <T,>(items: readonly T[]): T => items[Math.floor(random.next() * items.length)] as T;
+  const plans = Array.from({ length: n }, (_, i) => ({
+    id: `${pick(['a', 'B', 'c-', 'é', 'z'])}${i}`,
+    createdAt: T0 + Math.floor(random.next() * 40),
+    scope: pick(['s1', 's2']),
+    operation: pick(['op.a', 'op.b', 'op.c']),
+    status: pick<IntentStatus>(['pending', 'inFlight', 'unknown', 'succeeded', 'failed']),
+  }));
+  await Promise.all(
+    plans.map(async (p) => {
+      for (const store of stores) {
+        await store.create({ ...draft(p.id, p.createdAt), scope: p.scope, operation: p.operation }, p.createdAt);
+        if (p.status === 'pending') continue;
+        await store.transition(p.id, { expectStatus: 'pending', expectEpoch: 0, to: 'inFlight', attempt: 1, now: p.createdAt + 1 });
+        if (p.status === 'inFlight') continue;
+        await store.transition(p.id, { expectStatus: 'inFlight', expectEpoch: 0, to: p.status, outcome: { kind: p.status, reason: p.id }, now: p.createdAt + 2 });
+      }
+    }),
+  );
+}
+
+onShared('RedisLedger.list', () => {
+  it('equals MemoryLedger on 1,200 intents for every kind of query, through the resumable index and through SCAN', async () => {
+    const client = connect();
+    const commands: string[] = [];
+    const counted = (args: readonly string[]): Promise<unknown> => {
+      commands.push(args[0] === 'EVALSHA' || args[0] === 'EVAL' ? `script` : (args[0] ?? ''));
+      return client.call(args[0] ?? '', ...args.slice(1));
+    };
+    const ledger = await RedisLedger.open({ client: counted, prefix: track(client, randomPrefix('list')), allowVolatileServer: true });
+    const model = new MemoryLedger();
+    await seedRandom([ledger, model], 1_200, 7);
+    const queries: ListRecordsQuery[] = [
+      { limit: 5_000 },
+      { limit: 7 },
+      { limit: 0 },
+      { statuses: ['pending'], limit: 5_000 },
+      { statuses: ['pending', 'unknown', 'inFlight'], limit: 5_000 },
+      { statuses: ['unknown', 'pending'], limit: 3 },
+      { statuses: ['unknown'], limit: 230 },
+      { statuses: ['inFlight'], createdBefore: T0 + 12, limit: 40 },
+      { statuses: ['succeeded', 'failed'], limit: 5_000 },
+      { statuses: ['failed'], scope: 's2', operation: 'op.c', limit: 5_000 },
+      { statuses: ['succeeded', 'pending'], createdBefore: T0 + 20, limit: 25 },
+      { scope: 's1', limit: 300 },
+      { operation: 'op.b', createdBefore: T0 + 3, limit: 5_000 },
+      { createdBefore: T0 - 1, limit: 5_000 },
+      { createdBefore: Number.NaN, limit: 5 },
+      { statuses: ['pending'], createdBefore: Number.POSITIVE_INFINITY, limit: 5 },
+      { statuses: [], limit: 5 },
+    ];
+    for (const query of queries) expect(await ledger.list(query), JSON.stringify(query)).toStrictEqual(await model.list(query));
+    // Through the index the read stops once the oldest `limit` are known: the range,
+    // then one batch of 200 records.
+    commands.length = 0;
+    expect((await ledger.list({ statuses: ['pending', 'unknown'], limit: 5 })).length).toBe(5);
+    expect(commands).toEqual(['script', 'script']);
+    await expect(ledger.list({ limit: -1 })).rejects.toMatchObject({ code: 'ERR_CONFIG_INVALID_OPTION' });
+  }, 30_000);
+
+  it('skips the keys of a ledger whose prefix extends its own', async () => {
+    const client = connect();
+    const outer = track(client, randomPrefix('nest'));
+    const a = await RedisLedger.open({ client, prefix: outer, allowVolatileServer: true });
+    const b = await RedisLedger.open({ client, prefix: `${outer}intent:x:`, allowVolatileServer: true });
+    await a.create(draft('mine'), T0);
+    await a.create(draft('x:intent:y'), T0 + 1);
+    await b.create(draft('theirs'), T0);
+    await b.transition('theirs', { expectStatus: 'pending', expectEpoch: 0, to: 'failed', outcome: { kind: 'fatal', reason: 'x' }, now: T0 + 1 });
+    expect((await a.list({ limit: 10 })).map((r) => r.id)).toEqual(['mine', 'x:intent:y']);
+    expect((await b.list({ limit: 10 })).map((r) => r.id)).toEqual(['theirs']);
+  });
+
+  it('under concurrent writers lists every intent that exists throughout exactly once, each as it was at some moment', async () => {
+    const client = connect();
+    const writerClient = connect();
+    const prefix = track(client, randomPrefix('listrace'));
+    const reader = await RedisLedger.open({ client, prefix, allowVolatileServer: true });
+    const writer = await RedisLedger.open({ client: writerClient, prefix, allowVolatileServer: true });
+    const n = 3_000;
+    await Promise.all(Array.from({ length: n }, (_, i) => writer.create(draft(`p${i}`, T0 + (i % 50)), T0)));
+    let stop = false;
+    let writes = 0;
+    const writing = (async () => {
+      for (let round = 0; !stop; round++) {
+        const batch = Array.from({ length: 20 }, (_, j) => (round * 20 + j) % n);
+        await Promise.all(
+          batch.map(async (i) => {
+            const id = `p${i}`;
+            const record = await writer.get(id);
+            if (record?.status === 'pending') await writer.transition(id, { expectStatus: 'pending', expectEpoch: 0, to: 'inFlight', attempt: 1, now: T0 + 1 });
+            else if (record?.status === 'inFlight') await writer.transition(id, { expectStatus: 'inFlight', expectEpoch: 0, to: 'succeeded', outcome: { kind: 'success', reason: id }, now: T0 + 2 });
+            await writer.create(draft(`new${round}-${i}`, T0 + 100), T0 + 100);
+            writes += 2;
+          }),
+        );
+      }
+    })();
+    const lists: IntentRecord[][] = [];
+    try {
+      for (let i = 0; i < 3; i++) lists.push(await reader.list({ statuses: ['pending', 'inFlight', 'succeeded'], limit: 100_000 }));
+    } finally {
+      stop = true;
+      await writing;
+    }
+    expect(writes).toBeGreaterThan(0);
+    for (const listed of lists) {
+      const old = listed.filter((r) => r.id.startsWith('p'));
+      expect(new Set(listed.map((r) => r.id)).size).toBe(listed.length);
+      expect(old.map((r) => r.id).sort()).toEqual(Array.from({ length: n }, (_, i) => `p${i}`).sort());
+      for (const r of old) {
+        expect(['pending', 'inFlight', 'succeeded']).toContain(r.status);
+        expect([r.attempt, r.epoch, r.outcome === undefined]).toEqual(r.status === 'pending' ? [0, 0, true] : [1, 0, r.status !== 'succeeded']);
+      }
+      expect(listed.map((r) => [r.createdAt, r.id])).toEqual([...listed].sort((x, y) => x.createdAt - y.createdAt || (x.id < y.id ? -1 : 1)).map((r) => [r.createdAt, r.id]));
+    }
+  }, 60_000);
 });
 
 onShared('a connection lost mid-intent fails closed (fake venue)', () => {

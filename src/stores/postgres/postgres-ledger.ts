@@ -3,7 +3,7 @@ import { systemClock, type Clock } from '../../internal/clock.js';
 import type { InputCodec } from '../../ledger/file/file-ledger.js';
 import type { IntentDraft, IntentRecord, IntentStatus, StoredOutcome } from '../../ledger/intent.js';
 import { INTENT_STATUSES } from '../../ledger/intent.js';
-import type { ClaimRequest, ClaimResult, LedgerCapabilities, LedgerStore, TransitionRequest } from '../../ledger/ledger-store.js';
+import type { ClaimRequest, ClaimResult, LedgerCapabilities, LedgerStore, ListRecordsQuery, TransitionRequest } from '../../ledger/ledger-store.js';
 import { applyTransition, isAllowedTransition } from '../../ledger/transitions.js';
 import { DEFAULT_TABLE, migrationSql, SELECT_COLUMNS, tableNames, type TableNames } from './schema.js';
 
@@ -80,6 +80,12 @@ interface Row {
 
 const RESUMABLE_SQL = `('pending', 'inFlight', 'unknown')`;
 const FINISHED_SQL = `('succeeded', 'failed')`;
+/**
+ * Order of every listing, on the table's columns (alias `t`): a bare `created_at` in
+ * `ORDER BY` would name the text-cast output column of `SELECT_COLUMNS` and sort
+ * `'999'` after `'1000'`, and no index could serve it.
+ */
+const ORDER_SQL = `t.created_at, t.id COLLATE "C"`;
 /** Rows deleted per reaper statement, so one run never holds many row locks at once. */
 const REAP_BATCH = 1_000;
 
@@ -268,9 +274,59 @@ export class PostgresLedger implements LedgerStore {
     this.#assertOpen();
     const rows = await this.#rows(
       'list resumable intents',
-      `SELECT ${SELECT_COLUMNS} FROM ${this.#t.sql} WHERE status IN ${RESUMABLE_SQL} ORDER BY created_at, id COLLATE "C"`,
+      `SELECT ${SELECT_COLUMNS} FROM ${this.#t.sql} AS t WHERE status IN ${RESUMABLE_SQL} ORDER BY ${ORDER_SQL}`,
     );
     return rows.map((r) => this.#toRecord(r));
+  }
+
+  /**
+   * Intents matching `query` (any status, finished ones included until {@link reap}
+   * deletes them), oldest first by `createdAt` then id, at most `query.limit`: one
+   * `SELECT … WHERE <the given filters> ORDER BY created_at, id COLLATE "C" LIMIT n`,
+   * every filter value a parameter. Cost: a query restricted to unfinished statuses can
+   * use the partial index on `(created_at, id)` of unfinished rows; any other reads the
+   * table (unfinished intents plus finished ones within `retentionMs`) and keeps the
+   * oldest `limit` in a bounded sort. One statement, so the result is one consistent
+   * snapshot. Ties in `createdAt` are cut at the limit in byte order, which is the
+   * code-unit order of every id but those mixing characters above U+FFFF with U+E000–U+FFFF.
+   */
+  async list(query: ListRecordsQuery): Promise<IntentRecord[]> {
+    this.#assertOpen();
+    const limit = query.limit;
+    if (!Number.isSafeInteger(limit) || limit < 0) {
+      throw new ConfigurationError({ path: 'list(query).limit', expected: 'a non-negative integer', received: String(limit) });
+    }
+    const values: unknown[] = [];
+    const where: string[] = [];
+    if (query.statuses !== undefined) {
+      values.push([...query.statuses]);
+      where.push(`t.status = ANY($${values.length}::text[])`);
+    }
+    if (query.operation !== undefined) {
+      values.push(query.operation);
+      where.push(`t.operation = $${values.length}::text`);
+    }
+    if (query.scope !== undefined) {
+      values.push(query.scope);
+      where.push(`t.scope = $${values.length}::text`);
+    }
+    const before = query.createdBefore;
+    // Stored times are integers, so `created_at <= x` is `created_at <= floor(x)`; NaN and
+    // +Infinity select every time (as the in-memory stores' `createdAt > x` test does).
+    if (before !== undefined && before < Number.MAX_SAFE_INTEGER) {
+      if (before < Number.MIN_SAFE_INTEGER) return [];
+      values.push(Math.floor(before));
+      where.push(`t.created_at <= $${values.length}::bigint`);
+    }
+    if (limit === 0 || query.statuses?.length === 0) return [];
+    values.push(limit);
+    const rows = await this.#rows(
+      'list intents',
+      `SELECT ${SELECT_COLUMNS} FROM ${this.#t.sql} AS t${where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`}
+       ORDER BY ${ORDER_SQL} LIMIT $${values.length}::bigint`,
+      values,
+    );
+    return rows.map((r) => this.#toRecord(r)).sort(oldestFirst);
   }
 
   /**

@@ -9,7 +9,8 @@ import {
 import type { InputCodec } from '../../ledger/file/file-ledger.js';
 import type { IntentDraft, IntentRecord, IntentStatus, StoredOutcome } from '../../ledger/intent.js';
 import { INTENT_STATUSES } from '../../ledger/intent.js';
-import type { ClaimRequest, ClaimResult, LedgerCapabilities, LedgerStore, TransitionRequest } from '../../ledger/ledger-store.js';
+import type { ClaimRequest, ClaimResult, LedgerCapabilities, LedgerStore, ListRecordsQuery, TransitionRequest } from '../../ledger/ledger-store.js';
+import { oldestFirst, selectRecords } from '../../ledger/list.js';
 import { RESUMABLE_STATUSES } from '../../ledger/transitions.js';
 import { replyText, toCommandFunction, type RedisClientLike, type RedisCommandFunction } from './client.js';
 import { checkRedisPersistence, type RedisPersistenceReport } from './persistence.js';
@@ -18,8 +19,10 @@ import {
   CREATE_SCRIPT,
   LIST_SCRIPT,
   OPEN_SCRIPT,
+  RANGE_SCRIPT,
   READ_SCRIPT,
   RELEASE_SCRIPT,
+  SCAN_SCRIPT,
   TRANSITION_SCRIPT,
   type LedgerScript,
 } from './scripts.js';
@@ -28,6 +31,8 @@ import {
 const LAYOUT = '1';
 /** Intents read per script call by `listResumable`, so one call never blocks the server long. */
 const READ_BATCH = 200;
+/** COUNT of each SCAN step of `list`: keys the server examines per script call. */
+const SCAN_COUNT = 1_000;
 const PREFIX = /^[A-Za-z0-9:_.\-{}/]{1,100}$/;
 
 /** Options of {@link RedisLedger.open}. */
@@ -314,7 +319,98 @@ export class RedisLedger implements LedgerStore {
       });
     }
     // Redis orders equal scores by bytes; sort as the reference ledger does.
-    return out.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return out.sort(oldestFirst);
+  }
+
+  /**
+   * Intents matching `query`, finished ones included until they expire, oldest first
+   * (by `createdAt`, then id), at most `query.limit`, each as {@link get} returns it.
+   *
+   * Cost: when `query.statuses` names only unfinished statuses, one read of the
+   * `resumable` sorted set up to `createdBefore`, then the records in batches of 200,
+   * oldest first, stopping once `limit` matches are found. Otherwise the store keeps no
+   * index of finished intents, so `list` walks the whole keyspace of the server (every
+   * key of the database, not only the ledger's) with SCAN in steps of 1,000 keys, one
+   * script call per step plus one read per batch of matching intents: O(keys in the
+   * database) round trips and server work, memory O(limit). Each step is short, so
+   * other clients are not blocked; meant for operators and periodic jobs, not per request.
+   *
+   * Under concurrent writers each record is read atomically and filtered as read. An
+   * intent that exists for the whole call is listed (SCAN returns every key present from
+   * start to end; duplicates are merged); one created, or expired, during the call may
+   * or may not be.
+   */
+  async list(query: ListRecordsQuery): Promise<IntentRecord[]> {
+    this.#assertOpen();
+    const limit = query.limit;
+    if (!Number.isSafeInteger(limit) || limit < 0) {
+      throw new ConfigurationError({ path: 'list(query).limit', expected: 'a non-negative integer', received: String(limit) });
+    }
+    if (limit === 0 || query.statuses?.length === 0) return [];
+    if (query.statuses !== undefined && query.statuses.every((s) => RESUMABLE_STATUSES.includes(s))) return this.#listUnfinished(query);
+    return this.#listByScan(query);
+  }
+
+  /** {@link list} for unfinished statuses only: through the `resumable` index. */
+  async #listUnfinished(query: ListRecordsQuery): Promise<IntentRecord[]> {
+    const before = query.createdBefore;
+    const max = before === undefined || Number.isNaN(before) || before === Infinity ? '+inf' : before === -Infinity ? '-inf' : String(before);
+    const ranged = await this.#run(RANGE_SCRIPT, 'list', undefined, [this.#metaKey, this.#resumableKey], [max]);
+    const flat = Array.isArray(ranged[1]) ? ranged[1].map((v: unknown) => replyText(v)) : [];
+    const ids: string[] = [];
+    const scores: number[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      ids.push(flat[i] as string);
+      scores.push(Number(flat[i + 1]));
+    }
+    let picked: IntentRecord[] = [];
+    for (let i = 0; i < ids.length; i += READ_BATCH) {
+      const batch = ids.slice(i, i + READ_BATCH);
+      const reply = await this.#run(READ_SCRIPT, 'read', undefined, [this.#metaKey, ...batch.map((id) => this.#key(id))], []);
+      const read: IntentRecord[] = [];
+      batch.forEach((id, j) => {
+        const fields = reply[j + 1];
+        // Finished and expired between the two reads: gone.
+        if (Array.isArray(fields) && fields.length > 0) read.push(this.#decode(id, fields));
+      });
+      picked = selectRecords([...picked, ...read], query);
+      // Ids come in score (createdAt) order: once `limit` records are picked and the next
+      // id is younger than the last of them, nothing further can be picked.
+      const last = picked[picked.length - 1];
+      const next = scores[i + READ_BATCH];
+      if (picked.length >= query.limit && last !== undefined && next !== undefined && next > last.createdAt) break;
+    }
+    return picked;
+  }
+
+  /** {@link list} for any statuses: a SCAN over the intent keys. */
+  async #listByScan(query: ListRecordsQuery): Promise<IntentRecord[]> {
+    const keyPrefix = this.#key('');
+    const pattern = `${keyPrefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+    // Candidates by id: SCAN may return a key twice, and the later read replaces the
+    // earlier. The order key (createdAt, id) never changes, so a record pruned from the
+    // oldest `limit` stays out however often it comes back.
+    let picked = new Map<string, IntentRecord>();
+    let cursor = '0';
+    do {
+      const page = await this.#run(SCAN_SCRIPT, 'list', undefined, [this.#metaKey], [cursor, pattern, String(SCAN_COUNT), keyPrefix]);
+      cursor = replyText(page[1]);
+      const ids = Array.isArray(page[2]) ? page[2].map((v: unknown) => replyText(v)) : [];
+      for (let i = 0; i < ids.length; i += READ_BATCH) {
+        const batch = ids.slice(i, i + READ_BATCH);
+        const reply = await this.#run(READ_SCRIPT, 'read', undefined, [this.#metaKey, ...batch.map((id) => this.#key(id))], []);
+        const read: IntentRecord[] = [];
+        batch.forEach((id, j) => {
+          const fields = reply[j + 1];
+          if (!Array.isArray(fields) || fields.length === 0) return; // expired since the scan
+          const record = this.#decodeListed(id, fields);
+          if (record !== undefined) read.push(record);
+        });
+        for (const record of selectRecords(read, { ...query, limit: Number.POSITIVE_INFINITY })) picked.set(record.id, record);
+      }
+      if (picked.size >= 2 * query.limit + SCAN_COUNT) picked = new Map(selectRecords(picked.values(), query).map((r) => [r.id, r]));
+    } while (cursor !== '0');
+    return selectRecords(picked.values(), query);
   }
 
   /** Stops using the client (which stays open: it is yours). Safe to call twice. */
@@ -374,7 +470,17 @@ export class RedisLedger implements LedgerStore {
     }
   }
 
-  #decode(id: string, raw: unknown): IntentRecord {
+  /**
+   * A record found by SCAN, or `undefined` when its `doc` names another id: the key then
+   * belongs to a ledger whose prefix extends this one's (`P intent:x:` + `intent:<id>`).
+   */
+  #decodeListed(id: string, raw: unknown): IntentRecord | undefined {
+    return this.#decode(id, raw, true);
+  }
+
+  #decode(id: string, raw: unknown): IntentRecord;
+  #decode(id: string, raw: unknown, foreignOk: true): IntentRecord | undefined;
+  #decode(id: string, raw: unknown, foreignOk = false): IntentRecord | undefined {
     if (!Array.isArray(raw)) throw new LedgerCorruptError(`Intent ${id} came back from Redis in an unexpected shape.`);
     const f = new Map<string, string>();
     for (let i = 0; i + 1 < raw.length; i += 2) f.set(replyText(raw[i]), replyText(raw[i + 1]));
@@ -391,6 +497,7 @@ export class RedisLedger implements LedgerStore {
     } catch (cause) {
       throw new LedgerCorruptError(`Intent ${id} in Redis holds unreadable JSON.`, { cause });
     }
+    if (foreignOk && typeof doc === 'object' && doc !== null && typeof doc.id === 'string' && doc.id !== id) return undefined;
     if (
       status === undefined ||
       !(INTENT_STATUSES as readonly string[]).includes(status) ||

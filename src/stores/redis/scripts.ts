@@ -78,6 +78,34 @@ return out`,
 export const LIST_SCRIPT = script('list', `${GENERATION_CHECK}return {'ok', redis.call('ZRANGE', KEYS[2], 0, -1)}`);
 
 /**
+ * KEYS: meta, resumable. ARGV: generation, highest score (`createdBefore`, or `+inf`).
+ * Returns {'ok', {id, score, id, score, ...}}: the unfinished ids created at or before
+ * it, oldest first, in one atomic read.
+ */
+export const RANGE_SCRIPT = script('range', `${GENERATION_CHECK}return {'ok', redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2], 'WITHSCORES')}`);
+
+/**
+ * KEYS: meta. ARGV: generation, cursor, MATCH pattern (`P intent:*`, glob characters of P
+ * escaped), COUNT, the key prefix `P intent:`. One SCAN step over the keys of the node
+ * that holds the meta key (with a hash-tagged prefix, the node of every ledger key).
+ * Returns {'ok', next cursor, {ids}}: the ids of the matching keys that are hashes with a
+ * `doc` field (a key of another ledger whose prefix extends P can still match; the
+ * client skips those by the id in `doc`).
+ */
+export const SCAN_SCRIPT = script(
+  'scan',
+  `${GENERATION_CHECK}local page = redis.call('SCAN', ARGV[2], 'MATCH', ARGV[3], 'COUNT', ARGV[4])
+local ids = {}
+local skip = #ARGV[5]
+for _, key in ipairs(page[2]) do
+  if redis.call('TYPE', key).ok == 'hash' and redis.call('HEXISTS', key, 'doc') == 1 then
+    ids[#ids + 1] = string.sub(key, skip + 1)
+  end
+end
+return {'ok', page[1], ids}`,
+);
+
+/**
  * KEYS: meta, intent. ARGV: generation, owner, now, leaseUntil.
  * Returns {'missing'}, {'refused', HGETALL} or {'claimed', HGETALL}.
  */
