@@ -45,6 +45,7 @@ process.stdout.write(
     fromBotStartMs: firstSendMs - botStartMs,
     moduleLoadMs: loadedMs - botStartMs,
     ledgerOpenMs: openedMs - loadedMs,
+    fromLedgerOpenedMs: firstSendMs - openedMs,
     recoverMs: recoveredMs === undefined ? undefined : recoveredMs - openedMs,
   })}\n`,
 );
