@@ -365,14 +365,8 @@ export class RedisLedger implements LedgerStore {
     }
     let picked: IntentRecord[] = [];
     for (let i = 0; i < ids.length; i += READ_BATCH) {
-      const batch = ids.slice(i, i + READ_BATCH);
-      const reply = await this.#run(READ_SCRIPT, 'read', undefined, [this.#metaKey, ...batch.map((id) => this.#key(id))], []);
-      const read: IntentRecord[] = [];
-      batch.forEach((id, j) => {
-        const fields = reply[j + 1];
-        // Finished and expired between the two reads: gone.
-        if (Array.isArray(fields) && fields.length > 0) read.push(this.#decode(id, fields));
-      });
+      // Finished and expired between the two reads: gone.
+      const read = await this.#readBatch(ids.slice(i, i + READ_BATCH), (id, fields) => this.#decode(id, fields));
       picked = selectRecords([...picked, ...read], query);
       // Ids come in score (createdAt) order: once `limit` records are picked and the next
       // id is younger than the last of them, nothing further can be picked.
@@ -381,6 +375,19 @@ export class RedisLedger implements LedgerStore {
       if (picked.length >= query.limit && last !== undefined && next !== undefined && next > last.createdAt) break;
     }
     return picked;
+  }
+
+  /** Reads the records of `batch` in one script call; ids whose key is gone, or that `decode` refuses, are left out. */
+  async #readBatch(batch: readonly string[], decode: (id: string, fields: unknown[]) => IntentRecord | undefined): Promise<IntentRecord[]> {
+    const reply = await this.#run(READ_SCRIPT, 'read', undefined, [this.#metaKey, ...batch.map((id) => this.#key(id))], []);
+    const read: IntentRecord[] = [];
+    batch.forEach((id, j) => {
+      const fields: unknown = reply[j + 1];
+      if (!Array.isArray(fields) || fields.length === 0) return;
+      const record = decode(id, fields);
+      if (record !== undefined) read.push(record);
+    });
+    return read;
   }
 
   /** {@link list} for any statuses: a SCAN over the intent keys. */
@@ -397,15 +404,8 @@ export class RedisLedger implements LedgerStore {
       cursor = replyText(page[1]);
       const ids = Array.isArray(page[2]) ? page[2].map((v: unknown) => replyText(v)) : [];
       for (let i = 0; i < ids.length; i += READ_BATCH) {
-        const batch = ids.slice(i, i + READ_BATCH);
-        const reply = await this.#run(READ_SCRIPT, 'read', undefined, [this.#metaKey, ...batch.map((id) => this.#key(id))], []);
-        const read: IntentRecord[] = [];
-        batch.forEach((id, j) => {
-          const fields = reply[j + 1];
-          if (!Array.isArray(fields) || fields.length === 0) return; // expired since the scan
-          const record = this.#decodeListed(id, fields);
-          if (record !== undefined) read.push(record);
-        });
+        // Expired since the scan: gone.
+        const read = await this.#readBatch(ids.slice(i, i + READ_BATCH), (id, fields) => this.#decodeListed(id, fields));
         for (const record of selectRecords(read, { ...query, limit: Number.POSITIVE_INFINITY })) picked.set(record.id, record);
       }
       if (picked.size >= 2 * query.limit + SCAN_COUNT) picked = new Map(selectRecords(picked.values(), query).map((r) => [r.id, r]));
