@@ -280,8 +280,7 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
     op: RegisteredOperation,
     record: IntentRecord,
     signal: AbortSignal | undefined,
-    slot?: RunSlot,
-    trace?: (run: IntentRun) => void,
+    pool?: { readonly slot: RunSlot; readonly stopWaits: AbortSignal; readonly trace: (run: IntentRun) => void },
   ): Promise<IntentResult<unknown>> {
     if (TERMINAL_STATUSES.has(record.status)) return new IntentRun(env, op, record, signal).run();
     const parked = record.status === 'unknown' ? record.outcome?.parked : undefined;
@@ -292,8 +291,8 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
       if (TERMINAL_STATUSES.has(claim.record.status)) return new IntentRun(env, op, claim.record, signal).run();
       throw new IntentBusyError({ intentId: record.id, leaseUntil: claim.record.leaseUntil ?? 0 });
     }
-    const run = new IntentRun(env, op, claim.record, signal, slot);
-    trace?.(run);
+    const run = new IntentRun(env, op, claim.record, signal, pool);
+    pool?.trace(run);
     try {
       return await run.run();
     } finally {
@@ -359,12 +358,15 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
     const { concurrency, budgetMs } = checkRecoveryOptions(recoveryOptions);
     warnOnce();
     const userSignal = recoveryOptions.signal;
-    // Ends the pass early (budget spent, stop()); the runs stop at their next wait.
+    // Ends the pass early (budget spent, stop()): nothing new starts and running intents
+    // stop at their next wait; a request already in flight is never cut.
     const stopper = new AbortController();
-    const signal = userSignal === undefined ? stopper.signal : AbortSignal.any([userSignal, stopper.signal]);
-    // Every intent of the pass listens to this signal, and a waiting intent holds no
+    // Every intent of the pass listens to these signals, and a waiting intent holds no
     // place in the pool, so hundreds may listen at once: not a leak.
-    setMaxListeners(0, signal);
+    // (The caller's signal is followed through a signal of our own, so its settings stay theirs.)
+    const runSignal = userSignal === undefined ? undefined : AbortSignal.any([userSignal]);
+    setMaxListeners(0, stopper.signal);
+    if (runSignal !== undefined) setMaxListeners(0, runSignal);
     const startedAt = resolved.clock.now();
     const counts = { resumed: 0, succeeded: 0, reconciledFound: 0, resent: 0, failed: 0, parked: 0, notReached: 0 };
     const needsAttention: AttentionEntry[] = [];
@@ -393,7 +395,7 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
         budgetExhausted = true;
         stopper.abort(new RecoveryStopped('budget'));
       }
-      return signal.aborted;
+      return stopper.signal.aborted || userSignal?.aborted === true;
     };
 
     const resumeOne = async (record: IntentRecord): Promise<void> => {
@@ -408,7 +410,7 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
         // A call already running this intent in this process: wait for it, run nothing.
         const joined = running.get(record.id);
         if (joined) await joined.promise;
-        else await track(record.id, record.fingerprint, runClaimed(op, record, signal, slots, (r) => (run = r)));
+        else await track(record.id, record.fingerprint, runClaimed(op, record, runSignal, { slot: slots, stopWaits: stopper.signal, trace: (r) => (run = r) }));
         counts.succeeded++;
       } catch (error) {
         if (userSignal?.aborted) throw userSignal.reason;
@@ -416,7 +418,7 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
         else if (isAmbiguousOutcomeError(error)) {
           if (error.parkedUntil !== undefined) counts.parked++;
           attention(record, `outcome unknown: ${error.reason}`, error.parkedUntil);
-        } else if (signal.aborted && !isIntentError(error)) {
+        } else if (stopper.signal.aborted && !isIntentError(error)) {
           // The budget ran out or stop() was called during a wait: the intent stays as it
           // is in the ledger for the next pass.
           counts.notReached++;

@@ -109,13 +109,30 @@ export class IntentRun {
   /** Parks before this run: a resend replaces the stored outcome, the count must survive it. */
   readonly #priorParks: number;
 
-  constructor(env: RunnerEnvironment, op: RegisteredOperation, record: IntentRecord, signal: AbortSignal | undefined, slot?: RunSlot) {
+  /** Aborts waits only (a recovery pass that stops): never a request in flight. */
+  readonly #waitSignal: AbortSignal | undefined;
+
+  /**
+   * @param signal - the caller's: aborts waits and requests (an abort during an attempt
+   *   leaves the intent unknown).
+   * @param pool - for recovery: the place in its pool (given back during waits), and a
+   *   signal that ends waits only, so stopping a pass never cuts a request in flight.
+   */
+  constructor(
+    env: RunnerEnvironment,
+    op: RegisteredOperation,
+    record: IntentRecord,
+    signal: AbortSignal | undefined,
+    pool?: { readonly slot?: RunSlot | undefined; readonly stopWaits?: AbortSignal | undefined },
+  ) {
     this.#env = env;
     this.#op = op;
     this.#record = record;
     this.#input = record.input;
     this.#signal = signal;
-    this.#slot = slot;
+    this.#slot = pool?.slot;
+    const stopWaits = pool?.stopWaits;
+    this.#waitSignal = stopWaits === undefined ? signal : signal === undefined ? stopWaits : AbortSignal.any([signal, stopWaits]);
     this.#parkedCheck = record.status === 'unknown' && record.outcome?.parked !== undefined;
     this.#priorParks = record.outcome?.parked?.count ?? 0;
     this.#maxSends = this.#parkedCheck ? 1 : env.options.maxAttempts;
@@ -626,12 +643,12 @@ export class IntentRun {
     // The slot is given back for the wait and taken again before the next request.
     const slot = this.#slot;
     if (slot === undefined) {
-      await options.sleep(plan.delayMs, this.#signal);
+      await options.sleep(plan.delayMs, this.#waitSignal);
       return;
     }
     slot.release();
     try {
-      await options.sleep(plan.delayMs, this.#signal);
+      await options.sleep(plan.delayMs, this.#waitSignal);
     } finally {
       await slot.acquire();
     }

@@ -173,6 +173,33 @@ describe('recovery runs beside new work', () => {
     expect(v.stats()).toMatchObject({ executions: 3, duplicates: 0 });
   });
 
+  it('stop() ends waits but never cuts a request in flight', async () => {
+    const base = 'http://stop-in-flight.test';
+    let answer!: () => void;
+    const answered = new Promise<void>((r) => (answer = r));
+    let arrived!: () => void;
+    const atVenue = new Promise<void>((r) => (arrived = r));
+    server.use(
+      mswHttp.post(`${base}/api/v3/order`, async () => {
+        arrived();
+        await answered;
+        return HttpResponse.json({ orderId: 1, status: 'FILLED' });
+      }),
+    );
+    const clock = new ManualClock({ now: T0 });
+    const ledger = new MemoryLedger();
+    const client = createIntentClient(axios.create({ baseURL: base }), { venue: exchange, ledger, clock, sleep: clock.sleep, random: new SeededRandom(12) });
+    const place = client.operation('order.create', { request: order });
+    const draft = client.prepare(place, { id: 's' }, { businessId: 's' });
+    await ledger.create(draft, T0);
+    const recovery = client.startRecovery();
+    await atVenue;
+    const stopping = recovery.stop();
+    answer();
+    expect(await stopping).toMatchObject({ succeeded: 1, notReached: 0 });
+    expect((await ledger.get(draft.id))?.status).toBe('succeeded');
+  });
+
   it('reports its progress in events, and finishes with the report', async () => {
     const clock = new ManualClock({ now: T0 });
     const v = await fakeVenue('exchange', clock);
