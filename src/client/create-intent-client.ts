@@ -553,7 +553,7 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
 
 /**
  * Dedupe window for a key-store venue, minus a safety margin: past it the venue may
- * have pruned the key, so a resend could execute twice (reliability.md F20).
+ * have pruned the key, so a resend could execute twice.
  */
 function expiresAtFor(options: ResolvedClientOptions, now: number): { expiresAt?: number } {
   const dedupe = options.venue.dedupe;

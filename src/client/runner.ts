@@ -70,7 +70,7 @@ const RECONCILED_REASON = 'found by reconcile lookup';
 
 /**
  * Drives one intent from whatever state the ledger holds to a final answer,
- * following the resume table of reliability.md (section c):
+ * following the resume table (docs/design.md, the state machine):
  *
  * - `pending`: record the attempt as started (durable), then send with the stored key.
  * - `inFlight` found at start: a previous process may have sent it; record `unknown`.
@@ -190,7 +190,7 @@ export class IntentRun {
     const { options } = this.#env;
     if (this.#record.expiresAt !== undefined && options.clock.now() >= this.#record.expiresAt) {
       // Never sent, and the venue would no longer deduplicate the key: fail it rather
-      // than send a stale action (reliability.md: pending past expiresAt).
+      // than send a stale action.
       await this.#transition('failed', { outcome: { kind: 'fatal', reason: 'expired before it was sent' } });
       throw this.#exhausted('deadline', 'the intent expired before it was sent');
     }
