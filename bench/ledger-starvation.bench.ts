@@ -1,5 +1,6 @@
 /**
- * Why the file ledger writes from its own worker thread (reliability.md F17).
+ * Why the file ledger writes from its own worker thread: an fsync sent to libuv's shared
+ * thread pool waits behind whatever else is queued there.
  *
  * Four pbkdf2 jobs keep libuv's default thread pool (4 threads) busy, as password
  * hashing, DNS or zlib work in a real service would. Meanwhile we commit intents:

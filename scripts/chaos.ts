@@ -1,6 +1,6 @@
 /**
- * `npm run chaos -- --kills 1000 --mode both --seed 1`: the SIGKILL chaos test of
- * reliability.md (B3) at full size. Prints progress, then one table, and exits non-zero
+ * `npm run chaos -- --kills 1000 --mode both --seed 1`: the SIGKILL chaos test (B3,
+ * test/chaos/chaos.test.ts) at full size. Prints progress, then one table, and exits non-zero
  * on any violation (a duplicate, a lost or orphan action, a ledger that does not open,
  * a run that does not converge) or when the kills asked for did not all happen.
  *

@@ -1,5 +1,6 @@
 /**
- * Lifecycle of an intent (reliability.md, section c).
+ * Lifecycle of an intent (the allowed moves between these states are listed in
+ * `transitions.ts` and explained in docs/design.md, "The state machine").
  *
  * - `pending`: recorded, never sent (or provably not executed); safe to send.
  * - `inFlight`: an attempt was recorded as started; bytes may have been sent.
@@ -113,7 +114,9 @@ export interface IntentRecord {
   readonly updatedAt: number;
   /**
    * Epoch ms after which the venue may no longer deduplicate this key, so no
-   * automatic resend happens (reliability.md F20). Absent: no window is known.
+   * automatic resend happens (a resend could then execute twice): a `pending` intent
+   * past it fails unsent, an `unknown` one is only looked up or parked. Absent: no
+   * window is known.
    */
   readonly expiresAt?: number;
   /** Set for `succeeded`, `failed` and `unknown`. */

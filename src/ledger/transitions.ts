@@ -4,7 +4,7 @@ import type { IntentRecord, IntentStatus } from './intent.js';
 import type { TransitionRequest } from './ledger-store.js';
 
 /**
- * The intent state machine (reliability.md, section c) as data. Every ledger store
+ * The intent state machine (docs/design.md, "The state machine") as data. Every ledger store
  * checks a requested change against it, so an illegal transition is refused by the
  * store itself and not only by the runner.
  *

@@ -1,9 +1,9 @@
 /**
- * Reliability test plan B3 (reliability.md section b): real SIGKILLs of a process that
+ * Reliability test B3: real SIGKILLs of a process that
  * places orders and payments through intentkey with a `FileLedger`, against the fake
  * venue running in this process. See test/chaos/harness.ts for what is checked.
  *
- * Sizes: the plan asks for 1,000 kills per PR and the brief for at least 300 in CI. Every
+ * Sizes: the plan asks for 1,000 kills per PR; CI runs at least 300. Every
  * kill costs a fresh `node --import tsx` process: about 0.8 s of CPU just to load the
  * driver on the 2-core CI machine (two are kept loading ahead of use, so the wait is
  * partly hidden). Measured for this file on that machine while other suites ran on it

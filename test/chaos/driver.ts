@@ -1,5 +1,5 @@
 /**
- * Child process of the SIGKILL chaos harness (reliability.md test plan B3).
+ * Child process of the SIGKILL chaos harness (test B3).
  *
  * It places a fixed set of business actions against the fake venue and reports every
  * call that resolved to its parent over IPC, waiting for the report to be written into
@@ -105,9 +105,9 @@ export interface DriverConfig {
   readonly compactAfterBytes: number | undefined;
   /**
    * Largest filler added to each stored input, in bytes (0: none). The filler is kept in
-   * the ledger but not sent, so ledger records get large (torn tails, reliability.md
-   * B3.3) while requests stay small. Its size is derived from the business id, so the
-   * fingerprint is the same on every restart.
+   * the ledger but not sent, so ledger records get large (kills then tear the log's last
+   * record more often, B3.3) while requests stay small. Its size is derived from the
+   * business id, so the fingerprint is the same on every restart.
    */
   readonly paddingBytes: number;
 }

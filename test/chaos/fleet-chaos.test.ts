@@ -1,5 +1,5 @@
 /**
- * Fleet chaos (reliability.md B6-B7): 4 worker processes on one PostgreSQL ledger, and 4
+ * Fleet chaos (B6-B7, shared ledgers): 4 worker processes on one PostgreSQL ledger, and 4
  * on one Redis ledger, take business actions from an at-least-once queue (every action
  * delivered at least twice, duplicates often in flight at once in different workers)
  * while one worker at a time is SIGKILLed and restarted with `recover()`. Leases are

@@ -1,5 +1,5 @@
 /**
- * Parent side of the fleet chaos test (reliability.md B6-B7: shared ledgers).
+ * Parent side of the fleet chaos test (B6-B7: shared ledgers).
  *
  * A fleet of worker processes (test/chaos/fleet-worker.ts, 4 by default) shares one
  * PostgreSQL table or one Redis key prefix. The parent plays two roles the workers

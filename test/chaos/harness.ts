@@ -1,5 +1,5 @@
 /**
- * Parent side of the SIGKILL chaos test (reliability.md test plan B3).
+ * Parent side of the SIGKILL chaos test (B3).
  *
  * The fake venue runs here, in the parent, so it survives every kill and counts every
  * execution per business id. A "run" is one workload: a fresh ledger directory and a

@@ -14,14 +14,15 @@ import {
   type WorkloadRun,
 } from '../helpers/ledger-workload.js';
 
-// B5 (reliability.md, SQLite's I/O-error sweep): fail the N-th storage-changing
+// B5 (after SQLite's I/O-error sweep): fail the N-th storage-changing
 // operation of a workload, N = 1 until the workload completes untouched, with EIO,
 // ENOSPC and EDQUOT, once or persistently, plus short writes (part of the buffer
 // written, then ENOSPC). After each failure: the affected callers were rejected with
 // LedgerUnavailableError, the ledger is poisoned (every later call rejects, also once
 // the fault is gone) and does no more I/O, the failed descriptor is never synced
-// again (F11, PostgreSQL's fsyncgate rule), and a reopen on the same disk recovers
-// a consistent state holding every acknowledged write (F12: a partial tail is cut).
+// again (PostgreSQL's fsyncgate rule: a later fsync that succeeds proves nothing), and
+// a reopen on the same disk recovers a consistent state holding every acknowledged
+// write (a partial tail left by the failure is cut).
 
 const START_AT = 1_700_000_000_000;
 const CODES = ['EIO', 'ENOSPC', 'EDQUOT'] as const;
@@ -190,7 +191,7 @@ describe('B5 I/O error injection', () => {
     console.info(`B5 short writes: ${points} failure points, ${stats.reopenRepairs} torn-tail repairs on reopen`);
     expect(stats.violations.slice(0, 10)).toEqual([]);
     expect(points).toBeGreaterThan(50);
-    // A half-written record in the log is a partial tail that the reopen must cut (F12).
+    // A half-written record in the log is a partial tail that the reopen must cut.
     expect(stats.reopenRepairs).toBeGreaterThan(0);
   }, 60_000);
 

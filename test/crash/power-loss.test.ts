@@ -19,7 +19,7 @@ import {
   type TornBase,
 } from '../helpers/ledger-workload.js';
 
-// B2 (reliability.md): simulated power loss after every I/O operation of a ledger
+// B2: simulated power loss after every I/O operation of a ledger
 // workload, several damage variants per point, and the ALICE-style check that
 // everything the ledger acknowledged is there after recovery. B2.3: the same sweep
 // with one sync call removed from the I/O core must find a violation, which shows the
@@ -180,8 +180,8 @@ async function sweepWorkload(points: Iterable<number>, damages: readonly Damage[
     for (const v of unexpectedRejections(run.oracle, run.openError)) stats.violations.push(`crash at op ${k}: ${v}`);
     const compacted = run.oracle.compactionsAcked > 0;
     if (compacted) stats.afterCompaction++;
-    // After an acknowledged compaction its deletes must have survived too (F13: delete
-    // the old generation, then fsync the directory, before compact() resolves).
+    // After an acknowledged compaction its deletes must have survived too (compaction
+    // deletes the old generation, then fsyncs the directory, before compact() resolves).
     const oldGenerationGone: StateCheck = (crashed) =>
       compacted && crashed.peekDir(LEDGER_DIR)?.some((f) => f.endsWith('-00000000.ikl')) ? ['a file of the compacted-away generation 0 is back'] : [];
     for (const [d, damage] of damages.entries()) {
@@ -194,8 +194,9 @@ async function sweepWorkload(points: Iterable<number>, damages: readonly Damage[
 }
 
 /**
- * F8: a repair must never destroy the torn bytes silently: in every crash state they
- * are still at the end of the log, or a `.broken` copy holds the whole torn log.
+ * A repair must never destroy the torn bytes silently (a damaged last record cannot be
+ * told apart from bit rot): in every crash state they are still at the end of the log,
+ * or a `.broken` copy holds the whole torn log.
  */
 const tornBytesKept =
   (tornLog: Buffer): StateCheck =>
@@ -441,7 +442,7 @@ describe('B2 power loss (CrashFs)', () => {
     }
 
     // The copy sites only run in a torn-tail repair; the torn-tail sweep checks that
-    // the cut bytes survive somewhere (F8).
+    // the cut bytes survive somewhere.
     for (const site of ['copy.file', 'copy.dir'] as const) {
       it(`${site}: the torn-tail sweep`, async () => {
         const stats = await sweepTorn(await tornBase(), site, 1);

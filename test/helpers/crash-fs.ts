@@ -6,7 +6,7 @@ import type { CoreFs } from '../../src/ledger/file/io.js';
 /**
  * An in-memory file system for the file ledger's synchronous I/O core that models
  * what power loss can leave on disk, in the manner of LevelDB's fault-injection env and
- * SQLite's crash VFS (reliability.md §1.4, B2, B5).
+ * SQLite's crash VFS. The power-loss tests (B2) and the I/O-error tests (B5) run on it.
  *
  * Model:
  * - Every file has a durable content (as of its last `fsync`/`fdatasync`) and a current
@@ -62,7 +62,8 @@ export interface InjectedFailure extends OpRecord {
 }
 
 /**
- * What power loss leaves of data that was written but not synced (reliability.md B2):
+ * What power loss leaves of data that was written but not synced (the crash states of
+ * the power-loss tests, B2):
  * - `dropUnsynced` (i): every file holds exactly its synced content.
  * - `keepPrefix` (ii): each file keeps a random number of its unsynced writes, in order.
  * - `tearAtByte` (iii): each file keeps its unsynced changes, but its last unsynced

@@ -5,10 +5,11 @@ import { SeededRandom } from '../../src/testing/seeded-random.js';
 
 /**
  * A small TCP proxy on 127.0.0.1 that reimplements the toxiproxy toxics the B8 tests
- * need (reliability.md, section 5 and test plan B8). There is no toxiproxy binary on
- * our machines, so the suite carries its own. Every connection gets one toxic, chosen
- * by a function of the connection index, the first bytes the client sent and a seeded
- * random source, so a run is reproducible up to the order in which connections arrive.
+ * need: latency, resets before and after the request, hangs, cut and sliced responses.
+ * There is no toxiproxy binary on our machines, so the suite carries its own. Every
+ * connection gets one toxic, chosen by a function of the connection index, the first
+ * bytes the client sent and a seeded random source, so a run is reproducible up to the
+ * order in which connections arrive.
  */
 
 /** Which way a toxic acts: `upstream` is client → venue, `downstream` is venue → client. */

@@ -8,8 +8,8 @@ import { isAllowedTransition } from '../../src/ledger/transitions.js';
 import { draftFor } from './ledger-workload.js';
 
 /**
- * Model-based test of any {@link LedgerStore} against {@link MemoryLedger} (reliability.md
- * B9.1 for the server stores): random sequences of create, create-again with another
+ * Model-based test of any {@link LedgerStore} against {@link MemoryLedger} (test B9.1,
+ * run here for the server stores): random sequences of create, create-again with another
  * payload, claim (time moves on, so leases expire and are taken over), right and wrong
  * transitions, release, racing claims from two handles, reopen and reaping, with every
  * record and the resumable list compared to the model after each command.

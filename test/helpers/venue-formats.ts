@@ -4,7 +4,10 @@ import type { KeyFormat } from '../../src/venues/profile.js';
 export const KRAKEN_PATTERN =
   '^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]{32}|[\\x21-\\x7E]{1,18})$';
 
-/** Key formats of real venues (from shared/reference/venues.md and venues.json), for key tests. */
+/**
+ * Key formats of real venues as each venue documents them (docs/venues.md names the
+ * sources), for key tests.
+ */
 export const FORMATS = {
   binanceSpot: { encoding: 'verbatim', pattern: '^[A-Za-z0-9_-]{1,36}$', maxLength: 36 },
   okx: { encoding: 'verbatim', pattern: '^[A-Za-z0-9]{1,32}$', maxLength: 32 },

@@ -1,5 +1,5 @@
 /**
- * Reliability test plan B4.1-B4.3 (reliability.md section b): the single-writer lock of
+ * Reliability tests B4.1-B4.3: the single-writer lock of
  * the file ledger across real processes. Children run the TypeScript source through tsx.
  */
 import { spawn, type ChildProcess } from 'node:child_process';

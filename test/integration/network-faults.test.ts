@@ -21,7 +21,7 @@ import { ManualClock, SeededRandom, startFakeVenue, type FakeVenue } from '../..
 import { startFaultProxy, TOXIC_KINDS, type ConnectionRecord, type FaultProxy, type Toxic, type ToxicChooser, type ToxicKind } from '../helpers/fault-proxy.js';
 
 /**
- * B8 (reliability.md, test plan): network faults between intentkey and a fake venue,
+ * B8: network faults between intentkey and a fake venue,
  * injected by an in-repo TCP proxy that reimplements toxiproxy's toxics.
  *
  * Sizes: the plan asks for 500 business actions per mode; the PR run uses

@@ -12,7 +12,7 @@ import { SeededRandom } from '../../src/testing/seeded-random.js';
 import { CrashFs, POWER_LOSS_VARIANTS, type DirDamage, type PowerLossVariant } from '../helpers/crash-fs.js';
 import { draftFor, openLedger } from '../helpers/ledger-workload.js';
 
-// B9.1 (reliability.md): model-based test of the file ledger against MemoryLedger,
+// B9.1: model-based test of the file ledger against MemoryLedger,
 // with compactions and power losses between commands.
 //
 // What the model does on CrashAndReopen. Every command awaits its call, so at a crash

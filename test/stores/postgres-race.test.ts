@@ -1,5 +1,5 @@
 /**
- * Fleet tests of the PostgreSQL ledger (reliability.md B7.1-B7.3): races between many
+ * Fleet tests of the PostgreSQL ledger (B7.1-B7.3): races between many
  * connections and between processes, and a lease takeover from a worker frozen with
  * SIGSTOP, checked end to end at the fake venue.
  */

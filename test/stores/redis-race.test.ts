@@ -4,7 +4,7 @@ import { RedisLedger } from '../../src/stores/redis/index.js';
 import { startWorker, type WorkerProcess } from '../helpers/redis-process.js';
 import { closeClients, connect, deletePrefix, randomPrefix, REDIS_URL, warnIfSkipped } from '../helpers/redis.js';
 
-// reliability.md B6.1: 50 workers on separate connections race to create and claim the
+// B6.1: 50 workers on separate connections race to create and claim the
 // same intents, 1,000 rounds: exactly one creator and one claimant per intent. Once in
 // this process (a round at a time, all 50 at once), once across separate processes.
 

@@ -6,7 +6,7 @@ import { venueClient, type VenueMode } from '../helpers/redis-venue-client.js';
 import type { PausePoint } from '../helpers/redis-worker.js';
 import { closeClients, connect, deletePrefix, randomPrefix, REDIS_URL, warnIfSkipped } from '../helpers/redis.js';
 
-// reliability.md B6.2: a worker process holding an intent's lease is frozen with SIGSTOP
+// B6.2: a worker process holding an intent's lease is frozen with SIGSTOP
 // past the lease at a chosen point of the run; a second worker takes the intent over and
 // finishes it through the fake venue; the first is resumed. Pass: 0 duplicate executions,
 // the resumed worker's call fails with a lost lease, and a replay of the write it would

@@ -222,7 +222,7 @@ export class FileLedger implements LedgerStore {
     let maxEpoch = 0;
     let snapshotBytes = 0;
 
-    // The newest generation wins (F13). Its snapshot was fsynced before it was renamed
+    // The newest generation wins. Its snapshot was fsynced before it was renamed
     // into place, so a missing or invalid one is corruption, never a crash artefact:
     // falling back to an older generation could silently lose intents.
     const top = sorted[0] ?? 0;
@@ -303,7 +303,7 @@ export class FileLedger implements LedgerStore {
     const logBytes = scan.goodOffset;
     if (scan.tail === 'torn') {
       // A damaged last record cannot be told apart from bit rot, so keep the bytes
-      // before cutting them (F8), then cut and fsync so nothing stale stays (F10).
+      // before cutting them, then cut and fsync so nothing stale stays past the cut.
       // Unique even for two repairs in the same millisecond (a reopen after a crash in
       // the middle of this repair finds the first copy still there).
       const keptAs = join(dir, `${name('log', generation)}.broken-${(options.clock ?? systemClock).now()}-${randomBytes(4).toString('hex')}`);
@@ -340,7 +340,7 @@ export class FileLedger implements LedgerStore {
       logBytes,
       snapshotBytes,
     });
-    // Fencing (F16): this writer's epoch, higher than any before, recorded durably first.
+    // Fencing: this writer's epoch, higher than any before, recorded durably first.
     await ledger.#write(RecordType.Epoch, Buffer.from(JSON.stringify({ pid: process.pid, nonce: lock?.holder.nonce ?? null })));
     return ledger;
   }
@@ -604,7 +604,7 @@ export class FileLedger implements LedgerStore {
       let batch = this.#takeBatch();
       let appending = batch && this.#append(batch);
       while (batch && appending) {
-        // F4: the callers of `batch` are resolved only after the fdatasync covering all
+        // The callers of `batch` are resolved only after the fdatasync covering all
         // of its bytes succeeded; a failure rejects every one of them.
         const ok = await appending;
         if (!ok) {
@@ -647,7 +647,7 @@ export class FileLedger implements LedgerStore {
 
   /**
    * Appends one batch and fdatasyncs it; resolves `true` once durable, `false` after an
-   * error (the ledger is then poisoned, F11). Never rejects.
+   * error (the ledger is then poisoned). Never rejects.
    */
   async #append(batch: Array<{ bytes: Buffer }>): Promise<boolean> {
     const data = batch.length === 1 ? (batch[0] as { bytes: Buffer }).bytes : Buffer.concat(batch.map((b) => b.bytes));
@@ -687,7 +687,7 @@ export class FileLedger implements LedgerStore {
 
   #poison(cause: unknown): LedgerUnavailableError {
     if (this.#poisoned) return this.#poisoned;
-    // F11: after a failed write or sync the file's state is unknown. Never retry the
+    // After a failed write or sync the file's state is unknown. Never retry the
     // sync as proof; refuse everything until the ledger is reopened and re-read.
     this.#poisoned = new LedgerUnavailableError(
       `The file ledger in ${this.dir} stopped after a write or sync error; nothing more is written or sent. Reopen it to recover.`,

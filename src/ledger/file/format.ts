@@ -2,7 +2,8 @@ import { crc32c, crc32cRange } from './crc32c.js';
 
 /**
  * On-disk framing of the durable file ledger: a segment header followed by
- * length-prefixed, checksummed, sequence-numbered records (reliability.md F1–F3, F8–F10).
+ * length-prefixed, checksummed, sequence-numbered records (docs/design.md, "The file
+ * ledger", describes the format and the scan on open).
  * Everything here is pure: it turns records into bytes and a file's bytes back into the
  * records that can be trusted, plus a verdict on whatever follows them. Reading,
  * truncating and fsyncing are the file store's job.
@@ -74,12 +75,12 @@ const TWO_POW_32 = 0x1_0000_0000;
  * numbers under `verbatimModuleSyntax`/`isolatedModules`.
  */
 export const RecordType = {
-  /** Written by each writer when it opens the ledger; `epoch` is its fencing token (F16). */
+  /** Written by each writer when it opens the ledger; `epoch` is its fencing token. */
   Epoch: 1,
   /** Carries one ledger change in its body. */
   Put: 2,
   /**
-   * Last record of a snapshot file (compaction, F13): written after every live intent,
+   * Last record of a snapshot file (compaction): written after every live intent,
    * so a snapshot whose scan is clean and ends with it is known to be complete.
    */
   SnapshotEnd: 3,
@@ -164,8 +165,9 @@ export interface SegmentScan {
    * - `'clean'`: the buffer ends exactly at `goodOffset`.
    * - `'torn'`: something follows `goodOffset` but no complete, checksum-valid record is
    *   there, and none with a later seq appears anywhere after it. The normal result of a
-   *   crash during an append (or of a zero- or garbage-filled tail, F9): the caller keeps
-   *   a copy and truncates to `goodOffset` (F8, F10).
+   *   crash during an append (or of a zero- or garbage-filled tail: file size is no
+   *   proof of content): the caller keeps a copy and truncates to `goodOffset`, leaving
+   *   no stale bytes after it.
    * - `'corrupt'`: the prefix ends at damage that a crash cannot explain, and records
    *   would be lost by truncating; the caller must refuse to open. Either a
    *   checksum-valid record with a later seq follows the damage (it may have been
@@ -215,7 +217,7 @@ function writeU64(target: Buffer, value: number, at: number): void {
  * Encodes one record: header plus body, ready to append.
  *
  * The CRC covers everything after the CRC field (type, seq, epoch, body) so the checksum
- * is never computed over itself (L2). `len` is not covered directly, but a damaged `len`
+ * is never computed over itself. `len` is not covered directly, but a damaged `len`
  * moves the checksummed range, so the stored CRC no longer matches.
  *
  * @throws RangeError when the type is unknown, `seq` is not a safe non-negative integer,
@@ -319,7 +321,7 @@ type Verified = {
 
 /**
  * Looks at the record starting at `at`. The length is checked against the cap and
- * against the bytes remaining before anything else is read (F1), so a damaged length can
+ * against the bytes remaining before anything else is read, so a damaged length can
  * neither cause a large allocation nor a read past the buffer; bodies are never copied.
  */
 function examine(buf: Uint8Array, view: DataView, at: number): Unverified | Verified {
@@ -378,9 +380,11 @@ function isAllZero(buf: Uint8Array, from: number): boolean {
  * Scans a whole segment file and returns its valid prefix and a verdict on the rest.
  *
  * Records are accepted in order while each one fits within the length cap and the
- * buffer (F1), has a matching CRC and a known type, carries exactly the expected seq
- * (the header's `firstSeq`, then previous + 1; F2) and an epoch no lower than any before
- * it (F16). The first record that fails ends the prefix at `goodOffset`. Then (F8, F9):
+ * buffer, has a matching CRC and a known type, carries exactly the expected seq
+ * (the header's `firstSeq`, then previous + 1) and an epoch no lower than any before
+ * it (a lower one comes from a writer that was fenced out). The first record that fails
+ * ends the prefix at `goodOffset`. Then, so that nothing a crash cannot explain is ever
+ * cut silently:
  *
  * - if that record is complete and checksum-valid, it is `'corrupt'`: only a writer
  *   produces a matching CRC, so a bad seq, epoch or type there is a second writer or a

@@ -9,9 +9,9 @@ import { Worker } from 'node:worker_threads';
  *
  * Production uses {@link WorkerLedgerIo}: a dedicated worker thread doing synchronous
  * calls, so a flush never queues behind unrelated work on libuv's shared thread pool
- * (reliability.md F17: an fsync behind four crypto jobs waited about 1 s) and never
- * blocks the event loop. Tests inject an in-memory implementation that simulates
- * power loss.
+ * (an fsync queued behind four crypto jobs there waited about 1 s; see
+ * bench/ledger-starvation.bench.ts) and never blocks the event loop. Tests inject an
+ * in-memory implementation that simulates power loss.
  */
 export interface LedgerIo {
   /** Creates `dir` (mode 0700) if missing. Durable: the parent directory is fsynced after a create. */
@@ -35,7 +35,8 @@ export interface LedgerIo {
   /**
    * Appends all of `data` to the open log (looping over short writes) and fdatasyncs.
    * Resolves only after the fdatasync covering every byte succeeded. Any error leaves
-   * the log in an unknown state: the caller must stop writing (reliability.md F11).
+   * the log in an unknown state: the caller must stop writing and may not take a later
+   * fsync of the same descriptor as proof that the data is on disk.
    */
   append(data: Uint8Array): Promise<void>;
   /** Truncates `path` to `length` bytes and fsyncs it (used to cut a torn tail). */
@@ -81,7 +82,8 @@ function makeSyncCore(
   skipSync?: string,
 ): SyncIoCore {
   // `skipSync` exists only for the test that removes one sync site at a time and checks
-  // the power-loss test then fails (reliability.md B2.3). Production never sets it.
+  // the power-loss test then fails, which proves the test notices a missing sync.
+  // Production never sets it.
   const sync = (site: string, run: () => void): void => {
     if (site !== skipSync) run();
   };
@@ -97,7 +99,7 @@ function makeSyncCore(
   const fsyncDir = (dir: string, site: string): void => {
     if (site === skipSync) return;
     // Makes creates, renames and deletes in `dir` durable: fsync of a file does not
-    // cover its directory entry (fsync(2); reliability.md F7).
+    // cover its directory entry (fsync(2)).
     const fd = fs.openSync(dir, 'r');
     try {
       fs.fsyncSync(fd);
@@ -106,7 +108,8 @@ function makeSyncCore(
     }
   };
   const writeAll = (fd: number, data: Uint8Array): void => {
-    // One outstanding write, looping over short writes (F6).
+    // One outstanding write, looping over short writes: a write may store fewer bytes
+    // than asked.
     let offset = 0;
     while (offset < data.length) offset += fs.writeSync(fd, data, offset, data.length - offset);
   };
@@ -132,7 +135,7 @@ function makeSyncCore(
    */
   const FENCE_STAT_TRUST_AFTER_MS = 2_000;
   const checkFence = (f: { path: string; token: string }): void => {
-    // Fencing (F16): a writer whose lock was taken over must not append another byte.
+    // Fencing: a writer whose lock was taken over must not append another byte.
     // A takeover renames the old lock file away and creates a new one (a new inode, or a
     // recycled inode number with a new ctime), and any write in place sets a new ctime
     // and mtime, so if the lock file's inode, size, mtime and ctime are exactly those
@@ -195,13 +198,15 @@ function makeSyncCore(
       }
       // Atomic replace: readers see the old or the new file, never a mix...
       fs.renameSync(temp, path);
-      // ...and after the directory fsync the new name survives power loss (F7, L12).
+      // ...and after the directory fsync the new name survives power loss: the rename
+      // is a directory change, which no fsync of the file covers.
       fsyncDir(dir, 'writeDurable.dir');
     },
     openAppend(path, f) {
       if (logFd !== undefined) fs.closeSync(logFd);
       logFd = undefined;
-      // O_APPEND: the kernel places every write at the end; no positional writes (F6).
+      // O_APPEND: the kernel places every write at the end; no positional writes (on
+      // an append descriptor Linux ignores the position anyway).
       logFd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_APPEND);
       fence = f;
       fenceStat = undefined;
@@ -211,7 +216,8 @@ function makeSyncCore(
       if (fence) checkFence(fence);
       writeAll(logFd, data);
       // The acknowledgement point: only after this fdatasync succeeds are the records
-      // in `data` durable and may their callers be resolved (F4).
+      // in `data` durable and may their callers be resolved; no caller is acknowledged
+      // before the sync that covers its record.
       const fd = logFd;
       sync('append.data', () => fs.fdatasyncSync(fd));
     },
@@ -219,7 +225,8 @@ function makeSyncCore(
       const fd = fs.openSync(path, 'r+');
       try {
         fs.ftruncateSync(fd, length);
-        // After this fsync nothing stale remains past `length` (F10).
+        // After this fsync nothing stale remains past `length`, so old bytes there can
+        // never be read back as records.
         sync('truncate.file', () => fs.fsyncSync(fd));
       } finally {
         fs.closeSync(fd);

@@ -49,8 +49,9 @@ export interface LedgerLock {
   readonly holder: LockHolder;
   /**
    * True if the lock file still holds our nonce (it is read back from disk). The writer
-   * calls this before every group commit and poisons itself on `false` (reliability.md
-   * F16). Costs one small read. Always `false` after {@link LedgerLock.release}.
+   * calls this before every group commit and poisons itself on `false`, so a writer whose
+   * lock was taken over appends nothing more. Costs one small read. Always `false` after
+   * {@link LedgerLock.release}.
    */
   stillHeld(): boolean;
   /**
@@ -137,11 +138,11 @@ function unlinkIfExists(fs: LockFs, path: string): void {
 
 /**
  * Makes the creates, renames and deletes already done in `dir` durable: fsync of a file
- * covers its data, not its name (fsync(2); reliability.md F7).
+ * covers its data, not its name (fsync(2)).
  */
 function fsyncDirectory(fs: LockFs, dir: string): void {
   // Windows cannot open a directory for fsync; there the name's durability is best
-  // effort, as documented for the file ledger (reliability.md F18).
+  // effort, as docs/guarantees.md states for Windows.
   if (process.platform === 'win32') return;
   const fd = fs.openSync(dir, 'r');
   try {
@@ -276,7 +277,7 @@ function createDurably(fs: LockFs, dir: string, path: string, content: Uint8Arra
   let fd: number;
   try {
     // O_CREAT|O_EXCL: exactly one of any number of concurrent creators succeeds; this is
-    // the only step that grants the lock (reliability.md F15).
+    // the only step that grants the lock.
     fd = fs.openSync(path, 'wx', 0o600);
   } catch (e) {
     if (errorCode(e) === 'EEXIST') return 'exists';
@@ -285,14 +286,14 @@ function createDurably(fs: LockFs, dir: string, path: string, content: Uint8Arra
   try {
     try {
       let offset = 0;
-      // Writes can be short; loop until every byte is written (F6).
+      // Writes can be short; loop until every byte is written.
       while (offset < content.length) offset += fs.writeSync(fd, content, offset, content.length - offset);
       // After this fsync the lock file's content survives a crash or power loss.
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }
-    // After the directory fsync the lock file's name is durable too (F7): a crash cannot
+    // After the directory fsync the lock file's name is durable too: a crash cannot
     // leave a recovered directory without the lock we are about to rely on.
     fsyncDirectory(fs, dir);
   } catch (e) {
@@ -342,7 +343,8 @@ function unavailable(dir: string, step: string, cause: unknown): LedgerUnavailab
 }
 
 /**
- * Acquires the single-writer lock `<dir>/ledger.lock` (reliability.md F7, F15, F16).
+ * Acquires the single-writer lock `<dir>/ledger.lock` (docs/design.md, "The file
+ * ledger", sums it up).
  * Synchronous: it runs once when a ledger opens, and a plain sequence of sync calls is
  * easier to reason about for crash safety than an async one.
  *
@@ -363,7 +365,7 @@ function unavailable(dir: string, step: string, cause: unknown): LedgerUnavailab
  * What it cannot prevent: a takeover guard left by a process that crashed during a
  * takeover is itself judged and broken like a stale lock, and two processes breaking
  * the same dead guard at once can race. The log's epoch records and
- * {@link LedgerLock.stillHeld} before every commit (F16) are the backstop.
+ * {@link LedgerLock.stillHeld} before every commit are the backstop.
  *
  * @param dir - the ledger directory (must exist).
  * @throws LedgerLockedError when another process holds the lock or is taking it over.
@@ -505,7 +507,7 @@ export function acquireLedgerLock(dir: string, options: AcquireLedgerLockOptions
     try {
       // Atomic: afterwards nobody can find the stale file under its old name, and no
       // one else can delete a file that replaces it, because we only delete the unique
-      // name. Same directory, so no EXDEV (F14).
+      // name. Same directory, so no EXDEV (a rename cannot cross file systems).
       fs.renameSync(path, movedPath);
     } catch (e) {
       // Someone else moved it first; the caller starts over.
@@ -516,7 +518,7 @@ export function acquireLedgerLock(dir: string, options: AcquireLedgerLockOptions
     // lock back next to the new one we are about to create.
     fsyncDirectory(fs, dir);
     unlinkIfExists(fs, movedPath);
-    // After this fsync the deletion is durable (F7); the renamed copy never reappears.
+    // After this fsync the deletion is durable; the renamed copy never reappears.
     fsyncDirectory(fs, dir);
     return true;
   }

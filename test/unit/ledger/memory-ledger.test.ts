@@ -24,7 +24,7 @@ const draft = (id: string, createdAt = 1000): IntentDraft => ({
 });
 
 describe('state machine', () => {
-  it('allows exactly the edges of reliability.md section c', () => {
+  it('allows exactly the edges of the intent state machine', () => {
     const allowed: Array<[IntentStatus, IntentStatus]> = [];
     for (const from of INTENT_STATUSES) for (const to of INTENT_STATUSES) if (isAllowedTransition(from, to)) allowed.push([from, to]);
     expect(allowed).toEqual([

@@ -4,8 +4,9 @@ import { defineVenue, stripe } from '../../../src/venues/index.js';
 import { NOW, respond, type Case, rulesNoCaseNeeds } from '../../helpers/venue-cases.js';
 
 
-// Bodies have Stripe's `{ "error": { type, code?, message } }` shape; kinds follow
-// venues.md §5 and reliability.md §3.2.
+// Bodies have Stripe's `{ "error": { type, code?, message } }` shape; kinds follow the
+// Stripe profile (src/venues/stripe.ts; docs/venues.md, "Stripe"): a stored 5xx is
+// replayed for every retry with the same key, so it is `unknown`, never `failed`.
 const cases: readonly Case[] = [
   {
     label: 'payment created',

@@ -432,7 +432,7 @@ describe('B1.1 truncation sweep', () => {
       }
     }
     expect(failures).toEqual([]);
-    // The logs are ~20 KB each, as reliability.md B1.1 sizes them.
+    // The logs are ~20 KB each, the size the B1.1 sweep calls for.
     expect(reopens).toBeGreaterThan(50_000);
   });
 

@@ -217,7 +217,7 @@ describe('acquire and release', () => {
     expect(existsSync(lockPath())).toBe(false);
   });
 
-  it('fsyncs the lock file, then the directory, before returning (F7, F15)', () => {
+  it('fsyncs the lock file, then the directory, before returning', () => {
     const { fs, calls } = recordingFs();
     const lock = acquireLedgerLock(dir, { fs });
     expect(calls).toEqual([
