@@ -30,7 +30,7 @@ export const binanceSpot: VenueProfile = /* @__PURE__ */ defineVenue({
   key: {
     placement: 'query',
     field: 'newClientOrderId',
-    // Published for FIX ClOrdID; REST shares the matching engine's rule (venues.json notes it as unverified).
+    // Published for FIX ClOrdID; REST shares the matching engine's rule (listed as unverified in `about`).
     format: { encoding: 'verbatim', pattern: '^[A-Za-z0-9_-]{1,36}$', maxLength: 36 },
   },
   dedupe: { kind: 'openOrders' },

@@ -80,7 +80,7 @@ export const kraken: VenueProfile = /* @__PURE__ */ defineVenue({
       match: { message: '^EGeneral:Too many requests' },
       outcome: 'rateLimited',
       scope: 'venue',
-      note: `${ERRORS} (venues.md §3): too many requests from this key.`,
+      note: `${ERRORS} (and Kraken's support article on API rate limits): too many requests from this key.`,
     },
     {
       match: { message: '^EAPI:Invalid nonce' },
@@ -90,7 +90,7 @@ export const kraken: VenueProfile = /* @__PURE__ */ defineVenue({
     {
       match: { message: '^EService:Market in (cancel_only|post_only|limit_only) mode' },
       outcome: 'retry',
-      note: `${CCXT} and venues.md §3: the market is restricted (see SystemStatus) and refused the order; it did not execute. Resend later.`,
+      note: `${CCXT} and Kraken's SystemStatus documentation: the market is restricted (see SystemStatus) and refused the order; it did not execute. Resend later.`,
     },
     {
       match: { message: 'duplicate' },
@@ -122,7 +122,7 @@ export const kraken: VenueProfile = /* @__PURE__ */ defineVenue({
     ],
     unverified: [
       'errors: the text Kraken returns for a cl_ord_id already held by an open order is not published; the rule matches "duplicate".',
-      'errors: EGeneral:Too many requests comes from the support article and venues.md, not from the REST reference.',
+      'errors: EGeneral:Too many requests comes from the support article on rate limits, not from the REST reference.',
       'reconcile.findableForMs: how long closed orders stay listed by ClosedOrders is not published.',
     ],
   },
