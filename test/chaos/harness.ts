@@ -443,8 +443,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 /**
  * Keeps `size` driver processes started and booting while the current one works:
  * loading the driver under tsx costs most of a second of CPU, more than most cycles.
+ * Also used by the liveness harness (liveness.ts).
  */
-class StandbyPool {
+export class StandbyPool {
   readonly #size: number;
   readonly #ready: DriverProcess[] = [];
 
@@ -456,6 +457,11 @@ class StandbyPool {
     const current = this.#ready.shift() ?? new DriverProcess();
     while (this.#ready.length < this.#size) this.#ready.push(new DriverProcess());
     return current;
+  }
+
+  /** Resolves once every process waiting in the pool has finished loading (or died). */
+  async allBooted(): Promise<void> {
+    await Promise.all(this.#ready.map((d) => d.booted));
   }
 
   async close(): Promise<void> {
