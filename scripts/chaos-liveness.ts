@@ -28,7 +28,7 @@
  *                              payments: the front keeps a 500 per idempotency key and
  *                              replays it; auto = only if the fake venue does not   [auto]
  *   --max-passes <n>           passes a driver makes over unanswered actions           [5]
- *   --standby <n>              driver processes loaded ahead of use                    [2]
+ *   --standby <n>              driver processes loaded ahead of use                    [3]
  *   --max-ratio <x>            largest accepted active-time ratio kills / no kills     [2]
  *   --json <file>              also write the reports as JSON
  */
@@ -51,7 +51,7 @@ function usage(message: string): never {
   console.error(
     `chaos --liveness: ${message}\nusage: npm run chaos -- --liveness [--actions 200] [--mode both] [--seed 1[,2...]] [--startup blocking|background] ` +
       '[--concurrency 3] [--recovery-concurrency 8] [--kill-min-ms 500] [--kill-max-ms 3000] [--max-kills 50] [--budget-s 180] ' +
-      '[--faults reject503=0.06,...] [--payment-path /v1/payments] [--latency-ms 150] [--replay-stored-500 auto|on|off] [--max-passes 5] [--standby 2] [--max-ratio 2] [--json file]',
+      '[--faults reject503=0.06,...] [--payment-path /v1/payments] [--latency-ms 150] [--replay-stored-500 auto|on|off] [--max-passes 5] [--standby 3] [--max-ratio 2] [--json file]',
   );
   process.exit(2);
 }
@@ -140,7 +140,7 @@ export async function livenessCli(argv: readonly string[]): Promise<number> {
         maxKills: int('max-kills', 50, 0),
         runBudgetMs: int('budget-s', 180, 1) * 1000,
         maxPasses: int('max-passes', 5, 1),
-        standbyProcesses: int('standby', 2, 0),
+        standbyProcesses: int('standby', 3, 0),
         latencyMs: int('latency-ms', 150, 0),
         replayStoredErrors: replay === 'auto' ? 'auto' : replay === 'on',
         ...(faults === undefined ? {} : { faults }),

@@ -23,7 +23,9 @@
  * of time and waits for `go`, so module loading (most of a second under tsx) is not on
  * the clock of a restart. Time spent waiting for a standby that had not finished loading
  * is measured and taken out of the "active" time the ratio compares; the wall time is
- * reported too.
+ * reported too. The replacement standby starts loading once the new driver is ready,
+ * or {@link STANDBY_REFILL_DELAY_MS} after its `go`, whichever comes first, so its
+ * loading does not compete for the CPU with the restart being timed.
  *
  * The fake venue runs in this process, so it outlives every kill; its fault draws
  * follow the order in which writes arrive, so the two runs see the same fault
@@ -97,7 +99,7 @@ export interface LivenessOptions {
    * @default 'auto'
    */
   readonly replayStoredErrors?: boolean | 'auto';
-  /** Driver processes kept loaded and waiting. @default 2 */
+  /** Driver processes kept loaded and waiting (kills come faster than one loads on a busy machine). @default 3 */
   readonly standbyProcesses?: number;
   /** Called after every driver process ends. */
   readonly onProgress?: (progress: LivenessProgress) => void;
@@ -148,6 +150,8 @@ export interface RestartFigures {
   readonly longestWithoutNewSendMs: number;
   /** Restarts that finished without a new send (nothing new was left to place). */
   readonly noNewWork: number;
+  /** `go` to the ledger open (lock takeover, log replay, torn-tail repair). */
+  readonly openedMs: Distribution;
   /** `go` to the first send of any kind (recovery resends included). */
   readonly firstSendMs: Distribution;
   /** `go` to `ready`: blocking, `recover()` returned; background, `startRecovery()` returned. */
@@ -275,6 +279,9 @@ interface Resolved {
   readonly onProgress: ((progress: LivenessProgress) => void) | undefined;
 }
 
+/** Longest a replacement standby waits before it starts loading, in ms: below the shortest default kill delay. */
+export const STANDBY_REFILL_DELAY_MS = 300;
+
 const liveDirs = new Set<string>();
 
 /**
@@ -364,7 +371,7 @@ export async function runLiveness(options: LivenessOptions): Promise<LivenessRep
     storedErrorReplay: behaviour === undefined ? 'none' : behaviour.replaysStoredErrors ? 'venue' : frontReplaysErrors ? 'front' : 'none',
     onProgress: options.onProgress,
   };
-  const standby = new StandbyPool(options.standbyProcesses ?? 2);
+  const standby = new StandbyPool(options.standbyProcesses ?? 3);
   try {
     const baseline = await runOnce(r, 'baseline', standby);
     const withKills = await runOnce(r, 'kills', standby);
@@ -478,12 +485,13 @@ async function runOnce(r: Resolved, run: 'baseline' | 'kills', standby: StandbyP
         budgetExhausted = true;
         break;
       }
-      const driver = standby.take();
+      const driver = standby.take({ refill: false });
       const waitFrom = performance.now();
       const booted = await within(driver.booted, deadlineAt - waitFrom);
       if (firstGoAt === undefined) {
-        // Before the first go: let the standby processes finish loading too, so their
-        // start-up does not compete with the first driver for the CPU.
+        // Before the first go: fill the pool and let it finish loading, so no start-up
+        // competes with the first driver for the CPU.
+        standby.refill();
         await within(standby.allBooted(), deadlineAt - performance.now());
       } else bootWaitMs += performance.now() - waitFrom;
       if (booted === undefined) {
@@ -508,6 +516,13 @@ async function runOnce(r: Resolved, run: 'baseline' | 'kills', standby: StandbyP
       const record: ProcessRecord = { afterKill: previous?.killed ?? false, done: false, lifetimeMs: 0, killed: false, unusable: false };
       processes.push(record);
       let killTimer: NodeJS.Timeout | undefined;
+      let refilled = false;
+      const refill = (): void => {
+        if (refilled) return;
+        refilled = true;
+        standby.refill();
+      };
+      const refillTimer = setTimeout(refill, STANDBY_REFILL_DELAY_MS);
       const goAt = performance.now();
       firstGoAt ??= goAt;
       driver.go(argv, {}, (m: DriverMessage) => {
@@ -517,6 +532,7 @@ async function runOnce(r: Resolved, run: 'baseline' | 'kills', standby: StandbyP
             return;
           case 'ready':
             record.readyAtMs = m.atMs;
+            refill();
             return;
           case 'firstSend':
             record.firstSendAtMs = m.atMs;
@@ -576,6 +592,8 @@ async function runOnce(r: Resolved, run: 'baseline' | 'kills', standby: StandbyP
       const end = await driver.closed;
       clearTimeout(killTimer);
       clearTimeout(budgetTimer);
+      clearTimeout(refillTimer);
+      refill();
       record.lifetimeMs = performance.now() - goAt;
 
       if (harnessKilled) {
@@ -664,6 +682,7 @@ function restartFigures(restarts: readonly ProcessRecord[]): RestartFigures {
     killedBeforeFirstNewSend: killedBefore.length,
     longestWithoutNewSendMs: Math.round(Math.max(0, ...killedBefore.map((p) => p.lifetimeMs))),
     noNewWork: withoutNewSend.filter((p) => p.done).length,
+    openedMs: distribution(values((p) => p.openedAtMs)),
     firstSendMs: distribution(values((p) => p.firstSendAtMs)),
     readyMs: distribution(values((p) => p.readyAtMs)),
     recoveryMs: distribution(values((p) => (p.recoveredAtMs === undefined || p.openedAtMs === undefined ? undefined : p.recoveredAtMs - p.openedAtMs))),
@@ -809,6 +828,7 @@ export function formatLivenessReports(reports: readonly LivenessReport[]): strin
     row('restart go -> first new send p50/p99/max (n)', (c) => dist(c.run.restartFigures.firstNewSendMs)),
     row('  killed before a new send (longest ms)', (c) => `${c.run.restartFigures.killedBeforeFirstNewSend} (${c.run.restartFigures.longestWithoutNewSendMs})`),
     row('  finished with nothing new to send', (c) => c.run.restartFigures.noNewWork),
+    row('restart go -> ledger open', (c) => dist(c.run.restartFigures.openedMs)),
     row('restart go -> first send of any kind', (c) => dist(c.run.restartFigures.firstSendMs)),
     row('restart go -> ready', (c) => dist(c.run.restartFigures.readyMs)),
     row('restart time in recovery', (c) => dist(c.run.restartFigures.recoveryMs)),
