@@ -25,17 +25,21 @@
  * one is still running, so a restart does not pay for module loading.
  *
  * Liveness mode (`--liveness`, used by test/chaos/liveness.ts): the same client and
- * operations, but the driver measures how soon a restarted process does new work. It
- * starts with `--startup blocking` (`await client.recover()`, then the calls) or
- * `--startup background` (`client.startRecovery()`, and the calls at once), reports its
- * milestones with the time since `go` (`opened`, `ready`, the first send, the first new
- * send, `recovered`), goes over the actions in up to `--max-passes` passes (an action
- * whose call ended without a final answer, such as retries exhausted before anything
- * executed, is called again in the next pass; success, a rejection and an ambiguous
- * outcome are final), waits for the recovery pass and reports `done` with the actions
- * it has no final answer for. A "new
- * send" is the first attempt of an intent (attempt numbers are durable, so attempt 1
- * was never sent before) made by one of the driver's own calls, not by recovery.
+ * operations, but the driver measures how soon a restarted process does new work.
+ * - Start: `--startup blocking` (`await client.recover()`, then the calls) or
+ *   `--startup background` (`client.startRecovery()`, and the calls at once).
+ * - Calls: new actions with `--concurrency` calls in flight; the actions whose intents
+ *   an earlier process left unfinished in a queue of their own, so they never hold new
+ *   work up. Up to `--max-passes` passes: an action whose call ended without a final
+ *   answer (retries exhausted before anything executed, held by the recovery pass) is
+ *   called again in the next one; success, a rejection and an ambiguous outcome are
+ *   final.
+ * - Reports: milestones with the ms since `go` (`opened`, `ready`, the first send, the
+ *   first new send, `recovered`), every answer, and, after the recovery pass ended,
+ *   `done` with the actions it has no final answer for.
+ * A "new send" is the first attempt of an intent (attempt numbers are durable, so
+ * attempt 1 was never sent before) made by one of the driver's own calls, not by the
+ * recovery pass.
  *
  * Fail points (no hooks in `src/`): when `INTENTKEY_CHAOS_FAILPOINT` names one, the
  * driver SIGKILLs itself at the `INTENTKEY_CHAOS_FAILPOINT_N`-th occurrence (default 1)
@@ -64,6 +68,7 @@ import {
   isIntentError,
   isVenueRejectedError,
   stripe,
+  TERMINAL_STATUSES,
   type FileLedgerEvent,
   type IntentClient,
   type IntentResult,
@@ -630,7 +635,16 @@ function milestone(message: MilestoneReport): void {
 /** The liveness driver: see the file comment. */
 async function runLiveness(config: DriverConfig, live: LivenessDriverConfig): Promise<void> {
   const ledger = await openLedger(config);
-  const { client, place } = createChaosCalls(axios.create({ baseURL: config.url }), ledger, config, undefined, live.attemptTimeoutMs);
+  const { client, place, intentIdOf: intentIdFor } = createChaosCalls(axios.create({ baseURL: config.url }), ledger, config, undefined, live.attemptTimeoutMs);
+
+  // Actions whose intents an earlier process left unfinished belong to the recovery
+  // pass. They get a queue of their own beside the new ones, so new work never waits
+  // behind them (in the background flow their calls join the pass's runs).
+  const inherited = new Set<string>();
+  for (const businessId of config.businessIds) {
+    const record = await ledger.get(intentIdFor(businessId));
+    if (record !== undefined && !TERMINAL_STATUSES.has(record.status)) inherited.add(businessId);
+  }
 
   // Marks the async context of the driver's own calls, so a send can be told apart from
   // one made by the recovery pass (a call that joins a running recovery stays unmarked).
@@ -679,7 +693,7 @@ async function runLiveness(config: DriverConfig, live: LivenessDriverConfig): Pr
   let remaining: readonly string[] = config.businessIds;
   for (let pass = 1; remaining.length > 0; pass++) {
     const again = new Set<string>();
-    await pool(remaining, config.concurrency, async (businessId) => {
+    const placeOne = async (businessId: string): Promise<void> => {
       try {
         const result = await ownCall.run(true, () => place(businessId));
         await report({
@@ -711,7 +725,11 @@ async function runLiveness(config: DriverConfig, live: LivenessDriverConfig): Pr
         });
       }
       processed++;
-    });
+    };
+    await Promise.all([
+      pool(remaining.filter((id) => !inherited.has(id)), config.concurrency, placeOne),
+      pool(remaining.filter((id) => inherited.has(id)), config.concurrency, placeOne),
+    ]);
     remaining = remaining.filter((id) => again.has(id));
     if (pass >= live.maxPasses || remaining.length === 0) break;
     await new Promise((done) => setTimeout(done, live.passPauseMs));
