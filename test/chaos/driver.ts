@@ -208,13 +208,13 @@ export interface RecoveredReport {
 /**
  * Liveness milestones, each with the ms since `go`:
  * - `ready`: the driver may place calls (blocking: `recover()` returned; background:
- *   `startRecovery()` returned);
+ *   `startRecovery()` returned); `newActions` of its actions have no intent yet;
  * - `firstSend`: the first attempt of any intent was recorded in flight (by recovery
  *   or by a call: `byCall`);
  * - `firstNewSend`: the first attempt 1 made by one of the driver's own calls.
  */
 export type MilestoneReport =
-  | { readonly type: 'ready'; readonly atMs: number; readonly startup: StartupFlow }
+  | { readonly type: 'ready'; readonly atMs: number; readonly startup: StartupFlow; readonly newActions: number }
   | { readonly type: 'firstSend'; readonly atMs: number; readonly attempt: number; readonly byCall: boolean }
   | { readonly type: 'firstNewSend'; readonly atMs: number };
 
@@ -641,9 +641,11 @@ async function runLiveness(config: DriverConfig, live: LivenessDriverConfig): Pr
   // pass. They get a queue of their own beside the new ones, so new work never waits
   // behind them (in the background flow their calls join the pass's runs).
   const inherited = new Set<string>();
+  let newActions = 0;
   for (const businessId of config.businessIds) {
     const record = await ledger.get(intentIdFor(businessId));
-    if (record !== undefined && !TERMINAL_STATUSES.has(record.status)) inherited.add(businessId);
+    if (record === undefined) newActions++;
+    else if (!TERMINAL_STATUSES.has(record.status)) inherited.add(businessId);
   }
 
   // Marks the async context of the driver's own calls, so a send can be told apart from
@@ -687,7 +689,7 @@ async function runLiveness(config: DriverConfig, live: LivenessDriverConfig): Pr
       },
     );
   }
-  await report({ type: 'ready', atMs: sinceStart(), startup: live.startup });
+  await report({ type: 'ready', atMs: sinceStart(), startup: live.startup, newActions });
 
   let processed = 0;
   let remaining: readonly string[] = config.businessIds;

@@ -144,11 +144,14 @@ export interface RestartFigures {
   readonly restarts: number;
   /** `go` to the first attempt 1 of one of the driver's own calls, over restarts that made one. */
   readonly firstNewSendMs: Distribution;
-  /** Restarts killed before any new send: their delay is at least their lifetime. */
+  /**
+   * Restarts killed before any new send although they may have had new work (killed
+   * before `ready`, or ready with new actions): their delay is at least their lifetime.
+   */
   readonly killedBeforeFirstNewSend: number;
   /** Longest lifetime of such a restart, in ms. */
   readonly longestWithoutNewSendMs: number;
-  /** Restarts that finished without a new send (nothing new was left to place). */
+  /** Restarts that made no new send and had no new action to place. */
   readonly noNewWork: number;
   /** `go` to the ledger open (lock takeover, log replay, torn-tail repair). */
   readonly openedMs: Distribution;
@@ -417,6 +420,8 @@ interface ProcessRecord {
   readonly afterKill: boolean;
   openedAtMs?: number | undefined;
   readyAtMs?: number | undefined;
+  /** Actions without an intent in the ledger when the driver opened it: its new work. */
+  newActions?: number | undefined;
   firstSendAtMs?: number | undefined;
   firstNewSendAtMs?: number | undefined;
   recoveredAtMs?: number | undefined;
@@ -532,6 +537,7 @@ async function runOnce(r: Resolved, run: 'baseline' | 'kills', standby: StandbyP
             return;
           case 'ready':
             record.readyAtMs = m.atMs;
+            record.newActions = m.newActions;
             refill();
             return;
           case 'firstSend':
@@ -675,13 +681,14 @@ function restartFigures(restarts: readonly ProcessRecord[]): RestartFigures {
   const values = (pick: (p: ProcessRecord) => number | undefined): number[] =>
     restarts.map(pick).filter((v): v is number => v !== undefined);
   const withoutNewSend = restarts.filter((p) => p.firstNewSendAtMs === undefined);
-  const killedBefore = withoutNewSend.filter((p) => p.killed && !p.done);
+  const hadNoNewWork = (p: ProcessRecord): boolean => p.readyAtMs !== undefined && p.newActions === 0;
+  const killedBefore = withoutNewSend.filter((p) => p.killed && !p.done && !hadNoNewWork(p));
   return {
     restarts: restarts.length,
     firstNewSendMs: distribution(values((p) => p.firstNewSendAtMs)),
     killedBeforeFirstNewSend: killedBefore.length,
     longestWithoutNewSendMs: Math.round(Math.max(0, ...killedBefore.map((p) => p.lifetimeMs))),
-    noNewWork: withoutNewSend.filter((p) => p.done).length,
+    noNewWork: withoutNewSend.filter(hadNoNewWork).length,
     openedMs: distribution(values((p) => p.openedAtMs)),
     firstSendMs: distribution(values((p) => p.firstSendAtMs)),
     readyMs: distribution(values((p) => p.readyAtMs)),
@@ -827,7 +834,7 @@ export function formatLivenessReports(reports: readonly LivenessReport[]): strin
     row('restarts', (c) => c.run.restartFigures.restarts),
     row('restart go -> first new send p50/p99/max (n)', (c) => dist(c.run.restartFigures.firstNewSendMs)),
     row('  killed before a new send (longest ms)', (c) => `${c.run.restartFigures.killedBeforeFirstNewSend} (${c.run.restartFigures.longestWithoutNewSendMs})`),
-    row('  finished with nothing new to send', (c) => c.run.restartFigures.noNewWork),
+    row('  had nothing new to send', (c) => c.run.restartFigures.noNewWork),
     row('restart go -> ledger open', (c) => dist(c.run.restartFigures.openedMs)),
     row('restart go -> first send of any kind', (c) => dist(c.run.restartFigures.firstSendMs)),
     row('restart go -> ready', (c) => dist(c.run.restartFigures.readyMs)),
