@@ -18,8 +18,14 @@
  *   --compact-after-bytes <n> ledger compaction threshold                         [16384]
  *   --standby <n>             driver processes started ahead of use                   [2]
  *   --budget-s <n>            wall-time budget in seconds                          [3600]
+ *
+ * `npm run chaos -- --liveness [--actions 200] [--seed N] [--mode exchange|payments|both]
+ * [--startup blocking|background] ...` runs the liveness mode instead: the same workload
+ * with and without kills, timed and audited. Its options are listed in chaos-liveness.ts.
  */
 import { FAILPOINTS, killLeftoverChildren, runChaos, isCleanReport, type ChaosModeReport, type ChaosOptions, type ChaosReport, type FailpointName } from '../test/chaos/harness.js';
+import { killLivenessLeftovers } from '../test/chaos/liveness.js';
+import { livenessCli } from './chaos-liveness.js';
 import { readArgs } from './cli-args.js';
 
 interface CliOptions {
@@ -108,14 +114,19 @@ function table(reports: readonly ChaosModeReport[], total: ChaosReport): string 
 }
 
 async function main(): Promise<void> {
-  const cli = parse(process.argv.slice(2));
-  let failed = false;
   const stop = (): void => {
     // Ctrl-C: leave no driver behind.
-    void killLeftoverChildren().finally(() => process.exit(130));
+    void killLivenessLeftovers().finally(() => process.exit(130));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  const argv = process.argv.slice(2);
+  if (argv.includes('--liveness')) {
+    process.exitCode = await livenessCli(argv);
+    return;
+  }
+  const cli = parse(argv);
+  let failed = false;
 
   for (const failpoint of cli.failpoints) {
     const label = cli.naive ? 'naive axios-retry bot' : failpoint ? `intentkey, fail point ${failpoint}` : 'intentkey, random kills';

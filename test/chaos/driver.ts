@@ -16,11 +16,30 @@
  *   This is the negative control: it must produce duplicates on the same harness.
  *
  * Run: `node --import tsx test/chaos/driver.ts --url <venue> --mode exchange|payments
- *   --dir <ledger dir> (--count <n> --prefix <p> | --ids a,b,c) [--naive] [--concurrency <n>]`
+ *   --dir <ledger dir> (--count <n> --prefix <p> | --ids a,b,c) [--naive] [--concurrency <n>]
+ *   [--payment-path /v1/payments] [--liveness --startup blocking|background
+ *   --recovery-concurrency <n> --max-passes <n> --pass-pause-ms <n> --attempt-timeout-ms <n>]`
  * from the repository root (tsx resolves from the working directory). With
  * `--wait-for-go` it loads everything, reports `booted`, and waits for a `go` message
  * carrying the real arguments: the parent starts the next process while the current
  * one is still running, so a restart does not pay for module loading.
+ *
+ * Liveness mode (`--liveness`, used by test/chaos/liveness.ts): the same client and
+ * operations, but the driver measures how soon a restarted process does new work.
+ * - Start: `--startup blocking` (`await client.recover()`, then the calls) or
+ *   `--startup background` (`client.startRecovery()`, and the calls at once).
+ * - Calls: new actions with `--concurrency` calls in flight; the actions whose intents
+ *   an earlier process left unfinished in a queue of their own, so they never hold new
+ *   work up. Up to `--max-passes` passes: an action whose call ended without a final
+ *   answer (retries exhausted before anything executed, held by the recovery pass) is
+ *   called again in the next one; success, a rejection and an ambiguous outcome are
+ *   final.
+ * - Reports: milestones with the ms since `go` (`opened`, `ready`, the first send, the
+ *   first new send, `recovered`), every answer, and, after the recovery pass ended,
+ *   `done` with the actions it has no final answer for.
+ * A "new send" is the first attempt of an intent (attempt numbers are durable, so
+ * attempt 1 was never sent before) made by one of the driver's own calls, not by the
+ * recovery pass.
  *
  * Fail points (no hooks in `src/`): when `INTENTKEY_CHAOS_FAILPOINT` names one, the
  * driver SIGKILLs itself at the `INTENTKEY_CHAOS_FAILPOINT_N`-th occurrence (default 1)
@@ -35,6 +54,7 @@
  * - `afterOutcome`: the `outcome` event, emitted after the outcome record is durable and
  *   before the call returns, so the parent never hears of that result.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,10 +66,14 @@ import {
   FileLedger,
   isAmbiguousOutcomeError,
   isIntentError,
+  isVenueRejectedError,
   stripe,
+  TERMINAL_STATUSES,
   type FileLedgerEvent,
   type IntentClient,
+  type IntentResult,
   type OperationDefinition,
+  type RecoveryReport,
 } from '../../src/index.js';
 
 /** Which fake venue semantics the driver talks to. */
@@ -88,6 +112,22 @@ export const DRIVER_TIMING = {
  */
 const OPEN_RETRY_LIMIT_MS = 4_000;
 
+/** How a liveness driver starts: `await client.recover()` first, or the recovery pass in the background. */
+export type StartupFlow = 'blocking' | 'background';
+
+/** Settings of the liveness mode (see the file comment). */
+export interface LivenessDriverConfig {
+  readonly startup: StartupFlow;
+  /** Intents the recovery pass resumes at once. */
+  readonly recoveryConcurrency: number;
+  /** Passes over the actions; an action whose call ended without a final answer goes into the next one. */
+  readonly maxPasses: number;
+  /** Pause before each pass after the first, in ms. */
+  readonly passPauseMs: number;
+  /** Per-attempt HTTP timeout, in ms: longer than {@link DRIVER_TIMING}'s when the venue answers with latency. */
+  readonly attemptTimeoutMs: number;
+}
+
 /** Everything one driver process needs to know. */
 export interface DriverConfig {
   readonly url: string;
@@ -110,6 +150,10 @@ export interface DriverConfig {
    * business id, so the fingerprint is the same on every restart.
    */
   readonly paddingBytes: number;
+  /** Path of the payment write in payments mode. */
+  readonly paymentPath: string;
+  /** Liveness mode settings (`--liveness`); `undefined` for the safety harness. */
+  readonly liveness: LivenessDriverConfig | undefined;
 }
 
 /** A call that resolved, as reported to the parent before the driver moves on. */
@@ -135,6 +179,12 @@ export interface RejectedReport {
   readonly code: string;
   /** True for `AmbiguousOutcomeError`: the action may have executed; a person must look. */
   readonly ambiguous: boolean;
+  /**
+   * Liveness mode: true when the answer is final for the bot, which then does not call
+   * the action again: failed for good (`VenueRejectedError`), or an outcome the client
+   * could not settle (`AmbiguousOutcomeError`: handed to a person).
+   */
+  readonly final?: boolean;
   readonly message: string;
 }
 
@@ -147,18 +197,45 @@ export interface RecoveredReport {
   readonly resent: number;
   readonly failed: number;
   readonly needsAttention: ReadonlyArray<{ readonly intentId: string; readonly reason: string }>;
+  /** Liveness mode: ms since `go` when the recovery pass ended. */
+  readonly atMs?: number;
+  /** Intents the pass put aside for later, when the engine reports it. */
+  readonly parked?: number;
+  /** The pass's own duration, when the engine reports it, in ms. */
+  readonly durationMs?: number;
 }
+
+/**
+ * Liveness milestones, each with the ms since `go`:
+ * - `ready`: the driver may place calls (blocking: `recover()` returned; background:
+ *   `startRecovery()` returned); `newActions` of its actions have no intent yet;
+ * - `firstSend`: the first attempt of any intent was recorded in flight (by recovery
+ *   or by a call: `byCall`);
+ * - `firstNewSend`: the first attempt 1 made by one of the driver's own calls.
+ */
+export type MilestoneReport =
+  | { readonly type: 'ready'; readonly atMs: number; readonly startup: StartupFlow; readonly newActions: number }
+  | { readonly type: 'firstSend'; readonly atMs: number; readonly attempt: number; readonly byCall: boolean }
+  | { readonly type: 'firstNewSend'; readonly atMs: number };
 
 /** Messages from the driver to the parent. */
 export type DriverMessage =
   | { readonly type: 'booted'; readonly pid: number }
-  | { readonly type: 'opened'; readonly openMs: number; readonly lockedWaitMs: number }
+  | { readonly type: 'opened'; readonly openMs: number; readonly lockedWaitMs: number; readonly atMs?: number }
   | { readonly type: 'lockedOnOpen'; readonly message: string }
   | { readonly type: 'ledgerEvent'; readonly event: FileLedgerEvent }
   | RecoveredReport
   | ResolvedReport
   | RejectedReport
-  | { readonly type: 'done'; readonly processed: number }
+  | MilestoneReport
+  | {
+      readonly type: 'done';
+      readonly processed: number;
+      /** Liveness mode: ms since `go`. */
+      readonly atMs?: number;
+      /** Liveness mode: the actions still without a final answer after the last pass. */
+      readonly unsettled?: readonly string[];
+    }
   | { readonly type: 'fatal'; readonly code: string; readonly message: string };
 
 /** Message from the parent that starts a driver waiting with `--wait-for-go`. */
@@ -180,7 +257,7 @@ export function parseDriverArgs(argv: readonly string[], env: Readonly<Record<st
     const arg = argv[i] ?? '';
     if (!arg.startsWith('--')) throw new Error(`driver: unexpected argument ${JSON.stringify(arg)}`);
     const name = arg.slice(2);
-    if (name === 'naive' || name === 'wait-for-go') {
+    if (name === 'naive' || name === 'wait-for-go' || name === 'liveness') {
       switches.add(name);
       continue;
     }
@@ -226,6 +303,28 @@ export function parseDriverArgs(argv: readonly string[], env: Readonly<Record<st
   }
   const paddingBytes = Number(flags.get('padding-bytes') ?? 0);
   if (!Number.isInteger(paddingBytes) || paddingBytes < 0) throw new Error('driver: --padding-bytes must be a non-negative integer');
+  const paymentPath = flags.get('payment-path') ?? '/v1/payments';
+  if (!paymentPath.startsWith('/')) throw new Error('driver: --payment-path must start with /');
+  const count = (name: string, fallback: number, min: number): number => {
+    const n = Number(flags.get(name) ?? fallback);
+    if (!Number.isInteger(n) || n < min) throw new Error(`driver: --${name} must be an integer >= ${min}`);
+    return n;
+  };
+  let liveness: LivenessDriverConfig | undefined;
+  if (switches.has('liveness')) {
+    if (naive) throw new Error('driver: --liveness and --naive do not combine');
+    const startup = flags.get('startup') ?? 'blocking';
+    if (startup !== 'blocking' && startup !== 'background') throw new Error(`driver: --startup must be blocking or background, got ${startup}`);
+    liveness = {
+      startup,
+      recoveryConcurrency: count('recovery-concurrency', 8, 1),
+      maxPasses: count('max-passes', 5, 1),
+      passPauseMs: count('pass-pause-ms', 200, 0),
+      attemptTimeoutMs: count('attempt-timeout-ms', DRIVER_TIMING.attemptTimeoutMs, 1),
+    };
+  } else if (flags.has('startup')) {
+    throw new Error('driver: --startup needs --liveness');
+  }
   return {
     url: need('url'),
     mode,
@@ -237,6 +336,8 @@ export function parseDriverArgs(argv: readonly string[], env: Readonly<Record<st
     failpointN,
     compactAfterBytes,
     paddingBytes,
+    paymentPath,
+    liveness,
   };
 }
 
@@ -327,23 +428,36 @@ function intentIdOf(error: unknown): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
-async function runIntentkey(config: DriverConfig): Promise<void> {
-  const failpoint = createFailpoints(config);
+/** Milliseconds since this process was told to start (its `go` message, or its own start), 0.1 ms steps. */
+let startedAt = performance.now();
+const sinceStart = (): number => Math.round((performance.now() - startedAt) * 10) / 10;
+
+/**
+ * Opens the ledger in `config.dir`, retrying an open refused as locked for a bounded
+ * time, and reports `opened`. On an open that keeps failing it reports `fatal` and exits.
+ */
+async function openLedger(config: DriverConfig): Promise<FileLedger> {
   const started = performance.now();
-  let ledger: FileLedger | undefined;
   let lockedSince: number | undefined;
   // Bounded: a lock or takeover guard left half-written by a killed process is refused
   // for the lock's 2 s grace period (LedgerLockedError, "Try again"). The driver does
   // what the error asks and tells the parent, which counts these waits in its report.
-  while (!ledger) {
+  for (;;) {
     try {
-      ledger = await FileLedger.open({
+      const ledger = await FileLedger.open({
         dir: config.dir,
         ...(config.compactAfterBytes === undefined ? {} : { compactAfterBytes: config.compactAfterBytes }),
         // Torn-tail repairs and stale-lock takeovers are what the parent counts; the
         // report is not awaited because open() calls this synchronously.
         onEvent: (event) => void report({ type: 'ledgerEvent', event }).catch(() => undefined),
       });
+      await report({
+        type: 'opened',
+        openMs: Math.round(performance.now() - started),
+        lockedWaitMs: lockedSince === undefined ? 0 : Math.round(performance.now() - lockedSince),
+        atMs: sinceStart(),
+      });
+      return ledger;
     } catch (error) {
       const locked = isIntentError(error) && error.code === 'ERR_LEDGER_LOCKED';
       const now = performance.now();
@@ -360,13 +474,32 @@ async function runIntentkey(config: DriverConfig): Promise<void> {
       await new Promise((done) => setTimeout(done, 100));
     }
   }
-  await report({ type: 'opened', openMs: Math.round(performance.now() - started), lockedWaitMs: lockedSince === undefined ? 0 : Math.round(performance.now() - lockedSince) });
+}
 
-  const http = axios.create({ baseURL: config.url });
-  http.interceptors.response.use((response) => {
-    if (response.config.intentkey?.purpose === 'send') failpoint('afterResponse');
-    return response;
-  });
+/** What the chaos operations need to know about a run. */
+export type ChaosCallConfig = Pick<DriverConfig, 'mode' | 'paddingBytes' | 'paymentPath'>;
+
+/** The intentkey client of a chaos driver with its one operation registered. */
+export interface ChaosCalls {
+  readonly client: IntentClient;
+  /** Places the action of one business id (or answers it from the ledger when finished). */
+  readonly place: (businessId: string) => Promise<IntentResult<unknown>>;
+  /** The intent id that `place(businessId)` uses, computed without writing or sending. */
+  readonly intentIdOf: (businessId: string) => string;
+}
+
+/**
+ * Creates the client every intentkey driver uses, with the same venue profile, timing
+ * and operation names on every run: `recover()` resumes intents by operation name, and
+ * the parent rebuilds intent ids with it for its audit.
+ */
+export function createChaosCalls(
+  http: AxiosInstance,
+  ledger: FileLedger,
+  config: ChaosCallConfig,
+  failpoint: (name: FailpointName) => void = () => undefined,
+  attemptTimeoutMs: number = DRIVER_TIMING.attemptTimeoutMs,
+): ChaosCalls {
   const venue =
     config.mode === 'exchange'
       ? extendVenue(binanceSpot, { name: 'binance-spot-chaos', reconcile: { settleDelayMs: DRIVER_TIMING.settleDelayMs } })
@@ -374,7 +507,7 @@ async function runIntentkey(config: DriverConfig): Promise<void> {
   const client: IntentClient = createIntentClient(http, {
     venue,
     ledger,
-    attemptTimeoutMs: DRIVER_TIMING.attemptTimeoutMs,
+    attemptTimeoutMs,
     maxLookups: DRIVER_TIMING.maxLookups,
     retry: {
       maxAttempts: DRIVER_TIMING.maxAttempts,
@@ -383,36 +516,41 @@ async function runIntentkey(config: DriverConfig): Promise<void> {
       deadlineMs: DRIVER_TIMING.deadlineMs,
     },
   });
-  client.on('attemptStarted', () => failpoint('afterInFlight'));
-  client.on('outcome', () => failpoint('afterOutcome'));
+  if (config.mode === 'exchange') {
+    const definition: OperationDefinition<Stored<ExchangeOrder>, unknown> = {
+      request: (order, ctx) => {
+        if (ctx.attempt === 1) failpoint('afterCreate');
+        return { method: 'POST', url: '/api/v3/order', params: withoutMemo(order) };
+      },
+      reconcile: (order, ctx) => ({ method: 'GET', url: '/api/v3/order', params: { symbol: order.symbol, origClientOrderId: ctx.venueKey } }),
+    };
+    const place = client.operation('chaos.order.create', definition);
+    const input = (businessId: string): Stored<ExchangeOrder> => ({ ...orderFor(businessId), ...paddingFor(businessId, config.paddingBytes) });
+    return {
+      client,
+      place: (businessId) => place(input(businessId), { businessId }),
+      intentIdOf: (businessId) => client.prepare(place, input(businessId), { businessId }).id,
+    };
+  }
+  const definition: OperationDefinition<Stored<Payment>, unknown> = {
+    request: (payment, ctx) => {
+      if (ctx.attempt === 1) failpoint('afterCreate');
+      return { method: 'POST', url: config.paymentPath, data: withoutMemo(payment) };
+    },
+  };
+  const pay = client.operation('chaos.payment.create', definition);
+  const input = (businessId: string): Stored<Payment> => ({ ...paymentFor(businessId), ...paddingFor(businessId, config.paddingBytes) });
+  return {
+    client,
+    place: (businessId) => pay(input(businessId), { businessId }),
+    intentIdOf: (businessId) => client.prepare(pay, input(businessId), { businessId }).id,
+  };
+}
 
-  // The same names on every run: recover() resumes intents by operation name.
-  const call =
-    config.mode === 'exchange'
-      ? (() => {
-          const definition: OperationDefinition<Stored<ExchangeOrder>, unknown> = {
-            request: (order, ctx) => {
-              if (ctx.attempt === 1) failpoint('afterCreate');
-              return { method: 'POST', url: '/api/v3/order', params: withoutMemo(order) };
-            },
-            reconcile: (order, ctx) => ({ method: 'GET', url: '/api/v3/order', params: { symbol: order.symbol, origClientOrderId: ctx.venueKey } }),
-          };
-          const place = client.operation('chaos.order.create', definition);
-          return (businessId: string) => place({ ...orderFor(businessId), ...paddingFor(businessId, config.paddingBytes) }, { businessId });
-        })()
-      : (() => {
-          const definition: OperationDefinition<Stored<Payment>, unknown> = {
-            request: (payment, ctx) => {
-              if (ctx.attempt === 1) failpoint('afterCreate');
-              return { method: 'POST', url: '/v1/payments', data: withoutMemo(payment) };
-            },
-          };
-          const pay = client.operation('chaos.payment.create', definition);
-          return (businessId: string) => pay({ ...paymentFor(businessId), ...paddingFor(businessId, config.paddingBytes) }, { businessId });
-        })();
-
-  const recovered = await client.recover();
-  await report({
+/** The report of a recovery pass as the parent gets it; `parked` and `durationMs` when the engine has them. */
+function recoveredReport(recovered: RecoveryReport, atMs?: number): RecoveredReport {
+  const extra = recovered as RecoveryReport & { readonly parked?: unknown; readonly durationMs?: unknown };
+  return {
     type: 'recovered',
     resumed: recovered.resumed,
     succeeded: recovered.succeeded,
@@ -420,7 +558,27 @@ async function runIntentkey(config: DriverConfig): Promise<void> {
     resent: recovered.resent,
     failed: recovered.failed,
     needsAttention: recovered.needsAttention.map((n) => ({ intentId: n.intentId, reason: n.reason })),
+    ...(atMs === undefined ? {} : { atMs }),
+    ...(typeof extra.parked === 'number' ? { parked: extra.parked } : {}),
+    ...(typeof extra.durationMs === 'number' ? { durationMs: extra.durationMs } : {}),
+  };
+}
+
+async function runIntentkey(config: DriverConfig): Promise<void> {
+  const failpoint = createFailpoints(config);
+  const ledger = await openLedger(config);
+
+  const http = axios.create({ baseURL: config.url });
+  http.interceptors.response.use((response) => {
+    if (response.config.intentkey?.purpose === 'send') failpoint('afterResponse');
+    return response;
   });
+  const { client, place: call } = createChaosCalls(http, ledger, config, failpoint);
+  client.on('attemptStarted', () => failpoint('afterInFlight'));
+  client.on('outcome', () => failpoint('afterOutcome'));
+
+  const recovered = await client.recover();
+  await report(recoveredReport(recovered));
 
   let processed = 0;
   await pool(config.businessIds, config.concurrency, async (businessId) => {
@@ -451,6 +609,136 @@ async function runIntentkey(config: DriverConfig): Promise<void> {
     processed++;
   });
   await report({ type: 'done', processed });
+  await client.close();
+}
+
+/**
+ * The non-blocking recovery pass the engine is getting (`client.startRecovery()`),
+ * described here so the driver can use it where it exists and say so where it does not.
+ */
+interface BackgroundRecovery {
+  /** The report when the pass ends. */
+  readonly done: Promise<RecoveryReport>;
+  progress(): { readonly total: number; readonly finished: number };
+  stop(): Promise<RecoveryReport>;
+}
+
+interface RecoveryStarter {
+  startRecovery(options?: { concurrency?: number; budgetMs?: number; signal?: AbortSignal }): BackgroundRecovery;
+}
+
+/** Sends a milestone without waiting for it: a milestone lost to a kill only leaves a gap in the figures. */
+function milestone(message: MilestoneReport): void {
+  void report(message).catch(() => undefined);
+}
+
+/** The liveness driver: see the file comment. */
+async function runLiveness(config: DriverConfig, live: LivenessDriverConfig): Promise<void> {
+  const ledger = await openLedger(config);
+  const { client, place, intentIdOf: intentIdFor } = createChaosCalls(axios.create({ baseURL: config.url }), ledger, config, undefined, live.attemptTimeoutMs);
+
+  // Actions whose intents an earlier process left unfinished belong to the recovery
+  // pass. They get a queue of their own beside the new ones, so new work never waits
+  // behind them (in the background flow their calls join the pass's runs).
+  const inherited = new Set<string>();
+  let newActions = 0;
+  for (const businessId of config.businessIds) {
+    const record = await ledger.get(intentIdFor(businessId));
+    if (record === undefined) newActions++;
+    else if (!TERMINAL_STATUSES.has(record.status)) inherited.add(businessId);
+  }
+
+  // Marks the async context of the driver's own calls, so a send can be told apart from
+  // one made by the recovery pass (a call that joins a running recovery stays unmarked).
+  const ownCall = new AsyncLocalStorage<true>();
+  let sentAny = false;
+  let sentNew = false;
+  client.on('attemptStarted', (event) => {
+    const byCall = ownCall.getStore() === true;
+    if (!sentAny) {
+      sentAny = true;
+      milestone({ type: 'firstSend', atMs: sinceStart(), attempt: event.attempt, byCall });
+    }
+    if (!sentNew && byCall && event.attempt === 1) {
+      sentNew = true;
+      milestone({ type: 'firstNewSend', atMs: sinceStart() });
+    }
+  });
+
+  let recoveryEnded: Promise<void> = Promise.resolve();
+  let recoveryError: { readonly error: unknown } | undefined;
+  if (live.startup === 'blocking') {
+    const recovered = await client.recover({ concurrency: live.recoveryConcurrency });
+    await report(recoveredReport(recovered, sinceStart()));
+  } else {
+    const starter = (client as IntentClient & Partial<RecoveryStarter>).startRecovery;
+    if (typeof starter !== 'function') {
+      await report({
+        type: 'fatal',
+        code: 'NO_START_RECOVERY',
+        message: '--startup background needs client.startRecovery(), which this build of intentkey does not have',
+      });
+      process.exit(4);
+    }
+    const recovery = starter.call(client, { concurrency: live.recoveryConcurrency });
+    // Handled at once, so a rejected pass is reported, not an unhandled rejection.
+    recoveryEnded = recovery.done.then(
+      (recovered) => report(recoveredReport(recovered, sinceStart())),
+      (error: unknown) => {
+        recoveryError = { error };
+      },
+    );
+  }
+  await report({ type: 'ready', atMs: sinceStart(), startup: live.startup, newActions });
+
+  let processed = 0;
+  let remaining: readonly string[] = config.businessIds;
+  for (let pass = 1; remaining.length > 0; pass++) {
+    const again = new Set<string>();
+    const placeOne = async (businessId: string): Promise<void> => {
+      try {
+        const result = await ownCall.run(true, () => place(businessId));
+        await report({
+          type: 'resolved',
+          businessId,
+          intentId: result.intentId,
+          key: result.key,
+          venueKey: result.venueKey,
+          status: result.status,
+          replayed: result.replayed,
+          reconciled: result.reconciled,
+          attempts: result.attempts,
+        });
+      } catch (error) {
+        if (!isIntentError(error)) throw error;
+        // Failed for good, or ambiguous (a person must look), is the bot's final answer,
+        // as it would be for a bot following the README. Anything else (retries
+        // exhausted before anything executed, held by the recovery pass) is asked again.
+        const final = isVenueRejectedError(error) || isAmbiguousOutcomeError(error);
+        if (!final) again.add(businessId);
+        await report({
+          type: 'rejected',
+          businessId,
+          intentId: intentIdOf(error),
+          code: error.code,
+          ambiguous: isAmbiguousOutcomeError(error),
+          final,
+          message: error.message.slice(0, 300),
+        });
+      }
+      processed++;
+    };
+    await Promise.all([
+      pool(remaining.filter((id) => !inherited.has(id)), config.concurrency, placeOne),
+      pool(remaining.filter((id) => inherited.has(id)), config.concurrency, placeOne),
+    ]);
+    remaining = remaining.filter((id) => again.has(id));
+    if (pass >= live.maxPasses || remaining.length === 0) break;
+    await new Promise((done) => setTimeout(done, live.passPauseMs));
+  }
+  await recoveryEnded;
+  if (recoveryError) throw recoveryError.error;
+  await report({ type: 'done', processed, atMs: sinceStart(), unsettled: remaining });
   await client.close();
 }
 
@@ -520,6 +808,8 @@ async function main(): Promise<void> {
     const pending = waitForGo();
     await report({ type: 'booted', pid: process.pid });
     const go = await pending;
+    // The clock of the liveness milestones starts here: module loading is not on it.
+    startedAt = performance.now();
     Object.assign(process.env, go.env);
     argv = [...go.argv];
   } else {
@@ -527,6 +817,7 @@ async function main(): Promise<void> {
   }
   const config = parseDriverArgs(argv, process.env);
   if (config.naive) await runNaive(config);
+  else if (config.liveness) await runLiveness(config, config.liveness);
   else await runIntentkey(config);
   // exit() rather than waiting for the event loop: the IPC channel keeps it alive.
   process.exit(0);

@@ -443,8 +443,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 /**
  * Keeps `size` driver processes started and booting while the current one works:
  * loading the driver under tsx costs most of a second of CPU, more than most cycles.
+ * Also used by the liveness harness (liveness.ts).
  */
-class StandbyPool {
+export class StandbyPool {
   readonly #size: number;
   readonly #ready: DriverProcess[] = [];
 
@@ -452,10 +453,26 @@ class StandbyPool {
     this.#size = size;
   }
 
-  take(): DriverProcess {
+  /**
+   * The next process (a new one when none waits). The pool starts replacements at once,
+   * or, with `refill: false`, only when {@link refill} is called: the liveness harness
+   * starts them a little later, so their loading does not compete for the CPU with the
+   * first moments of the process just taken.
+   */
+  take(options: { readonly refill?: boolean } = {}): DriverProcess {
     const current = this.#ready.shift() ?? new DriverProcess();
-    while (this.#ready.length < this.#size) this.#ready.push(new DriverProcess());
+    if (options.refill !== false) this.refill();
     return current;
+  }
+
+  /** Starts processes until the pool holds its size again. */
+  refill(): void {
+    while (this.#ready.length < this.#size) this.#ready.push(new DriverProcess());
+  }
+
+  /** Resolves once every process waiting in the pool has finished loading (or died). */
+  async allBooted(): Promise<void> {
+    await Promise.all(this.#ready.map((d) => d.booted));
   }
 
   async close(): Promise<void> {
