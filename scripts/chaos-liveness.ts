@@ -11,7 +11,8 @@
  *   --seed <n>[,<n>...]        seeds of venue faults and kill times; one comparison each [1]
  *   --startup blocking|background
  *                              blocking: `await client.recover()` before any call;
- *                              background: `client.startRecovery()` and calls at once [blocking]
+ *                              background: `client.startRecovery()` and calls at once
+ *                              (the README's flow)                             [background]
  *   --concurrency <n>          calls in flight in the driver                           [3]
  *   --recovery-concurrency <n> intents the recovery pass resumes at once               [8]
  *   --kill-min-ms <n>          shortest delay from a driver's start to its kill      [500]
@@ -103,7 +104,7 @@ export async function livenessCli(argv: readonly string[]): Promise<number> {
   const int = args.int;
   const mode = args.get('mode') ?? 'both';
   if (mode !== 'exchange' && mode !== 'payments' && mode !== 'both') usage('--mode must be exchange, payments or both');
-  const startup = args.get('startup') ?? 'blocking';
+  const startup = args.get('startup') ?? 'background';
   if (startup !== 'blocking' && startup !== 'background') usage('--startup must be blocking or background');
   const seeds = (args.get('seed') ?? '1').split(',').map((s) => {
     const n = Number(s);
