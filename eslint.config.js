@@ -23,6 +23,7 @@ const nodeGlobals = Object.fromEntries(
     'clearTimeout',
     'console',
     'fetch',
+    'performance',
     'process',
     'queueMicrotask',
     'setTimeout',

@@ -154,7 +154,7 @@ function lookupDetail(p: VenueProfile): string {
       `${first}scan of GET ${code(scan.path)} (objects created since the intent via ${code(scan.createdSinceParam)}, ${scan.limit} per page, ` +
       `at most ${scan.maxPages ?? 10} pages, matching ${code(scan.matchPath)}; ${echo}; ` +
       `${scan.consistent ? 'read-after-write consistent, so a complete scan that misses is "not found"' : 'not consistent, so a miss is inconclusive'})` +
-      `${scan.note ? `. ${cell(scan.note)}` : ''}`
+      (scan.note ? `. ${cell(scan.note)}` : '')
     );
   }
   if (l === undefined) {
