@@ -6,24 +6,34 @@ export type { IntentRequestMeta } from './client/axios-request.js';
 export type {
   AttemptContext,
   AttemptStartedEvent,
+  AttentionEntry,
   CallOptions,
   IntentClientOptions,
   IntentContext,
   IntentEventBase,
   IntentEventHandlers,
   IntentEventMap,
+  IntentParkedEvent,
   IntentResult,
+  IntentSummary,
   KeyOptions,
   KeyStrategyOption,
+  ListQuery,
   LookupResponse,
   LookupVerdict,
   Operation,
   OperationDefinition,
   OutcomeEvent,
+  ParkedOptions,
   RateLimitUsageEvent,
   ReconcileDefinition,
   ReconcileEvent,
+  RecoveryFinishedEvent,
+  RecoveryHandle,
+  RecoveryOptions,
+  RecoveryProgressEvent,
   RecoveryReport,
+  RecoveryStartedEvent,
   RetryOptions,
   RetryScheduledEvent,
   WarningEvent,
@@ -61,8 +71,8 @@ export { MemoryLedger } from './ledger/memory-ledger.js';
 export { FileLedger, type FileLedgerEvent, type FileLedgerOptions, type InputCodec } from './ledger/file/file-ledger.js';
 export { DEFAULT_LEDGER_DIR, LazyFileLedger } from './ledger/file/default-ledger.js';
 export { INTENT_STATUSES, TERMINAL_STATUSES } from './ledger/intent.js';
-export type { IntentDraft, IntentRecord, IntentStatus, StoredOutcome } from './ledger/intent.js';
-export type { ClaimRequest, ClaimResult, LedgerCapabilities, LedgerStore, TransitionRequest } from './ledger/ledger-store.js';
+export type { IntentDraft, IntentRecord, IntentStatus, IntentView, ParkedState, StoredOutcome } from './ledger/intent.js';
+export type { ClaimRequest, ClaimResult, LedgerCapabilities, LedgerStore, ListRecordsQuery, TransitionRequest } from './ledger/ledger-store.js';
 export { isAllowedTransition, RESUMABLE_STATUSES } from './ledger/transitions.js';
 
 // Venues

@@ -4,9 +4,14 @@ import {
   binanceSpot,
   createIntentClient,
   type IntentResult,
+  type IntentSummary,
+  type IntentView,
+  type ListQuery,
   type Operation,
   type Outcome,
   type RateLimitUsage,
+  type RecoveryHandle,
+  type RecoveryReport,
   type VenueProfile,
 } from '../../src/index.js';
 
@@ -55,5 +60,20 @@ describe('venue exports', () => {
     expectTypeOf(api.okx).toEqualTypeOf<VenueProfile>();
     expectTypeOf(api.readRateLimitUsage).returns.toEqualTypeOf<RateLimitUsage[]>();
     expect(new Set(Object.values(api.VENUE_PROFILES))).toEqual(new Set(shipped));
+  });
+});
+
+describe('recovery and listing types', () => {
+  it('startRecovery returns a handle whose report and progress are typed; list returns summaries', () => {
+    const client = createIntentClient(axios.create(), { venue: binanceSpot });
+    expectTypeOf(client.startRecovery).returns.toEqualTypeOf<RecoveryHandle>();
+    expectTypeOf<RecoveryHandle['done']>().toEqualTypeOf<Promise<RecoveryReport>>();
+    expectTypeOf<RecoveryReport['needsAttention'][number]['parkedUntil']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf(client.list).parameter(0).toEqualTypeOf<ListQuery | undefined>();
+    expectTypeOf(client.list).returns.resolves.toEqualTypeOf<IntentSummary[]>();
+    expectTypeOf<IntentSummary['view']>().toEqualTypeOf<IntentView>();
+    expectTypeOf<IntentView>().toEqualTypeOf<'pending' | 'inFlight' | 'succeeded' | 'failed' | 'unknown' | 'parked'>();
+    // @ts-expect-error: a view that does not exist is refused by the type (checked by tsc)
+    expectTypeOf(client.list).toBeCallableWith({ status: 'done' });
   });
 });
