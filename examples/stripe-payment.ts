@@ -8,7 +8,10 @@
  *
  * What to look for: Stripe keeps a key's first result for 24 h, so for a lost answer
  * the `stripe` profile resends the same `Idempotency-Key`, and Stripe replays the
- * charge it already made instead of charging twice.
+ * charge it already made instead of charging twice. When that first result was a 500
+ * (the charge went through, the answer did not), the replay is that same 500: the
+ * client stops resending and finds the payment by the key it wrote into its metadata,
+ * in Stripe's payment list.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,6 +27,8 @@ export interface ExampleSummary {
   readonly executions: number;
   readonly duplicates: number;
   readonly retried: number;
+  /** Payments whose stored 500 was replayed, settled by finding them in the list. */
+  readonly foundByScan: number;
 }
 
 export async function main(options: { payments?: number; log?: (line: string) => void } = {}): Promise<ExampleSummary> {
@@ -43,7 +48,7 @@ export async function main(options: { payments?: number; log?: (line: string) =>
     const charge = client.operation('payment.create', {
       request: (invoice: { id: string; amountCents: number }) => ({
         method: 'POST',
-        url: '/v1/payments',
+        url: '/v1/payment_intents',
         data: { amount: invoice.amountCents, currency: 'usd', businessId: invoice.id },
       }),
       // What is stored in the ledger and returned: keep it small, no card data.
@@ -54,15 +59,18 @@ export async function main(options: { payments?: number; log?: (line: string) =>
     });
 
     let retried = 0;
+    let foundByScan = 0;
     for (let i = 1; i <= count; i++) {
       const invoice = { id: `invoice-${i}`, amountCents: 1_000 + i };
       const paid = await charge(invoice, { businessId: invoice.id });
       if (paid.attempts > 1) retried++;
-      log(`${invoice.id}: ${paid.result.id} ${paid.result.status} after ${paid.attempts} attempt(s)`);
+      if (paid.reconciled) foundByScan++;
+      const how = paid.reconciled ? ', found in the payment list after a replayed 500' : '';
+      log(`${invoice.id}: ${paid.result.id} ${paid.result.status} after ${paid.attempts} attempt(s)${how}`);
     }
     const stats = venue.stats();
-    log(`${count} payments, ${stats.executions} charges, ${stats.duplicates} duplicates, ${retried} needed a resend`);
-    return { payments: count, executions: stats.executions, duplicates: stats.duplicates, retried };
+    log(`${count} payments, ${stats.executions} charges, ${stats.duplicates} duplicates, ${retried} needed a resend, ${foundByScan} found in the list after a replayed 500`);
+    return { payments: count, executions: stats.executions, duplicates: stats.duplicates, retried, foundByScan };
   } finally {
     await ledger.close();
     await venue.close();
