@@ -71,6 +71,7 @@ import {
   TERMINAL_STATUSES,
   type FileLedgerEvent,
   type IntentClient,
+  type IntentError,
   type IntentResult,
   type OperationDefinition,
   type RecoveryReport,
@@ -419,6 +420,33 @@ async function pool<T>(items: readonly T[], concurrency: number, worker: (item: 
   );
 }
 
+/** What the driver tells its parent about a call that resolved. */
+function resolvedReport(businessId: string, result: IntentResult<unknown>): ResolvedReport {
+  return {
+    type: 'resolved',
+    businessId,
+    intentId: result.intentId,
+    key: result.key,
+    venueKey: result.venueKey,
+    status: result.status,
+    replayed: result.replayed,
+    reconciled: result.reconciled,
+    attempts: result.attempts,
+  };
+}
+
+/** What the driver tells its parent about a call that threw an intentkey error. */
+function rejectedReport(businessId: string, error: IntentError): RejectedReport {
+  return {
+    type: 'rejected',
+    businessId,
+    intentId: intentIdOf(error),
+    code: error.code,
+    ambiguous: isAmbiguousOutcomeError(error),
+    message: error.message.slice(0, 300),
+  };
+}
+
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -583,28 +611,10 @@ async function runIntentkey(config: DriverConfig): Promise<void> {
   let processed = 0;
   await pool(config.businessIds, config.concurrency, async (businessId) => {
     try {
-      const result = await call(businessId);
-      await report({
-        type: 'resolved',
-        businessId,
-        intentId: result.intentId,
-        key: result.key,
-        venueKey: result.venueKey,
-        status: result.status,
-        replayed: result.replayed,
-        reconciled: result.reconciled,
-        attempts: result.attempts,
-      });
+      await report(resolvedReport(businessId, await call(businessId)));
     } catch (error) {
       if (!isIntentError(error)) throw error;
-      await report({
-        type: 'rejected',
-        businessId,
-        intentId: intentIdOf(error),
-        code: error.code,
-        ambiguous: isAmbiguousOutcomeError(error),
-        message: error.message.slice(0, 300),
-      });
+      await report(rejectedReport(businessId, error));
     }
     processed++;
   });
@@ -697,18 +707,7 @@ async function runLiveness(config: DriverConfig, live: LivenessDriverConfig): Pr
     const again = new Set<string>();
     const placeOne = async (businessId: string): Promise<void> => {
       try {
-        const result = await ownCall.run(true, () => place(businessId));
-        await report({
-          type: 'resolved',
-          businessId,
-          intentId: result.intentId,
-          key: result.key,
-          venueKey: result.venueKey,
-          status: result.status,
-          replayed: result.replayed,
-          reconciled: result.reconciled,
-          attempts: result.attempts,
-        });
+        await report(resolvedReport(businessId, await ownCall.run(true, () => place(businessId))));
       } catch (error) {
         if (!isIntentError(error)) throw error;
         // Failed for good, or ambiguous (a person must look), is the bot's final answer,
@@ -716,15 +715,7 @@ async function runLiveness(config: DriverConfig, live: LivenessDriverConfig): Pr
         // exhausted before anything executed, held by the recovery pass) is asked again.
         const final = isVenueRejectedError(error) || isAmbiguousOutcomeError(error);
         if (!final) again.add(businessId);
-        await report({
-          type: 'rejected',
-          businessId,
-          intentId: intentIdOf(error),
-          code: error.code,
-          ambiguous: isAmbiguousOutcomeError(error),
-          final,
-          message: error.message.slice(0, 300),
-        });
+        await report({ ...rejectedReport(businessId, error), final });
       }
       processed++;
     };
