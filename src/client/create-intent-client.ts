@@ -20,6 +20,7 @@ import type { VenueProfile } from '../venues/profile.js';
 import { IntentEvents } from './events.js';
 import { describe, resolveClientOptions, type ResolvedClientOptions } from './options.js';
 import { IntentRun, resultFromRecord, type RegisteredOperation, type RunnerEnvironment, type RunSlot } from './runner.js';
+import { Slots } from './slots.js';
 import type {
   AttentionEntry,
   CallOptions,
@@ -617,45 +618,6 @@ class RecoveryStopped extends Error {
   override readonly name = 'RecoveryStopped';
   constructor(readonly why: 'budget' | 'stop') {
     super(why === 'budget' ? 'The recovery budget ran out.' : 'Recovery was stopped.');
-  }
-}
-
-/**
- * A counting semaphore for recovery's concurrency bound. A run gives its place back
- * while it waits and takes it again before its next request (RunSlot); a run coming
- * back from a wait goes ahead of intents not started yet.
- */
-class Slots implements RunSlot {
-  #free: number;
-  readonly #returning: Array<() => void> = [];
-  readonly #starting: Array<() => void> = [];
-
-  constructor(size: number) {
-    this.#free = size;
-  }
-
-  /** For a run coming back from a wait: goes ahead of intents not started yet. */
-  acquire(): Promise<void> {
-    return this.#take(this.#returning);
-  }
-
-  /** For a new intent: waits behind every run coming back from a wait. */
-  acquireNew(): Promise<void> {
-    return this.#take(this.#starting);
-  }
-
-  release(): void {
-    const next = this.#returning.shift() ?? this.#starting.shift();
-    if (next) next();
-    else this.#free++;
-  }
-
-  #take(queue: Array<() => void>): Promise<void> {
-    if (this.#free > 0) {
-      this.#free--;
-      return Promise.resolve();
-    }
-    return new Promise<void>((resolve) => queue.push(resolve));
   }
 }
 

@@ -438,6 +438,26 @@ describe("Stripe's stored 5xx replays are settled by a scan", () => {
     expect(summary).toMatchObject({ businessId: 'pay-3', view: 'failed' });
   });
 
+  it('Stripe-Should-Retry: false on a first 500 sends the intent to the scan, not to a resend', async () => {
+    const base = 'https://stripe-advice.test';
+    let posts = 0;
+    let key = '';
+    server.use(
+      mswHttp.post(`${base}/v1/payment_intents`, async ({ request }) => {
+        posts++;
+        key = ((await request.json()) as { metadata?: { intentkey_key?: string } }).metadata?.intentkey_key ?? '';
+        return HttpResponse.json({ error: { type: 'api_error' } }, { status: 500, headers: { 'Stripe-Should-Retry': 'false' } });
+      }),
+      mswHttp.get(`${base}/v1/payment_intents`, () => HttpResponse.json({ object: 'list', has_more: false, data: [{ id: 'pi_1', metadata: { intentkey_key: key } }] })),
+    );
+    const clock = new ManualClock({ now: T0 });
+    const client = createIntentClient(axios.create({ baseURL: base }), { venue: stripe, ledger: new MemoryLedger(), clock, sleep: clock.sleep, random: new SeededRandom(13) });
+    const pay = client.operation('payment.create', { request: () => ({ method: 'POST', url: '/v1/payment_intents', data: { amount: 1 } }) });
+    const result = await pay({}, { businessId: 'pay-5' });
+    expect(result).toMatchObject({ status: 'succeeded', reconciled: true, attempts: 1, result: { id: 'pi_1' } });
+    expect(posts).toBe(1);
+  });
+
   it('a scan that cannot finish (a page without a cursor) is inconclusive, never "not executed"', async () => {
     const base = 'https://stripe-torn.test';
     let posts = 0;
