@@ -15,6 +15,8 @@ import { assertVenueKey, createKeyGenerator, encodeVenueKey } from '../keys/inde
 import type { IntentDraft, IntentRecord, IntentStatus, IntentView } from '../ledger/intent.js';
 import { INTENT_STATUSES, TERMINAL_STATUSES, viewOf } from '../ledger/intent.js';
 import { RESUMABLE_STATUSES } from '../ledger/transitions.js';
+import { selectRecords } from '../ledger/list.js';
+import type { ListRecordsQuery } from '../ledger/ledger-store.js';
 import type { LedgerStore } from '../ledger/ledger-store.js';
 import type { VenueProfile } from '../venues/profile.js';
 import { IntentEvents } from './events.js';
@@ -505,23 +507,25 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
   async function list(query: ListQuery = {}): Promise<IntentSummary[]> {
     const q = checkListQuery(query);
     const statuses = [...new Set(q.views.map((v): IntentStatus => (v === 'parked' ? 'unknown' : v)))];
-    const createdBefore = q.olderThanMs === undefined ? undefined : resolved.clock.now() - q.olderThanMs;
+    // `parked` and `unknown` share a stored status: when only one of them is asked for,
+    // the store cannot apply the limit, so it returns every candidate and the view decides.
+    const splitsUnknown = statuses.includes('unknown') && q.views.includes('unknown') !== q.views.includes('parked');
+    const storeQuery: ListRecordsQuery = {
+      statuses,
+      ...(q.operation === undefined ? {} : { operation: q.operation }),
+      ...(q.scope === undefined ? {} : { scope: q.scope }),
+      ...(q.olderThanMs === undefined ? {} : { createdBefore: resolved.clock.now() - q.olderThanMs }),
+      limit: splitsUnknown ? MAX_LIST_SCAN : q.limit,
+    };
     const store = resolved.ledger;
     let records: IntentRecord[];
-    if (store.list !== undefined) {
-      records = await store.list({ statuses, ...(q.operation === undefined ? {} : { operation: q.operation }), ...(q.scope === undefined ? {} : { scope: q.scope }), ...(createdBefore === undefined ? {} : { createdBefore }), limit: q.views.includes('parked') && !q.views.includes('unknown') ? MAX_LIST_SCAN : q.limit });
-    } else if (statuses.every((st) => RESUMABLE_STATUSES.includes(st))) {
-      records = await store.listResumable();
-    } else {
-      throw new LedgerUnavailableError('This ledger store has no list(): it can list only unfinished intents (status pending, inFlight, unknown or parked).');
-    }
+    if (store.list !== undefined) records = await store.list(storeQuery);
+    else if (statuses.every((st) => RESUMABLE_STATUSES.includes(st))) records = selectRecords(await store.listResumable(), storeQuery);
+    else throw new LedgerUnavailableError('This ledger store has no list(): it can list only unfinished intents (status pending, inFlight, unknown or parked).');
     const out: IntentSummary[] = [];
     for (const record of records) {
       const view = viewOf(record);
       if (!q.views.includes(view)) continue;
-      if (q.operation !== undefined && record.operation !== q.operation) continue;
-      if (q.scope !== undefined && record.scope !== q.scope) continue;
-      if (createdBefore !== undefined && record.createdAt > createdBefore) continue;
       out.push(summaryOf(record, view));
       if (out.length >= q.limit) break;
     }

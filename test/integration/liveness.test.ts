@@ -200,6 +200,21 @@ describe('recovery runs beside new work', () => {
     expect((await ledger.get(draft.id))?.status).toBe('succeeded');
   });
 
+  it('a budget spent in real time ends a wait in progress: the intent is left for the next pass', async () => {
+    const v = await fakeVenue('exchange', new ManualClock({ now: Date.now() }));
+    const ledger = new MemoryLedger();
+    // Found in flight now, so "not found" is believed only after the 5 s settle delay.
+    await diedInFlight(ledger, 'slow', Date.now());
+    const client = createIntentClient(axios.create({ baseURL: v.url }), { venue: exchange, ledger, random: new SeededRandom(14) });
+    client.operation('order.create', { request: order });
+    // The system clock and sleep: only the budget's own timer can end the settle wait.
+    const report = await client.recover({ budgetMs: 50 });
+    expect(report).toMatchObject({ resumed: 1, succeeded: 0, notReached: 1, budgetExhausted: true });
+    expect(report.durationMs).toBeLessThan(5_000);
+    expect((await ledger.get('slow'))?.status).toBe('unknown');
+    expect(v.stats().writes).toBe(0);
+  });
+
   it('reports its progress in events, and finishes with the report', async () => {
     const clock = new ManualClock({ now: T0 });
     const v = await fakeVenue('exchange', clock);
@@ -499,6 +514,32 @@ describe('list() says what the ledger holds', () => {
     expect(await client.list({ status: ['succeeded', 'parked'] })).toEqual([]);
     expect((await client.list({ status: 'pending', limit: 1 })).length).toBe(1);
     await expect(client.list({ status: 'done' as never })).rejects.toThrow(/list\(query\)\.status/);
+  });
+
+  it('keeps parked and unknown apart under a limit, and filters the same on a store without list()', async () => {
+    const clock = new ManualClock({ now: T0 });
+    const ledger = new MemoryLedger();
+    for (const [id, parked] of [['old-parked', true], ['young-unknown', false]] as const) {
+      const at = id === 'old-parked' ? T0 : T0 + 1;
+      await diedInFlight(ledger, id, at);
+      await ledger.transition(id, { expectStatus: 'inFlight', expectEpoch: 0, to: 'unknown', outcome: { kind: 'unknown', reason: 'r' }, now: at });
+      if (parked) {
+        const outcome = { kind: 'unknown', reason: 'r', parked: { at, nextCheckAt: T0 + 60_000, count: 1, reason: 'p' } };
+        await ledger.transition(id, { expectStatus: 'unknown', expectEpoch: 0, to: 'unknown', outcome, now: at });
+      }
+    }
+    const client = createIntentClient(axios.create(), { venue: exchange, ledger, clock, sleep: clock.sleep });
+    expect((await client.list({ status: 'unknown', limit: 1 })).map((e) => e.intentId)).toEqual(['young-unknown']);
+    expect((await client.list({ status: 'parked', limit: 1 })).map((e) => e.intentId)).toEqual(['old-parked']);
+    // A custom store with listResumable only: the same answers, and finished intents refused.
+    const bare: LedgerStore = { capabilities: ledger.capabilities, create: (d, n) => ledger.create(d, n), get: (id) => ledger.get(id), claim: (id, r) => ledger.claim(id, r), transition: (id, r) => ledger.transition(id, r), release: (id, o, e) => ledger.release(id, o, e), listResumable: () => ledger.listResumable(), close: () => ledger.close() };
+    const custom = createIntentClient(axios.create(), { venue: exchange, ledger: bare, clock, sleep: clock.sleep });
+    expect((await custom.list({ status: 'unknown', limit: 5 })).map((e) => e.intentId)).toEqual(['young-unknown']);
+    // Age is measured on the client's clock: at T0 + 1 the younger one is 0 ms old.
+    clock.set(T0 + 1);
+    expect((await custom.list({ status: ['unknown', 'parked'], olderThanMs: 1 })).map((e) => e.intentId)).toEqual(['old-parked']);
+    expect((await custom.list({ status: ['unknown', 'parked'], scope: 'other' })).length).toBe(0);
+    await expect(custom.list({ status: 'succeeded' })).rejects.toThrow(/no list\(\)/);
     await expect(client.list({ limit: 0 })).rejects.toThrow(/list\(query\)\.limit/);
   });
 });
