@@ -50,8 +50,6 @@ export interface RunnerEnvironment {
 export interface RunTrace {
   resent: boolean;
   reconciledFound: boolean;
-  /** Set when the run parked the intent. */
-  parked: ParkedState | undefined;
 }
 
 /**
@@ -97,7 +95,7 @@ export class IntentRun {
   #lastOutcome: Outcome | undefined;
   #lastError: unknown;
   #freshResult: { readonly value: unknown } | undefined;
-  readonly trace: RunTrace = { resent: false, reconciledFound: false, parked: undefined };
+  readonly trace: RunTrace = { resent: false, reconciledFound: false };
   readonly #slot: RunSlot | undefined;
   /**
    * A parked intent gets a check, not an allowance: one lookup, or one resend where the
@@ -335,7 +333,6 @@ export class IntentRun {
     const parked: ParkedState = { at: now, nextCheckAt: Math.max(now + delay, notBefore ?? 0), count, reason: reason.slice(0, 500) };
     const outcome: StoredOutcome = { ...storedCopy(previous ?? { kind: 'unknown', reason }), parked };
     await this.#transition('unknown', { outcome });
-    this.trace.parked = parked;
     if (events.has('intentParked')) events.emit('intentParked', { ...this.#base, attempt: this.#record.attempt, businessId: this.#record.businessId, ...parked });
     return this.#ambiguous(reason, undefined, parked.nextCheckAt);
   }
@@ -404,7 +401,7 @@ export class IntentRun {
         if (earlierMayHaveExecuted) {
           // This attempt did not execute, but an earlier one may have: stay unknown and let
           // the key-store resend (or a lookup) settle it.
-          await this.#transition('unknown', { outcome: { ...storedFrom(outcome), kind: 'unknown', reason: `resend not executed (${outcome.reason}); an earlier attempt may have executed`, sentBy: this.#record.outcome?.sentBy ?? options.clock.now() } });
+          await this.#transition('unknown', { outcome: { ...storedFrom(outcome), kind: 'unknown', reason: `resend not executed (${outcome.reason}); an earlier attempt may have executed`, sentBy: options.clock.now() } });
           this.#emitOutcome(attempt, outcome);
           if (outcome.kind === 'rateLimited' && outcome.scope === 'venue' && outcome.retryAfterMs !== undefined) {
             this.#blockVenue(options.clock.now() + outcome.retryAfterMs);
