@@ -453,6 +453,24 @@ describe("Stripe's stored 5xx replays are settled by a scan", () => {
     expect(summary).toMatchObject({ businessId: 'pay-3', view: 'failed' });
   });
 
+  it('echoes the key into metadata[intentkey_key] of a form body, as Stripe takes it, and into a JSON body as an object', async () => {
+    const base = 'https://stripe-echo.test';
+    const bodies: string[] = [];
+    server.use(
+      mswHttp.post(`${base}/v1/payment_intents`, async ({ request }) => {
+        bodies.push(await request.text());
+        return HttpResponse.json({ id: 'pi_1', status: 'succeeded' });
+      }),
+    );
+    const client = createIntentClient(axios.create({ baseURL: base }), { venue: stripe, ledger: new MemoryLedger(), random: new SeededRandom(15) });
+    const form = client.operation('form', { request: () => ({ method: 'POST', url: '/v1/payment_intents', data: new URLSearchParams({ amount: '1' }) }) });
+    const json = client.operation('json', { request: () => ({ method: 'POST', url: '/v1/payment_intents', data: { amount: 1 } }) });
+    const a = await form({}, { businessId: 'f' });
+    const b = await json({}, { businessId: 'j' });
+    expect(new URLSearchParams(bodies[0]).get('metadata[intentkey_key]')).toBe(a.venueKey);
+    expect(JSON.parse(bodies[1] ?? '{}')).toEqual({ amount: 1, metadata: { intentkey_key: b.venueKey } });
+  });
+
   it('Stripe-Should-Retry: false on a first 500 sends the intent to the scan, not to a resend', async () => {
     const base = 'https://stripe-advice.test';
     let posts = 0;
