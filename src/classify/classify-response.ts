@@ -1,6 +1,6 @@
 import { parseRetryAfter } from '../backoff/retry-after.js';
 import { GENERIC_RULES } from '../venues/generic.js';
-import type { ErrorRule, RuleOutcome, VenueProfile } from '../venues/profile.js';
+import type { ErrorRule, HeaderMatch, RuleOutcome, TimeUnit, VenueProfile } from '../venues/profile.js';
 import type { Outcome } from './outcome.js';
 
 /** What {@link classifyResponse} needs to know about one HTTP response. */
@@ -110,15 +110,18 @@ function classifyStatusAndBody(profile: VenueProfile, response: ResponseFacts, n
     !is2xx || (venueError.code !== undefined && !safeIncludes(profile.response.successCodes, venueError.code));
 
   const rule = apparentError
-    ? (findRule(profile.errors, status, venueError) ?? findRule(GENERIC_RULES, status, venueError))
-    : findRule(profile.errors, status, venueError, true);
+    ? (findRule(profile.errors, status, venueError, response) ?? findRule(GENERIC_RULES, status, venueError, response))
+    : findRule(profile.errors, status, venueError, response, true);
   const reason = reasonFor(profile, status, venueError);
   if (rule === undefined) return build(apparentError ? 'unknown' : 'success', status, venueError, reason);
   if (rule.outcome !== 'rateLimited') return build(rule.outcome, status, venueError, reason);
 
   const scope = rule.scope === 'venue' ? 'venue' : 'request';
   const retryAfterMs =
-    readRetryAfterMs(profile, response, nowMs) ?? readMessageWaitMs(profile, venueError, nowMs) ?? validWait(rule.waitMs);
+    readRuleWaitMs(profile, rule, response, nowMs) ??
+    readRetryAfterMs(profile, response, nowMs) ??
+    readMessageWaitMs(profile, venueError, nowMs) ??
+    validWait(rule.waitMs);
   const base = build('rateLimited', status, venueError, reason);
   return retryAfterMs === undefined
     ? { ...base, kind: 'rateLimited', scope }
@@ -170,13 +173,14 @@ function findRule(
   rules: readonly ErrorRule[],
   status: number,
   venueError: VenueError,
+  response: ResponseFacts,
   explicit2xxOnly = false,
 ): ErrorRule | undefined {
   if (!Array.isArray(rules)) return undefined;
   for (const rule of rules as readonly unknown[]) {
     if (!isRule(rule)) continue;
     if (explicit2xxOnly && !namesStatus(rule.match.status, status)) continue;
-    if (ruleMatches(rule, status, venueError)) return rule;
+    if (ruleMatches(rule, status, venueError, response)) return rule;
   }
   return undefined;
 }
@@ -185,7 +189,7 @@ function isRule(value: unknown): value is ErrorRule {
   return typeof value === 'object' && value !== null && typeof (value as { match?: unknown }).match === 'object' && (value as { match?: unknown }).match !== null;
 }
 
-function ruleMatches(rule: ErrorRule, status: number, venueError: VenueError): boolean {
+function ruleMatches(rule: ErrorRule, status: number, venueError: VenueError, response: ResponseFacts): boolean {
   const { match } = rule;
   if (match.status !== undefined && !statusMatches(match.status, status)) return false;
   if (match.code !== undefined) {
@@ -194,12 +198,34 @@ function ruleMatches(rule: ErrorRule, status: number, venueError: VenueError): b
       return false;
     }
   }
+  if (match.codePrefix !== undefined) {
+    const code = venueError.code;
+    if (code === undefined) return false;
+    const prefixes: readonly unknown[] = typeof match.codePrefix === 'string' ? [match.codePrefix] : Array.isArray(match.codePrefix) ? match.codePrefix : [];
+    if (!prefixes.some((prefix) => typeof prefix === 'string' && prefix !== '' && code.startsWith(prefix))) return false;
+  }
   if (match.message !== undefined) {
     if (venueError.message === undefined) return false;
-    const pattern = compileMessagePattern(match);
+    const pattern = compilePattern(match, match.message);
     if (pattern === null || !pattern.test(venueError.message.slice(0, MAX_MATCHED_MESSAGE_LENGTH))) return false;
   }
+  if (match.header !== undefined && !headerMatches(match.header, response)) return false;
   return true;
+}
+
+/** The header is present and, when a value pattern is given, its value matches it. Never throws. */
+function headerMatches(condition: HeaderMatch, response: ResponseFacts): boolean {
+  if (typeof condition !== 'object' || condition === null || typeof condition.name !== 'string') return false;
+  let value: unknown;
+  try {
+    value = response.header(condition.name);
+  } catch {
+    return false;
+  }
+  if (typeof value !== 'string') return false;
+  if (condition.value === undefined) return true;
+  const pattern = compilePattern(condition, condition.value);
+  return pattern !== null && pattern.test(value.slice(0, MAX_MATCHED_MESSAGE_LENGTH));
 }
 
 function statusMatches(condition: ErrorRule['match']['status'], status: number): boolean {
@@ -216,25 +242,36 @@ function namesStatus(condition: ErrorRule['match']['status'], status: number): b
   return condition !== undefined && statusMatches(condition, status);
 }
 
-function compileMessagePattern(match: ErrorRule['match']): RegExp | null {
-  const cached = messagePatterns.get(match);
+/** `source` compiled with the `i` flag, cached per owning object (a rule's match or a header condition). */
+function compilePattern(owner: object, source: unknown): RegExp | null {
+  const cached = messagePatterns.get(owner);
   if (cached !== undefined) return cached;
   let compiled: RegExp | null;
   try {
-    compiled = new RegExp(String(match.message), 'i');
+    compiled = new RegExp(String(source), 'i');
   } catch {
     compiled = null;
   }
-  messagePatterns.set(match, compiled);
+  messagePatterns.set(owner, compiled);
   return compiled;
 }
 
-/** The wait from the first header that parses, in ms; `undefined` when none does. */
+/** The wait from the rule's own headers (`waitHeaders`), in ms; `undefined` when none parses. */
+function readRuleWaitMs(profile: VenueProfile, rule: ErrorRule, response: ResponseFacts, nowMs: number): number | undefined {
+  if (!Array.isArray(rule.waitHeaders)) return undefined;
+  return readHeaderWaitMs(rule.waitHeaders, rule.waitUnit ?? profile.rateLimit?.retryAfterUnit ?? 'seconds', response, nowMs);
+}
+
+/** The wait from the first of the profile's `retryAfterHeaders` that parses, in ms; `undefined` when none does. */
 function readRetryAfterMs(profile: VenueProfile, response: ResponseFacts, nowMs: number): number | undefined {
   const names = profile.rateLimit?.retryAfterHeaders;
   if (!Array.isArray(names)) return undefined;
-  const unit = profile.rateLimit.retryAfterUnit ?? 'seconds';
-  for (const name of names as readonly unknown[]) {
+  return readHeaderWaitMs(names, profile.rateLimit.retryAfterUnit ?? 'seconds', response, nowMs);
+}
+
+/** The wait from the first of `names` whose value parses in `unit` (`Retry-After` always in seconds), in ms. */
+function readHeaderWaitMs(names: readonly unknown[], unit: TimeUnit, response: ResponseFacts, nowMs: number): number | undefined {
+  for (const name of names) {
     if (typeof name !== 'string') continue;
     let value: unknown;
     try {

@@ -54,6 +54,13 @@ export interface KeySpec {
   /** Constraints the venue puts on the key, and how to encode an intent key into them. */
   readonly format: KeyFormat;
   /**
+   * JSON type of the key in a JSON body: `number` for venues that document a numeric
+   * client id (Bitfinex `cid`). Only with `format.encoding: 'integer'` and
+   * `placement: 'body'`; a form body, a query or a header always carries text.
+   * @default 'string'
+   */
+  readonly valueType?: 'string' | 'number';
+  /**
    * A second place the venue key is written on every send, so that the object the
    * venue creates carries it and a scan can find it later (Stripe: the payment's
    * `metadata`). Placed like the key itself, and refused when the request already
@@ -106,7 +113,20 @@ export interface KeyFormat {
  * - `none`: the venue does not deduplicate at all; only a lookup can tell.
  */
 export type DedupeSpec =
-  | { readonly kind: 'keyStore'; /** How long the venue keeps keys, in ms. */ readonly retentionMs: number }
+  | {
+      readonly kind: 'keyStore';
+      /** How long the venue keeps keys, in ms. */
+      readonly retentionMs: number;
+      /**
+       * Which answers the venue keeps under a key. `all`: every answer, so a same-key
+       * resend returns the first execution's result and settles an unknown outcome.
+       * `successes`: only 2xx answers (Checkout.com); a first attempt that failed after
+       * it began executing is not kept, so a resend could execute again. The key still
+       * refuses a concurrent copy and replays a success, but an unknown outcome is
+       * looked up before any resend, as with `none`. @default 'all'
+       */
+      readonly stores?: 'all' | 'successes';
+    }
   | { readonly kind: 'openOrders' }
   | { readonly kind: 'none' };
 
@@ -150,6 +170,48 @@ export interface ReconcileSpec {
    * count as "not found"; otherwise a miss is inconclusive. @default none
    */
   readonly scan?: ScanSpec;
+  /**
+   * Further lookups tried in order when the one before answered "not found" (Bybit:
+   * the realtime list, then the order history; Kraken: open, then closed orders).
+   * Found by any: found. Not found by all: not found (authoritative only as
+   * `notFoundIsAuthoritative` says). Anything else: inconclusive. Each is one request;
+   * together they count as one lookup. Ignored without `lookup`. @default []
+   */
+  readonly fallbackLookups?: readonly LookupSpec[];
+  /**
+   * The validity window a signed request carries (Binance `recvWindow`, Bybit
+   * `X-BAPI-RECV-WINDOW`). With it the settle delay of each attempt is derived from
+   * the window that attempt actually carried, read from the final request after your
+   * interceptors: `min(window, maxMs) + aheadMs`. A request carrying more than `maxMs`
+   * is refused before it is sent. `settleDelayMs` remains the delay when the window
+   * could not be read (an attempt found in flight after a crash). @default none
+   */
+  readonly requestWindow?: RequestWindowSpec;
+}
+
+/**
+ * Where a signed request carries its validity window, and what the venue enforces.
+ * A venue refuses a request whose timestamp is older than the window, so once the
+ * window (plus the clock allowance) has passed since the attempt left, no copy of it
+ * can still execute: a "not found" is final from then on.
+ */
+export interface RequestWindowSpec {
+  /** Where the window is: a query parameter, a body field (JSON or form) or a header. */
+  readonly in: 'query' | 'body' | 'header';
+  /** Parameter, field or header name, e.g. `recvWindow`, `X-BAPI-RECV-WINDOW`. */
+  readonly field: string;
+  /** The window, in ms, that the venue applies when a request carries none. */
+  readonly defaultMs: number;
+  /**
+   * The largest window the venue accepts, in ms. A request carrying more is refused
+   * before it is sent (the venue would refuse it too). Absent: the venue documents no
+   * maximum, and the carried window is used whatever its size. @default none
+   */
+  readonly maxMs?: number;
+  /** How far ahead of the venue's clock a request timestamp may run, in ms. */
+  readonly aheadMs: number;
+  /** Where these facts come from. Docs only. */
+  readonly note?: string;
 }
 
 /**
@@ -230,6 +292,14 @@ export interface LookupSpec {
    * to an operation's own `reconcile.request`.
    */
   readonly foundPath?: string;
+  /**
+   * Dotted path of a field of the original request (its body, then its query
+   * parameters) whose value the lookup sends instead of the venue key: for venues
+   * that look objects up by a reference of their own (Checkout.com
+   * `GET /payments?reference=`). When the request has no such field the lookup is not
+   * sent and the intent stays unknown. @default the venue key
+   */
+  readonly valueFrom?: string;
   /** Limits of the lookup (how long objects stay findable, several matches). Docs only. */
   readonly note?: string;
 }
@@ -328,6 +398,14 @@ export interface UsageHeaderSpec {
   readonly note?: string;
 }
 
+/** A condition on one response header ({@link ErrorRule.match}). */
+export interface HeaderMatch {
+  /** Header name, matched case-insensitively. */
+  readonly name: string;
+  /** Regular expression source the value must match (case-insensitive). @default any value */
+  readonly value?: string;
+}
+
 /** What a matching error rule decides. */
 export type RuleOutcome =
   | 'success'
@@ -349,15 +427,40 @@ export interface ErrorRule {
     readonly status?: number | readonly number[] | '1xx' | '2xx' | '3xx' | '4xx' | '5xx';
     /** Venue error code(s), compared as strings. */
     readonly code?: string | readonly string[];
-    /** Regular expression source tested (case-insensitive) against the venue message. */
+    /**
+     * The venue code starts with one of these, compared as strings (OKX `51008`
+     * matches `51008_1000`). Not together with `code`.
+     */
+    readonly codePrefix?: string | readonly string[];
+    /**
+     * Regular expression source tested (case-insensitive) against the venue message.
+     * Give it whenever the code alone is ambiguous (a venue reusing one code for
+     * unrelated errors) and the rule changes what is sent next.
+     */
     readonly message?: string;
+    /**
+     * A response header: the rule matches only when the header is present and, with
+     * `value`, when its value matches that regular expression source (case-insensitive).
+     */
+    readonly header?: HeaderMatch;
   };
   /** What the match means. */
   readonly outcome: RuleOutcome;
   /** For `rateLimited`: whether the whole venue must wait (IP ban) or only this request. @default 'request' */
   readonly scope?: 'request' | 'venue';
-  /** For `rateLimited`: wait used when the venue sends no Retry-After, in ms. */
+  /** For `rateLimited`: wait used when no header (and no message) gives one, in ms. */
   readonly waitMs?: number;
+  /**
+   * For `rateLimited`: headers read for the wait, in order, **before** the profile's
+   * `rateLimit.retryAfterHeaders` (a venue that sends a ban's end in its own header).
+   * @default none
+   */
+  readonly waitHeaders?: readonly string[];
+  /**
+   * Unit of numeric values in `waitHeaders`; `Retry-After` is always seconds.
+   * @default the profile's `rateLimit.retryAfterUnit`, else 'seconds'
+   */
+  readonly waitUnit?: TimeUnit;
   /** Why, with a source where possible. Shown in docs, not used by the classifier. */
   readonly note?: string;
   /** True when the rule rests on a fact no primary source confirms; docs mark it. @default false */

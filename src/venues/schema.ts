@@ -5,8 +5,10 @@ import type {
   ErrorRule,
   KeyFormat,
   KeyEcho,
+  HeaderMatch,
   KeySpec,
   LookupSpec,
+  RequestWindowSpec,
   ScanSpec,
   RateLimitSpec,
   ReconcileSpec,
@@ -92,14 +94,23 @@ const keySpecSchema = z
     placement: z.enum(['header', 'body', 'query']),
     field: nonEmptyString,
     format: keyFormatSchema,
+    valueType: z.enum(['string', 'number']).exactOptional(),
     echo: z.strictObject({ placement: z.enum(['body', 'query']), field: nonEmptyString }).readonly().exactOptional(),
   })
-  .readonly();
+  .readonly()
+  .superRefine((key, ctx) => {
+    if (key.valueType !== 'number') return;
+    if (key.format.encoding !== 'integer') {
+      ctx.addIssue({ code: 'custom', path: ['valueType'], message: '"string" unless format.encoding is "integer" (only an integer key can be a JSON number)' });
+    } else if (key.placement !== 'body') {
+      ctx.addIssue({ code: 'custom', path: ['valueType'], message: '"string" unless placement is "body" (a header or query carries text)' });
+    }
+  });
 
 const dedupeSchema = z.discriminatedUnion(
   'kind',
   [
-    z.strictObject({ kind: z.literal('keyStore'), retentionMs: durationMs }).readonly(),
+    z.strictObject({ kind: z.literal('keyStore'), retentionMs: durationMs, stores: z.enum(['all', 'successes']).exactOptional() }).readonly(),
     z.strictObject({ kind: z.literal('openOrders') }).readonly(),
     z.strictObject({ kind: z.literal('none') }).readonly(),
   ],
@@ -117,6 +128,7 @@ const lookupSchema = z
     keyParam: nonEmptyString.exactOptional(),
     copyParams: z.array(nonEmptyString).readonly().exactOptional(),
     foundPath: dottedPath.exactOptional(),
+    valueFrom: dottedPath.exactOptional(),
     note: z.string().exactOptional(),
   })
   .readonly()
@@ -152,6 +164,22 @@ const scanSchema = z
   })
   .readonly();
 
+const requestWindowSchema = z
+  .strictObject({
+    in: z.enum(['query', 'body', 'header']),
+    field: nonEmptyString,
+    defaultMs: durationMs,
+    maxMs: durationMs.exactOptional(),
+    aheadMs: durationMs,
+    note: z.string().exactOptional(),
+  })
+  .readonly()
+  .superRefine((window, ctx) => {
+    if (window.maxMs !== undefined && window.defaultMs > window.maxMs) {
+      ctx.addIssue({ code: 'custom', path: ['defaultMs'], message: `defaultMs <= maxMs (${window.maxMs})` });
+    }
+  });
+
 const reconcileSchema = z
   .strictObject({
     notFoundIsAuthoritative: z.boolean(),
@@ -160,8 +188,15 @@ const reconcileSchema = z
     notFoundCodes: stringList.exactOptional(),
     lookup: lookupSchema.exactOptional(),
     scan: scanSchema.exactOptional(),
+    fallbackLookups: z.array(lookupSchema).readonly().exactOptional(),
+    requestWindow: requestWindowSchema.exactOptional(),
   })
-  .readonly();
+  .readonly()
+  .superRefine((reconcile, ctx) => {
+    if (reconcile.fallbackLookups !== undefined && reconcile.fallbackLookups.length > 0 && reconcile.lookup === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['fallbackLookups'], message: 'no fallback lookups without a lookup (they run after it)' });
+    }
+  });
 
 const responseSchema = z
   .strictObject({
@@ -222,6 +257,8 @@ const aboutSchema = z
 
 const httpStatus = z.int().min(100).max(599);
 
+const headerMatchSchema = z.strictObject({ name: z.lazy(() => headerName), value: regexSource('i', 'a regular expression').exactOptional() }).readonly();
+
 const errorRuleSchema = z
   .strictObject({
     match: z
@@ -236,12 +273,25 @@ const errorRuleSchema = z
             error: 'a non-empty code string or a non-empty list of them',
           })
           .exactOptional(),
+        codePrefix: z
+          .union([nonEmptyString, z.array(nonEmptyString).min(1).readonly()], {
+            error: 'a non-empty code prefix or a non-empty list of them',
+          })
+          .exactOptional(),
         message: regexSource('i', 'a regular expression').exactOptional(),
+        header: headerMatchSchema.exactOptional(),
       })
-      .readonly(),
+      .readonly()
+      .superRefine((match, ctx) => {
+        if (match.code !== undefined && match.codePrefix !== undefined) {
+          ctx.addIssue({ code: 'custom', path: ['codePrefix'], message: 'either code or codePrefix, not both' });
+        }
+      }),
     outcome: z.enum(['success', 'retry', 'rateLimited', 'resign', 'unknown', 'conflictInProgress', 'conflictDuplicate', 'fatal']),
     scope: z.enum(['request', 'venue']).exactOptional(),
     waitMs: durationMs.exactOptional(),
+    waitHeaders: z.array(z.lazy(() => headerName)).readonly().exactOptional(),
+    waitUnit: z.lazy(() => timeUnit).exactOptional(),
     note: z.string().exactOptional(),
     unverified: z.boolean().exactOptional(),
   })
@@ -289,6 +339,8 @@ export type _SchemaMatchesProfile = [
   Assert<Equals<z.output<typeof errorRuleSchema>, ErrorRule>>,
   Assert<Equals<z.output<typeof lookupSchema>, LookupSpec>>,
   Assert<Equals<z.output<typeof scanSchema>, ScanSpec>>,
+  Assert<Equals<z.output<typeof requestWindowSchema>, RequestWindowSpec>>,
+  Assert<Equals<z.output<typeof headerMatchSchema>, HeaderMatch>>,
   Assert<Equals<z.output<typeof usageHeaderSchema>, UsageHeaderSpec>>,
   Assert<Equals<z.output<typeof aboutSchema>, VenueAbout>>,
   Assert<Equals<z.output<typeof venueProfileSchema>, VenueProfile>>,

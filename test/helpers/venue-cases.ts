@@ -13,6 +13,8 @@ export function respond(status: number, body: unknown, headers: Record<string, s
 /** One row of a venue's error table: a documented payload and the outcome it must give. */
 export interface Case {
   readonly label: string;
+  /** The docs line behind the row: file or page, and the section or code it comes from. */
+  readonly source: string;
   readonly status: number;
   readonly body: unknown;
   readonly headers?: Record<string, string>;
