@@ -39,9 +39,11 @@ const FINDABLE_FOR_MS = 2 * 60 * 60 * 1000;
  * is kept only 2 h. With `expTime` set on every attempt, a stricter profile can be
  * derived with `extendVenue` (authoritative after the deadline).
  *
- * Left to the generic rules: HTTP 401 authentication codes (50100-50114 except
- * 50102) are fatal as 4xx; HTTP 500/503 codes such as 50001, 50026, 51054 and 51149
- * are unknown as 5xx; any other code inside HTTP 200 is unknown.
+ * Order refusals inside HTTP 200 (balance, size, price, instrument, account state)
+ * are listed code by code as fatal; the sub-coded families (51004_*, 51008_*) match
+ * by prefix. Left to the generic rules: HTTP 401 authentication codes (50100-50114
+ * except 50102) are fatal as 4xx; HTTP 500/503 codes such as 50001, 50026, 51054 and
+ * 51149 are unknown as 5xx; any other code inside HTTP 200 is unknown.
  */
 export const okx: VenueProfile = /* @__PURE__ */ defineVenue({
   name: 'okx',
@@ -88,9 +90,14 @@ export const okx: VenueProfile = /* @__PURE__ */ defineVenue({
       note: `${CODES}: 50102 (HTTP 401) "Timestamp request expired"; ${AUTH}: OK-ACCESS-TIMESTAMP more than 30 s from server time is refused. Resync, re-sign, resend.`,
     },
     {
-      match: { code: ['51016', '50071'] },
+      match: { code: '51016' },
       outcome: 'conflictDuplicate',
-      note: `${CODES}: 51016 "Client order ID already exists." and 50071 "{param} already exists": a pending order holds this clOrdId; look it up.`,
+      note: `${CODES}: 51016 "Client order ID already exists.": a pending order holds this clOrdId; look it up.`,
+    },
+    {
+      match: { code: '50071', message: '\\bclOrdId\\b' },
+      outcome: 'conflictDuplicate',
+      note: `${CODES}: 50071 "{param} already exists" names whichever parameter clashed, so only the clOrdId text means a pending order holds this id; any other parameter falls to unknown.`,
     },
     {
       match: { code: '50042' },
@@ -109,14 +116,19 @@ export const okx: VenueProfile = /* @__PURE__ */ defineVenue({
       note: `${CODES}: 50037 "Order expired.": the expTime deadline passed before processing, so nothing was placed. Not resent: the deadline was the caller's limit.`,
     },
     {
-      match: { code: ['51000', '51001', '51006', '51020', '51121', '51124', '51137', '51155'] },
+      match: { codePrefix: ['51004', '51008'] },
       outcome: 'fatal',
-      note: `${CODES}: parameter error (51000), instrument does not exist (51001), price outside limits (51006, 51137), below minimum amount (51020), not a lot-size multiple (51121), limit orders only in call auction (51124), restricted by local compliance (51155).`,
+      note: `${CODES}: the table lists these only as sub-coded entries (51004_1101-51004_1117 position above the leverage limit, 51008_1000-51008_1020 insufficient balance, margin or borrowing quota); ${PLACE}: the order answer carries the sub-code in its own subCode field, so sCode reads "51008". The prefix matches both forms.`,
     },
     {
-      match: { code: ['51008', '51127', '51131'] },
+      match: {
+        code: [
+          '50007', '50008', '50009', '50012', '51000', '51001', '51002', '51003', '51005', '51006', '51007', '51009', '51020', '51021', '51022', '51024',
+          '51027', '51101', '51102', '51120', '51121', '51122', '51124', '51127', '51131', '51137', '51138', '51150', '51155', '51185', '51201', '51202',
+        ],
+      },
       outcome: 'fatal',
-      note: `${CODES}: insufficient balance or margin (51008 with sub-codes in subCode), available balance 0 (51127), insufficient balance (51131).`,
+      note: `${CODES} (all HTTP 200 unless noted): account blocked, missing, frozen or invalid (50007-50009, 50012, 51009, 51024); parameter error (51000, HTTP 400); instrument missing, mismatched, unlisted or suspended (51001, 51002, 51021, 51022, 51027); neither id given (51003); size above the maximum or below one contract, the minimum or a lot-size multiple (51005, 51007, 51020, 51101, 51120, 51121, 51201, 51202, 51185); pending-order count limits (51102); price outside limits or precision (51006, 51122, 51137, 51138, 51150); call-auction limit orders only (51124); balance 0 or insufficient (51127, 51131); local compliance (51155). Each says the order failed.`,
     },
     {
       match: { code: '51603' },
