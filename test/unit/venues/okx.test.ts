@@ -146,7 +146,7 @@ const cases: readonly Case[] = [
     label: '51004 position limit, sub-code 1101 in subCode',
     source: 'okx docs-v5 error/code/rest-api-public.md 51004_1101 and order/book/trading-trade-post-place-order.md subCode',
     status: 200,
-    body: { ...placed('1', 'All operations failed', '51004', 'Order failed.'), data: [{ clOrdId: 'b15', ordId: '', tag: '', ts: '1695190491421', sCode: '51004', sMsg: 'Order failed.', subCode: '1101' }] },
+    body: { code: '1', msg: 'All operations failed', data: [{ clOrdId: 'b15', ordId: '', tag: '', ts: '1695190491421', sCode: '51004', sMsg: 'Order failed.', subCode: '1101' }] },
     expected: { kind: 'fatal', venueCode: '51004' },
   },
   {
