@@ -2,7 +2,8 @@ import { DAY_MS } from './generic.js';
 import type { VenueProfile } from './profile.js';
 import { defineVenue } from './schema.js';
 
-const SDK = 'stripe/stripe-node src/RequestSender.ts, src/Error.ts';
+const SDK = 'stripe/stripe-node src/RequestSender.ts, src/Error.ts @663942164d38';
+const ERRORS = 'docs.stripe.com/api/errors (HTTP status code summary)';
 
 /**
  * Stripe API v1. Stripe keeps the first result for an `Idempotency-Key` for at least
@@ -33,8 +34,18 @@ const SDK = 'stripe/stripe-node src/RequestSender.ts, src/Error.ts';
  * parameters; nothing new executed; a client bug) and 402 `card_error` (a decline, which
  * a replay of the key returns again) are `fatal`; 429 is `rateLimited` (refused before it
  * ran; stripe-node does not retry a plain 429, we wait and resend); 5xx is `unknown`.
- * `Stripe-Should-Retry: false` on an unknown outcome sends it to the scan rather than a
- * resend; it never counts as "not executed".
+ * The profile adds one rule of its own besides: 424 (a dependency outside Stripe
+ * failed) is `unknown`, since Stripe does not say the request did nothing.
+ *
+ * `Stripe-Should-Retry` (`response.shouldRetryHeader`): Stripe's official SDKs obey it
+ * before looking at the status (stripe-node `RequestSender._shouldRetry`, added in
+ * stripe-node PR #692): `false` stops their retries, `true` forces one (lock timeouts
+ * are the SDK's example). The SDK comment adds that a 500 normally carries `false`,
+ * because the key store would only replay it. The profile reads `false` on an unknown
+ * outcome the same way: a same-key resend would repeat the stored answer, so the
+ * intent goes to the scan instead; `false` never counts as "not executed". Stripe's
+ * public docs pages stored here do not describe the header, so this rests on the SDK
+ * (see `about.unverified`).
  */
 export const stripe: VenueProfile = /* @__PURE__ */ defineVenue({
   name: 'stripe',
@@ -83,15 +94,26 @@ export const stripe: VenueProfile = /* @__PURE__ */ defineVenue({
       'docs.stripe.com/rate-limits',
       'docs.stripe.com/search (Data freshness: list APIs for read-after-write; search delay and regions)',
       'docs.stripe.com/api/payment_intents/list (created[gte], starting_after, has_more)',
-      'stripe/stripe-node src/RequestSender.ts, src/Error.ts @6639421',
+      'docs.stripe.com/error-handling (Content errors: results are saved once an endpoint begins executing; a 429 comes from rate limiters that run before the idempotency layer)',
+      `${ERRORS}: 409 is a conflict with another request, possibly one using the same idempotency key; 424 is a failure of a dependency outside Stripe`,
+      'stripe/stripe-node src/RequestSender.ts (_shouldRetry: Stripe-Should-Retry false/true decides before the status; a 500 is expected to carry false), src/Error.ts @663942164d38',
+      'stripe/stripe-node PR #692 (retry on Stripe-Should-Retry and Retry-After; mirrored by stripe-ruby #853, stripe-go #954, stripe-python #621, stripe-php #755)',
     ],
-    unverified: ['idempotency_key_in_use: its HTTP status (409, handled by the generic conflict rule) is inferred from the SDK retrying 409s.'],
+    unverified: [
+      'response.shouldRetryHeader: no stored Stripe docs page describes Stripe-Should-Retry; what `false` means (a retry would change nothing, e.g. a replayed 500) comes from stripe-node RequestSender._shouldRetry and PR #692.',
+      'errors: lock_timeout leaving nothing stored under the key rests on the SDKs retrying it (stripe-node PR #686; the _shouldRetry comment names lock timeouts as a case where the API sends Stripe-Should-Retry: true); no stored Stripe docs page states it.',
+    ],
   },
   errors: [
     {
       match: { code: ['rate_limit', 'lock_timeout'] },
       outcome: 'rateLimited',
       note: `${SDK}: rate_limit (429, and 400 in the SDK's map); lock_timeout means an object lock could not be taken, so the request did not run and stored nothing.`,
+    },
+    {
+      match: { status: 424 },
+      outcome: 'unknown',
+      note: `${ERRORS}: 424 External Dependency Failed, the request could not be completed because something outside Stripe failed. Stripe does not say nothing ran, so it is not read as a refusal (the generic 4xx rule would say fatal); a same-key resend or the scan settles it.`,
     },
   ],
 });
