@@ -3,9 +3,11 @@ import { defineVenue } from './schema.js';
 
 const MIRROR = 'qiuham/crypto-api-docs@ad484e4 docs/kraken';
 const CLORDID = `docs.kraken.com "Spot Client Order Identifiers" (${MIRROR}/guides/spot-clordid.md)`;
+const OPEN = 'docs.kraken.com REST "Get Open Orders" (docs.kraken.com/api-reference/account-data/get-open-orders; the mirror\'s get-open-orders.md holds the Open Positions page instead)';
 const CLOSED = `docs.kraken.com REST "Get Closed Orders" (${MIRROR}/rest-api/get-closed-orders.md)`;
 const RATES = `docs.kraken.com "Spot REST Rate Limits" > Errors (${MIRROR}/guides/spot-rest-ratelimits.md)`;
 const ERRORS = 'support.kraken.com "API error messages" (article 360001491786) and docs.kraken.com/exchange/guides/general/errors';
+const SPOT_ERRORS = 'docs.kraken.com "Spot Error Messages" (api/docs/guides/spot-errors)';
 const CCXT = 'ccxt/ccxt ts/src/kraken.ts (exceptions, exact map)';
 
 /**
@@ -20,10 +22,11 @@ const CCXT = 'ccxt/ccxt ts/src/kraken.ts (exceptions, exact map)';
  * `EService:Unavailable`, `EService:Busy`, `EService:Deadline elapsed` and
  * `EGeneral:Internal error` land: Kraken does not say such an order was not placed.
  *
- * Reconcile: `POST /0/private/ClosedOrders` with `cl_ord_id` finds the order once it
- * has closed (filled, cancelled or expired); a miss answers an empty `result.closed`.
- * An order still open is only in `OpenOrders` (which documents the same filter), so a
- * miss here proves nothing and "not found" is not authoritative. Resting orders are
+ * Reconcile: `POST /0/private/OpenOrders` with `cl_ord_id`, then (on a miss)
+ * `POST /0/private/ClosedOrders` with the same filter; found in either is found. Open
+ * first, so an order closing between the two requests is not missed. A miss in both
+ * is still not authoritative: how long ClosedOrders keeps an order, and whether an
+ * accepted AddOrder can surface later, are not published. Resting orders are
  * protected anyway: while open, their `cl_ord_id` rejects a second order.
  */
 export const kraken: VenueProfile = /* @__PURE__ */ defineVenue({
@@ -44,12 +47,22 @@ export const kraken: VenueProfile = /* @__PURE__ */ defineVenue({
     settleDelayMs: 0,
     lookup: {
       method: 'POST',
-      path: '/0/private/ClosedOrders',
+      path: '/0/private/OpenOrders',
       keyIn: 'body',
       keyParam: 'cl_ord_id',
-      foundPath: 'result.closed',
-      note: `${CLOSED}: "Restrict results to given client order id"; result.closed is a map keyed by txid, empty on a miss. Closed orders only: an order still open is listed by POST /0/private/OpenOrders (same cl_ord_id filter), which an operation can use as its own reconcile.`,
+      foundPath: 'result.open',
+      note: `${OPEN}: cl_ord_id restricts the list; result.open is a map keyed by txid, empty on a miss. Asked first: an order that closes between the two lookups is then still seen in the second.`,
     },
+    fallbackLookups: [
+      {
+        method: 'POST',
+        path: '/0/private/ClosedOrders',
+        keyIn: 'body',
+        keyParam: 'cl_ord_id',
+        foundPath: 'result.closed',
+        note: `${CLOSED}: "Restrict results to given client order id"; result.closed is a map keyed by txid, empty on a miss. Filled, cancelled and expired orders.`,
+      },
+    ],
   },
   response: { codePaths: ['error.0'], messagePaths: ['error.0'], successCodes: [] },
   rateLimit: {
@@ -90,7 +103,7 @@ export const kraken: VenueProfile = /* @__PURE__ */ defineVenue({
     {
       match: { message: '^EService:Market in (cancel_only|post_only|limit_only) mode' },
       outcome: 'retry',
-      note: `${CCXT} and Kraken's SystemStatus documentation: the market is restricted (see SystemStatus) and refused the order; it did not execute. Resend later.`,
+      note: `${SPOT_ERRORS}: cancel_only and post_only mode mean the request cannot be made now (see SystemStatus); limit_only from ${CCXT}. The order was refused; resend later.`,
     },
     {
       match: { message: 'duplicate' },
@@ -115,15 +128,17 @@ export const kraken: VenueProfile = /* @__PURE__ */ defineVenue({
       CLORDID,
       `docs.kraken.com WebSocket v2 "add_order" cl_ord_id and deadline parameters (${MIRROR}/rest-api/add-order.md)`,
       CLOSED,
-      'docs.kraken.com REST "Get Open Orders" (cl_ord_id filter), as reproduced in public docs mirrors',
+      OPEN,
       RATES,
       ERRORS,
+      SPOT_ERRORS,
       CCXT,
     ],
     unverified: [
       'errors: the text Kraken returns for a cl_ord_id already held by an open order is not published; the rule matches "duplicate".',
       'errors: EGeneral:Too many requests comes from the support article on rate limits, not from the REST reference.',
       'reconcile.findableForMs: how long closed orders stay listed by ClosedOrders is not published.',
+      'reconcile.lookup: the cl_ord_id filter on OpenOrders was not read in a stored copy of the page (the mirror file holds another page); if Kraken ignored it, any open order would count as found.',
     ],
   },
 });
