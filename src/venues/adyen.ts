@@ -19,11 +19,14 @@ const STATUS_CODES = 'docs.adyen.com/development-resources/response-handling (HT
  *
  * A request that arrives while the first request with its key is still running gets
  * error code 704 "request already processed or in progress" (HTTP 409, or 422 in
- * older integrations), mapped to `conflictInProgress` by its code: wait, then resend the same
- * key. Adyen adds a `transient-error: true` header when such a resend may succeed;
- * rules cannot read headers, so a 704 without it also waits and resends, and a
- * resend that keeps failing ends as unknown for a person to check, never as a
- * second payment.
+ * older integrations). The code covers two cases, so the profile reads it by the
+ * header Adyen documents for it: with `transient-error: true` (a resend may succeed,
+ * the first request is still running) it is `conflictInProgress`: wait, then resend
+ * the same key. Without that header it is `unknown`, never a refusal: "already
+ * processed" means the first request with this key may have charged (Adyen merchants
+ * report 704 on a duplicate of a successful payment), and the 422 form must not be read
+ * as a validation failure. Both send the intent to a same-key resend; a resend that
+ * keeps failing ends as unknown for a person to check, never as a second payment.
  *
  * Keys are sent as UUIDs (Adyen recommends version 4 UUIDs and caps keys at 64
  * characters): ULID and UUID intent keys keep their 128 bits, longer keys are hashed.
@@ -46,9 +49,14 @@ export const adyen: VenueProfile = /* @__PURE__ */ defineVenue({
   rateLimit: { retryAfterHeaders: ['retry-after'] },
   errors: [
     {
-      match: { code: '704' },
+      match: { code: '704', header: { name: 'transient-error', value: '^\\s*true\\s*$' } },
       outcome: 'conflictInProgress',
-      note: `${IDEMPOTENCY} (Error handling) and ${STATUS_CODES}: 704 "request already processed or in progress" while the first request with this key is still running (409 Conflict, or 422). Wait and resend the same key; matched on the code so the 422 form is not read as a validation failure.`,
+      note: `${STATUS_CODES}: 409 "request already processed or in progress"; retry when the transient-error header is true, i.e. the first request with this key is still running. Wait and resend the same key. Matched on the code and the header so the 422 form is read the same way.`,
+    },
+    {
+      match: { code: '704' },
+      outcome: 'unknown',
+      note: `${IDEMPOTENCY} (Error handling) and ${STATUS_CODES}: 704 without transient-error: true gives no promise that a resend can succeed, and "already processed" means the first request with this key may have executed. Not a refusal (the generic 422 rule would say fatal): a same-key resend or a person settles it.`,
     },
   ],
   about: {
@@ -62,6 +70,7 @@ export const adyen: VenueProfile = /* @__PURE__ */ defineVenue({
     unverified: [
       'dedupe.retentionMs: 7 days is the floor of an earlier version of the idempotency page ("7 to 14 days"), quoted in secondary sources; the current page says at least 31 days.',
       'errors: the 422 form of error 704 is quoted from the idempotency page by secondary sources only; the live status table lists 409.',
+      'errors: whether Adyen sends transient-error: true with a 704 in its 422 form; without the header such an answer is read as unknown.',
       'errors: what Adyen answers to a key reused with a different body is not documented.',
       'rateLimit: Adyen documents no Retry-After header or 429 body for the Checkout API.',
     ],

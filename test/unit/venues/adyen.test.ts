@@ -15,12 +15,14 @@ const cases: readonly Case[] = [
     body: { pspReference: '993617895204576J', resultCode: 'Authorised', merchantReference: 'order-1' },
     headers: { 'Idempotency-Key': '0190b8f4-8c2e-7a3b-9f00-1c2d3e4f5a6b' },
     expected: { kind: 'success', httpStatus: 200 },
+    source: 'docs.adyen.com/development-resources/response-handling (200 OK); Adyen Checkout API /payments response resultCode Authorised',
   },
   {
     label: 'payment refused: a completed request, replayed as such on resend',
     status: 200,
     body: { pspReference: '993617895204577K', resultCode: 'Refused', refusalReason: 'Not enough balance', refusalReasonCode: '12' },
     expected: { kind: 'success' },
+    source: 'docs.adyen.com/development-resources/api-idempotency (a resend gets the response to the first attempt); /payments resultCode Refused with refusalReason',
   },
   {
     label: '409 + 704: first request with this key still running (VTEX 884154)',
@@ -28,42 +30,81 @@ const cases: readonly Case[] = [
     body: { status: 409, errorCode: '704', message: 'request already processed or in progress', errorType: 'validation' },
     headers: { 'transient-error': 'true' },
     expected: { kind: 'conflict', conflict: 'inProgress', venueCode: '704' },
+    source: 'docs.adyen.com/development-resources/response-handling (409 request already processed or in progress; retry when transient-error is true); VTEX known issue 884154 (body)',
   },
   {
-    label: '422 + 704 (older form): still a conflict, not a validation failure',
+    label: '422 + 704 without transient-error: may have run, so unknown (not a validation failure)',
     status: 422,
     body: { status: 422, errorCode: '704', message: 'request already processed or in progress', errorType: 'validation' },
-    expected: { kind: 'conflict', conflict: 'inProgress', venueCode: '704' },
+    expected: { kind: 'unknown', venueCode: '704' },
+    source: 'docs.adyen.com/development-resources/api-idempotency (Error handling: 704, 422 in older integrations, as quoted by secondary sources)',
   },
+  {
+    label: '409 + 704 without transient-error: already processed, may have executed: unknown',
+    status: 409,
+    body: { status: 409, errorCode: '704', message: 'request already processed or in progress', errorType: 'validation' },
+    expected: { kind: 'unknown', venueCode: '704' },
+    source: 'docs.adyen.com/development-resources/response-handling (409; retry only when transient-error is true); Adyen/adyen-magento2 #1166 (704 on a duplicate of a successful payment)',
+  },
+  {
+    label: '422 + 704 with transient-error true: still running, a conflict',
+    status: 422,
+    body: { status: 422, errorCode: '704', message: 'request already processed or in progress', errorType: 'validation' },
+    headers: { 'Transient-Error': 'true' },
+    expected: { kind: 'conflict', conflict: 'inProgress', venueCode: '704' },
+    source: 'docs.adyen.com/development-resources/response-handling (transient-error: true means a retry may succeed)',
+  },
+  {
+    label: 'negative control: transient-error false on a 704 is no promise either',
+    status: 409,
+    body: { status: 409, errorCode: '704', message: 'request already processed or in progress', errorType: 'validation' },
+    headers: { 'transient-error': 'false' },
+    expected: { kind: 'unknown', venueCode: '704' },
+    source: 'docs.adyen.com/development-resources/response-handling (only transient-error: true invites a retry)',
+  },
+  {
+    label: 'negative control: transient-error true on a plain validation error does not make it a conflict',
+    status: 422,
+    body: { status: 422, errorCode: '14_030', message: 'Return URL is missing.', errorType: 'validation' },
+    headers: { 'transient-error': 'true' },
+    expected: { kind: 'fatal', venueCode: '14_030' },
+    source: 'docs.adyen.com/development-resources/response-handling (422 request validation error)',
+  },
+
   {
     label: '422 validation error: refused as sent',
     status: 422,
     body: { status: 422, errorCode: '14_030', message: 'Return URL is missing.', errorType: 'validation', pspReference: '8816178914079738' },
     expected: { kind: 'fatal', venueCode: '14_030' },
+    source: 'docs.adyen.com/development-resources/response-handling (422 request validation error)',
   },
   {
     label: '401 bad API key',
     status: 401,
     body: { status: 401, errorCode: '000', message: 'HTTP Status Response - Unauthorized', errorType: 'security' },
     expected: { kind: 'fatal' },
+    source: 'docs.adyen.com/development-resources/response-handling (401 Unauthorized)',
   },
   {
     label: '403 not allowed',
     status: 403,
     body: { status: 403, errorCode: '010', message: 'Not allowed', errorType: 'security' },
     expected: { kind: 'fatal', venueCode: '010' },
+    source: 'docs.adyen.com/development-resources/response-handling (403 Forbidden)',
   },
   {
     label: '500 internal error (adyen-php-api-library #262): may have executed, resend the same key',
     status: 500,
     body: { status: 500, errorCode: '701', message: 'server could not process request', errorType: 'internal', pspReference: '881615392704097H' },
     expected: { kind: 'unknown', venueCode: '701' },
+    source: 'docs.adyen.com/development-resources/response-handling (500 Internal Server Error); Adyen/adyen-php-api-library #262 (body)',
   },
   {
     label: '500 in the RFC 7807 shape with a rate-limit detail stays unknown',
     status: 500,
     body: { type: 'https://docs.adyen.com/errors/internal', title: 'An internal error happened', status: 500, detail: 'too many requests', errorCode: '00_500' },
     expected: { kind: 'unknown', venueCode: '00_500', venueMessage: 'too many requests' },
+    source: 'docs.adyen.com/errors/internal (00_500, detail too many requests)',
   },
   {
     label: '429 with Retry-After',
@@ -71,6 +112,7 @@ const cases: readonly Case[] = [
     body: '',
     headers: { 'Retry-After': '3' },
     expected: { kind: 'rateLimited', retryAfterMs: 3_000 },
+    source: 'RFC 6585 §4 and RFC 9110 §10.2.3 (Adyen documents no 429 body or Retry-After: see about.unverified)',
   },
 ];
 
@@ -87,6 +129,11 @@ describe('adyen error map', () => {
 describe('adyen profile', () => {
   it('is valid input for defineVenue, unchanged', () => {
     expect(defineVenue(structuredClone(adyen))).toEqual(adyen);
+  });
+
+  it('reads error 704 by the transient-error header Adyen documents for it', () => {
+    expect(adyen.errors[0]).toMatchObject({ match: { code: '704', header: { name: 'transient-error' } }, outcome: 'conflictInProgress' });
+    expect(adyen.errors[1]).toMatchObject({ match: { code: '704' }, outcome: 'unknown' });
   });
 
   it('relies on a 7-day key store, the shortest retention Adyen has published', () => {
