@@ -1,10 +1,10 @@
 import type { VenueProfile } from './profile.js';
 import { defineVenue } from './schema.js';
 
-const SDK = 'Kucoin/kucoin-universal-sdk spec/rest/api/openapi-spot-order.json and Go transport (gw-ratelimit-* headers)';
+const SDK = 'Kucoin/kucoin-universal-sdk@78c90c7 spec/rest/api/openapi-spot-order.json (Add Order HF: clientOid letters, digits, _ and -, at most 40, UUID recommended) and Go transport (gw-ratelimit-* headers)';
 const RATE = 'kucoin.com/docs-new/rate-limit (REST rate limit: resource pools, 429/429000, wait the time in the response header)';
-const RATE_V1 = 'kucoin.com/docs/basic-info/request-rate-limit/rest-api (1015 Cloudflare IP limit, 200002 per-endpoint limit)';
-const CODES = 'Kucoin/kucoin-api-docs source/localizable/index.cn.html.md (error codes 400001-400007, 400100, 200004, 411100)';
+const RATE_V1 = 'Kucoin/kucoin-api-docs@7f01bbe source/localizable/index.html.md (Request Rate Limit > REST API: 1015 Cloudflare IP limit blocks 30 s, 200002 per-endpoint limit blocks 10 s, 429000 server capacity) and kucoin.com/docs/basic-info/request-rate-limit/rest-api';
+const CODES = 'Kucoin/kucoin-api-docs@7f01bbe source/localizable/index.html.md (Errors > System error codes)';
 const CCXT = 'ccxt/ccxt ts/src/kucoin.ts (exceptions and comments)';
 
 /**
@@ -50,8 +50,9 @@ export const kucoin: VenueProfile = /* @__PURE__ */ defineVenue({
   },
   response: { codePaths: ['code'], messagePaths: ['msg'], successCodes: ['200000'] },
   rateLimit: {
-    retryAfterHeaders: ['retry-after', 'gw-ratelimit-reset'],
-    retryAfterUnit: 'milliseconds',
+    // gw-ratelimit-reset is the resource pool's window, so only the 429000 rule reads it
+    // (waitHeaders); the 1015 and 200002 blocks have fixed lengths of their own.
+    retryAfterHeaders: ['retry-after'],
     usage: [
       {
         header: 'gw-ratelimit-remaining',
@@ -68,6 +69,8 @@ export const kucoin: VenueProfile = /* @__PURE__ */ defineVenue({
       match: { code: '429000' },
       outcome: 'rateLimited',
       scope: 'venue',
+      waitHeaders: ['gw-ratelimit-reset'],
+      waitUnit: 'milliseconds',
       note: `${RATE}: HTTP 429, code 429000 when a resource pool is used up; stop and wait gw-ratelimit-reset ms. The pool is shared by the account, so every request waits.`,
     },
     {
@@ -78,11 +81,12 @@ export const kucoin: VenueProfile = /* @__PURE__ */ defineVenue({
       note: `${RATE_V1}: Cloudflare IP limit shared by all endpoints, blocks for 30 s.`,
     },
     {
-      match: { code: '200002' },
+      match: { code: '200002', message: 'too many requests|frequen|rate limit' },
       outcome: 'rateLimited',
       scope: 'venue',
       waitMs: 10_000,
-      note: `${RATE_V1}: per-user, per-endpoint limit (rate limit 1.0), blocks for 10 s; every order goes through the same endpoint.`,
+      unverified: true,
+      note: `${RATE_V1}: per-user, per-endpoint limit, blocks for 10 s; every order goes through the same endpoint. ${CODES} also lists 200002 as "Order cancel for this pair suspended", so the code alone is ambiguous: only a rate-limit text waits (the text itself is not published); any other 200002 stays unknown.`,
     },
     {
       match: { code: '400002' },
@@ -107,9 +111,9 @@ export const kucoin: VenueProfile = /* @__PURE__ */ defineVenue({
       unverified: true,
     },
     {
-      match: { code: ['400100', '200004', '411100'] },
+      match: { code: ['400100', '200001', '200003', '200004', '200009', '400200', '400500', '400600', '400700', '400800', '411100', '900001'] },
       outcome: 'fatal',
-      note: `${CODES}: 400100 parameter error, 200004 balance insufficient, 411100 user frozen; the order was refused.`,
+      note: `${CODES} (System error codes; "HTTP 200 whereas the operation failed"): 400100 parameter error, 200001 order creation for this pair suspended, 200003 number of orders breached the limit, 200004 balance insufficient, 200009 KYC required, 400200 forbidden to place an order, 400500 region not supported for this token, 400600 pair not yet trading, 400700 account risk restriction, 400800 leverage order failed, 411100 user frozen, 900001 symbol does not exist. The order was refused.`,
     },
   ],
   about: {
@@ -119,6 +123,7 @@ export const kucoin: VenueProfile = /* @__PURE__ */ defineVenue({
       'errors: the duplicate-clientOid codes 126044/126033 come from ccxt comments, and the 400100 clientOidDuplicated message from a user report.',
       'reconcile.lookup: how long done or cancelled HF orders stay findable by clientOid, and the code a miss returns, are not published.',
       'dedupe: no window in which KuCoin rejects a reused clientOid is documented.',
+      'errors: the message of a 200002 rate-limit answer is not published; the rule waits only on a rate-limit wording, since 200002 also means "order cancel suspended" in the error table.',
     ],
   },
 });
