@@ -10,7 +10,9 @@ const CCXT = 'ccxt/ccxt ts/src/bitfinex.ts (handleErrors: business errors arrive
  * Bitfinex API v2 (`POST /v2/auth/w/order/submit`, JSON body). The client id `cid` is
  * an integer below 2^45 that "should be unique per UTC day" but is **not enforced**:
  * Bitfinex places a second order with the same `cid`. Keys are hashed to an integer in
- * `[1, 2^45 - 1]` (collisions become likely only after millions of keys in one day).
+ * `[1, 2^45 - 1]` (collisions become likely only after millions of keys in one day) and
+ * placed in the JSON body as a number (`valueType: 'number'`): the reference types
+ * `cid` as an integer, and 2^45 is well inside a double's exact range.
  *
  * Two body shapes carry the outcome:
  * - a submit reply is a notification array `[MTS, TYPE, MESSAGE_ID, null, ORDERS, CODE,
@@ -29,6 +31,8 @@ export const bitfinex: VenueProfile = /* @__PURE__ */ defineVenue({
   key: {
     placement: 'body',
     field: 'cid',
+    // The reference types cid as int45; sent as a JSON number, not a numeric string.
+    valueType: 'number',
     format: { encoding: 'integer', pattern: '^[0-9]{1,14}$', maxLength: 14, maxInteger: 2 ** 45 - 1 },
   },
   dedupe: { kind: 'none' },
