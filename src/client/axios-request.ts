@@ -44,12 +44,17 @@ export function placeKey(config: AxiosRequestConfig, spec: KeySpec, venueKey: st
     case 'query':
       return { ...config, params: withField(config.params, spec.field, venueKey, operation, 'params') };
     case 'body':
-      return { ...config, data: withField(config.data, spec.field, venueKey, operation, 'data') };
+      return { ...config, data: withField(config.data, spec.field, venueKey, operation, 'data', spec.valueType === 'number') };
   }
 }
 
-function withField(container: unknown, field: string, venueKey: string, operation: string, where: string): unknown {
-  if (container === undefined || container === null) return setPath({}, field.split('.'), venueKey, operation, where);
+/**
+ * `asNumber`: the key goes into a JSON object as a number (an `integer`-encoded key
+ * the venue documents as numeric); form bodies and query strings carry text anyway.
+ */
+function withField(container: unknown, field: string, venueKey: string, operation: string, where: string, asNumber = false): unknown {
+  const value: string | number = asNumber ? Number(venueKey) : venueKey;
+  if (container === undefined || container === null) return setPath({}, field.split('.'), value, operation, where);
   if (container instanceof URLSearchParams) {
     const existing = container.get(field);
     if (existing !== null && existing !== venueKey) throw conflictingKey(operation, `${where}.${field}`);
@@ -66,7 +71,7 @@ function withField(container: unknown, field: string, venueKey: string, operatio
     return form.toString();
   }
   if (typeof container === 'object' && Object.getPrototypeOf(container) === Object.prototype) {
-    return setPath(container as Record<string, unknown>, field.split('.'), venueKey, operation, where);
+    return setPath(container as Record<string, unknown>, field.split('.'), value, operation, where);
   }
   throw new ConfigurationError({
     path: `operations.${operation}.request().${where}`,
@@ -75,11 +80,13 @@ function withField(container: unknown, field: string, venueKey: string, operatio
   });
 }
 
-function setPath(obj: Record<string, unknown>, path: readonly string[], value: string, operation: string, where: string): Record<string, unknown> {
+function setPath(obj: Record<string, unknown>, path: readonly string[], value: string | number, operation: string, where: string): Record<string, unknown> {
   const [head, ...rest] = path as [string, ...string[]];
   if (rest.length === 0) {
     const existing = obj[head];
-    if (existing !== undefined && existing !== value) throw conflictingKey(operation, `${where}.${path.join('.')}`);
+    // The same key as text or as a number is the same key (a caller may have placed it either way).
+    const same = existing === value || ((typeof existing === 'string' || typeof existing === 'number') && String(existing) === String(value));
+    if (existing !== undefined && !same) throw conflictingKey(operation, `${where}.${path.join('.')}`);
     return { ...obj, [head]: value };
   }
   const child = obj[head];
@@ -117,11 +124,11 @@ export type Exchange =
  * - the adapter is wrapped to record whether it was reached at all. An error raised
  *   before that (a failing request interceptor) proves nothing was sent.
  *
- * @param beforeDispatch - called in the adapter, after your interceptors and just before
- *   the request is handed to the transport; if it throws, the request is not sent and
+ * @param beforeDispatch - called in the adapter with the final request, after your
+ *   interceptors and just before it is handed to the transport; if it throws, the request is not sent and
  *   the result is a not-dispatched error.
  */
-export async function exchange(http: AxiosInstance, config: AxiosRequestConfig, beforeDispatch?: () => void): Promise<Exchange> {
+export async function exchange(http: AxiosInstance, config: AxiosRequestConfig, beforeDispatch?: (final: AxiosRequestConfig) => void): Promise<Exchange> {
   let dispatched = false;
   let adapterResponse: AxiosResponse | undefined;
   let adapterError: unknown;
@@ -130,7 +137,7 @@ export async function exchange(http: AxiosInstance, config: AxiosRequestConfig, 
   const adapter: AxiosAdapter = async (cfg) => {
     // Last check before any byte can leave, after every request interceptor (signing)
     // has run. Throwing here proves nothing was sent.
-    beforeDispatch?.();
+    beforeDispatch?.(cfg);
     dispatched = true;
     try {
       adapterResponse = await base(cfg);

@@ -21,7 +21,7 @@ import type { LedgerStore } from '../ledger/ledger-store.js';
 import type { VenueProfile } from '../venues/profile.js';
 import { IntentEvents } from './events.js';
 import { describe, resolveClientOptions, type ResolvedClientOptions } from './options.js';
-import { IntentRun, resultFromRecord, type RegisteredOperation, type RunnerEnvironment, type RunSlot } from './runner.js';
+import { IntentRun, resultFromRecord, settlesByResend, type RegisteredOperation, type RunnerEnvironment, type RunSlot } from './runner.js';
 import { Slots } from './slots.js';
 import type {
   AttentionEntry,
@@ -344,10 +344,10 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
       reconcile: reconcile as RegisteredOperation['reconcile'],
     };
     operations.set(name, registered);
-    if (!reconcile && resolved.venue.dedupe.kind !== 'keyStore') {
+    if (!reconcile && !settlesByResend(resolved.venue.dedupe)) {
       events.emit('warning', {
         code: 'UNRESOLVABLE_UNKNOWN',
-        message: `Operation ${name} has no reconcile lookup and ${resolved.venue.name} keeps no key store: an unknown outcome will need a person.`,
+        message: `Operation ${name} has no reconcile lookup and ${resolved.venue.name} keeps no key store that replays every answer: an unknown outcome will need a person.`,
       });
     }
     const run = (input: I, call: CallOptions = {}): Promise<IntentResult<R>> => {

@@ -10,8 +10,9 @@ export type BuiltLookup =
 type ParamValue = string | number | boolean;
 
 /**
- * Builds the reconcile lookup a profile describes (`profile.reconcile.lookup`) for one
- * intent: the key goes where the venue expects it, and every `copyParams` entry is
+ * Builds the reconcile lookup a profile describes (`profile.reconcile.lookup`, or one of
+ * its `fallbackLookups`) for one intent: the key (or, with `valueFrom`, the original
+ * request's own reference) goes where the venue expects it, and every `copyParams` entry is
  * taken from `extra` (the operation's `reconcile.params`), else from the original
  * request's query, else from its body. A dotted name (`params.currency`) is read at
  * that path and sent under its last segment.
@@ -36,9 +37,20 @@ export function buildLookupRequest(
     }
     fields.set(lastSegment(name), value);
   }
-  if (spec.keyIn !== 'path' && spec.keyParam !== undefined) fields.set(spec.keyParam, venueKey);
+  // Most venues look an object up by the key itself; some only by a reference of the
+  // request's own (valueFrom), read from the original body, then its query.
+  let value: ParamValue = venueKey;
+  if (spec.valueFrom !== undefined) {
+    const path = spec.valueFrom.split('.');
+    const found = scalar(readPath(asRecord(original.data), path)) ?? scalar(readPath(asRecord(original.params), path));
+    if (found === undefined) {
+      return { kind: 'unavailable', reason: `the lookup needs "${spec.valueFrom}" from the original request, which has none` };
+    }
+    value = found;
+  }
+  if (spec.keyIn !== 'path' && spec.keyParam !== undefined) fields.set(spec.keyParam, value);
 
-  const url = spec.keyIn === 'path' ? spec.path.replaceAll('{key}', encodeURIComponent(venueKey)) : spec.path;
+  const url = spec.keyIn === 'path' ? spec.path.replaceAll('{key}', encodeURIComponent(String(value))) : spec.path;
   const config: AxiosRequestConfig = { method: spec.method, url };
   if (spec.method === 'GET' || spec.keyIn === 'query') {
     if (fields.size > 0) config.params = Object.fromEntries(fields);

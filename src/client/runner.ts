@@ -4,6 +4,7 @@ import { classifyResponse, classifyTransport, describeTransportError, readRateLi
 import type { Outcome } from '../classify/outcome.js';
 import {
   AmbiguousOutcomeError,
+  ConfigurationError,
   IntentBusyError,
   LedgerLeaseLostError,
   RetriesExhaustedError,
@@ -11,6 +12,8 @@ import {
   type ExhaustedReason,
 } from '../errors/index.js';
 import type { IntentRecord, IntentStatus, ParkedState, StoredOutcome } from '../ledger/intent.js';
+import type { DedupeSpec, LookupSpec, RequestWindowSpec } from '../venues/profile.js';
+import { attemptSettleMs, readCarriedWindow, windowRefusal, type WindowCarrier } from './request-window.js';
 import type { TransitionRequest } from '../ledger/ledger-store.js';
 import { exchange, headerReader, placeKey, type Exchange } from './axios-request.js';
 import { buildLookupRequest, buildScanPage, DEFAULT_SCAN_MAX_PAGES, readScanPage, type BuiltLookup } from './lookup-request.js';
@@ -27,6 +30,16 @@ import type {
   OperationDefinition,
   ReconcileDefinition,
 } from './types.js';
+
+/**
+ * True when a same-key resend settles an unknown outcome: the venue keeps every answer
+ * under the key (`keyStore`, `stores: 'all'`), so a resend returns the first
+ * execution's result instead of executing again. A successes-only store does not: a
+ * first attempt that failed after it began executing left nothing under the key.
+ */
+export function settlesByResend(dedupe: DedupeSpec): boolean {
+  return dedupe.kind === 'keyStore' && dedupe.stores !== 'successes';
+}
 
 /** An operation as the runner needs it (input and result types erased). */
 export interface RegisteredOperation {
@@ -94,6 +107,15 @@ export class IntentRun {
   #lookups = 0;
   #lastOutcome: Outcome | undefined;
   #lastError: unknown;
+  /**
+   * Request-window venues only: no copy of any attempt of this intent seen by this run
+   * can execute after this instant (epoch ms). Carried in the stored outcome (`settleAt`).
+   */
+  #settleFloor = 0;
+  /** The current attempt's `dispatch time + settle delay` from the window it carried; `undefined` when unreadable. */
+  #dispatchSettleAt: number | undefined;
+  /** Set when the current attempt was refused before dispatch for its request window. */
+  #windowRefused: string | undefined;
   #freshResult: { readonly value: unknown } | undefined;
   readonly trace: RunTrace = { resent: false, reconciledFound: false };
   readonly #slot: RunSlot | undefined;
@@ -170,7 +192,12 @@ export class IntentRun {
           // Found in flight at start: an earlier process or call may have sent it and
           // died before recording the answer. Never treat that as pending or failed.
           // Durable: from here on the intent is `unknown` and is reconciled before any resend.
-          await this.#transition('unknown', { outcome: { kind: 'unknown', reason: 'attempt in flight when resumed', sentBy: this.#latestDispatch() } });
+          {
+            const sentBy = this.#latestDispatch();
+            this.#raiseFloor(this.#record.outcome?.settleAt);
+            const settleAt = this.#settleAtAfterCrash(sentBy);
+            await this.#transition('unknown', { outcome: { kind: 'unknown', reason: 'attempt in flight when resumed', sentBy, ...settleAt } });
+          }
           break;
         case 'pending':
           await this.#fromPending();
@@ -215,11 +242,12 @@ export class IntentRun {
     const venue = options.venue;
     const now = options.clock.now();
     const stored = this.#record.outcome;
+    this.#raiseFloor(stored?.settleAt);
     const withinWindow = this.#record.expiresAt === undefined ? venue.dedupe.kind !== 'keyStore' : now < this.#record.expiresAt;
     // A replayed stored error (or the venue saying a retry cannot help) means a same-key
     // resend would only return the same answer: settle it by a lookup instead.
     const resendRepeats = stored?.replayed === true || this.#lastOutcome?.shouldRetry === false;
-    const keyStoreResend = venue.dedupe.kind === 'keyStore' && withinWindow && !resendRepeats;
+    const keyStoreResend = settlesByResend(venue.dedupe) && withinWindow && !resendRepeats;
 
     // Inside a key store's window a same-key resend *is* the reconcile: the venue
     // returns the first execution's result instead of executing again. No lookup needed.
@@ -259,7 +287,9 @@ export class IntentRun {
       // the previous owner's lease ended, and the previous owner dispatches only while
       // its lease runs (#assertMayDispatch): so a request it signed is past the venue's
       // validity window by then too.
-      const settleAt = (stored?.sentBy ?? this.#record.updatedAt) + venue.reconcile.settleDelayMs;
+      // With a request window the stored `settleAt` already covers every attempt by the
+      // window each one carried; otherwise the profile's settle delay applies.
+      const settleAt = stored?.settleAt ?? (stored?.sentBy ?? this.#record.updatedAt) + venue.reconcile.settleDelayMs;
       const findable = venue.reconcile.findableForMs === undefined || now - this.#record.createdAt < venue.reconcile.findableForMs;
       if (now < settleAt && findable) {
         // A timed-out request may still be queued at the venue: a "not found" is only
@@ -365,11 +395,18 @@ export class IntentRun {
 
     // Write-ahead: after this resolves the attempt is recorded in the ledger (durably, for
     // a durable store) with its number and our epoch. Only then may a byte be sent.
-    await this.#transition('inFlight', { attempt });
+    // A request-window venue: the earlier attempts' settle instant rides along, so a
+    // restart that finds this attempt in flight still waits for the longest window sent.
+    await this.#transition('inFlight', this.#settleFloor > 0 ? { attempt, outcome: { kind: 'inFlight', reason: 'attempt in flight', settleAt: this.#settleFloor } } : { attempt });
     this.#sentThisRun++;
+    this.#dispatchSettleAt = undefined;
+    this.#windowRefused = undefined;
     if (events.has('attemptStarted')) events.emit('attemptStarted', { ...this.#base, attempt, venueKey: this.#record.venueKey });
 
-    const result = await exchange(this.#env.http, config, () => this.#assertMayDispatch());
+    const result = await exchange(this.#env.http, config, (final) => {
+      this.#assertMayDispatch();
+      this.#checkRequestWindow(final);
+    });
     this.#observeUsage(result);
     const outcome = this.#classify(result);
     this.#lastOutcome = outcome;
@@ -388,12 +425,20 @@ export class IntentRun {
         if (earlierMayHaveExecuted) {
           // A rejection of this resend does not undo an earlier attempt that may have
           // executed: never record `failed` on that evidence. A person must look.
-          await this.#transition('unknown', { outcome: { ...storedFrom(outcome), kind: 'unknown', reason: `resend rejected (${outcome.reason}); an earlier attempt may have executed`, sentBy: options.clock.now() } });
+          await this.#transition('unknown', { outcome: { ...storedFrom(outcome), kind: 'unknown', reason: `resend rejected (${outcome.reason}); an earlier attempt may have executed`, ...this.#sentFields() } });
           this.#emitOutcome(attempt, outcome);
           throw await this.#park(this.#record.outcome?.reason ?? outcome.reason);
         }
         await this.#transition('failed', { outcome: storedFrom(outcome) });
         this.#emitOutcome(attempt, outcome);
+        if (this.#windowRefused !== undefined) {
+          const window = options.venue.reconcile.requestWindow as RequestWindowSpec;
+          throw new ConfigurationError({
+            path: `operations.${this.#record.operation}.request() ${window.in} ${window.field}`,
+            expected: `a request window of at most ${String(window.maxMs)} ms (${options.venue.name} refuses more); the intent was not sent and is failed`,
+            received: this.#windowRefused,
+          });
+        }
         throw this.#rejection(this.#record.outcome);
       case 'retry':
       case 'resign':
@@ -401,7 +446,7 @@ export class IntentRun {
         if (earlierMayHaveExecuted) {
           // This attempt did not execute, but an earlier one may have: stay unknown and let
           // the key-store resend (or a lookup) settle it.
-          await this.#transition('unknown', { outcome: { ...storedFrom(outcome), kind: 'unknown', reason: `resend not executed (${outcome.reason}); an earlier attempt may have executed`, sentBy: options.clock.now() } });
+          await this.#transition('unknown', { outcome: { ...storedFrom(outcome), kind: 'unknown', reason: `resend not executed (${outcome.reason}); an earlier attempt may have executed`, ...this.#sentFields() } });
           this.#emitOutcome(attempt, outcome);
           if (outcome.kind === 'rateLimited' && outcome.scope === 'venue' && outcome.retryAfterMs !== undefined) {
             this.#blockVenue(options.clock.now() + outcome.retryAfterMs);
@@ -424,7 +469,7 @@ export class IntentRun {
         // The venue may have executed it (or is executing it under this key): from now
         // on only reconciliation, or a same-key resend the venue deduplicates, may follow.
         // The answer (or its absence) came by now, so the request was dispatched before now.
-        await this.#transition('unknown', { outcome: { ...storedFrom(outcome), sentBy: options.clock.now() } });
+        await this.#transition('unknown', { outcome: { ...storedFrom(outcome), ...this.#sentFields() } });
         this.#emitOutcome(attempt, outcome);
         if (this.#signal?.aborted) throw this.#ambiguous('aborted while the attempt was in flight', this.#signal.reason);
         return;
@@ -438,6 +483,11 @@ export class IntentRun {
       const { response } = result;
       return classifyResponse(options.venue, { status: response.status, header: headerReader(response), body: response.data }, options.clock.now());
     }
+    if (!result.dispatched && this.#windowRefused !== undefined) {
+      // Refused before dispatch for its request window: the venue would refuse it too,
+      // and resending the same request cannot help.
+      return { kind: 'fatal', reason: `not sent: ${this.#windowRefused}` };
+    }
     if (!result.dispatched) {
       // The adapter was never reached (an interceptor or config error): nothing left this process.
       return { kind: 'retry', reason: `not sent: ${errorName(result.error)} before the request was dispatched` };
@@ -448,8 +498,27 @@ export class IntentRun {
   async #lookup(reconcile: ReconcileDefinition<unknown, unknown>): Promise<LookupVerdict<unknown>> {
     this.#lookups++;
     const venue = this.#env.options.venue;
-    if (reconcile.request === undefined && venue.reconcile.lookup === undefined && venue.reconcile.scan !== undefined) return this.#scan();
-    const built = this.#lookupRequest(reconcile);
+    if (reconcile.request !== undefined) return this.#lookupOnce(reconcile, { kind: 'request', config: reconcile.request(this.#input, this.#context) }, undefined);
+    const spec = venue.reconcile.lookup;
+    if (spec === undefined) {
+      if (venue.reconcile.scan !== undefined) return this.#scan();
+      return { found: 'inconclusive', reason: `${venue.name} has no lookup by key` };
+    }
+    // The profile's lookup, then its fallbacks while each answers "not found" (Bybit's
+    // realtime list, then the history): found by any is found, a miss in all is a miss.
+    let verdict: LookupVerdict<unknown> = { found: 'notFound' };
+    for (const each of [spec, ...(venue.reconcile.fallbackLookups ?? [])]) {
+      verdict = await this.#lookupOnce(reconcile, this.#profileLookupRequest(each, reconcile), each);
+      if (verdict.found !== 'notFound') return verdict;
+    }
+    return verdict;
+  }
+
+  /**
+   * One lookup request and its verdict. `spec` is the profile lookup it was built from
+   * (its foundPath applies), `undefined` for the operation's own request.
+   */
+  async #lookupOnce(reconcile: ReconcileDefinition<unknown, unknown>, built: BuiltLookup, spec: LookupSpec | undefined): Promise<LookupVerdict<unknown>> {
     if (built.kind === 'unavailable') return { found: 'inconclusive', reason: built.reason };
     const config = this.#buildConfig(built.config, 0, 'lookup', false);
     const result = await exchange(this.#env.http, config);
@@ -461,7 +530,7 @@ export class IntentRun {
     if (reconcile.interpret) return reconcile.interpret(response, this.#input, this.#context);
     // The profile's foundPath describes the profile's own lookup endpoint, not one the
     // operation chose: applying it to another body could read a hit as a miss.
-    return this.#defaultInterpret(result.response, reconcile.request === undefined);
+    return this.#defaultInterpret(result.response, spec?.foundPath);
   }
 
   /**
@@ -501,11 +570,8 @@ export class IntentRun {
     return { found: 'inconclusive', reason: `the scan stopped after ${maxPages} page(s)` };
   }
 
-  /** The operation's own lookup request, else the one the venue profile describes. */
-  #lookupRequest(reconcile: ReconcileDefinition<unknown, unknown>): BuiltLookup {
-    if (reconcile.request) return { kind: 'request', config: reconcile.request(this.#input, this.#context) };
-    const spec = this.#env.options.venue.reconcile.lookup;
-    if (spec === undefined) return { kind: 'unavailable', reason: `${this.#env.options.venue.name} has no lookup by key` };
+  /** A lookup the venue profile describes, built for this intent. */
+  #profileLookupRequest(spec: LookupSpec, reconcile: ReconcileDefinition<unknown, unknown>): BuiltLookup {
     // The original write, rebuilt as the next attempt would be, supplies the business
     // parameters the lookup needs (symbol, instrument, category).
     const original = this.#op.definition.request(this.#input, Object.freeze({ ...this.#context, attempt: this.#record.attempt }));
@@ -513,14 +579,13 @@ export class IntentRun {
     return buildLookupRequest(spec, original, this.#record.venueKey, extra);
   }
 
-  #defaultInterpret(response: AxiosResponse, profileLookup: boolean): LookupVerdict<unknown> {
+  #defaultInterpret(response: AxiosResponse, foundPath: string | undefined): LookupVerdict<unknown> {
     const venue = this.#env.options.venue;
     const { code } = readVenueError(venue, response.data);
     if (response.status === 404 || (code !== undefined && (venue.reconcile.notFoundCodes ?? []).includes(code))) {
       return { found: 'notFound' };
     }
     const outcome = classifyResponse(venue, { status: response.status, header: headerReader(response), body: response.data }, this.#env.options.clock.now());
-    const foundPath = profileLookup ? venue.reconcile.lookup?.foundPath : undefined;
     if (outcome.kind === 'success' && foundPath !== undefined && !holdsValue(response.data, foundPath)) {
       // Venues such as Bybit answer a miss with 200 and an empty list.
       return { found: 'notFound' };
@@ -691,6 +756,62 @@ export class IntentRun {
       throw new LedgerLeaseLostError(this.#record.id, `Intent ${this.#record.id} changed while its lease was renewed.`);
     }
     this.#record = claim.record;
+  }
+
+  /**
+   * Request-window venues: reads the window the final (signed) request carries, just
+   * before dispatch. Above the venue's maximum the request is refused here (nothing
+   * leaves); otherwise the instant after which no copy of it can execute is noted for
+   * the outcome this attempt records.
+   */
+  #checkRequestWindow(final: WindowCarrier): void {
+    const spec = this.#env.options.venue.reconcile.requestWindow;
+    if (spec === undefined) return;
+    const carried = readCarriedWindow(spec, final);
+    const refusal = windowRefusal(spec, carried);
+    if (refusal !== undefined) {
+      this.#windowRefused = refusal;
+      throw new ConfigurationError({ path: `request ${spec.in} ${spec.field}`, expected: `at most ${String(spec.maxMs)} ms`, received: refusal });
+    }
+    const settleMs = attemptSettleMs(spec, carried);
+    this.#dispatchSettleAt = settleMs === undefined ? undefined : this.#env.options.clock.now() + settleMs;
+  }
+
+  /** `sentBy` (now: the answer came, so the request left before it) and, for a request-window venue, `settleAt`. */
+  #sentFields(): { sentBy: number; settleAt?: number } {
+    const now = this.#env.options.clock.now();
+    if (this.#env.options.venue.reconcile.requestWindow === undefined) return { sentBy: now };
+    // Guarantee: no copy of this attempt can execute after dispatch + its window + the
+    // clock allowance; an unreadable window falls back to the profile's settle delay.
+    const own = this.#dispatchSettleAt ?? now + this.#env.options.venue.reconcile.settleDelayMs;
+    this.#raiseFloor(own);
+    return { sentBy: now, settleAt: this.#settleFloor };
+  }
+
+  /**
+   * `settleAt` for an attempt found in flight after a crash (its answer, and the final
+   * request, were lost): the window the rebuilt request carries when the operation sets
+   * it itself, else the profile's settle delay, counted from the latest possible dispatch.
+   */
+  #settleAtAfterCrash(sentBy: number): { settleAt?: number } {
+    const { venue } = this.#env.options;
+    const spec = venue.reconcile.requestWindow;
+    if (spec === undefined) return {};
+    let settleMs: number | undefined;
+    try {
+      const rebuilt = this.#op.definition.request(this.#input, Object.freeze({ ...this.#context, attempt: this.#record.attempt }));
+      const carried = readCarriedWindow(spec, rebuilt);
+      // Absent from the rebuilt request proves nothing: an interceptor may set it.
+      settleMs = carried.kind === 'carried' ? attemptSettleMs(spec, carried) : undefined;
+    } catch {
+      settleMs = undefined;
+    }
+    this.#raiseFloor(sentBy + Math.max(settleMs ?? venue.reconcile.settleDelayMs, 0));
+    return { settleAt: this.#settleFloor };
+  }
+
+  #raiseFloor(at: number | undefined): void {
+    if (typeof at === 'number' && Number.isFinite(at) && at > this.#settleFloor) this.#settleFloor = at;
   }
 
   /**

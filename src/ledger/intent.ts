@@ -56,6 +56,13 @@ export interface StoredOutcome {
    * in-flight record and while the lease runs. A settle delay is counted from here.
    */
   readonly sentBy?: number;
+  /**
+   * Venues with a request validity window (`reconcile.requestWindow`): the instant
+   * (epoch ms) after which no copy of any attempt sent so far can still execute, from
+   * the window each attempt carried. A "not found" is believed from then on; it
+   * replaces `sentBy + settleDelayMs`.
+   */
+  readonly settleAt?: number;
   /** Set while the intent is parked: its allowance is spent and its outcome still unknown. */
   readonly parked?: ParkedState;
 }
