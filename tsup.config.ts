@@ -10,6 +10,8 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     testing: 'src/testing/index.ts',
+    // Needs the optional peer `msw`; the only entry that imports it.
+    'testing/msw': 'src/testing/msw.ts',
     'stores/postgres': 'src/stores/postgres/index.ts',
     'stores/redis': 'src/stores/redis/index.ts',
   },
@@ -25,8 +27,10 @@ export default defineConfig({
   // keeps that true if one is ever moved to devDependencies by mistake).
   // The store drivers are the user's own (`pg`, `ioredis`): the stores take
   // a client through a structural type and never import them at run time, but
-  // listing them keeps a stray import from bundling a driver.
-  external: ['axios', 'zod', 'ulid', 'pg', 'ioredis'],
+  // listing them keeps a stray import from bundling a driver. `msw` is an optional
+  // peer, imported only by `intentkey/testing/msw`: bundling it would ship a second
+  // msw whose interceptors the user's `setupServer` never sees.
+  external: ['axios', 'zod', 'ulid', 'pg', 'ioredis', 'msw'],
   // Split shared modules into chunks in both formats (CJS splitting is opt-in
   // in tsup). Without it `intentkey` and `intentkey/testing` would each carry
   // their own copy of e.g. the error classes, so `instanceof` across the two

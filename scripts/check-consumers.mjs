@@ -160,7 +160,9 @@ const TS_CONFIG = {
 };
 
 function main() {
-  const distFiles = ['index', 'testing', 'stores/postgres', 'stores/redis'].flatMap((entry) => ['.js', '.cjs', '.d.ts', '.d.cts'].map((ext) => `${entry}${ext}`));
+  // `testing/msw` is only checked for presence: the consumer below installs no msw (an
+  // optional peer), and importing `intentkey/testing` there proves it needs none.
+  const distFiles = ['index', 'testing', 'testing/msw', 'stores/postgres', 'stores/redis'].flatMap((entry) => ['.js', '.cjs', '.d.ts', '.d.cts'].map((ext) => `${entry}${ext}`));
   const missing = distFiles.filter((f) => !existsSync(join(root, 'dist', f)));
   if (missing.length > 0) {
     record(`dist/ is built (missing: ${missing.join(', ')}; run \`npm run build\` first)`, false);

@@ -107,10 +107,16 @@ export interface VenueSimOptions {
   /**
    * Time source, epoch ms, for key retention, bans, weight windows and payments'
    * `created`. Pass your test clock (`() => clock.now()` with a `ManualClock`) to make
-   * them follow virtual time. Holds of the `delay` fault always use real timers (see
-   * {@link VenueSim.release}). @default Date.now
+   * them follow virtual time. Holds of the `delay` fault wait with `sleep` instead.
+   * @default Date.now
    */
   readonly now?: () => number;
+  /**
+   * How a held answer (the `delay` fault) waits `ms` milliseconds, e.g. msw's `delay`
+   * or your own promise; {@link VenueSim.release} still ends a hold early.
+   * @default a real timer (`setTimeout`), cleared by `release()`, `reset()` and `dispose()`
+   */
+  readonly sleep?: (ms: number) => Promise<void>;
   /**
    * Exchange mode: a Binance-like request-weight limit. Every request costs 1 in the
    * current fixed window (aligned to the epoch) and every response reports the count
@@ -191,7 +197,7 @@ export type VenueSimAnswer =
 export interface VenueSim {
   /** Answers one request; synchronous, so the order of calls is the order of effects and draws. */
   handle(request: VenueSimRequest): VenueSimAnswer;
-  /** Waits `ms` on a real timer, or less if {@link VenueSim.release} ends the hold first. */
+  /** Waits `ms` (a real timer, or the `sleep` option), or less if {@link VenueSim.release} ends the hold first. */
   hold(ms: number): Promise<void>;
   /** Answers held right now (the `delay` fault). */
   held(): number;
@@ -206,7 +212,7 @@ export interface VenueSim {
   executions(): ReadonlyMap<string, number>;
   /** Forgets every order, payment, key, count and ban, and restarts the fault draws from the seed; current holds are released first. */
   reset(): void;
-  /** Cancels the timers of current holds without ending them (their answers are never sent). */
+  /** Cancels current holds without ending them (their answers are never sent); a custom `sleep` is left to finish unheard. */
   dispose(): void;
 }
 
@@ -240,7 +246,8 @@ type PaymentParams =
   | { readonly ok: false; readonly message: string; readonly param?: string };
 
 interface Hold {
-  readonly timer: NodeJS.Timeout;
+  /** The real timer, when no `sleep` option was given. */
+  readonly timer: NodeJS.Timeout | undefined;
   readonly end: () => void;
 }
 
@@ -319,13 +326,13 @@ function describe(value: unknown): string {
  * @param where - how the caller names its options argument, e.g. `startFakeVenue(options)`.
  */
 export function validateVenueSimOptions(options: VenueSimOptions, where: string): void {
-  const fail = (path: string, expected: string, value: unknown): never => {
-    throw new ConfigurationError({ path: path === '' ? where : `${where}.${path}`, expected, received: describe(value) });
+  const fail = (path: string, expected: string, value: unknown, received = describe(value)): never => {
+    throw new ConfigurationError({ path: path === '' ? where : `${where}.${path}`, expected, received });
   };
   if (!isPlainObject(options)) fail('', 'an options object', options);
   const givenMode: unknown = options.mode;
   if (givenMode !== 'exchange' && givenMode !== 'payments') {
-    fail('mode', "'exchange' or 'payments'", typeof givenMode === 'string' ? `'${givenMode.slice(0, 40)}'` : givenMode);
+    fail('mode', "'exchange' or 'payments'", givenMode, typeof givenMode === 'string' ? `'${givenMode.slice(0, 40)}'` : undefined);
   }
   const integer = (path: string, value: unknown, min: number): void => {
     if (value !== undefined && !(typeof value === 'number' && Number.isInteger(value) && value >= min)) fail(path, `an integer >= ${min}`, value);
@@ -339,9 +346,10 @@ export function validateVenueSimOptions(options: VenueSimOptions, where: string)
   integer('banSeconds', options.banSeconds, 0);
   finite('retentionMs', options.retentionMs);
   if (options.now !== undefined && typeof options.now !== 'function') fail('now', 'a function returning epoch ms', options.now);
+  if (options.sleep !== undefined && typeof options.sleep !== 'function') fail('sleep', 'a function (ms) => Promise<void>', options.sleep);
   if (options.weightLimit !== undefined) {
     if (!isPlainObject(options.weightLimit)) fail('weightLimit', 'an object { limit, windowMs? }', options.weightLimit);
-    if (options.weightLimit.limit === undefined) fail('weightLimit.limit', 'an integer >= 1', undefined);
+    if (options.weightLimit.limit === undefined) fail('weightLimit.limit', 'an integer >= 1', undefined, 'nothing');
     integer('weightLimit.limit', options.weightLimit.limit, 1);
     integer('weightLimit.windowMs', options.weightLimit.windowMs, 1);
   }
@@ -349,12 +357,12 @@ export function validateVenueSimOptions(options: VenueSimOptions, where: string)
     if (!isPlainObject(options.faults)) fail('faults', 'an object of fault probabilities', options.faults);
     let sum = 0;
     for (const [name, p] of Object.entries(options.faults)) {
-      if (!(VENUE_FAULTS as readonly string[]).includes(name)) fail(`faults.${name.slice(0, 40)}`, `one of the faults ${VENUE_FAULTS.join(', ')}`, 'an unknown fault');
+      if (!(VENUE_FAULTS as readonly string[]).includes(name)) fail(`faults.${name.slice(0, 40)}`, `one of the faults ${VENUE_FAULTS.join(', ')}`, p, 'an unknown fault');
       if (p === undefined) continue;
       if (!(typeof p === 'number' && p >= 0 && p <= 1)) fail(`faults.${name}`, 'a probability in [0, 1]', p);
       sum += p as number;
     }
-    if (sum > 1 + 1e-9) fail('faults', 'probabilities that sum to at most 1', `a sum of ${sum}`);
+    if (sum > 1 + 1e-9) fail('faults', 'probabilities that sum to at most 1', sum, `a sum of ${sum}`);
   }
 }
 
@@ -377,6 +385,7 @@ export function createVenueSim(options: VenueSimOptions, where = 'createVenueSim
   const banSeconds = options.banSeconds ?? 60;
   const retentionMs = options.retentionMs ?? 86_400_000;
   const now = options.now ?? Date.now;
+  const sleep = options.sleep;
   const weightLimit = options.weightLimit;
 
   const fresh = (): State => ({
@@ -616,8 +625,8 @@ export function createVenueSim(options: VenueSimOptions, where = 'createVenueSim
   };
 
   const endHold = (hold: Hold): void => {
+    if (!holds.delete(hold)) return;
     clearTimeout(hold.timer);
-    holds.delete(hold);
     hold.end();
   };
 
@@ -638,8 +647,10 @@ export function createVenueSim(options: VenueSimOptions, where = 'createVenueSim
     },
     hold: (ms) =>
       new Promise<void>((resolve) => {
-        const hold: Hold = { timer: setTimeout(() => endHold(hold), ms), end: resolve };
+        const hold: Hold = { timer: sleep === undefined ? setTimeout(() => endHold(hold), ms) : undefined, end: resolve };
         holds.add(hold);
+        // A failing custom sleep ends the hold as if it had elapsed.
+        if (sleep !== undefined) void Promise.resolve(sleep(ms)).then(() => endHold(hold), () => endHold(hold));
         const waiters = holdWaiters;
         holdWaiters = [];
         for (const w of waiters) w();
