@@ -8,11 +8,15 @@ const QUERY_ORDER = 'developers.binance.com derivatives/usds-margined-futures/tr
 
 /** Shortest documented IP ban (2 min), used when a 418 carries no Retry-After. */
 const SHORTEST_BAN_MS = 2 * 60 * 1000;
+/** recvWindow when a signed request carries none (General Info, Timing Security). */
+const RECV_WINDOW_DEFAULT_MS = 5_000;
+/** How far a request timestamp may run ahead of the server (General Info, Timing Security: `timestamp < serverTime + 1000`). */
+const TIMESTAMP_AHEAD_MS = 1_000;
 /**
- * recvWindow ceiling assumed for USD-M (60 000 ms, the spot ceiling; the futures pages
- * state no maximum) plus the 1 000 ms a timestamp may run ahead of the server.
+ * Fallback settle delay, used only when the window an attempt carried cannot be read:
+ * a 60 000 ms window (the spot ceiling; USD-M documents none) plus the clock allowance.
  */
-const SETTLE_DELAY_MS = 60_000 + 1_000;
+const SETTLE_DELAY_MS = 60_000 + TIMESTAMP_AHEAD_MS;
 /** Unfilled CANCELED/EXPIRED orders disappear from the order query 3 days after creation. */
 const FINDABLE_FOR_MS = 3 * 24 * 60 * 60 * 1000;
 
@@ -25,14 +29,16 @@ const FINDABLE_FOR_MS = 3 * 24 * 60 * 60 * 1000;
  * resend.
  *
  * Key: the UUID encoding gives 36 characters of lowercase hex and dashes, inside the
- * official `^[\.A-Z\:/a-z0-9_-]{1,36}$`, for every intent key (ULIDs and UUIDs keep
+ * documented `^[\.A-Z\:/a-z0-9_-]{1,36}$`, for every intent key (ULIDs and UUIDs keep
  * their 128 bits; longer keys are hashed).
  *
  * Reconcile: a miss (-2013) is authoritative once no queued copy of the request can
- * still execute. Binance rejects a signed request whose `timestamp` is older than
- * `recvWindow` (or more than 1 s ahead) at the gateway, and the matching engine checks
- * the window again (-5028), so 61 s after the last attempt nothing can still reach the
- * book, provided `recvWindow` stays at or below 60 s (default 5 s). The miss proves
+ * still execute. Binance rejects a signed request whose `timestamp` is older than its
+ * `recvWindow` (5 000 ms when absent) or more than 1 s ahead, and the matching engine
+ * checks the window again (-5028). `reconcile.requestWindow` derives each attempt's
+ * settle delay from the window it carried. The USD-M docs set no maximum window (their
+ * own RSA signing example sends 9 999 999 ms), so `maxMs` is absent; the fixed 61 s is
+ * only the fallback for an attempt whose window could not be read. The miss proves
  * nothing after 3 days: an order that was cancelled or expired without a fill is then
  * no longer returned by the query, so `findableForMs` is 3 days, not 90.
  *
@@ -41,6 +47,11 @@ const FINDABLE_FOR_MS = 3 * 24 * 60 * 60 * 1000;
  * "Request throttled by system-level protection"; "Unknown error, please check your
  * request or try again later." means the request went through and the outcome is
  * unknown, like every other 5xx.
+ *
+ * Codes are not shared with spot: USD-M -2021 is ORDER_WOULD_IMMEDIATELY_TRIGGER and
+ * -2022 REDUCE_ONLY_REJECT, plain refusals (4xx, `fatal`), not spot's partly executed
+ * cancel-replace. Every other documented code not named in `errors` arrives with a 4xx
+ * and is a refusal (`fatal` through the generic rules).
  */
 export const binanceUsdm: VenueProfile = /* @__PURE__ */ defineVenue({
   name: 'binance-usdm',
@@ -64,10 +75,18 @@ export const binanceUsdm: VenueProfile = /* @__PURE__ */ defineVenue({
       copyParams: ['symbol'],
       note: `${QUERY_ORDER}: needs symbol plus orderId or origClientOrderId. Not found: CANCELED/EXPIRED orders with no fill created more than 3 days ago, and every order created more than 90 days ago.`,
     },
+    requestWindow: {
+      in: 'query',
+      field: 'recvWindow',
+      defaultMs: RECV_WINDOW_DEFAULT_MS,
+      aheadMs: TIMESTAMP_AHEAD_MS,
+      note: `${GENERAL_INFO} (Timing Security): recvWindow in ms, 5000 when not sent; a request is processed only while timestamp < serverTime + 1000 and serverTime - timestamp <= recvWindow. No maximum is documented (the RSA signing example sends recvWindow=9999999), so the carried window is used whatever its size. Read from the query string: parameters may also travel in a form body (General Information on Endpoints; the query wins when both carry one), and a window sent only in the body is not seen here, so sign recvWindow into the query.`,
+    },
   },
   // Errors arrive with a non-2xx status and `{ "code": -4116, "msg": "..." }`; an
-  // accepted order's body has no `code`.
-  response: { codePaths: ['code'], messagePaths: ['msg'], successCodes: [] },
+  // accepted order's body has no `code`. Several writes (cancel all open orders, margin
+  // type, position mode) answer success as `{ "code": 200, "msg": "success" }`.
+  response: { codePaths: ['code'], messagePaths: ['msg'], successCodes: ['200'] },
   rateLimit: {
     retryAfterHeaders: ['retry-after'],
     usage: [
@@ -115,6 +134,12 @@ export const binanceUsdm: VenueProfile = /* @__PURE__ */ defineVenue({
       note: `${GENERAL_INFO} (HTTP Return Codes): the WAF limit was violated; the request did not reach the engine.`,
     },
     {
+      match: { status: 409 },
+      outcome: 'unknown',
+      unverified: true,
+      note: `${GENERAL_INFO} (HTTP Return Codes) lists no 409 for USD-M; Binance spot uses it for a partly executed request (binance-spot-api-docs rest-api.md). The generic reading (another request with this key in progress, resend unchanged) does not fit a venue that deduplicates only open orders, so a 409 is looked up.`,
+    },
+    {
       match: { status: 503, message: '^Service Unavailable' },
       outcome: 'retry',
       note: `${GENERAL_INFO} (HTTP 503 variants, B): "Service Unavailable." is a 100% failure; retry with backoff. Not counted against the rate limit.`,
@@ -153,25 +178,29 @@ export const binanceUsdm: VenueProfile = /* @__PURE__ */ defineVenue({
     {
       match: { code: '-1001' },
       outcome: 'retry',
-      note: `${ERROR_CODES}: -1001 DISCONNECTED "Internal error; unable to process your request. Please try again.", which ${GENERAL_INFO} calls a failed operation. Only reached with a non-5xx status.`,
+      unverified: true,
+      note: `${ERROR_CODES}: -1001 DISCONNECTED "Internal error; unable to process your request. Please try again.", which ${GENERAL_INFO} (HTTP Return Codes, 503 case 3) calls a failed operation when sent with a 503. Only reached with a non-5xx status (a 4xx: a refused request), where the same reading is assumed.`,
     },
     {
-      match: { code: ['-1000', '-1006', '-1007', '-1008'] },
+      match: { code: ['-1000', '-1006', '-1007', '-1008', '-2012', '-4083'] },
       outcome: 'unknown',
-      note: `${ERROR_CODES}: -1000 UNKNOWN, -1006 UNEXPECTED_RESP and -1007 TIMEOUT (execution status unknown), and -1008 "Server is currently overloaded" (no statement that it was not processed). Without this rule a 4xx status would make them fatal.`,
+      note: `${ERROR_CODES}: -1000 UNKNOWN, -1006 UNEXPECTED_RESP and -1007 TIMEOUT (execution status unknown), -1008 "Server is currently overloaded" (no statement that it was not processed), and the batch failures -2012 CANCEL_ALL_FAIL "Batch cancel failure." and -4083 PLACE_BATCH_ORDERS_FAIL "Fail to place batch orders." (no statement that no order in the batch went through). Without this rule a 4xx status would make them fatal.`,
     },
   ],
   about: {
     title: 'Binance USD-M futures',
     sources: [
-      `${GENERAL_INFO} (HTTP Return Codes, HTTP 503 variants, LIMITS, Timing Security), mirrored copy`,
-      `${ERROR_CODES} (-1000..-1008, -1021, -2013, -4015, -4116, -5028), mirrored copy`,
-      `${NEW_ORDER}: newClientOrderId "a unique id among open orders", regex ^[\\.A-Z\\:/a-z0-9_-]{1,36}$ (as quoted in binance-connector SDK docs)`,
-      `${QUERY_ORDER}: 3-day / 90-day not-found rules (same wording on the REST, WebSocket API and All Orders pages, mirrored copies and the official connector's generated docs)`,
+      `${GENERAL_INFO} (HTTP Return Codes, HTTP 503 Status: Message Variants & Handling, General Information on Endpoints, LIMITS, Timing Security, RSA signing example), mirrored as rosssaunders/coincise docs/binance/usdm/authentication.md @a00ae58`,
+      `${ERROR_CODES} (every code, including -1008 Request Throttled, -2021 ORDER_WOULD_IMMEDIATELY_TRIGGER, -2022 REDUCE_ONLY_REJECT, -4116, -5028), mirrored as rosssaunders/coincise docs/binance/usdm/error_codes.md @a00ae58`,
+      `${NEW_ORDER}: newClientOrderId "a unique id among open orders", rule ^[\\.A-Z\\:/a-z0-9_-]{1,36}$; mirrored as rosssaunders/cryptoapidocs docs/binance/usdm/private_rest_api.md (New Order, Test New Order, Place Multiple Orders) @172cf19 and rosssaunders/coincise docs/binance/usdm/endpoints/private/post_fapi_v1_order_test.md @a00ae58`,
+      `${QUERY_ORDER}: 3-day / 90-day not-found rules, mirrored as rosssaunders/coincise docs/binance/usdm/endpoints/private/get_fapi_v1_order.md @a00ae58`,
+      'developers.binance.com derivatives/usds-margined-futures trade/rest-api Cancel-All-Open-Orders and account/trade Change-Margin-Type, Change-Position-Mode: success answered as {"code": 200, "msg": ...}, mirrored in rosssaunders/coincise docs/binance/usdm/endpoints/private/ @a00ae58',
       'USD-M API docs, ENUM definitions (Rate limiters): REQUEST_WEIGHT 2400 per minute and ORDERS 1200 per minute examples, mirrored copy',
     ],
     unverified: [
-      'reconcile.settleDelayMs: the USD-M pages state no recvWindow maximum; 61 s assumes recvWindow <= 60 000 ms as on spot.',
+      'reconcile.settleDelayMs: the fallback used only when an attempt\'s carried window cannot be read; USD-M documents no recvWindow maximum (its RSA example sends 9999999 ms), so 61 s assumes that attempt carried at most 60 000 ms.',
+      'errors -1001: documented as a failed operation only with HTTP 503; the same reading is assumed with a 4xx.',
+      'errors 409: not a documented USD-M status; read as unknown by analogy with spot, where it marks a partly executed request.',
       'rateLimit.usage: the 300 orders per 10 s limit for x-mbx-order-count-10s comes from exchangeInfo as reported by third parties, not from a Binance page; account limits can differ by tier.',
       'rateLimit.retryAfterHeaders: Retry-After on 418/429 is documented for spot; the futures pages do not mention it.',
       'errors: whether the 503 "Service Unavailable." body carries its text in `msg` (a plain-text or HTML body falls to the 5xx rule and stays unknown).',
