@@ -3,19 +3,11 @@ import { defineVenue } from './schema.js';
 
 const API = 'Deribit API v2 reference (private/buy, private/sell "label": user defined label, up to 64 characters; private/get_order_state_by_label), as reproduced in generated API clients';
 const CODES = 'Deribit API v2 classic error-code list, as mapped in ccxt/ccxt ts/src/deribit.ts (exceptions)';
-const NEW_CODES = 'docs.deribit.com/articles/errors (a newer table whose numbering conflicts with the classic list)';
+const NEW_CODES = 'docs.deribit.com/articles/errors ("Error Codes": a newer table whose numbering conflicts with the classic list, e.g. 10009 invalid_argument, 13009 invalid_token, 10002 insufficient_funds)';
 
-/**
- * Rules that match Deribit's error *name* (`error.message`, e.g. `not_enough_funds`)
- * and, as a second rule, the classic number. Deribit's two published tables number
- * the same errors differently, so the name decides first and a number is trusted only
- * when no name matched.
- */
-function named(names: readonly string[], codes: readonly string[], rule: Omit<ErrorRule, 'match'>): ErrorRule[] {
-  return [
-    { ...rule, match: { message: `^(${names.join('|')})$` } },
-    { ...rule, match: { code: codes } },
-  ];
+/** A rule on the error *name* alone (`error.message`, e.g. `not_enough_funds`). */
+function byName(names: readonly string[], rule: Omit<ErrorRule, 'match'>): ErrorRule {
+  return { ...rule, match: { message: `^(${names.join('|')})$` } };
 }
 
 /**
@@ -25,8 +17,12 @@ function named(names: readonly string[], codes: readonly string[], rule: Omit<Er
  * label is simply placed. Keys are sent as dashed UUIDs (36 characters).
  *
  * Errors are JSON-RPC objects, `{ "error": { "code": 10009, "message": "not_enough_funds" } }`,
- * usually with HTTP 400. Deribit has published two conflicting numberings, so each
- * rule matches the error name first and the classic number second.
+ * usually with HTTP 400. Deribit has published two conflicting numberings (the classic
+ * list and docs.deribit.com/articles/errors: 10009 is not_enough_funds in one and
+ * invalid_argument in the other, 13009 unauthorized vs invalid_token), so a number
+ * alone never decides an outcome that says "not executed": every such rule matches the
+ * error *name*. Numbers are trusted alone only where both tables agree (10028
+ * too_many_requests), for the JSON-RPC standard -32602, and for `unknown`.
  *
  * Reconcile: `GET /api/v2/private/get_order_state_by_label?currency=&label=`.
  * `currency` (BTC, ETH, USDC...) is required and the buy request does not carry it (it
@@ -59,40 +55,58 @@ export const deribit: VenueProfile = /* @__PURE__ */ defineVenue({
   response: { codePaths: ['error.code'], messagePaths: ['error.message'], successCodes: [] },
   rateLimit: { retryAfterHeaders: ['retry-after'] },
   errors: [
-    ...named(['too_many_requests', 'matching_engine_queue_full', 'too_many_concurrent_requests'], ['10028', '10047', '10066'], {
+    byName(['too_many_requests', 'matching_engine_queue_full', 'too_many_concurrent_requests'], {
       outcome: 'rateLimited',
       scope: 'venue',
-      note: `${CODES}: 10028 too_many_requests (credit-based, per account), 10047 matching_engine_queue_full (too many pending engine requests), 10066 too_many_concurrent_requests (secondary source). Refused before the engine.`,
+      note: `${CODES}: too_many_requests (credit-based, per account), matching_engine_queue_full (too many pending engine requests), too_many_concurrent_requests (secondary source). Refused before the engine.`,
     }),
-    ...named(['retry', 'settlement_in_progress', 'system_maintenance'], ['10040', '10041', '11051'], {
+    {
+      match: { code: '10028' },
+      outcome: 'rateLimited',
+      scope: 'venue',
+      note: `${CODES} and ${NEW_CODES}: both tables give 10028 as too_many_requests, so the number is trusted alone.`,
+    },
+    byName(['retry', 'settlement_in_progress', 'system_maintenance'], {
       outcome: 'retry',
-      note: `${CODES}: 10040 "retry" (cannot be processed now, resend), 10041 settlement_in_progress (a few seconds daily), 11051 system_maintenance. The request was not processed.`,
+      note: `${CODES}: "retry" (cannot be processed now, resend), settlement_in_progress (a few seconds daily), system_maintenance. The request was not processed. By name only: the numbers (10040, 10041, 11051) are not confirmed by the newer table.`,
     }),
-    ...named(['internal_server_error', 'temporarily_unavailable', 'timed_out'], ['11094', '13028', '13888'], {
+    byName(['internal_server_error', 'temporarily_unavailable', 'timed_out'], {
       outcome: 'unknown',
-      note: `${CODES}: 11094 internal_server_error, 13028 temporarily_unavailable, 13888 timed_out (the last two from a secondary source). The order may exist; look it up.`,
+      note: `${CODES}: internal_server_error, temporarily_unavailable, timed_out (the last two from a secondary source). The order may exist; look it up.`,
     }),
-    ...named(['unauthorized', 'authorization_required'], ['13009', '10000'], {
+    {
+      match: { code: ['11094', '13028', '13888'] },
+      outcome: 'unknown',
+      note: `${CODES}: 11094 internal_server_error, 13028 temporarily_unavailable, 13888 timed_out. By number too: reading a number as "may have executed" is always safe.`,
+    },
+    byName(['unauthorized', 'authorization_required', 'invalid_token'], {
       outcome: 'resign',
-      note: `${CODES}: 13009 unauthorized (wrong or expired token or signature), 10000 authorization_required. Re-authenticate and send again.`,
+      note: `${CODES}: unauthorized (wrong or expired token or signature), authorization_required; ${NEW_CODES}: invalid_token (token expired or invalid; refresh or re-authenticate). Re-authenticate and send again.`,
     }),
-    ...named(
-      ['invalid_credentials', 'not_enough_funds', 'invalid_arguments', 'bad_request', 'post_only_reject', 'order_not_found', 'Invalid params'],
-      ['13004', '10009', '11029', '11050', '11054', '10004', '-32602'],
+    byName(
+      [
+        'invalid_credentials', 'not_enough_funds', 'insufficient_funds', 'invalid_arguments', 'invalid_argument', 'bad_request', 'invalid_request',
+        'post_only_reject', 'order_not_found', 'not_found', 'forbidden', 'not_open_yet', 'already_closed', 'price_too_low',
+      ],
       {
         outcome: 'fatal',
-        note: `${CODES}: invalid_credentials, not_enough_funds, invalid_arguments, bad_request, post_only_reject, order_not_found, JSON-RPC -32602 invalid params. The order was refused.`,
+        note: `${CODES}: invalid_credentials, not_enough_funds, invalid_arguments, bad_request, post_only_reject, order_not_found; ${NEW_CODES}: insufficient_funds, invalid_argument, invalid_request, not_found, forbidden, not_open_yet, already_closed, price_too_low. The order was refused.`,
       },
     ),
+    {
+      match: { code: '-32602' },
+      outcome: 'fatal',
+      note: `JSON-RPC 2.0 specification: -32602 invalid method parameters (${CODES} lists it as "Invalid params"); a standard code outside both Deribit tables.`,
+    },
   ],
   about: {
     title: 'Deribit',
-    sources: [API, CODES, NEW_CODES],
+    sources: [API, CODES, NEW_CODES, 'JSON-RPC 2.0 specification §5.1 (error codes)'],
     unverified: [
       'key.format: the characters allowed in label are not published; only the 64-character limit is.',
       'reconcile.lookup: how far back get_order_state_by_label searches is not published.',
       'errors: 10066 too_many_concurrent_requests, 13028 temporarily_unavailable and 13888 timed_out come from a secondary source (nautilus_trader retry codes).',
-      'errors: two Deribit tables number errors differently; rules match the error name first.',
+      'errors: two Deribit tables number errors differently; outcomes that say "not executed" are decided by the error name only (a bare number from either table stays unknown, except 10028 and -32602).',
     ],
   },
 });
