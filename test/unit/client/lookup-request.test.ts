@@ -7,6 +7,32 @@ const gate: LookupSpec = { method: 'GET', path: '/api/v4/spot/orders/{key}', key
 const kraken: LookupSpec = { method: 'POST', path: '/0/private/QueryOrders', keyIn: 'body', keyParam: 'cl_ord_id' };
 
 describe('buildLookupRequest', () => {
+  describe('valueFrom: looked up by a field of the request, not the key', () => {
+    const byReference: LookupSpec = { method: 'GET', path: '/payments', keyIn: 'query', keyParam: 'reference', valueFrom: 'reference' };
+    it.each([
+      ['a JSON body object', { data: { reference: 'ORD-1', amount: 5 } }],
+      ['a JSON body string', { data: '{"reference":"ORD-1"}' }],
+      ['a form body', { data: 'reference=ORD-1&amount=5' }],
+      ['the query, when the body has none', { params: { reference: 'ORD-1' } }],
+    ])('reads it from %s', (_label, original) => {
+      expect(buildLookupRequest(byReference, { method: 'POST', url: '/payments', ...original }, 'venue-key', undefined)).toEqual({
+        kind: 'request',
+        config: { method: 'GET', url: '/payments', params: { reference: 'ORD-1' } },
+      });
+    });
+
+    it('prefers the body over the query, and fills a path placeholder with it', () => {
+      const original = { method: 'POST', url: '/p', data: { ref: { id: 'A/1' } }, params: { ref: 'B' } };
+      const inPath: LookupSpec = { method: 'GET', path: '/payments/{key}', keyIn: 'path', valueFrom: 'ref.id' };
+      expect(buildLookupRequest(inPath, original, 'venue-key', undefined)).toMatchObject({ config: { url: '/payments/A%2F1' } });
+    });
+
+    it('is unavailable (never sent with the key instead) when the request has no such field', () => {
+      const built = buildLookupRequest(byReference, { method: 'POST', url: '/payments', data: { amount: 5 } }, 'venue-key', undefined);
+      expect(built).toEqual({ kind: 'unavailable', reason: expect.stringContaining('"reference"') });
+    });
+  });
+
   it('puts the key in the query and copies business params from the original query', () => {
     const built = buildLookupRequest(binance, { method: 'POST', url: '/api/v3/order', params: { symbol: 'BTCUSDT', side: 'BUY', quantity: 1 } }, 'k-1', undefined);
     expect(built).toEqual({ kind: 'request', config: { method: 'GET', url: '/api/v3/order', params: { symbol: 'BTCUSDT', origClientOrderId: 'k-1' } } });

@@ -190,6 +190,31 @@ describe('defineVenue', () => {
     ['message wait pattern that does not compile', { 'rateLimit.retryAfterMessage': { pattern: '(', unit: 'seconds' } }, 'venue.rateLimit.retryAfterMessage.pattern', /regular expression/],
     ['about without title', { about: { sources: [] } }, 'venue.about.title', /a string \(required\)/],
     ['unverified as a string', { 'errors.0.unverified': 'yes' }, 'venue.errors.0.unverified', /a boolean/],
+    ['code and codePrefix together', { 'errors.1.match.codePrefix': '1' }, 'venue.errors.1.match.codePrefix', /either code or codePrefix/],
+    ['an empty code prefix', { 'errors.0.match.codePrefix': '' }, 'venue.errors.0.match.codePrefix', /at least 1 character/],
+    ['a header condition without a name', { 'errors.0.match.header': { value: 'x' } }, 'venue.errors.0.match.header.name', /a string \(required\)/],
+    ['a header value that does not compile', { 'errors.0.match.header': { name: 'x-a', value: '(' } }, 'venue.errors.0.match.header.value', /regular expression/],
+    ['a wait header that is not a header name', { 'errors.0.waitHeaders': ['bad header'] }, 'venue.errors.0.waitHeaders.0', /HTTP header name/],
+    ['a wait unit that does not exist', { 'errors.0.waitUnit': 'minutes' }, 'venue.errors.0.waitUnit', /"seconds"/],
+    ['a numeric key with verbatim encoding', { 'key.valueType': 'number' }, 'venue.key.valueType', /"integer"/],
+    [
+      'a numeric key in a header',
+      { key: { placement: 'header', field: 'X-Cid', valueType: 'number', format: { encoding: 'integer', maxLength: 14, maxInteger: 35184372088831 } } },
+      'venue.key.valueType',
+      /placement is "body"/,
+    ],
+    ['a key store keeping something else', { dedupe: { kind: 'keyStore', retentionMs: 1, stores: 'errors' } }, 'venue.dedupe.stores', /"all", "successes"/],
+    ['fallback lookups without a lookup', { 'reconcile.fallbackLookups': [{ method: 'GET', path: '/h', keyIn: 'query', keyParam: 'id' }] }, 'venue.reconcile.fallbackLookups', /without a lookup/],
+    [
+      'a fallback lookup without its key parameter',
+      { 'reconcile.lookup': { method: 'GET', path: '/o', keyIn: 'query', keyParam: 'id' }, 'reconcile.fallbackLookups': [{ method: 'GET', path: '/h', keyIn: 'query' }] },
+      'venue.reconcile.fallbackLookups.0.keyParam',
+      /required/,
+    ],
+    ['valueFrom that is not a dotted path', { 'reconcile.lookup': { method: 'GET', path: '/o', keyIn: 'query', keyParam: 'ref', valueFrom: 'a..b' } }, 'venue.reconcile.lookup.valueFrom', /dotted path/],
+    ['a request window in cookies', { 'reconcile.requestWindow': { in: 'cookie', field: 'w', defaultMs: 1, aheadMs: 0 } }, 'venue.reconcile.requestWindow.in', /"query", "body", "header"/],
+    ['a default window above the maximum', { 'reconcile.requestWindow': { in: 'query', field: 'w', defaultMs: 10, maxMs: 5, aheadMs: 0 } }, 'venue.reconcile.requestWindow.defaultMs', /defaultMs <= maxMs \(5\)/],
+    ['a request window without aheadMs', { 'reconcile.requestWindow': { in: 'query', field: 'w', defaultMs: 1 } }, 'venue.reconcile.requestWindow.aheadMs', /a number \(required\)/],
   ];
 
   it.each(invalid)('rejects %s at its path', (_, changes, path, expected) => {
