@@ -57,7 +57,7 @@ export const gate: VenueProfile = /* @__PURE__ */ defineVenue({
   response: { codePaths: ['label'], messagePaths: ['message', 'detail'], successCodes: [] },
   rateLimit: {
     // X-Gate-RateLimit-Reset-Timestamp is the current time unless the limit was
-    // exceeded, and its unit is not stated, so it feeds usage only.
+    // exceeded, so only the 429 rule reads it for a wait (waitHeaders).
     retryAfterHeaders: ['retry-after'],
     usage: [
       {
@@ -80,7 +80,9 @@ export const gate: VenueProfile = /* @__PURE__ */ defineVenue({
       match: { status: 429 },
       outcome: 'rateLimited',
       waitMs: RATE_WINDOW_MS,
-      note: `${GENERAL} (Return Status, label list): 429 TOO_MANY_REQUESTS "Request rate exceeds limits"; private limits are counted per 10 s (spot orders 10 per s per pair), so one 10 s window is waited out.`,
+      waitHeaders: ['x-gate-ratelimit-reset-timestamp'],
+      waitUnit: 'epochSeconds',
+      note: `${GENERAL} (Return Status, label list): 429 TOO_MANY_REQUESTS "Request rate exceeds limits". (Rate Limit): once the limit is exceeded, X-Gate-RateLimit-Reset-Timestamp says when it resets, so a 429 waits until then (read as epoch seconds; a value out of range is ignored). Without it, one 10 s window is waited out (private limits are counted per 10 s).`,
     },
     {
       match: { code: 'REQUEST_EXPIRED' },
@@ -111,7 +113,7 @@ export const gate: VenueProfile = /* @__PURE__ */ defineVenue({
       'dedupe: no page says whether Gate refuses a second order with the same text.',
       'errors: DUPLICATE_REQUEST and ORDER_EXISTS are listed for wallet operations; whether order endpoints send them is not documented.',
       'errors: the HTTP statuses that come with the server-error labels are not documented.',
-      'rateLimit.usage: the unit of X-Gate-RateLimit-Reset-Timestamp is not stated (read as epoch seconds).',
+      'rateLimit.usage and the 429 rule\'s waitHeaders: the unit of X-Gate-RateLimit-Reset-Timestamp is not stated (read as epoch seconds; a millisecond value would be out of range and ignored, leaving the 10 s default).',
       'reconcile.lookup: how long a finished order stays findable by text (pending only, or up to 1 hour) differs between passages.',
     ],
   },
