@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { GENERIC_RULES } from '../src/venues/generic.js';
 import { VENUE_PROFILES } from '../src/venues/registry.js';
-import type { ErrorRule, VenueProfile } from '../src/venues/profile.js';
+import type { ErrorRule, LookupSpec, VenueProfile } from '../src/venues/profile.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TEMPLATE = join(ROOT, 'scripts', 'venues-doc.template.md');
@@ -53,7 +53,7 @@ function summaryTable(): string {
         ? 'no'
         : p.reconcile.lookup === undefined && p.reconcile.scan !== undefined
           ? 'after a complete scan of a stored error'
-          : `yes, after ${duration(p.reconcile.settleDelayMs)}`,
+          : `yes, after ${settleOf(p)}`,
       String(p.about?.unverified?.length ?? 0) + (p.errors.some((r) => r.unverified) ? ` + ${p.errors.filter((r) => r.unverified).length} rule(s)` : ''),
     ].join(' | '),
   );
@@ -69,15 +69,24 @@ function venueSection(exportName: string, p: VenueProfile): string {
   lines.push(`### ${p.about?.title ?? p.name}`, '');
   lines.push(`Export ${code(exportName)}, name ${code(p.name)}, ${p.kind}.`, '');
   lines.push('| | |', '|---|---|');
-  lines.push(`| Key | ${p.key.placement} ${code(p.key.field)} |`);
+  lines.push(`| Key | ${p.key.placement} ${code(p.key.field)}${p.key.valueType === 'number' ? ' (a JSON number)' : ''}${p.key.echo === undefined ? '' : `; echoed into ${p.key.echo.placement} ${code(p.key.echo.field)}`} |`);
   lines.push(`| Format | ${formatOf(p)} |`);
   lines.push(`| Dedupe | ${dedupeOf(p)} |`);
   lines.push(`| Lookup | ${lookupDetail(p)} |`);
   lines.push(
-    `| "Not found" | ${p.reconcile.notFoundIsAuthoritative ? `trusted ${duration(p.reconcile.settleDelayMs)} after the last attempt` : 'never proves the action did not run'}` +
+    `| "Not found" | ${p.reconcile.notFoundIsAuthoritative ? `trusted ${settleOf(p)} after the last attempt` : 'never proves the action did not run'}` +
       (p.reconcile.findableForMs === undefined ? '' : `; findable for ${duration(p.reconcile.findableForMs)}`) +
       `${(p.reconcile.notFoundCodes ?? []).length > 0 ? `; codes ${p.reconcile.notFoundCodes?.map(code).join(', ')}` : ''} |`,
   );
+  const window = p.reconcile.requestWindow;
+  if (window !== undefined) {
+    lines.push(
+      `| Request window | ${window.in} ${code(window.field)}: default ${duration(window.defaultMs)}, ` +
+        `${window.maxMs === undefined ? 'no documented maximum (any carried window is used)' : `at most ${duration(window.maxMs)} (more is refused before sending)`}, ` +
+        `timestamps up to ${duration(window.aheadMs)} ahead; the settle delay is the window each attempt carried plus that allowance, ` +
+        `${duration(p.reconcile.settleDelayMs)} when it could not be read${window.note ? `. ${cell(window.note)}` : ''} |`,
+    );
+  }
   lines.push(`| Error code / message | code ${list(p.response.codePaths)}; message ${list(p.response.messagePaths)}; success codes ${list(p.response.successCodes)} |`);
   lines.push(`| Rate limits | ${rateLimitOf(p)} |`);
   const replay = [
@@ -128,7 +137,7 @@ function formatOf(p: VenueProfile): string {
 function dedupeOf(p: VenueProfile): string {
   switch (p.dedupe.kind) {
     case 'keyStore':
-      return `key store (${duration(p.dedupe.retentionMs)})`;
+      return p.dedupe.stores === 'successes' ? `key store of successes only (${duration(p.dedupe.retentionMs)})` : `key store (${duration(p.dedupe.retentionMs)})`;
     case 'openOrders':
       return 'open orders only';
     case 'none':
@@ -139,9 +148,11 @@ function dedupeOf(p: VenueProfile): string {
 function lookupOf(p: VenueProfile): string {
   const l = p.reconcile.lookup;
   const scan = p.reconcile.scan;
-  if (l === undefined && scan !== undefined) return `${p.dedupe.kind === 'keyStore' ? 'resend same key; ' : ''}scan ${code(scan.path)}`;
-  if (l === undefined) return p.dedupe.kind === 'keyStore' ? 'resend same key' : 'none';
-  return `${l.method} ${code(l.path)}`;
+  const resends = p.dedupe.kind === 'keyStore' && p.dedupe.stores !== 'successes';
+  if (l === undefined && scan !== undefined) return `${resends ? 'resend same key; ' : ''}scan ${code(scan.path)}`;
+  if (l === undefined) return resends ? 'resend same key' : 'none';
+  const more = (p.reconcile.fallbackLookups ?? []).map((f) => `, then ${f.method} ${code(f.path)}`).join('');
+  return `${l.method} ${code(l.path)}${l.valueFrom === undefined ? '' : ` by ${code(l.valueFrom)}`}${more}`;
 }
 
 function lookupDetail(p: VenueProfile): string {
@@ -162,10 +173,23 @@ function lookupDetail(p: VenueProfile): string {
       ? 'none; inside the key store window a same-key resend returns the first result'
       : 'none; an unknown outcome needs your own `reconcile` or a person';
   }
-  const key = l.keyIn === 'path' ? 'key in the path' : `key as ${l.keyIn} ${code(l.keyParam ?? '')}`;
+  const resend = p.dedupe.kind === 'keyStore' && p.dedupe.stores === 'successes' ? '; the key store keeps only successes, so a same-key resend is never the reconcile' : '';
+  return [l, ...(p.reconcile.fallbackLookups ?? [])].map((each, i) => `${i === 0 ? '' : 'when it misses, '}${oneLookup(each)}`).join('; ') + resend;
+}
+
+function oneLookup(l: LookupSpec): string {
+  const what = l.valueFrom === undefined ? 'key' : `the request's ${code(l.valueFrom)}`;
+  const key = l.keyIn === 'path' ? `${what} in the path` : `${what} as ${l.keyIn} ${code(l.keyParam ?? '')}`;
   const copied = (l.copyParams ?? []).length > 0 ? `, copies ${l.copyParams?.map(code).join(', ')}` : '';
   const found = l.foundPath === undefined ? '' : `, found when ${code(l.foundPath)} is non-empty`;
   return `${l.method} ${code(l.path)} (${key}${copied}${found})${l.note ? `. ${cell(l.note)}` : ''}`;
+}
+
+/** When a "not found" is believed: after the fixed settle delay, or after each attempt's request window. */
+function settleOf(p: VenueProfile): string {
+  const w = p.reconcile.requestWindow;
+  if (w === undefined) return duration(p.reconcile.settleDelayMs);
+  return `the request window (${duration(w.defaultMs + w.aheadMs)} by default${w.maxMs === undefined ? '' : `, at most ${duration(w.maxMs + w.aheadMs)}`})`;
 }
 
 function rateLimitOf(p: VenueProfile): string {
@@ -187,14 +211,17 @@ function matchOf(rule: ErrorRule): string {
     const codes = typeof m.code === 'string' ? [m.code] : m.code;
     parts.push(codes.length > 6 ? `${codes.slice(0, 3).map(code).join(', ')} … ${code(codes.at(-1) ?? '')} (${codes.length} codes)` : codes.map(code).join(', '));
   }
+  if (m.codePrefix !== undefined) parts.push(`code starting ${(typeof m.codePrefix === 'string' ? [m.codePrefix] : m.codePrefix).map(code).join(', ')}`);
   if (m.message !== undefined) parts.push(`message ${code(m.message)}`);
+  if (m.header !== undefined) parts.push(`header ${code(m.header.name)}${m.header.value === undefined ? '' : ` ${code(m.header.value)}`}`);
   return parts.length > 0 ? parts.join(' + ') : 'anything';
 }
 
 function outcomeOf(rule: ErrorRule): string {
   if (rule.outcome !== 'rateLimited') return rule.outcome;
   const scope = rule.scope === 'venue' ? 'whole venue' : 'this request';
-  return `rateLimited (${scope}${rule.waitMs === undefined ? '' : `, default ${duration(rule.waitMs)}`})`;
+  const headers = rule.waitHeaders === undefined || rule.waitHeaders.length === 0 ? '' : `, wait from ${list(rule.waitHeaders)}${rule.waitUnit ? ` (${rule.waitUnit})` : ''}`;
+  return `rateLimited (${scope}${headers}${rule.waitMs === undefined ? '' : `, default ${duration(rule.waitMs)}`})`;
 }
 
 /** `61 s`, `24 h`, `90 d`: the largest unit that divides evenly, else ms. */

@@ -21,7 +21,8 @@ export type CarriedWindow =
 /**
  * Reads the validity window a request carries where `spec` says: a query parameter
  * (in `params`, or in the URL's own query string, where signers often put every
- * parameter), a body field (object, URLSearchParams, form or JSON string) or a header.
+ * parameter; else in the body, which venues reading parameters from either place
+ * consult when the query has none), a body field (object, URLSearchParams, form or JSON string) or a header.
  * Pure and total: never throws.
  */
 export function readCarriedWindow(spec: RequestWindowSpec, request: WindowCarrier): CarriedWindow {
@@ -67,7 +68,9 @@ function rawWindow(spec: RequestWindowSpec, request: WindowCarrier): unknown {
       return Array.isArray(value) ? value[0] : value;
     }
     case 'query':
-      return fieldOf(request.params, spec.field) ?? queryOfUrl(request.url, spec.field);
+      // A venue reading signed parameters from the query string or the body (Binance)
+      // takes the query's value when both carry one; a body-only window still counts.
+      return fieldOf(request.params, spec.field) ?? queryOfUrl(request.url, spec.field) ?? fieldOf(request.data, spec.field);
     case 'body':
       return fieldOf(request.data, spec.field);
   }

@@ -196,7 +196,11 @@ export interface ReconcileSpec {
  * can still execute: a "not found" is final from then on.
  */
 export interface RequestWindowSpec {
-  /** Where the window is: a query parameter, a body field (JSON or form) or a header. */
+  /**
+   * Where the window is: a query parameter (read from the body too when the query has
+   * none, as venues that accept signed parameters in either place do), a body field
+   * (JSON or form) or a header.
+   */
   readonly in: 'query' | 'body' | 'header';
   /** Parameter, field or header name, e.g. `recvWindow`, `X-BAPI-RECV-WINDOW`. */
   readonly field: string;

@@ -13,6 +13,8 @@ describe('readCarriedWindow', () => {
     ['params URLSearchParams', query, { params: new URLSearchParams('recvWindow=7000') }, { kind: 'carried', ms: 7_000 }],
     ['signed URL query string', query, { url: '/api/v3/order?symbol=X&recvWindow=20000&signature=ab#frag' }, { kind: 'carried', ms: 20_000 }],
     ['microsecond decimals', query, { params: { recvWindow: '6000.346' } }, { kind: 'carried', ms: 6000.346 }],
+    ['query spec, window only in a form body', query, { data: 'symbol=X&recvWindow=60000' }, { kind: 'carried', ms: 60_000 }],
+    ['query spec, query wins over body', query, { params: { recvWindow: 1_000 }, data: 'recvWindow=60000' }, { kind: 'carried', ms: 1_000 }],
     ['absent', query, { params: { symbol: 'X' }, url: '/api/v3/order' }, { kind: 'absent' }],
     ['empty value is absent', query, { params: { recvWindow: '' } }, { kind: 'absent' }],
     ['not a number', query, { params: { recvWindow: '5s' } }, { kind: 'unreadable' }],
