@@ -51,7 +51,10 @@ describe('reconcile lookups built from the venue profile', () => {
     for (const line of lookups) expect(line).toMatch(/^GET \/api\/v3\/order \{"symbol":"BTCUSDT","origClientOrderId":"[0-9A-Za-z_-]+"\}$/);
   });
 
-  it('waits out the settle delay before it believes "not found", then resends with the same key', async () => {
+  it.each([
+    ['no recvWindow: the 5 s default window plus 1 s', undefined, 6_000],
+    ['recvWindow 60000: the largest window plus 1 s', 60_000, 61_000],
+  ])('waits out the settle delay (%s) before it believes "not found", then resends with the same key', async (_label, recvWindow, settleMs) => {
     const clock = new ManualClock();
     const v = await startFakeVenue({ mode: 'exchange', seed: 2, faults: { reject503: 1 }, now: () => clock.now() });
     venues.push(v);
@@ -65,14 +68,20 @@ describe('reconcile lookups built from the venue profile', () => {
       retry: { maxAttempts: 2, deadlineMs: 3_600_000, maxRetryAfterMs: 120_000 },
       on: { retryScheduled: (e) => waits.push(e) },
     });
-    const place = client.operation('order.create', { request: orderRequest });
-    // Every write is refused with 503 (-1001), which Binance says may have executed:
-    // each is looked up, "not found" is believed only 61 s after the attempt.
+    const place = client.operation('order.create', {
+      request: (o: Order) => {
+        const base = orderRequest(o);
+        return recvWindow === undefined ? base : { ...base, params: { ...base.params, recvWindow } };
+      },
+    });
+    // Every write is refused with 503, which Binance says may have executed: each is
+    // looked up, and "not found" is believed only once the window the attempt carried
+    // (plus the 1 s a timestamp may run ahead) has passed since it left.
     // Both attempts spent: the intent stays unknown (a later call or recover() looks it up again).
     await expect(place({ i: 1 }, { businessId: 'o1' })).rejects.toMatchObject({ name: 'AmbiguousOutcomeError', message: expect.stringContaining('2 attempt(s) sent') });
     const settles = waits.filter((w) => w.cause === 'settle');
     expect(settles.length).toBeGreaterThan(0);
-    expect(Math.max(...settles.map((w) => w.delayMs))).toBeGreaterThan(60_000);
+    expect(Math.max(...settles.map((w) => w.delayMs))).toBe(settleMs);
     expect(v.stats()).toMatchObject({ writes: 2, executions: 0 });
   });
 
