@@ -165,7 +165,7 @@ export const binanceSpot: VenueProfile = /* @__PURE__ */ defineVenue({
       defaultMs: 5_000,
       maxMs: RECV_WINDOW_MAX_MS,
       aheadMs: TIMESTAMP_AHEAD_MS,
-      note: `${REST} (Timing security): recvWindow in ms (up to three decimals), 5000 when not sent, at most 60000 (also on every order endpoint's parameter table); a timestamp more than 1 s ahead of the server is refused. Read from the query string: POST/PUT/DELETE parameters may also travel in a form body (General Information on Endpoints; the query wins when both carry one), and a window sent only in the body is not seen here, so sign recvWindow into the query.`,
+      note: `${REST} (Timing security): recvWindow in ms (up to three decimals), 5000 when not sent, at most 60000 (also on every order endpoint's parameter table); a timestamp more than 1 s ahead of the server is refused. Parameters may also travel in a form body (General Information on Endpoints; the query wins when both carry one): the window is read from the query, else from the body.`,
     },
   },
   // Errors come with a non-2xx status and `{ "code": -2010, "msg": "..." }`; an

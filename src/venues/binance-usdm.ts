@@ -80,7 +80,7 @@ export const binanceUsdm: VenueProfile = /* @__PURE__ */ defineVenue({
       field: 'recvWindow',
       defaultMs: RECV_WINDOW_DEFAULT_MS,
       aheadMs: TIMESTAMP_AHEAD_MS,
-      note: `${GENERAL_INFO} (Timing Security): recvWindow in ms, 5000 when not sent; a request is processed only while timestamp < serverTime + 1000 and serverTime - timestamp <= recvWindow. No maximum is documented (the RSA signing example sends recvWindow=9999999), so the carried window is used whatever its size. Read from the query string: parameters may also travel in a form body (General Information on Endpoints; the query wins when both carry one), and a window sent only in the body is not seen here, so sign recvWindow into the query.`,
+      note: `${GENERAL_INFO} (Timing Security): recvWindow in ms, 5000 when not sent; a request is processed only while timestamp < serverTime + 1000 and serverTime - timestamp <= recvWindow. No maximum is documented (the RSA signing example sends recvWindow=9999999), so the carried window is used whatever its size. Parameters may also travel in a form body (General Information on Endpoints; the query wins when both carry one): the window is read from the query, else from the body.`,
     },
   },
   // Errors arrive with a non-2xx status and `{ "code": -4116, "msg": "..." }`; an
