@@ -36,6 +36,9 @@ function decided(outcome: Outcome): string {
  * `cases`: rules the table does not exercise (or dead rules). A complete table gives [].
  */
 export function rulesNoCaseNeeds(profile: VenueProfile, cases: readonly Case[]): number[] {
+  // Every row stands on a documented payload: one without its docs line is a test bug.
+  const unsourced = cases.filter((c) => c.source.trim().length < 8).map((c) => c.label);
+  if (unsourced.length > 0) throw new Error(`${profile.name}: rows without a docs line: ${unsourced.join('; ')}`);
   const unneeded: number[] = [];
   profile.errors.forEach((_, index) => {
     const without: VenueProfile = { ...profile, errors: profile.errors.filter((__, j) => j !== index) };
