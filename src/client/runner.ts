@@ -112,8 +112,8 @@ export class IntentRun {
    * can execute after this instant (epoch ms). Carried in the stored outcome (`settleAt`).
    */
   #settleFloor = 0;
-  /** The current attempt's `dispatch time + settle delay` from the window it carried; `undefined` when unreadable. */
-  #dispatchSettleAt: number | undefined;
+  /** The current attempt's settle delay from the window it carried, in ms; `undefined` when unreadable. */
+  #attemptSettleMs: number | undefined;
   /** Set when the current attempt was refused before dispatch for its request window. */
   #windowRefused: string | undefined;
   #freshResult: { readonly value: unknown } | undefined;
@@ -399,7 +399,7 @@ export class IntentRun {
     // restart that finds this attempt in flight still waits for the longest window sent.
     await this.#transition('inFlight', this.#settleFloor > 0 ? { attempt, outcome: { kind: 'inFlight', reason: 'attempt in flight', settleAt: this.#settleFloor } } : { attempt });
     this.#sentThisRun++;
-    this.#dispatchSettleAt = undefined;
+    this.#attemptSettleMs = undefined;
     this.#windowRefused = undefined;
     if (events.has('attemptStarted')) events.emit('attemptStarted', { ...this.#base, attempt, venueKey: this.#record.venueKey });
 
@@ -761,8 +761,7 @@ export class IntentRun {
   /**
    * Request-window venues: reads the window the final (signed) request carries, just
    * before dispatch. Above the venue's maximum the request is refused here (nothing
-   * leaves); otherwise the instant after which no copy of it can execute is noted for
-   * the outcome this attempt records.
+   * leaves); otherwise its settle delay is noted for the outcome this attempt records.
    */
   #checkRequestWindow(final: WindowCarrier): void {
     const spec = this.#env.options.venue.reconcile.requestWindow;
@@ -773,17 +772,18 @@ export class IntentRun {
       this.#windowRefused = refusal;
       throw new ConfigurationError({ path: `request ${spec.in} ${spec.field}`, expected: `at most ${String(spec.maxMs)} ms`, received: refusal });
     }
-    const settleMs = attemptSettleMs(spec, carried);
-    this.#dispatchSettleAt = settleMs === undefined ? undefined : this.#env.options.clock.now() + settleMs;
+    this.#attemptSettleMs = attemptSettleMs(spec, carried);
   }
 
   /** `sentBy` (now: the answer came, so the request left before it) and, for a request-window venue, `settleAt`. */
   #sentFields(): { sentBy: number; settleAt?: number } {
     const now = this.#env.options.clock.now();
     if (this.#env.options.venue.reconcile.requestWindow === undefined) return { sentBy: now };
-    // Guarantee: no copy of this attempt can execute after dispatch + its window + the
-    // clock allowance; an unreadable window falls back to the profile's settle delay.
-    const own = this.#dispatchSettleAt ?? now + this.#env.options.venue.reconcile.settleDelayMs;
+    // Guarantee: no copy of this attempt can execute after its dispatch + its window + the
+    // clock allowance. Counted from now (the answer or the failure came, so the dispatch was
+    // earlier), which adds the attempt's own duration as a margin for a request already past
+    // the venue's window check. An unreadable window falls back to the profile's settle delay.
+    const own = now + (this.#attemptSettleMs ?? this.#env.options.venue.reconcile.settleDelayMs);
     this.#raiseFloor(own);
     return { sentBy: now, settleAt: this.#settleFloor };
   }

@@ -12,6 +12,8 @@ import {
   type RateLimitUsage,
   type RecoveryHandle,
   type RecoveryReport,
+  type HeaderMatch,
+  type RequestWindowSpec,
   type VenueProfile,
 } from '../../src/index.js';
 
@@ -60,6 +62,14 @@ describe('venue exports', () => {
     expectTypeOf(api.okx).toEqualTypeOf<VenueProfile>();
     expectTypeOf(api.readRateLimitUsage).returns.toEqualTypeOf<RateLimitUsage[]>();
     expect(new Set(Object.values(api.VENUE_PROFILES))).toEqual(new Set(shipped));
+  });
+
+  it('the round-two profile fields are typed and exported', () => {
+    expectTypeOf<NonNullable<VenueProfile['reconcile']['requestWindow']>>().toEqualTypeOf<RequestWindowSpec>();
+    expectTypeOf<NonNullable<VenueProfile['errors'][number]['match']['header']>>().toEqualTypeOf<HeaderMatch>();
+    expectTypeOf<VenueProfile['key']['valueType']>().toEqualTypeOf<'string' | 'number' | undefined>();
+    expectTypeOf<Extract<VenueProfile['dedupe'], { kind: 'keyStore' }>['stores']>().toEqualTypeOf<'all' | 'successes' | undefined>();
+    expect(binanceSpot.reconcile.requestWindow?.field).toBe('recvWindow');
   });
 });
 
