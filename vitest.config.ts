@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    // examples/*.test.ts: the copyable example tests (e.g. examples/msw-venue.test.ts) run with the suite.
+    include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
     environment: 'node',
     // Tests import `describe`/`it`/`expect` explicitly; no ambient globals.
     globals: false,
