@@ -182,7 +182,8 @@ function oneLookup(l: LookupSpec): string {
   const key = l.keyIn === 'path' ? `${what} in the path` : `${what} as ${l.keyIn} ${code(l.keyParam ?? '')}`;
   const copied = (l.copyParams ?? []).length > 0 ? `, copies ${l.copyParams?.map(code).join(', ')}` : '';
   const found = l.foundPath === undefined ? '' : `, found when ${code(l.foundPath)} is non-empty`;
-  return `${l.method} ${code(l.path)} (${key}${copied}${found})${l.note ? `. ${cell(l.note)}` : ''}`;
+  const match = l.match === undefined ? '' : `, and only when an item of ${code(l.match.itemsPath)} carries it in ${code(l.match.keyPath)}`;
+  return `${l.method} ${code(l.path)} (${key}${copied}${found}${match})${l.note ? `. ${cell(l.note)}` : ''}`;
 }
 
 /** When a "not found" is believed: after the fixed settle delay, or after each attempt's request window. */

@@ -83,6 +83,7 @@ export type {
   KeyFormat,
   KeyEcho,
   KeySpec,
+  LookupMatch,
   LookupSpec,
   RateLimitSpec,
   ReconcileSpec,

@@ -1,9 +1,10 @@
 import type { AxiosRequestConfig } from 'axios';
-import type { LookupSpec, ScanSpec } from '../venues/profile.js';
+import type { LookupMatch, LookupSpec, ScanSpec } from '../venues/profile.js';
 
 /** A lookup request built from a profile, or why it cannot be built for this intent. */
 export type BuiltLookup =
-  | { readonly kind: 'request'; readonly config: AxiosRequestConfig }
+  /** `value`: what the lookup searches for (the venue key, or the `valueFrom` value), for `LookupSpec.match`. */
+  | { readonly kind: 'request'; readonly config: AxiosRequestConfig; readonly value?: string }
   | { readonly kind: 'unavailable'; readonly reason: string };
 
 /** Values a lookup parameter may take once copied. */
@@ -52,9 +53,10 @@ export function buildLookupRequest(
 
   const url = spec.keyIn === 'path' ? spec.path.replaceAll('{key}', encodeURIComponent(String(value))) : spec.path;
   const config: AxiosRequestConfig = { method: spec.method, url };
+  const searched = spec.match === undefined ? {} : { value: String(value) };
   if (spec.method === 'GET' || spec.keyIn === 'query') {
     if (fields.size > 0) config.params = Object.fromEntries(fields);
-    return { kind: 'request', config };
+    return { kind: 'request', config, ...searched };
   }
   // POST with the key in the body: same encoding as the original write (form or JSON),
   // since that is what the venue and the user's signer already handle.
@@ -63,7 +65,27 @@ export function buildLookupRequest(
     const contentType = headerValue(original.headers, 'content-type');
     if (contentType !== undefined) config.headers = { 'Content-Type': contentType };
   }
-  return { kind: 'request', config };
+  return { kind: 'request', config, ...searched };
+}
+
+/**
+ * Whether a lookup answer holds an object carrying `value` ({@link LookupSpec.match}):
+ * `match` when an item has it at `keyPath`, `miss` when items carry the field with other
+ * values only (or there are no items), `unreadable` when the items lack the field or are
+ * not a collection. Pure; never throws.
+ */
+export function matchLookupItems(match: LookupMatch, body: unknown, value: string): 'match' | 'miss' | 'unreadable' {
+  const collection = readDotted(body, match.itemsPath);
+  if (collection === undefined || collection === null) return 'miss';
+  if (typeof collection !== 'object') return 'unreadable';
+  const items: unknown[] = Array.isArray(collection) ? collection : Object.values(collection);
+  let lacking = false;
+  for (const item of items) {
+    const found = scalar(readDotted(item, match.keyPath));
+    if (found === undefined) lacking = true;
+    else if (String(found) === value) return 'match';
+  }
+  return lacking ? 'unreadable' : 'miss';
 }
 
 function readParam(name: string, extra: Readonly<Record<string, unknown>> | undefined, original: AxiosRequestConfig): ParamValue | undefined {

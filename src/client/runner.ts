@@ -16,7 +16,7 @@ import type { DedupeSpec, LookupSpec, RequestWindowSpec } from '../venues/profil
 import { attemptSettleMs, readCarriedWindow, windowRefusal, type WindowCarrier } from './request-window.js';
 import type { TransitionRequest } from '../ledger/ledger-store.js';
 import { exchange, headerReader, placeKey, type Exchange } from './axios-request.js';
-import { buildLookupRequest, buildScanPage, DEFAULT_SCAN_MAX_PAGES, readScanPage, type BuiltLookup } from './lookup-request.js';
+import { buildLookupRequest, buildScanPage, DEFAULT_SCAN_MAX_PAGES, matchLookupItems, readScanPage, type BuiltLookup } from './lookup-request.js';
 import { summariseError } from './redact.js';
 import type { IntentEvents } from './events.js';
 import type { ResolvedClientOptions } from './options.js';
@@ -530,7 +530,7 @@ export class IntentRun {
     if (reconcile.interpret) return reconcile.interpret(response, this.#input, this.#context);
     // The profile's foundPath describes the profile's own lookup endpoint, not one the
     // operation chose: applying it to another body could read a hit as a miss.
-    return this.#defaultInterpret(result.response, spec?.foundPath);
+    return this.#defaultInterpret(result.response, spec, built.value);
   }
 
   /**
@@ -579,7 +579,8 @@ export class IntentRun {
     return buildLookupRequest(spec, original, this.#record.venueKey, extra);
   }
 
-  #defaultInterpret(response: AxiosResponse, foundPath: string | undefined): LookupVerdict<unknown> {
+  #defaultInterpret(response: AxiosResponse, spec: LookupSpec | undefined, searched: string | undefined): LookupVerdict<unknown> {
+    const foundPath = spec?.foundPath;
     const venue = this.#env.options.venue;
     const { code } = readVenueError(venue, response.data);
     if (response.status === 404 || (code !== undefined && (venue.reconcile.notFoundCodes ?? []).includes(code))) {
@@ -589,6 +590,13 @@ export class IntentRun {
     if (outcome.kind === 'success' && foundPath !== undefined && !holdsValue(response.data, foundPath)) {
       // Venues such as Bybit answer a miss with 200 and an empty list.
       return { found: 'notFound' };
+    }
+    if (outcome.kind === 'success' && spec?.match !== undefined && searched !== undefined) {
+      // Trust the object, not the venue's filter: an answer listing other orders (a filter
+      // the venue ignored) must not read as found.
+      const matched = matchLookupItems(spec.match, response.data, searched);
+      if (matched === 'miss') return { found: 'notFound' };
+      if (matched === 'unreadable') return { found: 'inconclusive', reason: `the lookup answer has no ${spec.match.keyPath} to compare under ${spec.match.itemsPath}` };
     }
     if (outcome.kind === 'success') {
       const value: unknown = this.#op.definition.result ? this.#op.definition.result(response, this.#input) : response.data;

@@ -92,6 +92,7 @@ export const bybit: VenueProfile = /* @__PURE__ */ defineVenue({
       keyParam: 'orderLinkId',
       copyParams: ['category', 'symbol'],
       foundPath: 'result.list.0',
+      match: { itemsPath: 'result.list', keyPath: 'orderLinkId' },
       note: `${REALTIME}: open orders plus the latest 500 closed per category (spot, linear, inverse, option); after a Bybit release or restart closed orders are only in /v5/order/history. orderLinkId wins over symbol; category is required. A miss is an empty result.list.`,
     },
     fallbackLookups: [
@@ -102,6 +103,7 @@ export const bybit: VenueProfile = /* @__PURE__ */ defineVenue({
         keyParam: 'orderLinkId',
         copyParams: ['category', 'symbol'],
         foundPath: 'result.list.0',
+        match: { itemsPath: 'result.list', keyPath: 'orderLinkId' },
         note: `${HISTORY}: category required, symbol and orderLinkId optional filters. Filled asynchronously, so a just-created order may be missing. Without startTime/endTime it covers the last 7 days; orders closed without a fill (Cancelled, Rejected, Deactivated) stay only 24 h, and beyond 7 days only orders with fills are kept. A miss is an empty result.list.`,
       },
     ],

@@ -49,6 +49,7 @@ export const checkoutCom: VenueProfile = /* @__PURE__ */ defineVenue({
       keyParam: 'reference',
       valueFrom: 'reference',
       foundPath: 'data.0',
+      match: { itemsPath: 'data', keyPath: 'reference' },
       note: `${LIST}: filters by the reference the payment was created with (required parameter); newest first in \`data\`; references need not be unique, so a hit may be an older payment with the same reference; how soon a new payment is listed is not documented.`,
     },
   },

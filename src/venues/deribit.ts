@@ -49,6 +49,7 @@ export const deribit: VenueProfile = /* @__PURE__ */ defineVenue({
       keyParam: 'label',
       copyParams: ['currency'],
       foundPath: 'result.0',
+      match: { itemsPath: 'result', keyPath: 'label' },
       note: `${API}: currency is required and is not part of private/buy, so the operation's reconcile.params must give it. Returns every order with the label (several if it was reused); search depth not published.`,
     },
   },

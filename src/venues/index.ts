@@ -5,6 +5,7 @@ export type {
   KeyFormat,
   KeyEcho,
   KeySpec,
+  LookupMatch,
   LookupSpec,
   RateLimitSpec,
   ReconcileSpec,

@@ -138,7 +138,7 @@ export const kraken: VenueProfile = /* @__PURE__ */ defineVenue({
       'errors: the text Kraken returns for a cl_ord_id already held by an open order is not published; the rule matches "duplicate".',
       'errors: EGeneral:Too many requests comes from the support article on rate limits, not from the REST reference.',
       'reconcile.findableForMs: how long closed orders stay listed by ClosedOrders is not published.',
-      'reconcile.lookup: the cl_ord_id filter on OpenOrders was not read in a stored copy of the page (the mirror file holds another page); if Kraken ignored it, any open order would count as found.',
+      'reconcile.lookup: the Get Open Orders page shows cl_ord_id in its request example, but no parameter table for it was read, and its response example lists orders without a cl_ord_id field, so an answer cannot be checked against the key (no lookup.match); if Kraken ignored the filter, any open order would count as found.',
     ],
   },
 });

@@ -65,6 +65,7 @@ export const okx: VenueProfile = /* @__PURE__ */ defineVenue({
       keyIn: 'query',
       keyParam: 'clOrdId',
       copyParams: ['instId'],
+      match: { itemsPath: 'data', keyPath: 'clOrdId' },
       note: `${DETAILS}: instId plus ordId or clOrdId; when several orders share a clOrdId only the latest is returned. ${HISTORY}: cancelled orders that never filled are kept 2 hours.`,
     },
   },

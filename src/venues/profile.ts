@@ -304,8 +304,25 @@ export interface LookupSpec {
    * sent and the intent stays unknown. @default the venue key
    */
   readonly valueFrom?: string;
+  /**
+   * Checks that an object in the answer really carries the value looked up, instead of
+   * trusting the venue's filter: found only when an item under `itemsPath` (an array, or
+   * an object's values such as Kraken's map keyed by order id) has the looked-up value
+   * (the venue key, or the `valueFrom` value) at `keyPath`. Items that carry the field
+   * with other values only: not found. Items that lack the field: inconclusive (the
+   * answer cannot tell). @default none: a successful answer (with `foundPath`) is found
+   */
+  readonly match?: LookupMatch;
   /** Limits of the lookup (how long objects stay findable, several matches). Docs only. */
   readonly note?: string;
+}
+
+/** How {@link LookupSpec.match} finds the looked-up object among the items of an answer. */
+export interface LookupMatch {
+  /** Dotted path of the items: an array, or an object whose values are the items. */
+  readonly itemsPath: string;
+  /** Dotted path, inside one item, of the field holding the looked-up value (`cl_ord_id`). */
+  readonly keyPath: string;
 }
 
 /** Where error codes and messages sit in the venue's response bodies. */

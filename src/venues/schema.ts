@@ -7,6 +7,7 @@ import type {
   KeyEcho,
   HeaderMatch,
   KeySpec,
+  LookupMatch,
   LookupSpec,
   RequestWindowSpec,
   ScanSpec,
@@ -129,6 +130,7 @@ const lookupSchema = z
     copyParams: z.array(nonEmptyString).readonly().exactOptional(),
     foundPath: dottedPath.exactOptional(),
     valueFrom: dottedPath.exactOptional(),
+    match: z.lazy(() => lookupMatchSchema).exactOptional(),
     note: z.string().exactOptional(),
   })
   .readonly()
@@ -144,6 +146,8 @@ const lookupSchema = z
       ctx.addIssue({ code: 'custom', path: ['keyParam'], message: `the parameter name holding the key when keyIn is "${lookup.keyIn}" (required)` });
     }
   });
+
+const lookupMatchSchema = z.strictObject({ itemsPath: dottedPath, keyPath: dottedPath }).readonly();
 
 const scanSchema = z
   .strictObject({
@@ -341,6 +345,7 @@ export type _SchemaMatchesProfile = [
   Assert<Equals<z.output<typeof scanSchema>, ScanSpec>>,
   Assert<Equals<z.output<typeof requestWindowSchema>, RequestWindowSpec>>,
   Assert<Equals<z.output<typeof headerMatchSchema>, HeaderMatch>>,
+  Assert<Equals<z.output<typeof lookupMatchSchema>, LookupMatch>>,
   Assert<Equals<z.output<typeof usageHeaderSchema>, UsageHeaderSpec>>,
   Assert<Equals<z.output<typeof aboutSchema>, VenueAbout>>,
   Assert<Equals<z.output<typeof venueProfileSchema>, VenueProfile>>,

@@ -135,6 +135,51 @@ describe('fallback lookups', () => {
   });
 });
 
+describe('lookups that check the object carries the key (match)', () => {
+  const venue = extendVenue(base, {
+    reconcile: { lookup: { method: 'GET', path: '/open', keyIn: 'query', keyParam: 'clientId', foundPath: 'list.0', match: { itemsPath: 'list', keyPath: 'clientId' } } },
+  });
+
+  it('an answer listing only other orders (a filter the venue ignored) is a miss, never found', async () => {
+    const clock = new ManualClock();
+    let posts = 0;
+    const { adapter, sent } = scripted(clock, (req) => {
+      if (req.method === 'POST') return ++posts === 1 ? 'drop' : { status: 200, data: { orderId: 2 } };
+      return { status: 200, data: { list: [{ clientId: 'someone-else', orderId: 1 }] } };
+    });
+    const result = await client(venue, adapter, clock).operation('order', { request: () => ({ method: 'POST', url: '/order' }) })({}, { businessId: 'm1' });
+    // Not settled by the other order: the authoritative miss led to a same-key resend.
+    expect(result).toMatchObject({ reconciled: false, result: { orderId: 2 } });
+    expect(sent.filter((r) => r.method === 'POST')).toHaveLength(2);
+  });
+
+  it('negative control: without match the same answer reads as found (the intent settles on the wrong order)', async () => {
+    const clock = new ManualClock();
+    const { adapter } = scripted(clock, (req) => (req.method === 'POST' ? 'drop' : { status: 200, data: { list: [{ clientId: 'someone-else', orderId: 1 }] } }));
+    const result = await client(base, adapter, clock).operation('order', { request: () => ({ method: 'POST', url: '/order' }) })({}, { businessId: 'm2' });
+    expect(result).toMatchObject({ reconciled: true });
+  });
+
+  it('the order carrying the key is found', async () => {
+    const clock = new ManualClock();
+    const { adapter, sent } = scripted(clock, (req) => {
+      if (req.method === 'POST') return 'drop';
+      return { status: 200, data: { list: [{ clientId: 'other' }, { clientId: String(req.params.clientId), orderId: 9 }] } };
+    });
+    await expect(client(venue, adapter, clock).operation('order', { request: () => ({ method: 'POST', url: '/order' }) })({}, { businessId: 'm3' })).resolves.toMatchObject({ reconciled: true });
+    expect(sent.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
+  it('items without the field are inconclusive: never found, never resent', async () => {
+    const clock = new ManualClock();
+    const { adapter, sent } = scripted(clock, (req) => (req.method === 'POST' ? 'drop' : { status: 200, data: { list: [{ orderId: 1 }] } }));
+    await expect(client(venue, adapter, clock).operation('order', { request: () => ({ method: 'POST', url: '/order' }) })({}, { businessId: 'm4' })).rejects.toMatchObject({
+      name: 'AmbiguousOutcomeError',
+    });
+    expect(sent.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+});
+
 describe('a lookup by a field other than the key (valueFrom)', () => {
   const venue = extendVenue(base, {
     reconcile: {

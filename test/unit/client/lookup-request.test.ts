@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildLookupRequest } from '../../../src/client/lookup-request.js';
+import { buildLookupRequest, matchLookupItems } from '../../../src/client/lookup-request.js';
 import type { LookupSpec } from '../../../src/venues/index.js';
 
 const binance: LookupSpec = { method: 'GET', path: '/api/v3/order', keyIn: 'query', keyParam: 'origClientOrderId', copyParams: ['symbol'] };
@@ -84,5 +84,28 @@ describe('buildLookupRequest', () => {
     const snapshot = JSON.stringify(original);
     buildLookupRequest(binance, original, 'k', undefined);
     expect(JSON.stringify(original)).toBe(snapshot);
+  });
+});
+
+describe('matchLookupItems: the object must carry the looked-up value', () => {
+  const bybitLike = { itemsPath: 'result.list', keyPath: 'orderLinkId' };
+  const krakenLike = { itemsPath: 'result.open', keyPath: 'cl_ord_id' };
+  it.each<[string, { itemsPath: string; keyPath: string }, unknown, 'match' | 'miss' | 'unreadable']>([
+    ['an array item with the key', bybitLike, { result: { list: [{ orderLinkId: 'a' }, { orderLinkId: 'k' }] } }, 'match'],
+    ['object values (a map keyed by order id)', krakenLike, { result: { open: { O1: { cl_ord_id: 'x' }, O2: { cl_ord_id: 'k' } } } }, 'match'],
+    ['only other orders: a filter the venue ignored', bybitLike, { result: { list: [{ orderLinkId: 'a' }, { orderLinkId: 'b' }] } }, 'miss'],
+    ['an empty list', bybitLike, { result: { list: [] } }, 'miss'],
+    ['no collection at all', bybitLike, { result: {} }, 'miss'],
+    ['items without the field cannot tell', krakenLike, { result: { open: { O1: { status: 'open' } } } }, 'unreadable'],
+    ['one without the field and none matching', bybitLike, { result: { list: [{ orderLinkId: 'a' }, {}] } }, 'unreadable'],
+    ['a match wins over items without the field', bybitLike, { result: { list: [{}, { orderLinkId: 'k' }] } }, 'match'],
+    ['a scalar where the items should be', bybitLike, { result: { list: 'k' } }, 'unreadable'],
+    ['a number compared as text', { itemsPath: 'data', keyPath: 'cid' }, { data: [{ cid: 12345 }] }, 'miss'],
+  ])('%s', (_label, match, body, expected) => {
+    expect(matchLookupItems(match, body, 'k')).toBe(expected);
+  });
+
+  it('compares numbers by their text', () => {
+    expect(matchLookupItems({ itemsPath: 'data', keyPath: 'cid' }, { data: [{ cid: 12345 }] }, '12345')).toBe('match');
   });
 });

@@ -246,6 +246,7 @@ describe('bybit profile', () => {
     expect(built).toEqual({
       kind: 'request',
       config: { method: 'GET', url: '/v5/order/history', params: { category: 'linear', symbol: 'BTCUSDT', orderLinkId: '0190f3a2-7c1e-7d3b-9a4f-1c2d3e4f5a6b' } },
+      value: '0190f3a2-7c1e-7d3b-9a4f-1c2d3e4f5a6b',
     });
     // docs/v5/order/order-list.mdx response example shape: result.list of orders.
     const hit = envelope(0, 'OK', { list: [{ orderId: 'fd4300ae-7847-404e-b947-b46980a4d140', orderLinkId: 'YLxaWKMiHU', orderStatus: 'Filled' }], category: 'linear' });

@@ -123,7 +123,8 @@ describe('checkout-com profile', () => {
     if (spec === undefined) throw new Error('no lookup');
     const original = { method: 'post', url: '/payments', data: { amount: 6540, currency: 'USD', reference: 'ORD-5023-4E89', source: { type: 'token', token: 'tok_x' } } };
     const built = buildLookupRequest(spec, original, '3f2504e0-4f89-41d3-9a0c-0305e82c3301', undefined);
-    expect(built).toEqual({ kind: 'request', config: { method: 'GET', url: '/payments', params: { reference: 'ORD-5023-4E89' } } });
+    // `value` is what an item must carry at match.keyPath (reference) to count as found.
+    expect(built).toEqual({ kind: 'request', config: { method: 'GET', url: '/payments', params: { reference: 'ORD-5023-4E89' } }, value: 'ORD-5023-4E89' });
   });
 
   it('sends no lookup for a request without a reference (the intent stays unknown)', () => {
