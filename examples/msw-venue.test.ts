@@ -41,11 +41,10 @@ const binanceVenue = createVenueHandlers({
   mode: 'exchange',
   baseUrl: 'https://api.binance.test',
   seed: 5,
-  // Per order: 10% filled but answered 500, 10% refused with 503 (-1001), 5% with 429,
-  // 3% with a 418 ban of the whole venue for 30 s. `executeThenDrop` and `delay` are
-  // left out here: under msw a dropped or timed-out order currently looks "never sent"
-  // to intentkey's transport classifier (see "Known limits" in docs/testing.md).
-  faults: { executeThen500: 0.1, reject503: 0.1, rateLimit: 0.05, ban: 0.03 },
+  // Per order: 10% filled but the connection dropped before the answer, 10% filled but
+  // answered 500, 10% refused with 503 (-1001), 5% with 429, 3% with a 418 ban of the
+  // whole venue for 30 s. Each lost or ambiguous answer is settled by a lookup.
+  faults: { executeThenDrop: 0.1, executeThen500: 0.1, reject503: 0.1, rateLimit: 0.05, ban: 0.03 },
   banSeconds: 30,
   now: () => clock.now(),
 });
@@ -145,6 +144,7 @@ describe('a bot tested against simulated venues with msw', () => {
     const stats = binanceVenue.stats();
     // A 500 after the fill: the binanceSpot profile looked the order up instead of resending.
     expect(stats.faultsInjected.executeThen500).toBeGreaterThan(0);
+    expect(stats.faultsInjected.executeThenDrop).toBeGreaterThan(0);
     expect(foundByLookup).toBeGreaterThan(0);
     // The ban refused every request for 30 s of test-clock time; the client waited it out.
     expect(stats.faultsInjected.ban).toBeGreaterThan(0);

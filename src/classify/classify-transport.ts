@@ -1,3 +1,5 @@
+import { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import type { Outcome } from './outcome.js';
 
 /**
@@ -198,7 +200,13 @@ function readRequestWritten(request: unknown): boolean | undefined {
   if (!isObject(socket)) return undefined;
   const bytesWritten = socket['bytesWritten'];
   if (typeof bytesWritten !== 'number' || !Number.isFinite(bytesWritten) || bytesWritten < 0) return undefined;
-  return bytesWritten > 0;
+  if (bytesWritten > 0) return true;
+  // "Nothing written" is proof only from a socket that really writes to the kernel. A
+  // subclass may not: a test double such as an HTTP mocking library's socket hands the
+  // request to a handler (which may execute it) and never counts a byte. Only plain
+  // `net.Socket` and `tls.TLSSocket` instances are believed; anything else cannot tell.
+  const proto: unknown = Object.getPrototypeOf(socket);
+  return proto === Socket.prototype || proto === TLSSocket.prototype ? false : undefined;
 }
 
 /** First non-generic string `code` along the cause chain (and AggregateError members). */

@@ -1,3 +1,5 @@
+import { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import net from 'node:net';
 import axios, { AxiosError } from 'axios';
 import { describe, expect, it } from 'vitest';
@@ -106,12 +108,24 @@ function axiosError(code: string | undefined, request?: unknown, response?: unkn
 
 describe('describeTransportError', () => {
   it('reads requestWritten from the socket byte counter', () => {
-    expect(describeTransportError(axiosError('ECONNRESET', { socket: { bytesWritten: 0 } })).requestWritten).toBe(false);
+    // A real, never-connected socket: its counter is 0 and it is what Node's http uses.
+    expect(describeTransportError(axiosError('ECONNRESET', { socket: new Socket() })).requestWritten).toBe(false);
+    expect(describeTransportError(axiosError('ECONNRESET', { socket: new TLSSocket(new Socket()) })).requestWritten).toBe(false);
     expect(describeTransportError(axiosError('ECONNRESET', { socket: { bytesWritten: 1 } })).requestWritten).toBe(true);
     expect(describeTransportError(axiosError('ECONNRESET', { socket: { bytesWritten: 240 } })).requestWritten).toBe(true);
     // Older Node spellings of the same socket.
-    expect(describeTransportError(axiosError('ECONNRESET', { _socket: { bytesWritten: 0 } })).requestWritten).toBe(false);
+    expect(describeTransportError(axiosError('ECONNRESET', { _socket: new Socket() })).requestWritten).toBe(false);
     expect(describeTransportError(axiosError('ECONNRESET', { connection: { bytesWritten: 9 } })).requestWritten).toBe(true);
+  });
+
+  it('believes "nothing written" only from a plain net or TLS socket, never from a look-alike', () => {
+    // An HTTP mocking library's socket subclasses net.Socket, hands the request to a
+    // handler (which may execute it) and never counts a byte: 0 proves nothing there.
+    class MockSocket extends Socket {}
+    expect(describeTransportError(axiosError('ECONNRESET', { socket: new MockSocket() })).requestWritten).toBeUndefined();
+    expect(describeTransportError(axiosError('ECONNRESET', { socket: { bytesWritten: 0 } })).requestWritten).toBeUndefined();
+    // A count above zero is believed from anything: some byte left.
+    expect(describeTransportError(axiosError('ECONNRESET', { socket: Object.assign(new MockSocket(), {}) })).requestWritten).toBeUndefined();
   });
 
   it('says "cannot tell" whenever the socket facts are missing or odd', () => {
