@@ -313,7 +313,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** A short description of a bad option value for an error message: numbers as written, other values by type only (never their content). */
-function describe(value: unknown): string {
+function describeValue(value: unknown): string {
   if (typeof value === 'number') return String(value);
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
@@ -326,7 +326,7 @@ function describe(value: unknown): string {
  * @param where - how the caller names its options argument, e.g. `startFakeVenue(options)`.
  */
 export function validateVenueSimOptions(options: VenueSimOptions, where: string): void {
-  const fail = (path: string, expected: string, value: unknown, received = describe(value)): never => {
+  const fail = (path: string, expected: string, value: unknown, received = describeValue(value)): never => {
     throw new ConfigurationError({ path: path === '' ? where : `${where}.${path}`, expected, received });
   };
   if (!isPlainObject(options)) fail('', 'an options object', options);
