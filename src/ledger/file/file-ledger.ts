@@ -10,6 +10,7 @@ import {
 import { systemClock, type Clock } from '../../internal/clock.js';
 import type { IntentDraft, IntentRecord } from '../intent.js';
 import { TERMINAL_STATUSES } from '../intent.js';
+import type { LedgerObservation } from '../../client/types.js';
 import type { ClaimRequest, ClaimResult, LedgerCapabilities, LedgerStore, TransitionRequest, ListRecordsQuery } from '../ledger-store.js';
 import { selectRecords } from '../list.js';
 import { RESUMABLE_STATUSES, applyTransition } from '../transitions.js';
@@ -73,6 +74,14 @@ interface Waiter {
   readonly reject: (error: Error) => void;
 }
 
+/** A write waiting for its group commit. */
+interface Queued {
+  readonly bytes: Buffer;
+  readonly waiter: Waiter;
+  /** When it was queued, on the ledger's clock; taken only while someone observes the ledger. */
+  readonly queuedAt?: number;
+}
+
 /**
  * Applies one stored record body (`buf[start..end)`) to the replayed state. A finished
  * intent stays as its bytes ({@link EncodedRecord}); anything else is parsed, since it
@@ -134,11 +143,15 @@ export class FileLedger implements LedgerStore {
   readonly #epoch: number;
   #logBytes: number;
   #snapshotBytes: number;
-  #queue: Array<{ bytes: Buffer; waiter: Waiter }> = [];
+  #queue: Queued[] = [];
   #flushing: Promise<void> | undefined;
   #poisoned: LedgerUnavailableError | undefined;
   #closed = false;
   #compacting: Promise<void> | undefined;
+  /** Listeners of {@link FileLedger.observe}; the flush path checks its size before measuring anything. */
+  readonly #observers = new Set<(observation: LedgerObservation) => void>();
+  /** What happened while opening (a torn-tail repair, a lock takeover), told to every new observer. */
+  readonly #opened: readonly LedgerObservation[];
 
   private constructor(init: {
     dir: string;
@@ -152,6 +165,7 @@ export class FileLedger implements LedgerStore {
     epoch: number;
     logBytes: number;
     snapshotBytes: number;
+    opened: readonly LedgerObservation[];
   }) {
     this.dir = init.dir;
     this.#io = init.io;
@@ -168,6 +182,7 @@ export class FileLedger implements LedgerStore {
     this.#epoch = init.epoch;
     this.#logBytes = init.logBytes;
     this.#snapshotBytes = init.snapshotBytes;
+    this.#opened = init.opened;
   }
 
   /**
@@ -183,10 +198,12 @@ export class FileLedger implements LedgerStore {
     const dir = resolve(options.dir);
     const io = options.io ?? new WorkerLedgerIo();
     let lock: LedgerLock | undefined;
+    // Repairs and takeovers happen before anyone can observe the ledger: kept for its observers.
+    const opened: LedgerObservation[] = [];
     try {
       await io.ensureDir(dir);
-      if (!options.dangerouslySkipLock) lock = await acquireWaitingForIncomplete(dir, options);
-      return await FileLedger.#load(dir, io, lock, options);
+      if (!options.dangerouslySkipLock) lock = await acquireWaitingForIncomplete(dir, options, opened);
+      return await FileLedger.#load(dir, io, lock, options, opened);
     } catch (error) {
       try {
         lock?.release();
@@ -203,7 +220,7 @@ export class FileLedger implements LedgerStore {
     }
   }
 
-  static async #load(dir: string, io: LedgerIo, lock: LedgerLock | undefined, options: FileLedgerOptions): Promise<FileLedger> {
+  static async #load(dir: string, io: LedgerIo, lock: LedgerLock | undefined, options: FileLedgerOptions, opened: LedgerObservation[]): Promise<FileLedger> {
     const files = await io.list(dir);
     // Temp files are never part of the ledger: a crash can leave them behind.
     for (const f of files) if (f.endsWith('.tmp')) await io.remove(join(dir, f));
@@ -282,7 +299,7 @@ export class FileLedger implements LedgerStore {
         // Torn while the very first header was written: nothing was ever acknowledged.
         ledgerId ??= randomBytes(16);
         await io.writeDurable(logPath, encodeSegmentHeader({ ledgerId, generation, firstSeq: nextSeq }));
-        return FileLedger.#load(dir, io, lock, options);
+        return FileLedger.#load(dir, io, lock, options, opened);
       }
       throw new LedgerCorruptError(`The log ${logPath} has an unreadable header (${scan.problem}). Move the directory aside and inspect it.`);
     }
@@ -309,14 +326,16 @@ export class FileLedger implements LedgerStore {
       const keptAs = join(dir, `${name('log', generation)}.broken-${(options.clock ?? systemClock).now()}-${randomBytes(4).toString('hex')}`);
       await io.copy(logPath, keptAs);
       await io.truncate(logPath, scan.goodOffset);
-      options.onEvent?.({
+      const repaired = {
         type: 'tornTailRepaired',
         file: logPath,
         offset: scan.goodOffset,
         droppedBytes: log.length - scan.goodOffset,
         keptAs,
         problem: scan.problem ?? 'torn record',
-      });
+      } as const;
+      opened.push(repaired);
+      options.onEvent?.(repaired);
     }
     // Files of older generations are leftovers of a compaction that crashed after its
     // switch: the chosen generation supersedes them.
@@ -339,6 +358,7 @@ export class FileLedger implements LedgerStore {
       epoch: maxEpoch + 1,
       logBytes,
       snapshotBytes,
+      opened,
     });
     // Fencing: this writer's epoch, higher than any before, recorded durably first.
     await ledger.#write(RecordType.Epoch, Buffer.from(JSON.stringify({ pid: process.pid, nonce: lock?.holder.nonce ?? null })));
@@ -348,6 +368,40 @@ export class FileLedger implements LedgerStore {
   /** Number of intents held (live and retained). */
   get size(): number {
     return this.#records.size;
+  }
+
+  /**
+   * Subscribes to what the ledger reports about its own work (see `LedgerStore.observe`):
+   * a `flush` after every group commit (records, bytes, latency from the batch's first
+   * queued write to its fdatasync completing on the ledger's `clock`, and the writes
+   * still queued), and the `onEvent` reports (`compacted`, `tornTailRepaired`,
+   * `staleLockTakenOver`). A repair or lock takeover happens while the ledger opens,
+   * before anyone can subscribe, so each new listener is told those at once, during
+   * this call. A listener that throws is ignored. Returns the unsubscribe function.
+   *
+   * While nobody observes, the write path reads no clock and builds no report.
+   */
+  observe(listener: (observation: LedgerObservation) => void): () => void {
+    const wrapped = (observation: LedgerObservation): void => {
+      listener(observation);
+    };
+    this.#observers.add(wrapped);
+    for (const observation of this.#opened) this.#tellOne(wrapped, observation);
+    return () => {
+      this.#observers.delete(wrapped);
+    };
+  }
+
+  #tell(observation: LedgerObservation): void {
+    for (const listener of [...this.#observers]) this.#tellOne(listener, observation);
+  }
+
+  #tellOne(listener: (observation: LedgerObservation) => void, observation: LedgerObservation): void {
+    try {
+      listener(observation);
+    } catch {
+      // An observer's bug must never reach the ledger's callers.
+    }
   }
 
   async create(draft: IntentDraft, now: number): Promise<{ created: boolean; record: IntentRecord }> {
@@ -521,7 +575,9 @@ export class FileLedger implements LedgerStore {
       // 3. Only now the old generation goes (each delete fsyncs the directory).
       await this.#io.remove(join(this.dir, name('log', previous)));
       if (previous > 0) await this.#io.remove(join(this.dir, name('snapshot', previous)));
-      this.#onEvent?.({ type: 'compacted', generation: next, liveIntents: live.length, droppedIntents: dropped, bytesBefore, bytesAfter: this.#logBytes + this.#snapshotBytes });
+      const compacted = { type: 'compacted', generation: next, liveIntents: live.length, droppedIntents: dropped, bytesBefore, bytesAfter: this.#logBytes + this.#snapshotBytes } as const;
+      this.#onEvent?.(compacted);
+      if (this.#observers.size > 0) this.#tell(compacted);
     } catch (error) {
       throw this.#poison(error);
     } finally {
@@ -575,7 +631,7 @@ export class FileLedger implements LedgerStore {
     const bytes = encodeRecord({ type, seq, epoch: this.#epoch, body });
     this.#nextSeq = seq + 1;
     return new Promise<void>((resolve, reject) => {
-      this.#queue.push({ bytes, waiter: { resolve, reject } });
+      this.#queue.push(this.#observers.size > 0 ? { bytes, waiter: { resolve, reject }, queuedAt: this.#clock.now() } : { bytes, waiter: { resolve, reject } });
       this.#scheduleFlush();
     });
   }
@@ -611,6 +667,7 @@ export class FileLedger implements LedgerStore {
           for (const b of batch) b.waiter.reject(this.#poisoned as LedgerUnavailableError);
           break;
         }
+        if (this.#observers.size > 0) this.#reportFlush(batch);
         // The next batch (if any) goes to the writer thread before this one's callers
         // resume, so its flush overlaps their work. Its bytes follow this batch's in the
         // log, and its callers are resolved only after all of this batch's.
@@ -635,8 +692,21 @@ export class FileLedger implements LedgerStore {
     });
   }
 
+  /**
+   * Reports a durable batch to the observers. The latency runs from the batch's first
+   * write (the oldest: the queue is FIFO) being queued; a batch whose first write was
+   * queued before anyone observed has no start time and is not reported.
+   */
+  #reportFlush(batch: readonly Queued[]): void {
+    const queuedAt = batch[0]?.queuedAt;
+    if (queuedAt === undefined) return;
+    let bytes = 0;
+    for (const b of batch) bytes += b.bytes.length;
+    this.#tell({ type: 'flush', records: batch.length, bytes, latencyMs: Math.max(0, this.#clock.now() - queuedAt), queueDepth: this.#queue.length });
+  }
+
   /** The writes the next group commit may take (respecting a compaction's hold), or `undefined`. */
-  #takeBatch(): Array<{ bytes: Buffer; waiter: Waiter }> | undefined {
+  #takeBatch(): Queued[] | undefined {
     if (this.#poisoned || this.#queue.length === 0) return undefined;
     const take = this.#holdCount === 0 ? this.#queue.length : Math.min(this.#beforeCut, this.#queue.length);
     if (take === 0) return undefined;
@@ -746,7 +816,7 @@ const LOCK_POLL_MS = 100;
  * exclusive create and its write, or one killed there): such a file either becomes a
  * live holder's lock or is taken over once old enough. Bounded by `lockWaitMs`.
  */
-async function acquireWaitingForIncomplete(dir: string, options: FileLedgerOptions): Promise<LedgerLock> {
+async function acquireWaitingForIncomplete(dir: string, options: FileLedgerOptions, opened: LedgerObservation[]): Promise<LedgerLock> {
   const waitMs = options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
   if (!Number.isFinite(waitMs) || waitMs < 0) {
     throw new ConfigurationError({ path: 'FileLedger.open(options).lockWaitMs', expected: 'a number of ms >= 0', received: String(waitMs) });
@@ -755,7 +825,11 @@ async function acquireWaitingForIncomplete(dir: string, options: FileLedgerOptio
   for (;;) {
     try {
       return acquireLedgerLock(dir, {
-        onTakeover: (previousPid: number) => options.onEvent?.({ type: 'staleLockTakenOver', previousPid }),
+        onTakeover: (previousPid: number) => {
+          const takeover = { type: 'staleLockTakenOver', previousPid } as const;
+          opened.push(takeover);
+          options.onEvent?.(takeover);
+        },
       });
     } catch (error) {
       const remaining = deadline - performance.now();

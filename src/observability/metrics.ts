@@ -1,0 +1,560 @@
+import type { IntentEvents } from '../client/events.js';
+import type { IntentEventMap, IntentFinishedEvent, LedgerObservation, LookupFinishedEvent, LookupStartedEvent, ReconcileEvent } from '../client/types.js';
+import { systemClock } from '../internal/clock.js';
+import type { IntentStatus } from '../ledger/intent.js';
+
+/**
+ * Upper bounds (inclusive), in ms, of the buckets of {@link LedgerMetrics.flushLatencyMs}:
+ * a group commit's time from its first queued write to its fsync completing. The
+ * OpenTelemetry histogram `intentkey.ledger.flush.duration` uses the same boundaries.
+ */
+export const FLUSH_LATENCY_BUCKETS_MS: readonly number[] = Object.freeze([0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500]);
+
+/**
+ * Upper bounds (inclusive), in records, of the buckets of {@link LedgerMetrics.flushRecords}:
+ * records written by one group commit. The OpenTelemetry histogram
+ * `intentkey.ledger.flush.records` uses the same boundaries.
+ */
+export const FLUSH_BATCH_RECORDS_BUCKETS: readonly number[] = Object.freeze([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1_024]);
+
+/**
+ * Upper bounds (inclusive), in sends, of the buckets of {@link IntentRunMetrics.attempts}:
+ * `1`, `2`, `3`, `4-5` and (the overflow bucket) `6+` write requests in one run of an
+ * intent. The OpenTelemetry histogram `intentkey.intent.attempts` uses the same boundaries.
+ */
+export const ATTEMPTS_PER_INTENT_BUCKETS: readonly number[] = Object.freeze([1, 2, 3, 5]);
+
+/**
+ * A histogram with fixed bucket boundaries, laid out as OpenTelemetry's explicit-bucket
+ * histograms are: `counts[i]` counts values `v` with `boundaries[i - 1] < v <= boundaries[i]`
+ * (no lower bound for `i = 0`), and the last entry of `counts` (index `boundaries.length`)
+ * counts values above the last boundary.
+ */
+export interface HistogramSnapshot {
+  /** Inclusive upper bounds of the buckets, ascending, in the unit of the metric. */
+  readonly boundaries: readonly number[];
+  /** Values per bucket; `boundaries.length + 1` entries, the last one the overflow bucket. */
+  readonly counts: readonly number[];
+  /** Values recorded. */
+  readonly count: number;
+  /** Sum of the values recorded, in the unit of the metric. */
+  readonly sum: number;
+  /** Smallest value recorded; `null` before the first. */
+  readonly min: number | null;
+  /** Largest value recorded; `null` before the first. */
+  readonly max: number | null;
+}
+
+/** Waits of one kind that the client scheduled (from `retryScheduled`). */
+export interface WaitMetrics {
+  /** Waits scheduled (before a send or a lookup). */
+  readonly count: number;
+  /** Sum of their scheduled lengths, in ms. */
+  readonly totalMs: number;
+  /** Longest scheduled wait, in ms; 0 before the first. */
+  readonly maxMs: number;
+}
+
+/** Intents a call or a recovery pass of this client drove (`intentStarted` / `intentFinished`). */
+export interface IntentRunMetrics {
+  /** Runs started (`intentStarted`): one per call of an operation and one per intent a recovery pass drives. */
+  readonly started: number;
+  /** Of `started`, runs of a call of an operation (`via: 'call'`). */
+  readonly startedByCall: number;
+  /** Of `started`, runs of a recovery pass (`via: 'recovery'`). */
+  readonly startedByRecovery: number;
+  /** Of `started`, runs on an intent whose ledger record existed before (`resumed: true`): a repeated call or a recovery. */
+  readonly resumed: number;
+  /** Runs ended (`intentFinished`). */
+  readonly finished: number;
+  /**
+   * Runs ended, by how (`intentFinished.result`): `succeeded`, `failed` (the venue
+   * refused), `ambiguous` (outcome unknown), `exhausted` (nothing executed, allowance
+   * spent), `busy` (another worker held it), `aborted`, `conflict`, `error`.
+   */
+  readonly results: Readonly<Record<IntentFinishedEvent['result'], number>>;
+  /**
+   * Runs that succeeded after at least one attempt (in any process life) failed to settle
+   * the intent: retries that recovered (`intentFinished.recovered`).
+   */
+  readonly recovered: number;
+  /**
+   * Write requests per run, for runs that sent at least one (`intentFinished.attempts`),
+   * in sends; buckets {@link ATTEMPTS_PER_INTENT_BUCKETS}.
+   */
+  readonly attempts: HistogramSnapshot;
+  /** Intents parked by this client (`intentParked`): allowance spent, outcome still unknown. */
+  readonly parked: number;
+}
+
+/**
+ * Intents by status now, as gauges. This is the client's own view, built from the events
+ * of the intents it drove (`intentStarted`, `attemptStarted`, `outcome`, `intentParked`,
+ * `intentFinished`); it is not a ledger scan: intents another process works on, or that
+ * were unfinished in the ledger before this client touched them, are not counted, and an
+ * intent this client left unknown stays counted until this client settles it. Finished
+ * intents (succeeded, failed) leave the gauges.
+ */
+export interface IntentStatusGauges {
+  /** Intents recorded and not yet sent (or provably not executed), in intents. */
+  readonly pending: number;
+  /** Intents with an attempt started whose answer is not yet classified, in intents. */
+  readonly inFlight: number;
+  /** Intents whose outcome is unknown and that are not parked, in intents. */
+  readonly unknown: number;
+  /** Intents parked (allowance spent, outcome unknown): they need a later check or a person, in intents. */
+  readonly parked: number;
+}
+
+/** What the ledger store reported (`ledger` events), when it implements `observe`. */
+export interface LedgerMetrics {
+  /** Group commits (one write + one fsync each). */
+  readonly flushes: number;
+  /** Records written by those group commits. */
+  readonly records: number;
+  /** Bytes written by those group commits. */
+  readonly bytes: number;
+  /** Group-commit latency (first queued write to fsync done), in ms; buckets {@link FLUSH_LATENCY_BUCKETS_MS}. */
+  readonly flushLatencyMs: HistogramSnapshot;
+  /** Records per group commit (batch size), in records; buckets {@link FLUSH_BATCH_RECORDS_BUCKETS}. */
+  readonly flushRecords: HistogramSnapshot;
+  /** Writes waiting when the last group commit completed, in writes (a gauge). */
+  readonly queueDepth: number;
+  /** Largest {@link LedgerMetrics.queueDepth} seen, in writes. */
+  readonly maxQueueDepth: number;
+  /** Compactions (snapshot + new log generation). */
+  readonly compactions: number;
+  /** Finished intents dropped past retention by those compactions, in intents. */
+  readonly compactedIntentsDropped: number;
+  /** Torn log tails cut off (and kept aside) at open: crashes in the middle of a write. */
+  readonly tornTailsRepaired: number;
+  /** Stale lock files taken over at open (a writer that died without releasing it). */
+  readonly lockTakeovers: number;
+}
+
+/**
+ * The monitoring signals of one intent client, counted from its events since the
+ * collector was built (normally: since the client was created). Plain data: every field
+ * is a number, `null`, or an object or array of them, so `JSON.stringify` keeps it whole.
+ * Counters only grow; gauges (`statusNow`, `ledger.queueDepth`) go both ways.
+ */
+export interface IntentMetrics {
+  /** When collection started, epoch ms on the collector's clock. */
+  readonly since: number;
+  /** When this snapshot was taken, epoch ms on the collector's clock. */
+  readonly at: number;
+  /** Runs of intents (calls and recovery), their results and attempts. */
+  readonly intents: IntentRunMetrics;
+  /** Intents by status now: this client's view (see {@link IntentStatusGauges}). */
+  readonly statusNow: IntentStatusGauges;
+  /** Same business id used with another payload (`idempotencyConflict`): `IntentConflictError`. */
+  readonly conflicts: {
+    /** Conflicts refused, in calls. */
+    readonly count: number;
+    /** `count / intents.startedByCall` (a ratio, 0 to 1 in practice); 0 before any call. */
+    readonly rate: number;
+  };
+  /**
+   * Runs in which a second execution was prevented, by how. A run may count under more
+   * than one way (a venue's duplicate answer followed by a lookup that found the order
+   * counts under `venueAnswer` and `reconcileFound`); `runs` counts each run once.
+   */
+  readonly duplicatesPrevented: {
+    /** Runs with at least one of the ways below, in runs. */
+    readonly runs: number;
+    /** Answered from a finished ledger record with no request sent (`intentFinished.replayedFromLedger`), in runs. */
+    readonly ledgerReplay: number;
+    /** A send was answered "duplicate", "key in use" or replayed by the venue (`intentFinished.venueDuplicate`), in runs. */
+    readonly venueAnswer: number;
+    /** A lookup found the first execution, so nothing was resent (`intentFinished.reconciled`), in runs. */
+    readonly reconcileFound: number;
+  };
+  /** Write requests sent against the business objects they were for (`attemptStarted`). */
+  readonly writes: {
+    /** Write requests sent (every attempt, first sends and resends), in requests. */
+    readonly sent: number;
+    /**
+     * Distinct intents (business objects: one per scope, operation and business id) this
+     * client sent at least one write for. Memory: the collector remembers an intent id only
+     * while the intent is unfinished; a succeeded or failed intent never sends again.
+     */
+    readonly objects: number;
+    /**
+     * Writes that were the first send of their intent in any process life (`attempt === 1`),
+     * in requests. Summed over every client (and restart) of one ledger, it is the number of
+     * business objects ever sent.
+     */
+    readonly firstSends: number;
+    /** `sent / objects`, in requests per object; 1 is ideal; 0 before any write. */
+    readonly perObject: number;
+  };
+  /**
+   * Attempts classified (`outcome`), by outcome kind: `success`, `retry`, `rateLimited`,
+   * `resign`, `unknown`, `fatal`, and conflicts split as `conflict:inProgress` and
+   * `conflict:duplicate`, in attempts.
+   */
+  readonly outcomes: Readonly<Record<string, number>>;
+  /** Waits before a resend (`retryScheduled` with `before: 'send'`). */
+  readonly retries: {
+    /** Waits scheduled before a send, in waits. */
+    readonly total: number;
+    /** By cause: the outcome kind (`retry`, `rateLimited`, `resign`, `unknown`, `conflict`...), `venueBan`, `rateLimitUsage`, `settle`..., in waits. */
+    readonly byCause: Readonly<Record<string, number>>;
+  };
+  /** Reconcile lookups (`lookupStarted`, `lookupFinished`, `reconcile`). */
+  readonly lookups: {
+    /** Lookup requests sent (a scan page and a fallback lookup count one each), in requests. */
+    readonly started: number;
+    /** By kind: `lookup` (the profile's), `scan` (a scan page), `operation` (the operation's own reconcile), in requests. */
+    readonly byVia: Readonly<Record<LookupStartedEvent['via'], number>>;
+    /** Answers read, by verdict: `found`, `failed` (found, and failed at the venue), `notFound`, `inconclusive`, in requests. */
+    readonly byVerdict: Readonly<Record<LookupFinishedEvent['verdict'], number>>;
+    /** Decisions taken after a lookup verdict (`reconcile.action`): `settled`, `resend`, `wait`, `giveUp`, in decisions. */
+    readonly decisions: Readonly<Record<ReconcileEvent['action'], number>>;
+  };
+  /** Venue key windows that had passed (`keyExpired`). */
+  readonly keysExpired: {
+    /** In intents (one event each). */
+    readonly total: number;
+    /** A pending intent failed unsent because the venue no longer deduplicates its key. */
+    readonly beforeSend: number;
+    /** An unknown outcome was looked up instead of resent with a key the venue may have forgotten. */
+    readonly resend: number;
+  };
+  /** Waits forced by the venue's limits (`retryScheduled` by cause, before a send or a lookup). */
+  readonly rateLimits: {
+    /** Waits after a rate-limit answer (429, `Retry-After`). */
+    readonly rateLimited: WaitMetrics;
+    /** Waits for a venue-wide ban to end (Binance 418). */
+    readonly venueBan: WaitMetrics;
+    /** Pauses taken before a limit was hit, from the venue's usage headers. */
+    readonly rateLimitUsage: WaitMetrics;
+  };
+  /** Recovery passes started (`recoveryStarted`). */
+  readonly recoveryPasses: number;
+  /** What the ledger store reported; all zero for a store without `observe` (e.g. `MemoryLedger`). */
+  readonly ledger: LedgerMetrics;
+}
+
+class Histogram {
+  readonly #boundaries: readonly number[];
+  readonly #counts: number[];
+  #count = 0;
+  #sum = 0;
+  #min = Infinity;
+  #max = -Infinity;
+
+  constructor(boundaries: readonly number[]) {
+    this.#boundaries = boundaries;
+    this.#counts = new Array<number>(boundaries.length + 1).fill(0);
+  }
+
+  record(value: number): void {
+    if (!Number.isFinite(value)) return;
+    let i = 0;
+    while (i < this.#boundaries.length && value > (this.#boundaries[i] as number)) i++;
+    this.#counts[i] = (this.#counts[i] as number) + 1;
+    this.#count++;
+    this.#sum += value;
+    if (value < this.#min) this.#min = value;
+    if (value > this.#max) this.#max = value;
+  }
+
+  snapshot(): HistogramSnapshot {
+    return {
+      boundaries: [...this.#boundaries],
+      counts: [...this.#counts],
+      count: this.#count,
+      sum: this.#sum,
+      min: this.#count === 0 ? null : this.#min,
+      max: this.#count === 0 ? null : this.#max,
+    };
+  }
+}
+
+class Waits {
+  count = 0;
+  totalMs = 0;
+  maxMs = 0;
+
+  record(ms: number): void {
+    const v = Number.isFinite(ms) && ms > 0 ? ms : 0;
+    this.count++;
+    this.totalMs += v;
+    if (v > this.maxMs) this.maxMs = v;
+  }
+
+  snapshot(): WaitMetrics {
+    return { count: this.count, totalMs: this.totalMs, maxMs: this.maxMs };
+  }
+}
+
+const RESULTS: ReadonlyArray<IntentFinishedEvent['result']> = ['succeeded', 'failed', 'ambiguous', 'exhausted', 'busy', 'aborted', 'conflict', 'error'];
+const OUTCOME_KEYS = ['success', 'retry', 'rateLimited', 'resign', 'unknown', 'conflict:inProgress', 'conflict:duplicate', 'fatal'] as const;
+
+const zeroes = <K extends string>(keys: readonly K[]): Record<K, number> => Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+const bump = (counts: Record<string, number>, key: string, by = 1): void => {
+  counts[key] = (counts[key] ?? 0) + by;
+};
+const isTerminal = (status: IntentStatus): status is 'succeeded' | 'failed' => status === 'succeeded' || status === 'failed';
+
+type GaugeView = 'pending' | 'inFlight' | 'unknown' | 'parked';
+
+/** What the collector keeps about one unfinished intent it has seen. */
+interface Tracked {
+  view: GaugeView;
+  /** Runs of this client driving it now (`intentStarted` without its `intentFinished` yet). */
+  drivers: number;
+  /** This client sent at least one write for it (counted in `writes.objects`). */
+  sent: boolean;
+}
+
+/**
+ * Counts the monitoring signals of an idempotency layer from an intent client's events:
+ * conflicts, duplicates prevented (and how), retries that recovered and their causes,
+ * lookups, expired keys, writes per business object, outcomes, intents by status, rate
+ * limits and bans, and the ledger's group commits.
+ *
+ * Subscribe it at construction to see everything (`createIntentClient` builds one per
+ * client; `client.metrics()` returns its snapshot). Every handler is O(1); memory is one
+ * small entry per unfinished intent this client touched.
+ *
+ * @example
+ * const events = new IntentEvents(undefined);
+ * const metrics = new MetricsCollector(events);
+ * // ... events.emit(...) from the engine ...
+ * console.log(JSON.stringify(metrics.snapshot()));
+ */
+export class MetricsCollector {
+  readonly #clock: { now(): number };
+  readonly #since: number;
+  readonly #unsubscribe: Array<() => void> = [];
+
+  // Intents
+  #started = 0;
+  #startedByCall = 0;
+  #startedByRecovery = 0;
+  #resumed = 0;
+  #finished = 0;
+  readonly #results = zeroes(RESULTS);
+  #recovered = 0;
+  readonly #attempts = new Histogram(ATTEMPTS_PER_INTENT_BUCKETS);
+  #parkedEvents = 0;
+  readonly #tracked = new Map<string, Tracked>();
+
+  #conflicts = 0;
+  readonly #dup = { runs: 0, ledgerReplay: 0, venueAnswer: 0, reconcileFound: 0 };
+  readonly #writes = { sent: 0, objects: 0, firstSends: 0 };
+  readonly #outcomes: Record<string, number> = zeroes(OUTCOME_KEYS);
+  #retries = 0;
+  readonly #retryCauses: Record<string, number> = {};
+  readonly #lookups = {
+    started: 0,
+    byVia: zeroes<LookupStartedEvent['via']>(['lookup', 'scan', 'operation']),
+    byVerdict: zeroes<LookupFinishedEvent['verdict']>(['found', 'failed', 'notFound', 'inconclusive']),
+    decisions: zeroes<ReconcileEvent['action']>(['settled', 'resend', 'wait', 'giveUp']),
+  };
+  readonly #expired = { total: 0, beforeSend: 0, resend: 0 };
+  readonly #waits = { rateLimited: new Waits(), venueBan: new Waits(), rateLimitUsage: new Waits() };
+  #recoveryPasses = 0;
+
+  // Ledger
+  readonly #ledger = {
+    flushes: 0,
+    records: 0,
+    bytes: 0,
+    queueDepth: 0,
+    maxQueueDepth: 0,
+    compactions: 0,
+    compactedIntentsDropped: 0,
+    tornTailsRepaired: 0,
+    lockTakeovers: 0,
+  };
+  readonly #flushLatency = new Histogram(FLUSH_LATENCY_BUCKETS_MS);
+  readonly #flushRecords = new Histogram(FLUSH_BATCH_RECORDS_BUCKETS);
+
+  /**
+   * @param events the client's event stream (an `IntentEvents`, or anything with its `on`).
+   * @param clock time source of the snapshot's `since` and `at` (pass the client's clock). @default the system clock
+   */
+  constructor(events: { on: IntentEvents['on'] }, clock: { now(): number } = systemClock) {
+    this.#clock = clock;
+    this.#since = clock.now();
+    const on = <K extends keyof IntentEventMap>(name: K, listener: (event: IntentEventMap[K]) => void): void => {
+      this.#unsubscribe.push(events.on(name, listener));
+    };
+    on('intentStarted', (e) => {
+      this.#started++;
+      if (e.via === 'recovery') this.#startedByRecovery++;
+      else this.#startedByCall++;
+      if (e.resumed) this.#resumed++;
+      if (isTerminal(e.status)) return;
+      this.#setStatus(e.intentId, e.status);
+      this.#track(e.intentId, e.status).drivers++;
+    });
+    on('attemptStarted', (e) => {
+      this.#writes.sent++;
+      if (e.attempt === 1) this.#writes.firstSends++;
+      const t = this.#track(e.intentId, 'inFlight');
+      t.view = 'inFlight';
+      if (!t.sent) {
+        t.sent = true;
+        this.#writes.objects++;
+      }
+    });
+    on('outcome', (e) => {
+      const o = e.outcome;
+      bump(this.#outcomes, o.kind === 'conflict' ? `conflict:${o.conflict}` : o.kind);
+      this.#setStatus(e.intentId, e.status);
+    });
+    on('intentParked', (e) => {
+      this.#parkedEvents++;
+      this.#track(e.intentId, 'parked').view = 'parked';
+    });
+    on('intentFinished', (e) => this.#onFinished(e));
+    on('idempotencyConflict', () => {
+      this.#conflicts++;
+    });
+    on('retryScheduled', (e) => {
+      if (e.before === 'send') {
+        this.#retries++;
+        bump(this.#retryCauses, e.cause);
+      }
+      if (e.cause === 'rateLimited' || e.cause === 'venueBan' || e.cause === 'rateLimitUsage') this.#waits[e.cause].record(e.delayMs);
+    });
+    on('lookupStarted', (e) => {
+      this.#lookups.started++;
+      bump(this.#lookups.byVia, e.via);
+    });
+    on('lookupFinished', (e) => {
+      bump(this.#lookups.byVerdict, e.verdict);
+    });
+    on('reconcile', (e) => {
+      bump(this.#lookups.decisions, e.action);
+    });
+    on('keyExpired', (e) => {
+      this.#expired.total++;
+      if (e.when === 'beforeSend') this.#expired.beforeSend++;
+      else this.#expired.resend++;
+    });
+    on('recoveryStarted', () => {
+      this.#recoveryPasses++;
+    });
+    on('ledger', (e) => {
+      this.#onLedger(e);
+    });
+  }
+
+  /** Stops counting (unsubscribes from every event). The last counts stay readable. */
+  stop(): void {
+    for (const off of this.#unsubscribe.splice(0)) off();
+  }
+
+  /** The counts so far, as a fresh plain object (safe to keep, change or serialise). */
+  snapshot(): IntentMetrics {
+    const gauges = { pending: 0, inFlight: 0, unknown: 0, parked: 0 };
+    for (const t of this.#tracked.values()) gauges[t.view]++;
+    const startedByCall = this.#startedByCall;
+    const w = this.#writes;
+    return {
+      since: this.#since,
+      at: this.#clock.now(),
+      intents: {
+        started: this.#started,
+        startedByCall,
+        startedByRecovery: this.#startedByRecovery,
+        resumed: this.#resumed,
+        finished: this.#finished,
+        results: { ...this.#results },
+        recovered: this.#recovered,
+        attempts: this.#attempts.snapshot(),
+        parked: this.#parkedEvents,
+      },
+      statusNow: gauges,
+      conflicts: { count: this.#conflicts, rate: startedByCall === 0 ? 0 : this.#conflicts / startedByCall },
+      duplicatesPrevented: { ...this.#dup },
+      writes: { sent: w.sent, objects: w.objects, firstSends: w.firstSends, perObject: w.objects === 0 ? 0 : w.sent / w.objects },
+      outcomes: { ...this.#outcomes },
+      retries: { total: this.#retries, byCause: { ...this.#retryCauses } },
+      lookups: {
+        started: this.#lookups.started,
+        byVia: { ...this.#lookups.byVia },
+        byVerdict: { ...this.#lookups.byVerdict },
+        decisions: { ...this.#lookups.decisions },
+      },
+      keysExpired: { ...this.#expired },
+      rateLimits: {
+        rateLimited: this.#waits.rateLimited.snapshot(),
+        venueBan: this.#waits.venueBan.snapshot(),
+        rateLimitUsage: this.#waits.rateLimitUsage.snapshot(),
+      },
+      recoveryPasses: this.#recoveryPasses,
+      ledger: { ...this.#ledger, flushLatencyMs: this.#flushLatency.snapshot(), flushRecords: this.#flushRecords.snapshot() },
+    };
+  }
+
+  #track(intentId: string, view: GaugeView): Tracked {
+    let t = this.#tracked.get(intentId);
+    if (!t) {
+      t = { view, drivers: 0, sent: false };
+      this.#tracked.set(intentId, t);
+    }
+    return t;
+  }
+
+  #setStatus(intentId: string, status: IntentStatus): void {
+    if (isTerminal(status)) {
+      this.#tracked.delete(intentId);
+      return;
+    }
+    const t = this.#track(intentId, status);
+    // An unknown intent stays shown as parked until something moves it on.
+    if (!(status === 'unknown' && t.view === 'parked')) t.view = status;
+  }
+
+  #onFinished(e: IntentFinishedEvent): void {
+    this.#finished++;
+    bump(this.#results, e.result);
+    if (e.recovered) this.#recovered++;
+    if (e.attempts >= 1) this.#attempts.record(e.attempts);
+    if (e.replayedFromLedger) this.#dup.ledgerReplay++;
+    if (e.venueDuplicate) this.#dup.venueAnswer++;
+    if (e.reconciled) this.#dup.reconcileFound++;
+    if (e.replayedFromLedger || e.venueDuplicate || e.reconciled) this.#dup.runs++;
+
+    const t = this.#tracked.get(e.intentId);
+    if (t) t.drivers = Math.max(0, t.drivers - 1);
+    if (e.result === 'busy' || e.result === 'conflict') {
+      // Another worker's run (busy), or another payload's intent (conflict): its status is
+      // not this run's doing. Keep it only while a run of this client still drives it.
+      if (t && t.drivers === 0 && !t.sent) this.#tracked.delete(e.intentId);
+      return;
+    }
+    this.#setStatus(e.intentId, e.status);
+  }
+
+  #onLedger(e: LedgerObservation): void {
+    const l = this.#ledger;
+    switch (e.type) {
+      case 'flush':
+        l.flushes++;
+        l.records += e.records;
+        l.bytes += e.bytes;
+        l.queueDepth = e.queueDepth;
+        if (e.queueDepth > l.maxQueueDepth) l.maxQueueDepth = e.queueDepth;
+        this.#flushLatency.record(e.latencyMs);
+        this.#flushRecords.record(e.records);
+        return;
+      case 'compacted':
+        l.compactions++;
+        l.compactedIntentsDropped += e.droppedIntents;
+        return;
+      case 'tornTailRepaired':
+        l.tornTailsRepaired++;
+        return;
+      case 'staleLockTakenOver':
+        l.lockTakeovers++;
+        return;
+    }
+  }
+}
