@@ -12,6 +12,8 @@ export interface IntentRequestMeta {
   readonly attempt: number;
   /** `send` for the write itself, `lookup` for a reconcile lookup. */
   readonly purpose: 'send' | 'lookup';
+  /** Fresh id of this attempt or lookup request; stored with the attempt in the ledger. */
+  readonly correlationId: string;
 }
 
 declare module 'axios' {

@@ -6,6 +6,7 @@ import {
   IntentBusyError,
   IntentConflictError,
   LedgerUnavailableError,
+  RetriesExhaustedError,
   isAmbiguousOutcomeError,
   isIntentError,
   isVenueRejectedError,
@@ -28,6 +29,7 @@ import type {
   CallOptions,
   IntentClientOptions,
   IntentEventMap,
+  IntentFinishedEvent,
   IntentResult,
   IntentSummary,
   ListQuery,
@@ -123,6 +125,20 @@ export interface IntentClient {
   close(): Promise<void>;
 }
 
+/** For runs nobody observes. */
+const noRun = (): void => undefined;
+
+/** How a run that threw ended, for `intentFinished.result`. */
+function runResultOf(error: unknown): IntentFinishedEvent['result'] {
+  if (isVenueRejectedError(error)) return 'failed';
+  if (isAmbiguousOutcomeError(error)) return 'ambiguous';
+  if (error instanceof RetriesExhaustedError) return 'exhausted';
+  if (error instanceof IntentBusyError) return 'busy';
+  if (error instanceof IntentConflictError) return 'conflict';
+  if (error instanceof Error && error.name === 'AbortError') return 'aborted';
+  return 'error';
+}
+
 /**
  * Wraps your axios instance (interceptors, agents and defaults stay as they are)
  * so that writes made through registered operations are safe to retry.
@@ -169,6 +185,12 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
       cause: error,
     });
   }
+
+  // What the store reports about its own work (group commits, compactions, repairs)
+  // becomes `ledger` events, for metrics.
+  resolved.ledger.observe?.((observation) => {
+    if (events.has('ledger')) events.emit('ledger', observation);
+  });
 
   let warned = false;
   const warnOnce = (): void => {
@@ -235,6 +257,7 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
       // The same business action is already running in this process: join it.
       if (existing.fingerprint !== fingerprint) {
         const stored = await resolved.ledger.get(id);
+        emitConflict(op, id, call.businessId ?? stored?.businessId, stored?.key, existing.fingerprint, fingerprint, call.scope);
         throw new IntentConflictError({ intentId: id, key: stored?.key ?? '', storedFingerprint: existing.fingerprint, fingerprint });
       }
       return existing.promise;
@@ -248,6 +271,7 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
       const { created, record } = await resolved.ledger.create(draft, now);
       if (!created) {
         if (record.fingerprint !== fingerprint) {
+          emitConflict(op, id, record.businessId, record.key, record.fingerprint, fingerprint, record.scope);
           throw new IntentConflictError({ intentId: id, key: record.key, storedFingerprint: record.fingerprint, fingerprint });
         }
         if (call.key !== undefined && call.key !== record.key) {
@@ -257,11 +281,79 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
             received: 'a different key',
           });
         }
-        if (record.status === 'succeeded') return resultFromRecord(record, { replayed: true, reconciled: false });
       }
-      return runClaimed(op, record, call.signal);
+      return observeRun('call', record, !created, async (onRun) => {
+        if (record.status === 'succeeded') return resultFromRecord(record, { replayed: true, reconciled: false });
+        return runClaimed(op, record, call.signal, undefined, onRun);
+      });
     })();
     return track(id, fingerprint, promise);
+  }
+
+  function emitConflict(op: RegisteredOperation, intentId: string, businessId: string | undefined, key: string | undefined, storedFingerprint: string, fingerprint: string, scope: string | undefined): void {
+    if (!events.has('idempotencyConflict')) return;
+    events.emit('idempotencyConflict', {
+      intentId,
+      operation: op.name,
+      scope: scope ?? resolved.scope,
+      venue: resolved.venue.name,
+      businessId,
+      ...(key === undefined ? {} : { key }),
+      storedFingerprint,
+      fingerprint,
+    });
+  }
+
+  /**
+   * Drives one intent run (`go`) between an `intentStarted` and an `intentFinished`
+   * event, which carry what metrics, traces and logs need about the whole run.
+   */
+  async function observeRun(
+    via: 'call' | 'recovery',
+    record: IntentRecord,
+    resumed: boolean,
+    go: (onRun: (run: IntentRun) => void) => Promise<IntentResult<unknown>>,
+  ): Promise<IntentResult<unknown>> {
+    if (!events.has('intentStarted') && !events.has('intentFinished')) return go(noRun);
+    const base = { intentId: record.id, operation: record.operation, scope: record.scope, venue: record.venue, key: record.key };
+    const startedAt = resolved.clock.now();
+    events.emit('intentStarted', { ...base, businessId: record.businessId, resumed, status: record.status, fingerprint: record.fingerprint, via });
+    let run: IntentRun | undefined;
+    const finished = (result: IntentFinishedEvent['result'], status: IntentStatus, extra: { errorName?: string; reason?: string; reconciled?: boolean }): void => {
+      const trace = run?.trace;
+      const reconciled = extra.reconciled === true || trace?.reconciledFound === true;
+      events.emit('intentFinished', {
+        ...base,
+        businessId: record.businessId,
+        via,
+        status,
+        result,
+        // A finished record answered without any request: the ledger prevented a duplicate.
+        replayedFromLedger: TERMINAL_STATUSES.has(record.status) && (trace === undefined || (trace.attempts === 0 && trace.lookupRequests === 0)),
+        reconciled,
+        venueDuplicate: trace?.venueDuplicate === true,
+        resent: trace?.resent === true,
+        attempts: trace?.attempts ?? 0,
+        lookups: trace?.lookupRequests ?? 0,
+        // Succeeded, but not by the first attempt alone: an earlier attempt (this run or a
+        // previous life) left it unsettled, and a retry, resend or lookup recovered it.
+        recovered: result === 'succeeded' && !TERMINAL_STATUSES.has(record.status) && (record.status !== 'pending' || record.attempt > 0 || trace?.unsettledAttempt === true || reconciled),
+        durationMs: resolved.clock.now() - startedAt,
+        ...(extra.errorName === undefined ? {} : { errorName: extra.errorName }),
+        ...(extra.reason === undefined ? {} : { reason: extra.reason }),
+      });
+    };
+    try {
+      const result = await go((r) => (run = r));
+      finished('succeeded', 'succeeded', { reconciled: result.reconciled });
+      return result;
+    } catch (error) {
+      finished(runResultOf(error), run?.status ?? record.status, {
+        errorName: error instanceof Error ? error.name : typeof error,
+        ...(isIntentError(error) ? { reason: (error as { reason?: string }).reason ?? error.code } : {}),
+      });
+      throw error;
+    }
   }
 
   /**
@@ -284,18 +376,25 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
     record: IntentRecord,
     signal: AbortSignal | undefined,
     pool?: { readonly slot: RunSlot; readonly stopWaits: AbortSignal; readonly trace: (run: IntentRun) => void },
+    onRun: (run: IntentRun) => void = noRun,
   ): Promise<IntentResult<unknown>> {
-    if (TERMINAL_STATUSES.has(record.status)) return new IntentRun(env, op, record, signal).run();
+    const unclaimed = (r: IntentRecord): Promise<IntentResult<unknown>> => {
+      const run = new IntentRun(env, op, r, signal);
+      onRun(run);
+      return run.run();
+    };
+    if (TERMINAL_STATUSES.has(record.status)) return unclaimed(record);
     const parked = record.status === 'unknown' ? record.outcome?.parked : undefined;
     // A parked intent that is not due fails at once, with no claim and no request.
-    if (parked !== undefined && parked.nextCheckAt > resolved.clock.now()) return new IntentRun(env, op, record, signal).run();
+    if (parked !== undefined && parked.nextCheckAt > resolved.clock.now()) return unclaimed(record);
     const claim = await resolved.ledger.claim(record.id, { owner: resolved.workerId, leaseMs: resolved.leaseMs, now: resolved.clock.now() });
     if (!claim.claimed) {
-      if (TERMINAL_STATUSES.has(claim.record.status)) return new IntentRun(env, op, claim.record, signal).run();
+      if (TERMINAL_STATUSES.has(claim.record.status)) return unclaimed(claim.record);
       throw new IntentBusyError({ intentId: record.id, leaseUntil: claim.record.leaseUntil ?? 0 });
     }
     const run = new IntentRun(env, op, claim.record, signal, pool);
     pool?.trace(run);
+    onRun(run);
     try {
       return await run.run();
     } finally {
@@ -413,7 +512,13 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
         // A call already running this intent in this process: wait for it, run nothing.
         const joined = running.get(record.id);
         if (joined) await joined.promise;
-        else await track(record.id, record.fingerprint, runClaimed(op, record, runSignal, { slot: slots, stopWaits: stopper.signal, trace: (r) => (run = r) }));
+        else {
+          await track(
+            record.id,
+            record.fingerprint,
+            observeRun('recovery', record, true, (onRun) => runClaimed(op, record, runSignal, { slot: slots, stopWaits: stopper.signal, trace: (r) => (run = r) }, onRun)),
+          );
+        }
         counts.succeeded++;
       } catch (error) {
         if (userSignal?.aborted) throw userSignal.reason;

@@ -8,7 +8,7 @@ import type { LedgerStore } from '../ledger/ledger-store.js';
 import { LazyFileLedger } from '../ledger/file/default-ledger.js';
 import { defineVenue } from '../venues/schema.js';
 import type { VenueProfile } from '../venues/profile.js';
-import type { IntentClientOptions, IntentEventHandlers, KeyStrategyOption } from './types.js';
+import type { IntentClientOptions, IntentEventHandlers, IntentLogger, KeyStrategyOption } from './types.js';
 
 /** Options after validation and defaults. Frozen. */
 export interface ResolvedClientOptions {
@@ -34,6 +34,8 @@ export interface ResolvedClientOptions {
   readonly on: IntentEventHandlers | undefined;
   readonly parkedBaseDelayMs: number;
   readonly parkedMaxDelayMs: number;
+  readonly correlationHeader: string | undefined;
+  readonly logger: IntentLogger | undefined;
 }
 
 /** Default `retry.pauseAtUsage`: pause at 95 % of a venue limit. */
@@ -91,6 +93,13 @@ const optionsSchema = z
         recoveryStarted: fn.optional(),
         recoveryProgress: fn.optional(),
         recoveryFinished: fn.optional(),
+        intentStarted: fn.optional(),
+        intentFinished: fn.optional(),
+        lookupStarted: fn.optional(),
+        lookupFinished: fn.optional(),
+        idempotencyConflict: fn.optional(),
+        keyExpired: fn.optional(),
+        ledger: fn.optional(),
       })
       .strict()
       .optional(),
@@ -98,6 +107,12 @@ const optionsSchema = z
       .object({ baseDelayMs: durationMs(1).optional(), maxDelayMs: durationMs(1).optional() })
       .strict()
       .optional(),
+    // An HTTP header name (RFC 9110 token).
+    correlationHeader: z
+      .string()
+      .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { message: "an HTTP header name (letters, digits and !#$%&'*+.^_`|~-)" })
+      .optional(),
+    logger: hasMethods(['debug', 'info', 'warn', 'error']).optional(),
   })
   .strict();
 
@@ -159,6 +174,8 @@ export function resolveClientOptions(input: unknown): ResolvedClientOptions {
     on: o.on,
     parkedBaseDelayMs,
     parkedMaxDelayMs,
+    correlationHeader: o.correlationHeader,
+    logger: o.logger,
   });
 }
 

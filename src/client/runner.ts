@@ -1,4 +1,4 @@
-import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
+import { AxiosHeaders, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import { computeBackoffDelay, planRetry } from '../backoff/index.js';
 import { classifyResponse, classifyTransport, describeTransportError, readRateLimitUsage, readVenueError } from '../classify/index.js';
 import type { Outcome } from '../classify/outcome.js';
@@ -16,6 +16,7 @@ import type { DedupeSpec, LookupSpec, RequestWindowSpec } from '../venues/profil
 import { attemptSettleMs, readCarriedWindow, windowRefusal, type WindowCarrier } from './request-window.js';
 import type { TransitionRequest } from '../ledger/ledger-store.js';
 import { exchange, headerReader, placeKey, type Exchange } from './axios-request.js';
+import { newCorrelationId, summariseUrl } from '../internal/correlation.js';
 import { buildLookupRequest, buildScanPage, DEFAULT_SCAN_MAX_PAGES, matchLookupItems, readScanPage, type BuiltLookup } from './lookup-request.js';
 import { summariseError } from './redact.js';
 import type { IntentEvents } from './events.js';
@@ -29,6 +30,7 @@ import type {
   LookupVerdict,
   OperationDefinition,
   ReconcileDefinition,
+  RequestSummary,
 } from './types.js';
 
 /**
@@ -63,6 +65,14 @@ export interface RunnerEnvironment {
 export interface RunTrace {
   resent: boolean;
   reconciledFound: boolean;
+  /** Requests this run sent for the write itself. */
+  attempts: number;
+  /** Lookup requests this run sent (scan pages and fallbacks each count). */
+  lookupRequests: number;
+  /** An attempt of this run was answered duplicate, key in use, or replayed by the venue. */
+  venueDuplicate: boolean;
+  /** An attempt of this run did not settle the intent (retry, unknown, rate limit, conflict...). */
+  unsettledAttempt: boolean;
 }
 
 /**
@@ -116,8 +126,14 @@ export class IntentRun {
   #attemptSettleMs: number | undefined;
   /** Set when the current attempt was refused before dispatch for its request window. */
   #windowRefused: string | undefined;
+  /** Correlation id of the current (or last) attempt. */
+  #correlationId: string | undefined;
+  /** How long the last attempt took, send to classification, in ms. */
+  #attemptDurationMs = 0;
   #freshResult: { readonly value: unknown } | undefined;
-  readonly trace: RunTrace = { resent: false, reconciledFound: false };
+  readonly trace: RunTrace = { resent: false, reconciledFound: false, attempts: 0, lookupRequests: 0, venueDuplicate: false, unsettledAttempt: false };
+  /** Key-window expiry is reported once per run. */
+  #expiryReported = false;
   readonly #slot: RunSlot | undefined;
   /**
    * A parked intent gets a check, not an allowance: one lookup, or one resend where the
@@ -174,6 +190,11 @@ export class IntentRun {
     return (this.#eventBase ??= { intentId: record.id, operation: record.operation, scope: record.scope, venue: record.venue, key: record.key });
   }
 
+  /** The intent's ledger status as this run last wrote or read it. */
+  get status(): IntentStatus {
+    return this.#record.status;
+  }
+
   /** Runs to a final answer. Resolves on success; throws the error that tells the caller what to do. */
   async run(): Promise<IntentResult<unknown>> {
     const parked = this.#record.status === 'unknown' ? this.#record.outcome?.parked : undefined;
@@ -196,7 +217,8 @@ export class IntentRun {
             const sentBy = this.#latestDispatch();
             this.#raiseFloor(this.#record.outcome?.settleAt);
             const settleAt = this.#settleAtAfterCrash(sentBy);
-            await this.#transition('unknown', { outcome: { kind: 'unknown', reason: 'attempt in flight when resumed', sentBy, ...settleAt } });
+            const lost = this.#record.outcome?.correlationId;
+            await this.#transition('unknown', { outcome: { kind: 'unknown', reason: 'attempt in flight when resumed', sentBy, ...settleAt, ...(lost === undefined ? {} : { correlationId: lost }) } });
           }
           break;
         case 'pending':
@@ -216,6 +238,7 @@ export class IntentRun {
     if (this.#record.expiresAt !== undefined && options.clock.now() >= this.#record.expiresAt) {
       // Never sent, and the venue would no longer deduplicate the key: fail it rather
       // than send a stale action.
+      this.#emitKeyExpired('beforeSend');
       await this.#transition('failed', { outcome: { kind: 'fatal', reason: 'expired before it was sent' } });
       throw this.#exhausted('deadline', 'the intent expired before it was sent');
     }
@@ -248,6 +271,8 @@ export class IntentRun {
     // resend would only return the same answer: settle it by a lookup instead.
     const resendRepeats = stored?.replayed === true || this.#lastOutcome?.shouldRetry === false;
     const keyStoreResend = settlesByResend(venue.dedupe) && withinWindow && !resendRepeats;
+    // The key store would have settled this by a resend, but its window has passed.
+    if (settlesByResend(venue.dedupe) && !withinWindow) this.#emitKeyExpired('resend');
 
     // Inside a key store's window a same-key resend *is* the reconcile: the venue
     // returns the first execution's result instead of executing again. No lookup needed.
@@ -390,18 +415,27 @@ export class IntentRun {
     const context: AttemptContext = Object.freeze({ ...this.#context, attempt });
     // Build (and place the key) before the in-flight record: a builder that throws
     // leaves the intent pending with nothing sent.
-    const config = this.#buildConfig(this.#op.definition.request(this.#input, context), attempt, 'send', true);
+    const correlationId = newCorrelationId();
+    const config = this.#buildConfig(this.#op.definition.request(this.#input, context), attempt, 'send', true, correlationId);
     this.#throwIfAborted();
 
     // Write-ahead: after this resolves the attempt is recorded in the ledger (durably, for
     // a durable store) with its number and our epoch. Only then may a byte be sent.
     // A request-window venue: the earlier attempts' settle instant rides along, so a
     // restart that finds this attempt in flight still waits for the longest window sent.
-    await this.#transition('inFlight', this.#settleFloor > 0 ? { attempt, outcome: { kind: 'inFlight', reason: 'attempt in flight', settleAt: this.#settleFloor } } : { attempt });
+    // The attempt's correlation id is recorded with it, so a restart that finds it in
+    // flight (and a person reading the ledger) can match it to the venue's logs.
+    const inFlight: StoredOutcome = { kind: 'inFlight', reason: 'attempt in flight', correlationId, ...(this.#settleFloor > 0 ? { settleAt: this.#settleFloor } : {}) };
+    await this.#transition('inFlight', { attempt, outcome: inFlight });
     this.#sentThisRun++;
+    this.trace.attempts++;
+    this.#correlationId = correlationId;
     this.#attemptSettleMs = undefined;
     this.#windowRefused = undefined;
-    if (events.has('attemptStarted')) events.emit('attemptStarted', { ...this.#base, attempt, venueKey: this.#record.venueKey });
+    const sentAt = options.clock.now();
+    if (events.has('attemptStarted')) {
+      events.emit('attemptStarted', { ...this.#base, attempt, venueKey: this.#record.venueKey, correlationId, request: this.#summary(config) });
+    }
 
     const result = await exchange(this.#env.http, config, (final) => {
       this.#assertMayDispatch();
@@ -410,13 +444,18 @@ export class IntentRun {
     this.#observeUsage(result);
     const outcome = this.#classify(result);
     this.#lastOutcome = outcome;
+    this.#attemptDurationMs = options.clock.now() - sentAt;
+    if (outcome.kind !== 'success') this.trace.unsettledAttempt = true;
+    if ((outcome.kind === 'conflict' && outcome.conflict === 'duplicate') || outcome.replayed === true || (outcome.kind === 'conflict' && outcome.conflict === 'inProgress')) {
+      this.trace.venueDuplicate = true;
+    }
     if (result.kind === 'error') this.#lastError = summariseError(result.error);
 
     switch (outcome.kind) {
       case 'success': {
         const response = (result as { response: AxiosResponse }).response;
         const value: unknown = this.#op.definition.result ? this.#op.definition.result(response, this.#input) : response.data;
-        await this.#transition('succeeded', { outcome: { ...storedFrom(outcome), result: value } });
+        await this.#transition('succeeded', { outcome: { ...this.#storedFrom(outcome), result: value } });
         this.#freshResult = { value };
         this.#emitOutcome(attempt, outcome);
         return;
@@ -425,11 +464,11 @@ export class IntentRun {
         if (earlierMayHaveExecuted) {
           // A rejection of this resend does not undo an earlier attempt that may have
           // executed: never record `failed` on that evidence. A person must look.
-          await this.#transition('unknown', { outcome: { ...storedFrom(outcome), kind: 'unknown', reason: `resend rejected (${outcome.reason}); an earlier attempt may have executed`, ...this.#sentFields() } });
+          await this.#transition('unknown', { outcome: { ...this.#storedFrom(outcome), kind: 'unknown', reason: `resend rejected (${outcome.reason}); an earlier attempt may have executed`, ...this.#sentFields() } });
           this.#emitOutcome(attempt, outcome);
           throw await this.#park(this.#record.outcome?.reason ?? outcome.reason);
         }
-        await this.#transition('failed', { outcome: storedFrom(outcome) });
+        await this.#transition('failed', { outcome: this.#storedFrom(outcome) });
         this.#emitOutcome(attempt, outcome);
         if (this.#windowRefused !== undefined) {
           const window = options.venue.reconcile.requestWindow as RequestWindowSpec;
@@ -446,7 +485,7 @@ export class IntentRun {
         if (earlierMayHaveExecuted) {
           // This attempt did not execute, but an earlier one may have: stay unknown and let
           // the key-store resend (or a lookup) settle it.
-          await this.#transition('unknown', { outcome: { ...storedFrom(outcome), kind: 'unknown', reason: `resend not executed (${outcome.reason}); an earlier attempt may have executed`, ...this.#sentFields() } });
+          await this.#transition('unknown', { outcome: { ...this.#storedFrom(outcome), kind: 'unknown', reason: `resend not executed (${outcome.reason}); an earlier attempt may have executed`, ...this.#sentFields() } });
           this.#emitOutcome(attempt, outcome);
           if (outcome.kind === 'rateLimited' && outcome.scope === 'venue' && outcome.retryAfterMs !== undefined) {
             this.#blockVenue(options.clock.now() + outcome.retryAfterMs);
@@ -469,7 +508,7 @@ export class IntentRun {
         // The venue may have executed it (or is executing it under this key): from now
         // on only reconciliation, or a same-key resend the venue deduplicates, may follow.
         // The answer (or its absence) came by now, so the request was dispatched before now.
-        await this.#transition('unknown', { outcome: { ...storedFrom(outcome), ...this.#sentFields() } });
+        await this.#transition('unknown', { outcome: { ...this.#storedFrom(outcome), ...this.#sentFields() } });
         this.#emitOutcome(attempt, outcome);
         if (this.#signal?.aborted) throw this.#ambiguous('aborted while the attempt was in flight', this.#signal.reason);
         return;
@@ -520,17 +559,47 @@ export class IntentRun {
    */
   async #lookupOnce(reconcile: ReconcileDefinition<unknown, unknown>, built: BuiltLookup, spec: LookupSpec | undefined): Promise<LookupVerdict<unknown>> {
     if (built.kind === 'unavailable') return { found: 'inconclusive', reason: built.reason };
-    const config = this.#buildConfig(built.config, 0, 'lookup', false);
-    const result = await exchange(this.#env.http, config);
-    this.#observeUsage(result);
+    const sent = await this.#sendLookup(built.config, spec === undefined ? 'operation' : 'lookup');
+    const { result } = sent;
     if (result.kind === 'error') {
-      return { found: 'inconclusive', reason: classifyTransport(describeTransportError(result.error)).reason };
+      return this.#lookupDone(sent, { found: 'inconclusive', reason: classifyTransport(describeTransportError(result.error)).reason });
     }
     const response: LookupResponse = { status: result.response.status, data: result.response.data, header: headerReader(result.response) };
-    if (reconcile.interpret) return reconcile.interpret(response, this.#input, this.#context);
+    if (reconcile.interpret) return this.#lookupDone(sent, reconcile.interpret(response, this.#input, this.#context), result.response.status);
     // The profile's foundPath describes the profile's own lookup endpoint, not one the
     // operation chose: applying it to another body could read a hit as a miss.
-    return this.#defaultInterpret(result.response, spec, built.value);
+    return this.#lookupDone(sent, this.#defaultInterpret(result.response, spec, built.value), result.response.status);
+  }
+
+  /** Sends one lookup request (a lookup, a fallback or a scan page) with a fresh correlation id. */
+  async #sendLookup(built: AxiosRequestConfig, via: 'lookup' | 'scan' | 'operation'): Promise<{ result: Exchange; correlationId: string; startedAt: number }> {
+    const { events, options } = this.#env;
+    const correlationId = newCorrelationId();
+    const config = this.#buildConfig(built, 0, 'lookup', false, correlationId);
+    this.trace.lookupRequests++;
+    const startedAt = options.clock.now();
+    if (events.has('lookupStarted')) events.emit('lookupStarted', { ...this.#base, attempt: this.#record.attempt, correlationId, via, request: this.#summary(config) });
+    const result = await exchange(this.#env.http, config);
+    this.#observeUsage(result);
+    return { result, correlationId, startedAt };
+  }
+
+  /** Reports a lookup request's verdict (`lookupFinished`) and returns it. */
+  #lookupDone(sent: { correlationId: string; startedAt: number }, verdict: LookupVerdict<unknown>, httpStatus?: number): LookupVerdict<unknown> {
+    const { events, options } = this.#env;
+    if (events.has('lookupFinished')) {
+      const reason = verdict.found === 'inconclusive' || verdict.found === 'failed' ? verdict.reason : undefined;
+      events.emit('lookupFinished', {
+        ...this.#base,
+        attempt: this.#record.attempt,
+        correlationId: sent.correlationId,
+        verdict: verdict.found === 'succeeded' ? 'found' : verdict.found,
+        ...(httpStatus === undefined ? {} : { httpStatus }),
+        ...(reason === undefined ? {} : { reason }),
+        durationMs: options.clock.now() - sent.startedAt,
+      });
+    }
+    return verdict;
   }
 
   /**
@@ -545,25 +614,30 @@ export class IntentRun {
     const maxPages = spec.maxPages ?? DEFAULT_SCAN_MAX_PAGES;
     let cursor: string | undefined;
     for (let page = 0; page < maxPages; page++) {
-      const config = this.#buildConfig(buildScanPage(spec, this.#record.createdAt, cursor), 0, 'lookup', false);
-      const result = await exchange(this.#env.http, config);
-      this.#observeUsage(result);
-      if (result.kind === 'error') return { found: 'inconclusive', reason: classifyTransport(describeTransportError(result.error)).reason };
+      const sent = await this.#sendLookup(buildScanPage(spec, this.#record.createdAt, cursor), 'scan');
+      const { result } = sent;
+      if (result.kind === 'error') return this.#lookupDone(sent, { found: 'inconclusive', reason: classifyTransport(describeTransportError(result.error)).reason });
       const response = result.response;
       const outcome = classifyResponse(venue, { status: response.status, header: headerReader(response), body: response.data }, this.#env.options.clock.now());
-      if (outcome.kind !== 'success') return { found: 'inconclusive', reason: `scan page: ${outcome.reason}` };
+      if (outcome.kind !== 'success') return this.#lookupDone(sent, { found: 'inconclusive', reason: `scan page: ${outcome.reason}` }, response.status);
       const read = readScanPage(spec, response.data, this.#record.venueKey);
       switch (read.kind) {
         case 'match': {
           const found: AxiosResponse = { ...response, data: read.item };
           const value: unknown = this.#op.definition.result ? this.#op.definition.result(found, this.#input) : read.item;
-          return { found: 'succeeded', result: value };
+          return this.#lookupDone(sent, { found: 'succeeded', result: value }, response.status);
         }
         case 'end':
-          return spec.consistent ? { found: 'notFound' } : { found: 'inconclusive', reason: 'not in the list, which is not read-after-write consistent' };
+          return this.#lookupDone(
+            sent,
+            spec.consistent ? { found: 'notFound' } : { found: 'inconclusive', reason: 'not in the list, which is not read-after-write consistent' },
+            response.status,
+          );
         case 'unreadable':
-          return { found: 'inconclusive', reason: read.reason };
+          return this.#lookupDone(sent, { found: 'inconclusive', reason: read.reason }, response.status);
         case 'next':
+          // Not on this page; the scan goes on.
+          this.#lookupDone(sent, { found: 'notFound' }, response.status);
           cursor = read.cursor;
       }
     }
@@ -605,7 +679,7 @@ export class IntentRun {
     return { found: 'inconclusive', reason: outcome.reason };
   }
 
-  #buildConfig(built: AxiosRequestConfig, attempt: number, purpose: 'send' | 'lookup', withKey: boolean): AxiosRequestConfig {
+  #buildConfig(built: AxiosRequestConfig, attempt: number, purpose: 'send' | 'lookup', withKey: boolean, correlationId: string): AxiosRequestConfig {
     const { options } = this.#env;
     const keySpec = options.venue.key;
     let placed = withKey ? placeKey(built, keySpec, this.#record.venueKey, this.#record.operation) : built;
@@ -614,6 +688,13 @@ export class IntentRun {
       const form = keySpec.echo.placement === 'body' && (placed.data instanceof URLSearchParams || typeof placed.data === 'string');
       const field = form ? bracketed(keySpec.echo.field) : keySpec.echo.field;
       placed = placeKey(placed, { placement: keySpec.echo.placement, field, format: keySpec.format }, this.#record.venueKey, this.#record.operation);
+    }
+    const header = options.correlationHeader;
+    if (header !== undefined) {
+      // Sent only when the user names a header: some venues refuse headers they do not know.
+      const headers = AxiosHeaders.from((placed.headers ?? {}) as Record<string, string>);
+      headers.set(header, correlationId);
+      placed = { ...placed, headers };
     }
     const config: AxiosRequestConfig = {
       ...placed,
@@ -625,6 +706,7 @@ export class IntentRun {
         venueKey: this.#record.venueKey,
         attempt,
         purpose,
+        correlationId,
       }),
     };
     if (this.#signal && !placed.signal) config.signal = this.#signal;
@@ -900,7 +982,32 @@ export class IntentRun {
   #emitOutcome(attempt: number, outcome: Outcome): void {
     const { events } = this.#env;
     // Payloads are built only when someone listens: most clients have no subscriber.
-    if (events.has('outcome')) events.emit('outcome', { ...this.#base, attempt, outcome, status: this.#record.status });
+    if (events.has('outcome')) {
+      events.emit('outcome', { ...this.#base, attempt, correlationId: this.#correlationId ?? '', outcome, status: this.#record.status, durationMs: this.#attemptDurationMs });
+    }
+  }
+
+  #emitKeyExpired(when: 'beforeSend' | 'resend'): void {
+    if (this.#expiryReported) return;
+    this.#expiryReported = true;
+    const { events } = this.#env;
+    if (events.has('keyExpired')) events.emit('keyExpired', { ...this.#base, attempt: this.#record.attempt, when });
+  }
+
+  /** The stored form of an attempt's outcome, with the attempt's correlation id. */
+  #storedFrom(outcome: Outcome): StoredOutcome {
+    return storedFrom(outcome, this.#correlationId);
+  }
+
+  /** Method and URL of a request, without query string, headers or body. */
+  #summary(config: AxiosRequestConfig): RequestSummary {
+    let url: string;
+    try {
+      url = this.#env.http.getUri({ ...config, params: undefined });
+    } catch {
+      url = typeof config.url === 'string' ? config.url : '';
+    }
+    return { method: (config.method ?? 'get').toUpperCase(), url: summariseUrl(url) };
   }
 
   #emitReconcile(lookup: 'found' | 'notFound' | 'inconclusive' | 'skipped', action: 'settled' | 'resend' | 'wait' | 'giveUp'): void {
@@ -924,7 +1031,7 @@ export function resultFromRecord(record: IntentRecord, how: { replayed: boolean;
 }
 
 /** The part of an outcome the ledger keeps: no headers, no body, message truncated. */
-function storedFrom(outcome: Outcome): StoredOutcome {
+function storedFrom(outcome: Outcome, correlationId?: string): StoredOutcome {
   return {
     kind: outcome.kind,
     reason: outcome.reason,
@@ -932,6 +1039,7 @@ function storedFrom(outcome: Outcome): StoredOutcome {
     ...(outcome.venueCode === undefined ? {} : { venueCode: outcome.venueCode }),
     ...(outcome.venueMessage === undefined ? {} : { venueMessage: outcome.venueMessage.slice(0, MAX_MESSAGE) }),
     ...(outcome.replayed === true ? { replayed: true } : {}),
+    ...(correlationId === undefined ? {} : { correlationId }),
   };
 }
 

@@ -89,7 +89,139 @@ export interface IntentEventMap {
   recoveryProgress: RecoveryProgressEvent;
   /** A recovery pass ended; carries its report. */
   recoveryFinished: RecoveryFinishedEvent;
+  /** A call (or a recovery pass) began driving an intent, after its ledger record was read or created. */
+  intentStarted: IntentStartedEvent;
+  /** A call (or a recovery pass) stopped driving an intent: settled, or ended with an error. */
+  intentFinished: IntentFinishedEvent;
+  /** A reconcile lookup request is about to be sent (one per request: a scan page or a fallback lookup counts). */
+  lookupStarted: LookupStartedEvent;
+  /** A reconcile lookup request came back (or failed) and was read. */
+  lookupFinished: LookupFinishedEvent;
+  /** The same business id was used with another payload: `IntentConflictError` follows. */
+  idempotencyConflict: IdempotencyConflictEvent;
+  /** The venue's key window had passed: the intent is failed unsent, or looked up instead of resent. */
+  keyExpired: KeyExpiredEvent;
+  /** A ledger store reported on its own work (flushes, compactions, repairs, lock takeovers). */
+  ledger: LedgerObservation;
 }
+
+/** The request of an attempt or lookup, as much as is safe to show: no query string, headers or body. */
+export interface RequestSummary {
+  /** HTTP method, upper case. */
+  readonly method: string;
+  /** `baseURL` + path, without the query string or fragment (they may carry signatures). */
+  readonly url: string;
+}
+
+export interface IntentStartedEvent extends IntentEventBase {
+  readonly businessId: string | undefined;
+  /** True when the intent's ledger record existed before this call (a retry of the call, or a recovery). */
+  readonly resumed: boolean;
+  /** Ledger status when driving began. */
+  readonly status: IntentStatus;
+  /** Digest of the payload (already a hash; safe to log). */
+  readonly fingerprint: string;
+  /** Who drives it: a call of the operation, or a recovery pass. */
+  readonly via: 'call' | 'recovery';
+}
+
+export interface IntentFinishedEvent extends IntentEventBase {
+  readonly businessId: string | undefined;
+  readonly via: 'call' | 'recovery';
+  /** Ledger status at the end. */
+  readonly status: IntentStatus;
+  /**
+   * How the run ended: `succeeded`, `failed` (the venue refused), `ambiguous` (outcome
+   * unknown, parked or for a person), `exhausted` (attempts, deadline or budget spent
+   * with nothing executed), `busy` (another worker holds it), `aborted`, `conflict`
+   * (another payload for the business id) or `error` (anything else).
+   */
+  readonly result: 'succeeded' | 'failed' | 'ambiguous' | 'exhausted' | 'busy' | 'aborted' | 'conflict' | 'error';
+  /** Answered from a finished ledger record, with no request sent. */
+  readonly replayedFromLedger: boolean;
+  /** Settled by a lookup or scan that found the first execution. */
+  readonly reconciled: boolean;
+  /** An attempt of this run was answered "duplicate", "key in use" or replayed by the venue. */
+  readonly venueDuplicate: boolean;
+  /** A send of this run went out after an unknown outcome (same key). */
+  readonly resent: boolean;
+  /** Requests this run sent for the write itself. */
+  readonly attempts: number;
+  /** Lookup requests this run sent. */
+  readonly lookups: number;
+  /** Succeeded after at least one attempt (in any process life) that failed to settle it: a retry that recovered. */
+  readonly recovered: boolean;
+  /** Wall time of the run on the client's clock, in ms. */
+  readonly durationMs: number;
+  /** Name of the error the call ended with, when it did. */
+  readonly errorName?: string;
+  /** Short reason of the final outcome or error. */
+  readonly reason?: string;
+}
+
+export interface LookupStartedEvent extends IntentEventBase {
+  readonly attempt: number;
+  /** Fresh id of this lookup request (see `AttemptStartedEvent.correlationId`). */
+  readonly correlationId: string;
+  /** `lookup`: the profile's lookup (or a fallback); `scan`: a page of the profile's scan; `operation`: the operation's own reconcile request. */
+  readonly via: 'lookup' | 'scan' | 'operation';
+  readonly request: RequestSummary;
+}
+
+export interface LookupFinishedEvent extends IntentEventBase {
+  readonly attempt: number;
+  readonly correlationId: string;
+  /** What this request said. `failed`: the object was found and the action failed at the venue. */
+  readonly verdict: 'found' | 'failed' | 'notFound' | 'inconclusive';
+  readonly httpStatus?: number;
+  readonly reason?: string;
+  /** From send to verdict, on the client's clock, in ms. */
+  readonly durationMs: number;
+}
+
+export interface IdempotencyConflictEvent {
+  readonly intentId: string;
+  readonly operation: string;
+  readonly scope: string;
+  readonly venue: string;
+  readonly businessId: string | undefined;
+  /** The intent key, when a record exists. */
+  readonly key?: string;
+  /** Digest of the payload first recorded for the business id. */
+  readonly storedFingerprint: string;
+  /** Digest of the payload of this call. */
+  readonly fingerprint: string;
+}
+
+export interface KeyExpiredEvent extends IntentEventBase {
+  readonly attempt: number;
+  /**
+   * `beforeSend`: a pending intent was past the venue's key window and is failed unsent.
+   * `resend`: a key-store venue's window passed, so an unknown outcome is looked up
+   * instead of resent with the same key.
+   */
+  readonly when: 'beforeSend' | 'resend';
+}
+
+/**
+ * What a ledger store reports about its own work, when it implements
+ * `LedgerStore.observe`. The file ledger reports every group commit (`flush`), and its
+ * compactions, torn-tail repairs and lock takeovers.
+ */
+export type LedgerObservation =
+  | {
+      readonly type: 'flush';
+      /** Records written by this group commit. */
+      readonly records: number;
+      readonly bytes: number;
+      /** From the first queued write to the flush completing (fsync included), in ms. */
+      readonly latencyMs: number;
+      /** Writes still waiting when this flush completed. */
+      readonly queueDepth: number;
+    }
+  | { readonly type: 'compacted'; readonly generation: number; readonly liveIntents: number; readonly droppedIntents: number; readonly bytesBefore: number; readonly bytesAfter: number }
+  | { readonly type: 'tornTailRepaired'; readonly file: string; readonly offset: number; readonly droppedBytes: number; readonly keptAs: string; readonly problem: string }
+  | { readonly type: 'staleLockTakenOver'; readonly previousPid: number };
 
 export interface IntentParkedEvent extends IntentEventBase, ParkedState {
   readonly attempt: number;
@@ -131,6 +263,13 @@ export interface AttemptStartedEvent extends IntentEventBase {
   /** Attempt number, 1 for the first send of the intent (across restarts). */
   readonly attempt: number;
   readonly venueKey: string;
+  /**
+   * Fresh id of this attempt (`ik-` + 20 base32 characters), stored with the attempt in
+   * the ledger, in `config.intentkey.correlationId` for your interceptors, and sent as a
+   * header when the client option `correlationHeader` names one.
+   */
+  readonly correlationId: string;
+  readonly request: RequestSummary;
 }
 
 export interface RetryScheduledEvent extends IntentEventBase {
@@ -145,10 +284,14 @@ export interface RetryScheduledEvent extends IntentEventBase {
 
 export interface OutcomeEvent extends IntentEventBase {
   readonly attempt: number;
+  /** The attempt's id (see `AttemptStartedEvent.correlationId`). */
+  readonly correlationId: string;
   /** The classification of the attempt. */
   readonly outcome: Outcome;
   /** Intent status after the outcome was recorded. */
   readonly status: IntentStatus;
+  /** From the send to the classification, on the client's clock, in ms. */
+  readonly durationMs: number;
 }
 
 export interface ReconcileEvent extends IntentEventBase {
@@ -222,12 +365,34 @@ export interface IntentClientOptions {
   /** Event listeners. Exceptions thrown by a listener are swallowed. */
   readonly on?: IntentEventHandlers;
   /**
+   * Header that carries each attempt's and lookup's correlation id to the venue (e.g.
+   * `X-Request-Id`), so one attempt can be followed from your logs to the venue's
+   * support. Off by default: some venues refuse unknown headers, and a signed header set
+   * may need your signer to include it. @default none
+   */
+  readonly correlationHeader?: string;
+  /**
+   * Structured logger (pino, or anything with `debug/info/warn/error(obj, msg)`): one
+   * line per decision with the fields of docs/observability.md. A healthy client logs
+   * almost nothing at `info`; an ambiguous outcome is always a `warn`. Never logs
+   * headers, credentials, signatures, bodies or payloads. @default none
+   */
+  readonly logger?: IntentLogger;
+  /**
    * Schedule of a parked intent's checks (an intent whose attempts and lookups are spent
    * with its outcome unknown). Each check is one lookup, or one resend where the venue's
    * key store makes it safe; the interval doubles per park, with equal jitter, across
    * process lives.
    */
   readonly parked?: ParkedOptions;
+}
+
+/** What the `logger` option needs: pino's method shape, `(fields, message)`. */
+export interface IntentLogger {
+  debug(fields: Record<string, unknown>, message?: string): void;
+  info(fields: Record<string, unknown>, message?: string): void;
+  warn(fields: Record<string, unknown>, message?: string): void;
+  error(fields: Record<string, unknown>, message?: string): void;
 }
 
 /** Schedule of parked intents' checks. */

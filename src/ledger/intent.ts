@@ -63,6 +63,8 @@ export interface StoredOutcome {
    * replaces `sentBy + settleDelayMs`.
    */
   readonly settleAt?: number;
+  /** Correlation id of the attempt this outcome is about (see `AttemptStartedEvent.correlationId`). */
+  readonly correlationId?: string;
   /** Set while the intent is parked: its allowance is spent and its outcome still unknown. */
   readonly parked?: ParkedState;
 }

@@ -1,3 +1,4 @@
+import type { LedgerObservation } from '../client/types.js';
 import type { IntentDraft, IntentRecord, IntentStatus, StoredOutcome } from './intent.js';
 
 /** What a ledger store promises; the client reads it to warn about weak setups. */
@@ -105,6 +106,14 @@ export interface LedgerStore {
    * unfinished intents (from `listResumable`). Every shipped store has it.
    */
   list?(query: ListRecordsQuery): Promise<IntentRecord[]>;
+
+  /**
+   * Optional: subscribes to what the store reports about its own work (group commits
+   * with their latency, batch size and queue depth; compactions; repairs; lock
+   * takeovers), for metrics. The client forwards them as `ledger` events. Returns an
+   * unsubscribe function. A listener that throws is ignored.
+   */
+  observe?(listener: (observation: LedgerObservation) => void): () => void;
 
   /** Releases resources. Safe to call twice. */
   close(): Promise<void>;

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { IntentDraft, IntentRecord } from '../intent.js';
+import type { LedgerObservation } from '../../client/types.js';
 import type { ClaimRequest, ClaimResult, LedgerCapabilities, LedgerStore, TransitionRequest } from '../ledger-store.js';
 import { FileLedger, type FileLedgerOptions } from './file-ledger.js';
 
@@ -16,15 +17,49 @@ export class LazyFileLedger implements LedgerStore {
   readonly capabilities: LedgerCapabilities = Object.freeze({ durable: true, shared: false });
   readonly options: FileLedgerOptions;
   #opening: Promise<FileLedger> | undefined;
+  readonly #observers = new Set<(observation: LedgerObservation) => void>();
 
   constructor(options: Partial<FileLedgerOptions> = {}) {
-    this.options = { ...options, dir: resolve(options.dir ?? DEFAULT_LEDGER_DIR) };
+    const given = options.onEvent;
+    this.options = {
+      ...options,
+      dir: resolve(options.dir ?? DEFAULT_LEDGER_DIR),
+      // Repairs and lock takeovers happen while opening, before anyone could subscribe
+      // to the opened ledger: forward them from here.
+      onEvent: (event) => {
+        given?.(event);
+        this.#tell(event);
+      },
+    };
   }
 
   /** Opens the ledger now (otherwise the first call does). */
   open(): Promise<FileLedger> {
-    this.#opening ??= FileLedger.open(this.options);
+    this.#opening ??= FileLedger.open(this.options).then((ledger) => {
+      // Group commits are reported by the open ledger itself (compactions and repairs
+      // already come through onEvent).
+      (ledger as Partial<Pick<LedgerStore, 'observe'>>).observe?.((observation) => {
+        if (observation.type === 'flush') this.#tell(observation);
+      });
+      return ledger;
+    });
     return this.#opening;
+  }
+
+  /** Reports group commits, compactions, torn-tail repairs and lock takeovers; see `LedgerStore.observe`. */
+  observe(listener: (observation: LedgerObservation) => void): () => void {
+    this.#observers.add(listener);
+    return () => this.#observers.delete(listener);
+  }
+
+  #tell(observation: LedgerObservation): void {
+    for (const listener of this.#observers) {
+      try {
+        listener(observation);
+      } catch {
+        // An observer's bug must not reach the ledger.
+      }
+    }
   }
 
   async create(draft: IntentDraft, now: number): Promise<{ readonly created: boolean; readonly record: IntentRecord }> {
