@@ -1,8 +1,9 @@
-import axios, { AxiosHeaders, type AxiosAdapter, type InternalAxiosRequestConfig } from 'axios';
+import axios, { type AxiosAdapter } from 'axios';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, createIntentClient, defineVenue, extendVenue, MemoryLedger } from '../../src/index.js';
 import type { IntentEventMap, VenueProfile } from '../../src/index.js';
 import { ManualClock, SeededRandom } from '../../src/testing/index.js';
+import { scripted, type Sent } from '../helpers/scripted-adapter.js';
 
 /**
  * The runtime side of the profile fields added in venue schema round two: fallback
@@ -10,37 +11,6 @@ import { ManualClock, SeededRandom } from '../../src/testing/index.js';
  * request windows. A scripted in-process venue answers each request, so every test
  * controls exactly what executed.
  */
-
-type Answer = { status: number; data?: unknown; headers?: Record<string, string> } | 'drop';
-
-interface Sent {
-  readonly method: string;
-  readonly url: string;
-  readonly params: Record<string, unknown>;
-  readonly data: unknown;
-  readonly headers: AxiosHeaders;
-  readonly at: number;
-}
-
-/** An adapter answering requests from `answer`; every request is recorded with the clock time. */
-function scripted(clock: ManualClock, answer: (req: Sent, index: number) => Answer): { adapter: AxiosAdapter; sent: Sent[] } {
-  const sent: Sent[] = [];
-  const adapter: AxiosAdapter = (config: InternalAxiosRequestConfig) => {
-    const req: Sent = {
-      method: (config.method ?? 'get').toUpperCase(),
-      url: config.url ?? '',
-      params: { ...(config.params as Record<string, unknown> | undefined) },
-      data: typeof config.data === 'string' && config.data.startsWith('{') ? (JSON.parse(config.data) as unknown) : config.data,
-      headers: AxiosHeaders.from(config.headers),
-      at: clock.now(),
-    };
-    sent.push(req);
-    const a = answer(req, sent.length - 1);
-    if (a === 'drop') return Promise.reject(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
-    return Promise.resolve({ data: a.data ?? {}, status: a.status, statusText: '', headers: a.headers ?? {}, config, request: {} });
-  };
-  return { adapter, sent };
-}
 
 const base = defineVenue({
   name: 'round-two',
