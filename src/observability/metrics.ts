@@ -149,9 +149,12 @@ export interface IntentMetrics {
   readonly statusNow: IntentStatusGauges;
   /** Same business id used with another payload (`idempotencyConflict`): `IntentConflictError`. */
   readonly conflicts: {
-    /** Conflicts refused, in calls. */
+    /** Calls refused, in calls. A refused call starts no run (no `intentStarted`). */
     readonly count: number;
-    /** `count / intents.startedByCall` (a ratio, 0 to 1 in practice); 0 before any call. */
+    /**
+     * Share of calls refused: `count / (intents.startedByCall + count)`, a ratio from 0 to 1;
+     * 0 before any call. Calls that joined a run already going in this process are not counted.
+     */
     readonly rate: number;
   };
   /**
@@ -187,6 +190,12 @@ export interface IntentMetrics {
     readonly firstSends: number;
     /** `sent / objects`, in requests per object; 1 is ideal; 0 before any write. */
     readonly perObject: number;
+    /**
+     * Of `sent`, writes the venue answered from its key store (`outcome.replayed`: the
+     * stored answer to an earlier request with the key, e.g. Stripe's `Idempotent-Replayed`),
+     * in requests. Each is a second execution the venue's key store prevented.
+     */
+    readonly venueReplayed: number;
   };
   /**
    * Attempts classified (`outcome`), by outcome kind: `success`, `retry`, `rateLimited`,
@@ -344,7 +353,7 @@ export class MetricsCollector {
 
   #conflicts = 0;
   readonly #dup = { runs: 0, ledgerReplay: 0, venueAnswer: 0, reconcileFound: 0 };
-  readonly #writes = { sent: 0, objects: 0, firstSends: 0 };
+  readonly #writes = { sent: 0, objects: 0, firstSends: 0, venueReplayed: 0 };
   readonly #outcomes: Record<string, number> = zeroes(OUTCOME_KEYS);
   #retries = 0;
   readonly #retryCauses: Record<string, number> = {};
@@ -405,6 +414,7 @@ export class MetricsCollector {
     on('outcome', (e) => {
       const o = e.outcome;
       bump(this.#outcomes, o.kind === 'conflict' ? `conflict:${o.conflict}` : o.kind);
+      if (o.replayed === true) this.#writes.venueReplayed++;
       this.#setStatus(e.intentId, e.status);
     });
     on('intentParked', (e) => {
@@ -471,9 +481,9 @@ export class MetricsCollector {
         parked: this.#parkedEvents,
       },
       statusNow: gauges,
-      conflicts: { count: this.#conflicts, rate: startedByCall === 0 ? 0 : this.#conflicts / startedByCall },
+      conflicts: { count: this.#conflicts, rate: this.#conflicts === 0 ? 0 : this.#conflicts / (startedByCall + this.#conflicts) },
       duplicatesPrevented: { ...this.#dup },
-      writes: { sent: w.sent, objects: w.objects, firstSends: w.firstSends, perObject: w.objects === 0 ? 0 : w.sent / w.objects },
+      writes: { sent: w.sent, objects: w.objects, firstSends: w.firstSends, perObject: w.objects === 0 ? 0 : w.sent / w.objects, venueReplayed: w.venueReplayed },
       outcomes: { ...this.#outcomes },
       retries: { total: this.#retries, byCause: { ...this.#retryCauses } },
       lookups: {

@@ -70,7 +70,7 @@ describe('MetricsCollector', () => {
       statusNow: { pending: 0, inFlight: 0, unknown: 0, parked: 0 },
       conflicts: { count: 0, rate: 0 },
       duplicatesPrevented: { runs: 0, ledgerReplay: 0, venueAnswer: 0, reconcileFound: 0 },
-      writes: { sent: 0, objects: 0, firstSends: 0, perObject: 0 },
+      writes: { sent: 0, objects: 0, firstSends: 0, perObject: 0, venueReplayed: 0 },
       retries: { total: 0, byCause: {} },
       lookups: { started: 0, byVia: { lookup: 0, scan: 0, operation: 0 }, byVerdict: { found: 0, failed: 0, notFound: 0, inconclusive: 0 } },
       keysExpired: { total: 0, beforeSend: 0, resend: 0 },
@@ -92,7 +92,7 @@ describe('MetricsCollector', () => {
     d.outcome('a', { kind: 'success', reason: 'HTTP 200' }, 'succeeded');
     d.finished('a', 'succeeded', 'succeeded', { attempts: 1 });
     const s = metrics.snapshot();
-    expect(s.writes).toEqual({ sent: 1, objects: 1, firstSends: 1, perObject: 1 });
+    expect(s.writes).toEqual({ sent: 1, objects: 1, firstSends: 1, perObject: 1, venueReplayed: 0 });
     expect(s.intents).toMatchObject({ started: 1, startedByCall: 1, finished: 1, results: { succeeded: 1 }, recovered: 0 });
     expect(s.intents.attempts.counts).toEqual([1, 0, 0, 0, 0]);
     expect(s.outcomes).toMatchObject({ success: 1 });
@@ -123,7 +123,7 @@ describe('MetricsCollector', () => {
     d.finished('b', 'succeeded', 'succeeded', { attempts: 3, recovered: true });
 
     const s = metrics.snapshot();
-    expect(s.writes).toEqual({ sent: 4, objects: 2, firstSends: 2, perObject: 2 });
+    expect(s.writes).toEqual({ sent: 4, objects: 2, firstSends: 2, perObject: 2, venueReplayed: 0 });
     expect(s.retries).toEqual({ total: 2, byCause: { retry: 2 } }); // the settle wait was before a lookup
     expect(s.lookups).toMatchObject({ started: 2, byVia: { lookup: 1, scan: 1, operation: 0 }, byVerdict: { found: 1, notFound: 1, failed: 0, inconclusive: 0 } });
     expect(s.duplicatesPrevented).toEqual({ runs: 1, ledgerReplay: 0, venueAnswer: 0, reconcileFound: 1 });
@@ -153,16 +153,14 @@ describe('MetricsCollector', () => {
     expect(s.intents.attempts.count).toBe(1); // the replay sent nothing
   });
 
-  it('idempotency conflicts: count and rate per call', () => {
+  it('idempotency conflicts: count, and rate per call (a refused call starts no run)', () => {
     const { events, metrics, d } = setup();
     for (const id of ['a', 'b', 'c', 'd']) {
       d.started(id);
       d.finished(id, 'pending', 'exhausted');
     }
     events.emit('idempotencyConflict', { intentId: 'a', operation: 'o', scope: 's', venue: 'v', businessId: 'b-a', key: 'Ka', storedFingerprint: 'x', fingerprint: 'y' });
-    d.finished('a', 'pending', 'conflict');
-    expect(metrics.snapshot().conflicts).toEqual({ count: 1, rate: 0.25 });
-    expect(metrics.snapshot().intents.results.conflict).toBe(1);
+    expect(metrics.snapshot().conflicts).toEqual({ count: 1, rate: 0.2 });
   });
 
   it('rate-limit waits and ban waits: count, total and longest, whether before a send or a lookup', () => {
@@ -229,7 +227,7 @@ describe('MetricsCollector', () => {
     d.send('c', 1);
     d.outcome('c', { kind: 'success', reason: 'HTTP 200' }, 'succeeded');
     d.finished('c', 'succeeded', 'succeeded', { via: 'recovery', attempts: 1 });
-    expect(metrics.snapshot().writes).toEqual({ sent: 3, objects: 3, firstSends: 3, perObject: 1 });
+    expect(metrics.snapshot().writes).toEqual({ sent: 3, objects: 3, firstSends: 3, perObject: 1, venueReplayed: 0 });
     expect(metrics.snapshot().statusNow).toEqual({ pending: 0, inFlight: 0, unknown: 0, parked: 0 });
   });
 
@@ -243,7 +241,7 @@ describe('MetricsCollector', () => {
     expect(metrics.snapshot().statusNow.inFlight).toBe(1);
     d.finished('y', 'inFlight', 'busy');
     const s = metrics.snapshot();
-    expect(s.writes).toEqual({ sent: 1, objects: 1, firstSends: 0, perObject: 1 });
+    expect(s.writes).toEqual({ sent: 1, objects: 1, firstSends: 0, perObject: 1, venueReplayed: 1 });
     expect(s.duplicatesPrevented.venueAnswer).toBe(1);
     expect(s.statusNow).toEqual({ pending: 0, inFlight: 0, unknown: 0, parked: 0 });
     expect(s.intents.results.busy).toBe(1);
