@@ -6,9 +6,11 @@
  * credentials, signatures, bodies or query strings, and nothing here spreads a payload
  * or an outcome into a line, so nothing the events do not name can reach the logger.
  * Free-text fields (`reason`, `url`, `errorName`) are scrubbed once more (query strings,
- * user info, `secret=value` pairs) and truncated, in case a reason quotes an error message.
- * The venue's own message (`outcome.venueMessage`) is left out: it is text from a
- * response body and some venues echo request values in it.
+ * user info, `secret=value` pairs, bearer tokens, Stripe-style secret keys) and truncated
+ * to 200 characters: a `reason` is the engine's short text, which for a venue answer
+ * includes the venue's own error message (`binance -2010 Account has insufficient
+ * balance...`), the part a person needs to act on a refusal. The separate
+ * `outcome.venueMessage` field is not logged.
  *
  * Levels: a healthy client logs almost nothing at `info`. `debug` for the routine path
  * (attempts, first-try successes, provable not-executed retries, lookups, waits);
@@ -63,6 +65,9 @@ type Value = string | number | boolean | undefined;
 const MAX_TEXT = 200;
 /** `name=value` or `name: value` pairs whose name suggests a secret. */
 const SECRET_PAIR = /(authorization|api[-_]?key|signature|secret|token|password|passphrase)([^\s:=]*)\s*([:=])\s*\S+/gi;
+/** Bearer tokens and Stripe-style secret keys quoted in a message. */
+const BEARER = /\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+/gi;
+const SECRET_KEY = /\b(sk|rk)_(live|test)_[A-Za-z0-9]+/g;
 /** The query string and fragment of an absolute URL inside a text. */
 const URL_TAIL = /([a-z][a-z0-9+.-]*:\/\/[^\s?#]*)[?#]\S*/gi;
 /** `user:password@` in an absolute URL inside a text. */
@@ -70,7 +75,12 @@ const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)[^\s/@]*@/gi;
 
 /** Free text made safe to log: no URL query strings or user info, no `secret=value`, bounded. */
 function scrub(text: string): string {
-  const clean = text.replace(URL_USERINFO, '$1').replace(URL_TAIL, '$1').replace(SECRET_PAIR, '$1$2$3[redacted]');
+  const clean = text
+    .replace(URL_USERINFO, '$1')
+    .replace(URL_TAIL, '$1')
+    .replace(BEARER, '$1 [redacted]')
+    .replace(SECRET_PAIR, '$1$2$3[redacted]')
+    .replace(SECRET_KEY, '$1_$2_[redacted]');
   return clean.length > MAX_TEXT ? `${clean.slice(0, MAX_TEXT)}…` : clean;
 }
 

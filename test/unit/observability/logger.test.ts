@@ -176,7 +176,7 @@ describe('logEntryFor: fields', () => {
   it('scrubs free text: URL query strings, user info and secret=value pairs', () => {
     const line = logEntryFor(
       'intentFinished',
-      finished('error', { errorName: 'Error', reason: 'GET https://u:p@x.test/a?signature=SECRET9&k=1 failed; apiKey=SECRET10 token: SECRET11' }),
+      finished('error', { errorName: 'Error', reason: 'GET https://u:p@x.test/a?signature=SECRET9&k=1 failed; apiKey=SECRET10 token: SECRET11 Authorization: Bearer SECRET12 key sk_live_SECRET13' }),
     );
     const reason = String(line?.fields['reason']);
     expect(reason).not.toContain('SECRET');
