@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'tsup';
+
+const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
 
 /**
  * Dual ESM/CJS build. The entry names below become the file names that
@@ -14,6 +17,8 @@ export default defineConfig({
     'testing/msw': 'src/testing/msw.ts',
     'stores/postgres': 'src/stores/postgres/index.ts',
     'stores/redis': 'src/stores/redis/index.ts',
+    // Needs the optional peer `@opentelemetry/api`; the only entry that imports it.
+    otel: 'src/otel/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -29,11 +34,16 @@ export default defineConfig({
   // a client through a structural type and never import them at run time, but
   // listing them keeps a stray import from bundling a driver. `msw` is an optional
   // peer, imported only by `intentkey/testing/msw`: bundling it would ship a second
-  // msw whose interceptors the user's `setupServer` never sees.
-  external: ['axios', 'zod', 'ulid', 'pg', 'ioredis', 'msw'],
+  // msw whose interceptors the user's `setupServer` never sees. `@opentelemetry/api`
+  // likewise, imported only by `intentkey/otel`: the API finds the registered SDK
+  // through a process-wide global, and a bundled copy would be a second API the
+  // user's SDK registration never reaches (every span a no-op).
+  external: ['axios', 'zod', 'ulid', 'pg', 'ioredis', 'msw', '@opentelemetry/api'],
   // Split shared modules into chunks in both formats (CJS splitting is opt-in
   // in tsup). Without it `intentkey` and `intentkey/testing` would each carry
   // their own copy of e.g. the error classes, so `instanceof` across the two
   // entries would fail while the emitted .d.ts files claim they are one class.
   splitting: true,
+  // `intentkey/otel` reports the package version as its instrumentation scope version.
+  define: { __INTENTKEY_VERSION__: JSON.stringify(version) },
 });

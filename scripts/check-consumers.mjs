@@ -160,9 +160,10 @@ const TS_CONFIG = {
 };
 
 function main() {
-  // `testing/msw` is only checked for presence: the consumer below installs no msw (an
-  // optional peer), and importing `intentkey/testing` there proves it needs none.
-  const distFiles = ['index', 'testing', 'testing/msw', 'stores/postgres', 'stores/redis'].flatMap((entry) => ['.js', '.cjs', '.d.ts', '.d.cts'].map((ext) => `${entry}${ext}`));
+  // `testing/msw` and `otel` are only checked for presence: the consumer below installs no
+  // msw and no @opentelemetry/api (optional peers), and importing `intentkey` and
+  // `intentkey/testing` there proves they need neither.
+  const distFiles = ['index', 'testing', 'testing/msw', 'otel', 'stores/postgres', 'stores/redis'].flatMap((entry) => ['.js', '.cjs', '.d.ts', '.d.cts'].map((ext) => `${entry}${ext}`));
   const missing = distFiles.filter((f) => !existsSync(join(root, 'dist', f)));
   if (missing.length > 0) {
     record(`dist/ is built (missing: ${missing.join(', ')}; run \`npm run build\` first)`, false);
