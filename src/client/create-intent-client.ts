@@ -21,6 +21,8 @@ import type { ListRecordsQuery } from '../ledger/ledger-store.js';
 import type { LedgerStore } from '../ledger/ledger-store.js';
 import type { VenueProfile } from '../venues/profile.js';
 import { IntentEvents } from './events.js';
+import { attachLogger } from '../observability/logger.js';
+import { MetricsCollector, type IntentMetrics } from '../observability/metrics.js';
 import { describe, resolveClientOptions, type ResolvedClientOptions } from './options.js';
 import { IntentRun, resultFromRecord, settlesByResend, type RegisteredOperation, type RunnerEnvironment, type RunSlot } from './runner.js';
 import { Slots } from './slots.js';
@@ -117,6 +119,14 @@ export interface IntentClient {
   inspect(intentId: string): Promise<IntentRecord | undefined>;
   /** Subscribes to an event; returns an unsubscribe function. */
   on<K extends keyof IntentEventMap>(name: K, listener: (event: IntentEventMap[K]) => void): () => void;
+  /**
+   * The monitoring signals of this client since it was created, as a plain,
+   * JSON-serialisable snapshot: idempotency conflicts, duplicates prevented (and how),
+   * retries recovered, expired keys, writes sent versus business objects, outcomes,
+   * intents by status, lookups, rate-limit waits and ledger flushes. See
+   * docs/observability.md for every field.
+   */
+  metrics(): IntentMetrics;
   /** The validated venue profile in use. */
   readonly venue: VenueProfile;
   /** The ledger in use. */
@@ -185,6 +195,11 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
       cause: error,
     });
   }
+
+  // The monitoring signals, kept from construction; a listener of every event, so the
+  // runner always builds event payloads (a few small objects per attempt).
+  const metricsCollector = new MetricsCollector(events, resolved.clock);
+  if (resolved.logger !== undefined) attachLogger(events, resolved.logger);
 
   // What the store reports about its own work (group commits, compactions, repairs)
   // becomes `ledger` events, for metrics.
@@ -655,6 +670,7 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
     list,
     inspect: (intentId: string) => resolved.ledger.get(intentId),
     on: <K extends keyof IntentEventMap>(name: K, listener: (event: IntentEventMap[K]) => void) => events.on(name, listener),
+    metrics: () => metricsCollector.snapshot(),
     venue: resolved.venue,
     ledger: resolved.ledger,
     close: () => resolved.ledger.close(),
