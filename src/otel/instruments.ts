@@ -116,7 +116,7 @@ export const INSTRUMENTS = [
     name: 'intentkey.duplicates.prevented',
     kind: 'counter',
     unit: '{run}',
-    description: 'Runs in which a second execution was prevented, by how (intentkey.prevented_by): ledger_replay (answered from the ledger, nothing sent), venue_answer (the venue answered duplicate, key in use or replayed), reconcile_found (a lookup found the first execution). A run may count under more than one.',
+    description: 'Runs in which a second execution was prevented, by how (intentkey.prevented_by): ledger_replay (answered from the ledger, nothing sent), venue_answer (the venue answered duplicate, key in use or replayed), reconcile_found (a lookup found the first execution). A run may count under more than one; a ledger replay of a record a lookup settled counts as ledger_replay only.',
     attributes: [...INTENT, 'intentkey.prevented_by'],
     mirrors: ['duplicatesPrevented.ledgerReplay', 'duplicatesPrevented.venueAnswer', 'duplicatesPrevented.reconcileFound'],
   },
@@ -127,6 +127,14 @@ export const INSTRUMENTS = [
     description: 'Write requests sent (first sends and resends; lookups not counted); intentkey.first_send is true for the first send of an intent in any process life.',
     attributes: [...INTENT, 'intentkey.first_send'],
     mirrors: ['writes.sent', 'writes.firstSends'],
+  },
+  {
+    name: 'intentkey.writes.venue_replayed',
+    kind: 'counter',
+    unit: '{request}',
+    description: "Writes the venue answered from its key store (the stored answer to an earlier request with the key, e.g. Stripe's Idempotent-Replayed): each a second execution the venue prevented.",
+    attributes: [...INTENT],
+    mirrors: ['writes.venueReplayed'],
   },
   {
     name: 'intentkey.business_objects',

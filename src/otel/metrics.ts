@@ -143,6 +143,7 @@ export function recordMetrics(meter: Meter, on: On, maxTracked: number): () => v
     const kind: Attributes = { ...attributes, 'intentkey.outcome.kind': e.outcome.kind };
     m['intentkey.outcomes'].add(1, e.outcome.kind === 'conflict' ? { ...kind, 'intentkey.outcome.conflict': e.outcome.conflict } : kind);
     m['intentkey.attempt.duration'].record(e.durationMs, kind);
+    if (e.outcome.replayed === true) m['intentkey.writes.venue_replayed'].add(1, attributes);
     setStatus(e.intentId, e.status, attributes);
   });
 
@@ -162,7 +163,9 @@ export function recordMetrics(meter: Meter, on: On, maxTracked: number): () => v
     const prevented = m['intentkey.duplicates.prevented'];
     if (e.replayedFromLedger) prevented.add(1, { ...attributes, 'intentkey.prevented_by': 'ledger_replay' });
     if (e.venueDuplicate) prevented.add(1, { ...attributes, 'intentkey.prevented_by': 'venue_answer' });
-    if (e.reconciled) prevented.add(1, { ...attributes, 'intentkey.prevented_by': 'reconcile_found' });
+    // `reconciled` stays true when a record settled by a lookup is answered again from the
+    // ledger: that run's prevention is the ledger's (as the collector counts it).
+    if (e.reconciled && !e.replayedFromLedger) prevented.add(1, { ...attributes, 'intentkey.prevented_by': 'reconcile_found' });
 
     const t = tracked.get(e.intentId);
     if (t !== undefined) t.drivers = Math.max(0, t.drivers - 1);

@@ -7,7 +7,8 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import axios, { AxiosHeaders, type AxiosAdapter } from 'axios';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { IntentEventBase, IntentFinishedEvent } from '../../../src/client/types.js';
-import { FLUSH_LATENCY_BUCKETS_MS } from '../../../src/observability/metrics.js';
+import { IntentEvents } from '../../../src/client/events.js';
+import { FLUSH_LATENCY_BUCKETS_MS, MetricsCollector } from '../../../src/observability/metrics.js';
 import { INSTRUMENTS, instrumentIntentClient, instrumentsMarkdown } from '../../../src/otel/index.js';
 import { allAttributeValues, fakeClient, histogramOf, otelHarness, sumOf, type OtelHarness } from './helpers.js';
 
@@ -263,7 +264,7 @@ describe('instrumentIntentClient: metrics', () => {
     fake.emit('attemptStarted', { ...b, attempt: 2, venueKey: 'K2', correlationId: 'ik-b2', request: { method: 'POST', url: URL_ } });
     const metricsMid = await otel.collect();
     expect(sumOf(metricsMid, 'intentkey.intents.active', { 'intentkey.status': 'inFlight' })).toBe(1);
-    fake.emit('outcome', { ...b, attempt: 2, correlationId: 'ik-b2', outcome: { kind: 'success', reason: 'HTTP 200', httpStatus: 200 }, status: 'succeeded', durationMs: 9 });
+    fake.emit('outcome', { ...b, attempt: 2, correlationId: 'ik-b2', outcome: { kind: 'success', reason: 'HTTP 200', httpStatus: 200, replayed: true }, status: 'succeeded', durationMs: 9 });
     fake.emit('intentFinished', finished({ ...b, businessId: 'signal-43', attempts: 2, recovered: true }));
     const c = { ...base, intentId: 'int_3', key: 'K3' };
     fake.emit('intentStarted', { ...c, businessId: 'signal-44', resumed: true, status: 'succeeded', fingerprint: 'f', via: 'call' });
@@ -286,6 +287,7 @@ describe('instrumentIntentClient: metrics', () => {
     expect(sumOf(m, 'intentkey.writes.sent')).toBe(3);
     expect(sumOf(m, 'intentkey.writes.sent', { 'intentkey.first_send': true })).toBe(2);
     expect(sumOf(m, 'intentkey.business_objects')).toBe(2);
+    expect(sumOf(m, 'intentkey.writes.venue_replayed')).toBe(1);
     expect(sumOf(m, 'intentkey.outcomes', { 'intentkey.outcome.kind': 'unknown' })).toBe(1);
     expect(sumOf(m, 'intentkey.outcomes', { 'intentkey.outcome.kind': 'rateLimited' })).toBe(1);
     expect(sumOf(m, 'intentkey.outcomes', { 'intentkey.outcome.kind': 'success' })).toBe(1);
@@ -342,6 +344,19 @@ describe('instrumentIntentClient: metrics', () => {
     fake.emit('lookupFinished', { ...base, attempt: 1, correlationId: 'ik-l', verdict: 'found', httpStatus: 200, durationMs: 1 });
     fake.emit('intentFinished', finished({ via: 'recovery', reconciled: true }));
     expect(await status()).toEqual({ pending: 0, inFlight: 0, unknown: 0, parked: 0 });
+  });
+
+  it("every field of client.metrics() is mirrored by an instrument, or is a ratio or maximum a backend derives", () => {
+    const snapshot = new MetricsCollector(new IntentEvents(undefined)).snapshot() as unknown as Record<string, unknown>;
+    const paths: string[] = [];
+    for (const [key, value] of Object.entries(snapshot)) {
+      if (value !== null && typeof value === 'object' && !Array.isArray(value)) for (const sub of Object.keys(value)) paths.push(`${key}.${sub}`);
+      else paths.push(key);
+    }
+    const mirrored = INSTRUMENTS.flatMap((spec) => spec.mirrors as readonly string[]);
+    const derived = ['since', 'at', 'conflicts.rate', 'writes.perObject', 'duplicatesPrevented.runs', 'ledger.maxQueueDepth'];
+    const uncovered = paths.filter((path) => !derived.includes(path) && !mirrored.some((m) => path === m || path.startsWith(`${m}.`)));
+    expect(uncovered).toEqual([]);
   });
 
   it('INSTRUMENTS has unique intentkey.* names, UCUM units, and buckets on every histogram; the markdown lists them all', () => {
