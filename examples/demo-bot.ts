@@ -38,6 +38,9 @@ const report = (message: Record<string, unknown>): void => {
   process.send?.(message);
 };
 
+/** How often a bot sends its monitoring signals to the demo, in ms (a SIGKILLed run loses at most this much). */
+const SIGNALS_EVERY_MS = 100;
+
 /** Your own signing interceptor: a fresh timestamp and HMAC on every request. */
 function withSigning(http: AxiosInstance): AxiosInstance {
   http.interceptors.request.use((config) => {
@@ -72,6 +75,10 @@ async function intentkeyBot(): Promise<void> {
     reconcile: (o: Order, ctx) => ({ method: 'GET', url: '/api/v3/order', params: { symbol: o.symbol, origClientOrderId: ctx.venueKey } }),
     fingerprint: (o: Order) => ({ symbol: o.symbol, side: o.side, type: o.type, quantity: o.quantity }),
   });
+  // The monitoring signals: `client.metrics()` is a plain snapshot of this client's
+  // counters, sent to the demo now and then (the demo may SIGKILL this process).
+  const sendSignals = (): void => report({ type: 'metrics', metrics: client.metrics() });
+  const signals = setInterval(sendSignals, SIGNALS_EVERY_MS);
   // Non-blocking startup: the past is finished in the background while new orders go out.
   const recovery = client.startRecovery();
   const recovered = recovery.done.then((r) =>
@@ -87,6 +94,8 @@ async function intentkeyBot(): Promise<void> {
     }
   });
   await recovered;
+  clearInterval(signals);
+  sendSignals();
   await client.close();
 }
 
@@ -99,10 +108,28 @@ async function naiveBot(): Promise<void> {
     // first run
   }
   const http = withSigning(axios.create({ baseURL: venueUrl, timeout: 800 }));
+  // What can be counted without intentkey: order requests sent, the orders they were
+  // for, axios-retry's retries and the orders that succeeded after one.
+  const signals = { writesSent: 0, objects: new Set<string>(), retries: 0, recovered: 0, succeeded: 0, gaveUp: 0 };
+  const retriedOrders = new Set<string>();
+  const sendSignals = (): void =>
+    report({ type: 'naiveMetrics', metrics: { ...signals, objects: signals.objects.size } });
+  const timer = setInterval(sendSignals, SIGNALS_EVERY_MS);
+  http.interceptors.request.use((config) => {
+    if (config.method === 'post') {
+      signals.writesSent++;
+      signals.objects.add(String((config.params as Record<string, unknown> | undefined)?.['businessId']));
+    }
+    return config;
+  });
   axiosRetry(http, {
     retries: 5,
     retryDelay: (n) => 50 * 2 ** n,
     retryCondition: (e) => !e.response || e.response.status >= 500 || e.response.status === 429,
+    onRetry: (_n, _error, config) => {
+      signals.retries++;
+      retriedOrders.add(String((config.params as Record<string, unknown> | undefined)?.['businessId']));
+    },
   });
   await pool(orders, async (o) => {
     if (seen.has(o.businessId)) {
@@ -112,11 +139,16 @@ async function naiveBot(): Promise<void> {
     try {
       await http.post('/api/v3/order', null, { params: { ...o, newClientOrderId: o.businessId.replace(/\W/g, '') } });
       appendFileSync(seenFile, `${o.businessId}\n`);
+      signals.succeeded++;
+      if (retriedOrders.has(o.businessId)) signals.recovered++;
       report({ type: 'done', businessId: o.businessId, replayed: false, reconciled: false });
     } catch {
+      signals.gaveUp++;
       report({ type: 'attention', businessId: o.businessId, code: 'GAVE_UP' });
     }
   });
+  clearInterval(timer);
+  sendSignals();
 }
 
 (mode === 'naive' ? naiveBot() : intentkeyBot())

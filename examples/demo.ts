@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { HistogramSnapshot, IntentMetrics } from '../src/index.js';
 import { SeededRandom, startFakeVenue, type FakeVenue, type FakeVenueOptions } from '../src/testing/index.js';
 
 const ORDERS = Number(process.env['DEMO_ORDERS'] ?? 240);
@@ -37,6 +38,18 @@ interface BotSummary {
   readonly reconciled: number;
   readonly needsAttention: number;
   readonly seconds: number;
+  /** The monitoring signals, one snapshot per process life (its last before it ended or was killed). */
+  readonly signals: ReadonlyMap<number, IntentMetrics | NaiveSignals>;
+}
+
+/** What the naive bot can count about itself: no ledger, no outcomes, no lookups. */
+interface NaiveSignals {
+  readonly writesSent: number;
+  readonly objects: number;
+  readonly retries: number;
+  readonly recovered: number;
+  readonly succeeded: number;
+  readonly gaveUp: number;
 }
 
 const children = new Set<ChildProcess>();
@@ -79,6 +92,7 @@ async function runScenario(mode: 'naive' | 'intentkey', random: SeededRandom): P
   let resumed = 0;
   let reconciled = 0;
   let lastPrint = 0;
+  const signals = new Map<number, IntentMetrics | NaiveSignals>();
   const label = mode === 'naive' ? 'naive axios-retry bot' : 'intentkey bot        ';
   try {
     for (;;) {
@@ -91,6 +105,7 @@ async function runScenario(mode: 'naive' | 'intentkey', random: SeededRandom): P
           if (m['reconciled'] === true) reconciled++;
         } else if (m['type'] === 'attention') attention.add(String(m['businessId']));
         else if (m['type'] === 'recovered') resumed += Number(m['resumed']);
+        else if (m['type'] === 'metrics' || m['type'] === 'naiveMetrics') signals.set(runs, m['metrics'] as IntentMetrics | NaiveSignals);
         if (done.size - lastPrint >= ORDERS / 6) {
           lastPrint = done.size;
           process.stdout.write(`  ${label}  run ${runs}: ${done.size}/${ORDERS} orders done, ${kills} kills so far\n`);
@@ -118,6 +133,7 @@ async function runScenario(mode: 'naive' | 'intentkey', random: SeededRandom): P
       reconciled,
       needsAttention: attention.size,
       seconds: (Date.now() - started) / 1000,
+      signals,
     };
   } finally {
     await venue.close();
@@ -143,6 +159,86 @@ function table(rows: readonly BotSummary[]): string {
   return lines.map((l) => l.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('   ')).join('\n');
 }
 
+const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
+
+/** Adds up a record of counters over every process life. */
+function sumRecords(records: ReadonlyArray<Readonly<Record<string, number>>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of records) for (const [k, v] of Object.entries(r)) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
+
+/** Non-zero entries of a counter record, as `name n, name n`. */
+function counts(record: Readonly<Record<string, number>>): string {
+  const entries = Object.entries(record).filter(([, v]) => v > 0);
+  return entries.length === 0 ? 'none' : entries.map(([k, v]) => `${k} ${v}`).join(', ');
+}
+
+/** The upper bound of the bucket holding quantile `q` of histograms with the same buckets merged: a conservative percentile. */
+function quantileBound(histograms: readonly HistogramSnapshot[], q: number): string {
+  const first = histograms[0];
+  if (!first) return '-';
+  const merged = first.counts.map((_, i) => sum(histograms.map((h) => h.counts[i] ?? 0)));
+  const total = sum(merged);
+  if (total === 0) return '-';
+  let seen = 0;
+  for (const [i, n] of merged.entries()) {
+    seen += n;
+    if (seen >= q * total) {
+      const bound = first.boundaries[i];
+      return bound === undefined ? `> ${String(first.boundaries.at(-1))} ms` : `<= ${String(bound)} ms`;
+    }
+  }
+  return '-';
+}
+
+/**
+ * The monitoring signals of one bot, summed over its process lives (each life's client
+ * counts from its own start; a SIGKILLed life counts up to its last snapshot, sent every
+ * 100 ms). Gauges (intents by status now) are the last life's.
+ */
+function signalsReport(summary: BotSummary): string {
+  const lives = [...summary.signals.entries()].sort(([a], [b]) => a - b).map(([, s]) => s);
+  // A life SIGKILLed before its client started (the bot takes a moment to load) reports nothing.
+  const head = `monitoring signals, ${summary.bot} bot (summed over the ${lives.length} of its ${summary.runs} process lives that reported):`;
+  if (lives.length === 0) return `${head}\n  none received`;
+  if (!('intents' in (lives[0] as object))) {
+    const naive = lives as NaiveSignals[];
+    const sent = sum(naive.map((n) => n.writesSent));
+    return [
+      head,
+      `  writes sent vs business objects   ${sent} order requests for ${ORDERS} orders (${(sent / ORDERS).toFixed(2)} per order; nothing tells which of them executed)`,
+      `  retries                           ${sum(naive.map((n) => n.retries))} axios-retry resends, ${sum(naive.map((n) => n.recovered))} orders succeeded after one`,
+      `  gave up                           ${sum(naive.map((n) => n.gaveUp))} order calls`,
+      '  conflicts, duplicates prevented, outcomes, ledger: not measurable (no key kept per order, no ledger)',
+    ].join('\n');
+  }
+  const m = lives as IntentMetrics[];
+  const last = m[m.length - 1] as IntentMetrics;
+  const sent = sum(m.map((x) => x.writes.sent));
+  const firstSends = sum(m.map((x) => x.writes.firstSends));
+  const flushLatency = m.map((x) => x.ledger.flushLatencyMs);
+  const flushes = sum(m.map((x) => x.ledger.flushes));
+  const records = sum(m.map((x) => x.ledger.records));
+  return [
+    head,
+    `  idempotency conflicts             ${sum(m.map((x) => x.conflicts.count))}`,
+    `  duplicates prevented              ${sum(m.map((x) => x.duplicatesPrevented.runs))} runs: ledger replay ${sum(m.map((x) => x.duplicatesPrevented.ledgerReplay))}, ` +
+      `venue answer ${sum(m.map((x) => x.duplicatesPrevented.venueAnswer))}, lookup found ${sum(m.map((x) => x.duplicatesPrevented.reconcileFound))}`,
+    `  retries recovered                 ${sum(m.map((x) => x.intents.recovered))} intents succeeded after a failed or unknown attempt (${sum(m.map((x) => x.retries.total))} waits before a resend)`,
+    `  writes sent vs business objects   ${sent} order requests, ${firstSends} orders sent for the first time (${firstSends === 0 ? '-' : (sent / firstSends).toFixed(2)} writes per order)`,
+    `  outcomes by kind                  ${counts(sumRecords(m.map((x) => x.outcomes)))}`,
+    `  lookups                           ${sum(m.map((x) => x.lookups.started))} requests; verdicts ${counts(sumRecords(m.map((x) => x.lookups.byVerdict)))}`,
+    `  intent runs by result             ${counts(sumRecords(m.map((x) => x.intents.results)))}`,
+    `  intents by status now (last life) ${Object.entries(last.statusNow).map(([k, v]) => `${k} ${v}`).join(', ')}; parked over all lives ${sum(m.map((x) => x.intents.parked))}`,
+    `  keys expired                      ${sum(m.map((x) => x.keysExpired.total))}`,
+    `  ledger flushes                    ${flushes} group commits, ${records} records (${flushes === 0 ? '-' : (records / flushes).toFixed(1)} per commit), ` +
+      `latency p50 ${quantileBound(flushLatency, 0.5)}, p99 ${quantileBound(flushLatency, 0.99)}, max ${Math.max(...flushLatency.map((h) => h.max ?? 0)).toFixed(1)} ms, ` +
+      `queue depth max ${Math.max(...m.map((x) => x.ledger.maxQueueDepth))}`,
+    `  ledger repairs after kills        ${sum(m.map((x) => x.ledger.tornTailsRepaired))} torn tails, ${sum(m.map((x) => x.ledger.lockTakeovers))} lock takeovers`,
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
   const f = venueOptions.faults ?? {};
   console.log(`intentkey demo: ${ORDERS} market orders against a fake Binance-like exchange on 127.0.0.1, bot SIGKILLed ${KILLS} times`);
@@ -151,7 +247,9 @@ async function main(): Promise<void> {
       `slow reply ${f.delay}, 429 ${f.rateLimit} (seed ${venueOptions.seed})\n`,
   );
   const naive = await runScenario('naive', new SeededRandom(1));
+  console.log(`\n${signalsReport(naive)}\n`);
   const safe = await runScenario('intentkey', new SeededRandom(1));
+  console.log(`\n${signalsReport(safe)}\n`);
   console.log(`\n${table([naive, safe])}\n`);
   const ok = safe.duplicates === 0 && safe.neverExecuted === 0;
   console.log(
