@@ -1001,13 +1001,8 @@ export class IntentRun {
 
   /** Method and URL of a request, without query string, headers or body. */
   #summary(config: AxiosRequestConfig): RequestSummary {
-    let url: string;
-    try {
-      url = this.#env.http.getUri({ ...config, params: undefined });
-    } catch {
-      url = typeof config.url === 'string' ? config.url : '';
-    }
-    return { method: (config.method ?? 'get').toUpperCase(), url: summariseUrl(url) };
+    const baseURL = config.baseURL ?? this.#env.http.defaults.baseURL;
+    return { method: (config.method ?? 'get').toUpperCase(), url: summariseUrl(baseURL, config.url) };
   }
 
   #emitReconcile(lookup: 'found' | 'notFound' | 'inconclusive' | 'skipped', action: 'settled' | 'resend' | 'wait' | 'giveUp'): void {
