@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { IntentEvents } from '../../../src/client/events.js';
 import type { IntentEventMap, IntentLogger } from '../../../src/client/types.js';
 import { attachLogger, LOG_FIELDS, LOGGED_EVENTS, logEntryFor, type IntentLogLevel } from '../../../src/observability/logger.js';
+import { instrumentsMarkdown } from '../../../src/otel/index.js';
 
 interface Line {
   readonly level: IntentLogLevel;
@@ -284,5 +286,19 @@ describe('attachLogger', () => {
     for (const name of LOGGED_EVENTS) expect(events.has(name)).toBe(false);
     events.emit('recoveryStarted', { total: 1, parkedNotDue: 0 });
     expect(log.lines).toHaveLength(0);
+  });
+});
+
+describe('docs/observability.md', () => {
+  const doc = readFileSync(new URL('../../../docs/observability.md', import.meta.url), 'utf8');
+
+  it('lists every checklist field and every logged event', () => {
+    for (const field of LOG_FIELDS) expect(doc, field).toContain(`| \`${field}\` |`);
+    for (const event of LOGGED_EVENTS) expect(doc, event).toContain(`\`${event}\``);
+  });
+
+  it('its instrument table is the one INSTRUMENTS generates', () => {
+    const table = /<!-- instruments:start -->\n([\s\S]*?)\n<!-- instruments:end -->/.exec(doc)?.[1];
+    expect(table?.trim()).toBe(instrumentsMarkdown().trim());
   });
 });
