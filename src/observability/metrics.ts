@@ -169,7 +169,11 @@ export interface IntentMetrics {
     readonly ledgerReplay: number;
     /** A send was answered "duplicate", "key in use" or replayed by the venue (`intentFinished.venueDuplicate`), in runs. */
     readonly venueAnswer: number;
-    /** A lookup found the first execution, so nothing was resent (`intentFinished.reconciled`), in runs. */
+    /**
+     * A lookup of this run found the first execution, so nothing was resent
+     * (`intentFinished.reconciled`), in runs. A ledger replay of an intent settled by lookup
+     * earlier counts under `ledgerReplay` only, so each lookup that settled counts once.
+     */
     readonly reconcileFound: number;
   };
   /** Write requests sent against the business objects they were for (`attemptStarted`). */
@@ -527,10 +531,13 @@ export class MetricsCollector {
     bump(this.#results, e.result);
     if (e.recovered) this.#recovered++;
     if (e.attempts >= 1) this.#attempts.record(e.attempts);
+    // `reconciled` stays true when a record settled by lookup is answered again from the
+    // ledger; that run's prevention is the ledger's, and the lookup was counted when it ran.
+    const reconciled = e.reconciled && !e.replayedFromLedger;
     if (e.replayedFromLedger) this.#dup.ledgerReplay++;
     if (e.venueDuplicate) this.#dup.venueAnswer++;
-    if (e.reconciled) this.#dup.reconcileFound++;
-    if (e.replayedFromLedger || e.venueDuplicate || e.reconciled) this.#dup.runs++;
+    if (reconciled) this.#dup.reconcileFound++;
+    if (e.replayedFromLedger || e.venueDuplicate || reconciled) this.#dup.runs++;
 
     const t = this.#tracked.get(e.intentId);
     if (t) t.drivers = Math.max(0, t.drivers - 1);

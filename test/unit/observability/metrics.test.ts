@@ -142,9 +142,10 @@ describe('MetricsCollector', () => {
     d.outcome('a', { kind: 'conflict', conflict: 'duplicate', reason: 'binance -2010' }, 'unknown');
     d.lookup('a', 'found');
     d.finished('a', 'succeeded', 'succeeded', { attempts: 2, venueDuplicate: true, reconciled: true, lookups: 1 });
-    // The same business action called again: answered from the ledger.
+    // The same business action called again: answered from the ledger (the result still
+    // says it came from a lookup; the lookup is not counted twice).
     d.started('a', 'succeeded', { resumed: true });
-    d.finished('a', 'succeeded', 'succeeded', { replayedFromLedger: true });
+    d.finished('a', 'succeeded', 'succeeded', { replayedFromLedger: true, reconciled: true });
     const s = metrics.snapshot();
     expect(s.outcomes).toMatchObject({ 'conflict:inProgress': 1, 'conflict:duplicate': 1 });
     expect(s.duplicatesPrevented).toEqual({ runs: 2, ledgerReplay: 1, venueAnswer: 1, reconcileFound: 1 });
