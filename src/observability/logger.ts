@@ -340,7 +340,8 @@ export function logEntryFor<K extends keyof IntentEventMap>(
     }
     case 'recoveryStarted': {
       const e = payload as IntentEventMap['recoveryStarted'];
-      return entry('info', 'recovery pass started', name, { total: e.total, parkedNotDue: e.parkedNotDue });
+      // A pass that found nothing (the usual start of a healthy bot, or a periodic pass) stays quiet.
+      return entry(e.total > 0 ? 'info' : 'debug', 'recovery pass started', name, { total: e.total, parkedNotDue: e.parkedNotDue });
     }
     case 'recoveryProgress': {
       const e = payload as IntentEventMap['recoveryProgress'];
@@ -358,7 +359,8 @@ export function logEntryFor<K extends keyof IntentEventMap>(
       const attention: readonly AttentionEntry[] = Array.isArray(r.needsAttention) ? r.needsAttention : [];
       // Parked intents are checked again automatically; the others wait for a person.
       const forAPerson = attention.filter((a) => a.parkedUntil === undefined).length;
-      const level: IntentLogLevel = forAPerson > 0 ? 'error' : r.parked > 0 || r.notReached > 0 || r.budgetExhausted ? 'warn' : 'info';
+      const idle = r.resumed === 0 && attention.length === 0 && r.parked === 0 && r.notReached === 0 && !r.budgetExhausted;
+      const level: IntentLogLevel = forAPerson > 0 ? 'error' : r.parked > 0 || r.notReached > 0 || r.budgetExhausted ? 'warn' : idle ? 'debug' : 'info';
       return entry(level, forAPerson > 0 ? 'recovery pass finished: intents need a person' : 'recovery pass finished', name, {
         resumed: r.resumed,
         succeeded: r.succeeded,

@@ -284,6 +284,8 @@ describe('logging through real pino', () => {
     const log = bufferedPino('debug');
     attachLogger(c, log.logger);
     const place = placeOrder(c);
+    // A bot's start: a recovery pass over a ledger with nothing unfinished.
+    await c.recover();
     for (let i = 0; i < 25; i++) await place(order('ok'), `clean-${i}`);
     // Calling a finished action again answers from the ledger: still quiet.
     await place(order('ok'), 'clean-0');

@@ -72,6 +72,9 @@ describe('logEntryFor: the level policy', () => {
     expect(levelOf('intentFinished', finished('succeeded', { recovered: true, attempts: 3 }))).toBe('debug');
     expect(levelOf('intentFinished', finished('succeeded', { replayedFromLedger: true, attempts: 0 }))).toBe('debug');
     expect(levelOf('recoveryProgress', { total: 3, finished: 1, succeeded: 1, failed: 0, parked: 0, needsAttention: 0 })).toBe('debug');
+    // A recovery pass that found nothing to do: the usual start of a healthy bot.
+    expect(levelOf('recoveryStarted', { total: 0, parkedNotDue: 0 })).toBe('debug');
+    expect(levelOf('recoveryFinished', report({ resumed: 0, succeeded: 0, reconciledFound: 0 }))).toBe('debug');
     expect(levelOf('ledger', { type: 'flush', records: 3, bytes: 900, latencyMs: 2, queueDepth: 0 })).toBe('debug');
     expect(levelOf('rateLimitUsage', { ...base, usage: [] })).toBe('debug');
   });
@@ -274,7 +277,7 @@ describe('attachLogger', () => {
       },
     };
     attachLogger(events, logger);
-    events.emit('recoveryStarted', { total: 0, parkedNotDue: 0 });
+    events.emit('recoveryStarted', { total: 1, parkedNotDue: 0 });
     expect(seen).toEqual(['me']);
   });
 
