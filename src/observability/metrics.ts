@@ -106,7 +106,12 @@ export interface IntentStatusGauges {
   readonly parked: number;
 }
 
-/** What the ledger store reported (`ledger` events), when it implements `observe`. */
+/**
+ * What the ledger store reported (`ledger` events), when it implements `observe`. These
+ * are the store's own work, whoever caused it: clients sharing one store instance each
+ * count all of it. Observations made while the store opened (a torn-tail repair, a lock
+ * takeover) are told to each subscriber.
+ */
 export interface LedgerMetrics {
   /** Group commits (one write + one fsync each). */
   readonly flushes: number;
