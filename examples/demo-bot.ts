@@ -38,7 +38,7 @@ const report = (message: Record<string, unknown>): void => {
   process.send?.(message);
 };
 
-/** How often a bot sends its monitoring signals to the demo, in ms (a SIGKILLed run loses at most this much). */
+/** How often a bot sends its monitoring signals to the demo, in ms (and after every send). */
 const SIGNALS_EVERY_MS = 100;
 
 /** Your own signing interceptor: a fresh timestamp and HMAC on every request. */
@@ -79,6 +79,16 @@ async function intentkeyBot(): Promise<void> {
   // counters, sent to the demo now and then (the demo may SIGKILL this process).
   const sendSignals = (): void => report({ type: 'metrics', metrics: client.metrics() });
   const signals = setInterval(sendSignals, SIGNALS_EVERY_MS);
+  // Also right after each send, so a life killed early still reports what it sent.
+  let queued = false;
+  client.on('attemptStarted', () => {
+    if (queued) return;
+    queued = true;
+    setImmediate(() => {
+      queued = false;
+      sendSignals();
+    });
+  });
   // Non-blocking startup: the past is finished in the background while new orders go out.
   const recovery = client.startRecovery();
   const recovered = recovery.done.then((r) =>
