@@ -336,15 +336,17 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
     let run: IntentRun | undefined;
     const finished = (result: IntentFinishedEvent['result'], status: IntentStatus, extra: { errorName?: string; reason?: string; reconciled?: boolean }): void => {
       const trace = run?.trace;
-      const reconciled = extra.reconciled === true || trace?.reconciledFound === true;
+      // A finished record answered without any request: the ledger prevented a duplicate.
+      const replayedFromLedger = TERMINAL_STATUSES.has(record.status) && (trace === undefined || (trace.attempts === 0 && trace.lookupRequests === 0));
+      // Settled by a lookup in this run (a replay of a record a lookup once settled is the ledger's doing).
+      const reconciled = !replayedFromLedger && (extra.reconciled === true || trace?.reconciledFound === true);
       events.emit('intentFinished', {
         ...base,
         businessId: record.businessId,
         via,
         status,
         result,
-        // A finished record answered without any request: the ledger prevented a duplicate.
-        replayedFromLedger: TERMINAL_STATUSES.has(record.status) && (trace === undefined || (trace.attempts === 0 && trace.lookupRequests === 0)),
+        replayedFromLedger,
         reconciled,
         venueDuplicate: trace?.venueDuplicate === true,
         resent: trace?.resent === true,

@@ -139,7 +139,7 @@ export interface IntentFinishedEvent extends IntentEventBase {
   readonly result: 'succeeded' | 'failed' | 'ambiguous' | 'exhausted' | 'busy' | 'aborted' | 'conflict' | 'error';
   /** Answered from a finished ledger record, with no request sent. */
   readonly replayedFromLedger: boolean;
-  /** Settled by a lookup or scan that found the first execution. */
+  /** Settled in this run by a lookup or scan that found the first execution (never true with `replayedFromLedger`). */
   readonly reconciled: boolean;
   /** An attempt of this run was answered "duplicate", "key in use" or replayed by the venue. */
   readonly venueDuplicate: boolean;

@@ -181,6 +181,19 @@ describe('intentStarted and intentFinished', () => {
     expect(seen.lookupFinished).toEqual([expect.objectContaining({ verdict: 'found', httpStatus: 200 })]);
   });
 
+  it('a ledger replay of an intent a lookup once settled is a replay, not a reconcile', async () => {
+    const clock = new ManualClock();
+    const { adapter } = scripted(clock, (req) => (req.method === 'POST' ? 'drop' : { status: 200, data: { orderId: 9 } }));
+    const { seen, client } = setup(exchange, adapter);
+    const op = client.operation('lost', { request: () => ({ method: 'POST', url: '/lost' }) });
+    await op({}, { businessId: 'z1' });
+    await op({}, { businessId: 'z1' });
+    expect(seen.intentFinished.map((e) => [e.reconciled, e.replayedFromLedger])).toEqual([
+      [true, false],
+      [false, true],
+    ]);
+  });
+
   it('a refusal ends as failed, an unsettled one as ambiguous', async () => {
     const clock = new ManualClock();
     const { adapter } = scripted(clock, (req) => {
