@@ -135,6 +135,50 @@ export interface IntentClient {
   close(): Promise<void>;
 }
 
+/** The `intentFinished` event of a run of `record` (as it was when the run began). */
+function finishedEvent(
+  via: 'call' | 'recovery',
+  record: IntentRecord,
+  run: IntentRun | undefined,
+  result: IntentFinishedEvent['result'],
+  status: IntentStatus,
+  resultReconciled: boolean,
+  durationMs: number,
+  error: unknown,
+): IntentFinishedEvent {
+  const trace = run?.trace;
+  // A finished record answered without any request: the ledger prevented a duplicate.
+  const replayedFromLedger = TERMINAL_STATUSES.has(record.status) && (trace === undefined || (trace.attempts === 0 && trace.lookupRequests === 0));
+  // Settled by a lookup in this run (a replay of a record a lookup once settled is the ledger's doing).
+  const reconciled = !replayedFromLedger && (resultReconciled || trace?.reconciledFound === true);
+  const event: { -readonly [K in keyof IntentFinishedEvent]: IntentFinishedEvent[K] } = {
+    intentId: record.id,
+    operation: record.operation,
+    scope: record.scope,
+    venue: record.venue,
+    key: record.key,
+    businessId: record.businessId,
+    via,
+    status,
+    result,
+    replayedFromLedger,
+    reconciled,
+    venueDuplicate: trace?.venueDuplicate === true,
+    resent: trace?.resent === true,
+    attempts: trace?.attempts ?? 0,
+    lookups: trace?.lookupRequests ?? 0,
+    // Succeeded, but not by the first attempt alone: an earlier attempt (this run or a
+    // previous life) left it unsettled, and a retry, resend or lookup recovered it.
+    recovered: result === 'succeeded' && !TERMINAL_STATUSES.has(record.status) && (record.status !== 'pending' || record.attempt > 0 || trace?.unsettledAttempt === true || reconciled),
+    durationMs,
+  };
+  if (error !== undefined) {
+    event.errorName = error instanceof Error ? error.name : typeof error;
+    if (isIntentError(error)) event.reason = (error as { reason?: string }).reason ?? error.code;
+  }
+  return event;
+}
+
 /** For runs nobody observes. */
 const noRun = (): void => undefined;
 
@@ -330,45 +374,28 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
     go: (onRun: (run: IntentRun) => void) => Promise<IntentResult<unknown>>,
   ): Promise<IntentResult<unknown>> {
     if (!events.has('intentStarted') && !events.has('intentFinished')) return go(noRun);
-    const base = { intentId: record.id, operation: record.operation, scope: record.scope, venue: record.venue, key: record.key };
     const startedAt = resolved.clock.now();
-    events.emit('intentStarted', { ...base, businessId: record.businessId, resumed, status: record.status, fingerprint: record.fingerprint, via });
+    // Plain object literals with fixed fields (no spreads): built on every run when
+    // someone listens, which the metrics collector always does.
+    events.emit('intentStarted', {
+      intentId: record.id,
+      operation: record.operation,
+      scope: record.scope,
+      venue: record.venue,
+      key: record.key,
+      businessId: record.businessId,
+      resumed,
+      status: record.status,
+      fingerprint: record.fingerprint,
+      via,
+    });
     let run: IntentRun | undefined;
-    const finished = (result: IntentFinishedEvent['result'], status: IntentStatus, extra: { errorName?: string; reason?: string; reconciled?: boolean }): void => {
-      const trace = run?.trace;
-      // A finished record answered without any request: the ledger prevented a duplicate.
-      const replayedFromLedger = TERMINAL_STATUSES.has(record.status) && (trace === undefined || (trace.attempts === 0 && trace.lookupRequests === 0));
-      // Settled by a lookup in this run (a replay of a record a lookup once settled is the ledger's doing).
-      const reconciled = !replayedFromLedger && (extra.reconciled === true || trace?.reconciledFound === true);
-      events.emit('intentFinished', {
-        ...base,
-        businessId: record.businessId,
-        via,
-        status,
-        result,
-        replayedFromLedger,
-        reconciled,
-        venueDuplicate: trace?.venueDuplicate === true,
-        resent: trace?.resent === true,
-        attempts: trace?.attempts ?? 0,
-        lookups: trace?.lookupRequests ?? 0,
-        // Succeeded, but not by the first attempt alone: an earlier attempt (this run or a
-        // previous life) left it unsettled, and a retry, resend or lookup recovered it.
-        recovered: result === 'succeeded' && !TERMINAL_STATUSES.has(record.status) && (record.status !== 'pending' || record.attempt > 0 || trace?.unsettledAttempt === true || reconciled),
-        durationMs: resolved.clock.now() - startedAt,
-        ...(extra.errorName === undefined ? {} : { errorName: extra.errorName }),
-        ...(extra.reason === undefined ? {} : { reason: extra.reason }),
-      });
-    };
     try {
       const result = await go((r) => (run = r));
-      finished('succeeded', 'succeeded', { reconciled: result.reconciled });
+      events.emit('intentFinished', finishedEvent(via, record, run, 'succeeded', 'succeeded', result.reconciled, resolved.clock.now() - startedAt, undefined));
       return result;
     } catch (error) {
-      finished(runResultOf(error), run?.status ?? record.status, {
-        errorName: error instanceof Error ? error.name : typeof error,
-        ...(isIntentError(error) ? { reason: (error as { reason?: string }).reason ?? error.code } : {}),
-      });
+      events.emit('intentFinished', finishedEvent(via, record, run, runResultOf(error), run?.status ?? record.status, false, resolved.clock.now() - startedAt, error));
       throw error;
     }
   }

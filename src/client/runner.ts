@@ -434,7 +434,18 @@ export class IntentRun {
     this.#windowRefused = undefined;
     const sentAt = options.clock.now();
     if (events.has('attemptStarted')) {
-      events.emit('attemptStarted', { ...this.#base, attempt, venueKey: this.#record.venueKey, correlationId, request: this.#summary(config) });
+      const base = this.#base;
+      events.emit('attemptStarted', {
+        intentId: base.intentId,
+        operation: base.operation,
+        scope: base.scope,
+        venue: base.venue,
+        key: base.key,
+        attempt,
+        venueKey: this.#record.venueKey,
+        correlationId,
+        request: this.#summary(config),
+      });
     }
 
     const result = await exchange(this.#env.http, config, (final) => {
@@ -983,7 +994,19 @@ export class IntentRun {
     const { events } = this.#env;
     // Payloads are built only when someone listens: most clients have no subscriber.
     if (events.has('outcome')) {
-      events.emit('outcome', { ...this.#base, attempt, correlationId: this.#correlationId ?? '', outcome, status: this.#record.status, durationMs: this.#attemptDurationMs });
+      const base = this.#base;
+      events.emit('outcome', {
+        intentId: base.intentId,
+        operation: base.operation,
+        scope: base.scope,
+        venue: base.venue,
+        key: base.key,
+        attempt,
+        correlationId: this.#correlationId ?? '',
+        outcome,
+        status: this.#record.status,
+        durationMs: this.#attemptDurationMs,
+      });
     }
   }
 
