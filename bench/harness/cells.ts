@@ -10,6 +10,8 @@ export const HTTP_VARIANTS = [
   'axios-retry',
   'p-retry',
   'intentkey-memory',
+  // The same with intentkey/otel's spans and instruments on a real SDK: the cost of OpenTelemetry.
+  'intentkey-memory-otel',
   'intentkey-file',
   'intentkey-redis',
   'intentkey-postgres',

@@ -26,9 +26,16 @@ interface Variant {
   note?: string;
 }
 
-async function intentkeyVariant(http: AxiosInstance, ledger: LedgerStore, cleanup: () => Promise<void>, note?: string): Promise<Variant> {
+async function intentkeyVariant(
+  http: AxiosInstance,
+  ledger: LedgerStore,
+  cleanup: () => Promise<void>,
+  note?: string,
+  instrument?: (client: import('../../src/index.js').IntentClient) => Promise<() => Promise<void>>,
+): Promise<Variant> {
   const { createIntentClient, ietfIdempotencyKey } = await import('../../src/index.js');
   const client = createIntentClient(http, { venue: ietfIdempotencyKey, ledger });
+  const uninstall = instrument === undefined ? undefined : await instrument(client);
   const placeOrder = client.operation('order.create', {
     request: (order: Record<string, unknown>) => ({ method: 'POST', url: '/order', data: order }),
   });
@@ -38,10 +45,31 @@ async function intentkeyVariant(http: AxiosInstance, ledger: LedgerStore, cleanu
   return {
     send: (i) => placeOrder(orderBody(i), { businessId: `bench-${run}-${i}` }),
     close: async () => {
+      await uninstall?.();
       await client.close();
       await cleanup();
     },
     ...(note === undefined ? {} : { note }),
+  };
+}
+
+/**
+ * OpenTelemetry on, as a user would run it: a tracer provider exporting every span
+ * through a batch processor (to an exporter that drops them) and a meter provider,
+ * with intentkey/otel's spans, events and instruments.
+ */
+async function withOpenTelemetry(client: import('../../src/index.js').IntentClient): Promise<() => Promise<void>> {
+  const { BasicTracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+  const { MeterProvider } = await import('@opentelemetry/sdk-metrics');
+  const { instrumentIntentClient } = await import('../../src/otel/index.js');
+  const dropAll = { export: (_spans: unknown, done: (result: { code: number }) => void) => done({ code: 0 }), shutdown: async () => undefined };
+  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(dropAll as never)] });
+  const meterProvider = new MeterProvider();
+  const uninstall = instrumentIntentClient(client, { tracer: tracerProvider.getTracer('bench'), meter: meterProvider.getMeter('bench') });
+  return async () => {
+    uninstall();
+    await tracerProvider.shutdown();
+    await meterProvider.shutdown();
   };
 }
 
@@ -72,6 +100,10 @@ async function setUp(input: HttpCellInput, http: AxiosInstance): Promise<Variant
     case 'intentkey-memory': {
       const { MemoryLedger } = await import('../../src/index.js');
       return intentkeyVariant(http, new MemoryLedger(), async () => undefined);
+    }
+    case 'intentkey-memory-otel': {
+      const { MemoryLedger } = await import('../../src/index.js');
+      return intentkeyVariant(http, new MemoryLedger(), async () => undefined, 'with OpenTelemetry traces and metrics', withOpenTelemetry);
     }
     case 'intentkey-file': {
       const { FileLedger } = await import('../../src/index.js');
