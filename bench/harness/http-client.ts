@@ -10,7 +10,7 @@ import { Agent } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import axios, { type AxiosInstance } from 'axios';
-import type { LedgerStore } from '../../src/index.js';
+import type { IntentClient, LedgerStore } from '../../src/index.js';
 import type { HttpCellInput, HttpCellResult } from './cells.js';
 import { peakRssMb, serveChild } from './child.js';
 import { latencySummaryUs, runConcurrent } from './stats.js';
@@ -31,7 +31,7 @@ async function intentkeyVariant(
   ledger: LedgerStore,
   cleanup: () => Promise<void>,
   note?: string,
-  instrument?: (client: import('../../src/index.js').IntentClient) => Promise<() => Promise<void>>,
+  instrument?: (client: IntentClient) => Promise<() => Promise<void>>,
 ): Promise<Variant> {
   const { createIntentClient, ietfIdempotencyKey } = await import('../../src/index.js');
   const client = createIntentClient(http, { venue: ietfIdempotencyKey, ledger });
@@ -58,12 +58,12 @@ async function intentkeyVariant(
  * through a batch processor (to an exporter that drops them) and a meter provider,
  * with intentkey/otel's spans, events and instruments.
  */
-async function withOpenTelemetry(client: import('../../src/index.js').IntentClient): Promise<() => Promise<void>> {
+async function withOpenTelemetry(client: IntentClient): Promise<() => Promise<void>> {
   const { BasicTracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
   const { MeterProvider } = await import('@opentelemetry/sdk-metrics');
   const { instrumentIntentClient } = await import('../../src/otel/index.js');
   const dropAll = { export: (_spans: unknown, done: (result: { code: number }) => void) => done({ code: 0 }), shutdown: async () => undefined };
-  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(dropAll as never)] });
+  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(dropAll)] });
   const meterProvider = new MeterProvider();
   const uninstall = instrumentIntentClient(client, { tracer: tracerProvider.getTracer('bench'), meter: meterProvider.getMeter('bench') });
   return async () => {
