@@ -1,4 +1,5 @@
 import { AxiosHeaders, type AxiosAdapter, type InternalAxiosRequestConfig } from 'axios';
+import { defineVenue, type VenueProfile } from '../../src/index.js';
 import type { ManualClock } from '../../src/testing/index.js';
 
 /** What a scripted venue answers: a response, or a dropped connection after the request arrived. */
@@ -35,4 +36,26 @@ export function scripted(clock: ManualClock, answer: (req: Sent, index: number) 
     return Promise.resolve({ data: a.data ?? {}, status: a.status, statusText: '', headers: a.headers ?? {}, config, request: {} });
   };
   return { adapter, sent };
+}
+
+/**
+ * A small exchange profile for scripted venues: key in the query (`clientId`), lookup by
+ * `GET /order?clientId=`, 404 is "not found" and trusted after 1 s, 400 is a refusal.
+ */
+export function scriptedExchange(name: string): VenueProfile {
+  return defineVenue({
+    name,
+    kind: 'exchange',
+    key: { placement: 'query', field: 'clientId', format: { encoding: 'hash', pattern: '^[A-Za-z0-9]{1,32}$', maxLength: 32 } },
+    dedupe: { kind: 'openOrders' },
+    reconcile: {
+      notFoundIsAuthoritative: true,
+      settleDelayMs: 1_000,
+      notFoundCodes: ['404'],
+      lookup: { method: 'GET', path: '/order', keyIn: 'query', keyParam: 'clientId', foundPath: 'orderId' },
+    },
+    response: { codePaths: ['code'], messagePaths: ['msg'], successCodes: [] },
+    rateLimit: { retryAfterHeaders: ['retry-after'] },
+    errors: [{ match: { status: 400 }, outcome: 'fatal' }],
+  });
 }

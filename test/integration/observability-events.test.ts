@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createIntentClient, defineVenue, extendVenue, MemoryLedger } from '../../src/index.js';
 import type { IntentClientOptions, IntentEventMap, LedgerObservation, LedgerStore, VenueProfile } from '../../src/index.js';
 import { ManualClock, SeededRandom } from '../../src/testing/index.js';
-import { scripted } from '../helpers/scripted-adapter.js';
+import { scripted, scriptedExchange } from '../helpers/scripted-adapter.js';
 
 /**
  * The engine side of observability: the events every metric, span and log line is
@@ -11,21 +11,7 @@ import { scripted } from '../helpers/scripted-adapter.js';
  * in-process venue, so what happened at the venue is known exactly.
  */
 
-const exchange = defineVenue({
-  name: 'obs-exchange',
-  kind: 'exchange',
-  key: { placement: 'query', field: 'clientId', format: { encoding: 'hash', pattern: '^[A-Za-z0-9]{1,32}$', maxLength: 32 } },
-  dedupe: { kind: 'openOrders' },
-  reconcile: {
-    notFoundIsAuthoritative: true,
-    settleDelayMs: 1_000,
-    notFoundCodes: ['404'],
-    lookup: { method: 'GET', path: '/order', keyIn: 'query', keyParam: 'clientId', foundPath: 'orderId' },
-  },
-  response: { codePaths: ['code'], messagePaths: ['msg'], successCodes: [] },
-  rateLimit: { retryAfterHeaders: ['retry-after'] },
-  errors: [{ match: { status: 400 }, outcome: 'fatal' }],
-});
+const exchange = scriptedExchange('obs-exchange');
 
 const CORRELATION_ID = /^ik-[0-9a-hjkmnp-tv-z]{20}$/;
 

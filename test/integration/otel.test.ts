@@ -4,27 +4,13 @@ import { propagation, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import axios from 'axios';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createIntentClient, defineVenue, MemoryLedger, type IntentClient } from '../../src/index.js';
+import { createIntentClient, MemoryLedger, type IntentClient } from '../../src/index.js';
 import { instrumentIntentClient } from '../../src/otel/index.js';
 import { ManualClock, SeededRandom } from '../../src/testing/index.js';
-import { scripted, type Answer, type Sent } from '../helpers/scripted-adapter.js';
+import { scripted, scriptedExchange, type Answer, type Sent } from '../helpers/scripted-adapter.js';
 import { allAttributeValues, histogramOf, otelHarness, sumOf, type OtelHarness } from '../unit/otel/helpers.js';
 
-const venue = defineVenue({
-  name: 'otel-exchange',
-  kind: 'exchange',
-  key: { placement: 'query', field: 'clientId', format: { encoding: 'hash', pattern: '^[A-Za-z0-9]{1,32}$', maxLength: 32 } },
-  dedupe: { kind: 'openOrders' },
-  reconcile: {
-    notFoundIsAuthoritative: true,
-    settleDelayMs: 1_000,
-    notFoundCodes: ['404'],
-    lookup: { method: 'GET', path: '/order', keyIn: 'query', keyParam: 'clientId', foundPath: 'orderId' },
-  },
-  response: { codePaths: ['code'], messagePaths: ['msg'], successCodes: [] },
-  rateLimit: { retryAfterHeaders: ['retry-after'] },
-  errors: [{ match: { status: 400 }, outcome: 'fatal' }],
-});
+const venue = scriptedExchange('otel-exchange');
 
 const API_KEY = 'ak-live-5ecret-api-key';
 const SIGNATURE = 'f00dfacecafebeef';
