@@ -356,4 +356,45 @@ describe('request windows (reconcile.requestWindow)', () => {
     // Believed only once attempt 1's window (50 s + 1 s allowance) had passed since it left.
     expect(decisive.at - (writes[0] as Sent).at).toBeGreaterThanOrEqual(51_000);
   });
+
+  it('after a crash, the settle instant carried on the in-flight record still holds', async () => {
+    // Attempt 1 (long window) ended unknown; attempt 2 was in flight when the process
+    // died. The in-flight record carries attempt 1's settle instant, so the restarted
+    // client may not believe a "not found" before it, although its own fallback
+    // (settleDelayMs 2 s from attempt 2's latest dispatch) would allow it much sooner.
+    const short = extendVenue(venue, { reconcile: { settleDelayMs: 2_000 } });
+    const clock = new ManualClock();
+    const { adapter, sent } = scripted(clock, (req) => (req.method === 'GET' ? { status: 404 } : { status: 200 }));
+    const ledger = new MemoryLedger();
+    const waits: Array<IntentEventMap['retryScheduled']> = [];
+    const c = createIntentClient(axios.create({ adapter, baseURL: 'http://venue.test' }), {
+      venue: short,
+      ledger,
+      clock,
+      sleep: clock.sleep,
+      random: new SeededRandom(1),
+      attemptTimeoutMs: 1_000,
+      on: { retryScheduled: (e) => waits.push(e) },
+    });
+    const op = c.operation('order', { request: () => ({ method: 'POST', url: '/order' }) });
+    const draft = c.prepare(op, {}, { businessId: 'crash' });
+    const t0 = clock.now();
+    await ledger.create(draft, t0);
+    const claim = await ledger.claim(draft.id, { owner: 'dead', leaseMs: 1_000, now: t0 });
+    await ledger.transition(draft.id, {
+      expectStatus: 'pending',
+      expectEpoch: claim.record.epoch,
+      to: 'inFlight',
+      attempt: 1,
+      now: t0,
+      outcome: { kind: 'inFlight', reason: 'attempt in flight', settleAt: t0 + 50_000 },
+    });
+    clock.advance(5_000); // the dead worker's lease has ended
+    await op({}, { businessId: 'crash' });
+    const settle = waits.filter((w) => w.cause === 'settle');
+    // The resend waited for the carried instant (t0 + 50 s), not for the 2 s fallback.
+    expect(settle.reduce((sum, w) => sum + w.delayMs, 0)).toBeGreaterThanOrEqual(45_000 - 1);
+    const resend = sent.find((r) => r.method === 'POST');
+    expect(resend?.at).toBeGreaterThanOrEqual(t0 + 50_000);
+  });
 });
