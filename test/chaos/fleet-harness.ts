@@ -396,10 +396,12 @@ export async function runFleetChaos(options: FleetChaosOptions): Promise<FleetCh
   const maxRedeliveries = options.maxRedeliveries ?? 40;
   const timeBudgetMs = options.timeBudgetMs ?? 120_000;
   const latencyMs = options.latencyMs ?? 60;
-  // Release the actions over ~1.3x the expected kill schedule (a restart takes a few
-  // hundred ms: the replacement process is started ahead of time).
-  const expectedKillScheduleMs = Math.max(1, options.kills) * ((killMinMs + killMaxMs) / 2 + 300);
-  const actionsPerSecond = options.actionsPerSecond ?? Math.max(1, (options.actions * 1000) / (1.3 * expectedKillScheduleMs));
+  // Release the actions over ~1.8x the expected kill schedule, so every kill lands while
+  // work still flows: each kill waits its delay, then up to a second for a worker that
+  // holds leases (half of it on average), then the replacement's recover() (a few hundred
+  // ms: the process is started ahead of time, but a loaded machine slows it).
+  const expectedKillScheduleMs = Math.max(1, options.kills) * ((killMinMs + killMaxMs) / 2 + 500 + 300);
+  const actionsPerSecond = options.actionsPerSecond ?? Math.max(1, (options.actions * 1000) / (1.8 * expectedKillScheduleMs));
 
   const privateLedgers = options.privateLedgers ?? false;
   const namespace = await randomNamespace(options.store);
