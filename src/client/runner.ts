@@ -457,9 +457,8 @@ export class IntentRun {
     this.#lastOutcome = outcome;
     this.#attemptDurationMs = options.clock.now() - sentAt;
     if (outcome.kind !== 'success') this.trace.unsettledAttempt = true;
-    if ((outcome.kind === 'conflict' && outcome.conflict === 'duplicate') || outcome.replayed === true || (outcome.kind === 'conflict' && outcome.conflict === 'inProgress')) {
-      this.trace.venueDuplicate = true;
-    }
+    // The venue said "duplicate" or "key in use", or replayed a stored answer.
+    if (outcome.kind === 'conflict' || outcome.replayed === true) this.trace.venueDuplicate = true;
     if (result.kind === 'error') this.#lastError = summariseError(result.error);
 
     switch (outcome.kind) {
