@@ -19,6 +19,10 @@ export default defineConfig({
     'stores/redis': 'src/stores/redis/index.ts',
     // Needs the optional peer `@opentelemetry/api`; the only entry that imports it.
     otel: 'src/otel/index.ts',
+    // The pure functions behind the `intentkey` command.
+    tools: 'src/tools/index.ts',
+    // The `intentkey` command (package.json "bin"); keeps its `#!` line.
+    cli: 'src/cli/bin.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -38,7 +42,7 @@ export default defineConfig({
   // likewise, imported only by `intentkey/otel`: the API finds the registered SDK
   // through a process-wide global, and a bundled copy would be a second API the
   // user's SDK registration never reaches (every span a no-op).
-  external: ['axios', 'zod', 'ulid', 'pg', 'ioredis', 'msw', '@opentelemetry/api'],
+  external: ['axios', 'commander', 'zod', 'ulid', 'pg', 'ioredis', 'msw', '@opentelemetry/api'],
   // Split shared modules into chunks in both formats (CJS splitting is opt-in
   // in tsup). Without it `intentkey` and `intentkey/testing` would each carry
   // their own copy of e.g. the error classes, so `instanceof` across the two

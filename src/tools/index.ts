@@ -1,0 +1,8 @@
+// `intentkey/tools`: the pure functions behind the `intentkey` command (key designer,
+// retry-policy timeline and exports, error-code lookup, log-field checklist, ledger
+// audit). No I/O: they run the same in a bot, the command and a browser.
+export * from './key-designer.js';
+export * from './policy.js';
+export * from './explain.js';
+export * from './log-fields.js';
+export * from './audit.js';
