@@ -67,6 +67,25 @@ export interface StoredOutcome {
   readonly correlationId?: string;
   /** Set while the intent is parked: its allowance is spent and its outcome still unknown. */
   readonly parked?: ParkedState;
+  /**
+   * A person's verdict on this intent (`resolveIntent`, `client.resolve`, `intentkey
+   * ledger resolve`): kept on every later outcome of the intent as its audit trail.
+   */
+  readonly resolution?: Resolution;
+}
+
+/** The audit record of a person's verdict on an unsettled intent. */
+export interface Resolution {
+  /** What the person found at the venue. */
+  readonly verdict: 'executed' | 'notExecuted';
+  /** Who decided. */
+  readonly by: string;
+  /** When the verdict was written (epoch ms). */
+  readonly at: number;
+  /** Why, in the person's words. */
+  readonly reason: string;
+  /** The state the verdict replaced. */
+  readonly previous: { readonly status: IntentStatus; readonly reason?: string };
 }
 
 /**

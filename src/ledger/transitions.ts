@@ -13,6 +13,8 @@ import type { TransitionRequest } from './ledger-store.js';
  * - inFlight → pending: the attempt provably did not execute (refused, rate-limited).
  * - inFlight → succeeded | failed | unknown: the attempt's classified result.
  * - unknown → succeeded | failed: reconciliation found the venue's answer.
+ * - unknown → pending: a person's verdict that it did not execute (`resolveIntent`);
+ *   sendable again with the same key while the key window lasts.
  * - unknown → inFlight: a same-key resend is allowed (inside the dedupe window, or
  *   after an authoritative "not found").
  * - unknown → unknown: new evidence about an unsettled intent is recorded (it is
@@ -22,7 +24,7 @@ import type { TransitionRequest } from './ledger-store.js';
 const ALLOWED: Readonly<Record<IntentStatus, readonly IntentStatus[]>> = {
   pending: ['inFlight', 'failed'],
   inFlight: ['pending', 'succeeded', 'failed', 'unknown'],
-  unknown: ['succeeded', 'failed', 'inFlight', 'unknown'],
+  unknown: ['succeeded', 'failed', 'inFlight', 'unknown', 'pending'],
   succeeded: [],
   failed: [],
 };

@@ -34,6 +34,8 @@ describe('state machine', () => {
       ['inFlight', 'succeeded'],
       ['inFlight', 'failed'],
       ['inFlight', 'unknown'],
+      // A person's verdict that it did not execute (resolveIntent).
+      ['unknown', 'pending'],
       ['unknown', 'inFlight'],
       ['unknown', 'succeeded'],
       ['unknown', 'failed'],
