@@ -1,6 +1,7 @@
 // Public entry of `intentkey`. Every export is named; nothing under internal/ leaks.
 
 // Client
+export { resolveIntent, type IntentVerdict, type ResolveOptions } from './ledger/resolve.js';
 export { createIntentClient, type IntentClient } from './client/create-intent-client.js';
 export type { IntentRequestMeta } from './client/axios-request.js';
 export type {
@@ -17,6 +18,7 @@ export type {
   IntentFinishedEvent,
   IntentLogger,
   IntentParkedEvent,
+  IntentResolvedEvent,
   IntentResult,
   IntentStartedEvent,
   IntentSummary,
@@ -81,7 +83,7 @@ export { MemoryLedger } from './ledger/memory-ledger.js';
 export { FileLedger, type FileLedgerEvent, type FileLedgerOptions, type InputCodec } from './ledger/file/file-ledger.js';
 export { DEFAULT_LEDGER_DIR, LazyFileLedger } from './ledger/file/default-ledger.js';
 export { INTENT_STATUSES, TERMINAL_STATUSES } from './ledger/intent.js';
-export type { IntentDraft, IntentRecord, IntentStatus, IntentView, ParkedState, StoredOutcome } from './ledger/intent.js';
+export type { IntentDraft, IntentRecord, IntentStatus, IntentView, ParkedState, Resolution, StoredOutcome } from './ledger/intent.js';
 export type { ClaimRequest, ClaimResult, LedgerCapabilities, LedgerStore, ListRecordsQuery, TransitionRequest } from './ledger/ledger-store.js';
 export { isAllowedTransition, RESUMABLE_STATUSES } from './ledger/transitions.js';
 

@@ -17,6 +17,7 @@ import type { IntentDraft, IntentRecord, IntentStatus, IntentView } from '../led
 import { INTENT_STATUSES, TERMINAL_STATUSES, viewOf } from '../ledger/intent.js';
 import { RESUMABLE_STATUSES } from '../ledger/transitions.js';
 import { selectRecords } from '../ledger/list.js';
+import { resolveIntent, type IntentVerdict } from '../ledger/resolve.js';
 import type { ListRecordsQuery } from '../ledger/ledger-store.js';
 import type { LedgerStore } from '../ledger/ledger-store.js';
 import type { VenueProfile } from '../venues/profile.js';
@@ -117,6 +118,27 @@ export interface IntentClient {
   prepare<I>(operation: Operation<I, unknown> | string, input: I, call?: CallOptions): IntentDraft;
   /** Reads an intent from the ledger by id. */
   inspect(intentId: string): Promise<IntentRecord | undefined>;
+  /**
+   * Records a person's verdict on an intent the machine could not settle (`unknown`,
+   * parked, or left `inFlight` by a process that died), after checking the venue:
+   *
+   * - `{ executed: true, by, reason?, result? }` settles it as succeeded without a send;
+   *   later calls of the same business action return `result`.
+   * - `{ executed: false, by, reason }` makes it sendable again with its same key: the
+   *   next call of the business action, or the next recovery pass, sends it. Only while
+   *   the venue's key window lasts: past it the intent is failed unsent, so a mistaken
+   *   verdict cannot become a duplicate the venue would not catch.
+   *
+   * One fenced ledger transition under its own lease, kept on the record as
+   * `outcome.resolution` (who, when, why, the state it replaced) and on every later
+   * outcome of the intent; emits `intentResolved`. The same verdict from a terminal:
+   * `intentkey ledger resolve`.
+   *
+   * @throws ConfigurationError for a malformed verdict, an unknown id, or an intent that
+   *   is pending (never sent) or already final.
+   * @throws IntentBusyError while a worker (this client's included) is running the intent.
+   */
+  resolve(intentId: string, verdict: IntentVerdict): Promise<IntentRecord>;
   /** Subscribes to an event; returns an unsubscribe function. */
   on<K extends keyof IntentEventMap>(name: K, listener: (event: IntentEventMap[K]) => void): () => void;
   /**
@@ -691,6 +713,31 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
     return buildDraft(op, intentIdFor(op, call), input, fingerprintFor(op, input), call);
   }
 
+  async function resolve(intentId: string, verdict: IntentVerdict): Promise<IntentRecord> {
+    if (typeof intentId !== 'string' || intentId.length === 0) {
+      throw new ConfigurationError({ path: 'resolve(intentId)', expected: 'an intent id', received: typeof intentId });
+    }
+    // Its own lease owner: a run of this client holding the intent is never overtaken.
+    const record = await resolveIntent(resolved.ledger, intentId, verdict, { owner: `${resolved.workerId}:resolve`, now: resolved.clock.now(), leaseMs: resolved.leaseMs });
+    const resolution = record.outcome?.resolution;
+    if (resolution && events.has('intentResolved')) {
+      events.emit('intentResolved', {
+        intentId: record.id,
+        operation: record.operation,
+        scope: record.scope,
+        venue: record.venue,
+        key: record.key,
+        businessId: record.businessId,
+        verdict: resolution.verdict,
+        by: resolution.by,
+        reason: resolution.reason,
+        previousStatus: resolution.previous.status,
+        at: resolution.at,
+      });
+    }
+    return record;
+  }
+
   return Object.freeze({
     operation,
     prepare,
@@ -698,6 +745,7 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
     recover,
     list,
     inspect: (intentId: string) => resolved.ledger.get(intentId),
+    resolve,
     on: <K extends keyof IntentEventMap>(name: K, listener: (event: IntentEventMap[K]) => void) => events.on(name, listener),
     metrics: () => metricsCollector.snapshot(),
     venue: resolved.venue,

@@ -99,6 +99,7 @@ const optionsSchema = z
         lookupFinished: fn.optional(),
         idempotencyConflict: fn.optional(),
         keyExpired: fn.optional(),
+        intentResolved: fn.optional(),
         ledger: fn.optional(),
       })
       .strict()

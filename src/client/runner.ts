@@ -828,6 +828,11 @@ export class IntentRun {
     };
     if (extra.attempt !== undefined) request.attempt = extra.attempt;
     if (extra.outcome !== undefined) request.outcome = extra.outcome;
+    // A person's verdict stays on the record for its whole life: its audit trail.
+    const resolution = this.#record.outcome?.resolution;
+    if (resolution !== undefined && request.outcome?.resolution === undefined) {
+      request.outcome = { ...(request.outcome ?? { kind: 'resolved', reason: `${resolution.verdict} per ${resolution.by}` }), resolution };
+    }
     this.#record = await options.ledger.transition(this.#record.id, request);
   }
 

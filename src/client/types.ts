@@ -99,6 +99,8 @@ export interface IntentEventMap {
   lookupFinished: LookupFinishedEvent;
   /** The same business id was used with another payload: `IntentConflictError` follows. */
   idempotencyConflict: IdempotencyConflictEvent;
+  /** A person's verdict settled an intent the machine could not (`client.resolve`). */
+  intentResolved: IntentResolvedEvent;
   /** The venue's key window had passed: the intent is failed unsent, or looked up instead of resent. */
   keyExpired: KeyExpiredEvent;
   /** A ledger store reported on its own work (flushes, compactions, repairs, lock takeovers). */
@@ -191,6 +193,20 @@ export interface IdempotencyConflictEvent {
   readonly storedFingerprint: string;
   /** Digest of the payload of this call. */
   readonly fingerprint: string;
+}
+
+export interface IntentResolvedEvent extends IntentEventBase {
+  readonly businessId: string | undefined;
+  /** What the person found: `executed` settles it as succeeded; `notExecuted` makes it sendable again with its key. */
+  readonly verdict: 'executed' | 'notExecuted';
+  /** Who decided. */
+  readonly by: string;
+  /** The person's reason. */
+  readonly reason: string;
+  /** The status the verdict replaced (`unknown`, or `inFlight` left by a process that died). */
+  readonly previousStatus: IntentStatus;
+  /** When it was written, epoch ms. */
+  readonly at: number;
 }
 
 export interface KeyExpiredEvent extends IntentEventBase {

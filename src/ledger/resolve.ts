@@ -109,9 +109,10 @@ export async function resolveIntent(store: LedgerStore, intentId: string, verdic
   const outcome: StoredOutcome = verdict.executed
     ? { kind: 'success', reason: `settled by ${by}: ${reason}`, ...(verdict.result === undefined ? {} : { result: verdict.result }), resolution }
     : { kind: 'resolved', reason: `not executed, per ${by}: ${reason}`, resolution };
+  let written: IntentRecord;
   try {
     // Durable per the store; fenced by the epoch this claim took.
-    return await store.transition(intentId, {
+    written = await store.transition(intentId, {
       expectStatus: record.status,
       expectEpoch: record.epoch,
       to: verdict.executed ? 'succeeded' : 'pending',
@@ -121,4 +122,6 @@ export async function resolveIntent(store: LedgerStore, intentId: string, verdic
   } finally {
     await store.release(intentId, options.owner, record.epoch).catch(() => undefined);
   }
+  // The record as stored now, without this call's lease.
+  return (await store.get(intentId).catch(() => undefined)) ?? written;
 }

@@ -267,6 +267,17 @@ export function logEntryFor<K extends keyof IntentEventMap>(
         { ...base(e), businessId: businessIdOf(e.intentId), attempt: e.attempt, when: e.when },
       );
     }
+    case 'intentResolved': {
+      const e = payload as IntentEventMap['intentResolved'];
+      return entry('warn', e.verdict === 'executed' ? 'settled by a person: executed at the venue' : 'a person found it not executed: sendable again with its key', name, {
+        ...base(e),
+        businessId: e.businessId ?? businessIdOf(e.intentId),
+        verdict: e.verdict,
+        resolvedBy: scrub(e.by),
+        reason: scrub(e.reason),
+        previousStatus: e.previousStatus,
+      });
+    }
     case 'idempotencyConflict': {
       const e = payload as IntentEventMap['idempotencyConflict'];
       return entry('warn', 'same business id with another payload: refused, nothing sent', name, {
@@ -421,6 +432,7 @@ const LOGGED: { readonly [K in keyof IntentEventMap]: true } = {
   intentParked: true,
   keyExpired: true,
   idempotencyConflict: true,
+  intentResolved: true,
   intentFinished: true,
   rateLimitUsage: true,
   warning: true,

@@ -44,7 +44,12 @@ export default function setup(): void {
     }
   }
   try {
-    if (stale()) execFileSync(process.execPath, [join(ROOT, 'node_modules', 'tsup', 'dist', 'cli-default.js')], { cwd: ROOT, stdio: 'ignore' });
+    if (stale()) execFileSync(process.execPath, [join(ROOT, 'node_modules', 'tsup', 'dist', 'cli-default.js')], { cwd: ROOT, stdio: 'pipe' });
+  } catch (error) {
+    // Not fatal here: only the tests of the built bin need it, and they fail on their own,
+    // while the rest of the suite still runs. Say why, once.
+    const output = (error as { stderr?: Buffer }).stderr?.toString('utf8') ?? String(error);
+    process.stderr.write(`\nWARNING: building dist/ for the intentkey command tests failed; those tests will fail:\n${output.slice(-2000)}\n`);
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }

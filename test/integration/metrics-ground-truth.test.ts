@@ -46,6 +46,7 @@ const EVENT_NAMES = Object.keys({
   lookupFinished: 1,
   idempotencyConflict: 1,
   keyExpired: 1,
+  intentResolved: 1,
   ledger: 1,
 } satisfies Record<keyof IntentEventMap, 1>) as Array<keyof IntentEventMap>;
 
