@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Option, type Command } from 'commander';
+import { Option } from 'commander';
 import { JITTER_STRATEGIES, type JitterStrategy } from '../../backoff/jitter.js';
 import { ConfigurationError } from '../../errors/index.js';
 import {
@@ -205,7 +205,7 @@ function runPolicy(flags: PolicyFlags, ctx: CommandContext): void {
   const out: string[] = [];
   out.push(
     paint.bold(
-      `Retry policy: ${policy.maxAttempts} attempts, ${policy.jitter} jitter, base ${policy.baseDelayMs} ms, cap ${policy.maxDelayMs} ms, deadline ${policy.deadlineMs} ms`,
+      `Retry policy: ${policy.maxAttempts} attempts, jitter ${policy.jitter}, base ${policy.baseDelayMs} ms, cap ${policy.maxDelayMs} ms, deadline ${policy.deadlineMs} ms`,
     ),
   );
   out.push(paint.dim(`from ${venue === undefined ? '' : `venue ${venue.name}: `}${source.note}`));
