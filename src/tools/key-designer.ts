@@ -566,7 +566,7 @@ export function keyContract(venue: VenueProfile, operation?: string, options: Ke
   out.push('- intentkey: another fingerprint under a known business id throws `IntentConflictError`; nothing is sent.');
   const duplicate = conflictCodes(venue.errors, 'conflictDuplicate');
   const inProgress = conflictCodes(venue.errors, 'conflictInProgress');
-  if (duplicate.length > 0) out.push(`- Venue "already used" answers (${duplicate.join('; ')}): evidence an earlier attempt landed; handled like an unknown outcome (looked up, never resent blindly).`);
+  if (duplicate.length > 0) out.push(`- Venue "already used" answers (${duplicate.join('; ')}): evidence an earlier attempt landed; handled like an unknown outcome, never resent blindly.`);
   if (inProgress.length > 0) out.push(`- Venue "in progress" answers (${inProgress.join('; ')}): the first request is still running; the same key is sent again later.`);
   if (duplicate.length === 0 && inProgress.length === 0) out.push('- Venue: the profile has no rule of its own for a key conflict.');
   out.push(`- Any answer the venue's rules leave open goes to the generic rules: ${conflictCodes(GENERIC_RULES, 'conflictInProgress').join('; ')} counts as "in progress" (the same key is sent again later), HTTP 422 as a refusal (the request must change).`);
