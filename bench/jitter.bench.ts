@@ -38,6 +38,10 @@ import {
   type Series,
 } from './jitter-experiment.js';
 import { renderLineChart, type ChartSeries } from './svg-chart.js';
+import { simulateContention } from '../src/backoff/simulate.js';
+import { SeededRandom } from '../src/testing/seeded-random.js';
+import { closedFormBounds, policyTimeline, resolveRetryPolicy } from '../src/tools/policy.js';
+import { seedFor } from './jitter-experiment.js';
 
 const SECTION_HEADING = '## Backoff and jitter, reproduced';
 const TABLE_CLIENTS = [1, 5, 10, 20, 50, 100];
@@ -347,6 +351,7 @@ function noBackoffSentence(): string {
 }
 
 console.log(markdown);
+console.log(policyCrossCheck());
 console.log(`${isSmoke ? 'smoke: ' : ''}${clientCounts.length} client counts × ${allSeries.length} series × ${runs} runs in ${elapsedS.toFixed(2)} s`);
 console.log(`wrote ${relativeOrAbsolute(resultsPath)}, ${relativeOrAbsolute(callsSvgPath)}, ${relativeOrAbsolute(timeSvgPath)}`);
 
@@ -382,4 +387,79 @@ function replaceSection(document: string, newSection: string): string {
 
 function relativeOrAbsolute(path: string): string {
   return isSmoke ? path : relative(repoRoot, path);
+}
+
+// ---------------------------------------------------------------------------- policy cross-check
+
+/**
+ * `intentkey policy` next to this bench's own simulation, on the same parameters.
+ *
+ * In `simulateContention`'s one-tick model with two clients, client 0 wins tick 0 and
+ * client 1 learns of its conflict at tick 1, waits its first backoff and wins alone, so the
+ * run ends at `2 + first backoff`: the policy timeline's attempt 2 sent at `1 + wait`
+ * (`attemptMs: 1`), plus 1. Run on the same seeds, the two must agree exactly; the
+ * timeline's own 10,000 seeded draws must agree in distribution, inside the closed-form
+ * bounds. With no jitter and N clients in lockstep, the last client's finish is the
+ * timeline's attempt N + 1 exactly. Throws when any of this fails.
+ */
+function policyCrossCheck(): string {
+  const seeds = isSmoke ? 200 : 2000;
+  const pct = (sorted: readonly number[], p: number): number => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] as number;
+  const lines = [
+    '### Cross-check: `intentkey policy` against this simulation',
+    '',
+    `Wait before the first retry (ms) with the bench parameters: the two-client one-tick run on ${seeds} bench seeds, the policy timeline`,
+    'on the same seeds, the timeline on its own 10,000 seeded draws, and the closed-form range.',
+    '',
+    tableRow(['strategy', 'bench sim p50 / p95 / max', 'timeline, same seeds', 'timeline, 10,000 draws', 'closed form', 'same seeds agree']),
+    tableRow([':--', '--:', '--:', '--:', '--:', ':--']),
+  ];
+  let allAgree = true;
+  for (const series of STRATEGY_SERIES) {
+    const policy = resolveRetryPolicy({ maxAttempts: 2, jitter: series.strategy, baseDelayMs: series.baseDelayMs, maxDelayMs: series.maxDelayMs });
+    const fromSim: number[] = [];
+    const fromTimeline: number[] = [];
+    for (let run = 0; run < seeds; run++) {
+      const seed = seedFor(run, 2);
+      const sim = simulateContention({ clients: 2, strategy: series.strategy, baseDelayMs: series.baseDelayMs, maxDelayMs: series.maxDelayMs, random: new SeededRandom(seed) });
+      fromSim.push(sim.completionMs - 2);
+      const timeline = policyTimeline(policy, { draws: 1, attemptMs: 1, random: new SeededRandom(seed) });
+      fromTimeline.push((timeline.attempts[1]?.waitMs?.max ?? Number.NaN));
+    }
+    const agree = fromSim.every((v, i) => v === fromTimeline[i]);
+    const own = policyTimeline(policy, { draws: 10_000 }).attempts[1]?.waitMs;
+    const bound = closedFormBounds(policy)[1]?.waitMs;
+    const inBounds = own !== null && own !== undefined && bound !== null && bound !== undefined && own.min >= bound.min && own.max <= bound.max;
+    allAgree &&= agree && inBounds;
+    const sorted = (values: number[]): number[] => [...values].sort((a, b) => a - b);
+    const three = (values: number[]): string => {
+      const s = sorted(values);
+      return `${pct(s, 0.5)} / ${pct(s, 0.95)} / ${s[s.length - 1] ?? ''}`;
+    };
+    lines.push(
+      tableRow([
+        series.label,
+        three(fromSim),
+        three(fromTimeline),
+        own === null || own === undefined ? '-' : `${own.p50} / ${own.p95} / ${own.max}`,
+        bound === null || bound === undefined ? '-' : `${bound.min} to ${bound.max}`,
+        agree ? (inBounds ? 'yes' : 'yes (own draws out of bounds!)') : '**no**',
+      ]),
+    );
+  }
+  const none = STRATEGY_SERIES.find((s) => s.strategy === 'none');
+  if (none !== undefined) {
+    const rows: string[] = [];
+    for (const clients of [2, 5, 10, 20]) {
+      const sim = simulateContention({ clients, strategy: 'none', baseDelayMs: none.baseDelayMs, maxDelayMs: none.maxDelayMs, random: new SeededRandom(1) });
+      const policy = resolveRetryPolicy({ maxAttempts: clients, jitter: 'none', baseDelayMs: none.baseDelayMs, maxDelayMs: none.maxDelayMs });
+      const last = policyTimeline(policy, { draws: 1, attemptMs: 1 }).attempts[clients - 1]?.elapsedMs?.max ?? Number.NaN;
+      allAgree &&= sim.completionMs === last + 1;
+      rows.push(`N = ${clients}: ${int(sim.completionMs)} ms simulated, ${int(last + 1)} ms from the timeline`);
+    }
+    lines.push('', `No jitter, N clients in lockstep, time until the last one has written: ${rows.join('; ')}.`);
+  }
+  lines.push('', allAgree ? 'The policy timeline and this simulation agree.' : '**The policy timeline and this simulation disagree.**', '');
+  if (!allAgree) process.exitCode = 1;
+  return lines.join('\n');
 }
