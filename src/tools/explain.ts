@@ -503,8 +503,11 @@ export function explainCode(profile: VenueProfile, request: ExplainRequest): Exp
         ? `no ${profile.name} rule matched; the generic catch-all decides (anything not proven either way is unknown)`
         : `no ${profile.name} rule matched; the generic status rule for ${describeMatch(matched.rule.match)} decides`;
   }
-  const needle = [code, String(response.status)].filter((s): s is string => s !== undefined && s !== '');
-  const unverifiedNotes = (profile.about?.unverified ?? []).filter((n) => n.startsWith('errors') && needle.some((s) => n.includes(s)));
+  // The code, and a non-2xx status, as whole tokens (`200` is not in `170200`).
+  const needles = [code, is2xx ? undefined : String(response.status)]
+    .filter((s): s is string => s !== undefined && s !== '')
+    .map((s) => new RegExp(`(^|[^\\w-])${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w])`));
+  const unverifiedNotes = (profile.about?.unverified ?? []).filter((n) => n.startsWith('errors') && needles.some((re) => re.test(n)));
   return {
     venue: profile.name,
     title: profile.about?.title ?? profile.name,

@@ -233,6 +233,10 @@ describe('the synthetic answer', () => {
     const usdm = explainCode(venue('binance-usdm'), { code: '-1001', nowMs: NOW });
     expect(usdm.unverifiedNotes.some((n) => n.includes('-1001'))).toBe(true);
     expect(explainCode(venue('binance-usdm'), { code: '-4116', nowMs: NOW }).unverifiedNotes).toEqual([]);
+    // Whole tokens only: the 200 of an in-body error status is not the 200 of `170200`.
+    expect(explainCode(venue('bybit'), { code: '110114', nowMs: NOW }).unverifiedNotes).toHaveLength(1);
+    expect(explainCode(venue('bybit'), { code: '110072', nowMs: NOW }).unverifiedNotes).toEqual([]);
+    expect(explainCode(venue('bybit'), { code: '10114', nowMs: NOW }).unverifiedNotes).toEqual([]);
   });
 });
 
