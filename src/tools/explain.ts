@@ -272,11 +272,17 @@ export function kindOfRuleOutcome(outcome: RuleOutcome): OutcomeKind {
   return outcome === 'conflictDuplicate' || outcome === 'conflictInProgress' ? 'conflict' : outcome;
 }
 
-/** A rule's conditions in words: `status 5xx`, `code -1003 or -1015`, `message /duplicate/i`, `any answer`. */
-export function describeMatch(match: ErrorRule['match']): string {
+/**
+ * A rule's conditions in words: `status 5xx`, `code -1003 or -1015`, `message /duplicate/i`,
+ * `any answer (catch-all)`. With `maxCodes`, a longer code list is cut to that many
+ * codes and `(+N more)`. @param maxCodes - @default no limit
+ */
+export function describeMatch(match: ErrorRule['match'], maxCodes = Number.POSITIVE_INFINITY): string {
+  const codes = (list: readonly string[]): string =>
+    list.length <= maxCodes ? list.join(' or ') : `${list.slice(0, maxCodes).join(' or ')} (+${String(list.length - maxCodes)} more)`;
   const parts: string[] = [];
   if (match.status !== undefined) parts.push(`status ${Array.isArray(match.status) ? match.status.join(' or ') : String(match.status)}`);
-  if (match.code !== undefined) parts.push(`code ${typeof match.code === 'string' ? match.code : match.code.join(' or ')}`);
+  if (match.code !== undefined) parts.push(`code ${typeof match.code === 'string' ? match.code : codes(match.code)}`);
   if (match.codePrefix !== undefined) parts.push(`code starting ${typeof match.codePrefix === 'string' ? match.codePrefix : match.codePrefix.join(' or ')}`);
   if (match.message !== undefined) parts.push(`message /${match.message}/i`);
   if (match.header !== undefined) parts.push(match.header.value === undefined ? `header ${match.header.name} present` : `header ${match.header.name} /${match.header.value}/i`);

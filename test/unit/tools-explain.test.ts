@@ -5,6 +5,7 @@ import { settlesByResend } from '../../src/client/runner.js';
 import {
   buildErrorResponse,
   codesInStatusOnly,
+  describeMatch,
   explainCode,
   findMatchedRule,
   findVenue,
@@ -296,6 +297,14 @@ describe('findMatchedRule and venue summaries', () => {
     expect(summariseVenue(venue('checkout-com')).dedupeWindow).toBe('1 d (successes only)');
     expect(summariseVenue(venue('okx')).notFoundTrusted).toMatch(/never/);
     expect(summariseVenue(venue('coinbase')).lookup).toBe('none');
+  });
+
+  it('describeMatch words every condition and can shorten long code lists', () => {
+    expect(describeMatch({ status: '5xx' })).toBe('status 5xx');
+    expect(describeMatch({ code: ['-1010', '-2010'], message: 'duplicate' })).toBe('code -1010 or -2010 and message /duplicate/i');
+    expect(describeMatch({ codePrefix: '51008', header: { name: 'transient-error', value: 'true' } })).toBe('code starting 51008 and header transient-error /true/i');
+    expect(describeMatch({})).toBe('any answer (catch-all)');
+    expect(describeMatch({ code: ['1', '2', '3'] }, 2)).toBe('code 1 or 2 (+1 more)');
   });
 
   it('finds venues by profile or export name, case-insensitively', () => {

@@ -137,7 +137,7 @@ function venueDetailText(profile: VenueProfile, ctx: CommandContext): string {
   lines.push(
     formatTable(
       ['#', 'match', 'outcome', 'verified'],
-      profile.errors.map((r, i) => [String(i), describeMatch(r.match), r.outcome + (r.scope === 'venue' ? ' (venue)' : ''), r.unverified === true ? p.yellow('UNVERIFIED') : 'yes']),
+      profile.errors.map((r, i) => [String(i), describeMatch(r.match, 6), r.outcome + (r.scope === 'venue' ? ' (venue)' : ''), r.unverified === true ? p.yellow('UNVERIFIED') : 'yes']),
       ['right', 'left', 'left', 'left'],
     ).trimEnd(),
   );
