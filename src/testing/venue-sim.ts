@@ -56,7 +56,8 @@ export interface VenueSimOptions {
   /**
    * - `exchange`: Binance-like. `POST /api/v3/order` (client id in the query or body as
    *   `newClientOrderId`); ids are unique among **open** orders only and market orders
-   *   fill at once, so a naive resend executes twice. `GET /api/v3/order?origClientOrderId=`
+   *   fill at once, so a naive resend executes twice. `GET /api/v3/allOrders` lists every
+   *   order, oldest first. `GET /api/v3/order?origClientOrderId=`
    *   looks an order up (`-2013` when absent).
    * - `payments`: Stripe-like, with an `Idempotency-Key` key store.
    *   - Creates: `POST /v1/payments` or `POST /v1/payment_intents` (one store, one set of
@@ -475,11 +476,16 @@ export function createVenueSim(options: VenueSimOptions, where = 'createVenueSim
     } else if (bodyText) {
       for (const [k, v] of new URLSearchParams(bodyText)) params.set(k, v);
     }
-    if (url.pathname !== '/api/v3/order') return respond(404, { code: -1, msg: 'No such endpoint.' });
+    if (url.pathname !== '/api/v3/order' && !(method === 'GET' && url.pathname === '/api/v3/allOrders')) return respond(404, { code: -1, msg: 'No such endpoint.' });
     const weight = chargeWeight();
     if ('refused' in weight) return weight.refused;
     const weightHeaders = weight.headers;
 
+    if (method === 'GET' && url.pathname === '/api/v3/allOrders') {
+      // Every order ever placed, oldest first (what an audit after a crash compares the ledger with).
+      const all = [...s.orders.values()].flat().sort((a, b) => a.orderId - b.orderId);
+      return respond(200, all.map((o) => ({ orderId: o.orderId, clientOrderId: o.clientOrderId, status: o.status })), weightHeaders);
+    }
     if (method === 'GET') {
       const id = params.get('origClientOrderId') ?? '';
       const found = s.orders.get(id)?.at(-1);
