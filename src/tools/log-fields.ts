@@ -400,15 +400,15 @@ export const LOG_FIELD_CATALOGUE: readonly LogField[] = Object.freeze([
   {
     name: 'fingerprint',
     type: 'string',
-    example: '4c1e…9a0b (SHA-256, hex)',
-    description: 'Digest of the fields that define the action (never the payload itself).',
+    example: '232364e5c141c666ead39196b8975f678c1c51a84ac6df9e831bd1bd2131a5a1',
+    description: 'SHA-256 (hex) of the fields that define the action (never the payload itself).',
     why: { 'key-conflict': 'two fingerprints for one business id show the payload changed', 'duplicate-order': 'equal fingerprints on two intents show one action sent twice under two ids' },
     carried: { log: ['intentStarted', 'idempotencyConflict'], events: ['intentStarted.fingerprint'] },
   },
   {
     name: 'storedFingerprint',
     type: 'string',
-    example: '7d2a…e410 (SHA-256, hex)',
+    example: '9f0c6a1d54e2b7308c1f4a2e6d93b5c7a8e0f1d2c3b4a59687e6f5d4c3b2a190',
     description: 'On a conflict: the fingerprint recorded first for that business id.',
     why: { 'key-conflict': 'the payload the intent was created with, to diff against the new one' },
     carried: { log: ['idempotencyConflict'], events: ['idempotencyConflict.storedFingerprint'] },

@@ -203,6 +203,16 @@ describe('"carried by intentkey" is true to the code', () => {
     }
   });
 
+  it('the examples of logged fields have the shape of the logged values', () => {
+    for (const field of LOG_FIELD_CATALOGUE.filter((f) => f.carried.log.length > 0)) {
+      const logged = lines.map((l) => l.fields[field.name]).find((v) => v !== undefined);
+      expect(typeof logged, field.name).toBe(typeof field.example);
+    }
+    const fingerprint = lines.map((l) => l.fields.fingerprint).find((v) => v !== undefined);
+    expect(fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(LOG_FIELD_CATALOGUE.find((f) => f.name === 'fingerprint')?.example).toMatch(/^[0-9a-f]{64}$/);
+  });
+
   it('every catalogue field that intentkey does not carry says who adds it', () => {
     for (const field of LOG_FIELD_CATALOGUE.filter((f) => f.carried.log.length === 0)) expect(field.addedBy, field.name).toBeTruthy();
   });
