@@ -375,7 +375,9 @@ async function openRedis(source: Extract<LedgerSource, { kind: 'redis' }>, io: C
     async verify() {
       const findings: LedgerFinding[] = [];
       const resumable = new Map<string, number>();
-      const flat = (await call('ZRANGE', `${prefix}resumable`, '0', '-1', 'WITHSCORES')) as unknown[];
+      const reply = (await call('ZRANGE', `${prefix}resumable`, '0', '-1', 'WITHSCORES')) as unknown[];
+      // RESP2 answers member, score, member, ...; RESP3 answers [member, score] pairs.
+      const flat = reply.flatMap((v) => (Array.isArray(v) ? (v as unknown[]) : [v]));
       for (let i = 0; i + 1 < flat.length; i += 2) resumable.set(replyText(flat[i]), Number(replyText(flat[i + 1])));
       let checked = 0;
       const seen = new Set<string>();

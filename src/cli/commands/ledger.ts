@@ -132,8 +132,8 @@ function summary(record: IntentRecord, now: number): Record<string, unknown> {
 
 const clip = (text: string, width: number): string => (text.length > width ? `${text.slice(0, width - 1)}…` : text);
 
-/** The store options every subcommand takes. */
-function withStore(command: Command): Command {
+/** Adds the store options every ledger-reading subcommand takes (`--dir`, `--postgres`, `--table`, `--redis`, `--prefix`) and `--json`. */
+export function withStore(command: Command): Command {
   return withJson(
     command
       .option('--dir <dir>', 'file ledger directory (default: ./.intentkey, the library default)')
@@ -162,8 +162,11 @@ function reported(error: unknown, source: LedgerSource | undefined): CliError {
   return new CliError(redactText(`unexpected error: ${text}`, url), EXIT.error);
 }
 
-/** Runs a subcommand's body with its store chosen from the options; errors come out redacted. */
-function action<A extends unknown[]>(ctx: CommandContext, body: (source: LedgerSource, ...args: A) => Promise<void>): (...args: A) => Promise<void> {
+/**
+ * Wraps a subcommand's body: chooses its store from the options, and turns any error
+ * into a one-line CliError with the right exit code and no URL password in it.
+ */
+export function action<A extends unknown[]>(ctx: CommandContext, body: (source: LedgerSource, ...args: A) => Promise<void>): (...args: A) => Promise<void> {
   return async (...args: A) => {
     const command = args[args.length - 1] as Command;
     let source: LedgerSource | undefined;
@@ -177,7 +180,7 @@ function action<A extends unknown[]>(ctx: CommandContext, body: (source: LedgerS
 }
 
 /** The records of a ledger for a read command, plus what each kind adds. */
-interface ReadLedger {
+export interface ReadLedger {
   readonly records: IntentRecord[];
   readonly file?: FileLedgerView;
   readonly fleet?: FleetLedger;
@@ -191,7 +194,12 @@ function warnFindings(io: CliIo, view: FileLedgerView): void {
   }
 }
 
-async function withRead(
+/**
+ * Reads the ledger for a read-only command and calls `use` with its records (filtered by
+ * `query`): a file ledger through the read-only reader (damage warned about on stderr), a
+ * fleet ledger through its store, closed afterwards.
+ */
+export async function withRead(
   ctx: CommandContext,
   source: LedgerSource,
   query: { statuses?: readonly IntentStatus[]; operation?: string; scope?: string; createdBefore?: number },
@@ -225,7 +233,8 @@ async function withRead(
   }
 }
 
-const STORE_HELP = `
+/** Help text describing the store options, for a subcommand's `--help`. */
+export const STORE_HELP = `
 Ledger (one of):
   --dir DIR           a file ledger (default ./.intentkey). Read commands never take its
                       lock and never write, so they run beside the bot that owns it.
@@ -680,7 +689,16 @@ function lockedMessage(error: unknown, what: string): CliError {
   return new CliError(`cannot ${what} while the bot runs: ${message} Stop the bot first (ls, show, stats, attention, verify and export work while it runs). Nothing was changed.`, EXIT.unavailable);
 }
 
-async function openForWrite(dir: string, what: string, options: { retentionMs?: number; onEvent?: (event: FileLedgerEvent) => void } = {}): Promise<FileLedger> {
+/**
+ * Opens a file ledger for writing (taking its lock). A running bot's lock is refused with
+ * a CliError (exit 4) that says the bot must be stopped and that `what` did not happen.
+ * `options.clock` is the clock retention is counted from at compaction (the command's).
+ */
+export async function openForWrite(
+  dir: string,
+  what: string,
+  options: { retentionMs?: number; onEvent?: (event: FileLedgerEvent) => void; clock?: { now(): number } } = {},
+): Promise<FileLedger> {
   try {
     return await FileLedger.open({ dir, ...options });
   } catch (error) {
@@ -715,7 +733,7 @@ Examples:
         // Refuse before the open would create a new ledger in a directory that has none.
         await readFileSource(source, ctx.io);
         const events: FileLedgerEvent[] = [];
-        const ledgerFile = await openForWrite(source.dir, 'compact the ledger', { retentionMs, onEvent: (e) => events.push(e) });
+        const ledgerFile = await openForWrite(source.dir, 'compact the ledger', { retentionMs, clock: { now: ctx.io.now }, onEvent: (e) => events.push(e) });
         try {
           await ledgerFile.compact();
         } finally {
@@ -850,7 +868,7 @@ Examples:
           // (the open below would create an empty ledger in a directory that has none).
           const view = await readFileSource(source, ctx.io);
           if (!view.records.has(id)) throw new CliError(`intent ${JSON.stringify(id)} is not in the ${source.label}`, EXIT.notFound);
-          const opened = await openForWrite(source.dir, 'write a verdict');
+          const opened = await openForWrite(source.dir, 'write a verdict', { clock: { now: ctx.io.now } });
           store = opened;
           close = () => opened.close();
         } else {
