@@ -55,3 +55,18 @@ describe('colour', () => {
     expect(lines[3]).toBe('b     22');
   });
 });
+
+describe('the built bin in a pipe', () => {
+  it('ends quietly when the reader closes the pipe early (EPIPE), with exit 0', async () => {
+    const { spawn } = await import('node:child_process');
+    const { CLI_BIN } = await import('../helpers/cli.js');
+    // Read by nobody: the pipe's reading end is closed before the command writes.
+    const child = spawn(process.execPath, [CLI_BIN, 'key', '--count', '1000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(code).toBe(0);
+  });
+});
