@@ -163,7 +163,7 @@ function main() {
   // `testing/msw` and `otel` are only checked for presence: the consumer below installs no
   // msw and no @opentelemetry/api (optional peers), and importing `intentkey` and
   // `intentkey/testing` there proves they need neither.
-  const distFiles = ['index', 'testing', 'testing/msw', 'otel', 'stores/postgres', 'stores/redis'].flatMap((entry) => ['.js', '.cjs', '.d.ts', '.d.cts'].map((ext) => `${entry}${ext}`));
+  const distFiles = ['index', 'testing', 'testing/msw', 'otel', 'tools', 'stores/postgres', 'stores/redis'].flatMap((entry) => ['.js', '.cjs', '.d.ts', '.d.cts'].map((ext) => `${entry}${ext}`));
   const missing = distFiles.filter((f) => !existsSync(join(root, 'dist', f)));
   if (missing.length > 0) {
     record(`dist/ is built (missing: ${missing.join(', ')}; run \`npm run build\` first)`, false);
@@ -181,7 +181,7 @@ function main() {
 
 /** @param {string} dir */
 function check(dir) {
-  const consumerChecks = ['consumer ESM import', 'consumer CJS require', 'consumer TypeScript (node16, .mts + .cts)'];
+  const consumerChecks = ['consumer ESM import', 'consumer CJS require', 'consumer TypeScript (node16, .mts + .cts)', 'consumer runs the command: npx intentkey explain'];
 
   const pack = run('npm pack', npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], root);
   if (pack.status !== 0) {
@@ -231,6 +231,9 @@ function check(dir) {
   run(consumerChecks[0], process.execPath, [...nodeFlags, 'consumer-esm.mjs'], app);
   run(consumerChecks[1], process.execPath, [...nodeFlags, 'consumer-cjs.cjs'], app);
   run(consumerChecks[2], process.execPath, [tsc, '-p', 'tsconfig.json'], app);
+  // The package's bin, as a user runs it: npx finds it in node_modules/.bin (no download).
+  const cli = run(consumerChecks[3], npm, ['exec', '--offline', '--no', '--', 'intentkey', 'explain', 'binance-spot', '-2010', '--message', 'Duplicate order sent.', '--json'], app);
+  if (cli.status === 0 && !/"outcome"|"kind"/.test(cli.stdout)) record('consumer command output is JSON with an outcome', false);
 }
 
 try {
