@@ -109,9 +109,7 @@ function classifyStatusAndBody(profile: VenueProfile, response: ResponseFacts, n
   const apparentError =
     !is2xx || (venueError.code !== undefined && !safeIncludes(profile.response.successCodes, venueError.code));
 
-  const rule = apparentError
-    ? (findRule(profile.errors, status, venueError, response) ?? findRule(GENERIC_RULES, status, venueError, response))
-    : findRule(profile.errors, status, venueError, response, true);
+  const rule = decidingRule(profile, response, venueError, apparentError)?.rule;
   const reason = reasonFor(profile, status, venueError);
   if (rule === undefined) return build(apparentError ? 'unknown' : 'success', status, venueError, reason);
   if (rule.outcome !== 'rateLimited') return build(rule.outcome, status, venueError, reason);
@@ -126,6 +124,42 @@ function classifyStatusAndBody(profile: VenueProfile, response: ResponseFacts, n
   return retryAfterMs === undefined
     ? { ...base, kind: 'rateLimited', scope }
     : { ...base, kind: 'rateLimited', scope, retryAfterMs };
+}
+
+/** The rule that decides a response, with the list it comes from and its position there. */
+export interface MatchedRule {
+  /** `venue`: `profile.errors[index]`; `generic`: `GENERIC_RULES[index]`. */
+  readonly source: 'venue' | 'generic';
+  /** Position in its list, from 0. */
+  readonly index: number;
+  readonly rule: ErrorRule;
+}
+
+/**
+ * The rule {@link classifyResponse} applies to `response` (the first matching rule of the
+ * venue, then of the generic defaults, for an apparent error; only venue rules naming the
+ * 2xx status for a success body), or `undefined` when none does and the status decides
+ * (`unknown` for an apparent error, `success` otherwise). The same matcher the classifier
+ * runs, for tools that explain a classification (`intentkey explain`).
+ */
+export function matchErrorRule(profile: VenueProfile, response: ResponseFacts): MatchedRule | undefined {
+  const status = response.status;
+  const venueError = safeReadVenueError(profile, response.body);
+  const is2xx = Number.isInteger(status) && status >= 200 && status <= 299;
+  const apparentError = !is2xx || (venueError.code !== undefined && !safeIncludes(profile.response.successCodes, venueError.code));
+  return decidingRule(profile, response, venueError, apparentError);
+}
+
+function decidingRule(profile: VenueProfile, response: ResponseFacts, venueError: VenueError, apparentError: boolean): MatchedRule | undefined {
+  const status = response.status;
+  if (!apparentError) {
+    const index = findRule(profile.errors, status, venueError, response, true);
+    return index === undefined ? undefined : { source: 'venue', index, rule: profile.errors[index] as ErrorRule };
+  }
+  const venueIndex = findRule(profile.errors, status, venueError, response);
+  if (venueIndex !== undefined) return { source: 'venue', index: venueIndex, rule: profile.errors[venueIndex] as ErrorRule };
+  const genericIndex = findRule(GENERIC_RULES, status, venueError, response);
+  return genericIndex === undefined ? undefined : { source: 'generic', index: genericIndex, rule: GENERIC_RULES[genericIndex] as ErrorRule };
 }
 
 /** The outcome a rule decides; for `rateLimited` the caller adds the rule's scope and the wait. */
@@ -165,9 +199,9 @@ function reasonFor(profile: VenueProfile, status: number, venueError: VenueError
 }
 
 /**
- * First rule in `rules` matching the response. With `explicit2xxOnly`, only rules that
- * name a 2xx status are eligible: a success body must not be turned into an error by a
- * rule written for error bodies.
+ * Index of the first rule in `rules` matching the response. With `explicit2xxOnly`, only
+ * rules that name a 2xx status are eligible: a success body must not be turned into an
+ * error by a rule written for error bodies.
  */
 function findRule(
   rules: readonly ErrorRule[],
@@ -175,12 +209,14 @@ function findRule(
   venueError: VenueError,
   response: ResponseFacts,
   explicit2xxOnly = false,
-): ErrorRule | undefined {
+): number | undefined {
   if (!Array.isArray(rules)) return undefined;
-  for (const rule of rules as readonly unknown[]) {
+  const list = rules as readonly unknown[];
+  for (let index = 0; index < list.length; index++) {
+    const rule = list[index];
     if (!isRule(rule)) continue;
     if (explicit2xxOnly && !namesStatus(rule.match.status, status)) continue;
-    if (ruleMatches(rule, status, venueError, response)) return rule;
+    if (ruleMatches(rule, status, venueError, response)) return index;
   }
   return undefined;
 }

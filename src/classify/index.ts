@@ -11,5 +11,5 @@ export {
   type UnknownOutcome,
 } from './outcome.js';
 export { classifyTransport, describeTransportError, isPreWriteFailure, type TransportFacts } from './classify-transport.js';
-export { classifyResponse, readVenueError, type ResponseFacts, type VenueError } from './classify-response.js';
+export { classifyResponse, matchErrorRule, readVenueError, type MatchedRule, type ResponseFacts, type VenueError } from './classify-response.js';
 export { readRateLimitUsage, type RateLimitUsage } from './rate-limit-usage.js';

@@ -8,9 +8,8 @@
  * real classifier ({@link classifyResponse}); the matched rule is found by giving the
  * classifier each rule alone (see {@link findMatchedRule}).
  */
-import { classifyResponse, readVenueError, type ResponseFacts, type VenueError } from '../classify/classify-response.js';
+import { classifyResponse, matchErrorRule, readVenueError, type ResponseFacts, type VenueError } from '../classify/classify-response.js';
 import type { Outcome, OutcomeKind } from '../classify/outcome.js';
-import { GENERIC_RULES } from '../venues/generic.js';
 import type { DedupeSpec, ErrorRule, LookupSpec, RuleOutcome, VenueProfile } from '../venues/profile.js';
 import { VENUE_PROFILES } from '../venues/registry.js';
 
@@ -221,50 +220,15 @@ export interface RuleRef {
 }
 
 /**
- * A wait no real rule carries, in ms: a probe rule says "matched" through it. Odd on
- * purpose (no header parses to a fraction of a millisecond, and the probe reads none).
+ * The rule that decides `response` for `profile`, from the classifier's own matcher
+ * ({@link matchErrorRule}): the first of `profile.errors`, then of the generic defaults.
+ * `undefined` when none does (the status decides).
  */
-const PROBE_WAIT_MS = 987_654_321.5;
-
-/** True when `rule` alone, through the classifier, decides `response` for `profile`. */
-function matchesAlone(profile: VenueProfile, rule: ErrorRule, response: ResponseFacts, nowMs: number): boolean {
-  // Same match object (so the classifier's compiled-pattern cache and matching are the
-  // ones it uses), an outcome that carries the probe wait, and no header or message
-  // wait that could stand in for it. Generic fallbacks carry no wait, so they cannot.
-  const probe: ErrorRule = { match: rule.match, outcome: 'rateLimited', scope: 'venue', waitMs: PROBE_WAIT_MS };
-  const alone: VenueProfile = {
-    ...profile,
-    errors: [probe],
-    rateLimit: { retryAfterHeaders: [] },
-    response: { codePaths: profile.response.codePaths, messagePaths: profile.response.messagePaths, successCodes: profile.response.successCodes },
-  };
-  const outcome = classifyResponse(alone, response, nowMs);
-  return outcome.kind === 'rateLimited' && outcome.retryAfterMs === PROBE_WAIT_MS;
-}
-
-/**
- * The rule that decides `response` for `profile`: the first of `profile.errors`, then
- * of {@link GENERIC_RULES}, that the classifier matches when given that rule alone.
- * `undefined` when none does (a 2xx success body that no rule names).
- *
- * The classifier does not export its matcher, so each rule is tried through
- * {@link classifyResponse} itself: first match in order is exactly the classifier's
- * choice, and no matching logic is copied here.
- */
-export function findMatchedRule(profile: VenueProfile, response: ResponseFacts, nowMs: number): RuleRef | undefined {
-  const lists: Array<['venue' | 'generic', readonly ErrorRule[]]> = [
-    ['venue', profile.errors],
-    ['generic', GENERIC_RULES],
-  ];
-  for (const [source, rules] of lists) {
-    for (let index = 0; index < rules.length; index++) {
-      const rule = rules[index] as ErrorRule;
-      if (matchesAlone(profile, rule, response, nowMs)) {
-        return { source, index, rule, name: source === 'venue' ? `${profile.name} errors[${String(index)}]` : `GENERIC_RULES[${String(index)}]` };
-      }
-    }
-  }
-  return undefined;
+export function findMatchedRule(profile: VenueProfile, response: ResponseFacts): RuleRef | undefined {
+  const matched = matchErrorRule(profile, response);
+  if (matched === undefined) return undefined;
+  const name = matched.source === 'venue' ? `${profile.name} errors[${String(matched.index)}]` : `GENERIC_RULES[${String(matched.index)}]`;
+  return { ...matched, name };
 }
 
 /** The outcome kind a rule outcome becomes (`conflictDuplicate` → `conflict`). */
@@ -499,7 +463,7 @@ export function explainCode(profile: VenueProfile, request: ExplainRequest): Exp
   });
   const facts = responseFacts(response);
   const outcome = classifyResponse(profile, facts, request.nowMs);
-  const matched = findMatchedRule(profile, facts, request.nowMs);
+  const matched = findMatchedRule(profile, facts);
   const is2xx = response.status >= 200 && response.status <= 299;
   let fallback: string | null = null;
   if (matched === undefined) fallback = is2xx ? 'no rule: a 2xx answer without an error code is a success' : 'no rule matched: unknown';

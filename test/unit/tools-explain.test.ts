@@ -283,7 +283,7 @@ describe('findMatchedRule and venue summaries', () => {
         if (code === undefined) continue;
         const response = buildErrorResponse(profile, { code });
         const facts = responseFacts(response);
-        const matched = findMatchedRule(profile, facts, NOW);
+        const matched = findMatchedRule(profile, facts);
         const outcome = classifyResponse(profile, facts, NOW);
         if (matched !== undefined && response.status >= 300) expect(kindOfRuleOutcome(matched.rule.outcome), `${profile.name} ${code}`).toBe(outcome.kind);
       }
