@@ -1,5 +1,5 @@
 import { AxiosHeaders, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
-import { computeBackoffDelay, planRetry } from '../backoff/index.js';
+import { computeBackoffDelay } from '../backoff/index.js';
 import { classifyResponse, classifyTransport, describeTransportError, readRateLimitUsage, readVenueError } from '../classify/index.js';
 import type { Outcome } from '../classify/outcome.js';
 import {
@@ -12,7 +12,8 @@ import {
   type ExhaustedReason,
 } from '../errors/index.js';
 import type { IntentRecord, IntentStatus, ParkedState, StoredOutcome } from '../ledger/intent.js';
-import type { DedupeSpec, LookupSpec, RequestWindowSpec } from '../venues/profile.js';
+import type { LookupSpec, RequestWindowSpec } from '../venues/profile.js';
+import { decide, storedCopy, type DecisionState, type LastStep, type Step, type StopError, type VenueFacts } from './decide.js';
 import { attemptSettleMs, readCarriedWindow, windowRefusal, type WindowCarrier } from './request-window.js';
 import type { TransitionRequest } from '../ledger/ledger-store.js';
 import { exchange, headerReader, placeKey, type Exchange } from './axios-request.js';
@@ -33,15 +34,7 @@ import type {
   RequestSummary,
 } from './types.js';
 
-/**
- * True when a same-key resend settles an unknown outcome: the venue keeps every answer
- * under the key (`keyStore`, `stores: 'all'`), so a resend returns the first
- * execution's result instead of executing again. A successes-only store does not: a
- * first attempt that failed after it began executing left nothing under the key.
- */
-export function settlesByResend(dedupe: DedupeSpec): boolean {
-  return dedupe.kind === 'keyStore' && dedupe.stores !== 'successes';
-}
+export { settlesByResend } from './decide.js';
 
 /** An operation as the runner needs it (input and result types erased). */
 export interface RegisteredOperation {
@@ -131,6 +124,13 @@ export class IntentRun {
   /** How long the last attempt took, send to classification, in ms. */
   #attemptDurationMs = 0;
   #freshResult: { readonly value: unknown } | undefined;
+  /** The last lookup's verdict, with its found object (the decision sees only the verdict). */
+  #verdict: LookupVerdict<unknown> | undefined;
+  /** The number of the last attempt sent, and its response when one came. */
+  #answerAttempt = 0;
+  #answerResponse: AxiosResponse | undefined;
+  /** The venue-profile facts decisions read. */
+  readonly #venueFacts: VenueFacts;
   readonly trace: RunTrace = { resent: false, reconciledFound: false, attempts: 0, lookupRequests: 0, venueDuplicate: false, unsettledAttempt: false };
   /** Key-window expiry is reported once per run. */
   #expiryReported = false;
@@ -174,6 +174,14 @@ export class IntentRun {
     this.#maxSends = this.#parkedCheck ? 1 : env.options.maxAttempts;
     this.#maxLookups = this.#parkedCheck ? 1 : env.options.maxLookups;
     this.#deadlineAt = env.options.clock.now() + env.options.deadlineMs;
+    const venue = env.options.venue;
+    this.#venueFacts = {
+      name: venue.name,
+      dedupe: venue.dedupe,
+      notFoundIsAuthoritative: venue.reconcile.notFoundIsAuthoritative,
+      settleDelayMs: venue.reconcile.settleDelayMs,
+      findableForMs: venue.reconcile.findableForMs,
+    };
     this.#context = Object.freeze({
       intentId: record.id,
       operation: record.operation,
@@ -195,57 +203,193 @@ export class IntentRun {
     return this.#record.status;
   }
 
-  /** Runs to a final answer. Resolves on success; throws the error that tells the caller what to do. */
+  /**
+   * Runs to a final answer. Resolves on success; throws the error that tells the caller
+   * what to do. An interpreter: `decide()` chooses every step from the run's state, this
+   * loop performs it (a ledger write, a request, a sleep) and feeds the result back.
+   */
   async run(): Promise<IntentResult<unknown>> {
-    const parked = this.#record.status === 'unknown' ? this.#record.outcome?.parked : undefined;
-    if (parked !== undefined && parked.nextCheckAt > this.#env.options.clock.now()) {
-      // Not due: no request and no ledger write; the error says when the next check is.
-      throw this.#ambiguous(`parked until ${new Date(parked.nextCheckAt).toISOString()}: ${parked.reason}`, undefined, parked.nextCheckAt);
-    }
+    let last: LastStep = { kind: 'start' };
+    let nextBackoffMs: number | undefined;
     for (;;) {
-      const status: IntentStatus = this.#record.status;
-      switch (status) {
-        case 'succeeded':
+      // Every stored settle instant covers attempts this run must wait for.
+      if (this.#record.status === 'unknown') this.#raiseFloor(this.#record.outcome?.settleAt);
+      const step = decide(this.#decisionState(last, nextBackoffMs));
+      this.#reportBefore(step);
+      switch (step.kind) {
+        case 'finished':
           return this.#successResult(false);
-        case 'failed':
-          throw this.#rejection(this.#record.outcome);
-        case 'inFlight':
-          // Found in flight at start: an earlier process or call may have sent it and
-          // died before recording the answer. Never treat that as pending or failed.
-          // Durable: from here on the intent is `unknown` and is reconciled before any resend.
-          {
-            const sentBy = this.#latestDispatch();
-            this.#raiseFloor(this.#record.outcome?.settleAt);
-            const settleAt = this.#settleAtAfterCrash(sentBy);
-            const lost = this.#record.outcome?.correlationId;
-            await this.#transition('unknown', { outcome: { kind: 'unknown', reason: 'attempt in flight when resumed', sentBy, ...settleAt, ...(lost === undefined ? {} : { correlationId: lost }) } });
-          }
+        case 'stop':
+          throw this.#stopError(step.error);
+        case 'drawBackoff':
+          // The one random draw of a backoff, made only when the table asks for it.
+          nextBackoffMs = this.#nextBackoff();
           break;
-        case 'pending':
-          await this.#fromPending();
+        case 'wait':
+          nextBackoffMs = undefined;
+          await this.#sleep(step.ms, step.before, step.cause);
+          last = { kind: 'waited', resume: step.resume };
           break;
-        case 'unknown': {
-          const done = await this.#fromUnknown();
-          if (done) return done;
+        case 'park':
+          throw await this.#park(step.reason, step.notBeforeAt);
+        case 'record':
+          await this.#recordInFlightFound();
+          last = { kind: 'recorded' };
+          break;
+        case 'lookup': {
+          const verdict = await this.#lookup(this.#op.reconcile as ReconcileDefinition<unknown, unknown>);
+          this.#verdict = verdict;
+          last = { kind: 'lookedUp', verdict };
           break;
         }
+        case 'send': {
+          if (step.resend) this.trace.resent = true;
+          const outcome = await this.#sendAttempt();
+          last = { kind: 'answered', outcome, earlierMayHaveExecuted: step.earlierMayHaveExecuted, refusedForWindow: this.#windowRefused !== undefined };
+          break;
+        }
+        case 'recordAnswer': {
+          const answered = last as Extract<LastStep, { kind: 'answered' }>;
+          await this.#recordAnswer(step, answered.outcome);
+          last = { kind: 'answerRecorded', outcome: answered.outcome, earlierMayHaveExecuted: answered.earlierMayHaveExecuted };
+          break;
+        }
+        case 'settle':
+          return this.#settle(step, last);
       }
     }
   }
 
-  async #fromPending(): Promise<void> {
-    const { options } = this.#env;
-    if (this.#record.expiresAt !== undefined && options.clock.now() >= this.#record.expiresAt) {
-      // Never sent, and the venue would no longer deduplicate the key: fail it rather
-      // than send a stale action.
-      this.#emitKeyExpired('beforeSend');
-      await this.#transition('failed', { outcome: { kind: 'fatal', reason: 'expired before it was sent' } });
-      throw this.#exhausted('deadline', 'the intent expired before it was sent');
+  /** What `decide()` needs, read from the run, the record, the shared venue hold and the clock. */
+  #decisionState(last: LastStep, nextBackoffMs: number | undefined): DecisionState {
+    const env = this.#env;
+    const { options } = env;
+    const record = this.#record;
+    return {
+      status: record.status,
+      stored: record.outcome,
+      createdAt: record.createdAt,
+      updatedAt: record.updatedAt,
+      expiresAt: record.expiresAt,
+      nowAt: options.clock.now(),
+      deadlineAt: this.#deadlineAt,
+      deadlineMs: options.deadlineMs,
+      maxRetryAfterMs: options.maxRetryAfterMs,
+      venue: this.#venueFacts,
+      venueHold: { untilAt: env.venueBlockedUntil, cause: env.venueBlockedCause },
+      canLookUp: this.#op.reconcile !== undefined,
+      sendsThisRun: this.#sentThisRun,
+      maxSends: this.#maxSends,
+      lookupsThisRun: this.#lookups,
+      maxLookups: this.#maxLookups,
+      parkedCheck: this.#parkedCheck,
+      lastOutcome: this.#lastOutcome,
+      aborted: this.#signal?.aborted === true,
+      nextBackoffMs,
+      last,
+    };
+  }
+
+  /** Emits the reports a step carries, before it is performed (a lookup's "found" waits for its write). */
+  #reportBefore(step: Step): void {
+    if (step.keyExpired !== undefined) this.#emitKeyExpired(step.keyExpired);
+    const reconcile = step.reconcile;
+    if (reconcile !== undefined && !(step.kind === 'settle' && reconcile.lookup === 'found')) this.#emitReconcile(reconcile.lookup, reconcile.action);
+  }
+
+  /** The error a `stop` step (or a settled failure) ends the run with. */
+  #stopError(error: StopError): Error {
+    switch (error.kind) {
+      case 'parkedNotDue':
+        return this.#ambiguous(`parked until ${new Date(error.nextCheckAt).toISOString()}: ${error.reason}`, undefined, error.nextCheckAt);
+      case 'rejected':
+        return this.#rejection(this.#record.outcome);
+      case 'exhausted':
+        return this.#exhausted(error.reason, error.detail, error.retryAfterMs);
+      case 'aborted':
+        return this.#ambiguous('aborted while the attempt was in flight', this.#signal?.reason);
+      case 'windowRefused': {
+        const { options } = this.#env;
+        const window = options.venue.reconcile.requestWindow as RequestWindowSpec;
+        return new ConfigurationError({
+          path: `operations.${this.#record.operation}.request() ${window.in} ${window.field}`,
+          expected: `a request window of at most ${String(window.maxMs)} ms (${options.venue.name} refuses more); the intent was not sent and is failed`,
+          received: this.#windowRefused ?? '',
+        });
+      }
     }
-    if (this.#sentThisRun >= this.#maxSends) throw this.#exhausted('maxAttempts', `${this.#maxSends} attempt(s) sent`);
-    const venueWait = this.#waitForVenue();
-    if (venueWait) await venueWait;
-    await this.#sendAttempt(false);
+  }
+
+  /**
+   * Found in flight at start. Durable: from here on the intent is `unknown` and is
+   * reconciled before any resend; the outcome bounds when the lost attempt was dispatched.
+   */
+  async #recordInFlightFound(): Promise<void> {
+    const sentBy = this.#latestDispatch();
+    this.#raiseFloor(this.#record.outcome?.settleAt);
+    const settleAt = this.#settleAtAfterCrash(sentBy);
+    const lost = this.#record.outcome?.correlationId;
+    await this.#transition('unknown', { outcome: { kind: 'unknown', reason: 'attempt in flight when resumed', sentBy, ...settleAt, ...(lost === undefined ? {} : { correlationId: lost }) } });
+  }
+
+  /**
+   * Records an attempt's answer that does not settle the intent: `unknown` (durable: from
+   * then on only a lookup or a deduplicated resend follows) or `pending` (durable proof it
+   * did not execute: the same key goes next). Then reports it, and holds the venue when
+   * the answer was a venue-wide rate limit.
+   */
+  async #recordAnswer(step: Extract<Step, { kind: 'recordAnswer' }>, outcome: Outcome): Promise<void> {
+    const { options } = this.#env;
+    if (step.to === 'pending') {
+      await this.#transition('pending', {});
+    } else {
+      const { record } = step;
+      const stored: StoredOutcome = {
+        ...this.#storedFrom(outcome),
+        ...(record.asUnknown ? { kind: 'unknown' } : {}),
+        ...(record.reason === undefined ? {} : { reason: record.reason }),
+        ...(record.stampDispatch ? this.#sentFields() : {}),
+      };
+      await this.#transition('unknown', { outcome: stored });
+    }
+    this.#emitOutcome(this.#answerAttempt, outcome);
+    if (step.holdVenueForMs !== undefined) this.#blockVenue(options.clock.now() + step.holdVenueForMs);
+  }
+
+  /**
+   * Settles the intent (durable and final: one compare-and-set write of `succeeded` or
+   * `failed`), then returns the result or throws the error the step names.
+   */
+  async #settle(step: Extract<Step, { kind: 'settle' }>, last: LastStep): Promise<IntentResult<unknown>> {
+    const source = step.outcome;
+    if (source.from === 'answer') {
+      const outcome = (last as Extract<LastStep, { kind: 'answered' }>).outcome;
+      if (step.status === 'succeeded') {
+        const response = this.#answerResponse as AxiosResponse;
+        const value: unknown = this.#op.definition.result ? this.#op.definition.result(response, this.#input) : response.data;
+        await this.#transition('succeeded', { outcome: { ...this.#storedFrom(outcome), result: value } });
+        this.#freshResult = { value };
+        this.#emitOutcome(this.#answerAttempt, outcome);
+        return this.#successResult(false);
+      }
+      await this.#transition('failed', { outcome: this.#storedFrom(outcome) });
+      this.#emitOutcome(this.#answerAttempt, outcome);
+      throw this.#stopError(step.error ?? { kind: 'rejected' });
+    }
+    if (source.from === 'lookup') {
+      const verdict = this.#verdict as Extract<LookupVerdict<unknown>, { found: 'succeeded' }>;
+      await this.#transition('succeeded', { outcome: { kind: 'success', reason: RECONCILED_REASON, result: verdict.result } });
+      this.#freshResult = { value: verdict.result };
+      this.trace.reconciledFound = true;
+      this.#emitReconcile('found', 'settled');
+      return this.#successResult(true);
+    }
+    await this.#transition(step.status, { outcome: source.outcome });
+    if (step.reconcile?.lookup === 'found') {
+      this.trace.reconciledFound = true;
+      this.#emitReconcile('found', 'settled');
+    }
+    throw this.#stopError(step.error ?? { kind: 'rejected' });
   }
 
   /**
@@ -257,120 +401,6 @@ export class IntentRun {
     const now = this.#env.options.clock.now();
     const record = this.#record;
     return Math.min(now, record.updatedAt + this.#env.options.attemptTimeoutMs, record.leaseUntil ?? Number.POSITIVE_INFINITY);
-  }
-
-  /** Returns a result when the intent is settled; otherwise has moved it to another state (or thrown). */
-  async #fromUnknown(): Promise<IntentResult<unknown> | undefined> {
-    const { options } = this.#env;
-    const venue = options.venue;
-    const now = options.clock.now();
-    const stored = this.#record.outcome;
-    this.#raiseFloor(stored?.settleAt);
-    const withinWindow = this.#record.expiresAt === undefined ? venue.dedupe.kind !== 'keyStore' : now < this.#record.expiresAt;
-    // A replayed stored error (or the venue saying a retry cannot help) means a same-key
-    // resend would only return the same answer: settle it by a lookup instead.
-    const resendRepeats = stored?.replayed === true || this.#lastOutcome?.shouldRetry === false;
-    const keyStoreResend = settlesByResend(venue.dedupe) && withinWindow && !resendRepeats;
-    // The key store would have settled this by a resend, but its window has passed.
-    if (settlesByResend(venue.dedupe) && !withinWindow) this.#emitKeyExpired('resend');
-
-    // Inside a key store's window a same-key resend *is* the reconcile: the venue
-    // returns the first execution's result instead of executing again. No lookup needed.
-    // Checked before the wait: a run with no send left goes on to a lookup or parks now.
-    if (keyStoreResend && this.#sentThisRun < this.#maxSends) {
-      this.#emitReconcile('skipped', 'resend');
-      if (!this.#parkedCheck) {
-        const retryAfterMs = this.#lastOutcome?.kind === 'rateLimited' ? this.#lastOutcome.retryAfterMs : undefined;
-        await this.#wait(this.#nextBackoff(), 'send', this.#lastOutcome?.kind ?? 'unknown', true, retryAfterMs);
-      }
-      await this.#resendFromUnknown(true);
-      return undefined;
-    }
-
-    let verdict: LookupVerdict<unknown> | undefined;
-    if (this.#op.reconcile && this.#lookups < this.#maxLookups) {
-      verdict = await this.#lookup(this.#op.reconcile);
-      if (verdict.found === 'succeeded') {
-        await this.#transition('succeeded', { outcome: { kind: 'success', reason: RECONCILED_REASON, result: verdict.result } });
-        this.#freshResult = { value: verdict.result };
-        this.trace.reconciledFound = true;
-        this.#emitReconcile('found', 'settled');
-        return this.#successResult(true);
-      }
-      if (verdict.found === 'failed') {
-        await this.#transition('failed', { outcome: { kind: 'fatal', reason: `found by reconcile lookup: ${verdict.reason}` } });
-        this.trace.reconciledFound = true;
-        this.#emitReconcile('found', 'settled');
-        throw this.#rejection(this.#record.outcome);
-      }
-    }
-
-    if (verdict?.found === 'notFound') {
-      // Counted from the latest moment an attempt may have been dispatched (`sentBy`,
-      // recorded with the unknown outcome), else from the last ledger write. After a
-      // takeover that write is the successor's inFlight -> unknown, which comes after
-      // the previous owner's lease ended, and the previous owner dispatches only while
-      // its lease runs (#assertMayDispatch): so a request it signed is past the venue's
-      // validity window by then too.
-      // With a request window the stored `settleAt` already covers every attempt by the
-      // window each one carried; otherwise the profile's settle delay applies.
-      const settleAt = stored?.settleAt ?? (stored?.sentBy ?? this.#record.updatedAt) + venue.reconcile.settleDelayMs;
-      const findable = venue.reconcile.findableForMs === undefined || now - this.#record.createdAt < venue.reconcile.findableForMs;
-      if (now < settleAt && findable) {
-        // A timed-out request may still be queued at the venue: a "not found" is only
-        // believed once the settle delay has passed since the last attempt.
-        this.#emitReconcile('notFound', 'wait');
-        await this.#wait(settleAt - now, 'lookup', 'settle', true);
-        return undefined;
-      }
-      if (venue.reconcile.notFoundIsAuthoritative && findable && stored?.replayed === true) {
-        // The venue stored an error for this key (its replay proves the request ran to
-        // its end) and no object carries the key: it did not execute, and it never will
-        // under this key, whose stored answer is that error. Durable and final.
-        this.#emitReconcile('notFound', 'settled');
-        await this.#transition('failed', {
-          outcome: { ...storedCopy(stored), kind: 'fatal', reason: `not executed: ${venue.name} stored an error for this key (${stored.reason}) and no object carries the key` },
-        });
-        throw this.#rejection(this.#record.outcome);
-      }
-      if (venue.reconcile.notFoundIsAuthoritative && findable && withinWindow) {
-        this.#emitReconcile('notFound', 'resend');
-        await this.#resendFromUnknown(false);
-        return undefined;
-      }
-      this.#emitReconcile('notFound', 'giveUp');
-      throw await this.#park('not found by lookup, but the venue does not make "not found" authoritative');
-    }
-
-    if (verdict?.found === 'inconclusive') {
-      if (this.#lookups < this.#maxLookups) {
-        this.#emitReconcile('inconclusive', 'wait');
-        await this.#wait(this.#nextBackoff(), 'lookup', 'lookup inconclusive', true);
-        return undefined;
-      }
-      this.#emitReconcile('inconclusive', 'giveUp');
-      throw await this.#park(`reconcile lookups inconclusive (${verdict.reason})`);
-    }
-
-    if (this.#op.reconcile) {
-      // Lookups ran out (after "not found" answers waiting for the settle delay).
-      this.#emitReconcile('inconclusive', 'giveUp');
-      throw await this.#park(`${this.#maxLookups} reconcile lookup(s) did not settle it`);
-    }
-    // No lookup, and no resend can settle it: nothing can tell us safely. A person decides.
-    this.#emitReconcile('skipped', 'giveUp');
-    throw await this.#park(this.#unsettledReason(keyStoreResend, resendRepeats));
-  }
-
-  /** Why an unknown intent without a lookup could not be settled, in words a person can act on. */
-  #unsettledReason(keyStoreResend: boolean, resendRepeats: boolean): string {
-    const stored = this.#record.outcome;
-    if (resendRepeats && stored?.replayed === true) {
-      return `every resend got the answer ${this.#env.options.venue.name} stored for this key (${stored.reason}, replayed); ` +
-        'a resend cannot change it and the venue offers no lookup: check the venue for an object carrying the key';
-    }
-    if (keyStoreResend) return `${this.#sentThisRun} same-key resend(s) did not settle it (last: ${stored?.reason ?? 'unknown'})`;
-    return stored?.reason ?? 'outcome unknown';
   }
 
   /**
@@ -393,23 +423,10 @@ export class IntentRun {
   }
 
   /**
-   * `earlierMayHaveExecuted`: true for a key-store resend, where no lookup proved the
-   * earlier attempts did not execute. Then a "not executed" answer to this attempt
-   * speaks only for this attempt (a rate limiter or validator in front of the key
-   * store), so the intent stays `unknown` instead of going back to `pending`.
+   * One attempt: durable in-flight record, then the send; returns the classified answer
+   * (recording it is the next step `decide()` chooses).
    */
-  async #resendFromUnknown(earlierMayHaveExecuted: boolean): Promise<void> {
-    if (this.#sentThisRun >= this.#maxSends) {
-      throw await this.#park(`${this.#sentThisRun} attempt(s) sent and the outcome is still unknown`);
-    }
-    const venueWait = this.#waitForVenue();
-    if (venueWait) await venueWait;
-    this.trace.resent = true;
-    await this.#sendAttempt(earlierMayHaveExecuted);
-  }
-
-  /** One attempt: durable in-flight record, then the send, then the recorded outcome. */
-  async #sendAttempt(earlierMayHaveExecuted: boolean): Promise<void> {
+  async #sendAttempt(): Promise<Outcome> {
     const { options, events } = this.#env;
     const attempt = this.#record.attempt + 1;
     const context: AttemptContext = Object.freeze({ ...this.#context, attempt });
@@ -428,6 +445,8 @@ export class IntentRun {
     const inFlight: StoredOutcome = { kind: 'inFlight', reason: 'attempt in flight', correlationId, ...(this.#settleFloor > 0 ? { settleAt: this.#settleFloor } : {}) };
     await this.#transition('inFlight', { attempt, outcome: inFlight });
     this.#sentThisRun++;
+    this.#answerAttempt = attempt;
+    this.#answerResponse = undefined;
     this.trace.attempts++;
     this.#correlationId = correlationId;
     this.#attemptSettleMs = undefined;
@@ -461,69 +480,8 @@ export class IntentRun {
     if (outcome.kind === 'conflict' || outcome.replayed === true) this.trace.venueDuplicate = true;
     if (result.kind === 'error') this.#lastError = summariseError(result.error);
 
-    switch (outcome.kind) {
-      case 'success': {
-        const response = (result as { response: AxiosResponse }).response;
-        const value: unknown = this.#op.definition.result ? this.#op.definition.result(response, this.#input) : response.data;
-        await this.#transition('succeeded', { outcome: { ...this.#storedFrom(outcome), result: value } });
-        this.#freshResult = { value };
-        this.#emitOutcome(attempt, outcome);
-        return;
-      }
-      case 'fatal':
-        if (earlierMayHaveExecuted) {
-          // A rejection of this resend does not undo an earlier attempt that may have
-          // executed: never record `failed` on that evidence. A person must look.
-          await this.#transition('unknown', { outcome: { ...this.#storedFrom(outcome), kind: 'unknown', reason: `resend rejected (${outcome.reason}); an earlier attempt may have executed`, ...this.#sentFields() } });
-          this.#emitOutcome(attempt, outcome);
-          throw await this.#park(this.#record.outcome?.reason ?? outcome.reason);
-        }
-        await this.#transition('failed', { outcome: this.#storedFrom(outcome) });
-        this.#emitOutcome(attempt, outcome);
-        if (this.#windowRefused !== undefined) {
-          const window = options.venue.reconcile.requestWindow as RequestWindowSpec;
-          throw new ConfigurationError({
-            path: `operations.${this.#record.operation}.request() ${window.in} ${window.field}`,
-            expected: `a request window of at most ${String(window.maxMs)} ms (${options.venue.name} refuses more); the intent was not sent and is failed`,
-            received: this.#windowRefused,
-          });
-        }
-        throw this.#rejection(this.#record.outcome);
-      case 'retry':
-      case 'resign':
-      case 'rateLimited': {
-        if (earlierMayHaveExecuted) {
-          // This attempt did not execute, but an earlier one may have: stay unknown and let
-          // the key-store resend (or a lookup) settle it.
-          await this.#transition('unknown', { outcome: { ...this.#storedFrom(outcome), kind: 'unknown', reason: `resend not executed (${outcome.reason}); an earlier attempt may have executed`, ...this.#sentFields() } });
-          this.#emitOutcome(attempt, outcome);
-          if (outcome.kind === 'rateLimited' && outcome.scope === 'venue' && outcome.retryAfterMs !== undefined) {
-            this.#blockVenue(options.clock.now() + outcome.retryAfterMs);
-          }
-          return;
-        }
-        // Proof the venue did not execute it: back to pending, same key next time.
-        await this.#transition('pending', {});
-        this.#emitOutcome(attempt, outcome);
-        if (outcome.kind === 'rateLimited' && outcome.scope === 'venue' && outcome.retryAfterMs !== undefined) {
-          this.#blockVenue(options.clock.now() + outcome.retryAfterMs);
-        }
-        if (this.#sentThisRun >= this.#maxSends) throw this.#exhausted('maxAttempts', `${this.#maxSends} attempt(s) sent`);
-        const retryAfterMs = outcome.kind === 'rateLimited' ? outcome.retryAfterMs : undefined;
-        await this.#wait(this.#nextBackoff(), 'send', outcome.kind, false, retryAfterMs);
-        return;
-      }
-      case 'conflict':
-      case 'unknown': {
-        // The venue may have executed it (or is executing it under this key): from now
-        // on only reconciliation, or a same-key resend the venue deduplicates, may follow.
-        // The answer (or its absence) came by now, so the request was dispatched before now.
-        await this.#transition('unknown', { outcome: { ...this.#storedFrom(outcome), ...this.#sentFields() } });
-        this.#emitOutcome(attempt, outcome);
-        if (this.#signal?.aborted) throw this.#ambiguous('aborted while the attempt was in flight', this.#signal.reason);
-        return;
-      }
-    }
+    if (result.kind === 'response') this.#answerResponse = result.response;
+    return outcome;
   }
 
   #classify(result: Awaited<ReturnType<typeof exchange>>): Outcome {
@@ -723,13 +681,6 @@ export class IntentRun {
     return config;
   }
 
-  /** Venue-wide ban (e.g. Binance 418) or usage pause: nothing is sent to the venue before it ends. */
-  #waitForVenue(): Promise<void> | undefined {
-    const waitMs = this.#env.venueBlockedUntil - this.#env.options.clock.now();
-    // No promise when nothing blocks: the common case costs no extra turn.
-    return waitMs > 0 ? this.#wait(0, 'send', this.#env.venueBlockedCause, false, waitMs) : undefined;
-  }
-
   /**
    * Reads the venue's rate-limit usage headers from a response and, when a counter
    * reached `pauseAtUsage`, holds every send to the venue until its window resets.
@@ -775,42 +726,22 @@ export class IntentRun {
   }
 
   /**
-   * Waits, or stops the run when the wait would cross the deadline or the venue
-   * asks for more than `maxRetryAfterMs`. `ambiguous` says which error a stop throws.
+   * Performs a `wait` step `decide()` planned (deadline and venue limits already checked):
+   * reports it, then sleeps. The slot is given back for the wait and taken again before
+   * the next request.
    */
-  async #wait(backoffMs: number, before: 'send' | 'lookup', cause: string, ambiguous: boolean, retryAfterMs?: number): Promise<void> {
+  async #sleep(delayMs: number, before: 'send' | 'lookup', cause: string): Promise<void> {
     const { options, events } = this.#env;
-    const plan = planRetry({
-      backoffMs,
-      retryAfterMs,
-      maxRetryAfterMs: options.maxRetryAfterMs,
-      nowMs: options.clock.now(),
-      deadlineAt: this.#deadlineAt,
-    });
-    const unknown = ambiguous || this.#record.status === 'unknown';
-    if (plan.kind === 'stop') {
-      const detail =
-        plan.reason === 'deadline'
-          ? `the next wait (${plan.requestedMs} ms) would pass the ${options.deadlineMs} ms deadline`
-          : `the venue asked to wait ${plan.requestedMs} ms, more than maxRetryAfterMs (${options.maxRetryAfterMs})`;
-      if (unknown) throw await this.#park(detail, options.clock.now() + plan.requestedMs);
-      throw this.#exhausted(plan.reason, detail, plan.reason === 'retryAfterTooLong' ? plan.requestedMs : undefined);
-    }
-    if (this.#parkedCheck && unknown && plan.delayMs > 0) {
-      // A parked intent's check does not wait: its next check comes after the wait.
-      throw await this.#park(`${this.#record.outcome?.parked?.reason ?? 'outcome unknown'} (next check after a ${cause} wait)`, options.clock.now() + plan.delayMs);
-    }
     // Emitted before the wait so a test with a manual clock can see it and advance.
-    if (events.has('retryScheduled')) events.emit('retryScheduled', { ...this.#base, attempt: this.#record.attempt, delayMs: plan.delayMs, before, cause });
-    // The slot is given back for the wait and taken again before the next request.
+    if (events.has('retryScheduled')) events.emit('retryScheduled', { ...this.#base, attempt: this.#record.attempt, delayMs, before, cause });
     const slot = this.#slot;
     if (slot === undefined) {
-      await options.sleep(plan.delayMs, this.#waitSignal);
+      await options.sleep(delayMs, this.#waitSignal);
       return;
     }
     slot.release();
     try {
-      await options.sleep(plan.delayMs, this.#waitSignal);
+      await options.sleep(delayMs, this.#waitSignal);
     } finally {
       await slot.acquire();
     }
@@ -1063,12 +994,6 @@ function storedFrom(outcome: Outcome, correlationId?: string): StoredOutcome {
     ...(outcome.replayed === true ? { replayed: true } : {}),
     ...(correlationId === undefined ? {} : { correlationId }),
   };
-}
-
-/** A stored outcome's evidence without its parked state or result, to build the next one from. */
-function storedCopy(outcome: StoredOutcome): StoredOutcome {
-  const { parked: _parked, result: _result, ...rest } = outcome;
-  return rest;
 }
 
 /** `a.b.c` as a form field: `a[b][c]`. */
