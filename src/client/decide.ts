@@ -64,7 +64,8 @@ export interface VenueHold {
  * - `recorded`: it wrote the `record` step asked for (the in-flight attempt found at start is now `unknown`).
  * - `answered`: an attempt was sent (or refused before dispatch) and classified; nothing recorded yet.
  * - `answerRecorded`: that answer is now in the ledger (`unknown` or `pending`).
- * - `lookedUp`: a reconcile lookup gave this verdict; nothing recorded yet.
+ * - `lookedUp`: a reconcile lookup gave this verdict; nothing recorded yet. `startedAt`: the
+ *   instant of the decision that sent it (the lookup left after it).
  * - `waited`: a `wait` step ended; `resume` is the one the step carried.
  */
 export type LastStep =
@@ -72,7 +73,7 @@ export type LastStep =
   | { readonly kind: 'recorded' }
   | { readonly kind: 'answered'; readonly outcome: Outcome; readonly earlierMayHaveExecuted: boolean; readonly refusedForWindow: boolean }
   | { readonly kind: 'answerRecorded'; readonly outcome: Outcome; readonly earlierMayHaveExecuted: boolean }
-  | { readonly kind: 'lookedUp'; readonly verdict: VerdictFacts }
+  | { readonly kind: 'lookedUp'; readonly verdict: VerdictFacts; readonly startedAt: number }
   | { readonly kind: 'waited'; readonly resume: Resume };
 
 /** A lookup verdict without its result value (the interpreter keeps that). */
@@ -235,11 +236,15 @@ export function decide(state: DecisionState): Step {
     const after = afterAnswerRecorded(state, last);
     if (after !== undefined) return after;
   }
-  if (last.kind === 'waited' && last.resume.to === 'send') {
+  // A wait may outlast the key window: a send it leads to is re-checked against the
+  // window, and past it the status's rules apply afresh (a lookup, a park, or failing a
+  // pending intent unsent), never the send.
+  const windowClosed = state.expiresAt !== undefined && state.nowAt >= state.expiresAt;
+  if (last.kind === 'waited' && last.resume.to === 'send' && !windowClosed) {
     return { kind: 'send', resend: last.resume.resend, earlierMayHaveExecuted: last.resume.earlierMayHaveExecuted };
   }
-  if (last.kind === 'waited' && last.resume.to === 'resend') return resendFromUnknown(state, last.resume.earlierMayHaveExecuted, {});
-  if (last.kind === 'lookedUp') return afterLookup(state, last.verdict);
+  if (last.kind === 'waited' && last.resume.to === 'resend' && !windowClosed) return resendFromUnknown(state, last.resume.earlierMayHaveExecuted, {});
+  if (last.kind === 'lookedUp') return afterLookup(state, last.verdict, last.startedAt);
 
   const parked = status === 'unknown' && last.kind === 'start' ? state.stored?.parked : undefined;
   if (parked !== undefined && parked.nextCheckAt > state.nowAt) {
@@ -381,7 +386,13 @@ function resendFromUnknown(state: DecisionState, earlierMayHaveExecuted: boolean
   return holdThenSend(state, true, earlierMayHaveExecuted, reports);
 }
 
-function afterLookup(state: DecisionState, verdict: VerdictFacts): Step {
+/**
+ * `lookupStartedAt`: the settle delay and findability are judged at the instant the
+ * lookup was sent, not when its answer came: a "not found" only speaks for attempts that
+ * could no longer execute when the lookup left. The key window is judged now (a resend
+ * would leave now).
+ */
+function afterLookup(state: DecisionState, verdict: VerdictFacts, lookupStartedAt: number): Step {
   const { venue, stored } = state;
   // A passed key window was reported with the lookup step that led here.
   const reports: StepReports = {};
@@ -408,11 +419,11 @@ function afterLookup(state: DecisionState, verdict: VerdictFacts): Step {
       // With a request window the stored `settleAt` already covers every attempt by the
       // window each one carried; otherwise the profile's settle delay applies.
       const settleAt = notFoundBelievableAt(state);
-      const findable = venue.findableForMs === undefined || state.nowAt - state.createdAt < venue.findableForMs;
-      if (state.nowAt < settleAt && findable) {
+      const findable = venue.findableForMs === undefined || lookupStartedAt - state.createdAt < venue.findableForMs;
+      if (lookupStartedAt < settleAt && findable) {
         // A timed-out request may still be queued at the venue: a "not found" is only
-        // believed once the settle delay has passed since the last attempt.
-        return planWait(state, { backoffMs: settleAt - state.nowAt, before: 'lookup', cause: 'settle', ambiguous: true, resume: { to: 'rules' } }, { ...reports, reconcile: { lookup: 'notFound', action: 'wait' } });
+        // believed from a lookup sent once the settle delay has passed since the last attempt.
+        return planWait(state, { backoffMs: settleAt - lookupStartedAt, before: 'lookup', cause: 'settle', ambiguous: true, resume: { to: 'rules' } }, { ...reports, reconcile: { lookup: 'notFound', action: 'wait' } });
       }
       if (venue.notFoundIsAuthoritative && findable && stored?.replayed === true) {
         // The venue stored an error for this key (its replay proves the request ran to

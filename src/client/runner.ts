@@ -214,7 +214,8 @@ export class IntentRun {
     for (;;) {
       // Every stored settle instant covers attempts this run must wait for.
       if (this.#record.status === 'unknown') this.#raiseFloor(this.#record.outcome?.settleAt);
-      const step = decide(this.#decisionState(last, nextBackoffMs));
+      const decision = this.#decisionState(last, nextBackoffMs);
+      const step = decide(decision);
       this.#reportBefore(step);
       switch (step.kind) {
         case 'finished':
@@ -239,7 +240,7 @@ export class IntentRun {
         case 'lookup': {
           const verdict = await this.#lookup(this.#op.reconcile as ReconcileDefinition<unknown, unknown>);
           this.#verdict = verdict;
-          last = { kind: 'lookedUp', verdict };
+          last = { kind: 'lookedUp', verdict, startedAt: decision.nowAt };
           break;
         }
         case 'send': {
