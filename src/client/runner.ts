@@ -83,8 +83,9 @@ const MAX_MESSAGE = 200;
 const RECONCILED_REASON = 'found by reconcile lookup';
 
 /**
- * Drives one intent from whatever state the ledger holds to a final answer,
- * following the resume table (docs/design.md, the state machine):
+ * Drives one intent from whatever state the ledger holds to a final answer. It is the
+ * interpreter of `decide()` (src/client/decide.ts), which chooses every step; this class
+ * only performs them. The resume table it follows (docs/design.md, the state machine):
  *
  * - `pending`: record the attempt as started (durable), then send with the stored key.
  * - `inFlight` found at start: a previous process may have sent it; record `unknown`.
