@@ -79,7 +79,10 @@ export interface RunSlot {
 }
 
 const MAX_MESSAGE = 200;
-/** Stored as the reason of an intent settled by a reconcile lookup. */
+/**
+ * The reason stored with an intent a reconcile lookup settled. Records written before
+ * `StoredOutcome.reconciled` existed carry only this reason, so it is still read for them.
+ */
 const RECONCILED_REASON = 'found by reconcile lookup';
 
 /**
@@ -380,7 +383,7 @@ export class IntentRun {
     }
     if (source.from === 'lookup') {
       const verdict = this.#verdict as Extract<LookupVerdict<unknown>, { found: 'succeeded' }>;
-      await this.#transition('succeeded', { outcome: { kind: 'success', reason: RECONCILED_REASON, result: verdict.result } });
+      await this.#transition('succeeded', { outcome: { kind: 'success', reason: RECONCILED_REASON, reconciled: true, result: verdict.result } });
       this.#freshResult = { value: verdict.result };
       this.trace.reconciledFound = true;
       this.#emitReconcile('found', 'settled');
@@ -981,7 +984,7 @@ export function resultFromRecord(record: IntentRecord, how: { replayed: boolean;
     result: record.outcome?.result,
     attempts: record.attempt,
     replayed: how.replayed,
-    reconciled: how.reconciled || record.outcome?.reason === RECONCILED_REASON,
+    reconciled: how.reconciled || record.outcome?.reconciled === true || record.outcome?.reason === RECONCILED_REASON,
   };
 }
 

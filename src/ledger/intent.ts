@@ -63,6 +63,8 @@ export interface StoredOutcome {
    * replaces `sentBy + settleDelayMs`.
    */
   readonly settleAt?: number;
+  /** True when a reconcile lookup found the venue's answer (the intent was settled without a resend). */
+  readonly reconciled?: boolean;
   /** Correlation id of the attempt this outcome is about (see `AttemptStartedEvent.correlationId`). */
   readonly correlationId?: string;
   /** Set while the intent is parked: its allowance is spent and its outcome still unknown. */

@@ -403,6 +403,9 @@ describe("Stripe's stored 5xx replays are settled by a scan", () => {
     const pay = client.operation('payment.create', { request: (p: { amount: number }) => ({ method: 'POST', url: '/v1/payment_intents', data: { amount: p.amount, currency: 'usd', businessId: 'pay-1' } }) });
     const result = await pay({ amount: 500 }, { businessId: 'pay-1' });
     expect(result).toMatchObject({ status: 'succeeded', reconciled: true, attempts: 2 });
+    // Stored as a flag, not only as a reason text: a later call reads it from the ledger.
+    expect((await client.inspect(result.intentId))?.outcome).toMatchObject({ kind: 'success', reconciled: true });
+    await expect(pay({ amount: 500 }, { businessId: 'pay-1' })).resolves.toMatchObject({ replayed: true, reconciled: true });
     expect(result.result).toMatchObject({ object: 'payment_intent', amount: 500, metadata: { intentkey_key: result.venueKey } });
     // The first send executed (and stored its 500); the resend got the replay; the scan found it.
     expect(v.stats()).toMatchObject({ writes: 2, executions: 1, replays: 1, storedErrors: 1 });
