@@ -11,6 +11,7 @@
 import { classifyResponse, matchErrorRule, readVenueError, type ResponseFacts, type VenueError } from '../classify/classify-response.js';
 import type { Outcome, OutcomeKind } from '../classify/outcome.js';
 import type { DedupeSpec, ErrorRule, LookupSpec, RuleOutcome, VenueProfile } from '../venues/profile.js';
+import { settlesByResend } from '../client/decide.js';
 import { VENUE_PROFILES } from '../venues/registry.js';
 
 // ---------------------------------------------------------------------------------
@@ -31,17 +32,6 @@ export const GENERIC_VENUE_NAMES: readonly string[] = Object.freeze(
     .map((p) => p.name),
 );
 
-/**
- * The shipped profile called `name`: its profile name (`binance-spot`) or its export
- * name (`binanceSpot`), case-insensitive. `undefined` when no profile has that name.
- */
-export function findVenue(name: string): VenueProfile | undefined {
-  const wanted = name.trim().toLowerCase();
-  for (const [exportName, profile] of Object.entries(VENUE_PROFILES)) {
-    if (profile.name.toLowerCase() === wanted || exportName.toLowerCase() === wanted) return profile;
-  }
-  return undefined;
-}
 
 // ---------------------------------------------------------------------------------
 // The venue's usual error answer
@@ -276,14 +266,8 @@ export interface NextStep {
   readonly text: string;
 }
 
-/**
- * True when a same-key resend settles an unknown outcome at this venue: a key store
- * that keeps every answer (the runner's rule; the unit test checks both agree on every
- * shipped profile).
- */
-export function resendSettles(dedupe: DedupeSpec): boolean {
-  return dedupe.kind === 'keyStore' && dedupe.stores !== 'successes';
-}
+/** Whether a same-key resend settles an unknown outcome: the client's own rule. */
+export { settlesByResend as resendSettles } from '../client/decide.js';
 
 /** `61 s`, `24 h`, `7 d`, `250 ms`. */
 export function formatDuration(ms: number): string {
@@ -309,7 +293,7 @@ function lookupText(spec: LookupSpec): string {
 /** How an unknown outcome gets settled at `profile`: resend, lookup, scan, or a person. */
 function settleText(profile: VenueProfile): NextStep {
   const { dedupe, reconcile } = profile;
-  if (resendSettles(dedupe) && dedupe.kind === 'keyStore') {
+  if (settlesByResend(dedupe) && dedupe.kind === 'keyStore') {
     const scan = reconcile.scan === undefined ? '' : ` If the venue replays a stored 5xx, the list \`${reconcile.scan.path}\` is scanned for the key instead.`;
     return {
       action: 'reconcile',

@@ -165,14 +165,8 @@ function invalid(path: string, expected: string, received: string): Configuratio
   return new ConfigurationError({ path, expected, received });
 }
 
-/** Finds a shipped profile by its name (`binance-spot`) or export name (`binanceSpot`), ignoring case. */
-export function findVenueProfile(name: string): VenueProfile | undefined {
-  const wanted = name.toLowerCase();
-  for (const [exportName, profile] of Object.entries(VENUE_PROFILES)) {
-    if (profile.name.toLowerCase() === wanted || exportName.toLowerCase() === wanted) return profile;
-  }
-  return undefined;
-}
+/** Finds a shipped profile by name; the registry's lookup, re-exported for the tools. */
+export { findVenueProfile } from '../venues/registry.js';
 
 /** Names of every shipped venue profile, in registry order. */
 export function venueNames(): readonly string[] {

@@ -42,3 +42,15 @@ export const VENUE_PROFILES: Readonly<Record<string, VenueProfile>> = Object.fre
   ietfIdempotencyKey,
   genericVenue,
 });
+
+/**
+ * The shipped profile called `name`: its profile name (`binance-spot`) or its export name
+ * (`binanceSpot`), ignoring case and surrounding spaces. `undefined` when none has it.
+ */
+export function findVenueProfile(name: string): VenueProfile | undefined {
+  const wanted = name.trim().toLowerCase();
+  for (const [exportName, profile] of Object.entries(VENUE_PROFILES)) {
+    if (profile.name.toLowerCase() === wanted || exportName.toLowerCase() === wanted) return profile;
+  }
+  return undefined;
+}

@@ -1,3 +1,4 @@
+import { findVenueProfile } from '../../src/venues/registry.js';
 import { describe, expect, it } from 'vitest';
 import { classifyResponse } from '../../src/classify/classify-response.js';
 import type { Outcome } from '../../src/classify/outcome.js';
@@ -8,7 +9,7 @@ import {
   describeMatch,
   explainCode,
   findMatchedRule,
-  findVenue,
+
   kindOfRuleOutcome,
   nextStep,
   resendSettles,
@@ -23,7 +24,7 @@ import type { VenueProfile } from '../../src/venues/profile.js';
 const NOW = Date.UTC(2026, 0, 5, 12, 0, 0);
 
 function venue(name: string): VenueProfile {
-  const profile = findVenue(name);
+  const profile = findVenueProfile(name);
   if (profile === undefined) throw new Error(`no venue ${name}`);
   return profile;
 }
@@ -308,8 +309,8 @@ describe('findMatchedRule and venue summaries', () => {
   });
 
   it('finds venues by profile or export name, case-insensitively', () => {
-    expect(findVenue('Binance-Spot')?.name).toBe('binance-spot');
-    expect(findVenue('checkoutCom')?.name).toBe('checkout-com');
-    expect(findVenue('binance')).toBeUndefined();
+    expect(findVenueProfile('Binance-Spot')?.name).toBe('binance-spot');
+    expect(findVenueProfile('checkoutCom')?.name).toBe('checkout-com');
+    expect(findVenueProfile('binance')).toBeUndefined();
   });
 });

@@ -15,7 +15,7 @@ import {
   logFieldChecklist,
   type Incident,
 } from '../../src/tools/log-fields.js';
-import { scripted, type Answer, type Sent } from '../helpers/scripted-adapter.js';
+import { scripted, scriptedExchange, type Answer, type Sent } from '../helpers/scripted-adapter.js';
 
 // ---------------------------------------------------------------------------------
 // Ground truth: a real client, with the `logger` option, driven through every path
@@ -31,18 +31,9 @@ interface Line {
 
 type Recorded = { [K in keyof IntentEventMap]?: unknown[] };
 
+/** The scripted exchange, with usage headers, a venue ban and a duplicate code added. */
 const exchange = defineVenue({
-  name: 'lf-exchange',
-  kind: 'exchange',
-  key: { placement: 'query', field: 'clientId', format: { encoding: 'hash', pattern: '^[A-Za-z0-9]{1,32}$', maxLength: 32 } },
-  dedupe: { kind: 'openOrders' },
-  reconcile: {
-    notFoundIsAuthoritative: true,
-    settleDelayMs: 1_000,
-    notFoundCodes: ['404'],
-    lookup: { method: 'GET', path: '/order', keyIn: 'query', keyParam: 'clientId', foundPath: 'orderId' },
-  },
-  response: { codePaths: ['code'], messagePaths: ['msg'], successCodes: [] },
+  ...scriptedExchange('lf-exchange'),
   rateLimit: { retryAfterHeaders: ['retry-after'], usage: [{ header: 'x-used', reports: 'used', limit: 10, windowMs: 60_000 }] },
   errors: [
     { match: { status: 418 }, outcome: 'rateLimited', scope: 'venue', waitMs: 5_000 },

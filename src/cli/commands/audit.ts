@@ -7,6 +7,7 @@ import type { LedgerStore } from '../../ledger/ledger-store.js';
 import { resolveIntent } from '../../ledger/resolve.js';
 import { auditIntents, type AuditReport, type VenueOrder } from '../../tools/audit.js';
 import { VENUE_PROFILES } from '../../venues/index.js';
+import { findVenueProfile } from '../../venues/registry.js';
 import type { CommandContext, RegisterCommand } from '../context.js';
 import { CliError, EXIT, formatTable } from '../io.js';
 import { openFleetLedger, type LedgerSource } from '../ledger-source.js';
@@ -240,7 +241,7 @@ Examples:
         if ((opts.orders === undefined) === (opts.fetch === undefined)) {
           throw new CliError(`--orders, --fetch: expected exactly one, received ${opts.orders === undefined ? 'neither' : 'both'}`, EXIT.usage);
         }
-        if (opts.venue !== undefined && !Object.values(VENUE_PROFILES).some((v) => v.name === opts.venue)) {
+        if (opts.venue !== undefined && findVenueProfile(opts.venue) === undefined) {
           throw new CliError(`--venue: expected one of ${Object.values(VENUE_PROFILES).map((v) => v.name).join(', ')}, received ${JSON.stringify(opts.venue)}`, EXIT.usage);
         }
         let keyPattern: RegExp | undefined;

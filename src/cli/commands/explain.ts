@@ -1,8 +1,9 @@
+import { findVenueProfile } from '../../venues/registry.js';
 import type { Command } from 'commander';
 import {
   describeMatch,
   explainCode,
-  findVenue,
+
   formatDuration,
   GENERIC_VENUE_NAMES,
   summariseVenue,
@@ -51,7 +52,7 @@ interface ExplainOptions {
 
 /** The profile called `name`, or a usage error listing the known names. */
 function venueOrFail(name: string): VenueProfile {
-  const profile = findVenue(name);
+  const profile = findVenueProfile(name);
   if (profile === undefined) {
     throw new CliError(`VENUE: expected one of ${[...VENUE_NAMES, ...GENERIC_VENUE_NAMES].join(', ')}, received ${JSON.stringify(name)}`, EXIT.usage);
   }

@@ -28,7 +28,7 @@ import {
   type RetryPolicy,
   type Spread,
 } from '../../tools/policy.js';
-import { VENUE_PROFILES } from '../../venues/registry.js';
+import { findVenueProfile, VENUE_PROFILES } from '../../venues/registry.js';
 import type { VenueProfile } from '../../venues/profile.js';
 import type { CommandContext, RegisterCommand } from '../context.js';
 import { withJson } from '../context.js';
@@ -281,12 +281,11 @@ function venueFacts(venue: VenueProfile): { name: string; retryAfterHeaders: rea
 }
 
 function findVenue(name: string): VenueProfile {
-  const wanted = name.toLowerCase();
-  const found = Object.entries(VENUE_PROFILES).find(([key, profile]) => key.toLowerCase() === wanted || profile.name.toLowerCase() === wanted);
+  const found = findVenueProfile(name);
   if (found === undefined) {
     throw new CliError(`--venue: expected one of ${Object.keys(VENUE_PROFILES).join(', ')}, received '${name.slice(0, 40)}'`, EXIT.usage);
   }
-  return found[1];
+  return found;
 }
 
 function exportTarget(value: string): ExportTarget {
