@@ -357,8 +357,8 @@ function unavailable(dir: string, step: string, cause: unknown): LedgerUnavailab
  *   is stale and taken over: the stale file is renamed to a unique name (never deleted
  *   in place), the directory fsynced, the renamed copy deleted, and the `'wx'` create
  *   retried. Takeovers run one at a time under a guard file
- *   ({@link TAKEOVER_GUARD_FILE}, itself created with `'wx'`) and re-check the lock
- *   under it, so two processes that both judged the same lock stale cannot both end up
+ *   ({@link TAKEOVER_GUARD_FILE}, itself created with `'wx'`) and judge the lock again
+ *   under it (stale, with the same bytes as before), so two processes that both judged the same lock stale cannot both end up
  *   holding the lock (the race in proper-lockfile issue #121, where the second
  *   contender deletes the lock the first one has just created).
  *
@@ -477,10 +477,15 @@ export function acquireLedgerLock(dir: string, options: AcquireLedgerLockOptions
     }
     let tookOver = false;
     try {
-      // Under the guard no other process moves the lock, so if it still has the bytes we
-      // judged, it is still the same stale lock (a fresh lock always has a new nonce).
-      const current = readIfExists(fs, lockPath);
-      if (current === undefined || !current.equals(staleBytes)) return;
+      // Under the guard no other process moves the lock, but the lock we judged may
+      // already have been taken over and replaced before we got the guard. Equal bytes
+      // alone do not prove it is the same file: a fresh lock between its creator's 'wx'
+      // open and its write is empty, exactly like an old lock left by a crash at that
+      // point. So the lock is judged again here, under the guard, and moved only if it is
+      // still stale with the same bytes. A fresh holder record always has a new nonce; a
+      // fresh unreadable file is young by its mtime, so neither passes this check.
+      const again = judge(fs, lockPath, ownHost, ownBootId, now);
+      if (again.kind !== 'stale' || !again.bytes.equals(staleBytes)) return;
       tookOver = moveAwayAndDelete(lockPath, `${LOCK_FILE}.stale-${randomHex(8)}`);
     } catch (e) {
       throw unavailable(dir, 'take over the stale lock file', e);

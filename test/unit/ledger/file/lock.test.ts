@@ -455,6 +455,42 @@ describe('takeover races', () => {
     second?.release();
   });
 
+  it('an old empty lock taken over by another contender is not confused with its fresh, still-empty lock', () => {
+    // The stale lock is an empty file (a crash between create and write), older than the
+    // grace period. Contender A judges it stale. Before A takes the guard, contender B
+    // completes the takeover and has just created its own lock with 'wx' but not written
+    // it yet, so the lock file is empty again: the same bytes A judged. A must re-judge
+    // under the guard (the fresh file is young), not move B's lock away by byte equality.
+    writeFileSync(lockPath(), '');
+    const longAgo = new Date(Date.now() - 60_000);
+    utimesSync(lockPath(), longAgo, longAgo);
+    let raced = false;
+    const contenderA: LockFs = {
+      ...nodeLockFs,
+      openSync: (path, flags, mode) => {
+        if (!raced && path === join(dir, TAKEOVER_GUARD_FILE)) {
+          raced = true;
+          // B's takeover, then B's 'wx' create, stopped before its write.
+          rmSync(lockPath());
+          nodeLockFs.closeSync(nodeLockFs.openSync(lockPath(), 'wx', 0o600));
+        }
+        return nodeLockFs.openSync(path, flags, mode);
+      },
+    };
+    let error: unknown;
+    try {
+      acquireLedgerLock(dir, { fs: contenderA });
+    } catch (e) {
+      error = e;
+    }
+    expect(raced).toBe(true);
+    expect(error).toBeInstanceOf(LedgerLockedError);
+    expect((error as Error).message).toMatch(/not yet complete/);
+    // B's lock file is still in place, unmoved: B is the one holder.
+    expect(readdirSync(dir)).toEqual([LOCK_FILE]);
+    expect(statSync(lockPath()).mtimeMs).toBeGreaterThan(longAgo.getTime() + 30_000);
+  });
+
   it('a live takeover guard means another process is taking over: refuse and touch nothing', async () => {
     const dead = await deadProcess();
     const staleLock = JSON.stringify(holderFor({ pid: dead.pid, processStartedAt: dead.startedAt }));
