@@ -348,8 +348,24 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
     const now = draft.createdAt;
 
     const promise = (async (): Promise<IntentResult<unknown>> => {
-      // Durable for a durable store: from here a crash cannot lose the intent or its key.
-      const { created, record } = await resolved.ledger.create(draft, now);
+      // The run is built on the draft first: when its first step is a send, that attempt
+      // is prepared now and recorded by the create itself (claimed, in flight), so the
+      // happy path costs two ledger writes: this one and the outcome.
+      const asPending: IntentRecord = { ...draft, status: 'pending', attempt: 0, epoch: 0, updatedAt: now };
+      const fresh = new IntentRun(env, op, asPending, call.signal);
+      const inFlight = fresh.prepareFirstSend();
+      // Durable for a durable store: from here a crash cannot lose the intent or its key,
+      // and with `inFlight` the first attempt is recorded as started before any byte is sent.
+      // The in-flight record's time is taken last, right before its write: the dispatch
+      // fence lets the request leave only within attemptTimeoutMs of it.
+      const { created, record } =
+        inFlight === undefined
+          ? await resolved.ledger.create(draft, now)
+          : await resolved.ledger.create(draft, resolved.clock.now(), { owner: resolved.workerId, leaseMs: resolved.leaseMs, outcome: inFlight });
+      if (created && inFlight !== undefined && fresh.adoptCreated(record)) {
+        // Reported as a new intent: it starts pending, whatever the create stored with it.
+        return observeRun('call', asPending, false, (onRun) => runHeld(fresh, record.id, onRun));
+      }
       if (!created) {
         if (record.fingerprint !== fingerprint) {
           emitConflict(op, id, record.businessId, record.key, record.fingerprint, fingerprint, record.scope);
@@ -460,12 +476,21 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
     }
     const run = new IntentRun(env, op, claim.record, signal, pool);
     pool?.trace(run);
+    return runHeld(run, record.id, onRun);
+  }
+
+  /**
+   * Runs an intent whose lease this worker holds, and gives the lease back at the end
+   * unless the run's last write already did (a settled or parked intent).
+   */
+  async function runHeld(run: IntentRun, id: string, onRun: (run: IntentRun) => void): Promise<IntentResult<unknown>> {
     onRun(run);
     try {
       return await run.run();
     } finally {
+      const epoch = run.heldLeaseEpoch;
       // Best effort: an unreleased lease simply expires after leaseMs.
-      await resolved.ledger.release(record.id, resolved.workerId, claim.record.epoch).catch(() => undefined);
+      if (epoch !== undefined) await resolved.ledger.release(id, resolved.workerId, epoch).catch(() => undefined);
     }
   }
 

@@ -54,6 +54,15 @@ export interface RunnerEnvironment {
   venueBlockedCause: 'venueBan' | 'rateLimitUsage';
 }
 
+/** An attempt built and ready to send once its in-flight record is durable. */
+interface PreparedAttempt {
+  readonly attempt: number;
+  readonly config: AxiosRequestConfig;
+  readonly correlationId: string;
+  /** The in-flight outcome recorded with it. */
+  readonly inFlight: StoredOutcome;
+}
+
 /** What happened during one run, for `recover()`'s report. */
 export interface RunTrace {
   resent: boolean;
@@ -149,6 +158,9 @@ export class IntentRun {
   /** Parks before this run: a resend replaces the stored outcome, the count must survive it. */
   readonly #priorParks: number;
 
+  /** The first attempt of a new intent, prepared before the create that records it (see prepareFirstSend). */
+  #preparedFirst: { readonly prepared: PreparedAttempt; readonly step: Extract<Step, { kind: 'send' }> } | undefined;
+
   /** Aborts waits only (a recovery pass that stops): never a request in flight. */
   readonly #waitSignal: AbortSignal | undefined;
 
@@ -202,6 +214,15 @@ export class IntentRun {
     return (this.#eventBase ??= { intentId: record.id, operation: record.operation, scope: record.scope, venue: record.venue, key: record.key });
   }
 
+  /**
+   * The epoch of the lease this run still holds as far as it knows, or `undefined` once a
+   * write gave it back (or it never had one). The caller releases a held lease when the
+   * run ends.
+   */
+  get heldLeaseEpoch(): number | undefined {
+    return this.#record.leaseOwner === undefined ? undefined : this.#record.epoch;
+  }
+
   /** The intent's ledger status as this run last wrote or read it. */
   get status(): IntentStatus {
     return this.#record.status;
@@ -215,6 +236,14 @@ export class IntentRun {
   async run(): Promise<IntentResult<unknown>> {
     let last: LastStep = { kind: 'start' };
     let nextBackoffMs: number | undefined;
+    const first = this.#preparedFirst;
+    if (first !== undefined) {
+      // The intent was created with this attempt already recorded in flight (durably, in
+      // the create's one write): the send decide() chose for it is performed now.
+      this.#preparedFirst = undefined;
+      const outcome = await this.#dispatch(first.prepared);
+      last = { kind: 'answered', outcome, earlierMayHaveExecuted: first.step.earlierMayHaveExecuted, refusedForWindow: this.#windowRefused !== undefined };
+    }
     for (;;) {
       // Every stored settle instant covers attempts this run must wait for.
       if (this.#record.status === 'unknown') this.#raiseFloor(this.#record.outcome?.settleAt);
@@ -372,24 +401,24 @@ export class IntentRun {
       if (step.status === 'succeeded') {
         const response = this.#answerResponse as AxiosResponse;
         const value: unknown = this.#op.definition.result ? this.#op.definition.result(response, this.#input) : response.data;
-        await this.#transition('succeeded', { outcome: { ...this.#storedFrom(outcome), result: value } });
+        await this.#transition('succeeded', { outcome: { ...this.#storedFrom(outcome), result: value }, releaseLease: true });
         this.#freshResult = { value };
         this.#emitOutcome(this.#answerAttempt, outcome);
         return this.#successResult(false);
       }
-      await this.#transition('failed', { outcome: this.#storedFrom(outcome) });
+      await this.#transition('failed', { outcome: this.#storedFrom(outcome), releaseLease: true });
       this.#emitOutcome(this.#answerAttempt, outcome);
       throw this.#stopError(step.error ?? { kind: 'rejected' });
     }
     if (source.from === 'lookup') {
       const verdict = this.#verdict as Extract<LookupVerdict<unknown>, { found: 'succeeded' }>;
-      await this.#transition('succeeded', { outcome: { kind: 'success', reason: RECONCILED_REASON, reconciled: true, result: verdict.result } });
+      await this.#transition('succeeded', { outcome: { kind: 'success', reason: RECONCILED_REASON, reconciled: true, result: verdict.result }, releaseLease: true });
       this.#freshResult = { value: verdict.result };
       this.trace.reconciledFound = true;
       this.#emitReconcile('found', 'settled');
       return this.#successResult(true);
     }
-    await this.#transition(step.status, { outcome: source.outcome });
+    await this.#transition(step.status, { outcome: source.outcome, releaseLease: true });
     if (step.reconcile?.lookup === 'found') {
       this.trace.reconciledFound = true;
       this.#emitReconcile('found', 'settled');
@@ -422,7 +451,8 @@ export class IntentRun {
     const delay = computeBackoffDelay({ jitter: 'equal', baseDelayMs: options.parkedBaseDelayMs, maxDelayMs: options.parkedMaxDelayMs }, count, 0, options.random);
     const parked: ParkedState = { at: now, nextCheckAt: Math.max(now + delay, notBefore ?? 0), count, reason: reason.slice(0, 500) };
     const outcome: StoredOutcome = { ...storedCopy(previous ?? { kind: 'unknown', reason }), parked };
-    await this.#transition('unknown', { outcome });
+    // The run ends here: the same write gives the lease back (no release call follows).
+    await this.#transition('unknown', { outcome, releaseLease: true });
     if (events.has('intentParked')) events.emit('intentParked', { ...this.#base, attempt: this.#record.attempt, businessId: this.#record.businessId, ...parked });
     return this.#ambiguous(reason, undefined, parked.nextCheckAt);
   }
@@ -432,23 +462,80 @@ export class IntentRun {
    * (recording it is the next step `decide()` chooses).
    */
   async #sendAttempt(): Promise<Outcome> {
-    const { options, events } = this.#env;
+    const prepared = this.#prepareAttempt();
+    // Write-ahead: after this resolves the attempt is recorded in the ledger (durably, for
+    // a durable store) with its number and our epoch. Only then may a byte be sent.
+    await this.#transition('inFlight', { attempt: prepared.attempt, outcome: prepared.inFlight });
+    return this.#dispatch(prepared);
+  }
+
+  /**
+   * Builds the next attempt's request (with the key placed) and the in-flight outcome
+   * that records it. Built before the in-flight record: a builder that throws leaves the
+   * intent as it was, with nothing sent.
+   */
+  #prepareAttempt(): PreparedAttempt {
     const attempt = this.#record.attempt + 1;
     const context: AttemptContext = Object.freeze({ ...this.#context, attempt });
-    // Build (and place the key) before the in-flight record: a builder that throws
-    // leaves the intent pending with nothing sent.
     const correlationId = newCorrelationId();
     const config = this.#buildConfig(this.#op.definition.request(this.#input, context), attempt, 'send', true, correlationId);
     this.#throwIfAborted();
-
-    // Write-ahead: after this resolves the attempt is recorded in the ledger (durably, for
-    // a durable store) with its number and our epoch. Only then may a byte be sent.
     // A request-window venue: the earlier attempts' settle instant rides along, so a
     // restart that finds this attempt in flight still waits for the longest window sent.
     // The attempt's correlation id is recorded with it, so a restart that finds it in
     // flight (and a person reading the ledger) can match it to the venue's logs.
     const inFlight: StoredOutcome = { kind: 'inFlight', reason: 'attempt in flight', correlationId, ...(this.#settleFloor > 0 ? { settleAt: this.#settleFloor } : {}) };
-    await this.#transition('inFlight', { attempt, outcome: inFlight });
+    return { attempt, config, correlationId, inFlight };
+  }
+
+  /**
+   * A new intent only, before it is stored (the run holds the draft as a pending record):
+   * when `decide()` would send at once, prepares that first attempt and returns the
+   * in-flight outcome for `LedgerStore.create` to store with the intent, claimed, in one
+   * write (`CreateInFlight`). `undefined` (a wait comes first, or the request builder
+   * threw): the intent is created pending and the run takes the ordinary path.
+   */
+  prepareFirstSend(): StoredOutcome | undefined {
+    if (this.#record.status !== 'pending' || this.#record.attempt !== 0) return undefined;
+    const step = decide(this.#decisionState({ kind: 'start' }, undefined));
+    if (step.kind !== 'send' || step.keyExpired !== undefined || step.reconcile !== undefined) return undefined;
+    let prepared: PreparedAttempt;
+    try {
+      prepared = this.#prepareAttempt();
+    } catch {
+      // The ordinary path calls the builder again and reports its error where it always has.
+      return undefined;
+    }
+    this.#preparedFirst = { prepared, step };
+    return prepared.inFlight;
+  }
+
+  /**
+   * Takes the record `create` stored from {@link prepareFirstSend}'s outcome. Returns
+   * false (and forgets the prepared attempt) unless it is exactly that: attempt 1 in
+   * flight under this worker's lease. A store that ignored the in-flight start created
+   * the intent pending, and the caller takes the ordinary path.
+   */
+  adoptCreated(record: IntentRecord): boolean {
+    const first = this.#preparedFirst;
+    const ours =
+      first !== undefined &&
+      record.status === 'inFlight' &&
+      record.attempt === first.prepared.attempt &&
+      record.leaseOwner === this.#env.options.workerId &&
+      record.outcome?.correlationId === first.prepared.correlationId;
+    if (!ours) {
+      this.#preparedFirst = undefined;
+      return false;
+    }
+    this.#record = record;
+    return true;
+  }
+
+  /** Sends a prepared attempt whose in-flight record is durable, and classifies the answer. */
+  async #dispatch(prepared: PreparedAttempt): Promise<Outcome> {
+    const { options, events } = this.#env;
+    const { attempt, config, correlationId } = prepared;
     this.#sentThisRun++;
     this.#answerAttempt = attempt;
     this.#answerResponse = undefined;
@@ -752,7 +839,11 @@ export class IntentRun {
     }
   }
 
-  async #transition(to: IntentStatus, extra: { attempt?: number; outcome?: StoredOutcome }): Promise<void> {
+  /**
+   * One compare-and-set ledger write. `releaseLease`: the write ends the run (a settled or
+   * parked intent), so it also gives the lease back, and no `release` call follows.
+   */
+  async #transition(to: IntentStatus, extra: { attempt?: number; outcome?: StoredOutcome; releaseLease?: boolean }): Promise<void> {
     const { options } = this.#env;
     const renewal = this.#renewLeaseIfNeeded();
     if (renewal) await renewal;
@@ -764,6 +855,7 @@ export class IntentRun {
     };
     if (extra.attempt !== undefined) request.attempt = extra.attempt;
     if (extra.outcome !== undefined) request.outcome = extra.outcome;
+    if (extra.releaseLease === true) request.releaseLease = true;
     // A person's verdict stays on the record for its whole life: its audit trail.
     const resolution = this.#record.outcome?.resolution;
     if (resolution !== undefined && request.outcome?.resolution === undefined) {

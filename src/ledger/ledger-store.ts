@@ -19,6 +19,29 @@ export interface ClaimRequest {
   readonly now: number;
 }
 
+/**
+ * Optional third argument of {@link LedgerStore.create}: store the new intent already
+ * claimed by `owner` and with its first attempt recorded as started, in the same one
+ * write that creates it. The record it creates is exactly what `create`, then
+ * `claim({ owner, leaseMs, now })`, then `transition(pending → inFlight, attempt 1,
+ * outcome)` would leave: `status: 'inFlight'`, `attempt: 1`, `epoch: 1`, `leaseOwner:
+ * owner`, `leaseUntil: now + leaseMs`, `updatedAt: now`, `outcome`. It saves the client
+ * two ledger round trips (and, for the file ledger, two flushes) before the first send.
+ *
+ * When an intent with the draft's id already exists, this argument is ignored: nothing
+ * is claimed or changed, and the stored record is returned with `created: false`.
+ * A store written before this argument existed ignores it and creates a `pending`
+ * intent; the client sees that from the returned status and takes the longer path.
+ */
+export interface CreateInFlight {
+  /** Identity of the claiming worker, as in {@link ClaimRequest.owner}. */
+  readonly owner: string;
+  /** Lease length in ms, counted from `create`'s `now`. */
+  readonly leaseMs: number;
+  /** The in-flight outcome of attempt 1 (kind `inFlight`: its correlation id, and a settle instant where one applies). */
+  readonly outcome: StoredOutcome;
+}
+
 /** Arguments of {@link LedgerStore.list}: every given field narrows. */
 export interface ListRecordsQuery {
   /** Statuses to include; absent: all. */
@@ -54,6 +77,15 @@ export interface TransitionRequest {
   readonly outcome?: StoredOutcome;
   /** Current time, epoch ms. */
   readonly now: number;
+  /**
+   * When true, the lease fields (`leaseOwner`, `leaseUntil`) are cleared in the same
+   * write, which saves the {@link LedgerStore.release} call that would follow it. The
+   * client sets it on the write that ends its run (a settled or parked intent). The
+   * compare-and-set on `(status, epoch)` already proves the caller holds the lease, so
+   * no owner is needed. Absent or false: the lease is kept as it is.
+   * @default false
+   */
+  readonly releaseLease?: boolean;
 }
 
 /**
@@ -74,8 +106,11 @@ export interface LedgerStore {
    * Creates the intent in `pending` (attempt 0, epoch 0) unless one with the same
    * id exists. Atomic: of concurrent creators exactly one gets `created: true`;
    * the others get the stored record (whose fingerprint the caller compares).
+   * With `inFlight`, a new intent is created already claimed and with its first
+   * attempt recorded as started (see {@link CreateInFlight}); the client sends that
+   * attempt only after this resolves.
    */
-  create(draft: IntentDraft, now: number): Promise<{ readonly created: boolean; readonly record: IntentRecord }>;
+  create(draft: IntentDraft, now: number, inFlight?: CreateInFlight): Promise<{ readonly created: boolean; readonly record: IntentRecord }>;
 
   /** The stored record, or `undefined`. */
   get(id: string): Promise<IntentRecord | undefined>;

@@ -2,9 +2,9 @@ import { LedgerUnavailableError } from '../errors/index.js';
 import { cloneData } from '../internal/clone-data.js';
 import type { IntentDraft, IntentRecord } from './intent.js';
 import { TERMINAL_STATUSES } from './intent.js';
-import type { ClaimRequest, ClaimResult, LedgerCapabilities, LedgerStore, ListRecordsQuery, TransitionRequest } from './ledger-store.js';
+import type { ClaimRequest, ClaimResult, CreateInFlight, LedgerCapabilities, LedgerStore, ListRecordsQuery, TransitionRequest } from './ledger-store.js';
 import { selectRecords } from './list.js';
-import { RESUMABLE_STATUSES, applyTransition } from './transitions.js';
+import { RESUMABLE_STATUSES, applyTransition, createdInFlight } from './transitions.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -22,10 +22,15 @@ export class MemoryLedger implements LedgerStore {
   readonly #records = new Map<string, IntentRecord>();
   #closed = false;
 
-  async create(draft: IntentDraft, now: number): Promise<{ created: boolean; record: IntentRecord }> {
+  async create(draft: IntentDraft, now: number, inFlight?: CreateInFlight): Promise<{ created: boolean; record: IntentRecord }> {
     this.#assertOpen();
     const existing = this.#records.get(draft.id);
     if (existing) return { created: false, record: cloneData(existing) };
+    if (inFlight !== undefined) {
+      const record = createdInFlight(cloneData(draft), now, inFlight);
+      this.#records.set(record.id, record);
+      return { created: true, record: cloneData(record) };
+    }
     // The copy of the draft becomes the stored record: the fields the store assigns are
     // added to it, in the order a spread would give them, without a second copy.
     const record = cloneData(draft) as Mutable<IntentRecord>;

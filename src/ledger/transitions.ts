@@ -1,7 +1,7 @@
 import { LedgerLeaseLostError, LedgerTransitionError } from '../errors/index.js';
 import { cloneData } from '../internal/clone-data.js';
-import type { IntentRecord, IntentStatus } from './intent.js';
-import type { TransitionRequest } from './ledger-store.js';
+import type { IntentDraft, IntentRecord, IntentStatus } from './intent.js';
+import type { CreateInFlight, TransitionRequest } from './ledger-store.js';
 
 /**
  * The intent state machine (docs/design.md, "The state machine") as data. Every ledger store
@@ -38,6 +38,14 @@ export function isAllowedTransition(from: IntentStatus, to: IntentStatus): boole
 export const RESUMABLE_STATUSES: readonly IntentStatus[] = ['pending', 'inFlight', 'unknown'];
 
 /**
+ * The record `create` with a {@link CreateInFlight} argument stores: exactly what create,
+ * claim and the transition to `inFlight` (attempt 1) would leave, in one record.
+ */
+export function createdInFlight(draft: IntentDraft, now: number, start: CreateInFlight): IntentRecord {
+  return { ...draft, status: 'inFlight', attempt: 1, epoch: 1, leaseOwner: start.owner, leaseUntil: now + start.leaseMs, updatedAt: now, outcome: cloneData(start.outcome) };
+}
+
+/**
  * The record a compare-and-set transition produces, for any store that holds records
  * in memory (the reference and file ledgers; the Redis and PostgreSQL stores do the same
  * check in the server). Pure: throws instead of changing anything.
@@ -61,7 +69,12 @@ export function applyTransition(record: IntentRecord, request: TransitionRequest
     if (request.attempt !== record.attempt + 1) throw new LedgerTransitionError(record.id, record.status, request.to);
     attempt = request.attempt;
   }
-  const { outcome: _previous, ...rest } = record;
+  const { outcome: _previous, ...kept } = record;
+  let rest: Omit<IntentRecord, 'outcome'> = kept;
+  if (request.releaseLease === true) {
+    const { leaseOwner: _owner, leaseUntil: _until, ...unleased } = kept;
+    rest = unleased;
+  }
   return {
     ...rest,
     status: request.to,

@@ -392,6 +392,72 @@ export function describeLedgerContract(name: string, api: LedgerContractTestApi,
       await store.release('missing', 'w1', 1);
     });
 
+    test('create with an in-flight start stores exactly what create, claim and the first in-flight transition would', async ({ store }) => {
+      const outcome = { kind: 'inFlight', reason: 'attempt in flight', correlationId: 'corr-1', settleAt: T0 + 9_000 };
+      // The long way, on one intent.
+      await store.create(draftOf('s-long'), T0 + 5);
+      await store.claim('s-long', { owner: 'w1', leaseMs: 1_000, now: T0 + 5 });
+      const long = await store.transition('s-long', move('pending', 1, 'inFlight', T0 + 5, 1, { outcome }));
+      // The one write, on another.
+      const short = await store.create(draftOf('s-short'), T0 + 5, { owner: 'w1', leaseMs: 1_000, outcome });
+      assert.equal(short.created, true);
+      const sameFieldsAs = (r: IntentRecord, id: string): IntentRecord => ({ ...r, ...draftOf(id) });
+      assert.deepStrictEqual(short.record, sameFieldsAs(long, 's-short'));
+      assert.deepStrictEqual(
+        [short.record.status, short.record.attempt, short.record.epoch, short.record.leaseOwner, short.record.leaseUntil, short.record.updatedAt],
+        ['inFlight', 1, 1, 'w1', T0 + 1_005, T0 + 5],
+      );
+      assert.deepStrictEqual(await store.get('s-short'), short.record);
+      // It is leased: another owner is refused until the lease ends, then takes it over and fences the creator.
+      assert.equal((await store.claim('s-short', { owner: 'w2', leaseMs: 100, now: T0 + 1_004 })).claimed, false);
+      const taken = await store.claim('s-short', { owner: 'w2', leaseMs: 100, now: T0 + 1_005 });
+      assert.deepStrictEqual([taken.claimed, taken.record.epoch], [true, 2]);
+      await rejectsWithCode(store.transition('s-short', move('inFlight', 1, 'succeeded', T0 + 1_006)), 'ERR_LEDGER_LEASE_LOST', 'creator after takeover');
+      assert.deepStrictEqual((await store.listResumable()).map((r) => r.id).sort(), ['s-long', 's-short']);
+    });
+
+    test('create with an in-flight start of an existing id changes nothing and returns the stored record', async ({ store }) => {
+      const first = await store.create(draftOf('s-dup'), T0);
+      const again = await store.create(draftOf('s-dup'), T0 + 50, { owner: 'w9', leaseMs: 1_000, outcome: { kind: 'inFlight', reason: 'attempt in flight' } });
+      assert.equal(again.created, false);
+      assert.deepStrictEqual(again.record, first.record, 'not claimed, not in flight');
+      assert.deepStrictEqual(await store.get('s-dup'), first.record);
+    });
+
+    test(`of ${racers} concurrent in-flight creates of one id exactly one creates and holds the lease`, async ({ store }) => {
+      const results = await Promise.all(
+        Array.from({ length: racers }, (_, i) => store.create(draftOf('s-race'), T0, { owner: `w${i}`, leaseMs: 1_000, outcome: { kind: 'inFlight', reason: `racer ${i}` } })),
+      );
+      const creators = results.filter((r) => r.created);
+      assert.equal(creators.length, 1);
+      const winner = creators[0]?.record;
+      for (const r of results) assert.deepStrictEqual(r.record, winner, 'every loser sees the winner');
+      assert.equal(winner?.epoch, 1);
+    });
+
+    test('a transition with releaseLease drops the lease in the same write; without it the lease stays', async ({ store }) => {
+      await store.create(draftOf('rl2'), T0);
+      const claim = await store.claim('rl2', { owner: 'w1', leaseMs: 1_000, now: T0 });
+      await store.transition('rl2', move('pending', 1, 'inFlight', T0 + 1, 1));
+      await rejectsWithCode(
+        store.transition('rl2', move('inFlight', 0, 'unknown', T0 + 2, undefined, { outcome: { kind: 'unknown', reason: 'x' }, releaseLease: true })),
+        'ERR_LEDGER_LEASE_LOST',
+        'a stale epoch is refused, release or not',
+      );
+      assert.equal((await store.get('rl2'))?.leaseOwner, 'w1', 'a refused transition keeps the lease');
+      const parked = await store.transition('rl2', move('inFlight', 1, 'unknown', T0 + 2, undefined, { outcome: { kind: 'unknown', reason: 'parked' }, releaseLease: true }));
+      const { leaseOwner: _o, leaseUntil: _u, ...unleased } = claim.record;
+      assert.deepStrictEqual(parked, { ...unleased, status: 'unknown', attempt: 1, updatedAt: T0 + 2, outcome: { kind: 'unknown', reason: 'parked' } });
+      assert.deepStrictEqual(await store.get('rl2'), parked);
+      const next = await store.claim('rl2', { owner: 'w2', leaseMs: 1_000, now: T0 + 3 });
+      assert.deepStrictEqual([next.claimed, next.record.epoch], [true, 2], 'anyone may claim at once');
+      const kept = await store.transition('rl2', move('unknown', 2, 'unknown', T0 + 4, undefined, { outcome: { kind: 'unknown', reason: 'y' }, releaseLease: false }));
+      assert.deepStrictEqual([kept.leaseOwner, kept.leaseUntil], ['w2', T0 + 1_003]);
+      const done = await store.transition('rl2', move('unknown', 2, 'succeeded', T0 + 5, undefined, { outcome: { kind: 'success', reason: 'found' }, releaseLease: true }));
+      assert.deepStrictEqual([done.status, done.leaseOwner, done.leaseUntil, done.epoch], ['succeeded', undefined, undefined, 2]);
+      assert.deepStrictEqual(await store.get('rl2'), done);
+    });
+
     test('listResumable returns pending, inFlight and unknown intents, oldest first (ties by id)', async ({ store }) => {
       const plan: Array<[string, number, IntentStatus]> = [
         ['e', T0 + 30, 'unknown'],
@@ -568,11 +634,12 @@ export function describeLedgerContract(name: string, api: LedgerContractTestApi,
       await store.create(draftOf('p3'), T0);
       const claimed = await store.claim('p3', { owner: 'w1', leaseMs: 1_000, now: T0 });
       await store.transition('p3', move('pending', claimed.record.epoch, 'inFlight', T0 + 1, 1));
-      const before = await Promise.all(['p1', 'p2', 'p3'].map((id) => store.get(id)));
+      await store.create(draftOf('p4'), T0 + 2, { owner: 'w1', leaseMs: 1_000, outcome: { kind: 'inFlight', reason: 'attempt in flight', correlationId: 'c-p4' } });
+      const before = await Promise.all(['p1', 'p2', 'p3', 'p4'].map((id) => store.get(id)));
       for (const s of opened) await s.close();
       const again = await reopen();
       opened.push(again);
-      for (const [i, id] of ['p1', 'p2', 'p3'].entries()) {
+      for (const [i, id] of ['p1', 'p2', 'p3', 'p4'].entries()) {
         const after = await again.get(id);
         const was = before[i];
         assert.ok(after && was, `${id} survives`);
@@ -583,9 +650,9 @@ export function describeLedgerContract(name: string, api: LedgerContractTestApi,
         // Leases may or may not outlive a reopen (a single-process store voids them); the
         // epoch may not go backwards past the last acknowledged write's.
         assert.deepStrictEqual(strip(after), strip(was), `${id} is as acknowledged`);
-        assert.ok(after.epoch >= (id === 'p3' ? claimed.record.epoch : 0), `${id} epoch did not go back`);
+        assert.ok(after.epoch >= (id === 'p3' ? claimed.record.epoch : id === 'p4' ? 1 : 0), `${id} epoch did not go back`);
       }
-      assert.deepStrictEqual((await again.listResumable()).map((r) => r.id), ['p2', 'p3']);
+      assert.deepStrictEqual((await again.listResumable()).map((r) => r.id), ['p2', 'p3', 'p4']);
     });
   });
 }

@@ -85,12 +85,22 @@ async function race(request: Extract<WorkerRequest, { type: 'race' }>): Promise<
 /** Remembers the last record this worker got back for each intent: what it believes it holds. */
 class Remembering implements LedgerStore {
   readonly last = new Map<string, IntentRecord>();
+  /**
+   * When set, a create ignores its in-flight start (as a store without it would), so the
+   * intent is created pending, then claimed, and its first in-flight record is a separate
+   * write: the only way a worker can hold a lease with the attempt not yet recorded,
+   * which the `beforeInFlight` pause needs.
+   */
+  longPath = false;
+  /** True between a claim and the next write: the worker holds a lease with nothing recorded since. */
+  justClaimed = false;
   constructor(readonly inner: RedisLedger) {}
   get capabilities(): LedgerStore['capabilities'] {
     return this.inner.capabilities;
   }
-  async create(...args: Parameters<LedgerStore['create']>): ReturnType<LedgerStore['create']> {
-    const r = await this.inner.create(...args);
+  async create(...[draft, now, inFlight]: Parameters<LedgerStore['create']>): ReturnType<LedgerStore['create']> {
+    const r = await (this.longPath ? this.inner.create(draft, now) : this.inner.create(draft, now, inFlight));
+    this.justClaimed = false;
     this.last.set(r.record.id, r.record);
     return r;
   }
@@ -100,9 +110,11 @@ class Remembering implements LedgerStore {
   async claim(...args: Parameters<LedgerStore['claim']>): ReturnType<LedgerStore['claim']> {
     const r = await this.inner.claim(...args);
     if (r.claimed) this.last.set(r.record.id, r.record);
+    this.justClaimed = r.claimed;
     return r;
   }
   async transition(...args: Parameters<LedgerStore['transition']>): ReturnType<LedgerStore['transition']> {
+    this.justClaimed = false;
     const r = await this.inner.transition(...args);
     this.last.set(r.id, r);
     return r;
@@ -138,7 +150,8 @@ async function serveTakeover(open: Extract<WorkerRequest, { type: 'open' }>): Pr
     leaseMs: open.leaseMs,
     hooks: {
       beforeRequest: (attempt) => {
-        if (attempt === 1) pause('beforeInFlight');
+        // Only once the lease is held: a new intent's builder also runs before its create.
+        if (attempt === 1 && ledger.justClaimed) pause('beforeInFlight');
       },
     },
   });
@@ -151,6 +164,7 @@ async function serveTakeover(open: Extract<WorkerRequest, { type: 'open' }>): Pr
     if (message.type !== 'place') return;
     void (async () => {
       armed = message.pauseAt;
+      ledger.longPath = message.pauseAt === 'beforeInFlight';
       paused = false;
       const placeCode = await place(message.businessId).then(
         () => 'ok',

@@ -30,7 +30,7 @@ describeLedgerContract('a store without list (MemoryLedger minus list)', { descr
   const inner = new MemoryLedger();
   const store: LedgerStore = {
     capabilities: inner.capabilities,
-    create: (draft, now) => inner.create(draft, now),
+    create: (draft, now, inFlight) => inner.create(draft, now, inFlight),
     get: (id) => inner.get(id),
     claim: (id, request) => inner.claim(id, request),
     transition: (id, request) => inner.transition(id, request),

@@ -352,7 +352,7 @@ suite('PostgresLedger when the server is down or the connection is lost', () => 
     }
   });
 
-  it('through the client: a connection lost after create and before the in-flight record fails closed (nothing sent)', async () => {
+  it('through the client: a connection lost before the write that records the first attempt fails closed (nothing sent, nothing created)', async () => {
     const venue = await startFakeVenue({ mode: 'payments' });
     const table = randomTable();
     const relay = await startRelay(server());
@@ -362,8 +362,8 @@ suite('PostgresLedger when the server is down or the connection is lost', () => 
     try {
       await ledger.migrate();
       const client = createIntentClient(axios.create({ baseURL: venue.url }), { venue: stripe, ledger });
-      // The request builder runs after create() is durable and before the in-flight
-      // record is written: the database goes away exactly there.
+      // The request builder runs before the create that stores the intent with its first
+      // attempt in flight: the database goes away exactly there.
       const pay = client.operation<{ amount: number }>('pay', {
         request: (p) => {
           relay.cut();
@@ -374,7 +374,7 @@ suite('PostgresLedger when the server is down or the connection is lost', () => 
       expect(error).toBeInstanceOf(LedgerUnavailableError);
       expect(venue.stats().requests).toBe(0);
       const rows = await open(poolA, table).listResumable();
-      expect(rows.map((r) => [r.status, r.attempt])).toEqual([['pending', 0]]);
+      expect(rows).toEqual([]);
     } finally {
       await pool.end();
       await relay.close();

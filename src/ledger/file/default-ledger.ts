@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { IntentDraft, IntentRecord } from '../intent.js';
 import type { LedgerObservation } from '../../client/types.js';
-import type { ClaimRequest, ClaimResult, LedgerCapabilities, LedgerStore, TransitionRequest } from '../ledger-store.js';
+import type { ClaimRequest, ClaimResult, CreateInFlight, LedgerCapabilities, LedgerStore, TransitionRequest } from '../ledger-store.js';
 import { FileLedger, type FileLedgerOptions } from './file-ledger.js';
 
 /** Directory of the default ledger, relative to the working directory. */
@@ -62,8 +62,8 @@ export class LazyFileLedger implements LedgerStore {
     }
   }
 
-  async create(draft: IntentDraft, now: number): Promise<{ readonly created: boolean; readonly record: IntentRecord }> {
-    return (await this.open()).create(draft, now);
+  async create(draft: IntentDraft, now: number, inFlight?: CreateInFlight): Promise<{ readonly created: boolean; readonly record: IntentRecord }> {
+    return (await this.open()).create(draft, now, inFlight);
   }
   async get(id: string): Promise<IntentRecord | undefined> {
     return (await this.open()).get(id);

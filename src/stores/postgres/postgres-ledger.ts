@@ -3,7 +3,7 @@ import { systemClock, type Clock } from '../../internal/clock.js';
 import type { InputCodec } from '../../ledger/file/file-ledger.js';
 import type { IntentDraft, IntentRecord, IntentStatus, StoredOutcome } from '../../ledger/intent.js';
 import { INTENT_STATUSES } from '../../ledger/intent.js';
-import type { ClaimRequest, ClaimResult, LedgerCapabilities, LedgerStore, ListRecordsQuery, TransitionRequest } from '../../ledger/ledger-store.js';
+import type { ClaimRequest, ClaimResult, CreateInFlight, LedgerCapabilities, LedgerStore, ListRecordsQuery, TransitionRequest } from '../../ledger/ledger-store.js';
 import { applyTransition, isAllowedTransition } from '../../ledger/transitions.js';
 import { DEFAULT_TABLE, migrationSql, SELECT_COLUMNS, tableNames, type TableNames } from './schema.js';
 
@@ -155,7 +155,7 @@ export class PostgresLedger implements LedgerStore {
     await this.#query('migrate the ledger table', migrationSql(this.#t));
   }
 
-  async create(draft: IntentDraft, now: number): Promise<{ created: boolean; record: IntentRecord }> {
+  async create(draft: IntentDraft, now: number, inFlight?: CreateInFlight): Promise<{ created: boolean; record: IntentRecord }> {
     this.#assertOpen();
     const input = this.#codec ? this.#codec.encode(draft.input) : draft.input;
     const values = [
@@ -171,14 +171,21 @@ export class PostgresLedger implements LedgerStore {
       draft.createdAt,
       now,
       draft.expiresAt ?? null,
+      // Created already claimed with attempt 1 in flight (CreateInFlight), or pending.
+      inFlight === undefined ? 'pending' : 'inFlight',
+      inFlight === undefined ? 0 : 1,
+      inFlight === undefined ? 0 : 1,
+      inFlight?.owner ?? null,
+      inFlight === undefined ? null : now + inFlight.leaseMs,
+      inFlight === undefined ? null : toJson(inFlight.outcome, 'outcome'),
     ];
     // A row deleted by the reaper between the conflict and the read is created anew on
     // the next pass; three passes cover any realistic interleaving.
     for (let pass = 0; pass < 3; pass++) {
       const inserted = await this.#rows(
         `create intent ${draft.id}`,
-        `INSERT INTO ${this.#t.sql} (id, scope, operation, business_id, venue, key, venue_key, fingerprint, input, status, attempt, epoch, created_at, updated_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::json, 'pending', 0, 0, $10, $11, $12)
+        `INSERT INTO ${this.#t.sql} (id, scope, operation, business_id, venue, key, venue_key, fingerprint, input, created_at, updated_at, expires_at, status, attempt, epoch, lease_owner, lease_until, outcome)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::json, $10, $11, $12, $13::text, $14::integer, $15::bigint, $16::text, $17::bigint, $18::json)
          ON CONFLICT (id) DO NOTHING
          RETURNING ${SELECT_COLUMNS}`,
         values,
@@ -246,10 +253,12 @@ export class PostgresLedger implements LedgerStore {
         `record intent ${id} as ${request.to}`,
         `UPDATE ${this.#t.sql}
          SET status = $4::text, attempt = CASE WHEN $4::text = 'inFlight' THEN $5::integer ELSE attempt END,
-             updated_at = $6, outcome = $7::json
+             updated_at = $6, outcome = $7::json,
+             lease_owner = CASE WHEN $8::boolean THEN NULL ELSE lease_owner END,
+             lease_until = CASE WHEN $8::boolean THEN NULL ELSE lease_until END
          WHERE id = $1 AND status = $2::text AND epoch = $3 AND ($4::text <> 'inFlight' OR attempt + 1 = $5::integer)
          RETURNING ${SELECT_COLUMNS}`,
-        [id, request.expectStatus, request.expectEpoch, request.to, request.attempt ?? null, request.now, request.outcome === undefined ? null : toJson(request.outcome, 'outcome')],
+        [id, request.expectStatus, request.expectEpoch, request.to, request.attempt ?? null, request.now, request.outcome === undefined ? null : toJson(request.outcome, 'outcome'), request.releaseLease === true],
       );
       if (rows[0]) return this.#toRecord(rows[0]);
     }

@@ -9,7 +9,7 @@ import {
 import type { InputCodec } from '../../ledger/file/file-ledger.js';
 import type { IntentDraft, IntentRecord, IntentStatus, StoredOutcome } from '../../ledger/intent.js';
 import { INTENT_STATUSES } from '../../ledger/intent.js';
-import type { ClaimRequest, ClaimResult, LedgerCapabilities, LedgerStore, ListRecordsQuery, TransitionRequest } from '../../ledger/ledger-store.js';
+import type { ClaimRequest, ClaimResult, CreateInFlight, LedgerCapabilities, LedgerStore, ListRecordsQuery, TransitionRequest } from '../../ledger/ledger-store.js';
 import { oldestFirst, selectRecords } from '../../ledger/list.js';
 import { RESUMABLE_STATUSES } from '../../ledger/transitions.js';
 import { replyText, toCommandFunction, type RedisClientLike, type RedisCommandFunction } from './client.js';
@@ -229,18 +229,25 @@ export class RedisLedger implements LedgerStore {
     return new RedisLedger({ command: timed, prefix, generation, persistence, retentionMs, wait, codec: options.codec });
   }
 
-  async create(draft: IntentDraft, now: number): Promise<{ created: boolean; record: IntentRecord }> {
+  async create(draft: IntentDraft, now: number, inFlight?: CreateInFlight): Promise<{ created: boolean; record: IntentRecord }> {
     this.#assertOpen();
-    const doc = { ...draft, input: this.#codec ? this.#codec.encode(draft.input) : draft.input };
+    const doc = JSON.stringify({ ...draft, input: this.#codec ? this.#codec.encode(draft.input) : draft.input });
+    // Created already claimed with attempt 1 in flight (one script run), or pending.
+    const started = inFlight === undefined ? [] : [inFlight.owner, String(now + inFlight.leaseMs), JSON.stringify(inFlight.outcome)];
     const reply = await this.#run(CREATE_SCRIPT, 'create', draft.id, [this.#metaKey, this.#key(draft.id), this.#resumableKey], [
-      JSON.stringify(doc),
+      doc,
       String(now),
       String(draft.createdAt),
       draft.id,
+      ...started,
     ]);
     if (reply[0] === 'created') {
       await this.#replicate('create', draft.id);
-      return { created: true, record: this.#decode(draft.id, ['doc', JSON.stringify(doc), 'status', 'pending', 'attempt', '0', 'epoch', '0', 'updatedAt', String(now)]) };
+      const fields =
+        inFlight === undefined
+          ? ['doc', doc, 'status', 'pending', 'attempt', '0', 'epoch', '0', 'updatedAt', String(now)]
+          : ['doc', doc, 'status', 'inFlight', 'attempt', '1', 'epoch', '1', 'updatedAt', String(now), 'leaseOwner', started[0] as string, 'leaseUntil', started[1] as string, 'outcome', started[2] as string];
+      return { created: true, record: this.#decode(draft.id, fields) };
     }
     return { created: false, record: this.#decode(draft.id, reply[1]) };
   }
@@ -277,6 +284,7 @@ export class RedisLedger implements LedgerStore {
       String(request.now),
       String(this.#retentionMs),
       id,
+      request.releaseLease === true ? '1' : '',
     ]);
     switch (reply[0]) {
       case 'missing':

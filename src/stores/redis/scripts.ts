@@ -55,13 +55,19 @@ return redis.call('HMGET', KEYS[1], 'generation', 'layout')`,
 );
 
 /**
- * KEYS: meta, intent, resumable. ARGV: generation, doc JSON, updatedAt, createdAt, id.
+ * KEYS: meta, intent, resumable. ARGV: generation, doc JSON, updatedAt, createdAt, id,
+ * then for an intent created already claimed and in flight (`CreateInFlight`): lease
+ * owner, leaseUntil, outcome JSON (all three absent for a pending intent).
  * Returns {'created'} or {'exists', HGETALL}.
  */
 export const CREATE_SCRIPT = script(
   'create',
   `${GENERATION_CHECK}if redis.call('EXISTS', KEYS[2]) == 1 then return {'exists', redis.call('HGETALL', KEYS[2])} end
-redis.call('HSET', KEYS[2], 'doc', ARGV[2], 'status', 'pending', 'attempt', '0', 'epoch', '0', 'updatedAt', ARGV[3])
+if ARGV[6] then
+  redis.call('HSET', KEYS[2], 'doc', ARGV[2], 'status', 'inFlight', 'attempt', '1', 'epoch', '1', 'updatedAt', ARGV[3], 'leaseOwner', ARGV[6], 'leaseUntil', ARGV[7], 'outcome', ARGV[8])
+else
+  redis.call('HSET', KEYS[2], 'doc', ARGV[2], 'status', 'pending', 'attempt', '0', 'epoch', '0', 'updatedAt', ARGV[3])
+end
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
 return {'created'}`,
 );
@@ -125,7 +131,8 @@ return {'claimed', redis.call('HGETALL', KEYS[2])}`,
 
 /**
  * KEYS: meta, intent, resumable. ARGV: generation, expectStatus, expectEpoch, to,
- * attempt ('' when none), outcome JSON ('' when none), now, retentionMs, id.
+ * attempt ('' when none), outcome JSON ('' when none), now, retentionMs, id, release
+ * ('1': clear the lease fields in the same write).
  * Returns {'missing'}, {'stale', status, epoch}, {'forbidden', status} or {'ok', HGETALL}.
  * Terminal intents leave the resumable set and expire after retentionMs.
  */
@@ -144,6 +151,7 @@ if ARGV[4] == 'inFlight' then
 end
 redis.call('HSET', KEYS[2], 'status', ARGV[4], 'attempt', attempt, 'updatedAt', ARGV[7])
 if ARGV[6] == '' then redis.call('HDEL', KEYS[2], 'outcome') else redis.call('HSET', KEYS[2], 'outcome', ARGV[6]) end
+if ARGV[10] == '1' then redis.call('HDEL', KEYS[2], 'leaseOwner', 'leaseUntil') end
 local to = ARGV[4]
 if ${terminalTest('to')} then
   redis.call('ZREM', KEYS[3], ARGV[9])
