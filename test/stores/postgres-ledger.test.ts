@@ -39,7 +39,7 @@ describeLedgerContract('PostgresLedger', { describe: suite, it }, async () => {
     reopen: async () => open(poolB, table),
     dispose: () => dropTable(poolA, table),
   };
-}, { requireList: true });
+}, { requireList: true, requireClaimResumable: true });
 
 const draft = (id: string, createdAt = 1_000): IntentDraft => ({
   id,
