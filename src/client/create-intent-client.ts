@@ -79,6 +79,11 @@ export interface IntentClient {
    * `recoveryStarted`, `recoveryProgress` and `recoveryFinished` events, and the report
    * through `done`. Never throws for a single intent; reports it.
    *
+   * On a store with `claimResumable` the pass claims in batches of at most `concurrency`
+   * (disjoint between the workers of a fleet) instead of listing every unfinished intent
+   * and claiming each; intents another worker holds a live lease on are left to it, not
+   * reported, and `total` grows as batches are claimed.
+   *
    * @example
    * const recovery = client.startRecovery();   // returns at once
    * await placeOrder(order, { businessId });   // sent while recovery runs
