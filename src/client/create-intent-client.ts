@@ -762,10 +762,13 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
         for (let i = records.length; i < held; i++) slots.release();
         const last = records[records.length - 1];
         if (last !== undefined) after = { createdAt: last.createdAt, id: last.id };
-        const runnable = records.filter((r) => !parkedIds.has(r.id));
-        for (const record of records) if (parkedIds.has(record.id)) {
-          void giveBack(record);
-          slots.release();
+        const runnable: IntentRecord[] = [];
+        for (const record of records) {
+          if (!parkedIds.has(record.id)) runnable.push(record);
+          else {
+            void giveBack(record);
+            slots.release();
+          }
         }
         total += runnable.length;
         if (!announced) {
@@ -801,11 +804,15 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
         let held = 1;
         while (held < concurrency && slots.tryAcquireNew()) held++;
         const batch = held;
+        let taken = false;
         try {
-          await claimBatch(claimResumable, { limit: batch, ...(after === undefined ? {} : { after }) }, (records) => take(batch, records));
+          await claimBatch(claimResumable, { limit: batch, ...(after === undefined ? {} : { after }) }, (records) => {
+            taken = true;
+            take(batch, records);
+          });
         } catch (error) {
-          // Nothing was started from a batch that failed: its places are free again.
-          for (let i = 0; i < batch; i++) slots.release();
+          // Nothing was started from a batch the store refused: its places are free again.
+          if (!taken) for (let i = 0; i < batch; i++) slots.release();
           failure = { error };
           break;
         }
@@ -820,9 +827,9 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
 
     /**
      * What a batch pass stopped early did not reach: the unfinished intents it would have
-     * claimed next (after its cursor, not reported parked). One
-     * listing, made only when the budget ran out or the pass was stopped; if it fails the
-     * report counts only what the pass claimed and left.
+     * claimed next (after its cursor, not reported parked). One listing, made only when
+     * the budget ran out or the pass was stopped; if it fails, the report counts only what
+     * the pass claimed and left.
      */
     const notClaimedYet = async (after: { createdAt: number; id: string } | undefined, parkedIds: ReadonlySet<string>): Promise<number> => {
       try {
