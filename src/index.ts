@@ -84,7 +84,7 @@ export { FileLedger, type FileLedgerEvent, type FileLedgerOptions, type InputCod
 export { DEFAULT_LEDGER_DIR, LazyFileLedger } from './ledger/file/default-ledger.js';
 export { INTENT_STATUSES, TERMINAL_STATUSES } from './ledger/intent.js';
 export type { IntentDraft, IntentRecord, IntentStatus, IntentView, ParkedState, Resolution, StoredOutcome } from './ledger/intent.js';
-export type { ClaimRequest, ClaimResult, CreateInFlight, LedgerCapabilities, LedgerStore, ListRecordsQuery, TransitionRequest } from './ledger/ledger-store.js';
+export type { ClaimRequest, ClaimResult, ClaimResumableRequest, CreateInFlight, LedgerCapabilities, LedgerStore, ListRecordsQuery, TransitionRequest } from './ledger/ledger-store.js';
 export { isAllowedTransition, RESUMABLE_STATUSES } from './ledger/transitions.js';
 
 // Venues

@@ -16,9 +16,9 @@ import { assertVenueKey, createKeyGenerator, encodeVenueKey } from '../keys/inde
 import type { IntentDraft, IntentRecord, IntentStatus, IntentView } from '../ledger/intent.js';
 import { INTENT_STATUSES, TERMINAL_STATUSES, viewOf } from '../ledger/intent.js';
 import { RESUMABLE_STATUSES } from '../ledger/transitions.js';
-import { selectRecords } from '../ledger/list.js';
+import { isParkedNotDue, oldestFirst, selectRecords } from '../ledger/list.js';
 import { resolveIntent, type IntentVerdict } from '../ledger/resolve.js';
-import type { ListRecordsQuery } from '../ledger/ledger-store.js';
+import type { ClaimResumableRequest, ListRecordsQuery } from '../ledger/ledger-store.js';
 import type { LedgerStore } from '../ledger/ledger-store.js';
 import type { VenueProfile } from '../venues/profile.js';
 import { IntentEvents } from './events.js';
@@ -78,6 +78,11 @@ export interface IntentClient {
    * intent the pass is running joins that run (one execution). Progress comes as
    * `recoveryStarted`, `recoveryProgress` and `recoveryFinished` events, and the report
    * through `done`. Never throws for a single intent; reports it.
+   *
+   * On a store with `claimResumable` the pass claims in batches of at most `concurrency`
+   * (disjoint between the workers of a fleet) instead of listing every unfinished intent
+   * and claiming each; intents another worker holds a live lease on are left to it, not
+   * reported, and `total` grows as batches are claimed.
    *
    * @example
    * const recovery = client.startRecovery();   // returns at once
@@ -244,6 +249,13 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
   const deriveIntentKey = resolved.keyStrategy === 'derived' ? createKeyDeriver(resolved.keySecret) : undefined;
   const operations = new Map<string, RegisteredOperation>();
   const running = new Map<string, { fingerprint: string; promise: Promise<IntentResult<unknown>> }>();
+  /**
+   * Set while a recovery batch claim (`claimResumable`) is under way, until the claimed
+   * intents are registered in `running`. A batch may re-claim this worker's own leases, so
+   * a per-intent claim of this process waits for it to end instead of racing it (the
+   * batch would fence the run that claimed first); see `claimBatch`.
+   */
+  let batchClaiming: Promise<void> | undefined;
 
   // Fail at construction, not at the first order: a key strategy whose keys can fail
   // this venue's format (e.g. nanoid's '-' and '_' for OKX's alphanumeric ids) is a
@@ -466,15 +478,28 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
       return run.run();
     };
     if (TERMINAL_STATUSES.has(record.status)) return unclaimed(record);
-    const parked = record.status === 'unknown' ? record.outcome?.parked : undefined;
     // A parked intent that is not due fails at once, with no claim and no request.
-    if (parked !== undefined && parked.nextCheckAt > resolved.clock.now()) return unclaimed(record);
+    if (isParkedNotDue(record, resolved.clock.now())) return unclaimed(record);
+    // Never while a batch claim of this worker is under way (it could re-claim, and so
+    // fence, what this claim takes).
+    while (batchClaiming !== undefined) await batchClaiming;
     const claim = await resolved.ledger.claim(record.id, { owner: resolved.workerId, leaseMs: resolved.leaseMs, now: resolved.clock.now() });
     if (!claim.claimed) {
       if (TERMINAL_STATUSES.has(claim.record.status)) return unclaimed(claim.record);
       throw new IntentBusyError({ intentId: record.id, leaseUntil: claim.record.leaseUntil ?? 0 });
     }
-    const run = new IntentRun(env, op, claim.record, signal, pool);
+    return runLeased(op, claim.record, signal, pool, onRun);
+  }
+
+  /** Runs an intent this worker has just claimed (`record` as the claim returned it), then releases the lease. */
+  async function runLeased(
+    op: RegisteredOperation,
+    record: IntentRecord,
+    signal: AbortSignal | undefined,
+    pool: { readonly slot: RunSlot; readonly stopWaits: AbortSignal; readonly trace: (run: IntentRun) => void } | undefined,
+    onRun: (run: IntentRun) => void,
+  ): Promise<IntentResult<unknown>> {
+    const run = new IntentRun(env, op, record, signal, pool);
     pool?.trace(run);
     return runHeld(run, record.id, onRun);
   }
@@ -491,6 +516,31 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
       const epoch = run.heldLeaseEpoch;
       // Best effort: an unreleased lease simply expires after leaseMs.
       if (epoch !== undefined) await resolved.ledger.release(id, resolved.workerId, epoch).catch(() => undefined);
+    }
+  }
+
+  /**
+   * One batch claim of recovery: `claimResumable` with this worker's identity and lease,
+   * leaving out the intents this process is running (their leases are this worker's, so
+   * the batch would take them again). `take` runs synchronously on the claimed records
+   * before any per-intent claim of this process can run again, so every claimed intent is
+   * in `running` (or released) before a call for it could claim it. One batch at a time.
+   */
+  async function claimBatch(
+    claimResumable: (request: ClaimResumableRequest) => Promise<IntentRecord[]>,
+    request: Omit<ClaimResumableRequest, 'owner' | 'leaseMs' | 'now' | 'exclude'>,
+    take: (records: IntentRecord[]) => void,
+  ): Promise<void> {
+    while (batchClaiming !== undefined) await batchClaiming;
+    let open!: () => void;
+    batchClaiming = new Promise<void>((resolve) => (open = resolve));
+    try {
+      const exclude = [...running.keys()];
+      const records = await claimResumable({ ...request, owner: resolved.workerId, leaseMs: resolved.leaseMs, now: resolved.clock.now(), exclude });
+      take(records);
+    } finally {
+      batchClaiming = undefined;
+      open();
     }
   }
 
@@ -591,9 +641,19 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
       return stopper.signal.aborted || userSignal?.aborted === true;
     };
 
-    const resumeOne = async (record: IntentRecord): Promise<void> => {
+    /** Gives back the lease of an intent a batch claimed for this pass and that the pass does not run. */
+    const giveBack = (record: IntentRecord): Promise<void> => resolved.ledger.release(record.id, resolved.workerId, record.epoch).catch(() => undefined);
+
+    /**
+     * Resumes one intent: `record` as listed (`leased` false: claimed here, one by one), or
+     * as a batch claimed it for this worker (`leased` true). Either way the same run, the
+     * same events and the same counts.
+     */
+    const resumeOne = async (record: IntentRecord, leased: boolean): Promise<void> => {
       const op = operations.get(record.operation);
       if (!op) {
+        // Claimed by a batch: given back at once, for a worker that has the operation.
+        if (leased) await giveBack(record);
         attention(record, 'operation not registered in this process');
         return;
       }
@@ -601,13 +661,17 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
       let run: IntentRun | undefined;
       try {
         // A call already running this intent in this process: wait for it, run nothing.
+        // (The batch's lease is given back: the call claims, or has claimed, its own.)
         const joined = running.get(record.id);
-        if (joined) await joined.promise;
-        else {
+        if (joined) {
+          if (leased) void giveBack(record);
+          await joined.promise;
+        } else {
+          const pool = { slot: slots, stopWaits: stopper.signal, trace: (r: IntentRun) => (run = r) };
           await track(
             record.id,
             record.fingerprint,
-            observeRun('recovery', record, true, (onRun) => runClaimed(op, record, runSignal, { slot: slots, stopWaits: stopper.signal, trace: (r) => (run = r) }, onRun)),
+            observeRun('recovery', record, true, (onRun) => (leased ? runLeased(op, record, runSignal, pool, onRun) : runClaimed(op, record, runSignal, pool, onRun))),
           );
         }
         counts.succeeded++;
@@ -631,19 +695,31 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
       }
     };
 
-    const pass = async (): Promise<RecoveryReport> => {
+    const finish = (): RecoveryReport => {
+      needsAttention.sort((a, b) => (a.intentId < b.intentId ? -1 : a.intentId > b.intentId ? 1 : 0));
+      const report: RecoveryReport = { ...counts, budgetExhausted, durationMs: resolved.clock.now() - startedAt, needsAttention };
+      if (events.has('recoveryFinished')) events.emit('recoveryFinished', { report });
+      return report;
+    };
+
+    /** Reports a parked intent whose next check is not due: costs nothing (no claim, no request). */
+    const reportParked = (record: IntentRecord): void => {
+      const parked = record.outcome?.parked;
+      if (parked === undefined) return;
+      counts.parked++;
+      attention(record, `parked: ${parked.reason}`, parked.nextCheckAt);
+      finished++;
+    };
+
+    /** The store lists every unfinished intent; each is claimed as its turn comes. */
+    const listingPass = async (): Promise<RecoveryReport> => {
       const found = await resolved.ledger.listResumable();
       total = found.length;
       const now = resolved.clock.now();
       const queue: IntentRecord[] = [];
       for (const record of found) {
-        const parked = record.status === 'unknown' ? record.outcome?.parked : undefined;
-        if (parked !== undefined && parked.nextCheckAt > now) {
-          // Parked and not due: reported at once, costs nothing (no claim, no request).
-          counts.parked++;
-          attention(record, `parked: ${parked.reason}`, parked.nextCheckAt);
-          finished++;
-        } else queue.push(record);
+        if (isParkedNotDue(record, now)) reportParked(record);
+        else queue.push(record);
       }
       if (events.has('recoveryStarted')) events.emit('recoveryStarted', { total, parkedNotDue: total - queue.length });
       // Intents are independent: several run at once, oldest first, and one waiting out a
@@ -658,7 +734,7 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
           break;
         }
         const record = queue[next++] as IntentRecord;
-        const one = resumeOne(record).finally(() => {
+        const one = resumeOne(record, false).finally(() => {
           slots.release();
           progressed();
           active.delete(one);
@@ -668,11 +744,129 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
       if (next < queue.length) counts.notReached += queue.length - next;
       await Promise.all(active);
       if (userSignal?.aborted) throw userSignal.reason;
-      needsAttention.sort((a, b) => (a.intentId < b.intentId ? -1 : a.intentId > b.intentId ? 1 : 0));
-      const report: RecoveryReport = { ...counts, budgetExhausted, durationMs: resolved.clock.now() - startedAt, needsAttention };
-      if (events.has('recoveryFinished')) events.emit('recoveryFinished', { report });
-      return report;
+      return finish();
     };
+
+    /**
+     * The store claims in batches (`claimResumable`): each batch is as large as the places
+     * free in the pool (so at most `concurrency`), oldest first, and every intent of it
+     * starts at once, holding its place, exactly as a listed intent would after its claim.
+     * A cursor (the last intent of the previous batch) keeps the pass from taking an
+     * intent twice, and it ends with the first batch that comes back short (or when its
+     * budget runs out). Like a listing, a batch may take an intent another worker's call
+     * has created and not claimed yet (that call then finds it busy). Intents another worker holds a live lease on are left to
+     * it (not reported); parked intents not due are listed once, reported as the listing
+     * pass reports them, and never claimed.
+     */
+    const batchPass = async (claimResumable: (request: ClaimResumableRequest) => Promise<IntentRecord[]>): Promise<RecoveryReport> => {
+      const store = resolved.ledger;
+      const now = resolved.clock.now();
+      const unknown = store.list
+        ? await store.list({ statuses: ['unknown'], limit: Number.MAX_SAFE_INTEGER })
+        : (await store.listResumable()).filter((r) => r.status === 'unknown');
+      // Reported here; one that falls due while the pass runs is left for the next pass, as
+      // the listing pass leaves it.
+      const parkedIds = new Set<string>();
+      for (const record of unknown) {
+        if (!isParkedNotDue(record, now)) continue;
+        reportParked(record);
+        parkedIds.add(record.id);
+      }
+      total = parkedIds.size;
+      let announced = false;
+      let after: { createdAt: number; id: string } | undefined;
+      let more = true;
+      let stoppedEarly = false;
+      let failure: { error: unknown } | undefined;
+      const active = new Set<Promise<void>>();
+      const take = (held: number, claimed: IntentRecord[]): void => {
+        // A store that returned more than asked: the extra ones go back untouched.
+        for (const extra of claimed.slice(held)) void giveBack(extra);
+        const records = claimed.length > held ? claimed.slice(0, held) : claimed;
+        if (records.length < held) more = false;
+        for (let i = records.length; i < held; i++) slots.release();
+        const last = records[records.length - 1];
+        if (last !== undefined) after = { createdAt: last.createdAt, id: last.id };
+        const runnable: IntentRecord[] = [];
+        for (const record of records) {
+          if (!parkedIds.has(record.id)) runnable.push(record);
+          else {
+            void giveBack(record);
+            slots.release();
+          }
+        }
+        total += runnable.length;
+        if (!announced) {
+          announced = true;
+          if (events.has('recoveryStarted')) events.emit('recoveryStarted', { total, parkedNotDue: parkedIds.size });
+        }
+        // Stopped while the batch was being claimed: none of it starts; the leases go back.
+        if (runnable.length > 0 && stopped()) {
+          stoppedEarly = true;
+          counts.notReached += runnable.length;
+          for (const record of runnable) {
+            void giveBack(record);
+            slots.release();
+          }
+          return;
+        }
+        for (const record of runnable) {
+          const one = resumeOne(record, true).finally(() => {
+            slots.release();
+            progressed();
+            active.delete(one);
+          });
+          active.add(one);
+        }
+      };
+      while (more && !stoppedEarly) {
+        await slots.acquireNew();
+        if (stopped()) {
+          slots.release();
+          stoppedEarly = true;
+          break;
+        }
+        let held = 1;
+        while (held < concurrency && slots.tryAcquireNew()) held++;
+        const batch = held;
+        let taken = false;
+        try {
+          await claimBatch(claimResumable, { limit: batch, ...(after === undefined ? {} : { after }) }, (records) => {
+            taken = true;
+            take(batch, records);
+          });
+        } catch (error) {
+          // Nothing was started from a batch the store refused: its places are free again.
+          if (!taken) for (let i = 0; i < batch; i++) slots.release();
+          failure = { error };
+          break;
+        }
+      }
+      if (!announced && failure === undefined && events.has('recoveryStarted')) events.emit('recoveryStarted', { total, parkedNotDue: parkedIds.size });
+      await Promise.all(active);
+      if (failure !== undefined) throw failure.error;
+      if (userSignal?.aborted) throw userSignal.reason;
+      if (stoppedEarly) counts.notReached += await notClaimedYet(after, parkedIds);
+      return finish();
+    };
+
+    /**
+     * What a batch pass stopped early did not reach: the unfinished intents it would have
+     * claimed next (after its cursor, not reported parked). One listing, made only when
+     * the budget ran out or the pass was stopped; if it fails, the report counts only what
+     * the pass claimed and left.
+     */
+    const notClaimedYet = async (after: { createdAt: number; id: string } | undefined, parkedIds: ReadonlySet<string>): Promise<number> => {
+      try {
+        const left = await resolved.ledger.listResumable();
+        return left.filter((r) => !parkedIds.has(r.id) && (after === undefined || oldestFirst(r, after) > 0)).length;
+      } catch {
+        return 0;
+      }
+    };
+
+    const claimResumable = resolved.ledger.claimResumable?.bind(resolved.ledger);
+    const pass = (): Promise<RecoveryReport> => (claimResumable === undefined ? listingPass() : batchPass(claimResumable));
 
     // The budget: when it runs out, nothing new starts (checked on the client's clock
     // before each intent) and running intents stop at their next wait (this wall-clock

@@ -24,6 +24,16 @@ export class Slots implements RunSlot {
     return this.#take(this.#starting);
   }
 
+  /**
+   * For growing a batch of new intents: takes a free place at once if there is one, and
+   * never waits (a place is free only when nobody is queued for one).
+   */
+  tryAcquireNew(): boolean {
+    if (this.#free === 0) return false;
+    this.#free--;
+    return true;
+  }
+
   release(): void {
     const next = this.#returning.shift() ?? this.#starting.shift();
     if (next) next();

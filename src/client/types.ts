@@ -245,13 +245,18 @@ export interface IntentParkedEvent extends IntentEventBase, ParkedState {
 }
 
 export interface RecoveryStartedEvent {
-  /** Unfinished intents found in the ledger. */
+  /**
+   * Unfinished intents found in the ledger. On a store that claims in batches
+   * (`LedgerStore.claimResumable`): the parked ones not due plus the first batch claimed;
+   * `recoveryProgress.total` then grows with each batch.
+   */
   readonly total: number;
   /** Of those, parked intents whose next check is not due: reported, not run. */
   readonly parkedNotDue: number;
 }
 
 export interface RecoveryProgressEvent {
+  /** Intents of the pass known so far (see {@link RecoveryStartedEvent.total}). */
   readonly total: number;
   /** Intents this pass is done with so far. */
   readonly finished: number;

@@ -42,6 +42,31 @@ export interface CreateInFlight {
   readonly outcome: StoredOutcome;
 }
 
+/**
+ * Arguments of {@link LedgerStore.claimResumable}: the claim's owner, lease and time, and
+ * filters on which intents the batch may take (every given filter narrows).
+ */
+export interface ClaimResumableRequest extends ClaimRequest {
+  /** Most intents claimed by this call: a positive integer. @default 100 */
+  readonly limit?: number;
+  /**
+   * Only intents created at or before this time, epoch ms. Recovery passes its start, so
+   * a pass covers the intents that existed when it began.
+   */
+  readonly createdBefore?: number;
+  /**
+   * Only intents after this one in the order of the batch (`createdAt`, then id),
+   * exclusive: the last record of the previous batch, so a pass never takes an intent
+   * twice (not even one it ran and released still unfinished).
+   */
+  readonly after?: { readonly createdAt: number; readonly id: string };
+  /**
+   * Ids never claimed by this call: the intents the caller is running already under its
+   * own lease, which a claim would otherwise take again (and fence) as `owner`'s.
+   */
+  readonly exclude?: readonly string[];
+}
+
 /** Arguments of {@link LedgerStore.list}: every given field narrows. */
 export interface ListRecordsQuery {
   /** Statuses to include; absent: all. */
@@ -121,6 +146,30 @@ export interface LedgerStore {
    * owner's lease is unexpired; re-claiming one's own lease is allowed.
    */
   claim(id: string, request: ClaimRequest): Promise<ClaimResult>;
+
+  /**
+   * Optional: claims a batch of resumable intents in one call, for recovery across a
+   * fleet (`recover()` uses it when present instead of listing and claiming one by one).
+   *
+   * Selects the intents that are `pending`, `inFlight` or `unknown`, whose lease is free,
+   * expired (`leaseUntil <= now`) or already `owner`'s (as {@link claim} allows), and that
+   * pass every filter of `request`; takes the oldest `limit` of them (by `createdAt`, then
+   * id) and claims each exactly as {@link claim} would: `epoch` incremented, `leaseOwner`
+   * set to `owner`, `leaseUntil` to `now + leaseMs`. Resolves the claimed records, already
+   * claimed, oldest first; an empty array when nothing is claimable.
+   *
+   * Never claimed: finished intents; intents another owner holds an unexpired lease on;
+   * and parked intents not yet due (status `unknown` with `outcome.parked.nextCheckAt > now`),
+   * which recovery reports without claiming them.
+   *
+   * Each intent is claimed atomically (no two owners ever hold the same intent at one
+   * epoch, whatever the concurrency); whether the batch as a whole is one atomic step is
+   * the store's to say. Concurrent callers get disjoint sets, except where a lease
+   * expires or an owner re-claims its own.
+   *
+   * @throws ConfigurationError for an invalid `limit`.
+   */
+  claimResumable?(request: ClaimResumableRequest): Promise<IntentRecord[]>;
 
   /**
    * Compare-and-set state change. Throws `LedgerLeaseLostError` if the stored status

@@ -2,8 +2,8 @@ import { LedgerUnavailableError } from '../errors/index.js';
 import { cloneData } from '../internal/clone-data.js';
 import type { IntentDraft, IntentRecord } from './intent.js';
 import { TERMINAL_STATUSES } from './intent.js';
-import type { ClaimRequest, ClaimResult, CreateInFlight, LedgerCapabilities, LedgerStore, ListRecordsQuery, TransitionRequest } from './ledger-store.js';
-import { selectRecords } from './list.js';
+import type { ClaimRequest, ClaimResult, ClaimResumableRequest, CreateInFlight, LedgerCapabilities, LedgerStore, ListRecordsQuery, TransitionRequest } from './ledger-store.js';
+import { selectClaimable, selectRecords } from './list.js';
 import { RESUMABLE_STATUSES, applyTransition, createdInFlight } from './transitions.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -66,6 +66,20 @@ export class MemoryLedger implements LedgerStore {
     };
     this.#records.set(id, next);
     return { claimed: true, record: cloneData(next) };
+  }
+
+  /**
+   * Claims a batch as {@link LedgerStore.claimResumable} says. Atomic as a whole: the
+   * selection and every claim happen in one synchronous step.
+   */
+  async claimResumable(request: ClaimResumableRequest): Promise<IntentRecord[]> {
+    this.#assertOpen();
+    const leaseUntil = request.now + request.leaseMs;
+    return selectClaimable(this.#records.values(), request).map((record) => {
+      const next: IntentRecord = { ...record, epoch: record.epoch + 1, leaseOwner: request.owner, leaseUntil };
+      this.#records.set(record.id, next);
+      return cloneData(next);
+    });
   }
 
   async transition(id: string, request: TransitionRequest): Promise<IntentRecord> {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { isIntentError, type IntentErrorCode } from '../errors/index.js';
 import type { IntentDraft, IntentRecord, IntentStatus } from '../ledger/intent.js';
 import { INTENT_STATUSES, TERMINAL_STATUSES } from '../ledger/intent.js';
-import type { LedgerStore, ListRecordsQuery, TransitionRequest } from '../ledger/ledger-store.js';
+import type { ClaimResumableRequest, LedgerStore, ListRecordsQuery, TransitionRequest } from '../ledger/ledger-store.js';
 import { isAllowedTransition, RESUMABLE_STATUSES } from '../ledger/transitions.js';
 
 /**
@@ -62,6 +62,13 @@ export interface LedgerContractOptions {
    * @default false
    */
   readonly requireList?: boolean;
+  /**
+   * Fail the `claimResumable` checks when the store has no `claimResumable` method (it is
+   * optional in {@link LedgerStore}). Without it a store lacking the method passes them
+   * vacuously. Every store intentkey ships sets it.
+   * @default false
+   */
+  readonly requireClaimResumable?: boolean;
 }
 
 /** Epoch ms the suite's timestamps start at. */
@@ -169,7 +176,9 @@ async function seedListPlan(store: LedgerStore): Promise<void> {
  * is a compare-and-set on status and epoch that follows the state machine; release only
  * drops a matching lease; `listResumable` order; an unknown intent recording new
  * evidence (`unknown -> unknown`); `list` filters, order, limit and copies (when the
- * store has `list`, or always with `requireList`); close. Shared stores are checked
+ * store has `list`, or always with `requireList`); `claimResumable` order, limit, lease
+ * and parking rules, filters and exclusion under concurrency (when the store has it, or
+ * always with `requireClaimResumable`); close. Shared stores are checked
  * across two handles, durable ones across a reopen.
  */
 export function describeLedgerContract(name: string, api: LedgerContractTestApi, factory: LedgerContractFactory, options: LedgerContractOptions = {}): void {
@@ -183,6 +192,16 @@ export function describeLedgerContract(name: string, api: LedgerContractTestApi,
       return undefined;
     }
     return (query) => (store.list as (q: ListRecordsQuery) => Promise<IntentRecord[]>).call(store, query);
+  };
+
+  /** The store's `claimResumable`, or `undefined` (the check then passes) when it has none and none is required. */
+  const requireClaimResumable = options.requireClaimResumable ?? false;
+  const claimResumableOf = (store: LedgerStore): ((request: ClaimResumableRequest) => Promise<IntentRecord[]>) | undefined => {
+    if (store.claimResumable === undefined) {
+      assert.ok(!requireClaimResumable, 'the store has no claimResumable method, and requireClaimResumable says it must');
+      return undefined;
+    }
+    return (request) => (store.claimResumable as (r: ClaimResumableRequest) => Promise<IntentRecord[]>).call(store, request);
   };
 
   /** Runs `body` on a fresh subject; closes every store it opened and disposes the subject. */
@@ -587,6 +606,105 @@ export function describeLedgerContract(name: string, api: LedgerContractTestApi,
       for (const r of before) assert.deepStrictEqual(await store.get(r.id), r);
     });
 
+    test('claimResumable claims the oldest resumable intents up to limit, exactly as claim would; finished ones never', async ({ store }) => {
+      const claimResumable = claimResumableOf(store);
+      if (!claimResumable) return;
+      await seedListPlan(store);
+      const before = new Map<string, IntentRecord>();
+      for (const id of LIST_ORDER) before.set(id, (await store.get(id)) as IntentRecord);
+      const claimedAs = (record: IntentRecord, owner: string, leaseUntil: number, bumps = 1): IntentRecord => ({ ...(before.get(record.id) as IntentRecord), epoch: bumps, leaseOwner: owner, leaseUntil });
+      const first = await claimResumable({ owner: 'w1', leaseMs: 1_000, now: T0 + 100, limit: 2 });
+      assert.deepStrictEqual(first.map((r) => r.id), ['d', 'b'], 'the two oldest resumable intents');
+      for (const r of first) {
+        assert.deepStrictEqual(r, claimedAs(r, 'w1', T0 + 1_100), `${r.id}: epoch bumped and lease set, nothing else changed`);
+        assert.deepStrictEqual(await store.get(r.id), r, `${r.id}: returned as stored`);
+      }
+      const rest = await claimResumable({ owner: 'w2', leaseMs: 1_000, now: T0 + 100 });
+      assert.deepStrictEqual(rest.map((r) => r.id), ['é', 'g', 'e'], "the others, oldest first (ties by id), none of w1's, no finished one");
+      for (const r of rest) assert.deepStrictEqual(r, claimedAs(r, 'w2', T0 + 1_100));
+      assert.deepStrictEqual(await claimResumable({ owner: 'w3', leaseMs: 1_000, now: T0 + 100 }), [], 'everything is leased');
+      const again = await claimResumable({ owner: 'w1', leaseMs: 1_000, now: T0 + 200 });
+      assert.deepStrictEqual(again.map((r) => [r.id, r.epoch, r.leaseUntil]), [['d', 2, T0 + 1_200], ['b', 2, T0 + 1_200]], 'an owner may re-claim its own leases');
+      for (const status of TERMINAL_STATUSES) {
+        for (const r of [...first, ...rest, ...again]) assert.notEqual(r.status, status);
+      }
+      for (const limit of [0, -1, 1.5, Number.NaN]) {
+        await rejectsWithCode(claimResumable({ owner: 'w1', leaseMs: 1_000, now: T0 + 300, limit }), 'ERR_CONFIG_INVALID_OPTION', `limit ${limit}`);
+      }
+      assert.deepStrictEqual(await store.get('d'), again[0], 'a refused call claims nothing');
+    });
+
+    test("claimResumable skips another owner's live lease until it expires, and a parked intent until its next check", async ({ store }) => {
+      const claimResumable = claimResumableOf(store);
+      if (!claimResumable) return;
+      await store.create(draftOf('held'), T0);
+      assert.equal((await store.claim('held', { owner: 'other', leaseMs: 500, now: T0 })).claimed, true);
+      await driveTo(store, 'parked', 'unknown');
+      const lease = await store.claim('parked', { owner: 'w0', leaseMs: 1, now: T0 + 10 });
+      const outcome = { kind: 'unknown', reason: 'r', parked: { at: T0 + 10, nextCheckAt: T0 + 1_000, count: 1, reason: 'allowance spent' } };
+      await store.transition('parked', move('unknown', lease.record.epoch, 'unknown', T0 + 10, undefined, { outcome }));
+      await store.release('parked', 'w0', lease.record.epoch);
+      await store.create(draftOf('free', T0 + 1), T0 + 1);
+      const ids = async (owner: string, now: number): Promise<string[]> => (await claimResumable({ owner, leaseMs: 10_000, now })).map((r) => r.id);
+      assert.deepStrictEqual(await ids('w1', T0 + 499), ['free'], 'held (lease until T0+500) and parked (due at T0+1000) are left');
+      assert.deepStrictEqual(await ids('w2', T0 + 500), ['held'], 'a lease is expired at leaseUntil');
+      assert.deepStrictEqual(await ids('w3', T0 + 999), [], 'the parked intent is not due before its next check');
+      assert.deepStrictEqual(await ids('w3', T0 + 1_000), ['parked'], 'due at nextCheckAt');
+      const parked = await store.get('parked');
+      assert.deepStrictEqual(parked?.outcome, outcome, 'a claim keeps the outcome');
+      assert.equal(parked?.leaseOwner, 'w3');
+    });
+
+    test('claimResumable narrows by createdBefore (inclusive), after (exclusive, by createdAt then id) and exclude', async ({ store }) => {
+      const claimResumable = claimResumableOf(store);
+      if (!claimResumable) return;
+      await seedListPlan(store);
+      // A lease of 0 ms is expired at once, so each call sees every resumable intent.
+      const ids = async (filters: Partial<ClaimResumableRequest>): Promise<string[]> =>
+        (await claimResumable({ owner: 'w1', leaseMs: 0, now: T0 + 100, ...filters })).map((r) => r.id);
+      assert.deepStrictEqual(await ids({}), ['d', 'b', 'é', 'g', 'e']);
+      assert.deepStrictEqual(await ids({ createdBefore: T0 + 10 }), ['d', 'b', 'é']);
+      assert.deepStrictEqual(await ids({ createdBefore: T0 + 4 }), []);
+      assert.deepStrictEqual(await ids({ after: { createdAt: T0 + 10, id: 'b' } }), ['é', 'g', 'e']);
+      assert.deepStrictEqual(await ids({ after: { createdAt: T0 + 10, id: 'a' } }), ['b', 'é', 'g', 'e'], 'the cursor need not be a resumable intent');
+      assert.deepStrictEqual(await ids({ after: { createdAt: T0 + 5, id: 'd' }, createdBefore: T0 + 20, limit: 2 }), ['b', 'é']);
+      assert.deepStrictEqual(await ids({ exclude: ['b', 'g', 'missing'] }), ['d', 'é', 'e']);
+      assert.equal((await store.get('d'))?.epoch, 3, 'each of the three calls that took d bumped its epoch once');
+    });
+
+    test(`of ${racers} concurrent claimResumable calls by different owners none gets an intent another got`, async ({ store, openPeer }, opened) => {
+      const claimResumable = claimResumableOf(store);
+      if (!claimResumable) return;
+      const handles: LedgerStore[] = [store];
+      if (store.capabilities.shared && openPeer) {
+        const peer = await openPeer();
+        opened.push(peer);
+        handles.push(peer);
+      }
+      const total = racers * 3;
+      for (let i = 0; i < total; i++) await store.create(draftOf(`r${String(i).padStart(3, '0')}`, T0 + (i % 7)), T0);
+      const batches = await Promise.all(
+        Array.from({ length: racers }, (_, w) => {
+          const handle = handles[w % handles.length] as LedgerStore;
+          return claimResumableOf(handle)?.({ owner: `w${w}`, leaseMs: 10_000, now: T0 + 1, limit: 5 }) ?? Promise.resolve([]);
+        }),
+      );
+      const owners = new Map<string, string>();
+      for (const [w, batch] of batches.entries()) {
+        assert.ok(batch.length <= 5, `w${w}: at most limit`);
+        for (const r of batch) {
+          assert.ok(!owners.has(r.id), `${r.id} claimed by both ${owners.get(r.id)} and w${w}`);
+          owners.set(r.id, `w${w}`);
+          assert.deepStrictEqual([r.leaseOwner, r.epoch], [`w${w}`, 1]);
+        }
+      }
+      for (const [id, owner] of owners) assert.equal((await store.get(id))?.leaseOwner, owner, `${id} is stored as its claimant's`);
+      // Whatever no racer took is still free: together they account for every intent once.
+      const left = await claimResumable({ owner: 'late', leaseMs: 10_000, now: T0 + 1, limit: total });
+      for (const r of left) assert.ok(!owners.has(r.id), `${r.id} was claimed by ${owners.get(r.id)} and is still free`);
+      assert.equal(owners.size + left.length, total);
+    });
+
     test('close may be called twice; calls after close reject with ERR_LEDGER_UNAVAILABLE', async ({ store }) => {
       await store.create(draftOf('z1'), T0);
       await store.close();
@@ -598,6 +716,9 @@ export function describeLedgerContract(name: string, api: LedgerContractTestApi,
         ['transition', () => store.transition('z1', move('pending', 0, 'inFlight', T0, 1))],
         ['listResumable', () => store.listResumable()],
         ...(store.list === undefined ? [] : [['list', () => store.list?.({ limit: 10 }) ?? Promise.resolve()] as [string, () => Promise<unknown>]]),
+        ...(store.claimResumable === undefined
+          ? []
+          : [['claimResumable', () => store.claimResumable?.({ owner: 'w', leaseMs: 10, now: T0 }) ?? Promise.resolve()] as [string, () => Promise<unknown>]]),
       ];
       for (const [method, call] of calls) {
         let promise: Promise<unknown> | undefined;

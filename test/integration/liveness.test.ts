@@ -19,6 +19,7 @@ import {
   type LedgerStore,
 } from '../../src/index.js';
 import { FixedRandom, ManualClock, SeededRandom, startFakeVenue, type FakeVenue } from '../../src/testing/index.js';
+import { oneByOne } from '../helpers/ledger-wrappers.js';
 import { testPayments } from '../helpers/profiles.js';
 
 const venues: FakeVenue[] = [];
@@ -215,28 +216,37 @@ describe('recovery runs beside new work', () => {
     expect(v.stats().writes).toBe(0);
   });
 
-  it('reports its progress in events, and finishes with the report', async () => {
-    const clock = new ManualClock({ now: T0 });
-    const v = await fakeVenue('exchange', clock);
-    const ledger = new MemoryLedger();
-    for (const id of ['e1', 'e2']) await diedInFlight(ledger, id, T0);
-    const seen: string[] = [];
-    const client = createIntentClient(axios.create({ baseURL: v.url }), {
-      venue: exchange,
-      ledger,
-      clock,
-      sleep: clock.sleep,
-      random: new SeededRandom(5),
-      on: {
-        recoveryStarted: (e) => seen.push(`started ${e.total}/${e.parkedNotDue}`),
-        recoveryProgress: (e) => seen.push(`progress ${e.finished}/${e.total} ok=${e.succeeded}`),
-        recoveryFinished: (e) => seen.push(`finished resumed=${e.report.resumed}`),
-      },
+  // With a store that claims in batches, total counts what the pass has claimed so far
+  // (one batch of concurrency 1 at the start; the second is claimed while the first
+  // intent waits for its lookup); listing first, it is known at once.
+  for (const [path, expected] of [
+    ['claimed in batches', ['started 1/0', 'progress 1/2 ok=1', 'progress 2/2 ok=2', 'finished resumed=2']],
+    ['listed, then claimed one by one', ['started 2/0', 'progress 1/2 ok=1', 'progress 2/2 ok=2', 'finished resumed=2']],
+  ] as const) {
+    it(`reports its progress in events, and finishes with the report (${path})`, async () => {
+      const clock = new ManualClock({ now: T0 });
+      const v = await fakeVenue('exchange', clock);
+      const memory = new MemoryLedger();
+      const ledger = path === 'claimed in batches' ? memory : oneByOne(memory);
+      for (const id of ['e1', 'e2']) await diedInFlight(ledger, id, T0);
+      const seen: string[] = [];
+      const client = createIntentClient(axios.create({ baseURL: v.url }), {
+        venue: exchange,
+        ledger,
+        clock,
+        sleep: clock.sleep,
+        random: new SeededRandom(5),
+        on: {
+          recoveryStarted: (e) => seen.push(`started ${e.total}/${e.parkedNotDue}`),
+          recoveryProgress: (e) => seen.push(`progress ${e.finished}/${e.total} ok=${e.succeeded}`),
+          recoveryFinished: (e) => seen.push(`finished resumed=${e.report.resumed}`),
+        },
+      });
+      client.operation('order.create', { request: order });
+      await client.recover({ concurrency: 1 });
+      expect(seen).toEqual(expected);
     });
-    client.operation('order.create', { request: order });
-    await client.recover({ concurrency: 1 });
-    expect(seen).toEqual(['started 2/0', 'progress 1/2 ok=1', 'progress 2/2 ok=2', 'finished resumed=2']);
-  });
+  }
 
   it('refuses bad recovery options, naming the option', () => {
     const client = createIntentClient(axios.create(), { venue: exchange, ledger: new MemoryLedger() });

@@ -10,7 +10,7 @@ import { describeLedgerContract } from '../../src/testing/index.js';
 // The LedgerStore contract suite (exported from `intentkey/testing`) against the two
 // in-process stores. The PostgreSQL and Redis stores run it in their own files.
 
-describeLedgerContract('MemoryLedger', { describe, it }, async () => ({ store: new MemoryLedger() }), { requireList: true });
+describeLedgerContract('MemoryLedger', { describe, it }, async () => ({ store: new MemoryLedger() }), { requireList: true, requireClaimResumable: true });
 
 describeLedgerContract('FileLedger', { describe, it }, async () => {
   const root = mkdtempSync(join(tmpdir(), 'intentkey-contract-'));
@@ -22,7 +22,7 @@ describeLedgerContract('FileLedger', { describe, it }, async () => {
       rmSync(root, { recursive: true, force: true });
     },
   };
-}, { requireList: true });
+}, { requireList: true, requireClaimResumable: true });
 
 // `list` is optional in LedgerStore: a custom store without it passes the suite (its list
 // checks pass vacuously) unless the caller says requireList, as every shipped store does.

@@ -7,6 +7,7 @@ import { ConfigurationError, createIntentClient, isIntentError, LedgerUnavailabl
 import { PostgresLedger } from '../../src/stores/postgres/index.js';
 import { describeLedgerContract, startFakeVenue } from '../../src/testing/index.js';
 import { checkAgainstModel } from '../helpers/ledger-model.js';
+import { countingClaims } from '../helpers/ledger-wrappers.js';
 import { DATABASE_URL, dropTable, randomTable, testPool, warnIfNoDatabase } from '../helpers/postgres.js';
 
 warnIfNoDatabase('PostgresLedger tests');
@@ -39,7 +40,7 @@ describeLedgerContract('PostgresLedger', { describe: suite, it }, async () => {
     reopen: async () => open(poolB, table),
     dispose: () => dropTable(poolA, table),
   };
-}, { requireList: true });
+}, { requireList: true, requireClaimResumable: true });
 
 const draft = (id: string, createdAt = 1_000): IntentDraft => ({
   id,
@@ -234,6 +235,49 @@ suite('PostgresLedger', () => {
     expect(new PostgresLedger({ pool: poolA, table: 'app_schema.intents_v2', reapEveryMs: 0 }).table).toBe('app_schema.intents_v2');
     expect(() => new PostgresLedger({} as never)).toThrow(ConfigurationError);
     expect(() => new PostgresLedger({ pool: poolA, retentionMs: -1 })).toThrow(ConfigurationError);
+  });
+
+  it('fleet recovery: two clients recovering one table at once claim in disjoint batches and run every intent exactly once', async () => {
+    const table = randomTable();
+    const venue = await startFakeVenue({ mode: 'payments' });
+    const a = countingClaims(open(poolA, table));
+    const b = countingClaims(open(poolB, table));
+    try {
+      await open(poolA, table).migrate();
+      const client = (store: typeof a.store, workerId: string) => {
+        const c = createIntentClient(axios.create({ baseURL: venue.url }), { venue: stripe, ledger: store, workerId });
+        const pay = c.operation<{ amount: number; businessId: string }>('pay', { request: (p) => ({ method: 'POST', url: '/v1/payments', data: { ...p } }) });
+        return { c, pay };
+      };
+      const wa = client(a.store, 'worker-a');
+      const wb = client(b.store, 'worker-b');
+      const ids: string[] = [];
+      const total = 40;
+      for (let i = 0; i < total; i++) {
+        const businessId = `fleet-${i}`;
+        const draft = wa.c.prepare(wa.pay, { amount: i + 1, businessId }, { businessId });
+        await a.store.create(draft, draft.createdAt);
+        ids.push(draft.id);
+      }
+      const [ra, rb] = await Promise.all([wa.c.recover({ concurrency: 4 }), wb.c.recover({ concurrency: 4 })]);
+      expect([a.counts.claim, b.counts.claim]).toEqual([0, 0]);
+      expect(a.counts.claimResumable).toBeGreaterThan(0);
+      expect(b.counts.claimResumable).toBeGreaterThan(0);
+      const claimedA = [...a.counts.batchClaimed.keys()];
+      const claimedB = [...b.counts.batchClaimed.keys()];
+      expect(claimedA.filter((id) => b.counts.batchClaimed.has(id))).toEqual([]);
+      expect([...claimedA, ...claimedB].sort()).toEqual([...ids].sort());
+      expect([...a.counts.batchClaimed.values(), ...b.counts.batchClaimed.values()].every((n) => n === 1)).toBe(true);
+      expect(ra.resumed + rb.resumed).toBe(total);
+      expect(ra.succeeded + rb.succeeded).toBe(total);
+      expect([...ra.needsAttention, ...rb.needsAttention]).toEqual([]);
+      for (let i = 0; i < total; i++) expect(venue.executionsOf(`fleet-${i}`), `fleet-${i}`).toBe(1);
+      expect(venue.stats().executions).toBe(total);
+      for (const id of ids) expect((await a.store.get(id))?.status).toBe('succeeded');
+    } finally {
+      await venue.close();
+      await dropTable(poolA, table);
+    }
   });
 
   it('says to run migrate() when the table does not exist', async () => {

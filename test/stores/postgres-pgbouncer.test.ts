@@ -60,7 +60,7 @@ describeLedgerContract('PostgresLedger via pgbouncer (transaction mode)', { desc
     reopen: async () => open(poolB, table),
     dispose: () => dropTable(direct, table),
   };
-}, { requireList: true });
+}, { requireList: true, requireClaimResumable: true });
 
 suite('PostgresLedger via pgbouncer (transaction mode)', () => {
   it('20 connections racing create + claim on one intent, 200 rounds: one creator and one claimant each', async () => {

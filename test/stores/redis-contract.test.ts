@@ -38,7 +38,7 @@ describeLedgerContract('RedisLedger (shared test server, volatile opt-in)', { de
       await deletePrefix(a, prefix);
     },
   };
-}, { requireList: true });
+}, { requireList: true, requireClaimResumable: true });
 
 const onDurable = describe.runIf(REDIS_URL !== undefined && HAS_REDIS_SERVER);
 let durable: PrivateRedis | undefined;
@@ -69,7 +69,7 @@ onDurable('private server with appendonly yes, appendfsync always', () => {
         await deletePrefix(a, prefix);
       },
     };
-  }, { requireList: true });
+  }, { requireList: true, requireClaimResumable: true });
 });
 
 onShared('RedisLedger against the model', () => {

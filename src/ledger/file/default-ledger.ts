@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { IntentDraft, IntentRecord } from '../intent.js';
 import type { LedgerObservation } from '../../client/types.js';
-import type { ClaimRequest, ClaimResult, CreateInFlight, LedgerCapabilities, LedgerStore, TransitionRequest } from '../ledger-store.js';
+import type { ClaimRequest, ClaimResult, ClaimResumableRequest, CreateInFlight, LedgerCapabilities, LedgerStore, TransitionRequest } from '../ledger-store.js';
 import { FileLedger, type FileLedgerOptions } from './file-ledger.js';
 
 /** Directory of the default ledger, relative to the working directory. */
@@ -70,6 +70,9 @@ export class LazyFileLedger implements LedgerStore {
   }
   async claim(id: string, request: ClaimRequest): Promise<ClaimResult> {
     return (await this.open()).claim(id, request);
+  }
+  async claimResumable(request: ClaimResumableRequest): Promise<IntentRecord[]> {
+    return (await this.open()).claimResumable(request);
   }
   async transition(id: string, request: TransitionRequest): Promise<IntentRecord> {
     return (await this.open()).transition(id, request);

@@ -11,8 +11,8 @@ import { systemClock, type Clock } from '../../internal/clock.js';
 import type { IntentDraft, IntentRecord } from '../intent.js';
 import { TERMINAL_STATUSES } from '../intent.js';
 import type { LedgerObservation } from '../../client/types.js';
-import type { ClaimRequest, ClaimResult, CreateInFlight, LedgerCapabilities, LedgerStore, TransitionRequest, ListRecordsQuery } from '../ledger-store.js';
-import { selectRecords } from '../list.js';
+import type { ClaimRequest, ClaimResult, ClaimResumableRequest, CreateInFlight, LedgerCapabilities, LedgerStore, TransitionRequest, ListRecordsQuery } from '../ledger-store.js';
+import { claimLimitOf, selectClaimable, selectRecords } from '../list.js';
 import { RESUMABLE_STATUSES, applyTransition, createdInFlight } from '../transitions.js';
 import { encodeRecord, encodeSegmentHeader, MAX_BODY_BYTES, RecordType, scanSegmentWith, SEGMENT_HEADER_BYTES } from './format.js';
 import { WorkerLedgerIo, type LedgerIo } from './io.js';
@@ -441,6 +441,26 @@ export class FileLedger implements LedgerStore {
     const next: IntentRecord = { ...record, epoch: record.epoch + 1, leaseOwner: request.owner, leaseUntil: request.now + request.leaseMs };
     this.#records.set(id, next);
     return { claimed: true, record: this.#out(next) };
+  }
+
+  /**
+   * Claims a batch as {@link LedgerStore.claimResumable} says, in memory like {@link claim}
+   * (leases are never written: the directory lock makes this process the only writer).
+   * Atomic as a whole: after the write barrier, the selection and every claim happen in
+   * one synchronous step. Finished intents kept encoded are never candidates.
+   */
+  async claimResumable(request: ClaimResumableRequest): Promise<IntentRecord[]> {
+    this.#assertUsable();
+    claimLimitOf(request);
+    await this.#barrier();
+    const candidates: IntentRecord[] = [];
+    for (const r of this.#records.values()) if (!(r instanceof EncodedRecord)) candidates.push(r);
+    const leaseUntil = request.now + request.leaseMs;
+    return selectClaimable(candidates, request).map((record) => {
+      const next: IntentRecord = { ...record, epoch: record.epoch + 1, leaseOwner: request.owner, leaseUntil };
+      this.#records.set(record.id, next);
+      return this.#out(next);
+    });
   }
 
   async transition(id: string, request: TransitionRequest): Promise<IntentRecord> {

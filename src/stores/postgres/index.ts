@@ -1,7 +1,7 @@
 // `intentkey/stores/postgres`: a shared, durable ledger in PostgreSQL, on the application's own `pg` Pool.
+export type { ClaimResumableRequest } from '../../ledger/ledger-store.js';
 export {
   PostgresLedger,
-  type ClaimResumableRequest,
   type PgQueryable,
   type PostgresLedgerEvent,
   type PostgresLedgerOptions,

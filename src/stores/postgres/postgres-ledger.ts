@@ -3,7 +3,8 @@ import { systemClock, type Clock } from '../../internal/clock.js';
 import type { InputCodec } from '../../ledger/file/file-ledger.js';
 import type { IntentDraft, IntentRecord, IntentStatus, StoredOutcome } from '../../ledger/intent.js';
 import { INTENT_STATUSES } from '../../ledger/intent.js';
-import type { ClaimRequest, ClaimResult, CreateInFlight, LedgerCapabilities, LedgerStore, ListRecordsQuery, TransitionRequest } from '../../ledger/ledger-store.js';
+import type { ClaimRequest, ClaimResult, ClaimResumableRequest, CreateInFlight, LedgerCapabilities, LedgerStore, ListRecordsQuery, TransitionRequest } from '../../ledger/ledger-store.js';
+import { claimLimitOf } from '../../ledger/list.js';
 import { applyTransition, isAllowedTransition } from '../../ledger/transitions.js';
 import { DEFAULT_TABLE, migrationSql, SELECT_COLUMNS, tableNames, type TableNames } from './schema.js';
 
@@ -48,12 +49,6 @@ export interface PostgresLedgerOptions {
   readonly clock?: Clock;
   /** Receives background reaper results and failures. */
   readonly onEvent?: (event: PostgresLedgerEvent) => void;
-}
-
-/** Arguments of {@link PostgresLedger.claimResumable}. */
-export interface ClaimResumableRequest extends ClaimRequest {
-  /** Most intents to claim in this call. @default 100 */
-  readonly limit?: number;
 }
 
 /** A row as read: every column cast to text (see `SELECT_COLUMNS`). */
@@ -218,29 +213,50 @@ export class PostgresLedger implements LedgerStore {
 
   /**
    * Claims up to `limit` resumable intents (pending, in flight or unknown) whose lease is
-   * free, expired or already this owner's, oldest first, in one statement: rows another
-   * worker is claiming at the same moment are skipped (`FOR UPDATE SKIP LOCKED`), so
-   * concurrent callers get disjoint sets. Each claimed intent's epoch is bumped, as by
-   * {@link claim}. Resolves the claimed records.
+   * free, expired or already this owner's, oldest first, in one statement, as
+   * {@link LedgerStore.claimResumable} says: rows another worker is claiming at the same
+   * moment are skipped (`FOR UPDATE SKIP LOCKED`), so concurrent callers get disjoint sets.
+   * Parked intents not yet due (`outcome.parked.nextCheckAt > now`) are left alone, and
+   * `createdBefore`, `after` and `exclude` narrow the choice. Each claimed intent's epoch
+   * is bumped, as by {@link claim}. Atomic as a whole: one `UPDATE` in autocommit.
+   * Resolves the claimed records, oldest first. Ties in `createdAt` are ordered (and
+   * `after` compared) in byte order, as {@link list} orders them.
    */
   async claimResumable(request: ClaimResumableRequest): Promise<IntentRecord[]> {
     this.#assertOpen();
-    const limit = request.limit ?? 100;
-    if (!Number.isInteger(limit) || limit < 1) {
-      throw new ConfigurationError({ path: 'claimResumable(request).limit', expected: 'a positive integer', received: String(limit) });
+    const limit = claimLimitOf(request);
+    const values: unknown[] = [request.owner, request.now + request.leaseMs, request.now, limit];
+    const where: string[] = [];
+    const before = request.createdBefore;
+    // As in list(): stored times are integers, NaN and +Infinity select every time.
+    if (before !== undefined && before < Number.MAX_SAFE_INTEGER) {
+      if (before < Number.MIN_SAFE_INTEGER) return [];
+      values.push(Math.floor(before));
+      where.push(`t.created_at <= $${values.length}::bigint`);
+    }
+    if (request.after !== undefined) {
+      values.push(request.after.createdAt, request.after.id);
+      const at = `$${values.length - 1}::double precision`;
+      where.push(`(t.created_at > ${at} OR (t.created_at = ${at} AND t.id COLLATE "C" > $${values.length}::text))`);
+    }
+    if (request.exclude !== undefined && request.exclude.length > 0) {
+      values.push([...request.exclude]);
+      where.push(`NOT (t.id = ANY($${values.length}::text[]))`);
     }
     const rows = await this.#rows(
       'claim resumable intents',
-      `UPDATE ${this.#t.sql} SET epoch = epoch + 1, lease_owner = $1, lease_until = $2
+      `UPDATE ${this.#t.sql} SET epoch = epoch + 1, lease_owner = $1::text, lease_until = $2::bigint
        WHERE id IN (
-         SELECT id FROM ${this.#t.sql}
-         WHERE status IN ${RESUMABLE_SQL}
-           AND (lease_owner IS NULL OR lease_owner = $1 OR lease_until IS NULL OR lease_until <= $3)
-         ORDER BY created_at, id COLLATE "C"
-         LIMIT $4
+         SELECT t.id FROM ${this.#t.sql} AS t
+         WHERE t.status IN ${RESUMABLE_SQL}
+           AND (t.lease_owner IS NULL OR t.lease_owner = $1::text OR t.lease_until IS NULL OR t.lease_until <= $3::bigint)
+           AND NOT (t.status = 'unknown' AND COALESCE((t.outcome -> 'parked' ->> 'nextCheckAt')::double precision > $3::bigint, false))${where.map((w) => `
+           AND ${w}`).join('')}
+         ORDER BY ${ORDER_SQL}
+         LIMIT $4::bigint
          FOR UPDATE SKIP LOCKED)
        RETURNING ${SELECT_COLUMNS}`,
-      [request.owner, request.now + request.leaseMs, request.now, limit],
+      values,
     );
     return rows.map((r) => this.#toRecord(r)).sort(oldestFirst);
   }

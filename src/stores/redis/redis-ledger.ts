@@ -9,12 +9,13 @@ import {
 import type { InputCodec } from '../../ledger/file/file-ledger.js';
 import type { IntentDraft, IntentRecord, IntentStatus, StoredOutcome } from '../../ledger/intent.js';
 import { INTENT_STATUSES } from '../../ledger/intent.js';
-import type { ClaimRequest, ClaimResult, CreateInFlight, LedgerCapabilities, LedgerStore, ListRecordsQuery, TransitionRequest } from '../../ledger/ledger-store.js';
-import { oldestFirst, selectRecords } from '../../ledger/list.js';
+import type { ClaimRequest, ClaimResult, ClaimResumableRequest, CreateInFlight, LedgerCapabilities, LedgerStore, ListRecordsQuery, TransitionRequest } from '../../ledger/ledger-store.js';
+import { claimLimitOf, oldestFirst, selectRecords } from '../../ledger/list.js';
 import { RESUMABLE_STATUSES } from '../../ledger/transitions.js';
 import { replyText, toCommandFunction, type RedisClientLike, type RedisCommandFunction } from './client.js';
 import { checkRedisPersistence, type RedisPersistenceReport } from './persistence.js';
 import {
+  CLAIM_BATCH_SCRIPT,
   CLAIM_SCRIPT,
   CREATE_SCRIPT,
   LIST_SCRIPT,
@@ -31,6 +32,8 @@ import {
 const LAYOUT = '1';
 /** Intents read per script call by `listResumable`, so one call never blocks the server long. */
 const READ_BATCH = 200;
+/** Most candidates one `claimResumable` script call examines, so one call never blocks the server long. */
+const CLAIM_EXAMINE = 1_000;
 /** COUNT of each SCAN step of `list`: keys the server examines per script call. */
 const SCAN_COUNT = 1_000;
 const PREFIX = /^[A-Za-z0-9:_.\-{}/]{1,100}$/;
@@ -271,6 +274,46 @@ export class RedisLedger implements LedgerStore {
     if (reply[0] !== 'claimed') return { claimed: false, record };
     await this.#replicate('claim', id);
     return { claimed: true, record };
+  }
+
+  /**
+   * Claims a batch as {@link LedgerStore.claimResumable} says, with a Lua script that walks
+   * the `resumable` set oldest first from just after `request.after` and claims every
+   * eligible intent as {@link claim} does. Each script call is atomic: the candidates it
+   * examines (at most 1,000) are checked and claimed in one step no other client can
+   * interleave with. When more candidates must be examined to fill `limit` (many held by
+   * other owners, or parked), further calls continue from where the last stopped; each
+   * intent's claim is still atomic, the batch as a whole then is not one step. Ties in
+   * `createdAt` are walked in byte order of the ids.
+   */
+  async claimResumable(request: ClaimResumableRequest): Promise<IntentRecord[]> {
+    this.#assertOpen();
+    const limit = claimLimitOf(request);
+    const before = request.createdBefore;
+    const max = before === undefined || Number.isNaN(before) || before === Infinity ? '+inf' : before === -Infinity ? '-inf' : String(before);
+    let cursor = request.after === undefined ? ['', ''] : [String(request.after.createdAt), request.after.id];
+    const claimed: IntentRecord[] = [];
+    for (;;) {
+      const reply = await this.#run(CLAIM_BATCH_SCRIPT, 'claim of resumable intents', undefined, [this.#metaKey, this.#resumableKey], [
+        request.owner,
+        String(request.now),
+        String(request.now + request.leaseMs),
+        String(limit - claimed.length),
+        max,
+        cursor[0] as string,
+        cursor[1] as string,
+        String(CLAIM_EXAMINE),
+        this.#key(''),
+        ...(request.exclude ?? []),
+      ]);
+      const flat = Array.isArray(reply[1]) ? (reply[1] as unknown[]) : [];
+      for (let i = 0; i + 1 < flat.length; i += 2) claimed.push(this.#decode(replyText(flat[i]), flat[i + 1]));
+      if (replyText(reply[2]) === '1' || claimed.length >= limit) break;
+      cursor = [replyText(reply[3]), replyText(reply[4])];
+    }
+    const first = claimed[0];
+    if (first !== undefined) await this.#replicate('claim', claimed.length === 1 ? first.id : `${first.id} and ${claimed.length - 1} more`);
+    return claimed.sort(oldestFirst);
   }
 
   async transition(id: string, request: TransitionRequest): Promise<IntentRecord> {

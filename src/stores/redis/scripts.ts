@@ -170,3 +170,76 @@ if h[1] and h[1] == ARGV[2] and tonumber(h[2]) == tonumber(ARGV[3]) then
 end
 return {'kept'}`,
 );
+
+/**
+ * KEYS: meta, resumable. ARGV: generation, owner, now, leaseUntil, limit, highest score
+ * (`createdBefore`, or `+inf`), cursor score ('' for none), cursor id, most candidates to
+ * examine, the key prefix `P intent:`, then the ids to leave alone.
+ *
+ * Walks the `resumable` set oldest first (score, then id in byte order), from just after
+ * the cursor, and claims as CLAIM_SCRIPT does every intent that is resumable, whose lease
+ * is free, expired or the owner's, and that is not parked with its next check after
+ * `now`, until `limit` are claimed or the examined candidates reach their maximum (so
+ * one call never blocks the server long). Intent keys are named from the set's members,
+ * under the same prefix (hash tag) as the keys declared. Returns
+ * {'ok', {id, HGETALL, ...}, exhausted ('1' when the set has nothing further), last
+ * examined score, last examined id}: the cursor of the next call when not exhausted.
+ * The parked check reads `outcome` with cjson, only for `parked.nextCheckAt`.
+ */
+export const CLAIM_BATCH_SCRIPT = script(
+  'claimBatch',
+  `${GENERATION_CHECK}local owner, now, leaseUntil = ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local limit, examine = tonumber(ARGV[5]), tonumber(ARGV[9])
+local hasAfter = ARGV[7] ~= ''
+local afterScore, afterId = tonumber(ARGV[7]), ARGV[8]
+local prefix = ARGV[10]
+local excluded = {}
+for i = 11, #ARGV do excluded[ARGV[i]] = true end
+-- Byte order, as the sorted set orders equal scores, whatever the server's locale.
+local function notAfter(id)
+  local n = math.min(#id, #afterId)
+  for i = 1, n do
+    local x, y = string.byte(id, i), string.byte(afterId, i)
+    if x ~= y then return x < y end
+  end
+  return #id <= #afterId
+end
+local claimed, examined, offset = {}, 0, 0
+local lastScore, lastId = '', ''
+local minScore = '-inf'
+if hasAfter then minScore = ARGV[7] end
+while true do
+  local page = redis.call('ZRANGEBYSCORE', KEYS[2], minScore, ARGV[6], 'WITHSCORES', 'LIMIT', offset, 100)
+  if #page == 0 then return {'ok', claimed, '1', lastScore, lastId} end
+  offset = offset + #page / 2
+  for i = 1, #page, 2 do
+    local id, score = page[i], page[i + 1]
+    if not (hasAfter and tonumber(score) == afterScore and notAfter(id)) then
+      examined = examined + 1
+      lastScore, lastId = score, id
+      if not excluded[id] then
+        local key = prefix .. id
+        local h = redis.call('HMGET', key, 'status', 'leaseOwner', 'leaseUntil', 'outcome')
+        local status = h[1]
+        local free = status == 'pending' or status == 'inFlight' or status == 'unknown'
+        if free and h[2] and h[2] ~= owner and h[3] and tonumber(h[3]) > now then free = false end
+        if free and status == 'unknown' and h[4] then
+          local ok, outcome = pcall(cjson.decode, h[4])
+          if ok and type(outcome) == 'table' and type(outcome.parked) == 'table' then
+            local due = tonumber(outcome.parked.nextCheckAt)
+            if due and due > now then free = false end
+          end
+        end
+        if free then
+          redis.call('HINCRBY', key, 'epoch', 1)
+          redis.call('HSET', key, 'leaseOwner', owner, 'leaseUntil', leaseUntil)
+          claimed[#claimed + 1] = id
+          claimed[#claimed + 1] = redis.call('HGETALL', key)
+          if #claimed / 2 >= limit then return {'ok', claimed, '0', lastScore, lastId} end
+        end
+      end
+      if examined >= examine then return {'ok', claimed, '0', lastScore, lastId} end
+    end
+  end
+end`,
+);
