@@ -1,4 +1,4 @@
-import { statSync, closeSync, copyFileSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, chmodSync, ftruncateSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { fstatSync, readSync, statSync, closeSync, copyFileSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, chmodSync, ftruncateSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
@@ -20,6 +20,13 @@ export interface LedgerIo {
   list(dir: string): Promise<string[]>;
   /** Whole file, or `undefined` if it does not exist. */
   read(path: string): Promise<Buffer | undefined>;
+  /**
+   * Up to `length` bytes of `path` from byte `offset` (fewer at the end of the file), or
+   * `undefined` if the file does not exist. Lets the ledger read a large snapshot in
+   * chunks and read one stored record back by its position. Optional: without it the
+   * ledger reads the whole file and takes the range (fine for small test ledgers).
+   */
+  readAt?(path: string, offset: number, length: number): Promise<Buffer | undefined>;
   /**
    * Replaces `path` atomically and durably: write a temp file in the same directory
    * (no EXDEV), fsync it, rename it over `path`, fsync the directory. After it resolves
@@ -54,6 +61,7 @@ export interface SyncIoCore {
   ensureDir(dir: string): void;
   list(dir: string): string[];
   read(path: string): Buffer | undefined;
+  readAt(path: string, offset: number, length: number): Buffer | undefined;
   writeDurable(path: string, data: Uint8Array): void;
   openAppend(path: string, fence?: { path: string; token: string }): void;
   append(data: Uint8Array): void;
@@ -78,6 +86,9 @@ function makeSyncCore(
   statSync?: typeof statSync;
   /** Optional: the wall clock in ms, used with `statSync`. */
   now?: () => number;
+  /** Optional, with `fstatSync`: positional reads; without them `readAt` reads the whole file. */
+  readSync?: typeof readSync;
+  fstatSync?: typeof fstatSync;
   },
   skipSync?: string,
 ): SyncIoCore {
@@ -185,6 +196,36 @@ function makeSyncCore(
         throw e;
       }
     },
+    readAt(path, offset, length) {
+      const readPart = fs.readSync;
+      const statFd = fs.fstatSync;
+      if (!readPart || !statFd) {
+        const whole = this.read(path);
+        return whole === undefined ? undefined : whole.subarray(Math.min(offset, whole.length), Math.min(offset + length, whole.length));
+      }
+      let fd: number;
+      try {
+        fd = fs.openSync(path, 'r');
+      } catch (e) {
+        if (isMissing(e)) return undefined;
+        throw e;
+      }
+      try {
+        // Sized to what the file holds, so a read to its end owns its whole buffer (and
+        // the worker can transfer it instead of copying it).
+        const size = statFd(fd).size;
+        const out = Buffer.allocUnsafe(Math.max(0, Math.min(length, size - offset)));
+        let done = 0;
+        while (done < out.length) {
+          const n = readPart(fd, out, done, out.length - done, offset + done);
+          if (n === 0) break;
+          done += n;
+        }
+        return done === out.length ? out : out.subarray(0, done);
+      } finally {
+        fs.closeSync(fd);
+      }
+    },
     writeDurable(path, data) {
       const dir = fs.dirname(path);
       const temp = fs.join(dir, `.${fs.basename(path)}.${fs.pid}.${++tempCounter}.tmp`);
@@ -285,7 +326,7 @@ export function createSyncCore(fs: CoreFs, skipSync?: (typeof SYNC_SITES)[number
 const nodeFs = {
   closeSync, copyFileSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync,
   renameSync, chmodSync, ftruncateSync, unlinkSync, writeSync, constants, join, dirname, basename, pid: process.pid,
-  statSync, now: Date.now,
+  statSync, now: Date.now, readSync, fstatSync,
 };
 
 /** Creates the synchronous core over the real file system (used in-thread and by tests). */
@@ -302,6 +343,7 @@ export class InThreadLedgerIo implements LedgerIo {
   async ensureDir(dir: string) { this.#core.ensureDir(dir); }
   async list(dir: string) { return this.#core.list(dir); }
   async read(path: string) { return this.#core.read(path); }
+  async readAt(path: string, offset: number, length: number) { return this.#core.readAt(path, offset, length); }
   async writeDurable(path: string, data: Uint8Array) { this.#core.writeDurable(path, data); }
   async openAppend(path: string, fence?: { path: string; token: string }) { this.#core.openAppend(path, fence); }
   async append(data: Uint8Array) { this.#core.append(data); }
@@ -386,6 +428,10 @@ export class WorkerLedgerIo implements LedgerIo {
   list(dir: string) { return this.#call<string[]>('list', dir); }
   async read(path: string) {
     const value = await this.#call<Uint8Array | undefined>('read', path);
+    return value === undefined ? undefined : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  }
+  async readAt(path: string, offset: number, length: number) {
+    const value = await this.#call<Uint8Array | undefined>('readAt', path, offset, length);
     return value === undefined ? undefined : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
   }
   async writeDurable(path: string, data: Uint8Array): Promise<void> { await this.#call<undefined>('writeDurable', path, data); }
