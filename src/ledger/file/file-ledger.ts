@@ -73,6 +73,12 @@ export interface FileLedgerOptions {
   readonly onEvent?: (event: FileLedgerEvent) => void;
   /** @internal File operations; tests inject a crash-simulating implementation. @default a worker-thread writer */
   readonly io?: LedgerIo;
+  /**
+   * @internal Bytes an open reads from the snapshot at a time (tests make it small to
+   * cross chunk boundaries). At least one record's largest frame (1 MiB + 21 bytes).
+   * @default 16777216 (16 MiB)
+   */
+  readonly snapshotChunkBytes?: number;
   /** @internal Hash of intent ids in the index of finished intents; tests inject a weak one to force collisions. @default FNV-1a */
   readonly idHash?: IdHash;
   /** @internal Skip the lock file (only for in-memory test file systems). @default false */
@@ -155,15 +161,42 @@ class Replay {
 /** Bytes an open reads from a snapshot at a time (a record is at most 1 MiB, so every chunk holds one). */
 const SNAPSHOT_CHUNK_BYTES = 16 * 2 ** 20;
 
+/** {@link FileLedgerOptions.snapshotChunkBytes}, checked. */
+function snapshotChunkBytes(options: FileLedgerOptions): number {
+  const bytes = options.snapshotChunkBytes ?? SNAPSHOT_CHUNK_BYTES;
+  if (!Number.isSafeInteger(bytes) || bytes < RECORD_HEADER_BYTES + MAX_BODY_BYTES) {
+    throw new ConfigurationError({ path: 'FileLedger.open(options).snapshotChunkBytes', expected: `an integer >= ${RECORD_HEADER_BYTES + MAX_BODY_BYTES}`, received: String(bytes) });
+  }
+  return bytes;
+}
+
 /** Bytes a listing or a compaction reads at a time when it reads finished intents back. */
 const READ_BACK_BYTES = 2 ** 20;
 
+/**
+ * Reads up to `length` bytes of a file from `offset` (fewer at its end), into `into`
+ * when given (which must hold `length` bytes; the result is then a view of it), or
+ * `undefined` when the file does not exist.
+ */
+type RangeReader = (path: string, offset: number, length: number, into?: Buffer) => Promise<Buffer | undefined>;
+
 /** Positional reads through `io`, or (for an io without them) whole-file reads cut to the range. */
-function rangeReader(io: LedgerIo): (path: string, offset: number, length: number) => Promise<Buffer | undefined> {
-  if (io.readAt) return (path, offset, length) => (io.readAt as NonNullable<LedgerIo['readAt']>).call(io, path, offset, length);
-  return async (path, offset, length) => {
+function rangeReader(io: LedgerIo): RangeReader {
+  const readInto = io.readInto?.bind(io);
+  if (readInto) {
+    return async (path, offset, length, into) => {
+      const target = into ? into.subarray(0, length) : Buffer.allocUnsafe(length);
+      const n = await readInto(path, offset, target);
+      return n === undefined ? undefined : target.subarray(0, n);
+    };
+  }
+  return async (path, offset, length, into) => {
     const whole = await io.read(path);
-    return whole?.subarray(Math.min(offset, whole.length), Math.min(offset + length, whole.length));
+    if (!whole) return undefined;
+    const part = whole.subarray(Math.min(offset, whole.length), Math.min(offset + length, whole.length));
+    if (!into) return part;
+    part.copy(into);
+    return into.subarray(0, part.length);
   };
 }
 
@@ -217,7 +250,7 @@ export class FileLedger implements LedgerStore {
    */
   #finished: FinishedIndex;
   readonly #idHash: IdHash | undefined;
-  readonly #readRange: (path: string, offset: number, length: number) => Promise<Buffer | undefined>;
+  readonly #readRange: RangeReader;
   readonly #ledgerId: Uint8Array;
   #generation: number;
   #nextSeq: number;
@@ -329,7 +362,7 @@ export class FileLedger implements LedgerStore {
     // falling back to an older generation could silently lose intents.
     const top = sorted[0] ?? 0;
     if (top > 0) {
-      const snap = await FileLedger.#readSnapshot(dir, top, rangeReader(io), replay);
+      const snap = await FileLedger.#readSnapshot(dir, top, rangeReader(io), replay, snapshotChunkBytes(options));
       ledgerId = snap.ledgerId;
       generation = top;
       nextSeq = snap.end.lastSeq + 1;
@@ -438,8 +471,9 @@ export class FileLedger implements LedgerStore {
   static async #readSnapshot(
     dir: string,
     generation: number,
-    read: (path: string, offset: number, length: number) => Promise<Buffer | undefined>,
+    read: RangeReader,
     replay: Replay,
+    chunkBytes: number,
   ): Promise<{ ledgerId: Uint8Array; end: { count: number; lastSeq: number; maxEpoch: number }; bytes: number }> {
     const snapPath = join(dir, name('snapshot', generation));
     const corrupt = (missing: boolean): LedgerCorruptError =>
@@ -447,7 +481,11 @@ export class FileLedger implements LedgerStore {
         `The snapshot ${snapPath} is ${missing ? 'missing' : 'incomplete or damaged'}; the ledger cannot be trusted. ` +
           'Nothing was changed. Copy the directory aside and inspect it; do not delete it.',
       );
-    let buf = await read(snapPath, 0, SNAPSHOT_CHUNK_BYTES);
+    // Two chunk buffers, reused: one is checked while the next chunk is read into the
+    // other. Shared memory, so the worker-thread io fills them in place.
+    const buffers = [Buffer.from(new SharedArrayBuffer(chunkBytes)), Buffer.from(new SharedArrayBuffer(chunkBytes))] as const;
+    let turn = 0;
+    let buf = await read(snapPath, 0, chunkBytes, buffers[turn]);
     if (!buf) throw corrupt(true);
     const header = decodeSegmentHeader(buf);
     if (!header) throw corrupt(false);
@@ -468,9 +506,11 @@ export class FileLedger implements LedgerStore {
     for (;;) {
       const chunk: Buffer = buf;
       // A chunk shorter than asked for ends the file.
-      const more = chunk.length === SNAPSHOT_CHUNK_BYTES;
+      const more = chunk.length === chunkBytes;
       const stop = more ? wholeRecordsEnd(chunk, from) : chunk.length;
-      const next = more ? read(snapPath, base + stop, SNAPSHOT_CHUNK_BYTES) : undefined;
+      // The other buffer: the chunk it held was checked in the previous turn.
+      turn = 1 - turn;
+      const next = more ? read(snapPath, base + stop, chunkBytes, buffers[turn]) : undefined;
       // Collected now so that a rejected read-ahead never goes unhandled while this
       // chunk is checked.
       next?.catch(() => undefined);

@@ -62,7 +62,10 @@ export class FinishedIndex {
   #updatedAt: Float64Array;
   #arena: Buffer;
   #arenaUsed = 0;
-  /** Entry number + 1 per slot; 0 = empty. Its length is a power of two, at least twice the entries. */
+  /**
+   * Two numbers per slot: entry number + 1 (0 = empty) and the id's hash, side by side so
+   * a probe reads one cache line. Slots: a power of two, at least twice the entries.
+   */
   #table: Int32Array;
   #scratch = Buffer.allocUnsafe(256);
 
@@ -82,7 +85,7 @@ export class FinishedIndex {
     this.#length = new Uint32Array(n);
     this.#updatedAt = new Float64Array(n);
     this.#arena = Buffer.allocUnsafe(n * 32);
-    this.#table = new Int32Array(tableSizeFor(n));
+    this.#table = new Int32Array(2 * tableSizeFor(n));
   }
 
   /** Live entries (finished intents held). */
@@ -126,17 +129,21 @@ export class FinishedIndex {
     const idLength = end - start;
     if (idLength > MAX_INDEXED_ID_BYTES) throw new RangeError(`an indexed id is at most ${MAX_INDEXED_ID_BYTES} bytes, received ${idLength}`);
     const h = this.#hash(bytes, start, end);
-    let e = this.#slotEntry(bytes, start, end, h);
+    if (this.#count === this.#hashes.length) this.#grow();
+    const slot = this.#probe(bytes, start, end, h);
+    let e = (this.#table[slot] as number) - 1;
     if (e < 0) {
-      if (this.#count === this.#hashes.length) this.#grow();
       if (this.#arenaUsed + idLength > this.#arena.length) this.#growArena(idLength);
       e = this.#count++;
       this.#hashes[e] = h;
-      this.#idStart[e] = this.#arenaUsed;
+      const at = this.#arenaUsed;
+      this.#idStart[e] = at;
       this.#idLength[e] = idLength;
-      this.#arena.set(bytes.subarray(start, end), this.#arenaUsed);
-      this.#arenaUsed += idLength;
-      this.#insertSlot(e, h);
+      const arena = this.#arena;
+      for (let k = 0; k < idLength; k++) arena[at + k] = bytes[start + k] as number;
+      this.#arenaUsed = at + idLength;
+      this.#table[slot] = e + 1;
+      this.#table[slot + 1] = h | 0;
       this.#kind[e] = DEAD;
     }
     if (this.#kind[e] === DEAD) this.#live++;
@@ -249,15 +256,21 @@ export class FinishedIndex {
 
   /** The entry (live or dead) holding exactly these id bytes, or -1. */
   #slotEntry(bytes: Uint8Array, start: number, end: number, h: number): number {
+    return (this.#table[this.#probe(bytes, start, end, h)] as number) - 1;
+  }
+
+  /** Index in the table of the slot holding these id bytes, or of the empty slot where they would go. */
+  #probe(bytes: Uint8Array, start: number, end: number, h: number): number {
     const table = this.#table;
-    const mask = table.length - 1;
+    const mask = (table.length >>> 1) - 1;
     const length = end - start;
+    const signed = h | 0;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
-      const v = table[slot] as number;
-      if (v === 0) return -1;
-      const e = v - 1;
+      const at = slot << 1;
+      const v = table[at] as number;
+      if (v === 0) return at;
       // A hash match alone is not an id match: the bytes decide.
-      if (this.#hashes[e] === h && this.#idLength[e] === length && this.#sameId(e, bytes, start, length)) return e;
+      if (table[at + 1] === signed && this.#idLength[v - 1] === length && this.#sameId(v - 1, bytes, start, length)) return at;
     }
   }
 
@@ -270,10 +283,11 @@ export class FinishedIndex {
 
   #insertSlot(e: number, h: number): void {
     const table = this.#table;
-    const mask = table.length - 1;
+    const mask = (table.length >>> 1) - 1;
     let slot = h & mask;
-    while (table[slot] !== 0) slot = (slot + 1) & mask;
-    table[slot] = e + 1;
+    while (table[slot << 1] !== 0) slot = (slot + 1) & mask;
+    table[slot << 1] = e + 1;
+    table[(slot << 1) + 1] = h | 0;
   }
 
   #grow(): void {
@@ -291,8 +305,8 @@ export class FinishedIndex {
     this.#offset = grow(this.#offset, (k) => new Float64Array(k));
     this.#length = grow(this.#length, (k) => new Uint32Array(k));
     this.#updatedAt = grow(this.#updatedAt, (k) => new Float64Array(k));
-    if (this.#table.length < tableSizeFor(n)) {
-      this.#table = new Int32Array(tableSizeFor(n));
+    if (this.#table.length < 2 * tableSizeFor(n)) {
+      this.#table = new Int32Array(2 * tableSizeFor(n));
       for (let e = 0; e < this.#count; e++) this.#insertSlot(e, this.#hashes[e] as number);
     }
   }

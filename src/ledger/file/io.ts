@@ -21,12 +21,15 @@ export interface LedgerIo {
   /** Whole file, or `undefined` if it does not exist. */
   read(path: string): Promise<Buffer | undefined>;
   /**
-   * Up to `length` bytes of `path` from byte `offset` (fewer at the end of the file), or
-   * `undefined` if the file does not exist. Lets the ledger read a large snapshot in
-   * chunks and read one stored record back by its position. Optional: without it the
-   * ledger reads the whole file and takes the range (fine for small test ledgers).
+   * Reads bytes of `path` from byte `offset` into `target`, as many as fit (fewer at the
+   * end of the file); resolves with the count, or `undefined` if the file does not
+   * exist. Lets the ledger read a large snapshot in chunks into the same two buffers
+   * (fresh memory for every chunk costs a page fault per 4 KiB) and read one stored
+   * record back by its position. A `target` backed by a `SharedArrayBuffer` is filled
+   * in place by the worker-thread io. Optional: without it the ledger reads the whole
+   * file and takes the range (fine for small test ledgers).
    */
-  readAt?(path: string, offset: number, length: number): Promise<Buffer | undefined>;
+  readInto?(path: string, offset: number, target: Uint8Array): Promise<number | undefined>;
   /**
    * Replaces `path` atomically and durably: write a temp file in the same directory
    * (no EXDEV), fsync it, rename it over `path`, fsync the directory. After it resolves
@@ -62,6 +65,7 @@ export interface SyncIoCore {
   list(dir: string): string[];
   read(path: string): Buffer | undefined;
   readAt(path: string, offset: number, length: number): Buffer | undefined;
+  readInto(path: string, offset: number, target: Uint8Array): number | undefined;
   writeDurable(path: string, data: Uint8Array): void;
   openAppend(path: string, fence?: { path: string; token: string }): void;
   append(data: Uint8Array): void;
@@ -226,6 +230,33 @@ function makeSyncCore(
         fs.closeSync(fd);
       }
     },
+    readInto(path, offset, target) {
+      const readPart = fs.readSync;
+      if (!readPart) {
+        const part = this.readAt(path, offset, target.length);
+        if (part === undefined) return undefined;
+        target.set(part);
+        return part.length;
+      }
+      let fd: number;
+      try {
+        fd = fs.openSync(path, 'r');
+      } catch (e) {
+        if (isMissing(e)) return undefined;
+        throw e;
+      }
+      try {
+        let done = 0;
+        while (done < target.length) {
+          const n = readPart(fd, target, done, target.length - done, offset + done);
+          if (n === 0) break;
+          done += n;
+        }
+        return done;
+      } finally {
+        fs.closeSync(fd);
+      }
+    },
     writeDurable(path, data) {
       const dir = fs.dirname(path);
       const temp = fs.join(dir, `.${fs.basename(path)}.${fs.pid}.${++tempCounter}.tmp`);
@@ -343,7 +374,7 @@ export class InThreadLedgerIo implements LedgerIo {
   async ensureDir(dir: string) { this.#core.ensureDir(dir); }
   async list(dir: string) { return this.#core.list(dir); }
   async read(path: string) { return this.#core.read(path); }
-  async readAt(path: string, offset: number, length: number) { return this.#core.readAt(path, offset, length); }
+  async readInto(path: string, offset: number, target: Uint8Array) { return this.#core.readInto(path, offset, target); }
   async writeDurable(path: string, data: Uint8Array) { this.#core.writeDurable(path, data); }
   async openAppend(path: string, fence?: { path: string; token: string }) { this.#core.openAppend(path, fence); }
   async append(data: Uint8Array) { this.#core.append(data); }
@@ -430,9 +461,14 @@ export class WorkerLedgerIo implements LedgerIo {
     const value = await this.#call<Uint8Array | undefined>('read', path);
     return value === undefined ? undefined : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
   }
-  async readAt(path: string, offset: number, length: number) {
-    const value = await this.#call<Uint8Array | undefined>('readAt', path, offset, length);
-    return value === undefined ? undefined : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  async readInto(path: string, offset: number, target: Uint8Array): Promise<number | undefined> {
+    // Shared memory is filled in place by the worker; anything else would be copied to
+    // it, so the worker reads into its own buffer, moves it here, and it is copied once.
+    if (target.buffer instanceof SharedArrayBuffer) return this.#call<number | undefined>('readInto', path, offset, target);
+    const value = await this.#call<Uint8Array | undefined>('readAt', path, offset, target.length);
+    if (value === undefined) return undefined;
+    target.set(value);
+    return value.length;
   }
   async writeDurable(path: string, data: Uint8Array): Promise<void> { await this.#call<undefined>('writeDurable', path, data); }
   async openAppend(path: string, fence?: { path: string; token: string }): Promise<void> { await this.#call<undefined>('openAppend', path, fence); }
