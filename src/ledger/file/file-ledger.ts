@@ -667,7 +667,7 @@ export class FileLedger implements LedgerStore {
     if (wantsFinished && this.#finished.size > 0) {
       const index = this.#finished;
       let batch: IntentRecord[] = [];
-      await this.#readBack(index, index.inFileOrder(), (e, frame, path, offset) => {
+      await this.#readingBack(index, index.inFileOrder(), (e, frame, path, offset) => {
         batch.push(decodeFinished(index.id(e), path, offset, frame));
         if (batch.length >= 1024) {
           picked = selectRecords([...picked, ...selectRecords(batch, query)], query);
@@ -763,7 +763,8 @@ export class FileLedger implements LedgerStore {
         if (i > 0 && i % COMPACT_SLICE === 0) await yieldToLoop();
         const r = objects[i] as IntentRecord;
         const body = bodies[i] as Buffer;
-        if (TERMINAL_STATUSES.has(r.status) && indexableId(r.id)) moved.push({ record: r, at, length: body.length });
+        // One still carrying a lease keeps it in memory (the file never holds leases).
+        if (TERMINAL_STATUSES.has(r.status) && r.leaseOwner === undefined && r.leaseUntil === undefined && indexableId(r.id)) moved.push({ record: r, at, length: body.length });
         at = encodeRecordInto(snapshot, at, { type: RecordType.Put, seq: seq++, epoch: this.#epoch, body });
       }
       at = encodeRecordInto(snapshot, at, { type: RecordType.SnapshotEnd, seq: seq++, epoch: this.#epoch, body: endBody });
@@ -800,7 +801,10 @@ export class FileLedger implements LedgerStore {
         this.#records.delete(m.record.id);
       }
       this.#finished = index;
-      // 3. Only now the old generation goes (each delete fsyncs the directory).
+      // 3. Only now the old generation goes (each delete fsyncs the directory), once no
+      // listing still reads finished intents from it (a single read-back, get() or
+      // create(), is issued before this point and served first: the io keeps call order).
+      while (this.#readBacks.size > 0) await Promise.all([...this.#readBacks]);
       await this.#io.remove(join(this.dir, name('log', previous)));
       if (previous > 0) await this.#io.remove(join(this.dir, name('snapshot', previous)));
       const compacted = { type: 'compacted', generation: next, liveIntents: liveCount, droppedIntents: dropped, bytesBefore, bytesAfter: this.#logBytes + this.#snapshotBytes } as const;
@@ -1086,6 +1090,21 @@ export class FileLedger implements LedgerStore {
     }
   }
 
+  /** Read-backs in progress outside a compaction (listings); a compaction deletes old files only after them. */
+  readonly #readBacks = new Set<Promise<void>>();
+
+  /** {@link FileLedger.#readBack}, tracked in {@link FileLedger.#readBacks} while it runs. */
+  async #readingBack(index: FinishedIndex, entries: Int32Array, each: (e: number, frame: Buffer, path: string, offset: number) => void): Promise<void> {
+    const reading = this.#readBack(index, entries, each);
+    const tracked = reading.catch(() => undefined);
+    this.#readBacks.add(tracked);
+    try {
+      await reading;
+    } finally {
+      this.#readBacks.delete(tracked);
+    }
+  }
+
   /**
    * Brings the finished intent `id`, if it is held by position, into memory as an
    * object: claim and transition decide synchronously on the object they read. Returns
@@ -1137,8 +1156,8 @@ function decodeFinished(id: string, path: string, offset: number, frame: Buffer)
   } catch {
     record = undefined;
   }
-  if (record?.id !== id) throw readBackError(id, path, offset, record ? `it holds intent ${String(record.id)}` : 'its body is not valid JSON');
-  if (!TERMINAL_STATUSES.has(record.status)) throw readBackError(id, path, offset, `its status is ${String(record.status)}, not a finished one`);
+  if (record?.id !== id) throw readBackError(id, path, offset, record ? `it holds intent ${JSON.stringify(record.id)}` : 'its body is not valid JSON');
+  if (!TERMINAL_STATUSES.has(record.status)) throw readBackError(id, path, offset, `its status is ${JSON.stringify(record.status)}, not a finished one`);
   return record;
 }
 

@@ -294,7 +294,7 @@ export class FinishedIndex {
     const n = this.#hashes.length * 2;
     const grow = <T extends Uint32Array | Uint16Array | Uint8Array | Float64Array>(a: T, make: (n: number) => T): T => {
       const b = make(n);
-      b.set(a as never);
+      b.set(a);
       return b;
     };
     this.#hashes = grow(this.#hashes, (k) => new Uint32Array(k));
