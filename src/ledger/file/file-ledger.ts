@@ -14,10 +14,25 @@ import type { LedgerObservation } from '../../client/types.js';
 import type { ClaimRequest, ClaimResult, ClaimResumableRequest, CreateInFlight, LedgerCapabilities, LedgerStore, TransitionRequest, ListRecordsQuery } from '../ledger-store.js';
 import { claimLimitOf, selectClaimable, selectRecords } from '../list.js';
 import { RESUMABLE_STATUSES, applyTransition, createdInFlight } from '../transitions.js';
-import { encodeRecord, encodeSegmentHeader, MAX_BODY_BYTES, RecordType, scanSegmentWith, SEGMENT_HEADER_BYTES } from './format.js';
+import {
+  checkFrame,
+  decodeSegmentHeader,
+  encodeRecord,
+  encodeRecordInto,
+  encodeSegmentHeader,
+  MAX_BODY_BYTES,
+  RECORD_HEADER_BYTES,
+  RecordType,
+  scanRun,
+  scanSegmentWith,
+  SEGMENT_HEADER_BYTES,
+  wholeRecordsEnd,
+  type RecordProblem,
+} from './format.js';
+import { FileKind, FinishedIndex, indexableId, MAX_INDEXED_ID_BYTES, type IdHash } from './finished-index.js';
 import { WorkerLedgerIo, type LedgerIo } from './io.js';
 import { acquireLedgerLock, LOCK_FILE, type LedgerLock } from './lock.js';
-import { EncodedRecord, summarizeRecord } from './stored-record.js';
+import { rawSummary, summarizeRaw, type RawSummary } from './stored-record.js';
 
 /**
  * Turns operation inputs into what is stored, and back. Use it to encrypt inputs at
@@ -58,6 +73,14 @@ export interface FileLedgerOptions {
   readonly onEvent?: (event: FileLedgerEvent) => void;
   /** @internal File operations; tests inject a crash-simulating implementation. @default a worker-thread writer */
   readonly io?: LedgerIo;
+  /**
+   * @internal Bytes an open reads from the snapshot at a time (tests make it small to
+   * cross chunk boundaries). At least one record's largest frame (1 MiB + 21 bytes).
+   * @default 16777216 (16 MiB)
+   */
+  readonly snapshotChunkBytes?: number;
+  /** @internal Hash of intent ids in the index of finished intents; tests inject a weak one to force collisions. @default FNV-1a */
+  readonly idHash?: IdHash;
   /** @internal Skip the lock file (only for in-memory test file systems). @default false */
   readonly dangerouslySkipLock?: boolean;
   /**
@@ -82,20 +105,103 @@ interface Queued {
   readonly queuedAt?: number;
 }
 
-/**
- * Applies one stored record body (`buf[start..end)`) to the replayed state. A finished
- * intent stays as its bytes ({@link EncodedRecord}); anything else is parsed, since it
- * may be resumed or changed.
- */
-function replay(records: Map<string, IntentRecord | EncodedRecord>, buf: Buffer, start: number, end: number): void {
-  const summary = summarizeRecord(buf, start, end);
-  if (summary && TERMINAL_STATUSES.has(summary.status as IntentRecord['status'])) {
-    records.set(summary.id, new EncodedRecord(buf, start, end, summary.updatedAt));
-    return;
+/** The terminal statuses as bytes, to test a stored status without making a string. */
+const TERMINAL_BYTES = [...TERMINAL_STATUSES].map((st) => Buffer.from(st, 'latin1'));
+
+function isTerminalAt(b: Uint8Array, start: number, end: number): boolean {
+  for (const t of TERMINAL_BYTES) {
+    if (t.length !== end - start) continue;
+    let k = 0;
+    while (k < t.length && b[start + k] === t[k]) k++;
+    if (k === t.length) return true;
   }
-  const rec = JSON.parse(buf.toString('utf8', start, end)) as IntentRecord;
-  records.set(rec.id, rec);
+  return false;
 }
+
+/**
+ * Replays stored records into the state an open starts from: a finished intent goes to
+ * the index of finished intents as its file position (its bytes are not kept), anything
+ * else is parsed into `records`, since it may be resumed or changed. Later records of an
+ * id replace earlier ones wherever those are held.
+ */
+class Replay {
+  readonly records = new Map<string, IntentRecord>();
+  readonly finished: FinishedIndex;
+  readonly #summary: RawSummary = rawSummary();
+  constructor(hash: IdHash | undefined) {
+    this.finished = new FinishedIndex(hash);
+  }
+
+  /**
+   * Applies the Put record whose body is `buf[start..end)` and whose frame starts at
+   * byte `frameOffset` of file `kind` of `generation`. `replacing` is false while
+   * reading a snapshot (one record per id, nothing to replace).
+   */
+  put(buf: Buffer, start: number, end: number, generation: number, kind: FileKind, frameOffset: number, replacing: boolean): void {
+    const s = this.#summary;
+    // Fast path: the top-level fields are read without parsing; bytes written by this
+    // ledger (JSON.stringify, which never repeats a key) and accepted by the CRC, so the
+    // scan stops once it has them.
+    if (summarizeRaw(buf, start, end, s, true) && isTerminalAt(buf, s.statusStart, s.statusEnd) && s.idEnd - s.idStart <= MAX_INDEXED_ID_BYTES) {
+      if (replacing && this.records.size > 0) this.records.delete(buf.toString('utf8', s.idStart, s.idEnd));
+      this.finished.set(buf, s.idStart, s.idEnd, generation, kind, frameOffset, end - start, s.updatedAt);
+      return;
+    }
+    const rec = JSON.parse(buf.toString('utf8', start, end)) as IntentRecord;
+    if (TERMINAL_STATUSES.has(rec.status) && indexableId(rec.id)) {
+      if (replacing) this.records.delete(rec.id);
+      this.finished.setId(rec.id, generation, kind, frameOffset, end - start, rec.updatedAt);
+      return;
+    }
+    if (replacing) this.finished.removeId(rec.id);
+    this.records.set(rec.id, rec);
+  }
+}
+
+/** Bytes an open reads from a snapshot at a time (a record is at most 1 MiB, so every chunk holds one). */
+const SNAPSHOT_CHUNK_BYTES = 16 * 2 ** 20;
+
+/** {@link FileLedgerOptions.snapshotChunkBytes}, checked. */
+function snapshotChunkBytes(options: FileLedgerOptions): number {
+  const bytes = options.snapshotChunkBytes ?? SNAPSHOT_CHUNK_BYTES;
+  if (!Number.isSafeInteger(bytes) || bytes < RECORD_HEADER_BYTES + MAX_BODY_BYTES) {
+    throw new ConfigurationError({ path: 'FileLedger.open(options).snapshotChunkBytes', expected: `an integer >= ${RECORD_HEADER_BYTES + MAX_BODY_BYTES}`, received: String(bytes) });
+  }
+  return bytes;
+}
+
+/** Bytes a listing or a compaction reads at a time when it reads finished intents back. */
+const READ_BACK_BYTES = 2 ** 20;
+
+/**
+ * Reads up to `length` bytes of a file from `offset` (fewer at its end), into `into`
+ * when given (which must hold `length` bytes; the result is then a view of it), or
+ * `undefined` when the file does not exist.
+ */
+type RangeReader = (path: string, offset: number, length: number, into?: Buffer) => Promise<Buffer | undefined>;
+
+/** Positional reads through `io`, or (for an io without them) whole-file reads cut to the range. */
+function rangeReader(io: LedgerIo): RangeReader {
+  const readInto = io.readInto?.bind(io);
+  if (readInto) {
+    return async (path, offset, length, into) => {
+      const target = into ? into.subarray(0, length) : Buffer.allocUnsafe(length);
+      const n = await readInto(path, offset, target);
+      return n === undefined ? undefined : target.subarray(0, n);
+    };
+  }
+  return async (path, offset, length, into) => {
+    const whole = await io.read(path);
+    if (!whole) return undefined;
+    const part = whole.subarray(Math.min(offset, whole.length), Math.min(offset + length, whole.length));
+    if (!into) return part;
+    part.copy(into);
+    return into.subarray(0, part.length);
+  };
+}
+
+/** A record cut by a chunk boundary rather than damaged: read on from where it starts. */
+const isCut = (problem: RecordProblem | undefined): boolean => problem === 'truncated record header' || problem === 'record runs past end';
 
 /** Records a compaction encodes per turn of the event loop. */
 const COMPACT_SLICE = 512;
@@ -133,10 +239,18 @@ export class FileLedger implements LedgerStore {
   readonly #compactAfterBytes: number;
   readonly #onEvent: ((event: FileLedgerEvent) => void) | undefined;
   /**
-   * Every intent held. Finished intents read back from disk stay {@link EncodedRecord}s
-   * (their stored bytes) until asked for; everything written since is an object.
+   * Intents held as objects: every one not finished, and finished ones written (or
+   * read back for a claim or transition) since the last open or compaction. An id is
+   * either here or in {@link FileLedger.#finished}, never in both.
    */
-  readonly #records: Map<string, IntentRecord | EncodedRecord>;
+  readonly #records: Map<string, IntentRecord>;
+  /**
+   * Finished intents held by their position in the snapshot or log (read back from the
+   * file when asked for). Replaced by a compaction, which moves every record.
+   */
+  #finished: FinishedIndex;
+  readonly #idHash: IdHash | undefined;
+  readonly #readRange: RangeReader;
   readonly #ledgerId: Uint8Array;
   #generation: number;
   #nextSeq: number;
@@ -158,7 +272,8 @@ export class FileLedger implements LedgerStore {
     io: LedgerIo;
     lock: LedgerLock | undefined;
     options: FileLedgerOptions;
-    records: Map<string, IntentRecord | EncodedRecord>;
+    records: Map<string, IntentRecord>;
+    finished: FinishedIndex;
     ledgerId: Uint8Array;
     generation: number;
     nextSeq: number;
@@ -176,6 +291,9 @@ export class FileLedger implements LedgerStore {
     this.#compactAfterBytes = init.options.compactAfterBytes ?? 64 * 1024 * 1024;
     this.#onEvent = init.options.onEvent;
     this.#records = init.records;
+    this.#finished = init.finished;
+    this.#idHash = init.options.idHash;
+    this.#readRange = rangeReader(init.io);
     this.#ledgerId = init.ledgerId;
     this.#generation = init.generation;
     this.#nextSeq = init.nextSeq;
@@ -232,7 +350,7 @@ export class FileLedger implements LedgerStore {
     }
     const sorted = [...generations].sort((a, b) => b - a);
 
-    const records = new Map<string, IntentRecord | EncodedRecord>();
+    const replay = new Replay(options.idHash);
     let ledgerId: Uint8Array | undefined;
     let generation = 0;
     let nextSeq = 1;
@@ -244,38 +362,12 @@ export class FileLedger implements LedgerStore {
     // falling back to an older generation could silently lose intents.
     const top = sorted[0] ?? 0;
     if (top > 0) {
-      const snapPath = join(dir, name('snapshot', top));
-      const snap = await io.read(snapPath);
-      let puts = 0;
-      let lastType: number | undefined;
-      let lastBody: [number, number] = [0, 0];
-      // Every record is checked (length, CRC, seq, epoch) by the scan; bodies are
-      // indexed as they are accepted, finished intents kept as their bytes.
-      const scan = snap
-        ? scanSegmentWith(snap, (type, _seq, _epoch, bodyStart, bodyEnd) => {
-            lastType = type;
-            lastBody = [bodyStart, bodyEnd];
-            if (type === RecordType.Put) {
-              puts++;
-              replay(records, snap, bodyStart, bodyEnd);
-            }
-          })
-        : undefined;
-      const end =
-        snap && scan?.header && scan.tail === 'clean' && lastType === RecordType.SnapshotEnd
-          ? (JSON.parse(Buffer.from(snap.buffer, snap.byteOffset + lastBody[0], lastBody[1] - lastBody[0]).toString('utf8')) as { count: number; lastSeq: number; maxEpoch: number })
-          : undefined;
-      if (!snap || !scan?.header || !end || puts !== end.count) {
-        throw new LedgerCorruptError(
-          `The snapshot ${snapPath} is ${snap ? 'incomplete or damaged' : 'missing'}; the ledger cannot be trusted. ` +
-            'Nothing was changed. Copy the directory aside and inspect it; do not delete it.',
-        );
-      }
-      ledgerId = scan.header.ledgerId;
+      const snap = await FileLedger.#readSnapshot(dir, top, rangeReader(io), replay, snapshotChunkBytes(options));
+      ledgerId = snap.ledgerId;
       generation = top;
-      nextSeq = end.lastSeq + 1;
-      maxEpoch = end.maxEpoch;
-      snapshotBytes = snap.length;
+      nextSeq = snap.end.lastSeq + 1;
+      maxEpoch = snap.end.maxEpoch;
+      snapshotBytes = snap.bytes;
     }
 
     const logPath = join(dir, name('log', generation));
@@ -292,10 +384,10 @@ export class FileLedger implements LedgerStore {
     const scan = scanSegmentWith(logBuf, (type, seq, epoch, bodyStart, bodyEnd) => {
       lastLogSeq = seq;
       maxEpoch = Math.max(maxEpoch, epoch);
-      if (type === RecordType.Put) replay(records, logBuf, bodyStart, bodyEnd);
+      if (type === RecordType.Put) replay.put(logBuf, bodyStart, bodyEnd, generation, FileKind.Log, bodyStart - RECORD_HEADER_BYTES, true);
     });
     if (!scan.header) {
-      if (log.length < SEGMENT_HEADER_BYTES && generation === 0 && records.size === 0) {
+      if (log.length < SEGMENT_HEADER_BYTES && generation === 0 && replay.records.size === 0 && replay.finished.size === 0) {
         // Torn while the very first header was written: nothing was ever acknowledged.
         ledgerId ??= randomBytes(16);
         await io.writeDurable(logPath, encodeSegmentHeader({ ledgerId, generation, firstSeq: nextSeq }));
@@ -351,7 +443,8 @@ export class FileLedger implements LedgerStore {
       io,
       lock,
       options,
-      records,
+      records: replay.records,
+      finished: replay.finished,
       ledgerId,
       generation,
       nextSeq,
@@ -365,9 +458,85 @@ export class FileLedger implements LedgerStore {
     return ledger;
   }
 
+  /**
+   * Reads and checks the snapshot of `generation` in chunks of
+   * {@link SNAPSHOT_CHUNK_BYTES} (the next chunk is read while the current one is
+   * checked), replaying its records into `replay`: finished intents are indexed by
+   * position, so neither the file nor its records stay in memory. Every record is
+   * checked (length, CRC, seq, epoch) exactly as a whole-file scan would; the snapshot
+   * must end, cleanly, with a SnapshotEnd record whose count matches.
+   *
+   * @throws LedgerCorruptError when the snapshot is missing, damaged or incomplete.
+   */
+  static async #readSnapshot(
+    dir: string,
+    generation: number,
+    read: RangeReader,
+    replay: Replay,
+    chunkBytes: number,
+  ): Promise<{ ledgerId: Uint8Array; end: { count: number; lastSeq: number; maxEpoch: number }; bytes: number }> {
+    const snapPath = join(dir, name('snapshot', generation));
+    const corrupt = (missing: boolean): LedgerCorruptError =>
+      new LedgerCorruptError(
+        `The snapshot ${snapPath} is ${missing ? 'missing' : 'incomplete or damaged'}; the ledger cannot be trusted. ` +
+          'Nothing was changed. Copy the directory aside and inspect it; do not delete it.',
+      );
+    // Two chunk buffers, reused: one is checked while the next chunk is read into the
+    // other. Shared memory, so the worker-thread io fills them in place.
+    const buffers = [Buffer.from(new SharedArrayBuffer(chunkBytes)), Buffer.from(new SharedArrayBuffer(chunkBytes))] as const;
+    let turn = 0;
+    let buf = await read(snapPath, 0, chunkBytes, buffers[turn]);
+    if (!buf) throw corrupt(true);
+    const header = decodeSegmentHeader(buf);
+    if (!header) throw corrupt(false);
+    const state = { expectedSeq: header.firstSeq, maxEpoch: 0 };
+    let base = 0;
+    let puts = 0;
+    let lastType: number | undefined;
+    let endBody: Buffer | undefined;
+    const visit = (type: RecordType, _seq: number, _epoch: number, bodyStart: number, bodyEnd: number): void => {
+      lastType = type;
+      const chunk = buf as Buffer;
+      if (type === RecordType.Put) {
+        puts++;
+        replay.put(chunk, bodyStart, bodyEnd, generation, FileKind.Snapshot, base + bodyStart - RECORD_HEADER_BYTES, false);
+      } else if (type === RecordType.SnapshotEnd) endBody = Buffer.from(chunk.subarray(bodyStart, bodyEnd));
+    };
+    let from = SEGMENT_HEADER_BYTES;
+    for (;;) {
+      const chunk: Buffer = buf;
+      // A chunk shorter than asked for ends the file.
+      const more = chunk.length === chunkBytes;
+      const stop = more ? wholeRecordsEnd(chunk, from) : chunk.length;
+      // The other buffer: the chunk it held was checked in the previous turn.
+      turn = 1 - turn;
+      const next = more ? read(snapPath, base + stop, chunkBytes, buffers[turn]) : undefined;
+      // Collected now so that a rejected read-ahead never goes unhandled while this
+      // chunk is checked.
+      next?.catch(() => undefined);
+      const run = scanRun(chunk, from, state, visit);
+      if (!more) {
+        if (run.problem !== undefined) throw corrupt(false);
+        base += chunk.length;
+        break;
+      }
+      // Only a record cut by the chunk's end may stop the run early, exactly where the
+      // length walk said the next chunk starts; a chunk that makes no progress is damage.
+      if ((run.problem !== undefined && !isCut(run.problem)) || run.at !== stop || stop === from) throw corrupt(false);
+      base += stop;
+      from = 0;
+      const nextChunk = await (next as Promise<Buffer | undefined>);
+      if (!nextChunk) throw corrupt(true);
+      buf = nextChunk;
+    }
+    const end = lastType === RecordType.SnapshotEnd && endBody ? (JSON.parse(endBody.toString('utf8')) as { count: number; lastSeq: number; maxEpoch: number }) : undefined;
+    if (!end || puts !== end.count) throw corrupt(false);
+    return { ledgerId: header.ledgerId, end, bytes: base };
+  }
+
   /** Number of intents held (live and retained). */
   get size(): number {
-    return this.#records.size;
+    return this.#records.size + this.#finished.size;
   }
 
   /**
@@ -406,11 +575,14 @@ export class FileLedger implements LedgerStore {
 
   async create(draft: IntentDraft, now: number, inFlight?: CreateInFlight): Promise<{ created: boolean; record: IntentRecord }> {
     this.#assertUsable();
-    const existing = this.#decoded(draft.id);
+    const existing = this.#records.get(draft.id);
     if (existing) {
       await this.#barrier();
       return { created: false, record: this.#out(existing) };
     }
+    const finished = this.#finished.findId(draft.id);
+    // Durable already (it was read from, or compacted into, the files): no barrier.
+    if (finished >= 0) return { created: false, record: this.#out(await this.#readFinished(finished, draft.id)) };
     const stored: IntentDraft = { ...draft, input: this.#codec ? this.#codec.encode(draft.input) : structuredClone(draft.input) };
     // Created already claimed and in flight: one log record (one flush) instead of three
     // writes. The lease part lives in memory only, as every lease here does.
@@ -420,13 +592,19 @@ export class FileLedger implements LedgerStore {
 
   async get(id: string): Promise<IntentRecord | undefined> {
     this.#assertUsable();
-    const record = this.#decoded(id);
-    if (record) await this.#barrier();
-    return record ? this.#out(record) : undefined;
+    const record = this.#records.get(id);
+    if (record) {
+      await this.#barrier();
+      return this.#out(record);
+    }
+    const stored = this.#finished.findId(id);
+    return stored >= 0 ? this.#out(await this.#readFinished(stored, id)) : undefined;
   }
 
   async claim(id: string, request: ClaimRequest): Promise<ClaimResult> {
     this.#assertUsable();
+    const promoting = this.#promote(id);
+    if (promoting) await promoting;
     this.#mustGet(id);
     await this.#barrier();
     // Read again after the wait: a concurrent claim may have taken the lease meanwhile,
@@ -447,14 +625,14 @@ export class FileLedger implements LedgerStore {
    * Claims a batch as {@link LedgerStore.claimResumable} says, in memory like {@link claim}
    * (leases are never written: the directory lock makes this process the only writer).
    * Atomic as a whole: after the write barrier, the selection and every claim happen in
-   * one synchronous step. Finished intents kept encoded are never candidates.
+   * one synchronous step.
    */
   async claimResumable(request: ClaimResumableRequest): Promise<IntentRecord[]> {
     this.#assertUsable();
     claimLimitOf(request);
     await this.#barrier();
-    const candidates: IntentRecord[] = [];
-    for (const r of this.#records.values()) if (!(r instanceof EncodedRecord)) candidates.push(r);
+    // Finished intents held by file position are not in this map: never candidates.
+    const candidates = [...this.#records.values()];
     const leaseUntil = request.now + request.leaseMs;
     return selectClaimable(candidates, request).map((record) => {
       const next: IntentRecord = { ...record, epoch: record.epoch + 1, leaseOwner: request.owner, leaseUntil };
@@ -465,15 +643,17 @@ export class FileLedger implements LedgerStore {
 
   async transition(id: string, request: TransitionRequest): Promise<IntentRecord> {
     this.#assertUsable();
+    const promoting = this.#promote(id);
+    if (promoting) await promoting;
     const next = applyTransition(this.#mustGet(id), request);
     return this.#out(await this.#put(next));
   }
 
   async release(id: string, owner: string, epoch: number): Promise<void> {
     this.#assertUsable();
+    // Intents held by position were read from disk, where leases are never stored.
     const record = this.#records.get(id);
-    // A record still encoded was read from disk, where leases are never stored.
-    if (record && !(record instanceof EncodedRecord) && record.leaseOwner === owner && record.epoch === epoch) {
+    if (record && record.leaseOwner === owner && record.epoch === epoch) {
       const { leaseOwner: _o, leaseUntil: _u, ...rest } = record;
       this.#records.set(id, rest);
     }
@@ -483,30 +663,36 @@ export class FileLedger implements LedgerStore {
     this.#assertUsable();
     await this.#barrier();
     const resumable: IntentRecord[] = [];
-    // Encoded records are finished, never resumable.
-    for (const r of this.#records.values()) if (!(r instanceof EncodedRecord) && RESUMABLE_STATUSES.includes(r.status)) resumable.push(r);
+    // Intents held by position are finished, never resumable.
+    for (const r of this.#records.values()) if (RESUMABLE_STATUSES.includes(r.status)) resumable.push(r);
     return resumable
       .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
       .map((r) => this.#out(r));
   }
 
   /**
-   * Intents matching `query`, oldest first. Finished intents kept encoded are decoded
-   * (and kept decoded) only when the query can select them.
+   * Intents matching `query`, oldest first. Finished intents held by position are read
+   * back from their files (checksums checked), in file order, only when the query can
+   * select them, and only the best `query.limit` so far are kept while reading.
    */
   async list(query: ListRecordsQuery): Promise<IntentRecord[]> {
     this.#assertUsable();
     await this.#barrier();
     const wantsFinished = query.statuses === undefined || query.statuses.some((st) => TERMINAL_STATUSES.has(st));
-    const candidates: IntentRecord[] = [];
-    for (const [id, r] of this.#records) {
-      if (r instanceof EncodedRecord) {
-        if (!wantsFinished) continue;
-        const decoded = this.#decoded(id);
-        if (decoded) candidates.push(decoded);
-      } else candidates.push(r);
+    let picked = selectRecords(this.#records.values(), query);
+    if (wantsFinished && this.#finished.size > 0) {
+      const index = this.#finished;
+      let batch: IntentRecord[] = [];
+      await this.#readingBack(index, index.inFileOrder(), (e, frame, path, offset) => {
+        batch.push(decodeFinished(index.id(e), path, offset, frame));
+        if (batch.length >= 1024) {
+          picked = selectRecords([...picked, ...selectRecords(batch, query)], query);
+          batch = [];
+        }
+      });
+      picked = selectRecords([...picked, ...batch], query);
     }
-    return selectRecords(candidates, query).map((r) => this.#out(r));
+    return picked.map((r) => this.#out(r));
   }
 
   /**
@@ -542,34 +728,63 @@ export class FileLedger implements LedgerStore {
       const now = this.#clock.now();
       const lastSeq = this.#nextSeq - 1;
       const next = this.#generation + 1;
-      const live: Array<IntentRecord | EncodedRecord> = [];
+      // The state at the cut: intents held as objects (records are replaced, never
+      // changed in place) and finished intents held by position (their bytes on disk
+      // never change, and no file is deleted before this compaction's switch). Writes
+      // stay held, so building the snapshot over several turns of the event loop
+      // snapshots exactly the state at S, without blocking the loop for all of it.
+      const objects: IntentRecord[] = [];
       let dropped = 0;
       for (const r of this.#records.values()) {
         if (this.#expired(r, now)) dropped++;
-        else live.push(r);
+        else objects.push(r);
       }
-      const parts: Buffer[] = [encodeSegmentHeader({ ledgerId: this.#ledgerId, generation: next, firstSeq: 1 })];
-      let seq = 1;
-      for (let i = 0; i < live.length; i++) {
-        // The state at the cut is fixed in `live` (records are replaced, never changed
-        // in place) and writes stay held, so encoding it over several turns of the
-        // event loop snapshots exactly the state at S, without blocking the loop for
-        // the whole snapshot.
+      const old = this.#finished;
+      const kept = old.inFileOrder();
+      let keptCount = 0;
+      for (const e of kept) {
+        if (old.updatedAt(e) + this.#retentionMs <= now) dropped++;
+        else kept[keptCount++] = e;
+      }
+      const byPosition = kept.subarray(0, keptCount);
+      const bodies: Buffer[] = [];
+      let size = SEGMENT_HEADER_BYTES;
+      for (let i = 0; i < byPosition.length; i++) size += RECORD_HEADER_BYTES + old.length(byPosition[i] as number);
+      for (let i = 0; i < objects.length; i++) {
         if (i > 0 && i % COMPACT_SLICE === 0) await yieldToLoop();
-        const r = live[i] as IntentRecord | EncodedRecord;
-        // An encoded record's bytes are its stored form already (no lease fields).
-        const body = r instanceof EncodedRecord ? r.body() : this.#encodeBody(r);
-        parts.push(encodeRecord({ type: RecordType.Put, seq: seq++, epoch: this.#epoch, body }));
+        const body = this.#encodeBody(objects[i] as IntentRecord);
+        bodies.push(body);
+        size += RECORD_HEADER_BYTES + body.length;
       }
-      parts.push(
-        encodeRecord({
-          type: RecordType.SnapshotEnd,
-          seq: seq++,
-          epoch: this.#epoch,
-          body: Buffer.from(JSON.stringify({ count: live.length, lastSeq, maxEpoch: this.#epoch })),
-        }),
-      );
-      const snapshot = Buffer.concat(parts);
+      const liveCount = byPosition.length + objects.length;
+      const endBody = Buffer.from(JSON.stringify({ count: liveCount, lastSeq, maxEpoch: this.#epoch }));
+      size += RECORD_HEADER_BYTES + endBody.length;
+      // Written in place: the snapshot is built once, never as parts plus a copy.
+      const snapshot = Buffer.allocUnsafe(size);
+      encodeSegmentHeader({ ledgerId: this.#ledgerId, generation: next, firstSeq: 1 }).copy(snapshot, 0);
+      let at = SEGMENT_HEADER_BYTES;
+      let seq = 1;
+      // Where every finished intent will be once the new generation is in place.
+      const index = new FinishedIndex(this.#idHash, Math.max(1024, keptCount));
+      // Finished intents held by position: read back (checksums checked again, so damage
+      // since the open is refused rather than copied) and re-framed with their new seqs.
+      await this.#readBack(old, byPosition, (e, frame) => {
+        const length = frame.length - RECORD_HEADER_BYTES;
+        index.setFrom(old, e, next, FileKind.Snapshot, at, length, old.updatedAt(e));
+        at = encodeRecordInto(snapshot, at, { type: RecordType.Put, seq: seq++, epoch: this.#epoch, body: frame.subarray(RECORD_HEADER_BYTES) });
+      });
+      // Finished intents held as objects move to the index at the switch, if unchanged by then.
+      const moved: Array<{ record: IntentRecord; at: number; length: number }> = [];
+      for (let i = 0; i < objects.length; i++) {
+        if (i > 0 && i % COMPACT_SLICE === 0) await yieldToLoop();
+        const r = objects[i] as IntentRecord;
+        const body = bodies[i] as Buffer;
+        // One still carrying a lease keeps it in memory (the file never holds leases).
+        if (TERMINAL_STATUSES.has(r.status) && r.leaseOwner === undefined && r.leaseUntil === undefined && indexableId(r.id)) moved.push({ record: r, at, length: body.length });
+        at = encodeRecordInto(snapshot, at, { type: RecordType.Put, seq: seq++, epoch: this.#epoch, body });
+      }
+      at = encodeRecordInto(snapshot, at, { type: RecordType.SnapshotEnd, seq: seq++, epoch: this.#epoch, body: endBody });
+      if (at !== snapshot.length) throw new Error(`compaction built ${at} bytes of a ${snapshot.length}-byte snapshot`);
       // The snapshot stands for the log up to S only once every record up to S is in it.
       this.#scheduleFlush();
       while (!this.#poisoned && (this.#flushing || this.#beforeCut > 0)) {
@@ -588,10 +803,27 @@ export class FileLedger implements LedgerStore {
       this.#logBytes = header.length;
       this.#snapshotBytes = snapshot.length;
       for (const [id, r] of this.#records) if (this.#expired(r, now)) this.#records.delete(id);
-      // 3. Only now the old generation goes (each delete fsyncs the directory).
+      // The new index, in the same synchronous step as the switch (a read issued from
+      // now on finds records in the new files). An intent held as an object now was
+      // changed (or read back for a claim) after the cut: that object is newer than the
+      // snapshot's copy found by position, so the index must not hold it.
+      for (const id of this.#records.keys()) {
+        const e = index.findId(id);
+        if (e >= 0) index.remove(e);
+      }
+      for (const m of moved) {
+        if (this.#records.get(m.record.id) !== m.record) continue;
+        index.setId(m.record.id, next, FileKind.Snapshot, m.at, m.length, m.record.updatedAt);
+        this.#records.delete(m.record.id);
+      }
+      this.#finished = index;
+      // 3. Only now the old generation goes (each delete fsyncs the directory), once no
+      // listing still reads finished intents from it (a single read-back, get() or
+      // create(), is issued before this point and served first: the io keeps call order).
+      while (this.#readBacks.size > 0) await Promise.all([...this.#readBacks]);
       await this.#io.remove(join(this.dir, name('log', previous)));
       if (previous > 0) await this.#io.remove(join(this.dir, name('snapshot', previous)));
-      const compacted = { type: 'compacted', generation: next, liveIntents: live.length, droppedIntents: dropped, bytesBefore, bytesAfter: this.#logBytes + this.#snapshotBytes } as const;
+      const compacted = { type: 'compacted', generation: next, liveIntents: liveCount, droppedIntents: dropped, bytesBefore, bytesAfter: this.#logBytes + this.#snapshotBytes } as const;
       this.#onEvent?.(compacted);
       if (this.#observers.size > 0) this.#tell(compacted);
     } catch (error) {
@@ -789,30 +1021,127 @@ export class FileLedger implements LedgerStore {
   }
 
   #mustGet(id: string): IntentRecord {
-    const record = this.#decoded(id);
+    const record = this.#records.get(id);
     if (!record) throw new LedgerUnavailableError(`Intent ${id} is not in the ledger.`);
     return record;
   }
 
-  /** The intent `id` as an object, decoding (and keeping decoded) a record held as bytes. */
-  #decoded(id: string): IntentRecord | undefined {
-    const record = this.#records.get(id);
-    if (!(record instanceof EncodedRecord)) return record;
-    let decoded: IntentRecord;
-    try {
-      decoded = JSON.parse(record.text()) as IntentRecord;
-    } catch (cause) {
-      // The bytes passed their CRC at open, so only a writer bug gets here.
-      throw new LedgerCorruptError(`The stored record of intent ${id} in ${this.dir} is not valid JSON.`, { cause });
-    }
-    this.#records.set(id, decoded);
-    return decoded;
+  /** The file of `index`'s entry `e`. */
+  #pathOf(index: FinishedIndex, e: number): string {
+    return join(this.dir, name(index.kind(e) === FileKind.Snapshot ? 'snapshot' : 'log', index.generation(e)));
   }
 
-  /** Whether a finished record is past retention at `now` (dropped at compaction). */
-  #expired(r: IntentRecord | EncodedRecord, now: number): boolean {
-    // Encoded records are finished by construction.
-    if (r instanceof EncodedRecord) return r.updatedAt + this.#retentionMs <= now;
+  /**
+   * Reads the finished intent `id` (entry `e` of the current index) back from its file
+   * and checks it: length, CRC and type of its frame, then that it is the intent asked
+   * for and finished. One positional read of the record's bytes (about 1 KB) plus one
+   * JSON parse.
+   *
+   * @throws LedgerCorruptError when the stored bytes do not check (damaged since open).
+   * @throws LedgerUnavailableError when the file cannot be read.
+   */
+  #readFinished(e: number, id: string): Promise<IntentRecord> {
+    const index = this.#finished;
+    const path = this.#pathOf(index, e);
+    const offset = index.offset(e);
+    const length = index.length(e);
+    // Issued now, before any await: a compaction deletes the files it replaced only
+    // after it switched to its new index, and the io runs operations in call order, so
+    // this read is served before any such deletion.
+    return this.#readRange(path, offset, RECORD_HEADER_BYTES + length).then(
+      (frame) => {
+        const problem = frame === undefined ? 'the file is missing' : checkFrame(frame, RecordType.Put, length);
+        if (problem !== undefined) throw readBackError(id, path, offset, problem);
+        return decodeFinished(id, path, offset, frame as Buffer);
+      },
+      (cause: unknown) => {
+        const code = (cause as { code?: unknown } | null)?.code;
+        throw new LedgerUnavailableError(`Intent ${id} could not be read back from ${path} (${typeof code === 'string' ? code : 'I/O error'}).`, { cause });
+      },
+    );
+  }
+
+  /**
+   * Reads the records of `entries` (entry numbers of `index`, in file order) back from
+   * their files, at most {@link READ_BACK_BYTES} per read (the next range is read while
+   * the current one is checked), checks each frame's length, CRC and type, and passes
+   * it to `each` in order.
+   *
+   * @throws LedgerCorruptError when a frame does not check.
+   */
+  async #readBack(index: FinishedIndex, entries: Int32Array, each: (e: number, frame: Buffer, path: string, offset: number) => void): Promise<void> {
+    let i = 0;
+    const nextRange = (): { from: number; to: number; path: string; start: number; bytes: Promise<Buffer | undefined> } | undefined => {
+      if (i >= entries.length) return undefined;
+      const from = i;
+      const first = entries[i++] as number;
+      const path = this.#pathOf(index, first);
+      const start = index.offset(first);
+      let end = start + RECORD_HEADER_BYTES + index.length(first);
+      while (i < entries.length) {
+        const e = entries[i] as number;
+        const eEnd = index.offset(e) + RECORD_HEADER_BYTES + index.length(e);
+        if (index.generation(e) !== index.generation(first) || index.kind(e) !== index.kind(first) || eEnd - start > READ_BACK_BYTES) break;
+        end = Math.max(end, eEnd);
+        i++;
+      }
+      const bytes = this.#readRange(path, start, end - start);
+      bytes.catch(() => undefined);
+      return { from, to: i, path, start, bytes };
+    };
+    let current = nextRange();
+    while (current) {
+      const following = nextRange();
+      const buf = await current.bytes;
+      for (let k = current.from; k < current.to; k++) {
+        const e = entries[k] as number;
+        const offset = index.offset(e);
+        const length = index.length(e);
+        const frame = buf?.subarray(offset - current.start, offset - current.start + RECORD_HEADER_BYTES + length);
+        const problem = frame === undefined ? 'the file is missing' : checkFrame(frame, RecordType.Put, length);
+        if (problem !== undefined) throw readBackError(index.id(e), current.path, offset, problem);
+        each(e, frame as Buffer, current.path, offset);
+      }
+      current = following;
+    }
+  }
+
+  /** Read-backs in progress outside a compaction (listings); a compaction deletes old files only after them. */
+  readonly #readBacks = new Set<Promise<void>>();
+
+  /** {@link FileLedger.#readBack}, tracked in {@link FileLedger.#readBacks} while it runs. */
+  async #readingBack(index: FinishedIndex, entries: Int32Array, each: (e: number, frame: Buffer, path: string, offset: number) => void): Promise<void> {
+    const reading = this.#readBack(index, entries, each);
+    const tracked = reading.catch(() => undefined);
+    this.#readBacks.add(tracked);
+    try {
+      await reading;
+    } finally {
+      this.#readBacks.delete(tracked);
+    }
+  }
+
+  /**
+   * Brings the finished intent `id`, if it is held by position, into memory as an
+   * object: claim and transition decide synchronously on the object they read. Returns
+   * `undefined` (nothing to wait for) when there is nothing to bring in.
+   */
+  #promote(id: string): Promise<void> | undefined {
+    if (this.#records.has(id)) return undefined;
+    const e = this.#finished.findId(id);
+    if (e < 0) return undefined;
+    const index = this.#finished;
+    return this.#readFinished(e, id).then((record) => {
+      // A newer version was put meanwhile, or a compaction switched to an index that
+      // dropped this intent (retention): nothing to bring in.
+      if (this.#records.has(id) || (this.#finished !== index && this.#finished.findId(id) < 0)) return;
+      this.#finished.removeId(id);
+      this.#records.set(id, record);
+    });
+  }
+
+  /** Whether a record held as an object is finished and past retention at `now` (dropped at compaction). */
+  #expired(r: IntentRecord, now: number): boolean {
     return TERMINAL_STATUSES.has(r.status) && r.updatedAt + this.#retentionMs <= now;
   }
 
@@ -820,6 +1149,32 @@ export class FileLedger implements LedgerStore {
     const copy = structuredClone(record);
     return this.#codec ? { ...copy, input: this.#codec.decode(copy.input) } : copy;
   }
+}
+
+/** The error for a stored record that does not check when read back by position. */
+function readBackError(id: string, path: string, offset: number, problem: string): LedgerCorruptError {
+  return new LedgerCorruptError(
+    `The stored record of intent ${id} at byte ${offset} of ${path} does not check (${problem}): the file changed on disk after the ledger was opened. ` +
+      'Nothing was returned for it. Copy the directory aside and inspect it.',
+  );
+}
+
+/**
+ * Parses a finished record read back by position (its frame already checked) and makes
+ * sure it is the finished intent `id`.
+ *
+ * @throws LedgerCorruptError otherwise.
+ */
+function decodeFinished(id: string, path: string, offset: number, frame: Buffer): IntentRecord {
+  let record: IntentRecord | undefined;
+  try {
+    record = JSON.parse(frame.toString('utf8', RECORD_HEADER_BYTES)) as IntentRecord;
+  } catch {
+    record = undefined;
+  }
+  if (record?.id !== id) throw readBackError(id, path, offset, record ? `it holds intent ${JSON.stringify(record.id)}` : 'its body is not valid JSON');
+  if (!TERMINAL_STATUSES.has(record.status)) throw readBackError(id, path, offset, `its status is ${JSON.stringify(record.status)}, not a finished one`);
+  return record;
 }
 
 /** Lock-wait default of {@link FileLedgerOptions.lockWaitMs}, in ms: past the 2 s takeover age of an incomplete lock file. */

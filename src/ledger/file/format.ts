@@ -225,18 +225,8 @@ function writeU64(target: Buffer, value: number, at: number): void {
  *   checks body sizes before it gets here; reaching this is a bug.
  */
 export function encodeRecord(record: LogRecord): Buffer {
-  if (!isRecordType(record.type)) throw new RangeError(`unknown record type ${String(record.type)}`);
-  checkSeq('seq', record.seq);
-  checkU32('epoch', record.epoch);
-  const len = record.body.length;
-  if (len > MAX_BODY_BYTES) throw new RangeError(`record body is ${len} bytes; the maximum is ${MAX_BODY_BYTES}`);
-  const out = Buffer.allocUnsafe(RECORD_HEADER_BYTES + len);
-  out.writeUInt32LE(len, LEN_AT);
-  out.writeUInt8(record.type, TYPE_AT);
-  writeU64(out, record.seq, SEQ_AT);
-  out.writeUInt32LE(record.epoch, EPOCH_AT);
-  out.set(record.body, RECORD_HEADER_BYTES);
-  out.writeUInt32LE(crc32c(out.subarray(TYPE_AT)), CRC_AT);
+  const out = Buffer.allocUnsafe(RECORD_HEADER_BYTES + Math.min(record.body.length, MAX_BODY_BYTES + 1));
+  encodeRecordInto(out, 0, record);
   return out;
 }
 
@@ -436,9 +426,46 @@ export function scanSegmentWith(buf: Uint8Array, visit: RecordVisitor): ScanResu
   if (typeof header === 'string') return { header: undefined, problem: header };
   const view = viewOf(buf);
   const records: LogRecord[] = [];
-  let at = SEGMENT_HEADER_BYTES;
-  let expectedSeq = header.firstSeq;
-  let maxEpoch = 0;
+  const state: RunState = { expectedSeq: header.firstSeq, maxEpoch: 0 };
+  const run = scanRun(buf, SEGMENT_HEADER_BYTES, state, visit);
+  if (run.problem === undefined) return { header, records, goodOffset: run.at, tail: 'clean' };
+  const { at, problem } = run;
+  const base = { header, records, goodOffset: at, problemOffset: at };
+  if (run.checksummed) return { ...base, tail: 'corrupt', problem };
+  const later = findLaterRecord(buf, view, at + 1, state.expectedSeq - 1);
+  if (later !== undefined) {
+    return { ...base, tail: 'corrupt', problem, evidenceOffset: later.offset, evidenceSeq: later.seq };
+  }
+  return { ...base, tail: 'torn', problem: isAllZero(buf, at) ? 'zero-filled tail' : problem };
+}
+
+/** Where a run of records continues: the seq the next record must carry and the highest epoch so far. */
+export interface RunState {
+  expectedSeq: number;
+  maxEpoch: number;
+}
+
+/** Where {@link scanRun} stopped and why. */
+export interface RunResult {
+  /** Offset just past the last accepted record. */
+  readonly at: number;
+  /** Absent when the run reached the end of the buffer exactly. */
+  readonly problem?: RecordProblem;
+  /** Whether the record at `at` is complete and checksum-valid (it broke a seq, epoch or type rule). */
+  readonly checksummed: boolean;
+}
+
+/**
+ * Accepts records from `buf[from..)` under exactly the rules of {@link scanSegment}
+ * (length cap, fit, CRC, known type, seq = `state.expectedSeq`, epoch not below
+ * `state.maxEpoch`), calling `visit` for each and advancing `state`, until the end of
+ * the buffer or the first record that fails. It judges nothing after that record: a
+ * caller reading a file in chunks treats `'truncated record header'` and `'record runs
+ * past end'` as "read on from `at`" unless the chunk ends the file.
+ */
+export function scanRun(buf: Uint8Array, from: number, state: RunState, visit: RecordVisitor): RunResult {
+  const view = viewOf(buf);
+  let at = from;
   while (at < buf.length) {
     const found = examine(buf, view, at);
     let problem: RecordProblem | undefined;
@@ -448,26 +475,78 @@ export function scanSegmentWith(buf: Uint8Array, visit: RecordVisitor): ScanResu
       problem = 'unknown record type';
     } else if (found.seq === undefined) {
       problem = 'sequence out of range';
-    } else if (found.seq > expectedSeq) {
+    } else if (found.seq > state.expectedSeq) {
       problem = 'sequence gap';
-    } else if (found.seq < expectedSeq) {
+    } else if (found.seq < state.expectedSeq) {
       problem = 'sequence went backwards';
-    } else if (found.epoch < maxEpoch) {
+    } else if (found.epoch < state.maxEpoch) {
       problem = 'epoch went backwards';
     } else {
       visit(found.type, found.seq, found.epoch, at + RECORD_HEADER_BYTES, found.end);
-      maxEpoch = found.epoch;
-      expectedSeq = found.seq + 1;
+      state.maxEpoch = found.epoch;
+      state.expectedSeq = found.seq + 1;
       at = found.end;
       continue;
     }
-    const base = { header, records, goodOffset: at, problemOffset: at };
-    if (found.kind === 'checksummed') return { ...base, tail: 'corrupt', problem };
-    const later = findLaterRecord(buf, view, at + 1, expectedSeq - 1);
-    if (later !== undefined) {
-      return { ...base, tail: 'corrupt', problem, evidenceOffset: later.offset, evidenceSeq: later.seq };
-    }
-    return { ...base, tail: 'torn', problem: isAllZero(buf, at) ? 'zero-filled tail' : problem };
+    return { at, problem, checksummed: found.kind === 'checksummed' };
   }
-  return { header, records, goodOffset: at, tail: 'clean' };
+  return { at, checksummed: false };
+}
+
+/**
+ * Offset of the first record in `buf[from..)` that does not lie wholly inside `buf`,
+ * following length fields only (no checksums): where the next chunk of a file read in
+ * chunks should start. Stops early (returning that record's offset) at a length above
+ * {@link MAX_BODY_BYTES}; the checked scan reports such damage.
+ */
+export function wholeRecordsEnd(buf: Uint8Array, from: number): number {
+  const view = viewOf(buf);
+  let at = from;
+  while (buf.length - at >= RECORD_HEADER_BYTES) {
+    const len = view.getUint32(at + LEN_AT, true);
+    if (len > MAX_BODY_BYTES || len > buf.length - at - RECORD_HEADER_BYTES) break;
+    at += RECORD_HEADER_BYTES + len;
+  }
+  return at;
+}
+
+/**
+ * Checks one stored record read back by position: `frame` must hold exactly one record
+ * of `type` whose body is `bodyLength` bytes and whose CRC matches.
+ *
+ * @returns `undefined` when it does, else what is wrong (for the error message).
+ */
+export function checkFrame(frame: Uint8Array, type: RecordType, bodyLength: number): string | undefined {
+  if (frame.length !== RECORD_HEADER_BYTES + bodyLength) return `${frame.length} bytes read, ${RECORD_HEADER_BYTES + bodyLength} expected (the file is shorter)`;
+  const view = viewOf(frame);
+  const len = view.getUint32(LEN_AT, true);
+  if (len !== bodyLength) return `length field ${len}, ${bodyLength} expected`;
+  if (crc32cRange(frame, TYPE_AT, frame.length) !== view.getUint32(CRC_AT, true)) return 'checksum mismatch';
+  if (frame[TYPE_AT] !== type) return `record type ${String(frame[TYPE_AT])}, ${type} expected`;
+  return undefined;
+}
+
+/**
+ * {@link encodeRecord} into `target` at `at` (which must have room for
+ * {@link RECORD_HEADER_BYTES} + the body), without allocating: a compaction writes
+ * every record of a snapshot straight into the snapshot's buffer.
+ *
+ * @returns the offset just past the record.
+ * @throws RangeError as {@link encodeRecord} does, and when `target` is too short.
+ */
+export function encodeRecordInto(target: Buffer, at: number, record: LogRecord): number {
+  if (!isRecordType(record.type)) throw new RangeError(`unknown record type ${String(record.type)}`);
+  checkSeq('seq', record.seq);
+  checkU32('epoch', record.epoch);
+  const len = record.body.length;
+  if (len > MAX_BODY_BYTES) throw new RangeError(`record body is ${len} bytes; the maximum is ${MAX_BODY_BYTES}`);
+  const end = at + RECORD_HEADER_BYTES + len;
+  if (end > target.length) throw new RangeError(`no room for a record of ${len} bytes at ${at} in a buffer of ${target.length}`);
+  target.writeUInt32LE(len, at + LEN_AT);
+  target.writeUInt8(record.type, at + TYPE_AT);
+  writeU64(target, record.seq, at + SEQ_AT);
+  target.writeUInt32LE(record.epoch, at + EPOCH_AT);
+  target.set(record.body, at + RECORD_HEADER_BYTES);
+  target.writeUInt32LE(crc32cRange(target, at + TYPE_AT, end), at + CRC_AT);
+  return end;
 }

@@ -1,4 +1,4 @@
-import { statSync, closeSync, copyFileSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, chmodSync, ftruncateSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { fstatSync, readSync, statSync, closeSync, copyFileSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, chmodSync, ftruncateSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
@@ -20,6 +20,16 @@ export interface LedgerIo {
   list(dir: string): Promise<string[]>;
   /** Whole file, or `undefined` if it does not exist. */
   read(path: string): Promise<Buffer | undefined>;
+  /**
+   * Reads bytes of `path` from byte `offset` into `target`, as many as fit (fewer at the
+   * end of the file); resolves with the count, or `undefined` if the file does not
+   * exist. Lets the ledger read a large snapshot in chunks into the same two buffers
+   * (fresh memory for every chunk costs a page fault per 4 KiB) and read one stored
+   * record back by its position. A `target` backed by a `SharedArrayBuffer` is filled
+   * in place by the worker-thread io. Optional: without it the ledger reads the whole
+   * file and takes the range (fine for small test ledgers).
+   */
+  readInto?(path: string, offset: number, target: Uint8Array): Promise<number | undefined>;
   /**
    * Replaces `path` atomically and durably: write a temp file in the same directory
    * (no EXDEV), fsync it, rename it over `path`, fsync the directory. After it resolves
@@ -54,6 +64,8 @@ export interface SyncIoCore {
   ensureDir(dir: string): void;
   list(dir: string): string[];
   read(path: string): Buffer | undefined;
+  readAt(path: string, offset: number, length: number): Buffer | undefined;
+  readInto(path: string, offset: number, target: Uint8Array): number | undefined;
   writeDurable(path: string, data: Uint8Array): void;
   openAppend(path: string, fence?: { path: string; token: string }): void;
   append(data: Uint8Array): void;
@@ -78,6 +90,9 @@ function makeSyncCore(
   statSync?: typeof statSync;
   /** Optional: the wall clock in ms, used with `statSync`. */
   now?: () => number;
+  /** Optional, with `fstatSync`: positional reads; without them `readAt` reads the whole file. */
+  readSync?: typeof readSync;
+  fstatSync?: typeof fstatSync;
   },
   skipSync?: string,
 ): SyncIoCore {
@@ -185,6 +200,63 @@ function makeSyncCore(
         throw e;
       }
     },
+    readAt(path, offset, length) {
+      const readPart = fs.readSync;
+      const statFd = fs.fstatSync;
+      if (!readPart || !statFd) {
+        const whole = this.read(path);
+        return whole === undefined ? undefined : whole.subarray(Math.min(offset, whole.length), Math.min(offset + length, whole.length));
+      }
+      let fd: number;
+      try {
+        fd = fs.openSync(path, 'r');
+      } catch (e) {
+        if (isMissing(e)) return undefined;
+        throw e;
+      }
+      try {
+        // Sized to what the file holds, so a read to its end owns its whole buffer (and
+        // the worker can transfer it instead of copying it).
+        const size = statFd(fd).size;
+        const out = Buffer.allocUnsafe(Math.max(0, Math.min(length, size - offset)));
+        let done = 0;
+        while (done < out.length) {
+          const n = readPart(fd, out, done, out.length - done, offset + done);
+          if (n === 0) break;
+          done += n;
+        }
+        return done === out.length ? out : out.subarray(0, done);
+      } finally {
+        fs.closeSync(fd);
+      }
+    },
+    readInto(path, offset, target) {
+      const readPart = fs.readSync;
+      if (!readPart) {
+        const part = this.readAt(path, offset, target.length);
+        if (part === undefined) return undefined;
+        target.set(part);
+        return part.length;
+      }
+      let fd: number;
+      try {
+        fd = fs.openSync(path, 'r');
+      } catch (e) {
+        if (isMissing(e)) return undefined;
+        throw e;
+      }
+      try {
+        let done = 0;
+        while (done < target.length) {
+          const n = readPart(fd, target, done, target.length - done, offset + done);
+          if (n === 0) break;
+          done += n;
+        }
+        return done;
+      } finally {
+        fs.closeSync(fd);
+      }
+    },
     writeDurable(path, data) {
       const dir = fs.dirname(path);
       const temp = fs.join(dir, `.${fs.basename(path)}.${fs.pid}.${++tempCounter}.tmp`);
@@ -285,7 +357,7 @@ export function createSyncCore(fs: CoreFs, skipSync?: (typeof SYNC_SITES)[number
 const nodeFs = {
   closeSync, copyFileSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync,
   renameSync, chmodSync, ftruncateSync, unlinkSync, writeSync, constants, join, dirname, basename, pid: process.pid,
-  statSync, now: Date.now,
+  statSync, now: Date.now, readSync, fstatSync,
 };
 
 /** Creates the synchronous core over the real file system (used in-thread and by tests). */
@@ -302,6 +374,7 @@ export class InThreadLedgerIo implements LedgerIo {
   async ensureDir(dir: string) { this.#core.ensureDir(dir); }
   async list(dir: string) { return this.#core.list(dir); }
   async read(path: string) { return this.#core.read(path); }
+  async readInto(path: string, offset: number, target: Uint8Array) { return this.#core.readInto(path, offset, target); }
   async writeDurable(path: string, data: Uint8Array) { this.#core.writeDurable(path, data); }
   async openAppend(path: string, fence?: { path: string; token: string }) { this.#core.openAppend(path, fence); }
   async append(data: Uint8Array) { this.#core.append(data); }
@@ -387,6 +460,15 @@ export class WorkerLedgerIo implements LedgerIo {
   async read(path: string) {
     const value = await this.#call<Uint8Array | undefined>('read', path);
     return value === undefined ? undefined : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  }
+  async readInto(path: string, offset: number, target: Uint8Array): Promise<number | undefined> {
+    // Shared memory is filled in place by the worker; anything else would be copied to
+    // it, so the worker reads into its own buffer, moves it here, and it is copied once.
+    if (target.buffer instanceof SharedArrayBuffer) return this.#call<number | undefined>('readInto', path, offset, target);
+    const value = await this.#call<Uint8Array | undefined>('readAt', path, offset, target.length);
+    if (value === undefined) return undefined;
+    target.set(value);
+    return value.length;
   }
   async writeDurable(path: string, data: Uint8Array): Promise<void> { await this.#call<undefined>('writeDurable', path, data); }
   async openAppend(path: string, fence?: { path: string; token: string }): Promise<void> { await this.#call<undefined>('openAppend', path, fence); }

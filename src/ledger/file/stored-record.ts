@@ -1,36 +1,11 @@
 /**
- * Finished intents as the file ledger keeps them in memory after a replay: the stored
- * JSON bytes of the record, decoded only when the intent is asked for again. A ledger
- * holds up to `retentionMs` (7 days by default) of finished intents, which are read back
- * only to answer a repeated business action; parsing a million of them at open, and
- * keeping them as objects, cost seconds and about 1 KB of heap each.
+ * Reading the few top-level fields of a stored record body that a replay needs (id,
+ * status, updatedAt) without parsing it. A ledger holds up to `retentionMs` (7 days by
+ * default) of finished intents, which are read back only to answer a repeated business
+ * action; parsing a million of them at open, and keeping them as objects, cost seconds
+ * and about 1 KB of heap each, so the file ledger indexes them by file position instead
+ * (see finished-index.ts) and needs only these fields.
  */
-
-/** A finished intent held as its stored record body (UTF-8 JSON, lease fields absent). */
-export class EncodedRecord {
-  /**
-   * @param bytes - the buffer holding the body (shared by many records; never modified).
-   * @param start - offset of the body's first byte in `bytes`.
-   * @param end - offset just past the body's last byte.
-   * @param updatedAt - the record's `updatedAt`, epoch ms (for retention at compaction).
-   */
-  constructor(
-    readonly bytes: Buffer,
-    readonly start: number,
-    readonly end: number,
-    readonly updatedAt: number,
-  ) {}
-
-  /** The body bytes (a view, not a copy). */
-  body(): Buffer {
-    return this.bytes.subarray(this.start, this.end);
-  }
-
-  /** The body as text. */
-  text(): string {
-    return this.bytes.toString('utf8', this.start, this.end);
-  }
-}
 
 /** The top-level fields a replay needs to decide whether a record can stay encoded. */
 export interface RecordSummary {
@@ -87,20 +62,8 @@ function keyIs(b: Uint8Array, start: number, end: number, key: string): boolean 
   return true;
 }
 
-/** A plain string value without escapes, or `undefined`. */
-function plainString(b: Buffer, start: number, end: number): string | undefined {
-  // Values written with escapes are left to JSON.parse.
-  let ascii = true;
-  for (let k = start; k < end; k++) {
-    const c = b[k] as number;
-    if (c === BACKSLASH) return undefined;
-    if (c >= 0x80) ascii = false;
-  }
-  return b.toString(ascii ? 'latin1' : 'utf8', start, end);
-}
-
 /** A JSON number in `b[start..end)` as JSON.parse would read it, or `undefined`. */
-function jsonNumber(b: Buffer, start: number, end: number): number | undefined {
+function jsonNumber(b: Uint8Array, start: number, end: number): number | undefined {
   // The usual case, a non-negative integer of at most 15 digits, without a string.
   if (end > start && end - start <= 15 && (b[start] !== 0x30 || end - start === 1)) {
     let n = 0;
@@ -112,43 +75,65 @@ function jsonNumber(b: Buffer, start: number, end: number): number | undefined {
     }
     if (k === end) return n;
   }
-  const text = b.toString('latin1', start, end);
+  const text = Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('latin1');
   if (!/^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/.test(text)) return undefined;
   const n = Number(text);
   return Number.isFinite(n) ? n : undefined;
 }
 
 /**
+ * Where the top-level `id` and `status` values lie in a record body (byte ranges of the
+ * string contents, without quotes or escapes) and its `updatedAt`; filled by
+ * {@link summarizeRaw}. One object is reused for a whole replay.
+ */
+export interface RawSummary {
+  idStart: number;
+  idEnd: number;
+  statusStart: number;
+  statusEnd: number;
+  updatedAt: number;
+}
+
+/** A fresh {@link RawSummary} to pass to {@link summarizeRaw}. */
+export const rawSummary = (): RawSummary => ({ idStart: 0, idEnd: 0, statusStart: 0, statusEnd: 0, updatedAt: 0 });
+
+/** Whether `b[start..end)` is free of backslashes (a JSON string value without escapes). */
+function noEscapes(b: Uint8Array, start: number, end: number): boolean {
+  for (let k = start; k < end; k++) if (b[k] === BACKSLASH) return false;
+  return true;
+}
+
+/**
  * Reads `id`, `status` and `updatedAt` from the top level of the JSON object in
  * `b[start..end)` without parsing the rest (nested values are skipped, strings are
- * skipped escape-aware). Returns `undefined` whenever anything is unexpected (not an
- * object, a key or needed value with escapes, a field missing or of the wrong type,
- * malformed input): the caller then parses the body with `JSON.parse`, so this fast
- * path never has to handle every case, only to be right when it answers. As with
- * `JSON.parse`, a repeated key counts with its last value.
+ * skipped escape-aware) and without creating a string: `out` receives the byte ranges
+ * of the two string values and the number. Returns `false` whenever anything is
+ * unexpected (not an object, a key or needed value with escapes, a field missing or of
+ * the wrong type, malformed input): the caller then parses the body with `JSON.parse`,
+ * so this fast path never has to handle every case, only to be right when it answers.
+ * As with `JSON.parse`, a repeated key counts with its last value. A string value
+ * without escapes is, byte for byte, the UTF-8 encoding of the string JSON.parse reads.
  */
-export function summarizeRecord(b: Buffer, start: number, end: number): RecordSummary | undefined {
+export function summarizeRaw(b: Uint8Array, start: number, end: number, out: RawSummary, stopEarly = false): boolean {
   let i = start;
   while (i < end && isSpace(b[i] as number)) i++;
-  if (b[i] !== OPEN_BRACE) return undefined;
+  if (b[i] !== OPEN_BRACE) return false;
   i++;
-  let id: string | undefined;
-  let status: string | undefined;
-  let updatedAt: number | undefined;
+  let found = 0;
   for (;;) {
     while (i < end && isSpace(b[i] as number)) i++;
     if (b[i] === CLOSE_BRACE) break;
-    if (b[i] !== QUOTE) return undefined;
+    if (b[i] !== QUOTE) return false;
     const keyStart = i + 1;
     i = skipString(b, keyStart, end);
-    if (i < 0) return undefined;
+    if (i < 0) return false;
     const keyEnd = i - 1;
-    for (let k = keyStart; k < keyEnd; k++) if (b[k] === BACKSLASH) return undefined;
+    if (!noEscapes(b, keyStart, keyEnd)) return false;
     while (i < end && isSpace(b[i] as number)) i++;
-    if (b[i] !== COLON) return undefined;
+    if (b[i] !== COLON) return false;
     i++;
     while (i < end && isSpace(b[i] as number)) i++;
-    if (i >= end) return undefined;
+    if (i >= end) return false;
     const valueStart = i;
     const c = b[i] as number;
     if (c === QUOTE) i = skipString(b, i + 1, end);
@@ -160,28 +145,43 @@ export function summarizeRecord(b: Buffer, start: number, end: number): RecordSu
         i++;
       }
     }
-    if (i < 0) return undefined;
+    if (i < 0) return false;
     const valueEnd = i;
-    if (keyIs(b, keyStart, keyEnd, 'id') || keyIs(b, keyStart, keyEnd, 'status')) {
-      if (c !== QUOTE) return undefined;
-      const value = plainString(b, valueStart + 1, valueEnd - 1);
-      if (value === undefined) return undefined;
-      if (keyEnd - keyStart === 2) id = value;
-      else status = value;
-    } else if (keyIs(b, keyStart, keyEnd, 'updatedAt')) {
-      updatedAt = jsonNumber(b, valueStart, valueEnd);
-      if (updatedAt === undefined) return undefined;
+    const keyLength = keyEnd - keyStart;
+    if ((keyLength === 2 && keyIs(b, keyStart, keyEnd, 'id')) || (keyLength === 6 && keyIs(b, keyStart, keyEnd, 'status'))) {
+      if (c !== QUOTE || !noEscapes(b, valueStart + 1, valueEnd - 1)) return false;
+      if (keyLength === 2) {
+        out.idStart = valueStart + 1;
+        out.idEnd = valueEnd - 1;
+        found |= 1;
+      } else {
+        out.statusStart = valueStart + 1;
+        out.statusEnd = valueEnd - 1;
+        found |= 2;
+      }
+    } else if (keyLength === 9 && keyIs(b, keyStart, keyEnd, 'updatedAt')) {
+      const n = jsonNumber(b, valueStart, valueEnd);
+      if (n === undefined) return false;
+      out.updatedAt = n;
+      found |= 4;
     }
+    if (found === 7 && stopEarly) return true;
     while (i < end && isSpace(b[i] as number)) i++;
     if (b[i] === COMMA) {
       i++;
       continue;
     }
     if (b[i] === CLOSE_BRACE) break;
-    return undefined;
+    return false;
   }
   i++;
   while (i < end && isSpace(b[i] as number)) i++;
-  if (i !== end || id === undefined || status === undefined || updatedAt === undefined) return undefined;
-  return { id, status, updatedAt };
+  return i === end && found === 7;
+}
+
+/** {@link summarizeRaw} with the values as strings, or `undefined`. */
+export function summarizeRecord(b: Buffer, start: number, end: number): RecordSummary | undefined {
+  const out = rawSummary();
+  if (!summarizeRaw(b, start, end, out)) return undefined;
+  return { id: b.toString('utf8', out.idStart, out.idEnd), status: b.toString('utf8', out.statusStart, out.statusEnd), updatedAt: out.updatedAt };
 }
