@@ -155,6 +155,6 @@ export const USAGE = `Usage: npm run bench -- [--smoke | --quick] [options]
   --tmp DIR                            where ledgers are written (default: the OS temp directory)
   --out DIR                            result directory (default: bench/results for a default full run, else bench/results/local)
   --profile                            after the HTTP rounds, one more cell per variant at c=16 under V8's CPU profiler:
-                                       writes <variant>-c16-<time>.cpuprofile and prints the top self time by function and file
+                                       writes <run time>-<variant>-c16.cpuprofile and prints the top self time by function and file
   --profile-dir DIR                    where --profile writes (default: bench/results/profiles)
 Environment: REDIS_URL, DATABASE_URL enable the Redis and PostgreSQL ledger variants.`;
