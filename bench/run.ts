@@ -6,11 +6,15 @@
  *   raw axios (the reference), axios-retry, p-retry and intentkey with each ledger,
  *   each cell in a fresh client process; rounds rotate the variant order and ratios
  *   are taken against the same round's raw axios.
- * - ledger: the durable ledger alone, FileLedger against better-sqlite3 (WAL,
+ * - ledger: the durable ledger alone, FileLedger against a bare group-commit loop (the
+ *   same writer thread and record sizes, no ledger logic) and better-sqlite3 (WAL,
  *   synchronous=FULL, one intent per transaction), with the event-loop delay.
  * - recovery: open a ledger of 1,000,000 finished and 10,000 pending intents and list
  *   what needs resuming, in a fresh process: time and peak RSS.
  * - jitter: runs bench/jitter.bench.ts when present (its own output and files).
+ *
+ * - with --profile: one more HTTP cell per variant at c=16 under V8's CPU profiler, after
+ *   the measured rounds; the .cpuprofile files and a self-time summary of each.
  *
  * Nothing here asserts speed: targets are reported as met or not, with the ratio.
  * Results: <out>/<timestamp>.json, <out>/latest.json and <out>/latest.md.
@@ -20,13 +24,16 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { cpus, loadavg, release, totalmem, type as osType } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { HttpCellInput, HttpCellResult, HttpVariant, LedgerCellInput, LedgerCellResult, RecoveryBuildResult, RecoveryInput, RecoveryOpenResult } from './harness/cells.js';
+import { VARIANT_UNAVAILABLE, type HttpCellInput, type HttpCellResult, type HttpVariant, type LedgerCellInput, type LedgerCellResult, type RecoveryBuildResult, type RecoveryInput, type RecoveryOpenResult } from './harness/cells.js';
 import { forkTs, harnessFile, runChild } from './harness/child.js';
-import { parseOptions, USAGE, type BenchOptions, type Part } from './harness/options.js';
+import { parseOptions, PROFILE_CONCURRENCY, USAGE, type BenchOptions, type Part } from './harness/options.js';
+import { profileLines, summariseProfile, type CpuProfile, type ProfileSummary } from './harness/profile.js';
 import {
   httpTable,
   judgeTargets,
+  LEDGER_STORES,
   ledgerTable,
+  OPTION_UNAVAILABLE,
   summariseHttp,
   summariseLedger,
   summariseRecovery,
@@ -95,7 +102,62 @@ async function stopServer(child: ChildProcess): Promise<void> {
 const flushProbe = (options: BenchOptions): Promise<LedgerCellResult> =>
   runChild<LedgerCellResult>(harnessFile('ledger-cell.ts'), { kind: 'flush', concurrency: 1, durationMs: 0, maxOps: 200, tmpDir: options.tmpDir, depsDir: options.depsDir } satisfies LedgerCellInput, 60_000);
 
-async function runHttp(options: BenchOptions): Promise<HttpPart> {
+/** One `--profile` cell: where its profile went and what it says, or why there is none. */
+interface ProfileRecord {
+  readonly variant: HttpVariant;
+  readonly concurrency: number;
+  readonly file?: string;
+  readonly summary?: ProfileSummary;
+  readonly error?: string;
+}
+
+function cellInput(options: BenchOptions, url: string, variant: HttpVariant, concurrency: number): HttpCellInput {
+  return {
+    url,
+    variant,
+    concurrency,
+    requests: options.requests,
+    warmup: options.warmup,
+    timeLimitMs: options.cellTimeLimitMs,
+    tmpDir: options.tmpDir,
+    ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }),
+    ...(options.databaseUrl === undefined ? {} : { databaseUrl: options.databaseUrl }),
+  };
+}
+
+/** The first line of a failed cell's error, and whether it says the variant does not exist on this code. */
+function cellError(error: unknown): { message: string; unavailable: boolean } {
+  const text = (error as Error).message;
+  const unavailable = text.startsWith(`${VARIANT_UNAVAILABLE}: `);
+  const first = text.split('\n')[0] ?? 'failed';
+  return { message: unavailable ? first.slice(VARIANT_UNAVAILABLE.length + 2) : first, unavailable };
+}
+
+/**
+ * `--profile`: after the measured rounds, one more cell per variant at c=16 with the
+ * timed phase under V8's profiler. These cells are not part of any table or ratio.
+ */
+async function runProfiles(options: BenchOptions, url: string, variants: readonly HttpVariant[], dir: string, stamp: string): Promise<ProfileRecord[]> {
+  const records: ProfileRecord[] = [];
+  const concurrency = PROFILE_CONCURRENCY;
+  log(`profile: one extra cell per variant at c=${concurrency} under V8's CPU profiler (main thread), into ${dir}`);
+  for (const variant of variants) {
+    const file = join(dir, `${stamp}-${variant}-c${concurrency}.cpuprofile`);
+    try {
+      await runChild<HttpCellResult>(harnessFile('http-client.ts'), { ...cellInput(options, url, variant, concurrency), profileFile: file }, options.cellTimeLimitMs * 2 + 60_000);
+      const summary = summariseProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, PROJECT_DIR);
+      records.push({ variant, concurrency, file, summary });
+      for (const line of profileLines(`  ${variant} c=${concurrency} (${file})`, summary)) log(line);
+    } catch (error) {
+      const { message } = cellError(error);
+      records.push({ variant, concurrency, error: message });
+      log(`  ${variant} c=${concurrency} profile FAILED: ${message}`);
+    }
+  }
+  return records;
+}
+
+async function runHttp(options: BenchOptions, stamp: string): Promise<HttpPart & { profiles?: ProfileRecord[] }> {
   const skipped: Partial<Record<HttpVariant, string>> = {};
   if (options.variants.includes('intentkey-redis') && options.redisUrl === undefined) skipped['intentkey-redis'] = 'REDIS_URL is not set';
   if (options.variants.includes('intentkey-postgres') && options.databaseUrl === undefined) skipped['intentkey-postgres'] = 'DATABASE_URL is not set';
@@ -112,24 +174,20 @@ async function runHttp(options: BenchOptions): Promise<HttpPart> {
         const order = rotate(options.variants, r);
         for (const [position, variant] of order.entries()) {
           if (skipped[variant] !== undefined) continue;
-          const input: HttpCellInput = {
-            url: server.url,
-            variant,
-            concurrency,
-            requests: options.requests,
-            warmup: options.warmup,
-            timeLimitMs: options.cellTimeLimitMs,
-            tmpDir: options.tmpDir,
-            ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }),
-            ...(options.databaseUrl === undefined ? {} : { databaseUrl: options.databaseUrl }),
-          };
+          const input = cellInput(options, server.url, variant, concurrency);
           try {
             const result = await runChild<HttpCellResult>(harnessFile('http-client.ts'), input, options.cellTimeLimitMs * 2 + 60_000);
             cells.push({ round: r, concurrency, variant, position, result });
             const flags = `${result.errors > 0 ? ` ERRORS ${result.errors} (${result.firstError ?? ''})` : ''}${result.timedOut ? ' TIME LIMIT' : ''}`;
             log(`  c=${String(concurrency).padStart(4)} ${variant.padEnd(19)} ${result.reqPerS.toFixed(0).padStart(6)} req/s  p50 ${result.p50Us.toFixed(0).padStart(6)} µs  p99 ${result.p99Us.toFixed(0).padStart(7)} µs  CPU ${result.cpuUsPerReq.toFixed(0).padStart(5)} µs/req  RSS ${result.peakRssMb.toFixed(0)} MB${flags}`);
           } catch (error) {
-            const message = (error as Error).message.split('\n')[0] ?? 'failed';
+            const { message, unavailable } = cellError(error);
+            if (unavailable) {
+              // Not a failure of the bench: the variant does not exist on this code.
+              skipped[variant] = `${OPTION_UNAVAILABLE}: ${message}`;
+              log(`  c=${String(concurrency).padStart(4)} ${variant.padEnd(19)} NOT MEASURED: ${message}`);
+              continue;
+            }
             cells.push({ round: r, concurrency, variant, position, error: message });
             log(`  c=${String(concurrency).padStart(4)} ${variant.padEnd(19)} FAILED: ${message}`);
             // A store that cannot be reached will not come back in the next cell.
@@ -138,10 +196,11 @@ async function runHttp(options: BenchOptions): Promise<HttpPart> {
         }
       }
     }
+    const profiles = options.profileDir === undefined ? undefined : await runProfiles(options, server.url, options.variants.filter((v) => skipped[v] === undefined), options.profileDir, stamp);
+    return { requests: options.requests, warmup: options.warmup, rounds: options.rounds, concurrency: options.httpConcurrency, variants: options.variants, skipped, flush, cells, ...(profiles ? { profiles } : {}) };
   } finally {
     await stopServer(server.child);
   }
-  return { requests: options.requests, warmup: options.warmup, rounds: options.rounds, concurrency: options.httpConcurrency, variants: options.variants, skipped, flush, cells };
 }
 
 async function runLedger(options: BenchOptions): Promise<LedgerPart> {
@@ -153,7 +212,7 @@ async function runLedger(options: BenchOptions): Promise<LedgerPart> {
     ? { measured: true, detail: `better-sqlite3 ${availability.version}${availability.installedNow ? `, installed in ${Math.round(availability.installMs / 1000)} s` : ''}` }
     : { measured: false, detail: availability.reason };
   log(`ledger: SQLite ${sqlite.measured ? 'available' : 'NOT MEASURED'}: ${sqlite.detail}`);
-  const stores: LedgerStoreKind[] = sqlite.measured ? ['file', 'sqlite'] : ['file'];
+  const stores: LedgerStoreKind[] = LEDGER_STORES.filter((s) => s !== 'sqlite' || sqlite.measured);
   const maxOps = Math.max(10_000, Math.ceil(options.ledgerMs * 400));
   const cells: LedgerCellRecord[] = [];
   const idle: LedgerPart['idle'][number][] = [];
@@ -171,11 +230,11 @@ async function runLedger(options: BenchOptions): Promise<LedgerPart> {
         try {
           const result = await runChild<LedgerCellResult>(harnessFile('ledger-cell.ts'), input, options.ledgerMs * 4 + 120_000);
           cells.push({ round: r, concurrency, store, position, result });
-          log(`  c=${String(concurrency).padStart(4)} ${store.padEnd(6)} ${result.opsPerS.toFixed(0).padStart(7)} intents/s  p50 ${result.p50Us.toFixed(0).padStart(6)} µs  p99 ${result.p99Us.toFixed(0).padStart(7)} µs  loop delay p99 ${result.loopDelayMs.p99.toFixed(2)} ms max ${result.loopDelayMs.max.toFixed(1)} ms  RSS ${result.peakRssMb.toFixed(0)} MB${result.errors > 0 ? ` ERRORS ${result.errors} (${result.firstError ?? ''})` : ''}`);
+          log(`  c=${String(concurrency).padStart(4)} ${store.padEnd(12)} ${result.opsPerS.toFixed(0).padStart(7)} intents/s  p50 ${result.p50Us.toFixed(0).padStart(6)} µs  p99 ${result.p99Us.toFixed(0).padStart(7)} µs  loop delay p99 ${result.loopDelayMs.p99.toFixed(2)} ms max ${result.loopDelayMs.max.toFixed(1)} ms  RSS ${result.peakRssMb.toFixed(0)} MB${result.errors > 0 ? ` ERRORS ${result.errors} (${result.firstError ?? ''})` : ''}`);
         } catch (error) {
           const message = (error as Error).message.split('\n')[0] ?? 'failed';
           cells.push({ round: r, concurrency, store, position, error: message });
-          log(`  c=${String(concurrency).padStart(4)} ${store.padEnd(6)} FAILED: ${message}`);
+          log(`  c=${String(concurrency).padStart(4)} ${store.padEnd(12)} FAILED: ${message}`);
         }
       }
     }
@@ -233,7 +292,8 @@ async function main(): Promise<void> {
   const loads: Partial<Record<Part | 'start' | 'end', number[]>> = { start: load() };
   const has = (p: Part): boolean => options.parts.includes(p);
 
-  const http = has('http') ? await runHttp(options) : undefined;
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  const http = has('http') ? await runHttp(options, stamp) : undefined;
   if (http) loads.http = load();
   const ledger = has('ledger') ? await runLedger(options) : undefined;
   if (ledger) loads.ledger = load();
@@ -271,6 +331,11 @@ async function main(): Promise<void> {
     const skippedLines = Object.entries(http?.skipped ?? {}).map(([v, why]) => `- ${v}: skipped, ${why}`);
     if (skippedLines.length > 0) md.push(...skippedLines, '');
     md.push(`One flush (200 B append + fdatasync, sequential) p50 per round: ${http?.flush.map((f) => `${f.p50Us.toFixed(0)} µs`).join(', ') ?? ''}.`, '');
+    if (http?.profiles) {
+      md.push(`### CPU profiles (one extra cell per variant at c=${PROFILE_CONCURRENCY}, main thread, not in the tables)`, '', '```');
+      for (const p of http.profiles) md.push(...(p.summary ? profileLines(`${p.variant} (${p.file ?? ''})`, p.summary) : [`${p.variant}: failed, ${p.error ?? '?'}`]));
+      md.push('```', '');
+    }
   }
   if (ledgerRows) {
     md.push(`## Ledger alone (${options.ledgerMs} ms per cell, ${options.rounds} round(s))`, '', ledgerTable(ledgerRows), '');
@@ -291,7 +356,6 @@ async function main(): Promise<void> {
   const markdown = md.join('\n');
 
   mkdirSync(options.outDir, { recursive: true });
-  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const json = `${JSON.stringify(results, null, 2)}\n`;
   writeFileSync(join(options.outDir, `${stamp}.json`), json);
   writeFileSync(join(options.outDir, 'latest.json'), json);

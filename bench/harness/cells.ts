@@ -13,6 +13,9 @@ export const HTTP_VARIANTS = [
   // The same with intentkey/otel's spans and instruments on a real SDK: the cost of OpenTelemetry.
   'intentkey-memory-otel',
   'intentkey-file',
+  // FileLedger opened with `outcomeDurability: 'lazy'`: the outcome record is not awaited.
+  // Reported as not measured while FileLedger.open does not take that option.
+  'intentkey-file-lazy',
   'intentkey-redis',
   'intentkey-postgres',
 ] as const;
@@ -31,7 +34,19 @@ export interface HttpCellInput {
   readonly tmpDir: string;
   readonly redisUrl?: string;
   readonly databaseUrl?: string;
+  /**
+   * When set, the timed phase runs under the V8 sampling profiler (node:inspector) and
+   * the profile is written to this path (`.cpuprofile`, readable by Chrome DevTools).
+   */
+  readonly profileFile?: string;
 }
+
+/**
+ * Name of the error a cell throws when its variant cannot be measured on this code
+ * (e.g. a FileLedger option that does not exist yet): the run reports the variant as
+ * not measured instead of failing.
+ */
+export const VARIANT_UNAVAILABLE = 'VariantUnavailable';
 
 /** What one cell measured. */
 export interface HttpCellResult {
@@ -55,11 +70,14 @@ export interface HttpCellResult {
 
 
 /**
- * Ledger-alone cells: `file` and `sqlite` create intents durably; `idle` measures the
- * event-loop delay of a process doing nothing (the noise floor); `flush` times a
- * sequential 200-byte append + fdatasync (one device flush as Node sees it).
+ * Ledger-alone cells: `file` and `sqlite` create intents durably; `group-commit` is the
+ * bare group-commit loop (bench/harness/group-commit.ts: records of the FileLedger's
+ * create-record sizes appended and fdatasynced by one writer thread, no ledger logic),
+ * the ceiling the FileLedger is judged against; `idle` measures the event-loop delay of
+ * a process doing nothing (the noise floor); `flush` times a sequential 200-byte
+ * append + fdatasync (one device flush as Node sees it).
  */
-export type LedgerCellKind = 'file' | 'sqlite' | 'idle' | 'flush';
+export type LedgerCellKind = 'file' | 'sqlite' | 'group-commit' | 'idle' | 'flush';
 
 /** Input of one ledger-alone cell. */
 export interface LedgerCellInput {
@@ -93,6 +111,8 @@ export interface LedgerCellResult {
   readonly compactions?: number;
   /** Versions of the store, e.g. SQLite's. */
   readonly note?: string;
+  /** `group-commit`: smallest and largest record written, bytes (the FileLedger's create records). */
+  readonly recordBytes?: { readonly min: number; readonly max: number };
 }
 
 /** Input of a recovery child: build a ledger directory, or open one and list what to resume. */

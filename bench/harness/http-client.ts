@@ -3,15 +3,17 @@
  * concurrency. Warm-up first (connections opened, code paths compiled), then a timed
  * phase of a fixed request count. Reports req/s, latency percentiles, client CPU per
  * request (`process.cpuUsage()`, which counts every thread of the process, so the file
- * ledger's writer thread is included) and peak RSS.
+ * ledger's writer thread is included) and peak RSS. With `profileFile`, the timed phase
+ * runs under V8's sampling profiler and the profile is written there.
  */
 import { randomBytes } from 'node:crypto';
 import { Agent } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { dirname, join } from 'node:path';
 import axios, { type AxiosInstance } from 'axios';
-import type { IntentClient, LedgerStore } from '../../src/index.js';
-import type { HttpCellInput, HttpCellResult } from './cells.js';
+import type { FileLedgerOptions, IntentClient, LedgerStore } from '../../src/index.js';
+import { VARIANT_UNAVAILABLE, type HttpCellInput, type HttpCellResult } from './cells.js';
 import { peakRssMb, serveChild } from './child.js';
 import { latencySummaryUs, runConcurrent } from './stats.js';
 
@@ -24,6 +26,102 @@ interface Variant {
   send(i: number): Promise<unknown>;
   close(): Promise<void>;
   note?: string;
+  /**
+   * Runs after the measurement (its RSS and CPU already taken): checks that the variant
+   * measured what it claims; throws a {@link VARIANT_UNAVAILABLE} error otherwise.
+   */
+  verify?(): Promise<void>;
+}
+
+/** The error a cell throws when its variant does not exist on this code: reported, not a failure. */
+function unavailable(message: string): Error {
+  return Object.assign(new Error(message), { name: VARIANT_UNAVAILABLE });
+}
+
+/**
+ * The fewest group commits (`flush` observations) that completed before one sequential
+ * request resolved, over `tries` requests with indices from `firstIndex`: the flushes a
+ * request waits for at c=1.
+ */
+async function awaitedFlushes(ledger: LedgerStore, send: (i: number) => Promise<unknown>, firstIndex: number, tries = 3): Promise<number> {
+  if (!ledger.observe) throw new Error('the ledger cannot be observed');
+  let flushes = 0;
+  const stop = ledger.observe((o) => {
+    if (o.type === 'flush') flushes++;
+  });
+  let fewest = Number.POSITIVE_INFINITY;
+  try {
+    for (let k = 0; k < tries; k++) {
+      flushes = 0;
+      await send(firstIndex + k);
+      fewest = Math.min(fewest, flushes);
+    }
+  } finally {
+    stop();
+  }
+  return fewest;
+}
+
+/**
+ * The lazy-outcome FileLedger: opened with `outcomeDurability: 'lazy'`. The option is
+ * passed through whether or not this code's FileLedger knows it; the variant counts as
+ * unavailable when FileLedger.open rejects it or never reads it, and (checked by
+ * `verify`, after the measurement) when a request waits for as many flushes as with the
+ * default FileLedger, i.e. the option changed nothing.
+ */
+async function lazyFileVariant(input: HttpCellInput, http: AxiosInstance): Promise<Variant> {
+  const { FileLedger } = await import('../../src/index.js');
+  const dir = mkdtempSync(join(input.tmpDir, 'intentkey-bench-http-'));
+  const cleanup = async (): Promise<void> => rmSync(dir, { recursive: true, force: true });
+  let read = false;
+  const options = { dir } as FileLedgerOptions;
+  // A getter, so that an open which ignores the option can be told from one that reads it.
+  Object.defineProperty(options, 'outcomeDurability', {
+    enumerable: true,
+    get: () => {
+      read = true;
+      return 'lazy';
+    },
+  });
+  let ledger: Awaited<ReturnType<typeof FileLedger.open>>;
+  try {
+    ledger = await FileLedger.open(options);
+  } catch (error) {
+    await cleanup();
+    throw unavailable(`FileLedger.open rejected outcomeDurability: 'lazy' (${(error as Error).message})`);
+  }
+  if (!read) {
+    await ledger.close();
+    await cleanup();
+    throw unavailable("FileLedger.open does not read the option outcomeDurability");
+  }
+  const variant = await intentkeyVariant(http, ledger, cleanup);
+  // Probe indices lie past the timed and warm-up ranges.
+  const probeAt = input.requests + input.warmup;
+  let lazy: number;
+  try {
+    lazy = await awaitedFlushes(ledger, (i) => variant.send(i), probeAt);
+  } catch (error) {
+    await variant.close();
+    throw error;
+  }
+  return {
+    ...variant,
+    note: `outcomeDurability 'lazy': ${lazy} flush(es) awaited per request at c=1`,
+    verify: async () => {
+      // The same probe on a default FileLedger, after the timed phase so it costs the cell nothing.
+      const eagerDir = mkdtempSync(join(input.tmpDir, 'intentkey-bench-http-'));
+      const eagerLedger = await FileLedger.open({ dir: eagerDir });
+      const eager = await intentkeyVariant(http, eagerLedger, async () => rmSync(eagerDir, { recursive: true, force: true }));
+      let eagerFlushes: number;
+      try {
+        eagerFlushes = await awaitedFlushes(eagerLedger, (i) => eager.send(i), probeAt);
+      } finally {
+        await eager.close();
+      }
+      if (lazy >= eagerFlushes) throw unavailable(`outcomeDurability 'lazy' changed nothing: ${lazy} flush(es) awaited per request, ${eagerFlushes} with the default`);
+    },
+  };
 }
 
 async function intentkeyVariant(
@@ -111,6 +209,8 @@ async function setUp(input: HttpCellInput, http: AxiosInstance): Promise<Variant
       const ledger = await FileLedger.open({ dir });
       return intentkeyVariant(http, ledger, async () => rmSync(dir, { recursive: true, force: true }));
     }
+    case 'intentkey-file-lazy':
+      return lazyFileVariant(input, http);
     case 'intentkey-redis': {
       if (input.redisUrl === undefined) throw new Error('REDIS_URL is not set');
       const [{ Redis }, { RedisLedger }] = await Promise.all([import('ioredis'), import('../../src/stores/redis/index.js')]);
@@ -160,6 +260,26 @@ async function setUp(input: HttpCellInput, http: AxiosInstance): Promise<Variant
   }
 }
 
+/** V8's sampling interval for `--profile` cells, µs (node's --cpu-prof default is 1000). */
+const PROFILE_INTERVAL_US = 250;
+
+/** Starts V8's CPU profiler on this thread (the main thread only: a ledger's writer thread is not in it); `stopTo` stops it and writes the `.cpuprofile`. */
+async function startProfiler(): Promise<{ stopTo(file: string): Promise<void> }> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: PROFILE_INTERVAL_US });
+  await session.post('Profiler.start');
+  return {
+    async stopTo(file) {
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, JSON.stringify(profile));
+    },
+  };
+}
+
 async function runCell(input: HttpCellInput): Promise<HttpCellResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: input.concurrency });
   const http = axios.create({ baseURL: input.url, httpAgent: agent, timeout: 30_000 });
@@ -169,13 +289,17 @@ async function runCell(input: HttpCellInput): Promise<HttpCellResult> {
     // Warm-up requests use indices past the timed range, so no business id repeats.
     const warm = await runConcurrent(input.warmup, input.concurrency, (i) => variant.send(input.requests + i), input.timeLimitMs);
     if (warm.errors > 0) throw new Error(`warm-up failed: ${warm.errors} error(s), first: ${warm.firstError ?? '?'}`);
+    const profiler = input.profileFile === undefined ? undefined : await startProfiler();
     const cpuBefore = process.cpuUsage();
     const start = process.hrtime.bigint();
     const timed = await runConcurrent(input.requests, input.concurrency, (i) => variant.send(i), input.timeLimitMs);
     const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
     const cpu = process.cpuUsage(cpuBefore);
+    // Taken before the profile is serialised, which would add its own memory.
+    const peak = peakRssMb();
+    if (profiler && input.profileFile !== undefined) await profiler.stopTo(input.profileFile);
     const latency = latencySummaryUs(timed.latenciesNs);
-    return {
+    const result: HttpCellResult = {
       completed: timed.completed,
       errors: timed.errors,
       ...(timed.firstError === undefined ? {} : { firstError: timed.firstError }),
@@ -184,10 +308,12 @@ async function runCell(input: HttpCellInput): Promise<HttpCellResult> {
       reqPerS: (timed.completed / wallMs) * 1000,
       ...latency,
       cpuUsPerReq: (cpu.user + cpu.system) / Math.max(1, timed.completed),
-      peakRssMb: peakRssMb(),
+      peakRssMb: peak,
       setupRssMb,
       ...(variant.note === undefined ? {} : { note: variant.note }),
     };
+    await variant.verify?.();
+    return result;
   } finally {
     await variant.close();
     agent.destroy();

@@ -3,10 +3,12 @@
  * intents durably, back to back, for a fixed time. Each create starts from its own
  * macrotask (`setImmediate`), as it would from a request handler: without that, a
  * synchronous store's callers would chain microtasks and never let the loop turn.
+ * `group-commit` runs the same callers against the bare group-commit loop
+ * (./group-commit.ts) with records of the sizes the FileLedger writes for these creates.
  * Also the two probes: `idle` (event-loop delay of a process doing nothing) and
  * `flush` (sequential 200-byte append + fdatasync).
  */
-import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setImmediate as nextMacrotask, setTimeout as sleep } from 'node:timers/promises';
@@ -15,6 +17,7 @@ import type { LedgerCellInput, LedgerCellResult } from './cells.js';
 import { peakRssMb, serveChild } from './child.js';
 import { SqliteLedger, loadSqlite } from './sqlite-ledger.js';
 import { benchDraft } from './drafts.js';
+import { GroupCommitLoop } from './group-commit.js';
 import { latencySummaryUs, runConcurrent } from './stats.js';
 
 function loopDelayMs(histogram: ReturnType<typeof monitorEventLoopDelay>): LedgerCellResult['loopDelayMs'] {
@@ -57,13 +60,55 @@ function flush(input: LedgerCellInput): LedgerCellResult {
   };
 }
 
+/** Decimal digits of a non-negative integer. */
+const digits = (i: number): number => String(i).length;
+
+/**
+ * Sizes in bytes of the log records a FileLedger writes for `create(benchDraft(i))`, by
+ * the number of digits of `i` (the only part of a bench draft whose length varies),
+ * measured on a scratch ledger as the log's growth per create.
+ */
+async function fileCreateRecordSizes(tmpDir: string): Promise<Map<number, number>> {
+  const dir = mkdtempSync(join(tmpDir, 'intentkey-bench-sizes-'));
+  const ledger = await FileLedger.open({ dir });
+  try {
+    const logSize = (): number => {
+      const logs = readdirSync(dir).filter((f) => /^log-\d{8}\.ikl$/.test(f));
+      if (logs.length !== 1) throw new Error(`expected one log file in ${dir}, found ${logs.length}`);
+      return statSync(join(dir, logs[0] as string)).size;
+    };
+    const sizes = new Map<number, number>();
+    for (let d = 1; d <= 9; d++) {
+      const i = d === 1 ? 0 : 10 ** (d - 1);
+      const before = logSize();
+      await ledger.create(benchDraft(i, Date.now()), Date.now());
+      sizes.set(d, logSize() - before);
+    }
+    return sizes;
+  } finally {
+    await ledger.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function store(input: LedgerCellInput): Promise<LedgerCellResult> {
   const dir = mkdtempSync(join(input.tmpDir, `intentkey-bench-${input.kind}-`));
   let compactions = 0;
   let create: (i: number) => Promise<unknown>;
   let close: () => Promise<void>;
   let note: string | undefined;
-  if (input.kind === 'file') {
+  let recordBytes: LedgerCellResult['recordBytes'];
+  if (input.kind === 'group-commit') {
+    const sizes = await fileCreateRecordSizes(input.tmpDir);
+    // One buffer per size, filled once: callers hand over bytes already encoded.
+    const records = new Map([...sizes].map(([d, n]) => [d, Buffer.alloc(n, 0x61)]));
+    const used = [...sizes].filter(([d]) => d <= digits(2 * input.maxOps)).map(([, n]) => n);
+    recordBytes = { min: Math.min(...used), max: Math.max(...used) };
+    const loop = new GroupCommitLoop(join(dir, 'group-commit.log'));
+    create = (i) => loop.append(records.get(digits(i)) as Buffer);
+    close = () => loop.close();
+    note = `records of ${recordBytes.min}-${recordBytes.max} B (the FileLedger's create records), one writer thread, write + fdatasync per batch`;
+  } else if (input.kind === 'file') {
     const ledger = await FileLedger.open({
       dir,
       onEvent: (e) => {
@@ -109,6 +154,7 @@ async function store(input: LedgerCellInput): Promise<LedgerCellResult> {
       peakRssMb: peakRssMb(),
       ...(input.kind === 'file' ? { compactions } : {}),
       ...(note === undefined ? {} : { note }),
+      ...(recordBytes === undefined ? {} : { recordBytes }),
     };
   } finally {
     await close();

@@ -6,6 +6,7 @@
  *   npm run bench -- --quick            smaller counts, 1 round (a few minutes)
  *   npm run bench:smoke                 tiny counts, < 60 s; exercises every code path
  *   npm run bench -- --only http,ledger --rounds 5 --requests 20000
+ *   npm run bench -- --only http --profile   also a V8 CPU profile of every variant at c=16
  */
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -42,7 +43,16 @@ export interface BenchOptions {
   readonly outDir: string;
   readonly redisUrl: string | undefined;
   readonly databaseUrl: string | undefined;
+  /**
+   * Where `--profile` writes one V8 CPU profile per HTTP variant at concurrency
+   * {@link PROFILE_CONCURRENCY}, from an extra cell after the measured rounds (so the
+   * profiler's overhead never enters a ratio); `undefined` without `--profile`.
+   */
+  readonly profileDir: string | undefined;
 }
+
+/** Concurrency of the `--profile` cells. */
+export const PROFILE_CONCURRENCY = 16;
 
 const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
 
@@ -81,14 +91,14 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     const arg = argv[i] as string;
     if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}`);
     const [name, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
-    const takesValue = !['smoke', 'quick', 'full', 'no-install', 'install', 'help'].includes(name);
+    const takesValue = !['smoke', 'quick', 'full', 'no-install', 'install', 'profile', 'help'].includes(name);
     if (takesValue && inline === undefined) flags.set(name, argv[++i]);
     else flags.set(name, inline);
   }
   if (flags.has('help')) throw new Error('usage');
   const mode = flags.has('smoke') ? 'smoke' : flags.has('quick') ? 'quick' : 'full';
   const preset = PRESETS[mode];
-  const known = new Set(['smoke', 'quick', 'full', 'only', 'rounds', 'requests', 'warmup', 'concurrency', 'variants', 'ledger-concurrency', 'ledger-ms', 'recovery-finished', 'recovery-pending', 'no-install', 'install', 'tmp', 'out', 'help']);
+  const known = new Set(['smoke', 'quick', 'full', 'only', 'rounds', 'requests', 'warmup', 'concurrency', 'variants', 'ledger-concurrency', 'ledger-ms', 'recovery-finished', 'recovery-pending', 'no-install', 'install', 'profile', 'profile-dir', 'tmp', 'out', 'help']);
   for (const name of flags.keys()) if (!known.has(name)) throw new Error(`unknown option --${name}`);
 
   const only = flags.get('only');
@@ -104,7 +114,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
   };
   const int = (flag: string, fallback: number): number => (flags.has(flag) ? positiveInt(flags.get(flag), `--${flag}`) : fallback);
   const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v === '' ? undefined : v);
-  const isDefaultRun = mode === 'full' && only === undefined && [...flags.keys()].every((f) => f === 'full' || f === 'install' || f === 'tmp');
+  const isDefaultRun = mode === 'full' && only === undefined && [...flags.keys()].every((f) => f === 'full' || f === 'install' || f === 'tmp' || f === 'profile');
 
   return {
     mode,
@@ -127,6 +137,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     outDir: flags.get('out') ?? (isDefaultRun ? join(BENCH_DIR, 'results') : join(BENCH_DIR, 'results', 'local')),
     redisUrl: nonEmpty(env['REDIS_URL']),
     databaseUrl: nonEmpty(env['DATABASE_URL']),
+    profileDir: flags.has('profile') || flags.has('profile-dir') ? (flags.get('profile-dir') ?? join(BENCH_DIR, 'results', 'profiles')) : undefined,
   };
 }
 
@@ -143,4 +154,7 @@ export const USAGE = `Usage: npm run bench -- [--smoke | --quick] [options]
   --install | --no-install             install better-sqlite3 into bench/.deps when missing (full, quick: yes; smoke: no)
   --tmp DIR                            where ledgers are written (default: the OS temp directory)
   --out DIR                            result directory (default: bench/results for a default full run, else bench/results/local)
+  --profile                            after the HTTP rounds, one more cell per variant at c=16 under V8's CPU profiler:
+                                       writes <run time>-<variant>-c16.cpuprofile and prints the top self time by function and file
+  --profile-dir DIR                    where --profile writes (default: bench/results/profiles)
 Environment: REDIS_URL, DATABASE_URL enable the Redis and PostgreSQL ledger variants.`;
