@@ -38,6 +38,8 @@ const TEST_TIMEOUT_MS = 60_000 + REQUESTS * 200;
 const PRINT = process.env['INTENTKEY_B8_REPORT'] !== undefined;
 /** How a client timeout shows in an outcome's reason (axios: ECONNABORTED, or ETIMEDOUT with clarifyTimeoutError). */
 const TIMEOUT_REASON = /ECONNABORTED|ETIMEDOUT/;
+/** How an attempt the dispatch window refused shows in its outcome's reason: provably not sent. */
+const DISPATCH_WINDOW_REFUSAL = /^not sent: LedgerLeaseLostError before the request was dispatched$/;
 
 function positiveInt(raw: string | undefined, fallback: number): number {
   const n = raw === undefined ? NaN : Number(raw);
@@ -228,8 +230,12 @@ interface AttemptTrace {
  *
  * An attempt may have no connection at all: when the event loop stalls past the
  * attempt timeout, the client can give up while its request is still queued in its
- * own socket, connecting; the proxy then sees a connection that sends nothing. Those
- * are returned in `unsent`. Only a timeout can end an attempt that way.
+ * own socket, connecting; the proxy then sees a connection that sends nothing. The same
+ * stall can also come between an attempt's in-flight record and its dispatch (a burst of
+ * new intents started in one tick on a loaded machine: each one's request is built before
+ * its create, and the first ones wait for the whole burst): the dispatch window
+ * (attemptTimeoutMs) then refuses it before a byte leaves, and it counts as not sent.
+ * Both are returned in `unsent`. Only those two can end an attempt without a connection.
  */
 function traceAttempts(mode: Mode, run: Run, proxy: FaultProxy): { traces: AttemptTrace[]; unsent: OutcomeEvent[]; problems: string[] } {
   const writes = new Map<string, ConnectionRecord>();
@@ -251,7 +257,7 @@ function traceAttempts(mode: Mode, run: Run, proxy: FaultProxy): { traces: Attem
     const connection = writes.get(`${s.venueKey}#${s.attempt}`);
     if (connection) {
       traces.push({ intentId: s.intentId, attempt: s.attempt, last: s.attempt === lastAttempt.get(s.intentId), connection, outcome });
-    } else if (outcome && TIMEOUT_REASON.test(outcome.outcome.reason)) {
+    } else if (outcome && (TIMEOUT_REASON.test(outcome.outcome.reason) || DISPATCH_WINDOW_REFUSAL.test(outcome.outcome.reason))) {
       unsent.push(outcome);
     } else {
       problems.push(`${s.intentId} attempt ${s.attempt}: no connection carried it (${outcome?.outcome.reason ?? 'no outcome'})`);

@@ -67,6 +67,29 @@ export interface FileLedgerOptions {
   readonly compactAfterBytes?: number;
   /** Encodes inputs before they are written (e.g. encryption). @default identity */
   readonly codec?: InputCodec;
+  /**
+   * When the write that records a venue's success is waited for.
+   *
+   * - `'durable'` (default): the call that got the success resolves only once the
+   *   ledger has flushed it (two flushes per first-try success: the intent with its
+   *   attempt in flight before the send, the success after it).
+   * - `'lazy'`: the success is applied in memory and queued for the next group commit,
+   *   and the call resolves at once, without waiting for that flush (one flush per
+   *   request on the caller's path). Only successes are lazy: failures, unknown outcomes
+   *   and every write before a send are still flushed before anything acts on them.
+   *
+   * What a crash or power loss between a lazy success and its flush costs: the ledger
+   * reopens with that intent still recorded in flight. `recover()` (or the next call of
+   * the same business action) treats it like any attempt found in flight: it looks the
+   * intent up by its key (finding the order or payment, it records the success), or,
+   * where the venue deduplicates keys, resends the same key inside the venue's window
+   * and gets the stored answer back. It never sends a new key, so the action is never
+   * executed twice; on a venue without a lookup or a key store the intent is parked for
+   * a person instead. A replay in the same process (the same business action called
+   * again) waits for the flush before it answers. `close()` flushes what is queued.
+   * @default 'durable'
+   */
+  readonly outcomeDurability?: 'durable' | 'lazy';
   /** Time source for retention. @default the system clock */
   readonly clock?: Clock;
   /** Receives repairs, compactions and lock takeovers. */
@@ -237,6 +260,8 @@ export class FileLedger implements LedgerStore {
   readonly #clock: Clock;
   readonly #retentionMs: number;
   readonly #compactAfterBytes: number;
+  /** `outcomeDurability: 'lazy'`: a success resolves before its flush (see the option). */
+  readonly #lazySuccess: boolean;
   readonly #onEvent: ((event: FileLedgerEvent) => void) | undefined;
   /**
    * Intents held as objects: every one not finished, and finished ones written (or
@@ -289,6 +314,7 @@ export class FileLedger implements LedgerStore {
     this.#clock = init.options.clock ?? systemClock;
     this.#retentionMs = init.options.retentionMs ?? 7 * 24 * 60 * 60 * 1000;
     this.#compactAfterBytes = init.options.compactAfterBytes ?? 64 * 1024 * 1024;
+    this.#lazySuccess = init.options.outcomeDurability === 'lazy';
     this.#onEvent = init.options.onEvent;
     this.#records = init.records;
     this.#finished = init.finished;
@@ -312,6 +338,14 @@ export class FileLedger implements LedgerStore {
   static async open(options: FileLedgerOptions): Promise<FileLedger> {
     if (typeof options !== 'object' || options === null || typeof options.dir !== 'string' || options.dir.length === 0) {
       throw new ConfigurationError({ path: 'FileLedger.open(options).dir', expected: 'a directory path', received: typeof options?.dir });
+    }
+    const durability: unknown = options.outcomeDurability;
+    if (durability !== undefined && durability !== 'durable' && durability !== 'lazy') {
+      throw new ConfigurationError({
+        path: 'FileLedger.open(options).outcomeDurability',
+        expected: "'durable' or 'lazy'",
+        received: typeof durability === 'string' ? JSON.stringify(durability.slice(0, 40)) : typeof durability,
+      });
     }
     const dir = resolve(options.dir);
     const io = options.io ?? new WorkerLedgerIo();
@@ -646,7 +680,7 @@ export class FileLedger implements LedgerStore {
     const promoting = this.#promote(id);
     if (promoting) await promoting;
     const next = applyTransition(this.#mustGet(id), request);
-    return this.#out(await this.#put(next));
+    return this.#out(await this.#put(next, this.#lazySuccess && next.status === 'succeeded'));
   }
 
   async release(id: string, owner: string, epoch: number): Promise<void> {
@@ -711,6 +745,8 @@ export class FileLedger implements LedgerStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // Lazy successes may still be queued: they are flushed before the files close.
+    if (this.#queue.length > 0 && !this.#poisoned) await this.#barrier().catch(() => undefined);
     await this.#flushing?.catch(() => undefined);
     await this.#io.close().catch(() => undefined);
     this.#lock?.release();
@@ -834,8 +870,12 @@ export class FileLedger implements LedgerStore {
     }
   }
 
-  /** Stores a record durably; returns the record as stored (maybe without an oversized result). */
-  async #put(candidate: IntentRecord): Promise<IntentRecord> {
+  /**
+   * Stores a record durably; returns the record as stored (maybe without an oversized
+   * result). `lazy`: returns once the record is applied in memory and queued, without
+   * waiting for its flush (`outcomeDurability: 'lazy'`, successes only).
+   */
+  async #put(candidate: IntentRecord, lazy = false): Promise<IntentRecord> {
     let record = candidate;
     let body = this.#encodeBody(record);
     if (body.length > MAX_BODY_BYTES && record.outcome?.result !== undefined) {
@@ -859,7 +899,12 @@ export class FileLedger implements LedgerStore {
     // caller only when durable. A failed write poisons the ledger, so nothing can act
     // on the unacknowledged state afterwards.
     this.#records.set(record.id, record);
-    await this.#write(RecordType.Put, body);
+    const written = this.#write(RecordType.Put, body);
+    // Lazy: not awaited. A failed flush poisons the ledger, so every later call fails,
+    // and a crash before the flush leaves the attempt in flight, which is reconciled
+    // (see FileLedgerOptions.outcomeDurability); neither can cause a second send.
+    if (lazy) written.catch(() => undefined);
+    else await written;
     if (this.#logBytes > this.#compactAfterBytes && this.#logBytes > 2 * this.#snapshotBytes && !this.#compacting) {
       void this.compact().catch(() => undefined);
     }

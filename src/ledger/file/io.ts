@@ -425,7 +425,10 @@ export class WorkerLedgerIo implements LedgerIo {
           parentPort.postMessage({ id: msg.id, ok: false, error: { message: String(e && e.message), code: e && e.code } });
         }
       });`;
-    this.#worker = new Worker(source, { eval: true, stdout: false, stderr: false });
+    // `execArgv: []`: the writer is plain CommonJS and needs no flag of the application's.
+    // Inherited, `--input-type=module` (a script run with `node -e`) would make this eval
+    // an ES module, where `require` does not exist, and every ledger open would fail.
+    this.#worker = new Worker(source, { eval: true, stdout: false, stderr: false, execArgv: [] });
     // An idle ledger must not keep the process alive; pending calls re-reference it.
     this.#worker.unref();
     this.#worker.on('message', (reply: WorkerReply) => {
