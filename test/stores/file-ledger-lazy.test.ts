@@ -186,7 +186,7 @@ describe("SIGKILL right after a lazy success resolves (outcomeDurability: 'lazy'
           expect(venueServer.executionsOf(businessId)).toBe(1);
           const ledger = await FileLedger.open({ dir });
           try {
-            const [found] = (await ledger.list({ limit: 10 })) as IntentRecord[];
+            const [found] = (await ledger.list({ limit: 10 }));
             if (durability === 'durable') {
               // The control: the call resolved only after the success was flushed.
               expect(found?.status, businessId).toBe('succeeded');
