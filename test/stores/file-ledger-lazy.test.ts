@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import axios from 'axios';
 import { afterEach, describe, expect, it } from 'vitest';
 import { binanceSpot, createIntentClient, extendVenue, FileLedger } from '../../src/index.js';
-import type { IntentDraft, IntentRecord } from '../../src/index.js';
+import type { IntentDraft } from '../../src/index.js';
 import { ManualClock, SeededRandom, startFakeVenue } from '../../src/testing/index.js';
 import { scripted, scriptedExchange } from '../helpers/scripted-adapter.js';
 
