@@ -127,7 +127,8 @@ async function build(input: RecoveryInput): Promise<RecoveryBuildResult> {
   let seq = 1;
   for (let i = 0; i < input.finished; i++) {
     const { leaseOwner: _o, leaseUntil: _u, ...stored } = variant(template, i, 'succeeded', Math.round(t0 + i * step));
-    const body = encodeStoredBody({ ...stored, epoch: 1 });
+    const record = { ...stored, epoch: 1 };
+    const body = encodeStoredBody(record);
     bodyBytes += body.length;
     snap.push(encodeRecord({ type: RecordType.Put, seq: seq++, epoch, body }));
   }

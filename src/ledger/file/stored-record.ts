@@ -18,7 +18,7 @@
  * @param stored - the record as stored (no lease fields).
  * @returns the UTF-8 bytes of the body.
  */
-export function encodeStoredBody<T extends { readonly id: string; readonly status: string; readonly updatedAt: number }>(stored: T): Buffer {
+export function encodeStoredBody(stored: { readonly id: string; readonly status: string; readonly updatedAt: number }): Buffer {
   // Assigning to keys that already exist keeps their (first) position: the copy fills
   // in the values and appends every other key in the record's order.
   const ordered: Record<string, unknown> = { id: undefined, status: undefined, updatedAt: undefined };
