@@ -5,7 +5,8 @@
  * `finished` succeeded intents, then a log whose records are this writer's epoch and
  * `pending` intents created since (not yet sent). Records are copies of one template
  * made by the real client against a local server, with their ids, keys, business ids
- * and times varied, and are framed by the ledger's own encoders; `FileLedger.open`
+ * and times varied, and are encoded (bodies: `encodeStoredBody`, the ledger's own, so
+ * their field order is the one the ledger writes) and framed by the ledger's own encoders; `FileLedger.open`
  * validates every byte, so a malformed build fails the measurement instead of
  * flattering it.
  *
@@ -21,6 +22,7 @@ import { join } from 'node:path';
 import axios from 'axios';
 import { createIntentClient, FileLedger, ietfIdempotencyKey, type IntentRecord } from '../../src/index.js';
 import { encodeRecord, encodeSegmentHeader, RecordType } from '../../src/ledger/file/format.js';
+import { encodeStoredBody } from '../../src/ledger/file/stored-record.js';
 import type { RecoveryBuildResult, RecoveryInput, RecoveryOpenResult } from './cells.js';
 import { peakRssMb, serveChild } from './child.js';
 
@@ -125,7 +127,8 @@ async function build(input: RecoveryInput): Promise<RecoveryBuildResult> {
   let seq = 1;
   for (let i = 0; i < input.finished; i++) {
     const { leaseOwner: _o, leaseUntil: _u, ...stored } = variant(template, i, 'succeeded', Math.round(t0 + i * step));
-    const body = Buffer.from(JSON.stringify({ ...stored, epoch: 1 }));
+    const record = { ...stored, epoch: 1 };
+    const body = encodeStoredBody(record);
     bodyBytes += body.length;
     snap.push(encodeRecord({ type: RecordType.Put, seq: seq++, epoch, body }));
   }
@@ -141,7 +144,7 @@ async function build(input: RecoveryInput): Promise<RecoveryBuildResult> {
   log.push(encodeRecord({ type: RecordType.Epoch, seq: logSeq++, epoch: epoch + 1, body: Buffer.from(JSON.stringify({ pid: process.pid, nonce: null })) }));
   const recent = Date.now() - 60_000;
   for (let i = 0; i < input.pending; i++) {
-    const body = Buffer.from(JSON.stringify(variant(template, input.finished + i, 'pending', recent + i)));
+    const body = encodeStoredBody(variant(template, input.finished + i, 'pending', recent + i));
     bodyBytes += body.length;
     log.push(encodeRecord({ type: RecordType.Put, seq: logSeq++, epoch: epoch + 1, body }));
   }

@@ -10,34 +10,76 @@
  * 0xFFFFFFFF.
  */
 
-/** Reflected CRC-32C polynomial. */
-const POLYNOMIAL = 0x82f63b78;
+/** A CRC-32C over `data[start .. end)`, continuing from `initial`; see {@link crc32cRange}. */
+export type Crc32cRange = (data: Uint8Array, start: number, end: number, initial?: number) => number;
 
 /**
- * Eight 256-entry tables for slicing-by-8. `TABLES[k * 256 + b]` is the CRC register
- * contribution of byte `b` followed by `k` zero bytes, so eight input bytes can be folded
- * in with eight independent look-ups instead of eight dependent ones. A single-table,
- * byte-at-a-time loop runs at a few hundred MB/s in V8; slicing-by-8 is several times
- * faster, which matters because opening a ledger checksums every byte of it, and the
- * torn-tail sweep in the tests checksums about a gigabyte.
+ * Builds the slicing-by-8 CRC-32C function ({@link crc32cRange}). Self-contained (it
+ * uses nothing outside its own body), because its source is also run inside the file
+ * ledger's io thread, which checks a snapshot's records while the main thread reads
+ * them (see io.ts).
+ *
+ * The eight 256-entry tables: `tables[k * 256 + b]` is the CRC register contribution of
+ * byte `b` followed by `k` zero bytes, so eight input bytes can be folded in with eight
+ * independent look-ups instead of eight dependent ones. A single-table, byte-at-a-time
+ * loop runs at a few hundred MB/s in V8; slicing-by-8 is several times faster, which
+ * matters because opening a ledger checksums every byte of it, and the torn-tail sweep
+ * in the tests checksums about a gigabyte.
  */
-const TABLES = buildTables();
-
-function buildTables(): Int32Array {
-  const tables = new Int32Array(8 * 256);
+export function makeCrc32cRange(): Crc32cRange {
+  // Reflected CRC-32C polynomial.
+  const polynomial = 0x82f63b78;
+  const t = new Int32Array(8 * 256);
   for (let b = 0; b < 256; b++) {
     let c = b;
-    for (let bit = 0; bit < 8; bit++) c = c & 1 ? (c >>> 1) ^ POLYNOMIAL : c >>> 1;
-    tables[b] = c;
+    for (let bit = 0; bit < 8; bit++) c = c & 1 ? (c >>> 1) ^ polynomial : c >>> 1;
+    t[b] = c;
   }
   for (let k = 1; k < 8; k++) {
     for (let b = 0; b < 256; b++) {
-      const previous = tables[(k - 1) * 256 + b] as number;
-      tables[k * 256 + b] = (previous >>> 8) ^ (tables[previous & 0xff] as number);
+      const previous = t[(k - 1) * 256 + b] as number;
+      t[k * 256 + b] = (previous >>> 8) ^ (t[previous & 0xff] as number);
     }
   }
-  return tables;
+  return (data: Uint8Array, start: number, end: number, initial = 0): number => {
+    let crc = ~initial | 0;
+    let i = start;
+    const blockEnd = end - ((end - start) & 7);
+    // Indexing a Uint8Array byte by byte avoids DataView's alignment and bounds overhead
+    // and works for any byteOffset; V8 turns these into plain loads.
+    while (i < blockEnd) {
+      crc ^= (data[i] as number) | ((data[i + 1] as number) << 8) | ((data[i + 2] as number) << 16) | ((data[i + 3] as number) << 24);
+      crc =
+        (t[1792 + (crc & 0xff)] as number) ^
+        (t[1536 + ((crc >>> 8) & 0xff)] as number) ^
+        (t[1280 + ((crc >>> 16) & 0xff)] as number) ^
+        (t[1024 + (crc >>> 24)] as number) ^
+        (t[768 + (data[i + 4] as number)] as number) ^
+        (t[512 + (data[i + 5] as number)] as number) ^
+        (t[256 + (data[i + 6] as number)] as number) ^
+        (t[data[i + 7] as number] as number);
+      i += 8;
+    }
+    while (i < end) {
+      crc = (t[(crc ^ (data[i] as number)) & 0xff] as number) ^ (crc >>> 8);
+      i++;
+    }
+    return ~crc >>> 0;
+  };
 }
+
+/**
+ * Computes the CRC-32C of `data[start .. end)` without creating a subarray, for callers
+ * that checksum many small ranges of one buffer (the log scanner does one per record,
+ * and a view per record costs about as much as checksumming a short body).
+ *
+ * @param data - the buffer holding the range.
+ * @param start - index of the first byte to include; must be `>= 0`.
+ * @param end - index just past the last byte; must be `<= data.length` and `>= start`.
+ * @param initial - as for {@link crc32c}. Default `0`.
+ * @returns the checksum as an unsigned 32-bit integer.
+ */
+export const crc32cRange: Crc32cRange = makeCrc32cRange();
 
 /**
  * Computes the CRC-32C of `data`.
@@ -53,42 +95,4 @@ function buildTables(): Int32Array {
  */
 export function crc32c(data: Uint8Array, initial = 0): number {
   return crc32cRange(data, 0, data.length, initial);
-}
-
-/**
- * Computes the CRC-32C of `data[start .. end)` without creating a subarray, for callers
- * that checksum many small ranges of one buffer (the log scanner does one per record,
- * and a view per record costs about as much as checksumming a short body).
- *
- * @param data - the buffer holding the range.
- * @param start - index of the first byte to include; must be `>= 0`.
- * @param end - index just past the last byte; must be `<= data.length` and `>= start`.
- * @param initial - as for {@link crc32c}. Default `0`.
- * @returns the checksum as an unsigned 32-bit integer.
- */
-export function crc32cRange(data: Uint8Array, start: number, end: number, initial = 0): number {
-  const t = TABLES;
-  let crc = ~initial | 0;
-  let i = start;
-  const blockEnd = end - ((end - start) & 7);
-  // Indexing a Uint8Array byte by byte avoids DataView's alignment and bounds overhead
-  // and works for any byteOffset; V8 turns these into plain loads.
-  while (i < blockEnd) {
-    crc ^= (data[i] as number) | ((data[i + 1] as number) << 8) | ((data[i + 2] as number) << 16) | ((data[i + 3] as number) << 24);
-    crc =
-      (t[1792 + (crc & 0xff)] as number) ^
-      (t[1536 + ((crc >>> 8) & 0xff)] as number) ^
-      (t[1280 + ((crc >>> 16) & 0xff)] as number) ^
-      (t[1024 + (crc >>> 24)] as number) ^
-      (t[768 + (data[i + 4] as number)] as number) ^
-      (t[512 + (data[i + 5] as number)] as number) ^
-      (t[256 + (data[i + 6] as number)] as number) ^
-      (t[data[i + 7] as number] as number);
-    i += 8;
-  }
-  while (i < end) {
-    crc = (t[(crc ^ (data[i] as number)) & 0xff] as number) ^ (crc >>> 8);
-    i++;
-  }
-  return ~crc >>> 0;
 }

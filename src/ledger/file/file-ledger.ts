@@ -27,12 +27,13 @@ import {
   scanSegmentWith,
   SEGMENT_HEADER_BYTES,
   wholeRecordsEnd,
+  type CheckedChain,
   type RecordProblem,
 } from './format.js';
 import { FileKind, FinishedIndex, indexableId, MAX_INDEXED_ID_BYTES, type IdHash } from './finished-index.js';
 import { WorkerLedgerIo, type LedgerIo } from './io.js';
 import { acquireLedgerLock, LOCK_FILE, type LedgerLock } from './lock.js';
-import { rawSummary, summarizeRaw, type RawSummary } from './stored-record.js';
+import { encodeStoredBody, rawSummary, summarizeLeading, summarizeRaw, type RawSummary } from './stored-record.js';
 
 /**
  * Turns operation inputs into what is stored, and back. Use it to encrypt inputs at
@@ -165,9 +166,14 @@ class Replay {
     // Fast path: the top-level fields are read without parsing; bytes written by this
     // ledger (JSON.stringify, which never repeats a key) and accepted by the CRC, so the
     // scan stops once it has them.
-    if (summarizeRaw(buf, start, end, s, true) && isTerminalAt(buf, s.statusStart, s.statusEnd) && s.idEnd - s.idStart <= MAX_INDEXED_ID_BYTES) {
+    // Bodies written with id, status and updatedAt first (encodeStoredBody) are read from
+    // their first bytes; older bodies, with those fields anywhere, by the general walk.
+    if ((summarizeLeading(buf, start, end, s) || summarizeRaw(buf, start, end, s, true)) && isTerminalAt(buf, s.statusStart, s.statusEnd) && s.idEnd - s.idStart <= MAX_INDEXED_ID_BYTES) {
       if (replacing && this.records.size > 0) this.records.delete(buf.toString('utf8', s.idStart, s.idEnd));
-      this.finished.set(buf, s.idStart, s.idEnd, generation, kind, frameOffset, end - start, s.updatedAt);
+      // A snapshot holds each id once: appended now, put into the hash table in one
+      // pass when the index is first asked anything (see FinishedIndex.append).
+      if (replacing) this.finished.set(buf, s.idStart, s.idEnd, generation, kind, frameOffset, end - start, s.updatedAt);
+      else this.finished.append(buf, s.idStart, s.idEnd, generation, kind, frameOffset, end - start, s.updatedAt);
       return;
     }
     const rec = JSON.parse(buf.toString('utf8', start, end)) as IntentRecord;
@@ -220,6 +226,30 @@ function rangeReader(io: LedgerIo): RangeReader {
     if (!into) return part;
     part.copy(into);
     return into.subarray(0, part.length);
+  };
+}
+
+/**
+ * Reads like a {@link RangeReader} into `into` and walks the records from `from` on by
+ * their length fields: `end` is where the walk stopped ({@link wholeRecordsEnd}).
+ * `checked` is present when the io also computed those records' CRCs (on its thread,
+ * see {@link LedgerIo.readCheckedInto}); then {@link scanRun} takes the verdicts from it.
+ */
+type ChunkReader = (path: string, offset: number, into: Buffer, from: number) => Promise<{ buf: Buffer; end: number; checked?: CheckedChain } | undefined>;
+
+/** Chunk reads through `io`: checked on the io's thread when it can, else as {@link rangeReader} plus a length walk here. */
+function chunkReader(io: LedgerIo): ChunkReader {
+  const readChecked = io.readCheckedInto?.bind(io);
+  if (readChecked) {
+    return async (path, offset, into, from) => {
+      const read = await readChecked(path, offset, into, from);
+      return read === undefined ? undefined : { buf: into.subarray(0, read.bytes), end: read.end, checked: { end: read.end, badAt: read.badAt } };
+    };
+  }
+  const range = rangeReader(io);
+  return async (path, offset, into, from) => {
+    const buf = await range(path, offset, into.length, into);
+    return buf === undefined ? undefined : { buf, end: wholeRecordsEnd(buf, from) };
   };
 }
 
@@ -396,7 +426,7 @@ export class FileLedger implements LedgerStore {
     // falling back to an older generation could silently lose intents.
     const top = sorted[0] ?? 0;
     if (top > 0) {
-      const snap = await FileLedger.#readSnapshot(dir, top, rangeReader(io), replay, snapshotChunkBytes(options));
+      const snap = await FileLedger.#readSnapshot(dir, top, chunkReader(io), replay, snapshotChunkBytes(options));
       ledgerId = snap.ledgerId;
       generation = top;
       nextSeq = snap.end.lastSeq + 1;
@@ -498,14 +528,18 @@ export class FileLedger implements LedgerStore {
    * checked), replaying its records into `replay`: finished intents are indexed by
    * position, so neither the file nor its records stay in memory. Every record is
    * checked (length, CRC, seq, epoch) exactly as a whole-file scan would; the snapshot
-   * must end, cleanly, with a SnapshotEnd record whose count matches.
+   * must end, cleanly, with a SnapshotEnd record whose count matches. With the
+   * worker-thread io the CRCs of a chunk are computed on the io thread right after it
+   * reads the chunk, while this thread replays the previous one; this thread accepts a
+   * record only with that verdict (or its own CRC) in hand, so nothing is accepted
+   * unverified.
    *
    * @throws LedgerCorruptError when the snapshot is missing, damaged or incomplete.
    */
   static async #readSnapshot(
     dir: string,
     generation: number,
-    read: RangeReader,
+    read: ChunkReader,
     replay: Replay,
     chunkBytes: number,
   ): Promise<{ ledgerId: Uint8Array; end: { count: number; lastSeq: number; maxEpoch: number }; bytes: number }> {
@@ -519,8 +553,9 @@ export class FileLedger implements LedgerStore {
     // other. Shared memory, so the worker-thread io fills them in place.
     const buffers = [Buffer.from(new SharedArrayBuffer(chunkBytes)), Buffer.from(new SharedArrayBuffer(chunkBytes))] as const;
     let turn = 0;
-    let buf = await read(snapPath, 0, chunkBytes, buffers[turn]);
-    if (!buf) throw corrupt(true);
+    let chunkRead = await read(snapPath, 0, buffers[turn] as Buffer, SEGMENT_HEADER_BYTES);
+    if (!chunkRead) throw corrupt(true);
+    let buf = chunkRead.buf;
     const header = decodeSegmentHeader(buf);
     if (!header) throw corrupt(false);
     const state = { expectedSeq: header.firstSeq, maxEpoch: 0 };
@@ -530,7 +565,7 @@ export class FileLedger implements LedgerStore {
     let endBody: Buffer | undefined;
     const visit = (type: RecordType, _seq: number, _epoch: number, bodyStart: number, bodyEnd: number): void => {
       lastType = type;
-      const chunk = buf as Buffer;
+      const chunk = buf;
       if (type === RecordType.Put) {
         puts++;
         replay.put(chunk, bodyStart, bodyEnd, generation, FileKind.Snapshot, base + bodyStart - RECORD_HEADER_BYTES, false);
@@ -539,16 +574,22 @@ export class FileLedger implements LedgerStore {
     let from = SEGMENT_HEADER_BYTES;
     for (;;) {
       const chunk: Buffer = buf;
+      const { end: chainEnd, checked } = chunkRead;
       // A chunk shorter than asked for ends the file.
       const more = chunk.length === chunkBytes;
-      const stop = more ? wholeRecordsEnd(chunk, from) : chunk.length;
-      // The other buffer: the chunk it held was checked in the previous turn.
+      const stop = more ? chainEnd : chunk.length;
+      // The other buffer: the chunk it held was checked in the previous turn. Its read
+      // (and, with a worker-thread io, the CRCs of its records) runs while this chunk is
+      // read here.
       turn = 1 - turn;
-      const next = more ? read(snapPath, base + stop, chunkBytes, buffers[turn]) : undefined;
+      const next = more ? read(snapPath, base + stop, buffers[turn] as Buffer, 0) : undefined;
       // Collected now so that a rejected read-ahead never goes unhandled while this
       // chunk is checked.
       next?.catch(() => undefined);
-      const run = scanRun(chunk, from, state, visit);
+      // Every record is checked here (length, type, seq, epoch) and every CRC either
+      // here or, over these same bytes, by the io thread (`checked`): the same checks and
+      // verdict as a whole-file scan.
+      const run = scanRun(chunk, from, state, visit, checked);
       if (!more) {
         if (run.problem !== undefined) throw corrupt(false);
         base += chunk.length;
@@ -559,9 +600,10 @@ export class FileLedger implements LedgerStore {
       if ((run.problem !== undefined && !isCut(run.problem)) || run.at !== stop || stop === from) throw corrupt(false);
       base += stop;
       from = 0;
-      const nextChunk = await (next as Promise<Buffer | undefined>);
+      const nextChunk = await (next as Promise<Awaited<ReturnType<ChunkReader>>>);
       if (!nextChunk) throw corrupt(true);
-      buf = nextChunk;
+      chunkRead = nextChunk;
+      buf = nextChunk.buf;
     }
     const end = lastType === RecordType.SnapshotEnd && endBody ? (JSON.parse(endBody.toString('utf8')) as { count: number; lastSeq: number; maxEpoch: number }) : undefined;
     if (!end || puts !== end.count) throw corrupt(false);
@@ -913,7 +955,8 @@ export class FileLedger implements LedgerStore {
 
   #encodeBody(record: IntentRecord): Buffer {
     const { leaseOwner: _o, leaseUntil: _u, ...stored } = record;
-    return Buffer.from(JSON.stringify(stored));
+    // id, status and updatedAt first, so an open reads them from the first bytes.
+    return encodeStoredBody(stored);
   }
 
   #write(type: RecordType, body: Buffer): Promise<void> {

@@ -12,6 +12,12 @@
  * included) against about 1 KB for a decoded record, or 100+ bytes for a
  * `Map<string, number>` entry alone.
  *
+ * An open adds a snapshot's entries with {@link FinishedIndex.append}, which does not
+ * touch the hash table: the entries are put into the table in one pass when the index
+ * is next asked anything, ordered by the slot they hash to, so the table is written
+ * almost sequentially (inserting them one by one costs a cache miss each, about a
+ * quarter of a second for a million).
+ *
  * An entry is never moved or reused for another id: {@link FinishedIndex.remove} marks
  * it dead (its table slot keeps pointing to it, and the same id coming back revives
  * it). Dead entries cost their bytes until the next compaction builds a new index.
@@ -52,6 +58,8 @@ export class FinishedIndex {
   readonly #hash: IdHash;
   #count = 0;
   #live = 0;
+  /** Entries below this number are in the table; the rest were appended since and wait for {@link FinishedIndex.#seal}. */
+  #tabled = 0;
   #hashes: Uint32Array;
   #idStart: Uint32Array;
   #idLength: Uint16Array;
@@ -90,16 +98,19 @@ export class FinishedIndex {
 
   /** Live entries (finished intents held). */
   get size(): number {
+    this.#sealIfNeeded();
     return this.#live;
   }
 
   /** Entry numbers ever used (live or dead): valid arguments to the accessors are below it. */
   get entries(): number {
+    this.#sealIfNeeded();
     return this.#count;
   }
 
   /** The live entry of the id in `bytes[start..end)`, or -1. */
   find(bytes: Uint8Array, start: number, end: number): number {
+    this.#sealIfNeeded();
     const e = this.#slotEntry(bytes, start, end, this.#hash(bytes, start, end));
     return e >= 0 && this.#kind[e] !== DEAD ? e : -1;
   }
@@ -128,6 +139,7 @@ export class FinishedIndex {
   set(bytes: Uint8Array, start: number, end: number, generation: number, kind: FileKind, offset: number, length: number, updatedAt: number): number {
     const idLength = end - start;
     if (idLength > MAX_INDEXED_ID_BYTES) throw new RangeError(`an indexed id is at most ${MAX_INDEXED_ID_BYTES} bytes, received ${idLength}`);
+    this.#sealIfNeeded();
     const h = this.#hash(bytes, start, end);
     if (this.#count === this.#hashes.length) this.#grow();
     const slot = this.#probe(bytes, start, end, h);
@@ -145,6 +157,7 @@ export class FinishedIndex {
       this.#table[slot] = e + 1;
       this.#table[slot + 1] = h | 0;
       this.#kind[e] = DEAD;
+      this.#tabled = this.#count;
     }
     if (this.#kind[e] === DEAD) this.#live++;
     this.#generation[e] = generation;
@@ -152,6 +165,39 @@ export class FinishedIndex {
     this.#offset[e] = offset;
     this.#length[e] = length;
     this.#updatedAt[e] = updatedAt;
+    return e;
+  }
+
+  /**
+   * {@link set} for an id known not to be held yet, without looking it up now: the entry
+   * goes into the hash table with the other appended ones when the index is next asked
+   * anything (any method but this one and the by-entry accessors). An open appends a
+   * snapshot's records, which hold each id once. Should an id be appended twice anyway,
+   * or an id already held, the later call wins, as with {@link set}, and the earlier
+   * entry is dead.
+   *
+   * @returns the entry number (final unless the same id is appended again).
+   * @throws RangeError when the id is longer than {@link MAX_INDEXED_ID_BYTES}.
+   */
+  append(bytes: Uint8Array, start: number, end: number, generation: number, kind: FileKind, offset: number, length: number, updatedAt: number): number {
+    const idLength = end - start;
+    if (idLength > MAX_INDEXED_ID_BYTES) throw new RangeError(`an indexed id is at most ${MAX_INDEXED_ID_BYTES} bytes, received ${idLength}`);
+    if (this.#count === this.#hashes.length) this.#grow();
+    if (this.#arenaUsed + idLength > this.#arena.length) this.#growArena(idLength);
+    const e = this.#count++;
+    this.#hashes[e] = this.#hash(bytes, start, end);
+    const at = this.#arenaUsed;
+    this.#idStart[e] = at;
+    this.#idLength[e] = idLength;
+    const arena = this.#arena;
+    for (let k = 0; k < idLength; k++) arena[at + k] = bytes[start + k] as number;
+    this.#arenaUsed = at + idLength;
+    this.#generation[e] = generation;
+    this.#kind[e] = kind;
+    this.#offset[e] = offset;
+    this.#length[e] = length;
+    this.#updatedAt[e] = updatedAt;
+    this.#live++;
     return e;
   }
 
@@ -173,6 +219,7 @@ export class FinishedIndex {
 
   /** Forgets the finished intent of entry `e` (no-op if it is dead already). */
   remove(e: number): void {
+    this.#sealIfNeeded();
     if (this.#kind[e] === DEAD) return;
     this.#kind[e] = DEAD;
     this.#live--;
@@ -186,6 +233,7 @@ export class FinishedIndex {
 
   /** Whether entry `e` is live. */
   isLive(e: number): boolean {
+    this.#sealIfNeeded();
     return e >= 0 && e < this.#count && this.#kind[e] !== DEAD;
   }
 
@@ -232,6 +280,7 @@ export class FinishedIndex {
    * front to back.
    */
   inFileOrder(): Int32Array {
+    this.#sealIfNeeded();
     const out = new Int32Array(this.#live);
     let n = 0;
     let sorted = true;
@@ -281,13 +330,76 @@ export class FinishedIndex {
     return true;
   }
 
-  #insertSlot(e: number, h: number): void {
+  #sealIfNeeded(): void {
+    if (this.#tabled !== this.#count) this.#seal();
+  }
+
+  /** Puts the appended entries into the table (see {@link FinishedIndex.append}). */
+  #seal(): void {
+    this.#insertRange(this.#tabled, this.#count);
+    this.#tabled = this.#count;
+  }
+
+  /**
+   * Inserts entries `from .. to` into the table, in order of the region of the table
+   * their hash leads to (regions of {@link REGION_SLOTS} slots, in table order; entry
+   * order kept within a region), so that the table is written nearly front to back. An
+   * entry holding the same id as one already in its slot replaces it there, and the one
+   * with the lower number (the earlier) is marked dead.
+   */
+  #insertRange(from: number, to: number): void {
+    if (to <= from) return;
+    const hashes = this.#hashes;
     const table = this.#table;
-    const mask = (table.length >>> 1) - 1;
-    let slot = h & mask;
-    while (table[slot << 1] !== 0) slot = (slot + 1) & mask;
-    table[slot << 1] = e + 1;
-    table[(slot << 1) + 1] = h | 0;
+    const slots = table.length >>> 1;
+    const mask = slots - 1;
+    const regionShift = Math.max(0, Math.log2(slots) - REGION_BITS);
+    const regions = slots >>> regionShift;
+    // Counting sort of the entry numbers by region (stable).
+    const starts = new Int32Array(regions + 1);
+    for (let e = from; e < to; e++) {
+      const r = (((hashes[e] as number) & mask) >>> regionShift) + 1;
+      starts[r] = (starts[r] as number) + 1;
+    }
+    for (let r = 0; r < regions; r++) starts[r + 1] = (starts[r + 1] as number) + (starts[r] as number);
+    const order = new Int32Array(to - from);
+    for (let e = from; e < to; e++) {
+      const r = ((hashes[e] as number) & mask) >>> regionShift;
+      order[starts[r] as number] = e;
+      starts[r] = (starts[r] as number) + 1;
+    }
+    const idStart = this.#idStart;
+    const idLength = this.#idLength;
+    const arena = this.#arena;
+    for (let i = 0; i < order.length; i++) {
+      const e = order[i] as number;
+      const h = hashes[e] as number;
+      const signed = h | 0;
+      const length = idLength[e] as number;
+      const start = idStart[e] as number;
+      let slot = h & mask;
+      for (;;) {
+        const at = slot << 1;
+        const v = table[at] as number;
+        if (v === 0) {
+          table[at] = e + 1;
+          table[at + 1] = signed;
+          break;
+        }
+        // The same id again (a hash match alone is not enough): the later entry wins.
+        if (table[at + 1] === signed && idLength[v - 1] === length && this.#sameId(v - 1, arena, start, length)) {
+          const earlier = Math.min(v - 1, e);
+          const later = Math.max(v - 1, e);
+          if (this.#kind[earlier] !== DEAD) {
+            this.#kind[earlier] = DEAD;
+            this.#live--;
+          }
+          table[at] = later + 1;
+          break;
+        }
+        slot = (slot + 1) & mask;
+      }
+    }
   }
 
   #grow(): void {
@@ -307,7 +419,8 @@ export class FinishedIndex {
     this.#updatedAt = grow(this.#updatedAt, (k) => new Float64Array(k));
     if (this.#table.length < 2 * tableSizeFor(n)) {
       this.#table = new Int32Array(2 * tableSizeFor(n));
-      for (let e = 0; e < this.#count; e++) this.#insertSlot(e, this.#hashes[e] as number);
+      // Appended entries not yet in the table wait for the seal.
+      this.#insertRange(0, this.#tabled);
     }
   }
 
@@ -336,6 +449,9 @@ const LONE_SURROGATE = /\p{Surrogate}/u;
 export function indexableId(id: string): boolean {
   return id.length * 3 <= MAX_INDEXED_ID_BYTES ? !LONE_SURROGATE.test(id) : Buffer.byteLength(id, 'utf8') <= MAX_INDEXED_ID_BYTES && !LONE_SURROGATE.test(id);
 }
+
+/** log2 of the slots in one region of the table that {@link FinishedIndex} fills at a time (4,096 slots, 32 KiB). */
+const REGION_BITS = 12;
 
 /** Smallest power of two at least twice `entries` (load factor at most one half). */
 function tableSizeFor(entries: number): number {

@@ -1,4 +1,4 @@
-import { crc32c, crc32cRange } from './crc32c.js';
+import { crc32c, crc32cRange, type Crc32cRange } from './crc32c.js';
 
 /**
  * On-disk framing of the durable file ledger: a segment header followed by
@@ -314,14 +314,20 @@ type Verified = {
  * against the bytes remaining before anything else is read, so a damaged length can
  * neither cause a large allocation nor a read past the buffer; bodies are never copied.
  */
-function examine(buf: Uint8Array, view: DataView, at: number): Unverified | Verified {
+function examine(buf: Uint8Array, view: DataView, at: number, checked?: CheckedChain): Unverified | Verified {
   const remaining = buf.length - at;
   if (remaining < RECORD_HEADER_BYTES) return { kind: 'damaged', problem: 'truncated record header' };
   const len = view.getUint32(at + LEN_AT, true);
   if (len > MAX_BODY_BYTES) return { kind: 'damaged', problem: 'bad length' };
   if (len > remaining - RECORD_HEADER_BYTES) return { kind: 'damaged', problem: 'record runs past end' };
   const end = at + RECORD_HEADER_BYTES + len;
-  if (crc32cRange(buf, at + TYPE_AT, end) !== view.getUint32(at + CRC_AT, true)) {
+  // A record on the chain that `checked` covers had its CRC computed over these very
+  // bytes already (by the io thread); any other record's CRC is computed here.
+  // (The check stops checksumming at its first mismatch, so only records before
+  // `badAt` are known good.)
+  const known = checked !== undefined && at < checked.end && (checked.badAt < 0 || at <= checked.badAt);
+  const crcOk = known ? at !== checked.badAt : crc32cRange(buf, at + TYPE_AT, end) === view.getUint32(at + CRC_AT, true);
+  if (!crcOk) {
     return { kind: 'damaged', problem: 'checksum mismatch' };
   }
   return {
@@ -462,12 +468,19 @@ export interface RunResult {
  * the buffer or the first record that fails. It judges nothing after that record: a
  * caller reading a file in chunks treats `'truncated record header'` and `'record runs
  * past end'` as "read on from `at`" unless the chunk ends the file.
+ *
+ * @param checked - what {@link checkRecordChain}`(buf, from)` found, when the CRCs were
+ *   computed elsewhere (the io thread, while this thread worked on the previous chunk):
+ *   the CRC of a record on that chain starting before `checked.end` is then taken from
+ *   it instead of being computed again. It must come from the same bytes and the same
+ *   `from` (the run follows the same length fields, so every record it reaches before
+ *   `checked.end` is one the check covered). Same checks, same verdict.
  */
-export function scanRun(buf: Uint8Array, from: number, state: RunState, visit: RecordVisitor): RunResult {
+export function scanRun(buf: Uint8Array, from: number, state: RunState, visit: RecordVisitor, checked?: CheckedChain): RunResult {
   const view = viewOf(buf);
   let at = from;
   while (at < buf.length) {
-    const found = examine(buf, view, at);
+    const found = examine(buf, view, at, checked);
     let problem: RecordProblem | undefined;
     if (found.kind === 'damaged') {
       problem = found.problem;
@@ -491,6 +504,45 @@ export function scanRun(buf: Uint8Array, from: number, state: RunState, visit: R
     return { at, problem, checksummed: found.kind === 'checksummed' };
   }
   return { at, checksummed: false };
+}
+
+/** What {@link checkRecordChain} found. */
+export interface CheckedChain {
+  /** Where the walk stopped: as {@link wholeRecordsEnd} of the same `buf` and `from`. */
+  readonly end: number;
+  /** Offset of the first record on the chain whose CRC does not match, or -1 if none. */
+  readonly badAt: number;
+}
+
+/**
+ * Walks the records in `buf[from..)` by their length fields exactly as
+ * {@link wholeRecordsEnd} does and checks the CRC of every record that lies wholly
+ * inside `buf`: the checksum half of {@link scanRun}, done separately so that it can run
+ * on the io thread while the main thread reads the previous chunk (see
+ * {@link scanRun}'s `checked`). Never throws and never reads outside `buf`.
+ *
+ * Self-contained (only its arguments, no module constants): its source also runs in
+ * the io thread (io.ts).
+ *
+ * @param crcRange - the CRC-32C function (crc32c.ts's `crc32cRange`).
+ */
+export function checkRecordChain(buf: Uint8Array, from: number, crcRange: Crc32cRange): CheckedChain {
+  // Literals, not the module's constants: see above. 21 = RECORD_HEADER_BYTES,
+  // 1048576 = MAX_BODY_BYTES; the CRC covers bytes 8 .. 21 + len and is stored at 4.
+  const header = 21;
+  const maxBody = 1048576;
+  let at = from;
+  let badAt = -1;
+  while (buf.length - at >= header) {
+    const len = ((buf[at] as number) | ((buf[at + 1] as number) << 8) | ((buf[at + 2] as number) << 16) | ((buf[at + 3] as number) << 24)) >>> 0;
+    if (len > maxBody || len > buf.length - at - header) break;
+    if (badAt < 0) {
+      const stored = ((buf[at + 4] as number) | ((buf[at + 5] as number) << 8) | ((buf[at + 6] as number) << 16) | ((buf[at + 7] as number) << 24)) >>> 0;
+      if (crcRange(buf, at + 8, at + header + len) !== stored) badAt = at;
+    }
+    at += header + len;
+  }
+  return { end: at, badAt };
 }
 
 /**

@@ -1,6 +1,8 @@
 import { fstatSync, readSync, statSync, closeSync, copyFileSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, chmodSync, ftruncateSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { crc32cRange, makeCrc32cRange } from './crc32c.js';
+import { checkRecordChain, type CheckedChain } from './format.js';
 
 /**
  * Every file operation the file ledger performs. Each method states its durability
@@ -31,6 +33,17 @@ export interface LedgerIo {
    */
   readInto?(path: string, offset: number, target: Uint8Array): Promise<number | undefined>;
   /**
+   * {@link readInto}, then `checkRecordChain(target[0..bytes), from)` (format.ts) on the
+   * bytes read: the records from `from` on are walked by their length fields and the
+   * CRC-32C of each whole one is computed. The worker-thread io does both on its own
+   * thread, so an open checksums the next snapshot chunk while it reads the current
+   * one; the main thread then takes each record's CRC verdict from the answer (same
+   * bytes: the target is shared memory that only this read writes). Resolves
+   * `undefined` if the file does not exist. Optional: without it the ledger uses
+   * {@link readInto} and computes the CRCs itself.
+   */
+  readCheckedInto?(path: string, offset: number, target: Uint8Array, from: number): Promise<CheckedRead | undefined>;
+  /**
    * Replaces `path` atomically and durably: write a temp file in the same directory
    * (no EXDEV), fsync it, rename it over `path`, fsync the directory. After it resolves
    * the new content survives power loss; a crash before leaves the old file intact.
@@ -59,6 +72,12 @@ export interface LedgerIo {
   close(): Promise<void>;
 }
 
+/** What {@link LedgerIo.readCheckedInto} read and found. */
+export interface CheckedRead extends CheckedChain {
+  /** Bytes read into the target (fewer than its length at the end of the file). */
+  readonly bytes: number;
+}
+
 /** The synchronous core shared by the worker thread and the in-thread implementation. */
 export interface SyncIoCore {
   ensureDir(dir: string): void;
@@ -66,6 +85,7 @@ export interface SyncIoCore {
   read(path: string): Buffer | undefined;
   readAt(path: string, offset: number, length: number): Buffer | undefined;
   readInto(path: string, offset: number, target: Uint8Array): number | undefined;
+  readCheckedInto(path: string, offset: number, target: Uint8Array, from: number): CheckedRead | undefined;
   writeDurable(path: string, data: Uint8Array): void;
   openAppend(path: string, fence?: { path: string; token: string }): void;
   append(data: Uint8Array): void;
@@ -93,6 +113,8 @@ function makeSyncCore(
   /** Optional, with `fstatSync`: positional reads; without them `readAt` reads the whole file. */
   readSync?: typeof readSync;
   fstatSync?: typeof fstatSync;
+  /** Optional: `checkRecordChain` with the CRC bound in; without it `readCheckedInto` walks the chain without CRCs and reports none checked. */
+  checkRecords?: (buf: Uint8Array, from: number) => CheckedChain;
   },
   skipSync?: string,
 ): SyncIoCore {
@@ -257,6 +279,14 @@ function makeSyncCore(
         fs.closeSync(fd);
       }
     },
+    readCheckedInto(path, offset, target, from) {
+      const bytes = this.readInto(path, offset, target);
+      if (bytes === undefined) return undefined;
+      const view = target.subarray(0, bytes);
+      if (fs.checkRecords) return { bytes, ...fs.checkRecords(view, from) };
+      // No checker: an empty checked range (`end` = `from`), so the caller checks every CRC.
+      return { bytes, end: from, badAt: -1 };
+    },
     writeDurable(path, data) {
       const dir = fs.dirname(path);
       const temp = fs.join(dir, `.${fs.basename(path)}.${fs.pid}.${++tempCounter}.tmp`);
@@ -358,6 +388,7 @@ const nodeFs = {
   closeSync, copyFileSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync,
   renameSync, chmodSync, ftruncateSync, unlinkSync, writeSync, constants, join, dirname, basename, pid: process.pid,
   statSync, now: Date.now, readSync, fstatSync,
+  checkRecords: (buf: Uint8Array, from: number): CheckedChain => checkRecordChain(buf, from, crc32cRange),
 };
 
 /** Creates the synchronous core over the real file system (used in-thread and by tests). */
@@ -375,6 +406,7 @@ export class InThreadLedgerIo implements LedgerIo {
   async list(dir: string) { return this.#core.list(dir); }
   async read(path: string) { return this.#core.read(path); }
   async readInto(path: string, offset: number, target: Uint8Array) { return this.#core.readInto(path, offset, target); }
+  async readCheckedInto(path: string, offset: number, target: Uint8Array, from: number) { return this.#core.readCheckedInto(path, offset, target, from); }
   async writeDurable(path: string, data: Uint8Array) { this.#core.writeDurable(path, data); }
   async openAppend(path: string, fence?: { path: string; token: string }) { this.#core.openAppend(path, fence); }
   async append(data: Uint8Array) { this.#core.append(data); }
@@ -413,7 +445,11 @@ export class WorkerLedgerIo implements LedgerIo {
       // inner functions in a '__name' helper that is not defined inside this eval.
       const __name = (fn) => fn;
       const makeSyncCore = ${makeSyncCore.toString()};
-      const core = makeSyncCore({ ...fs, constants: fs.constants, join: path.join, dirname: path.dirname, basename: path.basename, pid: process.pid, now: Date.now });
+      // The snapshot checker of format.ts and the CRC-32C of crc32c.ts, both self-contained.
+      const crc32cRange = (${makeCrc32cRange.toString()})();
+      const checkRecordChain = ${checkRecordChain.toString()};
+      const checkRecords = (buf, from) => checkRecordChain(buf, from, crc32cRange);
+      const core = makeSyncCore({ ...fs, constants: fs.constants, join: path.join, dirname: path.dirname, basename: path.basename, pid: process.pid, now: Date.now, checkRecords });
       parentPort.on('message', (msg) => {
         try {
           const value = core[msg.op](...msg.args);
@@ -472,6 +508,13 @@ export class WorkerLedgerIo implements LedgerIo {
     if (value === undefined) return undefined;
     target.set(value);
     return value.length;
+  }
+  async readCheckedInto(path: string, offset: number, target: Uint8Array, from: number): Promise<CheckedRead | undefined> {
+    // Only shared memory is filled, and checked, in place by the worker; for anything
+    // else the check would cover the worker's copy, not these bytes, so it is done here.
+    if (target.buffer instanceof SharedArrayBuffer) return this.#call<CheckedRead | undefined>('readCheckedInto', path, offset, target, from);
+    const bytes = await this.readInto(path, offset, target);
+    return bytes === undefined ? undefined : { bytes, ...checkRecordChain(target.subarray(0, bytes), from, crc32cRange) };
   }
   async writeDurable(path: string, data: Uint8Array): Promise<void> { await this.#call<undefined>('writeDurable', path, data); }
   async openAppend(path: string, fence?: { path: string; token: string }): Promise<void> { await this.#call<undefined>('openAppend', path, fence); }

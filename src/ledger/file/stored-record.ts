@@ -7,6 +7,24 @@
  * (see finished-index.ts) and needs only these fields.
  */
 
+/**
+ * The body stored for `record`: its JSON with `id`, `status` and `updatedAt` written
+ * first, then every other field in the record's own order (leases are never stored;
+ * the caller leaves them out). Still one plain JSON object with the same keys and
+ * values, so any reader, including an older version of this ledger, reads it exactly
+ * as before; a replay (which reads only those three fields, see {@link summarizeRaw})
+ * then stops after the first hundred bytes or so instead of walking the whole body.
+ *
+ * @param stored - the record as stored (no lease fields).
+ * @returns the UTF-8 bytes of the body.
+ */
+export function encodeStoredBody(stored: { readonly id: string; readonly status: string; readonly updatedAt: number }): Buffer {
+  // Assigning to keys that already exist keeps their (first) position: the copy fills
+  // in the values and appends every other key in the record's order.
+  const ordered: Record<string, unknown> = { id: undefined, status: undefined, updatedAt: undefined };
+  return Buffer.from(JSON.stringify(Object.assign(ordered, stored)));
+}
+
 /** The top-level fields a replay needs to decide whether a record can stay encoded. */
 export interface RecordSummary {
   readonly id: string;
@@ -177,6 +195,62 @@ export function summarizeRaw(b: Uint8Array, start: number, end: number, out: Raw
   i++;
   while (i < end && isSpace(b[i] as number)) i++;
   return i === end && found === 7;
+}
+
+const LEAD_ID = Buffer.from('{"id":"', 'latin1');
+const LEAD_STATUS = Buffer.from('","status":"', 'latin1');
+const LEAD_UPDATED_AT = Buffer.from('","updatedAt":', 'latin1');
+
+/** Whether `b[at..)` starts with `literal` (within `end`). */
+function startsWith(b: Uint8Array, at: number, end: number, literal: Uint8Array): boolean {
+  if (end - at < literal.length) return false;
+  for (let k = 0; k < literal.length; k++) if (b[at + k] !== literal[k]) return false;
+  return true;
+}
+
+/** Index of the first `"` in `b[at..end)`, or -1 if there is none or a backslash comes first. */
+function plainStringEnd(b: Uint8Array, at: number, end: number): number {
+  for (let i = at; i < end; i++) {
+    const c = b[i] as number;
+    if (c === QUOTE) return i;
+    if (c === BACKSLASH) return -1;
+  }
+  return -1;
+}
+
+/**
+ * {@link summarizeRaw} with `stopEarly`, for a body laid out as `encodeStoredBody` writes
+ * it: exactly `{"id":"…","status":"…","updatedAt":N` followed by `,` or `}`, with no
+ * escapes in the two strings and `N` a non-negative integer of at most 15 digits
+ * without a leading zero. Reads those bytes and nothing else; returns `false` for any
+ * other body (the caller then uses {@link summarizeRaw}), so it only ever answers where
+ * {@link summarizeRaw} would answer the same.
+ */
+export function summarizeLeading(b: Uint8Array, start: number, end: number, out: RawSummary): boolean {
+  if (!startsWith(b, start, end, LEAD_ID)) return false;
+  const idStart = start + LEAD_ID.length;
+  const idEnd = plainStringEnd(b, idStart, end);
+  if (idEnd < 0 || !startsWith(b, idEnd, end, LEAD_STATUS)) return false;
+  const statusStart = idEnd + LEAD_STATUS.length;
+  const statusEnd = plainStringEnd(b, statusStart, end);
+  if (statusEnd < 0 || !startsWith(b, statusEnd, end, LEAD_UPDATED_AT)) return false;
+  const numberStart = statusEnd + LEAD_UPDATED_AT.length;
+  let n = 0;
+  let i = numberStart;
+  for (; i < end; i++) {
+    const d = (b[i] as number) - 0x30;
+    if (d < 0 || d > 9) break;
+    n = n * 10 + d;
+  }
+  const digits = i - numberStart;
+  if (digits === 0 || digits > 15 || (digits > 1 && b[numberStart] === 0x30) || i >= end) return false;
+  if (b[i] !== COMMA && b[i] !== CLOSE_BRACE) return false;
+  out.idStart = idStart;
+  out.idEnd = idEnd;
+  out.statusStart = statusStart;
+  out.statusEnd = statusEnd;
+  out.updatedAt = n;
+  return true;
 }
 
 /** {@link summarizeRaw} with the values as strings, or `undefined`. */

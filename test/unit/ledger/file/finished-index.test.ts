@@ -255,3 +255,53 @@ describe('FileLedger holds finished intents by position', () => {
     await expect(FileLedger.open({ dir, clock })).rejects.toThrow(LedgerCorruptError);
   });
 });
+
+describe('FinishedIndex.append (an open adds a snapshot, the table is filled in one pass)', () => {
+  for (const [label, hash] of [
+    ['FNV-1a', fnv1a32],
+    ['a constant hash (every id collides)', constantHash],
+  ] as const) {
+    it(`finds every appended id, growing past its first capacity, and mixes with set (${label})`, () => {
+      const index = new FinishedIndex(hash, 16);
+      const n = hash === constantHash ? 300 : 20_000;
+      const text = Buffer.from(Array.from({ length: n }, (_, i) => `id-${i}`).join(''), 'utf8');
+      let at = 0;
+      for (let i = 0; i < n; i++) {
+        const len = `id-${i}`.length;
+        index.append(text, at, at + len, 1, FileKind.Snapshot, i * 100, 90, 1000 + i);
+        at += len;
+      }
+      expect(index.size).toBe(n);
+      for (let i = 0; i < n; i += hash === constantHash ? 1 : 7) {
+        const e = index.findId(`id-${i}`);
+        expect(e).toBeGreaterThanOrEqual(0);
+        expect(index.location(e)).toEqual({ generation: 1, kind: FileKind.Snapshot, offset: i * 100, length: 90, updatedAt: 1000 + i });
+      }
+      expect(index.findId(`id-${n}`)).toBe(-1);
+      // Then the log replays over it with set: replacing, adding and removing as before.
+      index.setId('id-5', 1, FileKind.Log, 40, 50, 9);
+      index.setId('new', 1, FileKind.Log, 140, 50, 9);
+      index.removeId('id-6');
+      expect(index.size).toBe(n);
+      expect(index.location(index.findId('id-5'))).toEqual({ generation: 1, kind: FileKind.Log, offset: 40, length: 50, updatedAt: 9 });
+      expect(index.findId('id-6')).toBe(-1);
+      expect(index.inFileOrder().length).toBe(n);
+    });
+  }
+
+  it('an id appended twice (or appended after a set) is held once, with the later location', () => {
+    for (const hash of [fnv1a32, constantHash]) {
+      const index = new FinishedIndex(hash, 16);
+      index.setId('a', 1, FileKind.Snapshot, 0, 10, 1);
+      const b = Buffer.from('abc', 'utf8');
+      index.append(b, 0, 1, 1, FileKind.Snapshot, 100, 10, 2); // 'a' again
+      index.append(b, 1, 2, 1, FileKind.Snapshot, 200, 10, 3); // 'b'
+      index.append(b, 1, 2, 1, FileKind.Snapshot, 300, 10, 4); // 'b' again
+      index.append(b, 2, 3, 1, FileKind.Snapshot, 400, 10, 5); // 'c'
+      expect(index.size).toBe(3);
+      expect(index.location(index.findId('a')).offset).toBe(100);
+      expect(index.location(index.findId('b')).offset).toBe(300);
+      expect([...index.inFileOrder()].map((e) => index.id(e))).toEqual(['a', 'b', 'c']);
+    }
+  });
+});

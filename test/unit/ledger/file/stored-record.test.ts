@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IntentDraft } from '../../../../src/index.js';
 import { FileLedger } from '../../../../src/ledger/file/file-ledger.js';
-import { summarizeRecord } from '../../../../src/ledger/file/stored-record.js';
+import { encodeStoredBody, rawSummary, summarizeLeading, summarizeRaw, summarizeRecord } from '../../../../src/ledger/file/stored-record.js';
 
 const summarize = (text: string): ReturnType<typeof summarizeRecord> => {
   const bytes = Buffer.concat([Buffer.from('xx'), Buffer.from(text), Buffer.from('yy')]);
@@ -47,6 +47,64 @@ describe('summarizeRecord', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('encodeStoredBody and summarizeLeading', () => {
+  const status = fc.constantFrom('pending', 'inFlight', 'succeeded', 'failed', 'unknown');
+
+  it('writes id, status and updatedAt first and is otherwise the same JSON (an older reader parses it alike)', () => {
+    const record = { scope: 's', input: { id: 'inner', status: 'x' }, createdAt: 5, updatedAt: 9, status: 'failed', id: 'I1', attempt: 2 };
+    const text = encodeStoredBody(record).toString('utf8');
+    expect(text.startsWith('{"id":"I1","status":"failed","updatedAt":9,"scope":"s","input":')).toBe(true);
+    expect(JSON.parse(text)).toEqual(record);
+    expect(Object.keys(JSON.parse(text) as object)).toEqual(['id', 'status', 'updatedAt', 'scope', 'input', 'createdAt', 'attempt']);
+  });
+
+  it('agrees with summarizeRaw (and JSON.parse) on new-order bodies, and declines old-order ones', () => {
+    fc.assert(
+      fc.property(fc.string(), status, fc.integer({ min: 0, max: 2 ** 52 }), fc.jsonValue(), (id, st, updatedAt, input) => {
+        const record = { input, id, status: st, extra: 1, updatedAt };
+        const plainNumber = String(updatedAt).length <= 15;
+        const fresh = encodeStoredBody(record);
+        const lead = rawSummary();
+        const raw = rawSummary();
+        const fast = summarizeLeading(fresh, 0, fresh.length, lead);
+        const slow = summarizeRaw(fresh, 0, fresh.length, raw);
+        // It answers whenever the id has no escapes (the status never has any here) and
+        // updatedAt has at most 15 digits (always exact; larger ones go the general way).
+        expect(fast).toBe(plainNumber && !/[\\"]/.test(JSON.stringify(id).slice(1, -1)));
+        if (fast) {
+          expect(slow).toBe(true);
+          expect(lead).toEqual(raw);
+          expect(fresh.toString('utf8', lead.idStart, lead.idEnd)).toBe(id);
+          expect(lead.updatedAt).toBe(updatedAt);
+        }
+        const old = Buffer.from(JSON.stringify(record));
+        expect(summarizeLeading(old, 0, old.length, rawSummary())).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('declines near misses: spaces, a leading zero, 16 digits, a non-integer, a missing field', () => {
+    for (const text of [
+      '{ "id":"a","status":"succeeded","updatedAt":1}',
+      '{"id":"a","status":"succeeded","updatedAt":01}',
+      '{"id":"a","status":"succeeded","updatedAt":1234567890123456}',
+      '{"id":"a","status":"succeeded","updatedAt":1.5}',
+      '{"id":"a","status":"succeeded","updatedAt":-1}',
+      '{"id":"a","status":"succeeded","updatedAt":1',
+      '{"id":"a\\"b","status":"succeeded","updatedAt":1}',
+      '{"id":"a","status":"succeeded"}',
+    ]) {
+      const b = Buffer.from(text);
+      expect(summarizeLeading(b, 0, b.length, rawSummary()), text).toBe(false);
+    }
+    const ok = Buffer.from('xx{"id":"a","status":"succeeded","updatedAt":0}yy');
+    const out = rawSummary();
+    expect(summarizeLeading(ok, 2, ok.length - 2, out)).toBe(true);
+    expect(out).toEqual({ idStart: 9, idEnd: 10, statusStart: 22, statusEnd: 31, updatedAt: 0 });
   });
 });
 
