@@ -7,6 +7,7 @@ import {
   LedgerLockedError,
   LedgerUnavailableError,
 } from '../../errors/index.js';
+import { cloneData } from '../../internal/clone-data.js';
 import { systemClock, type Clock } from '../../internal/clock.js';
 import type { IntentDraft, IntentRecord } from '../intent.js';
 import { TERMINAL_STATUSES } from '../intent.js';
@@ -659,7 +660,7 @@ export class FileLedger implements LedgerStore {
     const finished = this.#finished.findId(draft.id);
     // Durable already (it was read from, or compacted into, the files): no barrier.
     if (finished >= 0) return { created: false, record: this.#out(await this.#readFinished(finished, draft.id)) };
-    const stored: IntentDraft = { ...draft, input: this.#codec ? this.#codec.encode(draft.input) : structuredClone(draft.input) };
+    const stored: IntentDraft = { ...draft, input: this.#codec ? this.#codec.encode(draft.input) : cloneData(draft.input) };
     // Created already claimed and in flight: one log record (one flush) instead of three
     // writes. The lease part lives in memory only, as every lease here does.
     const record: IntentRecord = inFlight !== undefined ? createdInFlight(stored, now, inFlight) : { ...stored, status: 'pending', attempt: 0, epoch: 0, updatedAt: now };
@@ -1234,7 +1235,8 @@ export class FileLedger implements LedgerStore {
   }
 
   #out(record: IntentRecord): IntentRecord {
-    const copy = structuredClone(record);
+    // cloneData: structuredClone's result for plain data, at a fraction of its cost.
+    const copy = cloneData(record);
     return this.#codec ? { ...copy, input: this.#codec.decode(copy.input) } : copy;
   }
 }
