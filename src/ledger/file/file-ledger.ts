@@ -106,6 +106,11 @@ export interface FileLedgerOptions {
   readonly snapshotChunkBytes?: number;
   /** @internal Hash of intent ids in the index of finished intents; tests inject a weak one to force collisions. @default FNV-1a */
   readonly idHash?: IdHash;
+  /**
+   * @internal `outcomeDurability: 'lazy'`: ms a queued success waits for another write to
+   * share its group commit (tests make it long to make batching deterministic). @default 2
+   */
+  readonly lazyFlushDelayMs?: number;
   /** @internal Skip the lock file (only for in-memory test file systems). @default false */
   readonly dangerouslySkipLock?: boolean;
   /**
@@ -263,6 +268,14 @@ const COMPACT_SLICE = 512;
 /** Callers of a durable batch resumed per turn of the event loop. */
 const RESUME_SLICE = 32;
 
+/**
+ * `outcomeDurability: 'lazy'`: how long a queued success waits, in ms, for another write
+ * to share its group commit before it is flushed alone. It only widens the window in
+ * which a crash loses a success already returned (which costs a lookup or a same-key
+ * resend, never a second execution); a read of the intent flushes it at once.
+ */
+const LAZY_FLUSH_DELAY_MS = 2;
+
 /** Resolves in a later turn of the event loop (after pending I/O callbacks and timers). */
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -293,6 +306,7 @@ export class FileLedger implements LedgerStore {
   readonly #compactAfterBytes: number;
   /** `outcomeDurability: 'lazy'`: a success resolves before its flush (see the option). */
   readonly #lazySuccess: boolean;
+  readonly #lazyFlushDelayMs: number;
   readonly #onEvent: ((event: FileLedgerEvent) => void) | undefined;
   /**
    * Intents held as objects: every one not finished, and finished ones written (or
@@ -346,6 +360,7 @@ export class FileLedger implements LedgerStore {
     this.#retentionMs = init.options.retentionMs ?? 7 * 24 * 60 * 60 * 1000;
     this.#compactAfterBytes = init.options.compactAfterBytes ?? 64 * 1024 * 1024;
     this.#lazySuccess = init.options.outcomeDurability === 'lazy';
+    this.#lazyFlushDelayMs = init.options.lazyFlushDelayMs ?? LAZY_FLUSH_DELAY_MS;
     this.#onEvent = init.options.onEvent;
     this.#records = init.records;
     this.#finished = init.finished;
@@ -790,6 +805,8 @@ export class FileLedger implements LedgerStore {
     this.#closed = true;
     // Lazy successes may still be queued: they are flushed before the files close.
     if (this.#queue.length > 0 && !this.#poisoned) await this.#barrier().catch(() => undefined);
+    if (this.#lazyFlush !== undefined) clearTimeout(this.#lazyFlush);
+    this.#lazyFlush = undefined;
     await this.#flushing?.catch(() => undefined);
     await this.#io.close().catch(() => undefined);
     this.#lock?.release();
@@ -942,7 +959,7 @@ export class FileLedger implements LedgerStore {
     // caller only when durable. A failed write poisons the ledger, so nothing can act
     // on the unacknowledged state afterwards.
     this.#records.set(record.id, record);
-    const written = this.#write(RecordType.Put, body);
+    const written = this.#write(RecordType.Put, body, lazy);
     // Lazy: not awaited. A failed flush poisons the ledger, so every later call fails,
     // and a crash before the flush leaves the attempt in flight, which is reconciled
     // (see FileLedgerOptions.outcomeDurability); neither can cause a second send.
@@ -960,7 +977,15 @@ export class FileLedger implements LedgerStore {
     return encodeStoredBody(stored);
   }
 
-  #write(type: RecordType, body: Buffer): Promise<void> {
+  /**
+   * Queues a record for the next group commit; resolves once it is durable. `lazy` (a
+   * success under `outcomeDurability: 'lazy'`, whose caller does not wait): it starts no
+   * flush of its own, but rides with the next write's group commit, or is flushed after
+   * `lazyFlushDelayMs` (2 ms) when no write comes. A bot placing orders one after
+   * another so pays one flush per order: the next order's create carries the last one's
+   * success.
+   */
+  #write(type: RecordType, body: Buffer, lazy = false): Promise<void> {
     if (this.#poisoned) return Promise.reject(this.#poisoned);
     // The sequence number is taken only once the record is encoded, so an encoding
     // failure can never leave a gap in the log.
@@ -969,9 +994,19 @@ export class FileLedger implements LedgerStore {
     this.#nextSeq = seq + 1;
     return new Promise<void>((resolve, reject) => {
       this.#queue.push(this.#observers.size > 0 ? { bytes, waiter: { resolve, reject }, queuedAt: this.#clock.now() } : { bytes, waiter: { resolve, reject } });
-      this.#scheduleFlush();
+      if (!lazy) this.#scheduleFlush();
+      else if (this.#lazyFlush === undefined) {
+        this.#lazyFlush = setTimeout(() => {
+          this.#lazyFlush = undefined;
+          this.#scheduleFlush();
+          // Not unref'd: a process that exits right after its last order still flushes it.
+        }, this.#lazyFlushDelayMs);
+      }
     });
   }
+
+  /** The timer that flushes queued lazy successes when no other write comes (see #write). */
+  #lazyFlush: ReturnType<typeof setTimeout> | undefined;
 
   #holdCount = 0;
   /**
@@ -1086,6 +1121,8 @@ export class FileLedger implements LedgerStore {
 
   /** Resolves when every write queued so far is durable (or the ledger is poisoned). */
   async #barrier(): Promise<void> {
+    // Someone waits for what is queued: lazy successes are not held back any longer.
+    this.#scheduleFlush();
     while (this.#flushing || this.#queue.length > 0) {
       await new Promise<void>((r) => this.#barrierWaiters.push(r));
     }
