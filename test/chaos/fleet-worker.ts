@@ -35,6 +35,7 @@ import {
   isIntentError,
   stripe,
   type ClaimRequest,
+  type CreateInFlight,
   type ClaimResult,
   type IntentClient,
   type IntentDraft,
@@ -210,8 +211,12 @@ export class ObservedLedger implements LedgerStore {
     this.capabilities = inner.capabilities;
   }
 
-  create(draft: IntentDraft, now: number): Promise<{ readonly created: boolean; readonly record: IntentRecord }> {
-    return this.#inner.create(draft, now);
+  async create(draft: IntentDraft, now: number, inFlight?: CreateInFlight): Promise<{ readonly created: boolean; readonly record: IntentRecord }> {
+    // Passed through, so the fleet runs the client's short path: a new intent is created
+    // already leased, with its first attempt in flight.
+    const result = await this.#inner.create(draft, now, inFlight);
+    if (result.created && result.record.leaseOwner !== undefined) tell({ type: 'lease', intentId: draft.id, held: true });
+    return result;
   }
 
   get(id: string): Promise<IntentRecord | undefined> {
@@ -258,7 +263,10 @@ export class ObservedLedger implements LedgerStore {
 
   async transition(id: string, request: TransitionRequest): Promise<IntentRecord> {
     try {
-      return await this.#inner.transition(id, request);
+      const record = await this.#inner.transition(id, request);
+      // The write that ends a run gives the lease back itself (no release call follows).
+      if (request.releaseLease === true) tell({ type: 'lease', intentId: id, held: false });
+      return record;
     } catch (error) {
       if (isIntentError(error) && error.code === 'ERR_LEDGER_LEASE_LOST') tell({ type: 'fenced', intentId: id, expectEpoch: request.expectEpoch, to: request.to });
       throw error;

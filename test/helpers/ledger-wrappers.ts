@@ -8,7 +8,7 @@ import type { ClaimResumableRequest, LedgerStore } from '../../src/ledger/ledger
 export function oneByOne(store: LedgerStore, options: { list?: boolean } = {}): LedgerStore {
   return {
     capabilities: store.capabilities,
-    create: (draft, now) => store.create(draft, now),
+    create: (draft, now, inFlight) => store.create(draft, now, inFlight),
     get: (id) => store.get(id),
     claim: (id, request) => store.claim(id, request),
     transition: (id, request) => store.transition(id, request),

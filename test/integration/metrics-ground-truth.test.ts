@@ -62,8 +62,8 @@ function counting(inner: LedgerStore): { ledger: LedgerStore; writes: () => numb
   let count = 0;
   const ledger: LedgerStore = {
     capabilities: inner.capabilities,
-    create: async (draft, now) => {
-      const r = await inner.create(draft, now);
+    create: async (draft, now, inFlight) => {
+      const r = await inner.create(draft, now, inFlight);
       if (r.created) count++;
       return r;
     },
