@@ -145,15 +145,7 @@ export class FinishedIndex {
     const slot = this.#probe(bytes, start, end, h);
     let e = (this.#table[slot] as number) - 1;
     if (e < 0) {
-      if (this.#arenaUsed + idLength > this.#arena.length) this.#growArena(idLength);
-      e = this.#count++;
-      this.#hashes[e] = h;
-      const at = this.#arenaUsed;
-      this.#idStart[e] = at;
-      this.#idLength[e] = idLength;
-      const arena = this.#arena;
-      for (let k = 0; k < idLength; k++) arena[at + k] = bytes[start + k] as number;
-      this.#arenaUsed = at + idLength;
+      e = this.#newEntry(bytes, start, end, h);
       this.#table[slot] = e + 1;
       this.#table[slot + 1] = h | 0;
       this.#kind[e] = DEAD;
@@ -183,21 +175,31 @@ export class FinishedIndex {
     const idLength = end - start;
     if (idLength > MAX_INDEXED_ID_BYTES) throw new RangeError(`an indexed id is at most ${MAX_INDEXED_ID_BYTES} bytes, received ${idLength}`);
     if (this.#count === this.#hashes.length) this.#grow();
-    if (this.#arenaUsed + idLength > this.#arena.length) this.#growArena(idLength);
-    const e = this.#count++;
-    this.#hashes[e] = this.#hash(bytes, start, end);
-    const at = this.#arenaUsed;
-    this.#idStart[e] = at;
-    this.#idLength[e] = idLength;
-    const arena = this.#arena;
-    for (let k = 0; k < idLength; k++) arena[at + k] = bytes[start + k] as number;
-    this.#arenaUsed = at + idLength;
+    const e = this.#newEntry(bytes, start, end, this.#hash(bytes, start, end));
     this.#generation[e] = generation;
     this.#kind[e] = kind;
     this.#offset[e] = offset;
     this.#length[e] = length;
     this.#updatedAt[e] = updatedAt;
     this.#live++;
+    return e;
+  }
+
+  /**
+   * A new entry (the caller made room in the entry arrays) holding id `bytes[start..end)`,
+   * copied into the arena, with hash `h`. Its location fields are the caller's to set.
+   */
+  #newEntry(bytes: Uint8Array, start: number, end: number, h: number): number {
+    const idLength = end - start;
+    if (this.#arenaUsed + idLength > this.#arena.length) this.#growArena(idLength);
+    const e = this.#count++;
+    this.#hashes[e] = h;
+    const at = this.#arenaUsed;
+    this.#idStart[e] = at;
+    this.#idLength[e] = idLength;
+    const arena = this.#arena;
+    for (let k = 0; k < idLength; k++) arena[at + k] = bytes[start + k] as number;
+    this.#arenaUsed = at + idLength;
     return e;
   }
 

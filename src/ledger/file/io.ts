@@ -151,6 +151,25 @@ function makeSyncCore(
     while (offset < data.length) offset += fs.writeSync(fd, data, offset, data.length - offset);
   };
   const isMissing = (e: unknown): boolean => (e as { code?: string }).code === 'ENOENT';
+  /** Opens `path` for reading; `undefined` when it does not exist. */
+  const openIfExists = (path: string): number | undefined => {
+    try {
+      return fs.openSync(path, 'r');
+    } catch (e) {
+      if (isMissing(e)) return undefined;
+      throw e;
+    }
+  };
+  /** Reads from byte `at` of `fd` until `target` is full or the file ends; returns the bytes read. */
+  const readFully = (readPart: typeof readSync, fd: number, target: Uint8Array, at: number): number => {
+    let done = 0;
+    while (done < target.length) {
+      const n = readPart(fd, target, done, target.length - done, at + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return done;
+  };
 
   /**
    * Identity and change times of the file at `path` (inode, size, mtime, ctime in ns),
@@ -229,24 +248,14 @@ function makeSyncCore(
         const whole = this.read(path);
         return whole === undefined ? undefined : whole.subarray(Math.min(offset, whole.length), Math.min(offset + length, whole.length));
       }
-      let fd: number;
-      try {
-        fd = fs.openSync(path, 'r');
-      } catch (e) {
-        if (isMissing(e)) return undefined;
-        throw e;
-      }
+      const fd = openIfExists(path);
+      if (fd === undefined) return undefined;
       try {
         // Sized to what the file holds, so a read to its end owns its whole buffer (and
         // the worker can transfer it instead of copying it).
         const size = statFd(fd).size;
         const out = Buffer.allocUnsafe(Math.max(0, Math.min(length, size - offset)));
-        let done = 0;
-        while (done < out.length) {
-          const n = readPart(fd, out, done, out.length - done, offset + done);
-          if (n === 0) break;
-          done += n;
-        }
+        const done = readFully(readPart, fd, out, offset);
         return done === out.length ? out : out.subarray(0, done);
       } finally {
         fs.closeSync(fd);
@@ -260,21 +269,10 @@ function makeSyncCore(
         target.set(part);
         return part.length;
       }
-      let fd: number;
+      const fd = openIfExists(path);
+      if (fd === undefined) return undefined;
       try {
-        fd = fs.openSync(path, 'r');
-      } catch (e) {
-        if (isMissing(e)) return undefined;
-        throw e;
-      }
-      try {
-        let done = 0;
-        while (done < target.length) {
-          const n = readPart(fd, target, done, target.length - done, offset + done);
-          if (n === 0) break;
-          done += n;
-        }
-        return done;
+        return readFully(readPart, fd, target, offset);
       } finally {
         fs.closeSync(fd);
       }
