@@ -59,9 +59,11 @@ describe("FileLedger outcomeDurability: 'lazy'", () => {
         // so right after the await it is seen only if the call waited for it.
         expect(flushes() - before, mode).toBe(mode === 'lazy' ? 0 : 1);
         expect(done.status).toBe('succeeded');
-        // A read of the intent waits for the flush either way.
-        expect((await ledger.get('a'))?.status).toBe('succeeded');
+        // A replay (a create of the same id) and a read of the intent wait for the flush either way.
+        const replay = await ledger.create(draft('a'), T0 + 2, inFlightStart);
+        expect([replay.created, replay.record.status]).toEqual([false, 'succeeded']);
         expect(flushes() - before, mode).toBe(1);
+        expect((await ledger.get('a'))?.status).toBe('succeeded');
       } finally {
         await ledger.close();
       }
