@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
 import { FileLedger } from '../../src/ledger/file/file-ledger.js';
-import type { LedgerStore } from '../../src/ledger/ledger-store.js';
 import { MemoryLedger } from '../../src/ledger/memory-ledger.js';
 import { describeLedgerContract } from '../../src/testing/index.js';
+import { oneByOne } from '../helpers/ledger-wrappers.js';
 
 // The LedgerStore contract suite (exported from `intentkey/testing`) against the two
 // in-process stores. The PostgreSQL and Redis stores run it in their own files.
@@ -26,17 +26,4 @@ describeLedgerContract('FileLedger', { describe, it }, async () => {
 
 // `list` is optional in LedgerStore: a custom store without it passes the suite (its list
 // checks pass vacuously) unless the caller says requireList, as every shipped store does.
-describeLedgerContract('a store without list (MemoryLedger minus list)', { describe, it }, async () => {
-  const inner = new MemoryLedger();
-  const store: LedgerStore = {
-    capabilities: inner.capabilities,
-    create: (draft, now, inFlight) => inner.create(draft, now, inFlight),
-    get: (id) => inner.get(id),
-    claim: (id, request) => inner.claim(id, request),
-    transition: (id, request) => inner.transition(id, request),
-    release: (id, owner, epoch) => inner.release(id, owner, epoch),
-    listResumable: () => inner.listResumable(),
-    close: () => inner.close(),
-  };
-  return { store };
-});
+describeLedgerContract('a store without list (MemoryLedger minus list)', { describe, it }, async () => ({ store: oneByOne(new MemoryLedger(), { list: false }) }));
