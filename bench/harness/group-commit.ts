@@ -4,7 +4,7 @@
  * already encoded; one writer thread appends everything queued as one write and
  * fdatasyncs it; then every caller of that batch is resolved.
  *
- * It hands batches to its writer as the FileLedger's io does (src/ledger/file/io.ts,
+ * It hands batches to its writer as the FileLedger's io does (src/stores/file/io.ts,
  * `WorkerLedgerIo`): a dedicated worker thread running synchronous `writeSync` +
  * `fdatasyncSync` on an O_APPEND descriptor, the batch's bytes copied to it by
  * `postMessage`, one answer per batch. As the FileLedger does, the next batch goes to the

@@ -21,8 +21,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axios from 'axios';
 import { createIntentClient, FileLedger, ietfIdempotencyKey, type IntentRecord } from '../../src/index.js';
-import { encodeRecord, encodeSegmentHeader, RecordType } from '../../src/ledger/file/format.js';
-import { encodeStoredBody } from '../../src/ledger/file/stored-record.js';
+import { encodeRecord, encodeSegmentHeader, RecordType } from '../../src/stores/file/format.js';
+import { encodeStoredBody } from '../../src/stores/file/stored-record.js';
 import type { RecoveryBuildResult, RecoveryInput, RecoveryOpenResult } from './cells.js';
 import { peakRssMb, serveChild } from './child.js';
 

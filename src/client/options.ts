@@ -5,7 +5,7 @@ import { ConfigurationError } from '../errors/index.js';
 import { systemClock, systemSleep, type Clock, type Sleep } from '../internal/clock.js';
 import { createCryptoRandom, type RandomSource } from '../internal/random.js';
 import type { LedgerStore } from '../ledger/ledger-store.js';
-import { LazyFileLedger } from '../ledger/file/default-ledger.js';
+import { LazyFileLedger } from '../stores/file/default-ledger.js';
 import { defineVenue } from '../venues/schema.js';
 import type { VenueProfile } from '../venues/profile.js';
 import type { IntentClientOptions, IntentEventHandlers, IntentLogger, KeyStrategyOption } from './types.js';

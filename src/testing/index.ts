@@ -2,7 +2,7 @@
 // Never import `msw` from here: its handlers live in `intentkey/testing/msw`, so users without msw are not broken.
 export { ManualClock } from './manual-clock.js';
 export { FixedRandom, SeededRandom } from './seeded-random.js';
-export { MemoryLedger } from '../ledger/memory-ledger.js';
+export { MemoryLedger } from '../stores/memory/memory-ledger.js';
 export { startFakeVenue, type FakeVenue, type FakeVenueFaults, type FakeVenueOptions, type FakeVenueStats } from './fake-venue.js';
 export {
   createVenueSim,

@@ -14,7 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { attentionItems, formatAge, parseAge } from '../../src/cli/commands/ledger.js';
 import { redactText, redactUrl } from '../../src/cli/ledger-source.js';
-import { FileLedger } from '../../src/ledger/file/file-ledger.js';
+import { FileLedger } from '../../src/stores/file/file-ledger.js';
 import type { IntentRecord, IntentStatus, StoredOutcome } from '../../src/ledger/intent.js';
 import type { LedgerStore } from '../../src/ledger/ledger-store.js';
 import { killAndWait } from '../helpers/processes.js';

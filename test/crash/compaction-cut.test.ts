@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IntentDraft } from '../../src/index.js';
-import { FileLedger } from '../../src/ledger/file/file-ledger.js';
-import { InThreadLedgerIo } from '../../src/ledger/file/io.js';
+import { FileLedger } from '../../src/stores/file/file-ledger.js';
+import { InThreadLedgerIo } from '../../src/stores/file/io.js';
 
 // Regression: compaction used to take its cut (S = last seq issued) one or more
 // microtasks after its barrier resolved. A create() issued in that gap got a seq <= S,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LedgerUnavailableError } from '../../src/errors/index.js';
-import type { FileLedger } from '../../src/ledger/file/file-ledger.js';
+import type { FileLedger } from '../../src/stores/file/file-ledger.js';
 import { ManualClock } from '../../src/testing/manual-clock.js';
 import { SeededRandom } from '../../src/testing/seeded-random.js';
 import { CrashFs, MUTATING_KINDS, type InjectedFailure } from '../helpers/crash-fs.js';

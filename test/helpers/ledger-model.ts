@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import type { IntentDraft, IntentRecord, IntentStatus, StoredOutcome } from '../../src/ledger/intent.js';
 import { INTENT_STATUSES, TERMINAL_STATUSES } from '../../src/ledger/intent.js';
 import type { LedgerStore, TransitionRequest } from '../../src/ledger/ledger-store.js';
-import { MemoryLedger } from '../../src/ledger/memory-ledger.js';
+import { MemoryLedger } from '../../src/stores/memory/memory-ledger.js';
 import { isAllowedTransition } from '../../src/ledger/transitions.js';
 import { draftFor } from './ledger-workload.js';
 

@@ -1,11 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { IntentDraft, IntentRecord, IntentStatus } from '../../src/ledger/intent.js';
 import { TERMINAL_STATUSES } from '../../src/ledger/intent.js';
-import { MemoryLedger } from '../../src/ledger/memory-ledger.js';
+import { MemoryLedger } from '../../src/stores/memory/memory-ledger.js';
 import { LedgerUnavailableError } from '../../src/errors/index.js';
-import { FileLedger, type FileLedgerEvent } from '../../src/ledger/file/file-ledger.js';
-import { scanSegment } from '../../src/ledger/file/format.js';
-import { createSyncCore, InThreadLedgerIo, type SYNC_SITES } from '../../src/ledger/file/io.js';
+import { FileLedger, type FileLedgerEvent } from '../../src/stores/file/file-ledger.js';
+import { scanSegment } from '../../src/stores/file/format.js';
+import { createSyncCore, InThreadLedgerIo, type SYNC_SITES } from '../../src/stores/file/io.js';
 import { ManualClock } from '../../src/testing/manual-clock.js';
 import { SeededRandom } from '../../src/testing/seeded-random.js';
 import { CrashFs } from './crash-fs.js';

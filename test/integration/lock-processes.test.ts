@@ -11,10 +11,10 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LedgerLockedError } from '../../src/errors/index.js';
-import { acquireLedgerLock, LOCK_FILE, nodeLockFs, type LockFs, type LockHolder } from '../../src/ledger/file/lock.js';
+import { acquireLedgerLock, LOCK_FILE, nodeLockFs, type LockFs, type LockHolder } from '../../src/stores/file/lock.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const lockModuleUrl = new URL('../../src/ledger/file/lock.ts', import.meta.url).href;
+const lockModuleUrl = new URL('../../src/stores/file/lock.ts', import.meta.url).href;
 
 /**
  * B4.2 rounds per run: the plan's 1,000. Measured on 2 cores: about 11 ms per round

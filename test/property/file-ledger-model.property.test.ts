@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import type { FileLedger } from '../../src/ledger/file/file-ledger.js';
+import type { FileLedger } from '../../src/stores/file/file-ledger.js';
 import type { IntentDraft, IntentRecord, IntentStatus, StoredOutcome } from '../../src/ledger/intent.js';
 import { INTENT_STATUSES } from '../../src/ledger/intent.js';
-import { MemoryLedger } from '../../src/ledger/memory-ledger.js';
+import { MemoryLedger } from '../../src/stores/memory/memory-ledger.js';
 import type { TransitionRequest } from '../../src/ledger/ledger-store.js';
 import { isAllowedTransition } from '../../src/ledger/transitions.js';
 import { ManualClock } from '../../src/testing/manual-clock.js';

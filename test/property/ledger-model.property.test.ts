@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ClaimRequest, ClaimResult } from '../../src/ledger/ledger-store.js';
-import { MemoryLedger } from '../../src/ledger/memory-ledger.js';
+import { MemoryLedger } from '../../src/stores/memory/memory-ledger.js';
 import { checkAgainstModel } from '../helpers/ledger-model.js';
 
 // The model-based store check (test/helpers/ledger-model.ts) itself: it passes on the

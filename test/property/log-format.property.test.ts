@@ -12,7 +12,7 @@ import {
   type ScanResult,
   type SegmentHeader,
   type SegmentScan,
-} from '../../src/ledger/file/format.js';
+} from '../../src/stores/file/format.js';
 
 const NUM_RUNS = 300;
 

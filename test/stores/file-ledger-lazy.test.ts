@@ -185,7 +185,7 @@ describe("SIGKILL right after a lazy success resolves (outcomeDurability: 'lazy'
           const businessId = `kill-${durability}-${round}`;
           await placeAndKill({
             SRC_INDEX: srcIndex,
-            IO_MODULE: new URL('../../src/ledger/file/io.ts', import.meta.url).href,
+            IO_MODULE: new URL('../../src/stores/file/io.ts', import.meta.url).href,
             LEDGER_DIR: dir,
             DURABILITY: durability,
             SLOW_MS: '300',

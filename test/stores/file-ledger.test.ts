@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigurationError, LazyFileLedger, LedgerCorruptError, LedgerLockedError, LedgerUnavailableError, type IntentDraft } from '../../src/index.js';
-import { FileLedger, type FileLedgerEvent } from '../../src/ledger/file/file-ledger.js';
-import { InThreadLedgerIo, WorkerLedgerIo, type LedgerIo } from '../../src/ledger/file/io.js';
+import { FileLedger, type FileLedgerEvent } from '../../src/stores/file/file-ledger.js';
+import { InThreadLedgerIo, WorkerLedgerIo, type LedgerIo } from '../../src/stores/file/io.js';
 
 /** Delegates to `inner`, with some methods replaced. */
 function wrapIo(inner: LedgerIo, overrides: Partial<LedgerIo>): LedgerIo {

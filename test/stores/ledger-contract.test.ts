@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
-import { FileLedger } from '../../src/ledger/file/file-ledger.js';
-import { MemoryLedger } from '../../src/ledger/memory-ledger.js';
+import { FileLedger } from '../../src/stores/file/file-ledger.js';
+import { MemoryLedger } from '../../src/stores/memory/memory-ledger.js';
 import { describeLedgerContract } from '../../src/testing/index.js';
 import { oneByOne } from '../helpers/ledger-wrappers.js';
 

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isIntentError, isLedgerError, type IntentDraft, type IntentRecord, type IntentStatus } from '../../src/index.js';
 import type { LedgerStore, ListRecordsQuery } from '../../src/ledger/ledger-store.js';
-import { MemoryLedger } from '../../src/ledger/memory-ledger.js';
+import { MemoryLedger } from '../../src/stores/memory/memory-ledger.js';
 import { RedisLedger } from '../../src/stores/redis/index.js';
 import { persistenceProblems } from '../../src/stores/redis/persistence.js';
 import { SeededRandom, startFakeVenue, type FakeVenue } from '../../src/testing/index.js';

@@ -8,7 +8,7 @@ import { JITTER_STRATEGIES, computeBackoffDelay, type JitterStrategy } from '../
 import { simulateContention } from '../../src/backoff/simulate.js';
 import { resolveClientOptions } from '../../src/client/options.js';
 import { ConfigurationError } from '../../src/errors/index.js';
-import { MemoryLedger } from '../../src/ledger/memory-ledger.js';
+import { MemoryLedger } from '../../src/stores/memory/memory-ledger.js';
 import { FixedRandom, SeededRandom } from '../../src/testing/seeded-random.js';
 import {
   DEFAULT_RETRY_POLICY,

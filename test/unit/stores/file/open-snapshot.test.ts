@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LedgerCorruptError, type IntentRecord } from '../../../../src/index.js';
-import { FileLedger } from '../../../../src/ledger/file/file-ledger.js';
-import { checkRecordChain, encodeRecord, encodeSegmentHeader, RECORD_HEADER_BYTES, RecordType, scanRun, SEGMENT_HEADER_BYTES, wholeRecordsEnd } from '../../../../src/ledger/file/format.js';
-import { crc32cRange } from '../../../../src/ledger/file/crc32c.js';
-import { InThreadLedgerIo, WorkerLedgerIo, type LedgerIo } from '../../../../src/ledger/file/io.js';
-import { encodeStoredBody } from '../../../../src/ledger/file/stored-record.js';
+import { FileLedger } from '../../../../src/stores/file/file-ledger.js';
+import { checkRecordChain, encodeRecord, encodeSegmentHeader, RECORD_HEADER_BYTES, RecordType, scanRun, SEGMENT_HEADER_BYTES, wholeRecordsEnd } from '../../../../src/stores/file/format.js';
+import { crc32cRange } from '../../../../src/stores/file/crc32c.js';
+import { InThreadLedgerIo, WorkerLedgerIo, type LedgerIo } from '../../../../src/stores/file/io.js';
+import { encodeStoredBody } from '../../../../src/stores/file/stored-record.js';
 
 const dirs: string[] = [];
 afterEach(() => {

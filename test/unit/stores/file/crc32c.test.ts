@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { crc32c, crc32cRange, makeCrc32cRange } from '../../../../src/ledger/file/crc32c.js';
+import { crc32c, crc32cRange, makeCrc32cRange } from '../../../../src/stores/file/crc32c.js';
 
 /**
  * Independent oracle: the textbook bit-at-a-time definition (reflected polynomial

@@ -3,12 +3,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LedgerUnavailableError } from '../../../src/errors/index.js';
-import { FileLedger } from '../../../src/ledger/file/file-ledger.js';
-import { encodeRecord, encodeSegmentHeader, RecordType } from '../../../src/ledger/file/format.js';
-import { readFileLedger, recordProblems } from '../../../src/ledger/file/read-only.js';
-import type { IntentRecord, IntentStatus, StoredOutcome } from '../../../src/ledger/intent.js';
-import type { LedgerStore } from '../../../src/ledger/ledger-store.js';
+import { LedgerUnavailableError } from '../../../../src/errors/index.js';
+import { FileLedger } from '../../../../src/stores/file/file-ledger.js';
+import { encodeRecord, encodeSegmentHeader, RecordType } from '../../../../src/stores/file/format.js';
+import { readFileLedger, recordProblems } from '../../../../src/stores/file/read-only.js';
+import type { IntentRecord, IntentStatus, StoredOutcome } from '../../../../src/ledger/intent.js';
+import type { LedgerStore } from '../../../../src/ledger/ledger-store.js';
 
 const T0 = Date.UTC(2025, 0, 1);
 let dir: string;

@@ -12,8 +12,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LedgerUnavailableError } from '../../errors/index.js';
-import { INTENT_STATUSES, type IntentRecord } from '../intent.js';
-import { isAllowedTransition } from '../transitions.js';
+import { INTENT_STATUSES, type IntentRecord } from '../../ledger/intent.js';
+import { isAllowedTransition } from '../../ledger/transitions.js';
 import { RECORD_HEADER_BYTES, RecordType, scanSegmentWith, SEGMENT_HEADER_BYTES, type SegmentHeader } from './format.js';
 import { LOCK_FILE, readLockHolder, type LockHolder } from './lock.js';
 

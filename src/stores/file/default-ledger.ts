@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import type { IntentDraft, IntentRecord } from '../intent.js';
+import type { IntentDraft, IntentRecord } from '../../ledger/intent.js';
 import type { LedgerObservation } from '../../client/types.js';
-import type { ClaimRequest, ClaimResult, ClaimResumableRequest, CreateInFlight, LedgerCapabilities, LedgerStore, TransitionRequest } from '../ledger-store.js';
+import type { ClaimRequest, ClaimResult, ClaimResumableRequest, CreateInFlight, LedgerCapabilities, LedgerStore, TransitionRequest } from '../../ledger/ledger-store.js';
 import { FileLedger, type FileLedgerOptions } from './file-ledger.js';
 
 /** Directory of the default ledger, relative to the working directory. */

@@ -1,10 +1,10 @@
-import { LedgerUnavailableError } from '../errors/index.js';
-import { cloneData } from '../internal/clone-data.js';
-import type { IntentDraft, IntentRecord } from './intent.js';
-import { TERMINAL_STATUSES } from './intent.js';
-import type { ClaimRequest, ClaimResult, ClaimResumableRequest, CreateInFlight, LedgerCapabilities, LedgerStore, ListRecordsQuery, TransitionRequest } from './ledger-store.js';
-import { selectClaimable, selectRecords } from './list.js';
-import { RESUMABLE_STATUSES, applyTransition, createdInFlight } from './transitions.js';
+import { LedgerUnavailableError } from '../../errors/index.js';
+import { cloneData } from '../../internal/clone-data.js';
+import type { IntentDraft, IntentRecord } from '../../ledger/intent.js';
+import { TERMINAL_STATUSES } from '../../ledger/intent.js';
+import type { ClaimRequest, ClaimResult, ClaimResumableRequest, CreateInFlight, LedgerCapabilities, LedgerStore, ListRecordsQuery, TransitionRequest } from '../../ledger/ledger-store.js';
+import { selectClaimable, selectRecords } from '../../ledger/list.js';
+import { RESUMABLE_STATUSES, applyTransition, createdInFlight } from '../../ledger/transitions.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 

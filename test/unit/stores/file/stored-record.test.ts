@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IntentDraft } from '../../../../src/index.js';
-import { FileLedger } from '../../../../src/ledger/file/file-ledger.js';
-import { encodeStoredBody, rawSummary, summarizeLeading, summarizeRaw, summarizeRecord } from '../../../../src/ledger/file/stored-record.js';
+import { FileLedger } from '../../../../src/stores/file/file-ledger.js';
+import { encodeStoredBody, rawSummary, summarizeLeading, summarizeRaw, summarizeRecord } from '../../../../src/stores/file/stored-record.js';
 
 const summarize = (text: string): ReturnType<typeof summarizeRecord> => {
   const bytes = Buffer.concat([Buffer.from('xx'), Buffer.from(text), Buffer.from('yy')]);

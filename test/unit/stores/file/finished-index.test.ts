@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LedgerCorruptError, type IntentDraft, type IntentRecord } from '../../../../src/index.js';
-import { FileLedger, type FileLedgerOptions } from '../../../../src/ledger/file/file-ledger.js';
-import { FileKind, FinishedIndex, fnv1a32, indexableId } from '../../../../src/ledger/file/finished-index.js';
-import { MAX_BODY_BYTES, RECORD_HEADER_BYTES, SEGMENT_HEADER_BYTES } from '../../../../src/ledger/file/format.js';
+import { FileLedger, type FileLedgerOptions } from '../../../../src/stores/file/file-ledger.js';
+import { FileKind, FinishedIndex, fnv1a32, indexableId } from '../../../../src/stores/file/finished-index.js';
+import { MAX_BODY_BYTES, RECORD_HEADER_BYTES, SEGMENT_HEADER_BYTES } from '../../../../src/stores/file/format.js';
 
 /** Every id hashes alike: every lookup has to tell ids apart by their bytes. */
 const constantHash = (): number => 7;

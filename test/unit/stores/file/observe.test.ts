@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LedgerObservation } from '../../../../src/client/types.js';
 import type { IntentDraft } from '../../../../src/index.js';
-import { FileLedger, type FileLedgerOptions } from '../../../../src/ledger/file/file-ledger.js';
-import { InThreadLedgerIo, type LedgerIo } from '../../../../src/ledger/file/io.js';
+import { FileLedger, type FileLedgerOptions } from '../../../../src/stores/file/file-ledger.js';
+import { InThreadLedgerIo, type LedgerIo } from '../../../../src/stores/file/io.js';
 
 const dirs: string[] = [];
 const ledgers: FileLedger[] = [];

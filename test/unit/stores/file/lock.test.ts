@@ -13,7 +13,7 @@ import {
   TAKEOVER_GUARD_FILE,
   type LockFs,
   type LockHolder,
-} from '../../../../src/ledger/file/lock.js';
+} from '../../../../src/stores/file/lock.js';
 
 const hasProc = existsSync('/proc/self/stat');
 

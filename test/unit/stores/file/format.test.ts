@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { crc32c } from '../../../../src/ledger/file/crc32c.js';
+import { crc32c } from '../../../../src/stores/file/crc32c.js';
 import {
   decodeSegmentHeader,
   encodeRecord,
@@ -15,7 +15,7 @@ import {
   type ScanResult,
   type SegmentHeader,
   type SegmentScan,
-} from '../../../../src/ledger/file/format.js';
+} from '../../../../src/stores/file/format.js';
 import { SeededRandom } from '../../../../src/testing/seeded-random.js';
 
 // ---------------------------------------------------------------------------

@@ -9,12 +9,12 @@ import {
 } from '../../errors/index.js';
 import { cloneData } from '../../internal/clone-data.js';
 import { systemClock, type Clock } from '../../internal/clock.js';
-import type { IntentDraft, IntentRecord } from '../intent.js';
-import { TERMINAL_STATUSES } from '../intent.js';
+import type { IntentDraft, IntentRecord } from '../../ledger/intent.js';
+import { TERMINAL_STATUSES } from '../../ledger/intent.js';
 import type { LedgerObservation } from '../../client/types.js';
-import type { ClaimRequest, ClaimResult, ClaimResumableRequest, CreateInFlight, LedgerCapabilities, LedgerStore, TransitionRequest, ListRecordsQuery } from '../ledger-store.js';
-import { claimLimitOf, selectClaimable, selectRecords } from '../list.js';
-import { RESUMABLE_STATUSES, applyTransition, createdInFlight } from '../transitions.js';
+import type { ClaimRequest, ClaimResult, ClaimResumableRequest, CreateInFlight, LedgerCapabilities, LedgerStore, TransitionRequest, ListRecordsQuery } from '../../ledger/ledger-store.js';
+import { claimLimitOf, selectClaimable, selectRecords } from '../../ledger/list.js';
+import { RESUMABLE_STATUSES, applyTransition, createdInFlight } from '../../ledger/transitions.js';
 import {
   checkFrame,
   decodeSegmentHeader,
