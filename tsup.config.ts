@@ -15,6 +15,7 @@ export default defineConfig({
     testing: 'src/testing/index.ts',
     // Needs the optional peer `msw`; the only entry that imports it.
     'testing/msw': 'src/testing/msw.ts',
+    'stores/file': 'src/stores/file/index.ts',
     'stores/postgres': 'src/stores/postgres/index.ts',
     'stores/redis': 'src/stores/redis/index.ts',
     // Needs the optional peer `@opentelemetry/api`; the only entry that imports it.
@@ -23,6 +24,9 @@ export default defineConfig({
     tools: 'src/tools/index.ts',
     // The `intentkey` command (package.json "bin"); keeps its `#!` line.
     cli: 'src/cli/bin.ts',
+    // The file ledger's writer thread, started by `new Worker(file)`: no subpath export,
+    // found beside the code that starts it (src/stores/file/writer-location.ts).
+    'ledger-writer': 'src/stores/file/writer-thread.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -31,6 +35,9 @@ export default defineConfig({
   target: 'node20',
   platform: 'node',
   outDir: 'dist',
+  // `import.meta.url` in the CommonJS build (writer-location.ts finds the writer thread's
+  // file relative to its own module).
+  shims: true,
   // Runtime and peer dependencies stay imports so consumers share one copy
   // (tsup externalises dependencies/peerDependencies already; listing them
   // keeps that true if one is ever moved to devDependencies by mistake).

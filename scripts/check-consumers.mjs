@@ -70,8 +70,24 @@ import { IntentError, isIntentError, okx, VENUE_PROFILES } from 'intentkey';
 import { ManualClock } from 'intentkey/testing';
 import { PostgresLedger } from 'intentkey/stores/postgres';
 import { RedisLedger } from 'intentkey/stores/redis';
+import { FileLedger } from 'intentkey/stores/file';
+import { FileLedger as RootFileLedger } from 'intentkey';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 assert.equal(typeof PostgresLedger, 'function', 'PostgresLedger is exported');
+assert.equal(FileLedger, RootFileLedger, 'intentkey/stores/file and intentkey export one FileLedger');
+// The writer thread is a file of its own in the package: a durable write proves it is found.
+const ledgerDir = mkdtempSync(join(tmpdir(), 'intentkey-esm-ledger-'));
+try {
+  const ledger = await FileLedger.open({ dir: ledgerDir });
+  const { created } = await ledger.create({ id: 'probe-1', scope: 'default', operation: 'probe', venue: 'ietf-idempotency-key', key: 'k1', venueKey: 'k1', fingerprint: 'f', input: {}, createdAt: 1 }, 1);
+  assert.equal(created, true, 'the ESM FileLedger writes through its writer thread');
+  await ledger.close();
+} finally {
+  rmSync(ledgerDir, { recursive: true, force: true });
+}
 assert.equal(typeof RedisLedger, 'function', 'RedisLedger is exported');
 assert.equal(VENUE_PROFILES.okx, okx, 'venue profiles are exported');
 assert.equal(typeof IntentError, 'function', 'IntentError is a class');
@@ -119,7 +135,25 @@ assert.equal(isIntentError(new ProbeError('probe')), true, 'isIntentError recogn
 assert.equal(isIntentError(new Error('plain')), false, 'isIntentError rejects a plain Error');
 
 assert.equal(require('intentkey/package.json').name, 'intentkey', './package.json is exported');
-console.log('cjs ok');
+
+// The writer thread is a file of its own in the package: a durable write proves the
+// CommonJS build finds its own copy.
+const { FileLedger } = require('intentkey/stores/file');
+const { mkdtempSync, rmSync } = require('node:fs');
+const { join } = require('node:path');
+const ledgerDir = mkdtempSync(join(require('node:os').tmpdir(), 'intentkey-cjs-ledger-'));
+FileLedger.open({ dir: ledgerDir })
+  .then(async (ledger) => {
+    const { created } = await ledger.create({ id: 'probe-1', scope: 'default', operation: 'probe', venue: 'ietf-idempotency-key', key: 'k1', venueKey: 'k1', fingerprint: 'f', input: {}, createdAt: 1 }, 1);
+    assert.equal(created, true, 'the CJS FileLedger writes through its writer thread');
+    await ledger.close();
+    console.log('cjs ok');
+  })
+  .finally(() => rmSync(ledgerDir, { recursive: true, force: true }))
+  .catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
 `;
 
 // The same source compiles as ESM (.mts, "import" condition -> .d.ts) and as
@@ -130,7 +164,12 @@ import { IntentError, isIntentError, okx, type VenueProfile } from 'intentkey';
 import { ManualClock } from 'intentkey/testing';
 import { PostgresLedger } from 'intentkey/stores/postgres';
 import { RedisLedger } from 'intentkey/stores/redis';
+import { FileLedger, type FileLedgerOptions, type InputCodec } from 'intentkey/stores/file';
 
+const fileOptions: FileLedgerOptions = { dir: './ledger' };
+export const codec: InputCodec | undefined = undefined;
+export const opening: (o: FileLedgerOptions) => Promise<FileLedger> = FileLedger.open;
+export const dir: string = fileOptions.dir;
 const now: number = new ManualClock().now();
 const profile: VenueProfile = okx;
 export const stores: readonly unknown[] = [PostgresLedger, RedisLedger, profile];
@@ -163,7 +202,7 @@ function main() {
   // `testing/msw` and `otel` are only checked for presence: the consumer below installs no
   // msw and no @opentelemetry/api (optional peers), and importing `intentkey` and
   // `intentkey/testing` there proves they need neither.
-  const distFiles = ['index', 'testing', 'testing/msw', 'otel', 'tools', 'stores/postgres', 'stores/redis'].flatMap((entry) => ['.js', '.cjs', '.d.ts', '.d.cts'].map((ext) => `${entry}${ext}`));
+  const distFiles = ['index', 'testing', 'testing/msw', 'otel', 'tools', 'stores/file', 'stores/postgres', 'stores/redis', 'ledger-writer'].flatMap((entry) => ['.js', '.cjs', '.d.ts', '.d.cts'].map((ext) => `${entry}${ext}`));
   const missing = distFiles.filter((f) => !existsSync(join(root, 'dist', f)));
   if (missing.length > 0) {
     record(`dist/ is built (missing: ${missing.join(', ')}; run \`npm run build\` first)`, false);

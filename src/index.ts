@@ -80,11 +80,11 @@ export {
 
 // Ledger
 export { MemoryLedger } from './stores/memory/memory-ledger.js';
-export { FileLedger, type FileLedgerEvent, type FileLedgerOptions, type InputCodec } from './stores/file/file-ledger.js';
+export { FileLedger, type FileLedgerEvent, type FileLedgerOptions } from './stores/file/file-ledger.js';
 export { DEFAULT_LEDGER_DIR, LazyFileLedger } from './stores/file/default-ledger.js';
 export { INTENT_STATUSES, TERMINAL_STATUSES } from './ledger/intent.js';
 export type { IntentDraft, IntentRecord, IntentStatus, IntentView, ParkedState, Resolution, StoredOutcome } from './ledger/intent.js';
-export type { ClaimRequest, ClaimResult, ClaimResumableRequest, CreateInFlight, LedgerCapabilities, LedgerStore, ListRecordsQuery, TransitionRequest } from './ledger/ledger-store.js';
+export type { ClaimRequest, ClaimResult, ClaimResumableRequest, CreateInFlight, InputCodec, LedgerCapabilities, LedgerStore, ListRecordsQuery, TransitionRequest } from './ledger/ledger-store.js';
 export { isAllowedTransition, RESUMABLE_STATUSES } from './ledger/transitions.js';
 
 // Venues

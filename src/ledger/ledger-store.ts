@@ -202,3 +202,14 @@ export interface LedgerStore {
   /** Releases resources. Safe to call twice. */
   close(): Promise<void>;
 }
+
+/**
+ * Turns operation inputs into what is stored, and back. Use it to encrypt inputs at
+ * rest (they are needed to rebuild requests after a crash, so they must be stored).
+ * Every durable store takes one as its `codec` option. `encode` must return
+ * JSON-compatible data; `decode(encode(x))` must equal `x`.
+ */
+export interface InputCodec {
+  encode(input: unknown): unknown;
+  decode(stored: unknown): unknown;
+}

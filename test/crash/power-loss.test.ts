@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LedgerUnavailableError } from '../../src/errors/index.js';
 import type { FileLedger } from '../../src/stores/file/file-ledger.js';
 import { scanSegment } from '../../src/stores/file/format.js';
-import { createSyncCore, SYNC_SITES } from '../../src/stores/file/io.js';
+import { createSyncCore, SYNC_SITES } from '../../src/stores/file/sync-core.js';
 import { ManualClock } from '../../src/testing/manual-clock.js';
 import { SeededRandom } from '../../src/testing/seeded-random.js';
 import { CrashError, CrashFs, type DirDamage, type PowerLossVariant } from '../helpers/crash-fs.js';

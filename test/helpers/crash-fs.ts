@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { posix } from 'node:path';
 import type { RandomSource } from '../../src/internal/random.js';
-import type { CoreFs } from '../../src/stores/file/io.js';
+import type { CoreFs } from '../../src/stores/file/sync-core.js';
 
 /**
  * An in-memory file system for the file ledger's synchronous I/O core that models

@@ -12,7 +12,7 @@ import { systemClock, type Clock } from '../../internal/clock.js';
 import type { IntentDraft, IntentRecord } from '../../ledger/intent.js';
 import { TERMINAL_STATUSES } from '../../ledger/intent.js';
 import type { LedgerObservation } from '../../client/types.js';
-import type { ClaimRequest, ClaimResult, ClaimResumableRequest, CreateInFlight, LedgerCapabilities, LedgerStore, TransitionRequest, ListRecordsQuery } from '../../ledger/ledger-store.js';
+import type { ClaimRequest, InputCodec, ClaimResult, ClaimResumableRequest, CreateInFlight, LedgerCapabilities, LedgerStore, TransitionRequest, ListRecordsQuery } from '../../ledger/ledger-store.js';
 import { claimLimitOf, selectClaimable, selectRecords } from '../../ledger/list.js';
 import { RESUMABLE_STATUSES, applyTransition, createdInFlight } from '../../ledger/transitions.js';
 import {
@@ -35,16 +35,6 @@ import { FileKind, FinishedIndex, indexableId, MAX_INDEXED_ID_BYTES, type IdHash
 import { WorkerLedgerIo, type LedgerIo } from './io.js';
 import { acquireLedgerLock, LOCK_FILE, type LedgerLock } from './lock.js';
 import { encodeStoredBody, rawSummary, summarizeLeading, summarizeRaw, type RawSummary } from './stored-record.js';
-
-/**
- * Turns operation inputs into what is stored, and back. Use it to encrypt inputs at
- * rest (they are needed to rebuild requests after a crash, so they must be stored).
- * `encode` must return JSON-compatible data; `decode(encode(x))` must equal `x`.
- */
-export interface InputCodec {
-  encode(input: unknown): unknown;
-  decode(stored: unknown): unknown;
-}
 
 /** Something the file ledger reports that is not an error. */
 export type FileLedgerEvent =

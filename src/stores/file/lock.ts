@@ -3,6 +3,7 @@ import * as nodeFs from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { LedgerLockedError, LedgerUnavailableError } from '../../errors/index.js';
+import { errorCode, fsyncDirectory, readIfExists, unlinkIfExists } from './durable-fs.js';
 
 /** Name of the single-writer lock file inside the ledger directory. */
 export const LOCK_FILE = 'ledger.lock';
@@ -113,44 +114,7 @@ export interface AcquireLedgerLockOptions {
   readonly onTakeover?: (previousPid: number) => void;
 }
 
-const errorCode = (e: unknown): string | undefined =>
-  typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : undefined;
-
 const defaultRandomHex = (bytes: number): string => randomBytes(bytes).toString('hex');
-
-/** Reads the whole file, or `undefined` if it does not exist. */
-function readIfExists(fs: LockFs, path: string): Buffer | undefined {
-  try {
-    return fs.readFileSync(path);
-  } catch (e) {
-    if (errorCode(e) === 'ENOENT') return undefined;
-    throw e;
-  }
-}
-
-function unlinkIfExists(fs: LockFs, path: string): void {
-  try {
-    fs.unlinkSync(path);
-  } catch (e) {
-    if (errorCode(e) !== 'ENOENT') throw e;
-  }
-}
-
-/**
- * Makes the creates, renames and deletes already done in `dir` durable: fsync of a file
- * covers its data, not its name (fsync(2)).
- */
-function fsyncDirectory(fs: LockFs, dir: string): void {
-  // Windows cannot open a directory for fsync; there the name's durability is best
-  // effort, as docs/guarantees.md states for Windows.
-  if (process.platform === 'win32') return;
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 /** Parses lock file bytes; `undefined` for anything that is not a complete holder record. */
 function parseHolder(bytes: Buffer): LockHolder | undefined {

@@ -1,6 +1,6 @@
 import { ConfigurationError, LedgerLeaseLostError, LedgerUnavailableError } from '../../errors/index.js';
 import { systemClock, type Clock } from '../../internal/clock.js';
-import type { InputCodec } from '../file/file-ledger.js';
+import type { InputCodec } from '../../ledger/ledger-store.js';
 import type { IntentDraft, IntentRecord, IntentStatus, StoredOutcome } from '../../ledger/intent.js';
 import { INTENT_STATUSES } from '../../ledger/intent.js';
 import type { ClaimRequest, ClaimResult, ClaimResumableRequest, CreateInFlight, LedgerCapabilities, LedgerStore, ListRecordsQuery, TransitionRequest } from '../../ledger/ledger-store.js';

@@ -6,7 +6,7 @@ import {
   LedgerTransitionError,
   LedgerUnavailableError,
 } from '../../errors/index.js';
-import type { InputCodec } from '../file/file-ledger.js';
+import type { InputCodec } from '../../ledger/ledger-store.js';
 import type { IntentDraft, IntentRecord, IntentStatus, StoredOutcome } from '../../ledger/intent.js';
 import { INTENT_STATUSES } from '../../ledger/intent.js';
 import type { ClaimRequest, ClaimResult, ClaimResumableRequest, CreateInFlight, LedgerCapabilities, LedgerStore, ListRecordsQuery, TransitionRequest } from '../../ledger/ledger-store.js';

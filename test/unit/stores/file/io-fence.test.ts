@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, ut
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSyncCore } from '../../../../src/stores/file/io.js';
+import { createSyncCore } from '../../../../src/stores/file/sync-core.js';
 
 const dirs: string[] = [];
 afterEach(() => {
