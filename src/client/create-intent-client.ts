@@ -367,7 +367,8 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
       const fresh = new IntentRun(env, op, asPending, call.signal);
       const inFlight = fresh.prepareFirstSend();
       // Durable for a durable store: from here a crash cannot lose the intent or its key,
-      // and with `inFlight` the first attempt is recorded as started before any byte is sent.
+      // and with `inFlight` the first attempt is recorded as started before any byte is sent
+      // (docs/durability.md#d1-the-attempt-is-durable-before-the-first-byte-is-sent).
       // The in-flight record's time is taken last, right before its write: the dispatch
       // fence lets the request leave only within attemptTimeoutMs of it.
       const { created, record } =

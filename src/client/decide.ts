@@ -8,7 +8,8 @@
  * asked for with a `drawBackoff` step and handed back as `nextBackoffMs`), and performs
  * no I/O. It throws only where `planRetry` does (a NaN or negative duration).
  *
- * The rules (docs/design.md, "The state machine" and "Unknown outcomes"):
+ * The rules (docs/durability.md#the-resume-table lists them as tables;
+ * docs/design.md, "Unknown outcomes", explains them):
  * - `pending`: send with the stored key, unless the key window has passed (fail it,
  *   never sent), the run's sends are spent, or a venue-wide hold is on (wait first).
  * - `inFlight` found at start: record `unknown` (a previous process may have sent it).

@@ -97,7 +97,7 @@ const RECONCILED_REASON = 'found by reconcile lookup';
 /**
  * Drives one intent from whatever state the ledger holds to a final answer. It is the
  * interpreter of `decide()` (src/client/decide.ts), which chooses every step; this class
- * only performs them. The resume table it follows (docs/design.md, the state machine):
+ * only performs them. The resume table it follows (docs/durability.md#the-resume-table):
  *
  * - `pending`: record the attempt as started (durable), then send with the stored key.
  * - `inFlight` found at start: a previous process may have sent it; record `unknown`.
@@ -358,6 +358,7 @@ export class IntentRun {
    * Found in flight at start. Durable: from here on the intent is `unknown` and is
    * reconciled before any resend; the outcome bounds when the lost attempt was dispatched.
    */
+  /** An attempt found in flight at start becomes `unknown`: docs/durability.md#d6-an-attempt-found-in-flight-is-reconciled-before-anything-is-resent. */
   async #recordInFlightFound(): Promise<void> {
     const sentBy = this.#latestDispatch();
     this.#raiseFloor(this.#record.outcome?.settleAt);
@@ -465,6 +466,7 @@ export class IntentRun {
     const prepared = this.#prepareAttempt();
     // Write-ahead: after this resolves the attempt is recorded in the ledger (durably, for
     // a durable store) with its number and our epoch. Only then may a byte be sent.
+    // See docs/durability.md#d1-the-attempt-is-durable-before-the-first-byte-is-sent.
     await this.#transition('inFlight', { attempt: prepared.attempt, outcome: prepared.inFlight });
     return this.#dispatch(prepared);
   }
@@ -956,6 +958,7 @@ export class IntentRun {
    * the intent, or fails if someone else holds it). A send that passed this check just
    * before the lease ended carries a signature from before it, so on venues with a
    * request-validity window it cannot execute later than the successor's settle delay.
+   * See docs/durability.md#d5-a-request-leaves-only-inside-its-lease-and-its-dispatch-window.
    */
   #assertMayDispatch(): void {
     const record = this.#record;

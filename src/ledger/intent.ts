@@ -1,6 +1,7 @@
 /**
  * Lifecycle of an intent (the allowed moves between these states are listed in
- * `transitions.ts` and explained in docs/design.md, "The state machine").
+ * `transitions.ts`, drawn in docs/durability.md#the-intent-state-machine and
+ * explained in docs/design.md, "The state machine").
  *
  * - `pending`: recorded, never sent (or provably not executed); safe to send.
  * - `inFlight`: an attempt was recorded as started; bytes may have been sent.

@@ -122,7 +122,7 @@ export interface TransitionRequest {
  * `capabilities.durable` says; the client sends nothing until the write that
  * precedes the send has resolved. A rejected write means the change may or may not
  * be stored: the client treats the intent as not sent only when it never reached
- * `inFlight`.
+ * `inFlight`. The rules every store keeps: docs/durability.md#rules-every-store-keeps.
  */
 export interface LedgerStore {
   readonly capabilities: LedgerCapabilities;

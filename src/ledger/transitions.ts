@@ -4,7 +4,8 @@ import type { IntentDraft, IntentRecord, IntentStatus } from './intent.js';
 import type { CreateInFlight, TransitionRequest } from './ledger-store.js';
 
 /**
- * The intent state machine (docs/design.md, "The state machine") as data. Every ledger store
+ * The intent state machine (docs/durability.md#the-intent-state-machine: table and
+ * diagram; docs/design.md, "The state machine", explains it) as data. Every ledger store
  * checks a requested change against it, so an illegal transition is refused by the
  * store itself and not only by the runner.
  *

@@ -1,6 +1,6 @@
 /**
  * CRC-32C (Castagnoli), the checksum the file ledger puts on every record and segment
- * header. We use the Castagnoli polynomial rather than the zlib
+ * header (docs/durability.md#records). We use the Castagnoli polynomial rather than the zlib
  * CRC-32 because it has a larger minimum Hamming distance at record sizes up to a few
  * KiB, and it is what LevelDB, RocksDB, PostgreSQL and iSCSI use, so published check
  * values exist to test against.

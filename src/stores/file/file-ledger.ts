@@ -79,6 +79,7 @@ export interface FileLedgerOptions {
    * executed twice; on a venue without a lookup or a key store the intent is parked for
    * a person instead. A replay in the same process (the same business action called
    * again) waits for the flush before it answers. `close()` flushes what is queued.
+   * See docs/durability.md#d18-lazy-successes-what-a-crash-in-the-window-costs.
    * @default 'durable'
    */
   readonly outcomeDurability?: 'durable' | 'lazy';
@@ -280,7 +281,10 @@ const name = (kind: 'snapshot' | 'log', generation: number): string => `${kind}-
  *
  * Guarantee: when a method resolves, its change is on disk (the fdatasync covering it
  * succeeded); the client sends nothing before that. After any write or sync error the
- * ledger is poisoned: every later call rejects until it is reopened and re-read.
+ * ledger is poisoned: every later call rejects until it is reopened and re-read. The
+ * format and every rule this class keeps (D8 to D19) are in
+ * docs/durability.md#the-file-ledger-on-disk and
+ * docs/durability.md#file-ledger-rules.
  *
  * Leases (`claim`/`release`) are kept in memory: the directory lock already makes this
  * process the only writer, and a restart voids every lease.
@@ -430,6 +434,7 @@ export class FileLedger implements LedgerStore {
     // The newest generation wins. Its snapshot was fsynced before it was renamed
     // into place, so a missing or invalid one is corruption, never a crash artefact:
     // falling back to an older generation could silently lose intents.
+    // See docs/durability.md#d14-the-newest-generation-wins-with-no-fallback.
     const top = sorted[0] ?? 0;
     if (top > 0) {
       const snap = await FileLedger.#readSnapshot(dir, top, chunkReader(io), replay, snapshotChunkBytes(options));
@@ -483,6 +488,7 @@ export class FileLedger implements LedgerStore {
     if (scan.tail === 'torn') {
       // A damaged last record cannot be told apart from bit rot, so keep the bytes
       // before cutting them, then cut and fsync so nothing stale stays past the cut.
+      // See docs/durability.md#d13-a-torn-tail-is-kept-cut-and-synced-other-damage-refuses-to-open.
       // Unique even for two repairs in the same millisecond (a reopen after a crash in
       // the middle of this repair finds the first copy still there).
       const keptAs = join(dir, `${name('log', generation)}.broken-${(options.clock ?? systemClock).now()}-${randomBytes(4).toString('hex')}`);
@@ -524,6 +530,7 @@ export class FileLedger implements LedgerStore {
       opened,
     });
     // Fencing: this writer's epoch, higher than any before, recorded durably first.
+    // See docs/durability.md#d16-each-writer-opens-with-a-higher-writer-epoch.
     await ledger.#write(RecordType.Epoch, Buffer.from(JSON.stringify({ pid: process.pid, nonce: lock?.holder.nonce ?? null })));
     return ledger;
   }
@@ -803,6 +810,8 @@ export class FileLedger implements LedgerStore {
   }
 
   async #compactNow(): Promise<void> {
+    // The steps and why each is safe: docs/durability.md#compaction-and-the-cut
+    // and docs/durability.md#d17-compaction-replaces-the-files-atomically-at-a-cut.
     // Stop the world at sequence S = the last seq issued so far, with no await between
     // taking S, holding later writes and reading the records for the snapshot: a write
     // issued in such a gap would carry a seq <= S yet be held for the new log (which
@@ -947,7 +956,7 @@ export class FileLedger implements LedgerStore {
     }
     // Applied in memory at once so later calls see it in order; acknowledged to the
     // caller only when durable. A failed write poisons the ledger, so nothing can act
-    // on the unacknowledged state afterwards.
+    // on the unacknowledged state afterwards (docs/durability.md#d9-nothing-is-read-before-it-is-durable).
     this.#records.set(record.id, record);
     const written = this.#write(RecordType.Put, body, lazy);
     // Lazy: not awaited. A failed flush poisons the ledger, so every later call fails,
@@ -1017,6 +1026,7 @@ export class FileLedger implements LedgerStore {
     if (this.#flushing || (this.#holdCount > 0 && this.#beforeCut === 0) || this.#queue.length === 0) return;
     // Group commit: everything queued by the time the writer is free goes in one
     // write + one fdatasync; callers arriving meanwhile form the next batch.
+    // See docs/durability.md#d8-a-change-is-acknowledged-only-after-the-fdatasync-that-covers-it.
     this.#flushing = (async () => {
       await Promise.resolve();
       let batch = this.#takeBatch();
@@ -1109,7 +1119,10 @@ export class FileLedger implements LedgerStore {
 
   readonly #barrierWaiters: Array<() => void> = [];
 
-  /** Resolves when every write queued so far is durable (or the ledger is poisoned). */
+  /**
+   * Resolves when every write queued so far is durable (or the ledger is poisoned).
+   * Every read of state held in memory waits for it: docs/durability.md#d9-nothing-is-read-before-it-is-durable.
+   */
   async #barrier(): Promise<void> {
     // Someone waits for what is queued: lazy successes are not held back any longer.
     this.#scheduleFlush();
@@ -1123,6 +1136,7 @@ export class FileLedger implements LedgerStore {
     if (this.#poisoned) return this.#poisoned;
     // After a failed write or sync the file's state is unknown. Never retry the
     // sync as proof; refuse everything until the ledger is reopened and re-read.
+    // See docs/durability.md#d11-a-failed-write-or-sync-poisons-the-ledger-the-sync-is-never-retried.
     this.#poisoned = new LedgerUnavailableError(
       `The file ledger in ${this.dir} stopped after a write or sync error; nothing more is written or sent. Reopen it to recover.`,
       { cause },
@@ -1151,7 +1165,7 @@ export class FileLedger implements LedgerStore {
    * Reads the finished intent `id` (entry `e` of the current index) back from its file
    * and checks it: length, CRC and type of its frame, then that it is the intent asked
    * for and finished. One positional read of the record's bytes (about 1 KB) plus one
-   * JSON parse.
+   * JSON parse. See docs/durability.md#d19-stored-finished-intents-are-checked-again-when-read-back.
    *
    * @throws LedgerCorruptError when the stored bytes do not check (damaged since open).
    * @throws LedgerUnavailableError when the file cannot be read.

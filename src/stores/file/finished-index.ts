@@ -21,6 +21,8 @@
  * An entry is never moved or reused for another id: {@link FinishedIndex.remove} marks
  * it dead (its table slot keeps pointing to it, and the same id coming back revives
  * it). Dead entries cost their bytes until the next compaction builds a new index.
+ *
+ * How it stays consistent with the files: docs/durability.md#finished-intents-the-index-of-positions.
  */
 
 /** Hashes `bytes[start..end)` to an unsigned 32-bit integer. */

@@ -2,8 +2,10 @@ import { crc32c, crc32cRange, type Crc32cRange } from './crc32c.js';
 
 /**
  * On-disk framing of the durable file ledger: a segment header followed by
- * length-prefixed, checksummed, sequence-numbered records (docs/design.md, "The file
- * ledger", describes the format and the scan on open).
+ * length-prefixed, checksummed, sequence-numbered records. The format is described in
+ * docs/durability.md#the-file-ledger-on-disk, the scan's rules in
+ * docs/durability.md#d12-every-record-is-framed-checksummed-and-numbered and
+ * docs/durability.md#d13-a-torn-tail-is-kept-cut-and-synced-other-damage-refuses-to-open.
  * Everything here is pure: it turns records into bytes and a file's bytes back into the
  * records that can be trusted, plus a verdict on whatever follows them. Reading,
  * truncating and fsyncing are the file store's job.
@@ -75,7 +77,10 @@ const TWO_POW_32 = 0x1_0000_0000;
  * numbers under `verbatimModuleSyntax`/`isolatedModules`.
  */
 export const RecordType = {
-  /** Written by each writer when it opens the ledger; `epoch` is its fencing token. */
+  /**
+   * Written by each writer when it opens the ledger; `epoch` is its fencing token
+   * (see docs/durability.md#d16-each-writer-opens-with-a-higher-writer-epoch).
+   */
   Epoch: 1,
   /** Carries one ledger change in its body. */
   Put: 2,
@@ -175,6 +180,8 @@ export interface SegmentScan {
    *   `goodOffset` is itself complete and checksum-valid but breaks the seq, epoch or
    *   type rules (a torn write cannot produce a matching CRC, so someone wrote it on
    *   purpose: another writer, or a bug).
+   *
+   * See docs/durability.md#d13-a-torn-tail-is-kept-cut-and-synced-other-damage-refuses-to-open.
    */
   readonly tail: 'clean' | 'torn' | 'corrupt';
   /** Where the first bad byte range starts; equals `goodOffset`. Absent when `'clean'`. */

@@ -49,10 +49,11 @@ export interface LedgerLock {
   /** The holder record this process wrote into the lock file. */
   readonly holder: LockHolder;
   /**
-   * True if the lock file still holds our nonce (it is read back from disk). The writer
-   * calls this before every group commit and poisons itself on `false`, so a writer whose
-   * lock was taken over appends nothing more. Costs one small read. Always `false` after
-   * {@link LedgerLock.release}.
+   * True if the lock file still holds our nonce (it is read back from disk). Costs one
+   * small read. Always `false` after {@link LedgerLock.release}. The file ledger makes the
+   * same check in its I/O layer before every group commit (the fence given to
+   * `LedgerIo.openAppend`) and poisons itself when it fails, so a writer whose lock was
+   * taken over appends nothing more: docs/durability.md#d15-one-writer-fenced-before-every-append.
    */
   stillHeld(): boolean;
   /**
@@ -307,8 +308,8 @@ function unavailable(dir: string, step: string, cause: unknown): LedgerUnavailab
 }
 
 /**
- * Acquires the single-writer lock `<dir>/ledger.lock` (docs/design.md, "The file
- * ledger", sums it up).
+ * Acquires the single-writer lock `<dir>/ledger.lock` (docs/durability.md#the-lock-file
+ * describes the file and each case below).
  * Synchronous: it runs once when a ledger opens, and a plain sequence of sync calls is
  * easier to reason about for crash safety than an async one.
  *
@@ -328,8 +329,9 @@ function unavailable(dir: string, step: string, cause: unknown): LedgerUnavailab
  *
  * What it cannot prevent: a takeover guard left by a process that crashed during a
  * takeover is itself judged and broken like a stale lock, and two processes breaking
- * the same dead guard at once can race. The log's epoch records and
- * {@link LedgerLock.stillHeld} before every commit are the backstop.
+ * the same dead guard at once can race. The nonce check before every commit and the
+ * log's writer epochs are the backstop (docs/durability.md#d15-one-writer-fenced-before-every-append,
+ * docs/durability.md#d16-each-writer-opens-with-a-higher-writer-epoch).
  *
  * @param dir - the ledger directory (must exist).
  * @throws LedgerLockedError when another process holds the lock or is taking it over.

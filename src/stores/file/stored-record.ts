@@ -4,7 +4,8 @@
  * default) of finished intents, which are read back only to answer a repeated business
  * action; parsing a million of them at open, and keeping them as objects, cost seconds
  * and about 1 KB of heap each, so the file ledger indexes them by file position instead
- * (see finished-index.ts) and needs only these fields.
+ * (see finished-index.ts) and needs only these fields. The body format:
+ * docs/durability.md#records.
  */
 
 /**

@@ -15,7 +15,8 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  * recovered after a crash: use it for tests, and as the model the other stores are
  * checked against. Records are deep-copied in and out (`cloneData`: `structuredClone`'s
  * result for plain data, at a fraction of its cost) so callers can never mutate stored
- * state, just as with a serialising store.
+ * state, just as with a serialising store. Which durability rules it keeps (in memory
+ * only): docs/durability.md#which-store-keeps-which-rule.
  */
 export class MemoryLedger implements LedgerStore {
   readonly capabilities: LedgerCapabilities = Object.freeze({ durable: false, shared: false });

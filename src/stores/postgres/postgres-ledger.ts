@@ -100,7 +100,7 @@ const REAP_BATCH = 1_000;
  * Durable as far as the server is: with `synchronous_commit = on` (the default) a
  * resolved write is in the server's WAL on disk. No transaction is held across a call
  * to the venue, and no session-level state (advisory locks, prepared statement names,
- * `SET`) is used.
+ * `SET`) is used. See docs/durability.md#d20-postgresql-a-resolved-write-is-committed.
  *
  * Call {@link migrate} once (deploy step or start-up) before use.
  */

@@ -102,7 +102,8 @@ type Reply = readonly unknown[];
  * refuses a server that could lose acknowledged intents (see
  * {@link RedisLedgerOptions.allowVolatileServer}). A marker key written at open is
  * checked by every script, so a server that loses its data while workers run makes
- * them stop with `LedgerCorruptError` instead of starting from an empty ledger.
+ * them stop with `LedgerCorruptError` instead of starting from an empty ledger. See
+ * docs/durability.md#d21-redis-the-server-must-keep-what-it-acknowledged.
  *
  * Lease times come from the callers' clocks (`now` of each request): keep the workers'
  * clocks synchronised and leases long compared with any skew.

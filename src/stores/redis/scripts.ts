@@ -10,7 +10,8 @@ import { isAllowedTransition } from '../../ledger/transitions.js';
  * Every script first compares the ledger's generation marker with the one this
  * process read at open: a server that lost its data (restart without persistence,
  * FLUSHALL, eviction) has lost the marker too, and the script answers `lost` instead
- * of writing into an empty ledger as if nothing had happened.
+ * of writing into an empty ledger as if nothing had happened
+ * (docs/durability.md#d21-redis-the-server-must-keep-what-it-acknowledged).
  *
  * Layout under the prefix P: `P meta` (hash: generation, layout), `P intent:<id>`
  * (hash: doc, status, attempt, epoch, updatedAt, leaseOwner, leaseUntil, outcome),
