@@ -25,7 +25,11 @@ import { draftOf } from './ledger-drafts.js';
 /** What a reopen of the store keeps, as the model expects it (see {@link LedgerModelCheckOptions.reopenKeeps}). */
 export type LedgerModelReopenKeeps = 'everything' | 'acknowledgedWrites';
 
-/** One store under test, fresh and empty, as {@link LedgerModelCheckOptions.open} returns it for each run. */
+/**
+ * One store under test, fresh and empty, as {@link LedgerModelCheckOptions.open} returns it
+ * for each run. Give every subject the same optional methods: the first one opened decides
+ * whether reopen, checkpoint and reap commands are generated at all.
+ */
 export interface LedgerModelSubject {
   /** The handle most commands use. */
   readonly store: LedgerStore;
@@ -37,7 +41,7 @@ export interface LedgerModelSubject {
   readonly peer?: LedgerStore;
   /**
    * Closes (or, to simulate a crash, drops) the open handles and opens new ones on the same
-   * storage. Without it the reopen command does nothing.
+   * storage. Without it no reopen command is generated.
    *
    * @param seed - a non-negative integer the checker draws, below 2^31, for a subject that
    *   varies how it reopens (e.g. which kind of crash it simulates). It appears in the
@@ -47,13 +51,13 @@ export interface LedgerModelSubject {
   /**
    * Makes every record durable as it is now, epochs included and leases excluded (e.g. a
    * compaction that snapshots the store). Only matters with `reopenKeeps:
-   * 'acknowledgedWrites'`. Without it the checkpoint command does nothing.
+   * 'acknowledgedWrites'`. Without it no checkpoint command is generated.
    */
   readonly checkpoint?: () => Promise<void>;
   /**
    * Deletes every finished intent whose `updatedAt + retentionMs <= now` (with the
-   * `retentionMs` given to the checker); resolves how many it deleted. Without it the reap
-   * command does nothing.
+   * `retentionMs` given to the checker); resolves how many it deleted. Without it no reap
+   * command is generated.
    *
    * @param now - model time, epoch ms.
    */
@@ -568,6 +572,11 @@ export async function checkLedgerAgainstModel(options: LedgerModelCheckOptions):
   const id = fc.constantFrom(...ids);
   const handle = fc.constantFrom<Handle>(0, 1);
   const owner = fc.constantFrom(...OWNERS);
+  // The first subject, opened here and used by the first run, says which optional
+  // commands are worth generating: a reopen, checkpoint or reap command would do nothing
+  // on a subject without the method.
+  const first = await options.open();
+  let unused: LedgerModelSubject | undefined = first;
   const commands = fc.commands<Model, Real, false>(
     [
       fc.tuple(id, handle, fc.boolean()).map(([i, h, o]) => new CreateCmd(i, h, o)),
@@ -591,32 +600,37 @@ export async function checkLedgerAgainstModel(options: LedgerModelCheckOptions):
       fc.tuple(id, fc.nat(11), handle).map(([i, c, h]) => new AdvanceCmd(i, c, h)),
       fc.tuple(id, fc.nat(11), handle).map(([i, c, h]) => new AdvanceCmd(i, c, h)),
       fc.tuple(id, owner, fc.boolean(), handle).map(([i, o, s, h]) => new ReleaseCmd(i, o, s, h)),
-      fc.nat().map((s) => new ReopenCmd(s)),
-      fc.constant(new CheckpointCmd()),
-      fc.integer({ min: 0, max: 2 * retentionMs }).map((a) => new ReapCmd(a)),
+      ...(first.reopen ? [fc.nat().map((s) => new ReopenCmd(s))] : []),
+      ...(first.checkpoint ? [fc.constant(new CheckpointCmd())] : []),
+      ...(first.reap ? [fc.integer({ min: 0, max: 2 * retentionMs }).map((a) => new ReapCmd(a))] : []),
     ],
     { maxCommands: options.maxCommands ?? 40, size: 'max' },
   );
   const totals: LedgerModelTotals = { runs: 0, commands: 0, transitions: 0, claims: 0, takeovers: 0, reopens: 0, checkpoints: 0, reaped: 0, races: 0 };
-  await fc.assert(
-    fc.asyncProperty(commands, async (cmds) => {
-      const subject = await options.open();
-      const model: Model = { mem: new MemoryLedger(), ids, durable: new Map(), keeps, now: START_AT, totals, retentionMs };
-      const real: Real = { handles: [subject.store, subject.peer ?? subject.store], subject, seen: new Map() };
-      let failed = true;
-      try {
-        await fc.asyncModelRun(() => ({ model, real }), cmds);
-        failed = false;
-      } finally {
-        // A failed run reports its own error, not one of a dispose that failed after it.
-        await subject.dispose().catch((error: unknown) => {
-          if (!failed) throw error;
-        });
-      }
-      totals.runs++;
-      totals.commands += [...cmds].length;
-    }),
-    { numRuns: options.numRuns ?? 50, seed: options.seed ?? 20_240_611 },
-  );
+  try {
+    await fc.assert(
+      fc.asyncProperty(commands, async (cmds) => {
+        const subject = unused ?? (await options.open());
+        unused = undefined;
+        const model: Model = { mem: new MemoryLedger(), ids, durable: new Map(), keeps, now: START_AT, totals, retentionMs };
+        const real: Real = { handles: [subject.store, subject.peer ?? subject.store], subject, seen: new Map() };
+        let failed = true;
+        try {
+          await fc.asyncModelRun(() => ({ model, real }), cmds);
+          failed = false;
+        } finally {
+          // A failed run reports its own error, not one of a dispose that failed after it.
+          await subject.dispose().catch((error: unknown) => {
+            if (!failed) throw error;
+          });
+        }
+        totals.runs++;
+        totals.commands += [...cmds].length;
+      }),
+      { numRuns: options.numRuns ?? 50, seed: options.seed ?? 20_240_611 },
+    );
+  } finally {
+    await unused?.dispose();
+  }
   return totals;
 }
