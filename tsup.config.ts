@@ -48,8 +48,10 @@ export default defineConfig({
   // msw whose interceptors the user's `setupServer` never sees. `@opentelemetry/api`
   // likewise, imported only by `intentkey/otel`: the API finds the registered SDK
   // through a process-wide global, and a bundled copy would be a second API the
-  // user's SDK registration never reaches (every span a no-op).
-  external: ['axios', 'commander', 'zod', 'ulid', 'pg', 'ioredis', 'msw', '@opentelemetry/api'],
+  // user's SDK registration never reaches (every span a no-op). `fast-check`, an optional
+  // peer too, is loaded by `intentkey/testing` only when `checkLedgerAgainstModel` runs (a
+  // dynamic import), so importing the entry never needs it; bundling it would ship a copy.
+  external: ['axios', 'commander', 'zod', 'ulid', 'pg', 'ioredis', 'msw', '@opentelemetry/api', 'fast-check'],
   // Split shared modules into chunks in both formats (CJS splitting is opt-in
   // in tsup). Without it `intentkey` and `intentkey/testing` would each carry
   // their own copy of e.g. the error classes, so `instanceof` across the two

@@ -5,8 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigurationError, createIntentClient, isIntentError, LedgerUnavailableError, stripe, type IntentDraft } from '../../src/index.js';
 import { PostgresLedger } from '../../src/stores/postgres/index.js';
-import { describeLedgerContract, startFakeVenue } from '../../src/testing/index.js';
-import { checkAgainstModel } from '../helpers/ledger-model.js';
+import { checkLedgerAgainstModel, describeLedgerContract, startFakeVenue } from '../../src/testing/index.js';
 import { countingClaims } from '../helpers/ledger-wrappers.js';
 import { DATABASE_URL, dropTable, randomTable, testPool, warnIfNoDatabase } from '../helpers/postgres.js';
 
@@ -57,7 +56,7 @@ const draft = (id: string, createdAt = 1_000): IntentDraft => ({
 suite('PostgresLedger', () => {
   it('equals MemoryLedger under random create/claim/settle/expire/reap/reopen sequences on two connections', async () => {
     const retentionMs = 100;
-    const totals = await checkAgainstModel({
+    const totals = await checkLedgerAgainstModel({
       open: async () => {
         const table = randomTable();
         const make = (): { store: PostgresLedger; peer: PostgresLedger } => ({

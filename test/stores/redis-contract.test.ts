@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisLedger } from '../../src/stores/redis/index.js';
-import { describeLedgerContract } from '../../src/testing/index.js';
-import { checkAgainstModel } from '../helpers/ledger-model.js';
+import { checkLedgerAgainstModel, describeLedgerContract } from '../../src/testing/index.js';
 import {
   closeClients,
   connect,
@@ -78,7 +77,7 @@ onShared('RedisLedger against the model', () => {
     const b = connect();
     const prefixes: string[] = [];
     try {
-      const totals = await checkAgainstModel({
+      const totals = await checkLedgerAgainstModel({
         numRuns: 40,
         open: async () => {
           const prefix = randomPrefix('model');
