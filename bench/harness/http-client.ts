@@ -241,8 +241,7 @@ async function setUp(input: HttpCellInput, http: AxiosInstance): Promise<Variant
       const [{ default: pg }, { PostgresLedger }] = await Promise.all([import('pg'), import('../../src/stores/postgres/index.js')]);
       const pool = new pg.Pool({ connectionString: input.databaseUrl, max: Math.min(10, input.concurrency) });
       const table = `intentkey_bench_${randomBytes(6).toString('hex')}`;
-      const ledger = new PostgresLedger({ pool, table, reapEveryMs: 0 });
-      await ledger.migrate();
+      const ledger = await PostgresLedger.open({ pool, table, reapEveryMs: 0 });
       const settings = await pool.query<{ fsync: string; synchronous_commit: string }>(
         "SELECT current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS synchronous_commit",
       );

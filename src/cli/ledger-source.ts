@@ -246,10 +246,10 @@ async function openPostgres(source: Extract<LedgerSource, { kind: 'postgres' }>,
     return fail(`cannot reach ${source.label}`, error);
   }
   if ((exists as { t?: unknown } | undefined)?.t === null || (exists as { t?: unknown } | undefined)?.t === undefined) {
-    return fail(`there is no intentkey ledger in ${source.label}: the table does not exist (the bots create it with PostgresLedger.migrate(); check --table)`);
+    return fail(`there is no intentkey ledger in ${source.label}: the table does not exist (a bot creates it when it opens the ledger with PostgresLedger.open; check --table)`);
   }
   // reapEveryMs 0: the reaper deletes rows, and these commands must not.
-  const store = new PostgresLedger({ pool, table: source.table, reapEveryMs: 0 });
+  const store = await PostgresLedger.open({ pool, table: source.table, reapEveryMs: 0, migrate: false });
   return {
     kind: 'postgres',
     store,

@@ -115,7 +115,7 @@ export interface IntentClient {
    *
    * @example
    * const draft = client.prepare(payout, { amount: 500 }, { businessId: `payout:${id}` });
-   * await new PostgresLedger({ pool: tx, table, reapEveryMs: 0 }).create(draft, draft.createdAt); // inside BEGIN … COMMIT
+   * await ledger.on(tx).create(draft, draft.createdAt); // a PostgresLedger on the transaction's client, inside BEGIN … COMMIT
    *
    * @throws ConfigurationError for an unregistered operation or bad call options;
    *   KeyFormatError when the key cannot fit the venue's format.

@@ -292,9 +292,9 @@ async function openParentStore(store: FleetStore, url: string, namespace: string
     const { default: pgModule } = await import('pg');
     const pool: pg.Pool = new pgModule.Pool({ connectionString: url, max: 3 });
     pool.on('error', () => undefined);
-    const ledger = new PostgresLedger({ pool, table: namespace, reapEveryMs: 0 });
+    let ledger: PostgresLedger;
     try {
-      await ledger.migrate();
+      ledger = await PostgresLedger.open({ pool, table: namespace, reapEveryMs: 0 });
     } catch (error) {
       await pool.end();
       throw error;

@@ -294,7 +294,7 @@ export async function openFleetStore(store: FleetStore, url: string, namespace: 
     const pool = new pg.Pool({ connectionString: url, max: 4 });
     // A lost connection must not crash the worker; the store reports it as unavailable.
     pool.on('error', () => undefined);
-    return { ledger: new PostgresLedger({ pool, table: namespace, reapEveryMs: 0 }), end: () => pool.end() };
+    return { ledger: await PostgresLedger.open({ pool, table: namespace, reapEveryMs: 0, migrate: false }), end: () => pool.end() };
   }
   const [{ Redis }, { RedisLedger }] = await Promise.all([import('ioredis'), import('../../src/stores/redis/index.js')]);
   const client = new Redis(url);

@@ -59,8 +59,7 @@ const kinds: Kind[] = [
     async setup() {
       const pool = testPool(2);
       const table = randomTable('ik_cli');
-      const store = new PostgresLedger({ pool, table, reapEveryMs: 0 });
-      await store.migrate();
+      const store = await PostgresLedger.open({ pool, table, reapEveryMs: 0 });
       await seed(store);
       return {
         store,

@@ -2,9 +2,9 @@ import { createServer, type Server, type Socket, connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import axios from 'axios';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigurationError, createIntentClient, isIntentError, LedgerUnavailableError, stripe, type IntentDraft } from '../../src/index.js';
-import { PostgresLedger } from '../../src/stores/postgres/index.js';
+import { PostgresLedger, type PostgresLedgerOptions } from '../../src/stores/postgres/index.js';
 import { checkLedgerAgainstModel, describeLedgerContract, startFakeVenue } from '../../src/testing/index.js';
 import { countingClaims } from '../helpers/ledger-wrappers.js';
 import { DATABASE_URL, dropTable, randomTable, testPool, warnIfNoDatabase } from '../helpers/postgres.js';
@@ -26,17 +26,26 @@ afterAll(async () => {
   await poolB?.end();
 });
 
-const open = (pool: pg.Pool, table: string, extra: Partial<ConstructorParameters<typeof PostgresLedger>[0]> = {}): PostgresLedger =>
-  new PostgresLedger({ pool, table, reapEveryMs: 0, ...extra });
+const open = (pool: pg.Pool, table: string, extra: Partial<PostgresLedgerOptions> = {}): Promise<PostgresLedger> =>
+  PostgresLedger.open({ pool, table, reapEveryMs: 0, ...extra });
+
+/**
+ * A ledger on `pool` that has checked nothing (no table created, no query run), for the
+ * tests of an unreachable server: `open` itself would already fail there.
+ */
+const unchecked = async (pool: pg.Pool): Promise<PostgresLedger> => {
+  const base = await open(poolA, randomTable());
+  await base.close();
+  return base.on(pool);
+};
 
 describeLedgerContract('PostgresLedger', { describe: suite, it }, async () => {
   const table = randomTable();
-  const store = open(poolA, table);
-  await store.migrate();
+  const store = await open(poolA, table);
   return {
     store,
-    openPeer: async () => open(poolB, table),
-    reopen: async () => open(poolB, table),
+    openPeer: async () => open(poolB, table, { migrate: false }),
+    reopen: async () => open(poolB, table, { migrate: false }),
     dispose: () => dropTable(poolA, table),
   };
 }, { requireList: true, requireClaimResumable: true });
@@ -59,18 +68,17 @@ suite('PostgresLedger', () => {
     const totals = await checkLedgerAgainstModel({
       open: async () => {
         const table = randomTable();
-        const make = (): { store: PostgresLedger; peer: PostgresLedger } => ({
-          store: open(poolA, table, { retentionMs }),
-          peer: open(poolB, table, { retentionMs }),
+        const make = async (): Promise<{ store: PostgresLedger; peer: PostgresLedger }> => ({
+          store: await open(poolA, table, { retentionMs }),
+          peer: await open(poolB, table, { retentionMs, migrate: false }),
         });
-        let handles = make();
-        await handles.store.migrate();
+        let handles = await make();
         return {
           ...handles,
           reopen: async () => {
             await handles.store.close();
             await handles.peer.close();
-            handles = make();
+            handles = await make();
             return handles;
           },
           reap: (now) => handles.store.reap(now),
@@ -94,8 +102,8 @@ suite('PostgresLedger', () => {
   it('migrate is idempotent and safe when several processes run it at once', async () => {
     const table = randomTable();
     try {
-      const ledgers = Array.from({ length: 8 }, (_, i) => open(i % 2 ? poolA : poolB, table));
-      await Promise.all(ledgers.map((l) => l.migrate()));
+      // Eight opens at once, each migrating.
+      const ledgers = await Promise.all(Array.from({ length: 8 }, (_, i) => open(i % 2 ? poolA : poolB, table)));
       await ledgers[0]?.migrate();
       const { rows } = await poolA.query<{ indexname: string }>('SELECT indexname FROM pg_indexes WHERE tablename = $1 ORDER BY indexname', [table]);
       expect(rows.map((r) => r.indexname)).toEqual([`${table}_finished`, `${table}_pkey`, `${table}_resumable`]);
@@ -106,9 +114,8 @@ suite('PostgresLedger', () => {
 
   it('stores inputs exactly as given (key order included) and undefined inputs as absent', async () => {
     const table = randomTable();
-    const ledger = open(poolA, table);
+    const ledger = await open(poolA, table);
     try {
-      await ledger.migrate();
       await ledger.create(draft('k1'), 1_000);
       const raw = await poolA.query<{ input: string }>(`SELECT input::text AS input FROM "${table}" WHERE id = 'k1'`);
       expect(raw.rows[0]?.input).toBe(JSON.stringify(draft('k1').input));
@@ -128,9 +135,8 @@ suite('PostgresLedger', () => {
     // int4, int8 and json as an application might parse them (BigInt, a decimal library, ...).
     const types = { getTypeParser: (oid: number) => ([20, 23, 114].includes(oid) ? () => 'parsed by the application' : (v: string) => v) };
     const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1, types });
-    const ledger = open(pool, table);
+    const ledger = await open(pool, table);
     try {
-      await ledger.migrate();
       await ledger.create(draft('t1', 5), 6);
       expect(await ledger.get('t1')).toMatchObject({ createdAt: 5, updatedAt: 6, epoch: 0, attempt: 0, input: draft('t1').input });
     } finally {
@@ -142,9 +148,8 @@ suite('PostgresLedger', () => {
   it('encodes inputs with the codec before they are written', async () => {
     const table = randomTable();
     const codec = { encode: (v: unknown) => ({ sealed: Buffer.from(JSON.stringify(v)).toString('base64') }), decode: (v: unknown) => JSON.parse(Buffer.from((v as { sealed: string }).sealed, 'base64').toString()) as unknown };
-    const ledger = open(poolA, table, { codec });
+    const ledger = await open(poolA, table, { codec });
     try {
-      await ledger.migrate();
       await ledger.create(draft('c1'), 1_000);
       const raw = await poolA.query<{ input: string }>(`SELECT input::text AS input FROM "${table}"`);
       expect(raw.rows[0]?.input).not.toContain('nested');
@@ -156,10 +161,9 @@ suite('PostgresLedger', () => {
 
   it('claimResumable hands concurrent workers disjoint batches (FOR UPDATE SKIP LOCKED), oldest first', async () => {
     const table = randomTable();
-    const a = open(poolA, table);
-    const b = open(poolB, table);
+    const a = await open(poolA, table);
+    const b = await open(poolB, table);
     try {
-      await a.migrate();
       for (let i = 0; i < 60; i++) await a.create(draft(`q${String(i).padStart(2, '0')}`, 1_000 + i), 1_000 + i);
       await a.transition('q00', { expectStatus: 'pending', expectEpoch: 0, to: 'failed', now: 2_000 });
       const [x, y] = await Promise.all([
@@ -180,9 +184,8 @@ suite('PostgresLedger', () => {
 
   it('reap deletes only finished intents past retention, in batches', async () => {
     const table = randomTable();
-    const ledger = open(poolA, table, { retentionMs: 1_000 });
+    const ledger = await open(poolA, table, { retentionMs: 1_000 });
     try {
-      await ledger.migrate();
       const values: string[] = [];
       for (let i = 0; i < 2_500; i++) values.push(`('old${i}', 's', 'o', 'v', 'k', 'vk', 'f', 'succeeded', 1, 1, 0, 0)`);
       await poolA.query(`INSERT INTO "${table}" (id, scope, operation, venue, key, venue_key, fingerprint, status, attempt, epoch, created_at, updated_at) VALUES ${values.join(',')}`);
@@ -203,13 +206,12 @@ suite('PostgresLedger', () => {
   it('the background reaper runs on its interval and reports what it deleted', async () => {
     const table = randomTable();
     const events: unknown[] = [];
-    const setup = open(poolA, table);
-    await setup.migrate();
+    const setup = await open(poolA, table);
     await setup.create(draft('done'), 0);
     await setup.transition('done', { expectStatus: 'pending', expectEpoch: 0, to: 'failed', now: 0 });
     let reported!: () => void;
     const done = new Promise<void>((r) => (reported = r));
-    const ledger = open(poolA, table, {
+    const ledger = await open(poolA, table, {
       retentionMs: 1,
       reapEveryMs: 20,
       onEvent: (e) => {
@@ -227,22 +229,59 @@ suite('PostgresLedger', () => {
     }
   });
 
-  it('refuses table names that are not plain identifiers, and a missing pool', () => {
+  it('refuses table names that are not plain identifiers, a missing pool and bad flags, before any query', async () => {
+    let queries = 0;
+    const counting = {
+      query: (text: string, values?: unknown[]) => {
+        queries++;
+        return poolA.query(text, values);
+      },
+    } as unknown as pg.Pool;
     for (const table of ['', 'Intents', 'a-b', 'a;drop table x', '"q"', 'a.b.c', '1abc', 'x'.repeat(49), 'ok.' + 'y'.repeat(49)]) {
-      expect(() => new PostgresLedger({ pool: poolA, table }), table).toThrow(ConfigurationError);
+      await expect(PostgresLedger.open({ pool: counting, table }), table).rejects.toThrow(ConfigurationError);
     }
-    expect(new PostgresLedger({ pool: poolA, table: 'app_schema.intents_v2', reapEveryMs: 0 }).table).toBe('app_schema.intents_v2');
-    expect(() => new PostgresLedger({} as never)).toThrow(ConfigurationError);
-    expect(() => new PostgresLedger({ pool: poolA, retentionMs: -1 })).toThrow(ConfigurationError);
+    await expect(PostgresLedger.open({} as never)).rejects.toThrow(ConfigurationError);
+    await expect(PostgresLedger.open({ pool: counting, retentionMs: -1 })).rejects.toThrow(ConfigurationError);
+    await expect(PostgresLedger.open({ pool: counting, migrate: 'yes' as never })).rejects.toThrow(/migrate.*a boolean/);
+    expect(queries).toBe(0);
+    const schemaTable = 'public.' + randomTable();
+    try {
+      expect((await open(poolA, schemaTable)).table).toBe(schemaTable);
+    } finally {
+      await poolA.query(`DROP TABLE IF EXISTS ${schemaTable}`);
+    }
+  });
+
+  it('open starts the reaper (never on() or reapEveryMs 0); close stops it', async () => {
+    const table = randomTable();
+    const setSpy = vi.spyOn(globalThis, 'setInterval');
+    const clearSpy = vi.spyOn(globalThis, 'clearInterval');
+    try {
+      const reaperTimers = (): number => setSpy.mock.calls.filter((call) => call[1] === 54_321).length;
+      const ledger = await open(poolA, table, { reapEveryMs: 54_321 });
+      expect(reaperTimers()).toBe(1);
+      const timer = setSpy.mock.results[setSpy.mock.calls.findIndex((call) => call[1] === 54_321)]?.value as unknown;
+      const bound = ledger.on(poolB);
+      const quiet = await open(poolA, table, { reapEveryMs: 0 });
+      expect(reaperTimers()).toBe(1);
+      await bound.close();
+      await quiet.close();
+      expect(clearSpy.mock.calls.some((call) => call[0] === timer)).toBe(false);
+      await ledger.close();
+      expect(clearSpy.mock.calls.some((call) => call[0] === timer)).toBe(true);
+    } finally {
+      setSpy.mockRestore();
+      clearSpy.mockRestore();
+      await dropTable(poolA, table);
+    }
   });
 
   it('fleet recovery: two clients recovering one table at once claim in disjoint batches and run every intent exactly once', async () => {
     const table = randomTable();
     const venue = await startFakeVenue({ mode: 'payments' });
-    const a = countingClaims(open(poolA, table));
-    const b = countingClaims(open(poolB, table));
+    const a = countingClaims(await open(poolA, table));
+    const b = countingClaims(await open(poolB, table));
     try {
-      await open(poolA, table).migrate();
       const client = (store: typeof a.store, workerId: string) => {
         const c = createIntentClient(axios.create({ baseURL: venue.url }), { venue: stripe, ledger: store, workerId });
         const pay = c.operation<{ amount: number; businessId: string }>('pay', { request: (p) => ({ method: 'POST', url: '/v1/payments', data: { ...p } }) });
@@ -279,8 +318,13 @@ suite('PostgresLedger', () => {
     }
   });
 
-  it('says to run migrate() when the table does not exist', async () => {
-    const ledger = open(poolA, randomTable());
+  it('open with migrate: false refuses a missing table, and a call on a dropped table says to run migrate()', async () => {
+    const missing = await open(poolA, randomTable(), { migrate: false }).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(LedgerUnavailableError);
+    expect((missing as Error).message).toMatch(/does not exist; run migrate\(\)/);
+    const table = randomTable();
+    const ledger = await open(poolA, table);
+    await dropTable(poolA, table);
     const error = await ledger.create(draft('m'), 1).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LedgerUnavailableError);
     expect((error as Error).message).toMatch(/does not exist; run migrate\(\)/);
@@ -342,7 +386,9 @@ suite('PostgresLedger when the server is down or the connection is lost', () => 
   it('rejects every call with LedgerUnavailableError naming the unreachable server', async () => {
     const pool = new pg.Pool({ host: '127.0.0.1', port: await closedPort(), ...login(), connectionTimeoutMillis: 2_000 });
     pool.on('error', () => undefined);
-    const ledger = open(pool, randomTable());
+    const opening = await open(pool, randomTable()).catch((e: unknown) => e);
+    expect(isIntentError(opening) && opening.code).toBe('ERR_LEDGER_UNAVAILABLE');
+    const ledger = await unchecked(pool);
     try {
       for (const call of [() => ledger.migrate(), () => ledger.create(draft('x'), 1), () => ledger.get('x'), () => ledger.listResumable()]) {
         const error = await call().catch((e: unknown) => e);
@@ -359,15 +405,14 @@ suite('PostgresLedger when the server is down or the connection is lost', () => 
     const relay = await startRelay(server());
     const pool = new pg.Pool({ host: '127.0.0.1', port: relay.port, ...login(), max: 1, connectionTimeoutMillis: 2_000 });
     pool.on('error', () => undefined);
-    const ledger = open(pool, table);
+    const ledger = await open(pool, table);
     try {
-      await ledger.migrate();
       await ledger.create(draft('lost'), 1);
       const pending = ledger.transition('lost', { expectStatus: 'pending', expectEpoch: 0, to: 'inFlight', attempt: 1, now: 2 });
       relay.cut();
       const error = await pending.catch((e: unknown) => e);
       expect(error).toBeInstanceOf(LedgerUnavailableError);
-      const row = await open(poolA, table).get('lost');
+      const row = await (await open(poolA, table)).get('lost');
       // Either outcome is possible (the statement may have committed before the cut);
       // what matters is that the caller was told "not recorded", so it sends nothing.
       expect(['pending', 'inFlight']).toContain(row?.status);
@@ -383,7 +428,7 @@ suite('PostgresLedger when the server is down or the connection is lost', () => 
     const pool = new pg.Pool({ host: '127.0.0.1', port: await closedPort(), ...login(), connectionTimeoutMillis: 2_000 });
     pool.on('error', () => undefined);
     try {
-      const client = createIntentClient(axios.create({ baseURL: venue.url }), { venue: stripe, ledger: open(pool, randomTable()) });
+      const client = createIntentClient(axios.create({ baseURL: venue.url }), { venue: stripe, ledger: await unchecked(pool) });
       const pay = client.operation<{ amount: number }>('pay', { request: (p) => ({ method: 'POST', url: '/v1/payments', data: { ...p, businessId: 'b1' } }) });
       const error = await pay({ amount: 1 }, { businessId: 'b1' }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(LedgerUnavailableError);
@@ -401,9 +446,8 @@ suite('PostgresLedger when the server is down or the connection is lost', () => 
     const relay = await startRelay(server());
     const pool = new pg.Pool({ host: '127.0.0.1', port: relay.port, ...login(), max: 1, connectionTimeoutMillis: 2_000 });
     pool.on('error', () => undefined);
-    const ledger = open(pool, table);
+    const ledger = await open(pool, table);
     try {
-      await ledger.migrate();
       const client = createIntentClient(axios.create({ baseURL: venue.url }), { venue: stripe, ledger });
       // The request builder runs before the create that stores the intent with its first
       // attempt in flight: the database goes away exactly there.
@@ -416,7 +460,7 @@ suite('PostgresLedger when the server is down or the connection is lost', () => 
       const error = await pay({ amount: 1 }, { businessId: 'b2' }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(LedgerUnavailableError);
       expect(venue.stats().requests).toBe(0);
-      const rows = await open(poolA, table).listResumable();
+      const rows = await (await open(poolA, table)).listResumable();
       expect(rows).toEqual([]);
     } finally {
       await pool.end();

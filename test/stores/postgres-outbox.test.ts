@@ -14,6 +14,7 @@ warnIfNoDatabase('PostgresLedger outbox tests');
 const suite = describe.runIf(Boolean(DATABASE_URL));
 
 let pool: pg.Pool;
+let ledger: PostgresLedger;
 let venue: FakeVenue;
 const ledgerTable = randomTable();
 const payoutsTable = randomTable('ik_test_payouts');
@@ -22,7 +23,7 @@ beforeAll(async () => {
   if (!DATABASE_URL) return;
   pool = testPool(4);
   venue = await startFakeVenue({ mode: 'payments', seed: 5, faults: { executeThenDrop: 0.2 } });
-  await new PostgresLedger({ pool, table: ledgerTable, reapEveryMs: 0 }).migrate();
+  ledger = await PostgresLedger.open({ pool, table: ledgerTable, reapEveryMs: 0 });
   await pool.query(`CREATE TABLE "${payoutsTable}" (id text PRIMARY KEY, cents integer NOT NULL)`);
 });
 
@@ -37,7 +38,7 @@ afterAll(async () => {
 function worker(workerId: string) {
   const client = createIntentClient(axios.create({ baseURL: venue.url }), {
     venue: stripe,
-    ledger: new PostgresLedger({ pool, table: ledgerTable, reapEveryMs: 0 }),
+    ledger,
     workerId,
     attemptTimeoutMs: 500,
     retry: { baseDelayMs: 5, maxDelayMs: 50 },
@@ -55,7 +56,7 @@ async function createPayout(app: ReturnType<typeof worker>, id: string, cents: n
     await tx.query('BEGIN');
     await tx.query(`INSERT INTO "${payoutsTable}" (id, cents) VALUES ($1, $2)`, [id, cents]);
     const draft = app.client.prepare(app.payout, { id, cents }, { businessId: `payout:${id}` });
-    await new PostgresLedger({ pool: tx, table: ledgerTable, reapEveryMs: 0 }).create(draft, draft.createdAt);
+    await ledger.on(tx).create(draft, draft.createdAt);
     await tx.query(commit ? 'COMMIT' : 'ROLLBACK');
     return draft.id;
   } catch (error) {

@@ -48,12 +48,11 @@ afterAll(async () => {
   bouncer?.stop();
 });
 
-const open = (pool: pg.Pool, table: string) => new PostgresLedger({ pool, table, reapEveryMs: 0 });
+const open = (pool: pg.Pool, table: string): Promise<PostgresLedger> => PostgresLedger.open({ pool, table, reapEveryMs: 0 });
 
 describeLedgerContract('PostgresLedger via pgbouncer (transaction mode)', { describe: suite, it }, async () => {
   const table = randomTable();
-  const store = open(poolA, table);
-  await store.migrate();
+  const store = await open(poolA, table);
   return {
     store,
     openPeer: async () => open(poolB, table),
@@ -65,8 +64,7 @@ describeLedgerContract('PostgresLedger via pgbouncer (transaction mode)', { desc
 suite('PostgresLedger via pgbouncer (transaction mode)', () => {
   it('20 connections racing create + claim on one intent, 200 rounds: one creator and one claimant each', async () => {
     const table = randomTable();
-    const stores = Array.from({ length: 20 }, (_, i) => open(i % 2 === 0 ? poolA : poolB, table));
-    await stores[0]?.migrate();
+    const stores = await Promise.all(Array.from({ length: 20 }, (_, i) => open(i % 2 === 0 ? poolA : poolB, table)));
     try {
       let bad = 0;
       for (let round = 0; round < 200; round++) {
@@ -85,8 +83,7 @@ suite('PostgresLedger via pgbouncer (transaction mode)', () => {
   it('two clients sharing the ledger through the pooler execute each payment once', async () => {
     const table = randomTable();
     const venue = await startFakeVenue({ mode: 'payments', seed: 4, faults: { executeThenDrop: 0.2, executeThen500: 0.1 } });
-    const ledgerA = open(poolA, table);
-    await ledgerA.migrate();
+    const ledgerA = await open(poolA, table);
     try {
       const make = (ledger: PostgresLedger, workerId: string) =>
         createIntentClient(axios.create({ baseURL: venue.url }), { venue: stripe, ledger, workerId, attemptTimeoutMs: 500, retry: { baseDelayMs: 5, maxDelayMs: 50 } }).operation(
@@ -94,7 +91,7 @@ suite('PostgresLedger via pgbouncer (transaction mode)', () => {
           { request: (p: { id: string }) => ({ method: 'POST', url: '/v1/payments', data: { amount: 100, businessId: p.id } }) },
         );
       const payA = make(ledgerA, 'a');
-      const payB = make(open(poolB, table), 'b');
+      const payB = make(await open(poolB, table), 'b');
       const ids = Array.from({ length: 40 }, (_, i) => `pay-${i}`);
       // Every payment delivered to both workers at once: one executes it, the other joins or is told it is busy.
       const settled = await Promise.allSettled(ids.flatMap((id) => [payA({ id }, { businessId: id }), payB({ id }, { businessId: id })]));

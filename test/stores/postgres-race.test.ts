@@ -62,9 +62,9 @@ suite('PostgresLedger races', () => {
   it(`${WORKERS} workers on separate connections, ${ROUNDS} rounds: exactly one creator and one claimant per round`, async () => {
     const table = randomTable();
     const pools = Array.from({ length: WORKERS }, () => testPool(1));
-    const ledgers = pools.map((pool) => new PostgresLedger({ pool, table, reapEveryMs: 0 }));
+    const first = await PostgresLedger.open({ pool: pools[0] as pg.Pool, table, reapEveryMs: 0 });
+    const ledgers = pools.map((pool) => first.on(pool));
     try {
-      await ledgers[0]?.migrate();
       // Connect every pool first: the rounds race on the ledger, not on connecting.
       await Promise.all(ledgers.map((l) => l.get('warm-up')));
       const bad: string[] = [];
@@ -96,7 +96,7 @@ suite('PostgresLedger races', () => {
 
   it(`${PROCESSES} processes race on ${PROCESS_IDS} intents: exactly one creator and one claimant each`, async () => {
     const table = randomTable();
-    await new PostgresLedger({ pool: admin, table, reapEveryMs: 0 }).migrate();
+    await (await PostgresLedger.open({ pool: admin, table, reapEveryMs: 0 })).close();
     const results: Array<{ created: string[]; claimed: string[] }> = [];
     let ready = 0;
     let batches = 0;
@@ -143,8 +143,7 @@ suite('PostgresLedger takeover from a frozen worker (SIGSTOP)', () => {
     it(`${mode}: the takeover finishes every action once; the resumed worker's late writes are all refused`, async () => {
       const venue = await startFakeVenue({ mode });
       const table = randomTable();
-      const ledger = new PostgresLedger({ pool: admin, table, reapEveryMs: 0 });
-      await ledger.migrate();
+      const ledger = await PostgresLedger.open({ pool: admin, table, reapEveryMs: 0 });
       const businessIds = Array.from({ length: 5 }, (_, i) => `${mode}-action-${i}`);
       const leaseMs = 400;
       let stopping: { held: Array<{ id: string; status: string; epoch: number; leaseOwner: string }> } | undefined;

@@ -79,7 +79,7 @@ const codeOf = (error: unknown): string => (isIntentError(error) ? error.code : 
 
 async function race(config: Extract<WorkerConfig, { kind: 'race' }>): Promise<void> {
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.connections });
-  const ledger = new PostgresLedger({ pool, table: config.table, reapEveryMs: 0 });
+  const ledger = await PostgresLedger.open({ pool, table: config.table, reapEveryMs: 0, migrate: false });
   // Open every connection before the start signal, so the race is not against connecting.
   const clients = await Promise.all(Array.from({ length: config.connections }, () => pool.connect()));
   for (const c of clients) c.release();
@@ -114,7 +114,7 @@ async function race(config: Extract<WorkerConfig, { kind: 'race' }>): Promise<vo
 
 async function takeover(config: Extract<WorkerConfig, { kind: 'takeover' }>): Promise<void> {
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 4 });
-  const ledger = new PostgresLedger({ pool, table: config.table, reapEveryMs: 0 });
+  const ledger = await PostgresLedger.open({ pool, table: config.table, reapEveryMs: 0, migrate: false });
   const http = axios.create({ baseURL: config.venueUrl });
   const total = config.businessIds.length;
   let answered = 0;

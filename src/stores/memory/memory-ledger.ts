@@ -23,6 +23,15 @@ export class MemoryLedger implements LedgerStore {
   readonly #records = new Map<string, IntentRecord>();
   #closed = false;
 
+  /**
+   * Opens an empty ledger, as every store opens (`FileLedger.open`, `PostgresLedger.open`,
+   * `RedisLedger.open`). It has nothing to connect or check, so `new MemoryLedger()` is
+   * the same thing, kept for tests that need a ledger synchronously.
+   */
+  static async open(): Promise<MemoryLedger> {
+    return new MemoryLedger();
+  }
+
   async create(draft: IntentDraft, now: number, inFlight?: CreateInFlight): Promise<{ created: boolean; record: IntentRecord }> {
     this.#assertOpen();
     const existing = this.#records.get(draft.id);

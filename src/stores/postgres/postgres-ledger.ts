@@ -49,6 +49,14 @@ export interface PostgresLedgerOptions {
   readonly clock?: Clock;
   /** Receives background reaper results and failures. */
   readonly onEvent?: (event: PostgresLedgerEvent) => void;
+  /**
+   * Whether {@link PostgresLedger.open} creates the table and its indexes when missing
+   * (idempotent, one transaction, safe from several processes at once). Set `false`
+   * when the application's role may not create tables and the table is created by a
+   * deploy step (`migrate()` or the SQL of docs/stores.md): `open` then only checks
+   * that the table exists. @default true
+   */
+  readonly migrate?: boolean;
 }
 
 /** A row as read: every column cast to text (see `SELECT_COLUMNS`). */
@@ -102,7 +110,8 @@ const REAP_BATCH = 1_000;
  * to the venue, and no session-level state (advisory locks, prepared statement names,
  * `SET`) is used. See docs/durability.md#d20-postgresql-a-resolved-write-is-committed.
  *
- * Call {@link migrate} once (deploy step or start-up) before use.
+ * Opened with {@link PostgresLedger.open}, which validates the options, creates or checks
+ * the table, and starts the reaper.
  */
 export class PostgresLedger implements LedgerStore {
   readonly capabilities: LedgerCapabilities = Object.freeze({ durable: true, shared: true });
@@ -114,36 +123,72 @@ export class PostgresLedger implements LedgerStore {
   readonly #codec: InputCodec | undefined;
   readonly #clock: Clock;
   readonly #onEvent: ((event: PostgresLedgerEvent) => void) | undefined;
-  readonly #reaper: NodeJS.Timeout | undefined;
+  readonly #reapEveryMs: number;
+  #reaper: NodeJS.Timeout | undefined;
   #closed = false;
 
-  /** @throws ConfigurationError for a missing pool or an invalid table name or duration. */
-  constructor(options: PostgresLedgerOptions) {
+  /**
+   * Opens the ledger: validates `options`, creates the table if missing (or, with
+   * `migrate: false`, checks that it exists), then starts the background reaper (unless
+   * `reapEveryMs` is 0). Nothing runs before this resolves.
+   * @throws ConfigurationError for a missing pool or an invalid table name, duration or flag.
+   * @throws LedgerUnavailableError when the server cannot be reached, refuses, or the table is missing with `migrate: false`.
+   */
+  static async open(options: PostgresLedgerOptions): Promise<PostgresLedger> {
+    const ledger = new PostgresLedger(options);
+    const migrate = (options as Partial<PostgresLedgerOptions>).migrate ?? true;
+    if (typeof migrate !== 'boolean') {
+      throw new ConfigurationError({ path: 'PostgresLedger.open(options).migrate', expected: 'a boolean', received: typeof migrate });
+    }
+    if (migrate) await ledger.migrate();
+    else await ledger.#query('check the ledger table', `SELECT 1 FROM ${ledger.#t.sql} LIMIT 0`);
+    ledger.#startReaper();
+    return ledger;
+  }
+
+  /**
+   * The same ledger (table, retention, codec) running its statements on `queryable`,
+   * typically the client of an open transaction, so that an intent can be created in the
+   * same transaction as the application's own rows (the outbox pattern of
+   * docs/stores.md). It has no reaper and checks nothing: the table is this ledger's.
+   */
+  on(queryable: PgQueryable): PostgresLedger {
+    if (typeof (queryable as Partial<PgQueryable> | undefined)?.query !== 'function') {
+      throw new ConfigurationError({ path: 'PostgresLedger#on(queryable)', expected: 'a pg Pool or client (an object with a query method)', received: typeof queryable });
+    }
+    return new PostgresLedger({ pool: queryable, table: this.table, retentionMs: this.#retentionMs, reapEveryMs: 0, clock: this.#clock, ...(this.#codec ? { codec: this.#codec } : {}) });
+  }
+
+  private constructor(options: PostgresLedgerOptions) {
     if (typeof (options as Partial<PostgresLedgerOptions> | undefined)?.pool?.query !== 'function') {
-      throw new ConfigurationError({ path: 'PostgresLedger(options).pool', expected: 'a pg Pool (an object with a query method)', received: typeof options?.pool });
+      throw new ConfigurationError({ path: 'PostgresLedger.open(options).pool', expected: 'a pg Pool (an object with a query method)', received: typeof options?.pool });
     }
     this.#t = tableNames(options.table ?? DEFAULT_TABLE);
     this.table = this.#t.name;
     this.#pool = options.pool;
     this.#retentionMs = nonNegativeInteger(options.retentionMs, 7 * 24 * 60 * 60 * 1000, 'retentionMs');
-    const reapEveryMs = nonNegativeInteger(options.reapEveryMs, 60 * 60 * 1000, 'reapEveryMs');
+    this.#reapEveryMs = nonNegativeInteger(options.reapEveryMs, 60 * 60 * 1000, 'reapEveryMs');
     this.#codec = options.codec;
     this.#clock = options.clock ?? systemClock;
     this.#onEvent = options.onEvent;
-    if (reapEveryMs > 0) {
-      this.#reaper = setInterval(() => {
-        this.reap().then(
-          (deleted) => this.#onEvent?.({ type: 'reaped', deleted }),
-          (error: unknown) => this.#onEvent?.({ type: 'reapFailed', error }),
-        );
-      }, reapEveryMs);
-      this.#reaper.unref();
-    }
+  }
+
+  /** Starts the background reaper (see `reapEveryMs`); the timer does not keep the process alive. */
+  #startReaper(): void {
+    if (this.#reapEveryMs === 0 || this.#reaper !== undefined || this.#closed) return;
+    this.#reaper = setInterval(() => {
+      this.reap().then(
+        (deleted) => this.#onEvent?.({ type: 'reaped', deleted }),
+        (error: unknown) => this.#onEvent?.({ type: 'reapFailed', error }),
+      );
+    }, this.#reapEveryMs);
+    this.#reaper.unref();
   }
 
   /**
    * Creates the table and its indexes if they do not exist. Idempotent, safe to run
-   * from several processes at once, and run in one transaction.
+   * from several processes at once, and run in one transaction. `open` runs it (unless
+   * `migrate: false`); call it yourself from a deploy step that runs with more rights.
    * @throws LedgerUnavailableError when the server cannot be reached or refuses.
    */
   async migrate(): Promise<void> {
