@@ -270,7 +270,7 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
     throw new ConfigurationError({
       path: 'options.keys.strategy',
       expected: `a key strategy whose keys fit ${resolved.venue.name}'s key format`,
-      received: JSON.stringify(resolved.keyStrategy),
+      received: describeValue(resolved.keyStrategy),
       cause: error,
     });
   }
@@ -935,7 +935,7 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
 
   async function resolve(intentId: string, verdict: IntentVerdict): Promise<IntentRecord> {
     if (typeof intentId !== 'string' || intentId.length === 0) {
-      throw new ConfigurationError({ path: 'resolve(intentId)', expected: 'an intent id', received: typeof intentId });
+      throw new ConfigurationError({ path: 'resolve(intentId)', expected: 'an intent id', received: describeValue(intentId) });
     }
     // Its own lease owner: a run of this client holding the intent is never overtaken.
     const record = await resolveIntent(resolved.ledger, intentId, verdict, { owner: `${resolved.workerId}:resolve`, now: resolved.clock.now(), leaseMs: resolved.leaseMs });

@@ -21,37 +21,38 @@ const MAX_SHOWN_STRING = 40;
  * A short description of a value for `ConfigurationError.received`: numbers, booleans,
  * `null` and `undefined` as written, a string quoted when it is short (by its length
  * otherwise), anything else by its kind (`a function`, `an array of length 3`,
- * `an object`). Never the content of an object, an array or a long string.
+ * `an object`, `an instance of Buffer`). Never the content of an object, an array or a
+ * long string.
  *
- * @param options.secret - describe a string by its length only (for keys, secrets, URLs
- *   that may carry credentials).
+ * @param options.secret - show no scalar at all, not even a string's length, only its
+ *   type (`a string (not shown)`): for keys, secrets, request bodies.
  */
 export function describeValue(value: unknown, options: { readonly secret?: boolean } = {}): string {
   if (value === null) return 'null';
-  switch (typeof value) {
-    case 'undefined':
-      return 'undefined';
-    case 'number':
-    case 'boolean':
-      return String(value);
-    case 'bigint':
-      return `${String(value)}n`;
-    case 'string':
-      return options.secret === true || value.length > MAX_SHOWN_STRING ? `a string of ${value.length} characters` : JSON.stringify(value);
-    case 'function':
-      return 'a function';
-    case 'symbol':
-      return 'a symbol';
-    default:
-      return Array.isArray(value) ? `an array of length ${value.length}` : 'an object';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    if (options.secret === true) return `a ${typeof value} (not shown)`;
+    if (typeof value === 'string') return value.length > MAX_SHOWN_STRING ? `a string of ${value.length} characters` : JSON.stringify(value);
+    return typeof value === 'bigint' ? `${String(value)}n` : String(value);
   }
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol') return 'a symbol';
+  return describeObject(value);
+}
+
+function describeObject(value: object): string {
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype === Object.prototype || prototype === null) return 'an object';
+  const name: unknown = (prototype as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === 'string' && name !== '' ? `an instance of ${name}` : 'an object';
 }
 
 /** How {@link parseOptions} treats some options. */
 export interface ParseOptionsSettings {
   /**
    * Option paths, relative to the root (`keys.secret`), whose value must never appear
-   * in an error: a bad string there is described by its length only.
+   * in an error: a bad value there is described by its type only.
    */
   readonly secretPaths?: readonly string[];
 }

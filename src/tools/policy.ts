@@ -197,7 +197,7 @@ export function policyTimeline(policyInput: RetryPolicy, options: TimelineOption
     throw new ConfigurationError({
       path: 'timeline.draws',
       expected: `at most ${Math.floor(MAX_TIMELINE_SAMPLES / policy.maxAttempts)} draws with ${policy.maxAttempts} attempts (draws × attempts <= ${MAX_TIMELINE_SAMPLES})`,
-      received: String(draws),
+      received: describeValue(draws),
     });
   }
   const attemptMs = options.attemptMs ?? 0;
@@ -441,7 +441,7 @@ export function fleetLoad(policyInput: RetryPolicy, options: FleetOptions): Flee
     throw new ConfigurationError({
       path: 'fleet.bucketMs',
       expected: `at least ${Math.ceil((spreadMs + policy.deadlineMs + attemptMs) / 10_000)} ms (at most 10000 buckets)`,
-      received: String(bucketMs),
+      received: describeValue(bucketMs),
     });
   }
   const random = options.random ?? new SeededRandom(options.seed ?? 1);

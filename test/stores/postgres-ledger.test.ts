@@ -237,6 +237,23 @@ suite('PostgresLedger', () => {
     expect(() => new PostgresLedger({ pool: poolA, retentionMs: -1 })).toThrow(ConfigurationError);
   });
 
+  it('names the bad option and describes what came in the shared words, never a connection string', () => {
+    const refusal = (options: unknown): Pick<ConfigurationError, 'path' | 'expected' | 'received'> => {
+      try {
+        new PostgresLedger(options as never);
+      } catch (error) {
+        if (!(error instanceof ConfigurationError)) throw error;
+        return { path: error.path, expected: error.expected, received: error.received };
+      }
+      throw new Error('expected a ConfigurationError');
+    };
+    const url = refusal({ pool: 'postgres://app:hunter2@db.test/app' });
+    expect(url).toMatchObject({ path: 'PostgresLedger(options).pool', received: 'a string (not shown)' });
+    expect(refusal({ pool: poolA, retentionMs: -1 })).toMatchObject({ path: 'PostgresLedger(options).retentionMs', received: '-1' });
+    expect(refusal({ pool: poolA, reapEveryMs: '1h' })).toMatchObject({ path: 'PostgresLedger(options).reapEveryMs', received: '"1h"' });
+    expect(refusal({ pool: poolA, table: 'Intents' })).toMatchObject({ path: 'PostgresLedger(options).table', received: '"Intents"' });
+  });
+
   it('fleet recovery: two clients recovering one table at once claim in disjoint batches and run every intent exactly once', async () => {
     const table = randomTable();
     const venue = await startFakeVenue({ mode: 'payments' });

@@ -1,5 +1,6 @@
 import { ConfigurationError, LedgerLeaseLostError, LedgerUnavailableError } from '../../errors/index.js';
 import { systemClock, type Clock } from '../../internal/clock.js';
+import { describeValue } from '../../internal/validation.js';
 import type { InputCodec } from '../../ledger/file/file-ledger.js';
 import type { IntentDraft, IntentRecord, IntentStatus, StoredOutcome } from '../../ledger/intent.js';
 import { INTENT_STATUSES } from '../../ledger/intent.js';
@@ -120,7 +121,7 @@ export class PostgresLedger implements LedgerStore {
   /** @throws ConfigurationError for a missing pool or an invalid table name or duration. */
   constructor(options: PostgresLedgerOptions) {
     if (typeof (options as Partial<PostgresLedgerOptions> | undefined)?.pool?.query !== 'function') {
-      throw new ConfigurationError({ path: 'PostgresLedger(options).pool', expected: 'a pg Pool (an object with a query method)', received: typeof options?.pool });
+      throw new ConfigurationError({ path: 'PostgresLedger(options).pool', expected: 'a pg Pool (an object with a query method)', received: describeValue(options?.pool, { secret: true }) });
     }
     this.#t = tableNames(options.table ?? DEFAULT_TABLE);
     this.table = this.#t.name;
@@ -319,7 +320,7 @@ export class PostgresLedger implements LedgerStore {
     this.#assertOpen();
     const limit = query.limit;
     if (!Number.isSafeInteger(limit) || limit < 0) {
-      throw new ConfigurationError({ path: 'list(query).limit', expected: 'a non-negative integer', received: String(limit) });
+      throw new ConfigurationError({ path: 'list(query).limit', expected: 'a non-negative integer', received: describeValue(limit) });
     }
     const values: unknown[] = [];
     const where: string[] = [];
@@ -448,7 +449,7 @@ function oldestFirst(a: IntentRecord, b: IntentRecord): number {
 function nonNegativeInteger(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value < 0) {
-    throw new ConfigurationError({ path: `PostgresLedger(options).${name}`, expected: 'a non-negative integer number of ms', received: String(value) });
+    throw new ConfigurationError({ path: `PostgresLedger(options).${name}`, expected: 'a non-negative integer number of ms', received: describeValue(value) });
   }
   return value;
 }

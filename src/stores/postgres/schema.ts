@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../../errors/index.js';
+import { describeValue } from '../../internal/validation.js';
 
 /** Default table of {@link PostgresLedger}. */
 export const DEFAULT_TABLE = 'intentkey_intents';
@@ -36,7 +37,7 @@ export function tableNames(table: unknown): TableNames {
     throw new ConfigurationError({
       path: 'PostgresLedger(options).table',
       expected: 'a table name, optionally schema-qualified, of lower-case letters, digits and underscores (at most 48 characters each, not starting with a digit)',
-      received: typeof table === 'string' ? JSON.stringify(table.slice(0, 80)) : typeof table,
+      received: describeValue(table),
     });
   }
   const base = parts[parts.length - 1] as string;

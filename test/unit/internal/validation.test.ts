@@ -94,10 +94,10 @@ describe('parseOptions: one zod issue kind per row, worded once', () => {
     expect(refusal(z.object({ a: z.string() }), { a: 1 }, '').path).toBe('a');
   });
 
-  it('describes a secret option by its length, never its content', () => {
+  it('describes a secret option by its type, never its content or length', () => {
     const schema = z.object({ keys: z.object({ secret: z.string().min(16) }) });
     const error = refusal(schema, { keys: { secret: 'hunter2' } }, 'options', { secretPaths: ['keys.secret'] });
-    expect(error.received).toBe('a string of 7 characters');
+    expect(error.received).toBe('a string (not shown)');
     expect(error.message).not.toContain('hunter2');
     // Without the setting the same value is shown.
     expect(refusal(schema, { keys: { secret: 'hunter2' } }).received).toBe('"hunter2"');
@@ -131,13 +131,20 @@ describe('describeValue', () => {
     [Symbol('s'), 'a symbol'],
     [[1, 2, 3], 'an array of length 3'],
     [{ password: 'p' }, 'an object'],
-    [new Date(0), 'an object'],
+    [Object.create(null), 'an object'],
+    [new Date(0), 'an instance of Date'],
+    [Buffer.from('secret'), 'an instance of Buffer'],
+    [new (class Pool {
+      readonly size = 1;
+    })(), 'an instance of Pool'],
   ])('%o -> %s', (value, text) => {
     expect(describeValue(value)).toBe(text);
   });
 
-  it('describes a secret string by its length only', () => {
-    expect(describeValue('hunter2', { secret: true })).toBe('a string of 7 characters');
-    expect(describeValue(5, { secret: true })).toBe('5');
+  it('shows no scalar of a secret, only its type', () => {
+    expect(describeValue('hunter2', { secret: true })).toBe('a string (not shown)');
+    expect(describeValue(1234, { secret: true })).toBe('a number (not shown)');
+    expect(describeValue(undefined, { secret: true })).toBe('undefined');
+    expect(describeValue({ a: 1 }, { secret: true })).toBe('an object');
   });
 });
