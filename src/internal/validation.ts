@@ -68,7 +68,11 @@ export interface ParseOptionsSettings {
  * @throws ConfigurationError naming the option, what was expected and what came.
  */
 export function parseOptions<S extends z.ZodType>(schema: S, value: unknown, root: string, settings: ParseOptionsSettings = {}): z.output<S> {
-  // The error map words every issue the schema gave no message of its own.
+  // A parse without parameters keeps zod's compiled fast path (about 20 times faster);
+  // only a refused value is parsed again with the error map that words every issue the
+  // schema gave no message of its own.
+  const quick = schema.safeParse(value);
+  if (quick.success) return quick.data;
   const result = schema.safeParse(value, { error: expectedFor });
   if (result.success) return result.data;
   const issue = result.error.issues[0];
