@@ -49,7 +49,6 @@ const DEFAULT_PARKED_BASE_DELAY_MS = 60_000;
 /** Default `parked.maxDelayMs`: the longest wait between looks at a parked intent (1 h), or the base when larger. */
 const defaultParkedMaxDelayMs = (baseDelayMs: number): number => Math.max(3_600_000, baseDelayMs);
 
-const durationMs = timerMsSchema;
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: 'a function' });
 const hasMethods = (names: readonly string[]) =>
   z.custom<object>(
@@ -74,9 +73,9 @@ const optionsSchema = z
       .strict()
       .optional(),
     scope: z.string().min(1).max(200).optional(),
-    attemptTimeoutMs: durationMs(1).optional(),
+    attemptTimeoutMs: timerMsSchema(1).optional(),
     maxLookups: z.number().int().min(0).max(100).optional(),
-    leaseMs: durationMs(100).optional(),
+    leaseMs: timerMsSchema(100).optional(),
     workerId: z.string().min(1).max(200).optional(),
     clock: hasMethods(['now']).optional(),
     sleep: fn.optional(),
@@ -105,7 +104,7 @@ const optionsSchema = z
       .strict()
       .optional(),
     parked: z
-      .strictObject({ baseDelayMs: durationMs(1).optional(), maxDelayMs: durationMs(1).optional() })
+      .strictObject({ baseDelayMs: timerMsSchema(1).optional(), maxDelayMs: timerMsSchema(1).optional() })
       .superRefine(delayOrder({ baseDelayMs: DEFAULT_PARKED_BASE_DELAY_MS, maxDelayMs: defaultParkedMaxDelayMs }))
       .optional(),
     // An HTTP header name (RFC 9110 token).
