@@ -1,5 +1,7 @@
+import { z } from 'zod';
 import { ConfigurationError } from '../errors/index.js';
 import type { RandomSource } from '../internal/random.js';
+import { describeValue, parseOptions } from '../internal/validation.js';
 
 /**
  * How a nominal exponential delay is randomised.
@@ -94,8 +96,19 @@ export function computeBackoffDelay(
 ): number {
   checkBackoffOptions(options);
   if (!Number.isSafeInteger(retry) || retry < 1) {
-    throw new ConfigurationError({ path: 'retry', expected: 'an integer >= 1', received: describeReceived(retry) });
+    throw new ConfigurationError({ path: 'retry', expected: 'an integer >= 1', received: describeValue(retry) });
   }
+  return drawBackoffDelay(options, retry, previousDelayMs, random);
+}
+
+/**
+ * {@link computeBackoffDelay} without checking `options` and `retry`: for loops that
+ * checked them once (simulations draw millions of delays). The draw is still checked.
+ *
+ * @param options - already accepted by {@link checkBackoffOptions}.
+ * @param retry - a positive integer.
+ */
+export function drawBackoffDelay(options: BackoffOptions, retry: number, previousDelayMs: number, random: RandomSource): number {
   const { baseDelayMs, maxDelayMs } = options;
 
   let delayMs: number;
@@ -126,34 +139,46 @@ export function computeBackoffDelay(
   return Math.floor(Math.min(maxDelayMs, delayMs));
 }
 
+/** The accepted {@link JitterStrategy} values. */
+export const jitterSchema = z.enum(JITTER_STRATEGIES);
+
+/** A backoff delay in ms: finite, `>= 0`, at most {@link MAX_TIMER_DELAY_MS}; fractions allowed. */
+export const backoffDelayMsSchema = z.number().min(0).max(MAX_TIMER_DELAY_MS);
+
 /**
- * Throws {@link ConfigurationError} unless `options` is a valid {@link BackoffOptions}.
+ * A refinement that keeps `baseDelayMs <= maxDelayMs` once the defaults are applied. It
+ * blames `maxDelayMs` when the caller gave it and `baseDelayMs` otherwise, so the error
+ * always names an option the caller wrote.
+ *
+ * @param defaults - what each field becomes when omitted; `maxDelayMs` may depend on
+ *   the base (the client takes the cap up to a large base).
+ */
+export function delayOrder(defaults: { readonly baseDelayMs: number; readonly maxDelayMs: (baseDelayMs: number) => number }) {
+  return (value: { readonly baseDelayMs?: number | undefined; readonly maxDelayMs?: number | undefined }, ctx: z.core.$RefinementCtx): void => {
+    const baseDelayMs = value.baseDelayMs ?? defaults.baseDelayMs;
+    const maxDelayMs = value.maxDelayMs ?? defaults.maxDelayMs(baseDelayMs);
+    if (baseDelayMs <= maxDelayMs) return;
+    if (value.maxDelayMs !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['maxDelayMs'], message: `a number >= baseDelayMs (${baseDelayMs})` });
+    } else {
+      ctx.addIssue({ code: 'custom', path: ['baseDelayMs'], message: `a number <= maxDelayMs (${maxDelayMs})` });
+    }
+  };
+}
+
+const backoffOptionsSchema = z
+  .object({ jitter: jitterSchema, baseDelayMs: backoffDelayMsSchema, maxDelayMs: backoffDelayMsSchema })
+  .superRefine(delayOrder({ baseDelayMs: 0, maxDelayMs: () => MAX_TIMER_DELAY_MS }));
+
+/**
+ * Throws {@link ConfigurationError} unless `options` is a valid {@link BackoffOptions}:
+ * a known jitter, delays finite and in `[0, MAX_TIMER_DELAY_MS]`, and
+ * `baseDelayMs <= maxDelayMs` (a violation names `maxDelayMs`). Other fields are ignored.
  *
  * @param path - dotted option path used in the error, e.g. `retry.backoff`. @default 'backoff'
  */
 export function checkBackoffOptions(options: BackoffOptions, path = 'backoff'): void {
-  if (!JITTER_STRATEGIES.includes(options.jitter)) {
-    throw new ConfigurationError({
-      path: `${path}.jitter`,
-      expected: `one of ${JITTER_STRATEGIES.map((s) => `'${s}'`).join(', ')}`,
-      received: describeReceived(options.jitter),
-    });
-  }
-  const { baseDelayMs, maxDelayMs } = options;
-  if (!(typeof maxDelayMs === 'number' && maxDelayMs >= 0 && maxDelayMs <= MAX_TIMER_DELAY_MS)) {
-    throw new ConfigurationError({
-      path: `${path}.maxDelayMs`,
-      expected: `a number of ms in [0, ${MAX_TIMER_DELAY_MS}]`,
-      received: describeReceived(maxDelayMs),
-    });
-  }
-  if (!(typeof baseDelayMs === 'number' && baseDelayMs >= 0 && baseDelayMs <= maxDelayMs)) {
-    throw new ConfigurationError({
-      path: `${path}.baseDelayMs`,
-      expected: `a number of ms in [0, maxDelayMs] (maxDelayMs is ${maxDelayMs})`,
-      received: describeReceived(baseDelayMs),
-    });
-  }
+  parseOptions(backoffOptionsSchema, options, path);
 }
 
 /** One jitter draw, refusing a broken source rather than turning NaN into a zero delay. */
@@ -163,16 +188,8 @@ function draw(random: RandomSource): number {
     throw new ConfigurationError({
       path: 'random',
       expected: 'a RandomSource whose next() returns a number in [0, 1)',
-      received: describeReceived(r),
+      received: describeValue(r),
     });
   }
   return r;
-}
-
-/** A short description of a bad value for `ConfigurationError.received`; never echoes long strings. */
-export function describeReceived(value: unknown): string {
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'string') return value.length <= 32 ? `'${value}'` : `a string of length ${value.length}`;
-  if (value === null) return 'null';
-  return typeof value;
 }

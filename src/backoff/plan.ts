@@ -1,5 +1,7 @@
+import { z } from 'zod';
 import { ConfigurationError } from '../errors/index.js';
-import { checkBackoffOptions, describeReceived, type BackoffOptions } from './jitter.js';
+import { describeValue, parseOptions } from '../internal/validation.js';
+import { backoffDelayMsSchema, delayOrder, jitterSchema, type BackoffOptions } from './jitter.js';
 
 /**
  * Default backoff: full jitter, 200 ms base, 20 s cap. The cap matches the AWS SDK's
@@ -15,6 +17,11 @@ export const DEFAULT_BACKOFF: BackoffOptions = Object.freeze({ jitter: 'full', b
  */
 export const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
 
+/** Partial backoff options; each omitted field takes {@link DEFAULT_BACKOFF}'s value. */
+const backoffInputSchema = z
+  .object({ jitter: jitterSchema.optional(), baseDelayMs: backoffDelayMsSchema.optional(), maxDelayMs: backoffDelayMsSchema.optional() })
+  .superRefine(delayOrder({ baseDelayMs: DEFAULT_BACKOFF.baseDelayMs, maxDelayMs: () => DEFAULT_BACKOFF.maxDelayMs }));
+
 /**
  * Fills in and checks backoff options. Missing fields take {@link DEFAULT_BACKOFF}'s
  * values.
@@ -23,16 +30,16 @@ export const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
  * @param path - dotted option path used in errors. @default 'backoff'
  * @returns a frozen, validated {@link BackoffOptions}.
  * @throws ConfigurationError when a field is invalid (unknown jitter, a delay that is
- *   negative, non-finite, above the timer limit, or a base above the cap).
+ *   negative, non-finite, above the timer limit, or a base above the cap: the error
+ *   names the cap when it was given, the base otherwise).
  */
 export function resolveBackoffOptions(input?: Partial<BackoffOptions>, path = 'backoff'): BackoffOptions {
-  const options: BackoffOptions = Object.freeze({
-    jitter: input?.jitter ?? DEFAULT_BACKOFF.jitter,
-    baseDelayMs: input?.baseDelayMs ?? DEFAULT_BACKOFF.baseDelayMs,
-    maxDelayMs: input?.maxDelayMs ?? DEFAULT_BACKOFF.maxDelayMs,
+  const given = parseOptions(backoffInputSchema, input ?? {}, path);
+  return Object.freeze({
+    jitter: given.jitter ?? DEFAULT_BACKOFF.jitter,
+    baseDelayMs: given.baseDelayMs ?? DEFAULT_BACKOFF.baseDelayMs,
+    maxDelayMs: given.maxDelayMs ?? DEFAULT_BACKOFF.maxDelayMs,
   });
-  checkBackoffOptions(options, path);
-  return options;
 }
 
 /**
@@ -107,7 +114,7 @@ function checkNumber(path: string, value: number, rule: { min?: number; isFinite
     throw new ConfigurationError({
       path,
       expected: rule.isFiniteRequired ? `${bound}, finite` : bound,
-      received: describeReceived(value),
+      received: describeValue(value),
     });
   }
 }

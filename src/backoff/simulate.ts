@@ -1,6 +1,7 @@
 import { ConfigurationError } from '../errors/index.js';
 import type { RandomSource } from '../internal/random.js';
-import { JITTER_STRATEGIES, checkBackoffOptions, computeBackoffDelay, describeReceived, type BackoffOptions, type JitterStrategy } from './jitter.js';
+import { describeValue, parseOptions } from '../internal/validation.js';
+import { checkBackoffOptions, drawBackoffDelay, jitterSchema, type BackoffOptions, type JitterStrategy } from './jitter.js';
 
 /** Input of {@link simulateContention}. */
 export interface ContentionInput {
@@ -95,9 +96,7 @@ export function simulateContention(input: ContentionInput): ContentionResult {
   const maxCallsPerClient = input.maxCallsPerClient ?? 1000;
   checkCount('clients', clients);
   checkCount('maxCallsPerClient', maxCallsPerClient);
-  if (!JITTER_STRATEGIES.includes(strategy)) {
-    throw new ConfigurationError({ path: 'strategy', expected: 'a JitterStrategy', received: describeReceived(strategy) });
-  }
+  parseOptions(jitterSchema, strategy, 'strategy');
   const options: BackoffOptions = { jitter: strategy, baseDelayMs: input.baseDelayMs, maxDelayMs: input.maxDelayMs };
   checkBackoffOptions(options, 'simulation');
   if (input.network !== undefined) {
@@ -132,7 +131,7 @@ export function simulateContention(input: ContentionInput): ContentionResult {
         unfinishedClients++;
         continue;
       }
-      const delayMs = computeBackoffDelay(options, made, previousDelayMs[client] as number, random);
+      const delayMs = drawBackoffDelay(options, made, previousDelayMs[client] as number, random);
       previousDelayMs[client] = delayMs;
       queue.push(tick + 1 + delayMs, client, client);
     }
@@ -205,7 +204,7 @@ function simulateOverNetwork(
         }
         // Network delay first, then the backoff draw: the published simulator's order.
         const travelMs = hopMs();
-        const delayMs = computeBackoffDelay(options, made, previousDelayMs[client] as number, random);
+        const delayMs = drawBackoffDelay(options, made, previousDelayMs[client] as number, random);
         previousDelayMs[client] = delayMs;
         step[client] = 'read';
         queue.push(nowMs + travelMs + delayMs, sent++, client);
@@ -227,13 +226,13 @@ function standardNormal(random: RandomSource): number {
 
 function checkDelay(path: string, value: number): void {
   if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
-    throw new ConfigurationError({ path, expected: 'a finite number of ms >= 0', received: describeReceived(value) });
+    throw new ConfigurationError({ path, expected: 'a finite number of ms >= 0', received: describeValue(value) });
   }
 }
 
 function checkCount(path: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 1) {
-    throw new ConfigurationError({ path, expected: 'an integer >= 1', received: describeReceived(value) });
+    throw new ConfigurationError({ path, expected: 'an integer >= 1', received: describeValue(value) });
   }
 }
 

@@ -1,5 +1,6 @@
 import axios, { AxiosHeaders, type AxiosAdapter, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import { ConfigurationError } from '../errors/index.js';
+import { describeValue } from '../internal/validation.js';
 import type { KeySpec } from '../venues/profile.js';
 
 /** Per-request metadata intentkey attaches; visible to your interceptors as `config.intentkey`. */
@@ -78,7 +79,8 @@ function withField(container: unknown, field: string, venueKey: string, operatio
   throw new ConfigurationError({
     path: `operations.${operation}.request().${where}`,
     expected: 'a plain object, URLSearchParams or a form-encoded string, so the key can be placed in it',
-    received: describeContainer(container),
+    // A body may carry signed or personal data: its kind only.
+    received: describeValue(container, { secret: true }),
   });
 }
 
@@ -102,13 +104,6 @@ function conflictingKey(operation: string, where: string): ConfigurationError {
     expected: "the intent's venue key (or nothing: intentkey places it)",
     received: 'a different key',
   });
-}
-
-function describeContainer(value: unknown): string {
-  if (typeof value === 'string') return 'a string';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object' && value !== null) return `an instance of ${value.constructor?.name ?? 'an unknown class'}`;
-  return typeof value;
 }
 
 /** Result of one HTTP exchange, normalised for classification. */

@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { AxiosInstance } from 'axios';
 import { fingerprintOf } from '../internal/canonical-json.js';
+import { describeValue } from '../internal/validation.js';
 import {
   ConfigurationError,
   IntentBusyError,
@@ -24,7 +25,7 @@ import type { VenueProfile } from '../venues/profile.js';
 import { IntentEvents } from './events.js';
 import { attachLogger } from '../observability/logger.js';
 import { MetricsCollector, type IntentMetrics } from '../observability/metrics.js';
-import { describe, resolveClientOptions, type ResolvedClientOptions } from './options.js';
+import { resolveClientOptions, type ResolvedClientOptions } from './options.js';
 import { IntentRun, resultFromRecord, settlesByResend, type RegisteredOperation, type RunnerEnvironment, type RunSlot } from './runner.js';
 import { Slots } from './slots.js';
 import type {
@@ -236,7 +237,7 @@ function runResultOf(error: unknown): IntentFinishedEvent['result'] {
  */
 export function createIntentClient(http: AxiosInstance, options: IntentClientOptions): IntentClient {
   if (typeof http !== 'function' || typeof (http as { request?: unknown }).request !== 'function') {
-    throw new ConfigurationError({ path: 'http', expected: 'an axios instance (axios.create())', received: describe(http) });
+    throw new ConfigurationError({ path: 'http', expected: 'an axios instance (axios.create())', received: describeValue(http) });
   }
   const resolved = resolveClientOptions(options);
   const events = new IntentEvents(resolved.on);
@@ -269,7 +270,7 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
     throw new ConfigurationError({
       path: 'options.keys.strategy',
       expected: `a key strategy whose keys fit ${resolved.venue.name}'s key format`,
-      received: JSON.stringify(resolved.keyStrategy),
+      received: describeValue(resolved.keyStrategy),
       cause: error,
     });
   }
@@ -550,7 +551,7 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
       throw new ConfigurationError({
         path: 'operation.name',
         expected: `a name matching ${OPERATION_NAME.source}`,
-        received: describe(name),
+        received: describeValue(name),
       });
     }
     if (operations.has(name)) {
@@ -928,14 +929,14 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
     const name = typeof operation === 'string' ? operation : (operation as { operationName?: unknown } | null)?.operationName;
     const op = typeof name === 'string' ? operations.get(name) : undefined;
     if (op === undefined) {
-      throw new ConfigurationError({ path: 'prepare.operation', expected: 'a registered operation (its name or the function operation() returned)', received: describe(operation) });
+      throw new ConfigurationError({ path: 'prepare.operation', expected: 'a registered operation (its name or the function operation() returned)', received: describeValue(operation) });
     }
     return buildDraft(op, intentIdFor(op, call), input, fingerprintFor(op, input), call);
   }
 
   async function resolve(intentId: string, verdict: IntentVerdict): Promise<IntentRecord> {
     if (typeof intentId !== 'string' || intentId.length === 0) {
-      throw new ConfigurationError({ path: 'resolve(intentId)', expected: 'an intent id', received: typeof intentId });
+      throw new ConfigurationError({ path: 'resolve(intentId)', expected: 'an intent id', received: describeValue(intentId) });
     }
     // Its own lease owner: a run of this client holding the intent is never overtaken.
     const record = await resolveIntent(resolved.ledger, intentId, verdict, { owner: `${resolved.workerId}:resolve`, now: resolved.clock.now(), leaseMs: resolved.leaseMs });
@@ -994,7 +995,7 @@ function toStorable(input: unknown, operation: string): unknown {
     throw new ConfigurationError({
       path: `operations.${operation}.input`,
       expected: 'a JSON-serialisable input',
-      received: describe(input),
+      received: describeValue(input),
       cause,
     });
   }
@@ -1002,7 +1003,7 @@ function toStorable(input: unknown, operation: string): unknown {
 
 function checkDefinition(name: string, definition: OperationDefinition<unknown, unknown>): void {
   const fail = (field: string, expected: string, value: unknown): never => {
-    throw new ConfigurationError({ path: `operations.${name}.${field}`, expected, received: describe(value) });
+    throw new ConfigurationError({ path: `operations.${name}.${field}`, expected, received: describeValue(value) });
   };
   if (typeof definition !== 'object' || definition === null) fail('', 'an operation definition object', definition);
   if (typeof definition.request !== 'function') fail('request', 'a function (input, ctx) => axios request config', definition.request);
@@ -1019,7 +1020,7 @@ function checkDefinition(name: string, definition: OperationDefinition<unknown, 
 
 function checkCallOptions(call: CallOptions): void {
   const bad = (field: string, expected: string, value: unknown): never => {
-    throw new ConfigurationError({ path: `call.${field}`, expected, received: describe(value) });
+    throw new ConfigurationError({ path: `call.${field}`, expected, received: describeValue(value) });
   };
   if (typeof call !== 'object' || call === null) bad('', 'an options object', call);
   if (call.businessId !== undefined && (typeof call.businessId !== 'string' || call.businessId.length === 0 || call.businessId.length > 512)) {
@@ -1045,18 +1046,18 @@ class RecoveryStopped extends Error {
 
 function checkRecoveryOptions(options: RecoveryOptions): { concurrency: number; budgetMs: number } {
   if (typeof options !== 'object' || options === null) {
-    throw new ConfigurationError({ path: 'recover(options)', expected: 'an options object', received: describe(options) });
+    throw new ConfigurationError({ path: 'recover(options)', expected: 'an options object', received: describeValue(options) });
   }
   const concurrency = options.concurrency ?? 8;
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
-    throw new ConfigurationError({ path: 'recover(options).concurrency', expected: 'an integer from 1 to 256', received: describe(concurrency) });
+    throw new ConfigurationError({ path: 'recover(options).concurrency', expected: 'an integer from 1 to 256', received: describeValue(concurrency) });
   }
   const budgetMs = options.budgetMs ?? 300_000;
   if (!Number.isInteger(budgetMs) || budgetMs < 1 || budgetMs > 2 ** 31 - 1) {
-    throw new ConfigurationError({ path: 'recover(options).budgetMs', expected: 'an integer number of ms from 1 to 2147483647', received: describe(budgetMs) });
+    throw new ConfigurationError({ path: 'recover(options).budgetMs', expected: 'an integer number of ms from 1 to 2147483647', received: describeValue(budgetMs) });
   }
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
-    throw new ConfigurationError({ path: 'recover(options).signal', expected: 'an AbortSignal', received: describe(options.signal) });
+    throw new ConfigurationError({ path: 'recover(options).signal', expected: 'an AbortSignal', received: describeValue(options.signal) });
   }
   return { concurrency, budgetMs };
 }
@@ -1065,7 +1066,7 @@ const LIST_VIEWS: readonly IntentView[] = [...INTENT_STATUSES, 'parked'];
 
 function checkListQuery(query: ListQuery): { views: IntentView[]; operation?: string; scope?: string; olderThanMs?: number; limit: number } {
   const bad = (field: string, expected: string, value: unknown): never => {
-    throw new ConfigurationError({ path: `list(query)${field === '' ? '' : `.${field}`}`, expected, received: describe(value) });
+    throw new ConfigurationError({ path: `list(query)${field === '' ? '' : `.${field}`}`, expected, received: describeValue(value) });
   };
   if (typeof query !== 'object' || query === null) bad('', 'a query object', query);
   const raw = query.status;

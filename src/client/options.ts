@@ -1,9 +1,12 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { DEFAULT_BACKOFF, DEFAULT_MAX_RETRY_AFTER_MS, type JitterStrategy } from '../backoff/index.js';
+import { delayOrder } from '../backoff/jitter.js';
+import { defaultMaxDelayMs, retryDelayOrder, retryPolicyFields, timerMsSchema } from '../backoff/retry-options.js';
 import { ConfigurationError } from '../errors/index.js';
 import { systemClock, systemSleep, type Clock, type Sleep } from '../internal/clock.js';
 import { createCryptoRandom, type RandomSource } from '../internal/random.js';
+import { describeValue, parseOptions } from '../internal/validation.js';
 import type { LedgerStore } from '../ledger/ledger-store.js';
 import { LazyFileLedger } from '../stores/file/default-ledger.js';
 import { defineVenue } from '../venues/schema.js';
@@ -41,7 +44,11 @@ export interface ResolvedClientOptions {
 /** Default `retry.pauseAtUsage`: pause at 95 % of a venue limit. */
 export const DEFAULT_PAUSE_AT_USAGE = 0.95;
 
-const durationMs = (min: number) => z.number().int().min(min).max(2 ** 31 - 1);
+/** Default `parked.baseDelayMs`: the first wait before a parked intent is looked at again (1 min). */
+const DEFAULT_PARKED_BASE_DELAY_MS = 60_000;
+/** Default `parked.maxDelayMs`: the longest wait between looks at a parked intent (1 h), or the base when larger. */
+const defaultParkedMaxDelayMs = (baseDelayMs: number): number => Math.max(3_600_000, baseDelayMs);
+
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: 'a function' });
 const hasMethods = (names: readonly string[]) =>
   z.custom<object>(
@@ -50,16 +57,8 @@ const hasMethods = (names: readonly string[]) =>
   );
 
 const retrySchema = z
-  .object({
-    maxAttempts: z.number().int().min(1).max(1000).optional(),
-    jitter: z.enum(['full', 'equal', 'decorrelated', 'none']).optional(),
-    baseDelayMs: durationMs(0).optional(),
-    maxDelayMs: durationMs(0).optional(),
-    deadlineMs: durationMs(1).optional(),
-    maxRetryAfterMs: durationMs(0).optional(),
-    pauseAtUsage: z.number().gt(0).max(1).optional(),
-  })
-  .strict();
+  .strictObject({ ...retryPolicyFields, pauseAtUsage: z.number().gt(0).max(1).optional() })
+  .superRefine(retryDelayOrder);
 
 const optionsSchema = z
   .object({
@@ -69,14 +68,14 @@ const optionsSchema = z
     keys: z
       .object({
         strategy: z.enum(['ulid', 'uuidv4', 'uuidv7', 'nanoid', 'derived']).optional(),
-        secret: z.string().min(16, 'a string of at least 16 characters').optional(),
+        secret: z.string().min(16).optional(),
       })
       .strict()
       .optional(),
     scope: z.string().min(1).max(200).optional(),
-    attemptTimeoutMs: durationMs(1).optional(),
+    attemptTimeoutMs: timerMsSchema(1).optional(),
     maxLookups: z.number().int().min(0).max(100).optional(),
-    leaseMs: durationMs(100).optional(),
+    leaseMs: timerMsSchema(100).optional(),
     workerId: z.string().min(1).max(200).optional(),
     clock: hasMethods(['now']).optional(),
     sleep: fn.optional(),
@@ -105,8 +104,8 @@ const optionsSchema = z
       .strict()
       .optional(),
     parked: z
-      .object({ baseDelayMs: durationMs(1).optional(), maxDelayMs: durationMs(1).optional() })
-      .strict()
+      .strictObject({ baseDelayMs: timerMsSchema(1).optional(), maxDelayMs: timerMsSchema(1).optional() })
+      .superRefine(delayOrder({ baseDelayMs: DEFAULT_PARKED_BASE_DELAY_MS, maxDelayMs: defaultParkedMaxDelayMs }))
       .optional(),
     // An HTTP header name (RFC 9110 token).
     correlationHeader: z
@@ -123,35 +122,23 @@ const optionsSchema = z
  */
 export function resolveClientOptions(input: unknown): ResolvedClientOptions {
   if (typeof input !== 'object' || input === null) {
-    throw new ConfigurationError({ path: 'options', expected: 'an options object with at least `venue`', received: describe(input) });
+    throw new ConfigurationError({ path: 'options', expected: 'an options object with at least `venue`', received: describeValue(input) });
   }
   // `retry: 3` is shorthand for `retry: { maxAttempts: 3 }`; normalise it first so a bad
   // field inside the object form is reported by its own path.
   const raw = input as { retry?: unknown };
   const normalised = typeof raw.retry === 'number' ? { ...input, retry: { maxAttempts: raw.retry } } : input;
-  const parsed = optionsSchema.safeParse(normalised);
-  if (!parsed.success) throw toConfigurationError(parsed.error, normalised, 'options');
-  const o = parsed.data as IntentClientOptions;
+  const o = parseOptions(optionsSchema, normalised, 'options', { secretPaths: ['keys.secret'] }) as IntentClientOptions;
   if ((input as { venue?: unknown }).venue === undefined) {
     throw new ConfigurationError({ path: 'options.venue', expected: 'a venue profile (e.g. binanceSpot, stripe, or defineVenue({...}))', received: 'undefined' });
   }
   const venue = defineVenue(o.venue);
   const retry = (o.retry ?? {}) as Exclude<IntentClientOptions['retry'], number | undefined>;
   const baseDelayMs = retry.baseDelayMs ?? DEFAULT_BACKOFF.baseDelayMs;
-  const maxDelayMs = retry.maxDelayMs ?? Math.max(DEFAULT_BACKOFF.maxDelayMs, baseDelayMs);
-  if (maxDelayMs < baseDelayMs) {
-    throw new ConfigurationError({
-      path: 'options.retry.maxDelayMs',
-      expected: `a number >= retry.baseDelayMs (${baseDelayMs})`,
-      received: String(maxDelayMs),
-    });
-  }
+  const maxDelayMs = retry.maxDelayMs ?? defaultMaxDelayMs(baseDelayMs);
   const keyStrategy = o.keys?.strategy ?? 'ulid';
-  const parkedBaseDelayMs = o.parked?.baseDelayMs ?? 60_000;
-  const parkedMaxDelayMs = o.parked?.maxDelayMs ?? Math.max(3_600_000, parkedBaseDelayMs);
-  if (parkedMaxDelayMs < parkedBaseDelayMs) {
-    throw new ConfigurationError({ path: 'options.parked.maxDelayMs', expected: `a number >= parked.baseDelayMs (${parkedBaseDelayMs})`, received: String(parkedMaxDelayMs) });
-  }
+  const parkedBaseDelayMs = o.parked?.baseDelayMs ?? DEFAULT_PARKED_BASE_DELAY_MS;
+  const parkedMaxDelayMs = o.parked?.maxDelayMs ?? defaultParkedMaxDelayMs(parkedBaseDelayMs);
   return Object.freeze({
     venue,
     ledger: o.ledger ?? new LazyFileLedger(),
@@ -178,61 +165,4 @@ export function resolveClientOptions(input: unknown): ResolvedClientOptions {
     correlationHeader: o.correlationHeader,
     logger: o.logger,
   });
-}
-
-/** Turns the first zod issue into a ConfigurationError with a dotted path. */
-export function toConfigurationError(error: z.ZodError, input: unknown, root: string): ConfigurationError {
-  const issue = error.issues[0];
-  if (!issue) return new ConfigurationError({ path: root, expected: 'valid options', received: describe(input) });
-  const segments = issue.path.map(String);
-  let value: unknown = input;
-  for (const segment of segments) {
-    value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[segment] : undefined;
-  }
-  const path = [root, ...segments].join('.');
-  if (issue.code === 'unrecognized_keys') {
-    const keys = (issue as { keys?: string[] }).keys ?? [];
-    return new ConfigurationError({
-      path: keys.length > 0 ? `${path}.${keys[0]}` : path,
-      expected: 'no such option (check the spelling; see the option reference in the README)',
-      received: 'an unknown option',
-    });
-  }
-  return new ConfigurationError({ path, expected: expectedFromIssue(issue), received: describe(value), cause: error });
-}
-
-function expectedFromIssue(issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case 'too_small':
-      return `a value >= ${String(issue.minimum)}${issue.origin === 'number' ? '' : ` (${issue.origin} length)`}`;
-    case 'too_big':
-      return `a value <= ${String(issue.maximum)}${issue.origin === 'number' ? '' : ` (${issue.origin} length)`}`;
-    case 'invalid_type':
-      return issue.expected === 'int' ? 'an integer' : `a ${issue.expected}`;
-    case 'invalid_value':
-      return `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    default:
-      return issue.message;
-  }
-}
-
-/** A short, secret-free description of a value for error messages. */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  switch (typeof value) {
-    case 'undefined':
-      return 'undefined';
-    case 'number':
-    case 'boolean':
-    case 'bigint':
-      return String(value);
-    case 'string':
-      return value.length > 40 ? `a string of length ${value.length}` : JSON.stringify(value);
-    case 'function':
-      return 'a function';
-    case 'symbol':
-      return 'a symbol';
-    default:
-      return Array.isArray(value) ? `an array of length ${value.length}` : 'an object';
-  }
 }

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { ConfigurationError } from '../errors/index.js';
 import { createFixedKeyHmac, type FixedKeyHmac } from '../internal/hash.js';
+import { describeValue } from '../internal/validation.js';
 import { uint128ToCrockford } from './encoding.js';
 
 /**
@@ -60,7 +61,7 @@ let defaultHmac: FixedKeyHmac | undefined;
 
 function checkString(path: string, value: unknown): asserts value is string {
   if (typeof value !== 'string') {
-    throw new ConfigurationError({ path, expected: 'a string', received: value === null ? 'null' : typeof value });
+    throw new ConfigurationError({ path, expected: 'a string', received: describeValue(value) });
   }
 }
 
@@ -126,7 +127,7 @@ function checkSecret(secret: unknown): void {
     throw new ConfigurationError({
       path: 'secret',
       expected: 'a non-empty string or Uint8Array',
-      received: typeof secret === 'string' || secret instanceof Uint8Array ? 'an empty value' : typeof secret,
+      received: typeof secret === 'string' || secret instanceof Uint8Array ? 'an empty value' : describeValue(secret, { secret: true }),
     });
   }
 }

@@ -2,6 +2,7 @@ import { monotonicFactory } from 'ulid';
 import { ConfigurationError } from '../errors/index.js';
 import type { Clock } from '../internal/clock.js';
 import type { RandomSource } from '../internal/random.js';
+import { describeValue } from '../internal/validation.js';
 import { bytesToUuid } from './encoding.js';
 
 /**
@@ -40,7 +41,7 @@ function readTimeMs(clock: Clock): number {
     throw new ConfigurationError({
       path: 'clock',
       expected: `epoch milliseconds in [1, ${MAX_TIME_MS}]`,
-      received: String(raw),
+      received: describeValue(raw),
     });
   }
   return nowMs;
@@ -139,8 +140,8 @@ export function createKeyGenerator(strategy: KeyStrategy, random: RandomSource, 
       const given: unknown = strategy;
       throw new ConfigurationError({
         path: 'keyStrategy',
-        expected: `one of ${STRATEGIES.join(', ')}`,
-        received: typeof given === 'string' ? JSON.stringify(given.slice(0, 32)) : typeof given,
+        expected: `one of ${STRATEGIES.map((s) => JSON.stringify(s)).join(', ')}`,
+        received: describeValue(given),
       });
     }
   }

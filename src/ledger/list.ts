@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors/index.js';
+import { describeValue } from '../internal/validation.js';
 import type { IntentRecord } from './intent.js';
 import type { ClaimResumableRequest, ListRecordsQuery } from './ledger-store.js';
 import { RESUMABLE_STATUSES } from './transitions.js';
@@ -37,7 +38,7 @@ export const CLAIM_RESUMABLE_DEFAULT_LIMIT = 100;
 export function claimLimitOf(request: ClaimResumableRequest): number {
   const limit = request.limit ?? CLAIM_RESUMABLE_DEFAULT_LIMIT;
   if (!Number.isSafeInteger(limit) || limit < 1) {
-    throw new ConfigurationError({ path: 'claimResumable(request).limit', expected: 'a positive integer', received: String(limit) });
+    throw new ConfigurationError({ path: 'claimResumable(request).limit', expected: 'a positive integer', received: describeValue(limit) });
   }
   return limit;
 }

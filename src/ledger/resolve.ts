@@ -1,4 +1,5 @@
 import { ConfigurationError, IntentBusyError } from '../errors/index.js';
+import { describeValue } from '../internal/validation.js';
 import type { IntentRecord, Resolution, StoredOutcome } from './intent.js';
 import type { LedgerStore } from './ledger-store.js';
 
@@ -78,7 +79,7 @@ function text(value: unknown, path: string, required: boolean): string | undefin
  */
 export async function resolveIntent(store: LedgerStore, intentId: string, verdict: IntentVerdict, options: ResolveOptions): Promise<IntentRecord> {
   if (typeof verdict !== 'object' || verdict === null || typeof (verdict as { executed?: unknown }).executed !== 'boolean') {
-    throw new ConfigurationError({ path: 'verdict.executed', expected: 'true or false', received: typeof (verdict as { executed?: unknown } | null)?.executed });
+    throw new ConfigurationError({ path: 'verdict.executed', expected: 'true or false', received: describeValue((verdict as { executed?: unknown } | null)?.executed) });
   }
   const by = text(verdict.by, 'verdict.by', true) as string;
   const reason = verdict.executed ? (text(verdict.reason, 'verdict.reason', false) ?? 'executed at the venue') : (text(verdict.reason, 'verdict.reason', true) as string);

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { ConfigurationError } from '../errors/errors.js';
+import { describeValue } from '../internal/validation.js';
 import { createVenueSim, type VenueFaults, type VenueSimOptions, type VenueSimResponse, type VenueStats } from './venue-sim.js';
 
 /**
@@ -47,7 +48,7 @@ export async function startFakeVenue(options: FakeVenueOptions): Promise<FakeVen
   const sim = createVenueSim(options, where);
   const port = options.port ?? 0;
   if (!(typeof port === 'number' && Number.isInteger(port) && port >= 0 && port <= 65_535)) {
-    throw new ConfigurationError({ path: `${where}.port`, expected: 'an integer from 0 to 65535', received: typeof port === 'number' ? String(port) : typeof port });
+    throw new ConfigurationError({ path: `${where}.port`, expected: 'an integer from 0 to 65535', received: describeValue(port) });
   }
   const sockets = new Set<Socket>();
 

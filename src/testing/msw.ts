@@ -3,6 +3,7 @@
 // without msw can still load `intentkey` and `intentkey/testing`.
 import { http, HttpResponse, type RequestHandler } from 'msw';
 import { ConfigurationError } from '../errors/errors.js';
+import { describeValue } from '../internal/validation.js';
 import { createVenueSim, type VenueSimOptions, type VenueStats } from './venue-sim.js';
 
 export { VENUE_FAULTS, type VenueFault, type VenueFaults, type VenueSimOptions, type VenueStats } from './venue-sim.js';
@@ -105,7 +106,7 @@ export function createVenueHandlers(options: VenueHandlersOptions): VenueHandler
 
 function parseBaseUrl(value: unknown, path: string): URL {
   const expected = "an absolute http(s) URL without query or fragment, e.g. 'https://api.venue.test'";
-  if (typeof value !== 'string') throw new ConfigurationError({ path, expected, received: value === undefined ? 'nothing' : typeof value });
+  if (typeof value !== 'string') throw new ConfigurationError({ path, expected, received: describeValue(value) });
   let url: URL;
   try {
     url = new URL(value);

@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../errors/errors.js';
 import { canonicalJson } from '../internal/canonical-json.js';
+import { describeValue } from '../internal/validation.js';
 import { SeededRandom } from './seeded-random.js';
 
 /**
@@ -313,14 +314,6 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** A short description of a bad option value for an error message: numbers as written, other values by type only (never their content). */
-function describeValue(value: unknown): string {
-  if (typeof value === 'number') return String(value);
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value;
-}
-
 /**
  * Checks the options shared by every transport; throws a `ConfigurationError` naming
  * the option (`<where>.faults.delay`), what was expected and what came.
@@ -333,7 +326,7 @@ export function validateVenueSimOptions(options: VenueSimOptions, where: string)
   if (!isPlainObject(options)) fail('', 'an options object', options);
   const givenMode: unknown = options.mode;
   if (givenMode !== 'exchange' && givenMode !== 'payments') {
-    fail('mode', "'exchange' or 'payments'", givenMode, typeof givenMode === 'string' ? `'${givenMode.slice(0, 40)}'` : undefined);
+    fail('mode', 'one of "exchange", "payments"', givenMode);
   }
   const integer = (path: string, value: unknown, min: number): void => {
     if (value !== undefined && !(typeof value === 'number' && Number.isInteger(value) && value >= min)) fail(path, `an integer >= ${min}`, value);
@@ -350,7 +343,7 @@ export function validateVenueSimOptions(options: VenueSimOptions, where: string)
   if (options.sleep !== undefined && typeof options.sleep !== 'function') fail('sleep', 'a function (ms) => Promise<void>', options.sleep);
   if (options.weightLimit !== undefined) {
     if (!isPlainObject(options.weightLimit)) fail('weightLimit', 'an object { limit, windowMs? }', options.weightLimit);
-    if (options.weightLimit.limit === undefined) fail('weightLimit.limit', 'an integer >= 1', undefined, 'nothing');
+    if (options.weightLimit.limit === undefined) fail('weightLimit.limit', 'an integer >= 1 (required)', undefined);
     integer('weightLimit.limit', options.weightLimit.limit, 1);
     integer('weightLimit.windowMs', options.weightLimit.windowMs, 1);
   }

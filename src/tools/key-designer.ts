@@ -10,6 +10,7 @@
  */
 import { ConfigurationError } from '../errors/index.js';
 import type { RandomSource } from '../internal/random.js';
+import { describeValue } from '../internal/validation.js';
 import { ulidToBytes, uuidToBytes } from '../keys/encoding.js';
 import { checkVenueKey, createKeyGenerator, deriveKey, encodeVenueKey } from '../keys/index.js';
 import type { DedupeSpec, ErrorRule, KeyFormat, KeySpec, VenueProfile } from '../venues/profile.js';
@@ -161,8 +162,9 @@ export interface KeyDesign {
 
 const MAX_TIME_MS = 2 ** 48 - 1;
 
-function invalid(path: string, expected: string, received: string): ConfigurationError {
-  return new ConfigurationError({ path, expected, received });
+/** The error for a bad input: `value` is described by `describeValue` (by its type only when `secret`). */
+function invalid(path: string, expected: string, value: unknown, secret = false): ConfigurationError {
+  return new ConfigurationError({ path, expected, received: describeValue(value, { secret }) });
 }
 
 /** Finds a shipped profile by name; the registry's lookup, re-exported for the tools. */
@@ -257,27 +259,23 @@ export function keyPlacement(spec: KeySpec, venueKey: string): KeyPlacement {
 
 function checkCount(count: number, path: string): void {
   if (!Number.isSafeInteger(count) || count < 1 || count > MAX_DESIGN_COUNT) {
-    throw invalid(path, `an integer in [1, ${MAX_DESIGN_COUNT}]`, String(count));
+    throw invalid(path, `an integer in [1, ${MAX_DESIGN_COUNT}]`, count);
   }
 }
 
 function checkDerived(derived: DerivedKeyInputs | undefined): DerivedKeyInputs {
-  if (derived === undefined) throw invalid('derived', 'the secret, scope, operation and business id of a derived key', 'undefined');
+  if (derived === undefined) throw invalid('derived', 'the secret, scope, operation and business id of a derived key', undefined);
   const { secret, scope, operation, businessId } = derived;
   if (typeof secret !== 'string' || secret.length < MIN_DERIVE_SECRET_LENGTH) {
     // Never echo the secret, not even its length.
-    throw invalid('derived.secret', `a string of at least ${MIN_DERIVE_SECRET_LENGTH} characters`, 'a shorter value');
+    throw invalid('derived.secret', `a string of at least ${MIN_DERIVE_SECRET_LENGTH} characters`, secret, true);
   }
-  if (typeof scope !== 'string' || scope.length === 0 || scope.length > 200) throw invalid('derived.scope', 'a string of 1 to 200 characters', describeLength(scope));
+  if (typeof scope !== 'string' || scope.length === 0 || scope.length > 200) throw invalid('derived.scope', 'a string of 1 to 200 characters', scope);
   if (typeof operation !== 'string' || !OPERATION_NAME_PATTERN.test(operation)) {
-    throw invalid('derived.operation', `an operation name matching ${OPERATION_NAME_PATTERN.source}`, typeof operation === 'string' ? JSON.stringify(operation.slice(0, 40)) : typeof operation);
+    throw invalid('derived.operation', `an operation name matching ${OPERATION_NAME_PATTERN.source}`, operation);
   }
-  if (typeof businessId !== 'string' || businessId.length === 0) throw invalid('derived.businessId', 'a non-empty string', describeLength(businessId));
+  if (typeof businessId !== 'string' || businessId.length === 0) throw invalid('derived.businessId', 'a non-empty string', businessId);
   return derived;
-}
-
-function describeLength(value: unknown): string {
-  return typeof value === 'string' ? `a string of ${value.length} characters` : typeof value;
 }
 
 function mint(options: DesignKeysOptions, env: DesignEnvironment): { strategy: KeyDesign['strategy']; keys: readonly string[] } {
@@ -289,16 +287,16 @@ function mint(options: DesignKeysOptions, env: DesignEnvironment): { strategy: K
   const count = options.count ?? 1;
   checkCount(count, 'count');
   if (strategy === 'derived') {
-    if (count !== 1) throw invalid('count', '1 with the derived strategy (the same inputs always give the same key)', String(count));
+    if (count !== 1) throw invalid('count', '1 with the derived strategy (the same inputs always give the same key)', count);
     const { secret, scope, operation, businessId } = checkDerived(options.derived);
     return { strategy, keys: [deriveKey({ secret, scope, operation, businessId })] };
   }
   if (!DESIGN_STRATEGIES.includes(strategy)) {
     const given: unknown = strategy;
-    throw invalid('strategy', `one of ${DESIGN_STRATEGIES.join(', ')}`, typeof given === 'string' ? JSON.stringify(given.slice(0, 32)) : typeof given);
+    throw invalid('strategy', `one of ${DESIGN_STRATEGIES.map((s) => JSON.stringify(s)).join(', ')}`, given);
   }
   if (!(Number.isFinite(env.now) && Math.floor(env.now) >= 1 && Math.floor(env.now) <= MAX_TIME_MS)) {
-    throw invalid('now', `epoch milliseconds in [1, ${MAX_TIME_MS}]`, String(env.now));
+    throw invalid('now', `epoch milliseconds in [1, ${MAX_TIME_MS}]`, env.now);
   }
   const next = createKeyGenerator(strategy, env.random, { now: () => env.now });
   return { strategy, keys: Array.from({ length: count }, () => next()) };

@@ -2,7 +2,8 @@
  * Retry-policy designer: the pure functions behind `intentkey policy`.
  *
  * Every delay here comes from the code the client runs: `computeBackoffDelay` draws the
- * backoff and `planRetry` decides between waiting and stopping at the deadline, exactly
+ * backoff (its unchecked core `drawBackoffDelay` in the simulation loops, once the policy
+ * is checked) and `planRetry` decides between waiting and stopping at the deadline, exactly
  * as the client's runner calls them. The only formulas written out in this file are the
  * analytical bounds of {@link closedFormBounds}, which exist to check the simulation.
  *
@@ -10,11 +11,14 @@
  * default for simulations, so the same input always gives the same numbers).
  */
 import type { AxiosError } from 'axios';
-import { computeBackoffDelay, describeReceived, JITTER_STRATEGIES, MAX_TIMER_DELAY_MS, type BackoffOptions, type JitterStrategy } from '../backoff/jitter.js';
+import { z } from 'zod';
+import { computeBackoffDelay, drawBackoffDelay, MAX_TIMER_DELAY_MS, type BackoffOptions, type JitterStrategy } from '../backoff/jitter.js';
 import { DEFAULT_BACKOFF, DEFAULT_MAX_RETRY_AFTER_MS, planRetry } from '../backoff/plan.js';
+import { defaultMaxDelayMs, MAX_RETRY_ATTEMPTS, retryDelayOrder, retryPolicyFields } from '../backoff/retry-options.js';
 import { parseRetryAfter } from '../backoff/retry-after.js';
 import { ConfigurationError } from '../errors/index.js';
 import type { RandomSource } from '../internal/random.js';
+import { describeValue, parseOptions } from '../internal/validation.js';
 import { SeededRandom } from '../testing/seeded-random.js';
 
 // ---------------------------------------------------------------------------- policy
@@ -56,7 +60,10 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
 });
 
 /** Largest `maxAttempts` the client accepts. */
-export const MAX_POLICY_ATTEMPTS = 1000;
+export const MAX_POLICY_ATTEMPTS = MAX_RETRY_ATTEMPTS;
+
+/** A partial policy: the client's `retry` fields; others (such as `pauseAtUsage`) are ignored. */
+const retryPolicySchema = z.object(retryPolicyFields).superRefine(retryDelayOrder);
 
 /**
  * Fills in a partial policy from {@link DEFAULT_RETRY_POLICY} and checks it with the
@@ -67,40 +74,21 @@ export const MAX_POLICY_ATTEMPTS = 1000;
  * @throws ConfigurationError whose `path` is `policy.<field>`, with what was expected and received.
  */
 export function resolveRetryPolicy(input: Partial<RetryPolicy> = {}): RetryPolicy {
-  const baseDelayMs = input.baseDelayMs ?? DEFAULT_RETRY_POLICY.baseDelayMs;
-  const policy: RetryPolicy = Object.freeze({
-    maxAttempts: input.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts,
-    jitter: input.jitter ?? DEFAULT_RETRY_POLICY.jitter,
+  const given = parseOptions(retryPolicySchema, input, 'policy');
+  const baseDelayMs = given.baseDelayMs ?? DEFAULT_RETRY_POLICY.baseDelayMs;
+  return Object.freeze({
+    maxAttempts: given.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts,
+    jitter: given.jitter ?? DEFAULT_RETRY_POLICY.jitter,
     baseDelayMs,
-    maxDelayMs: input.maxDelayMs ?? Math.max(DEFAULT_RETRY_POLICY.maxDelayMs, typeof baseDelayMs === 'number' ? baseDelayMs : 0),
-    deadlineMs: input.deadlineMs ?? DEFAULT_RETRY_POLICY.deadlineMs,
-    maxRetryAfterMs: input.maxRetryAfterMs ?? DEFAULT_RETRY_POLICY.maxRetryAfterMs,
+    maxDelayMs: given.maxDelayMs ?? defaultMaxDelayMs(baseDelayMs),
+    deadlineMs: given.deadlineMs ?? DEFAULT_RETRY_POLICY.deadlineMs,
+    maxRetryAfterMs: given.maxRetryAfterMs ?? DEFAULT_RETRY_POLICY.maxRetryAfterMs,
   });
-  checkInteger('maxAttempts', policy.maxAttempts, 1, MAX_POLICY_ATTEMPTS);
-  if (!JITTER_STRATEGIES.includes(policy.jitter)) {
-    throw new ConfigurationError({
-      path: 'policy.jitter',
-      expected: `one of ${JITTER_STRATEGIES.join(', ')}`,
-      received: describeReceived(policy.jitter),
-    });
-  }
-  checkInteger('baseDelayMs', policy.baseDelayMs, 0, MAX_TIMER_DELAY_MS);
-  checkInteger('maxDelayMs', policy.maxDelayMs, 0, MAX_TIMER_DELAY_MS);
-  if (policy.maxDelayMs < policy.baseDelayMs) {
-    throw new ConfigurationError({
-      path: 'policy.maxDelayMs',
-      expected: `an integer of ms >= baseDelayMs (${policy.baseDelayMs})`,
-      received: describeReceived(policy.maxDelayMs),
-    });
-  }
-  checkInteger('deadlineMs', policy.deadlineMs, 1, MAX_TIMER_DELAY_MS);
-  checkInteger('maxRetryAfterMs', policy.maxRetryAfterMs, 0, MAX_TIMER_DELAY_MS);
-  return policy;
 }
 
 function checkInteger(field: string, value: unknown, min: number, max: number, prefix = 'policy'): void {
   if (!(typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max)) {
-    throw new ConfigurationError({ path: `${prefix}.${field}`, expected: `an integer in [${min}, ${max}]`, received: describeReceived(value) });
+    throw new ConfigurationError({ path: `${prefix}.${field}`, expected: `an integer in [${min}, ${max}]`, received: describeValue(value) });
   }
 }
 
@@ -209,7 +197,7 @@ export function policyTimeline(policyInput: RetryPolicy, options: TimelineOption
     throw new ConfigurationError({
       path: 'timeline.draws',
       expected: `at most ${Math.floor(MAX_TIMELINE_SAMPLES / policy.maxAttempts)} draws with ${policy.maxAttempts} attempts (draws × attempts <= ${MAX_TIMELINE_SAMPLES})`,
-      received: String(draws),
+      received: describeValue(draws),
     });
   }
   const attemptMs = options.attemptMs ?? 0;
@@ -234,7 +222,7 @@ export function policyTimeline(policyInput: RetryPolicy, options: TimelineOption
     let end = attemptMs;
     for (let k = 1; k < n; k++) {
       const failedAt = sentAt + attemptMs;
-      const backoffMs = computeBackoffDelay(backoff, k, previousDelayMs, random);
+      const backoffMs = drawBackoffDelay(backoff, k, previousDelayMs, random);
       previousDelayMs = backoffMs;
       const plan = planRetry({ backoffMs, maxRetryAfterMs: policy.maxRetryAfterMs, nowMs: failedAt, deadlineAt: policy.deadlineMs });
       if (plan.kind === 'stop') {
@@ -453,7 +441,7 @@ export function fleetLoad(policyInput: RetryPolicy, options: FleetOptions): Flee
     throw new ConfigurationError({
       path: 'fleet.bucketMs',
       expected: `at least ${Math.ceil((spreadMs + policy.deadlineMs + attemptMs) / 10_000)} ms (at most 10000 buckets)`,
-      received: String(bucketMs),
+      received: describeValue(bucketMs),
     });
   }
   const random = options.random ?? new SeededRandom(options.seed ?? 1);
@@ -488,7 +476,7 @@ export function fleetLoad(policyInput: RetryPolicy, options: FleetOptions): Flee
         break;
       }
       const failedAt = sentAt + attemptMs;
-      const backoffMs = computeBackoffDelay(backoff, k, previousDelayMs, random);
+      const backoffMs = drawBackoffDelay(backoff, k, previousDelayMs, random);
       previousDelayMs = backoffMs;
       const plan = planRetry({ backoffMs, maxRetryAfterMs: policy.maxRetryAfterMs, nowMs: failedAt, deadlineAt: startedAt + policy.deadlineMs });
       if (plan.kind === 'stop') {
@@ -826,7 +814,7 @@ export function exportPolicy(policyInput: RetryPolicy, target: ExportTarget): Po
     case 'csharp':
       return csharpExport(policy);
     default:
-      throw new ConfigurationError({ path: 'export.target', expected: `one of ${EXPORT_TARGETS.join(', ')}`, received: describeReceived(target) });
+      throw new ConfigurationError({ path: 'export.target', expected: `one of ${EXPORT_TARGETS.join(', ')}`, received: describeValue(target) });
   }
 }
 

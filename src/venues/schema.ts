@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigurationError } from '../errors/index.js';
+import { parseOptions } from '../internal/validation.js';
 import type {
   DedupeSpec,
   ErrorRule,
@@ -23,8 +23,6 @@ import type {
 const MAX_KEY_LENGTH = 1024;
 /** A dashed UUID (8-4-4-4-12) is 36 characters. */
 const UUID_LENGTH = 36;
-/** How much of an offending value `ConfigurationError.received` shows. */
-const MAX_RECEIVED_LENGTH = 40;
 
 const nonEmptyString = z.string().min(1);
 // zod 4 numbers already reject NaN and ±Infinity.
@@ -371,9 +369,7 @@ export type _SchemaMatchesProfile = [
  *   constraint, `received` a short description of the value given.
  */
 export function defineVenue(profile: unknown): VenueProfile {
-  const result = venueProfileSchema.safeParse(profile);
-  if (!result.success) throw toConfigurationError(result.error, profile);
-  return deepFreeze(result.data);
+  return deepFreeze(parseOptions(venueProfileSchema, profile, 'venue'));
 }
 
 /** Changes {@link extendVenue} can make to a profile. */
@@ -446,67 +442,4 @@ export function deepFreeze<T>(value: T, seen: WeakSet<object> = new WeakSet()): 
   Object.freeze(value);
   for (const key of Reflect.ownKeys(value)) deepFreeze((value as Record<PropertyKey, unknown>)[key], seen);
   return value;
-}
-
-function toConfigurationError(error: z.ZodError, input: unknown): ConfigurationError {
-  const issue = error.issues[0];
-  if (issue === undefined) {
-    return new ConfigurationError({ path: 'venue', expected: 'a valid venue profile', received: describeValue(input) });
-  }
-  const path: PropertyKey[] = [...issue.path];
-  if (issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined) path.push(issue.keys[0]);
-  const received = valueAt(input, path);
-  return new ConfigurationError({
-    path: ['venue', ...path.map(String)].join('.'),
-    expected: expectedFor(issue, received),
-    received: describeValue(received.found ? received.value : undefined),
-  });
-}
-
-function expectedFor(issue: z.core.$ZodIssue, received: { found: boolean; value?: unknown }): string {
-  switch (issue.code) {
-    case 'invalid_type': {
-      if (issue.expected === 'int') return 'an integer';
-      if (issue.expected === 'number' && typeof received.value === 'number') return 'a finite number';
-      const article = /^[aeiou]/.test(issue.expected) ? 'an' : 'a';
-      return `${article} ${issue.expected}${received.found ? '' : ' (required)'}`;
-    }
-    case 'too_small':
-    case 'too_big': {
-      const small = issue.code === 'too_small';
-      const bound = String(small ? issue.minimum : issue.maximum);
-      const plural = bound === '1' ? '' : 's';
-      if (issue.origin === 'string') return `a string of ${small ? 'at least' : 'at most'} ${bound} character${plural}`;
-      if (issue.origin === 'array') return `a list of ${small ? 'at least' : 'at most'} ${bound} item${plural}`;
-      const strict = issue.inclusive === false;
-      return `a number ${small ? (strict ? '>' : '>=') : strict ? '<' : '<='} ${bound}`;
-    }
-    case 'invalid_value':
-      return `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'unrecognized_keys':
-      return 'no such field (check the spelling)';
-    default:
-      return issue.message;
-  }
-}
-
-/** The input's value at `path`, walking own properties only. */
-function valueAt(input: unknown, path: readonly PropertyKey[]): { found: boolean; value?: unknown } {
-  let current: unknown = input;
-  for (const segment of path) {
-    if (typeof current !== 'object' || current === null || !Object.hasOwn(current, segment)) return { found: false };
-    current = (current as Record<PropertyKey, unknown>)[segment];
-  }
-  return { found: true, value: current };
-}
-
-/** A short description of a value for error messages: its type, and a clipped rendering of scalars. */
-function describeValue(value: unknown): string {
-  let text: string;
-  if (value === null) text = 'null';
-  else if (Array.isArray(value)) text = `array (length ${value.length})`;
-  else if (typeof value === 'string') text = `string ${JSON.stringify(value)}`;
-  else if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') text = `${typeof value} ${String(value)}`;
-  else text = typeof value;
-  return text.length <= MAX_RECEIVED_LENGTH ? text : `${text.slice(0, MAX_RECEIVED_LENGTH - 1)}…`;
 }

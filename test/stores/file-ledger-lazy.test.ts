@@ -128,7 +128,7 @@ describe("FileLedger outcomeDurability: 'lazy'", () => {
   });
 
   it('refuses an unknown value, naming the option', async () => {
-    await expect(FileLedger.open({ dir: tempDir(), outcomeDurability: 'sometimes' as never })).rejects.toThrow(/outcomeDurability[\s\S]*'durable' or 'lazy'[\s\S]*"sometimes"/);
+    await expect(FileLedger.open({ dir: tempDir(), outcomeDurability: 'sometimes' as never })).rejects.toThrow(/outcomeDurability[\s\S]*one of "durable", "lazy"[\s\S]*"sometimes"/);
   });
 });
 

@@ -276,6 +276,19 @@ suite('PostgresLedger', () => {
     }
   });
 
+  it('names the bad option and describes what came in the shared words, never a connection string', async () => {
+    const refusal = async (options: unknown): Promise<Pick<ConfigurationError, 'path' | 'expected' | 'received'>> => {
+      const error = await PostgresLedger.open(options as never).catch((e: unknown) => e);
+      if (!(error instanceof ConfigurationError)) throw new Error(`expected a ConfigurationError, got ${String(error)}`);
+      return { path: error.path, expected: error.expected, received: error.received };
+    };
+    const url = await refusal({ pool: 'postgres://app:hunter2@db.test/app' });
+    expect(url).toMatchObject({ path: 'PostgresLedger.open(options).pool', received: 'a string (not shown)' });
+    expect(await refusal({ pool: poolA, retentionMs: -1 })).toMatchObject({ path: 'PostgresLedger.open(options).retentionMs', received: '-1' });
+    expect(await refusal({ pool: poolA, reapEveryMs: '1h' })).toMatchObject({ path: 'PostgresLedger.open(options).reapEveryMs', received: '"1h"' });
+    expect(await refusal({ pool: poolA, table: 'Intents' })).toMatchObject({ path: 'PostgresLedger.open(options).table', received: '"Intents"' });
+  });
+
   it('fleet recovery: two clients recovering one table at once claim in disjoint batches and run every intent exactly once', async () => {
     const table = randomTable();
     const venue = await startFakeVenue({ mode: 'payments' });

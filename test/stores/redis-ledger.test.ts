@@ -114,6 +114,18 @@ onShared('RedisLedger on the shared test server', () => {
       expect(codeOf(error), path).toBe('ERR_CONFIG_INVALID_OPTION');
       expect((error as { path: string }).path).toBe(`RedisLedger.open(options).${path}`);
     }
+    // What came is described in the shared words; a connection URL is never shown.
+    const described: Array<[Record<string, unknown>, string, string]> = [
+      [{ client: 'redis://app:hunter2@cache.test:6379' }, 'client', 'a string (not shown)'],
+      [{ client, prefix: 42 }, 'prefix', '42'],
+      [{ client, retentionMs: 1.5 }, 'retentionMs', '1.5'],
+      [{ client, allowVolatileServer: 'yes' }, 'allowVolatileServer', '"yes"'],
+    ];
+    for (const [options, path, received] of described) {
+      const error = await RedisLedger.open(options as never).catch((e: unknown) => e);
+      expect(error, path).toMatchObject({ path: `RedisLedger.open(options).${path}`, received });
+      expect((error as Error).message).not.toContain('hunter2');
+    }
   });
 
   it('keeps finished intents for retentionMs (PEXPIRE), unfinished ones without expiry', async () => {

@@ -164,7 +164,7 @@ describe('designKeys: minting', () => {
     }
     expect(designKeys({ strategy: 'uuidv4', count: MAX_DESIGN_COUNT }, env()).keys).toHaveLength(MAX_DESIGN_COUNT);
     expect(() => designKeys({ strategy: 'ulid' }, env(1, 0))).toThrow(/epoch milliseconds/);
-    expect(() => designKeys({ strategy: 'bogus' as DesignStrategy }, env())).toThrow(/one of ulid, uuidv4, uuidv7, nanoid, derived/);
+    expect(() => designKeys({ strategy: 'bogus' as DesignStrategy }, env())).toThrow(/one of "ulid", "uuidv4", "uuidv7", "nanoid", "derived", received "bogus"/);
     expect(DESIGN_STRATEGIES).toEqual(['ulid', 'uuidv4', 'uuidv7', 'nanoid', 'derived']);
   });
 });

@@ -63,6 +63,25 @@ describe('DEFAULT_RETRY_POLICY', () => {
     }
   });
 
+  it('refuses what the client refuses, with the same wording (one retry schema)', () => {
+    const caught = (run: () => unknown): ConfigurationError => {
+      try {
+        run();
+      } catch (error) {
+        if (error instanceof ConfigurationError) return error;
+        throw error;
+      }
+      throw new Error('expected a ConfigurationError');
+    };
+    const bad: Partial<Record<keyof RetryPolicy, unknown>>[] = [{ baseDelayMs: 1.5 }, { maxAttempts: 1001 }, { maxDelayMs: 100 }, { jitter: 'x' }, { deadlineMs: 2 ** 31 }];
+    for (const retry of bad) {
+      const fromPolicy = caught(() => resolveRetryPolicy(retry as Partial<RetryPolicy>));
+      const fromClient = caught(() => resolveClientOptions({ venue: genericVenue, ledger: new MemoryLedger(), retry }));
+      expect(fromPolicy.path.replace(/^policy\./, '')).toBe(fromClient.path.replace(/^options\.retry\./, ''));
+      expect([fromPolicy.expected, fromPolicy.received]).toEqual([fromClient.expected, fromClient.received]);
+    }
+  });
+
   it('takes the cap up to the base when only a large base is given, as the client does', () => {
     expect(resolveRetryPolicy({ baseDelayMs: 30_000 }).maxDelayMs).toBe(30_000);
     expect(resolveClientOptions({ venue: genericVenue, ledger: new MemoryLedger(), retry: { baseDelayMs: 30_000 } }).maxDelayMs).toBe(30_000);

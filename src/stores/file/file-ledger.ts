@@ -9,6 +9,7 @@ import {
 } from '../../errors/index.js';
 import { cloneData } from '../../internal/clone-data.js';
 import { systemClock, type Clock } from '../../internal/clock.js';
+import { describeValue } from '../../internal/validation.js';
 import type { IntentDraft, IntentRecord } from '../../ledger/intent.js';
 import { TERMINAL_STATUSES } from '../../ledger/intent.js';
 import type { LedgerObservation } from '../../client/types.js';
@@ -191,7 +192,7 @@ const SNAPSHOT_CHUNK_BYTES = 16 * 2 ** 20;
 function snapshotChunkBytes(options: FileLedgerOptions): number {
   const bytes = options.snapshotChunkBytes ?? SNAPSHOT_CHUNK_BYTES;
   if (!Number.isSafeInteger(bytes) || bytes < RECORD_HEADER_BYTES + MAX_BODY_BYTES) {
-    throw new ConfigurationError({ path: 'FileLedger.open(options).snapshotChunkBytes', expected: `an integer >= ${RECORD_HEADER_BYTES + MAX_BODY_BYTES}`, received: String(bytes) });
+    throw new ConfigurationError({ path: 'FileLedger.open(options).snapshotChunkBytes', expected: `an integer >= ${RECORD_HEADER_BYTES + MAX_BODY_BYTES}`, received: describeValue(bytes) });
   }
   return bytes;
 }
@@ -377,14 +378,14 @@ export class FileLedger implements LedgerStore {
    */
   static async open(options: FileLedgerOptions): Promise<FileLedger> {
     if (typeof options !== 'object' || options === null || typeof options.dir !== 'string' || options.dir.length === 0) {
-      throw new ConfigurationError({ path: 'FileLedger.open(options).dir', expected: 'a directory path', received: typeof options?.dir });
+      throw new ConfigurationError({ path: 'FileLedger.open(options).dir', expected: 'a directory path', received: describeValue(options?.dir) });
     }
     const durability: unknown = options.outcomeDurability;
     if (durability !== undefined && durability !== 'durable' && durability !== 'lazy') {
       throw new ConfigurationError({
         path: 'FileLedger.open(options).outcomeDurability',
-        expected: "'durable' or 'lazy'",
-        received: typeof durability === 'string' ? JSON.stringify(durability.slice(0, 40)) : typeof durability,
+        expected: 'one of "durable", "lazy"',
+        received: describeValue(durability),
       });
     }
     const dir = resolve(options.dir);
@@ -1321,7 +1322,7 @@ const LOCK_POLL_MS = 100;
 async function acquireWaitingForIncomplete(dir: string, options: FileLedgerOptions, opened: LedgerObservation[]): Promise<LedgerLock> {
   const waitMs = options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
   if (!Number.isFinite(waitMs) || waitMs < 0) {
-    throw new ConfigurationError({ path: 'FileLedger.open(options).lockWaitMs', expected: 'a number of ms >= 0', received: String(waitMs) });
+    throw new ConfigurationError({ path: 'FileLedger.open(options).lockWaitMs', expected: 'a number of ms >= 0', received: describeValue(waitMs) });
   }
   const deadline = performance.now() + waitMs;
   for (;;) {

@@ -1,5 +1,6 @@
 import { ConfigurationError, LedgerLeaseLostError, LedgerUnavailableError } from '../../errors/index.js';
 import { systemClock, type Clock } from '../../internal/clock.js';
+import { describeValue } from '../../internal/validation.js';
 import type { InputCodec } from '../../ledger/ledger-store.js';
 import type { IntentDraft, IntentRecord, IntentStatus, StoredOutcome } from '../../ledger/intent.js';
 import { INTENT_STATUSES } from '../../ledger/intent.js';
@@ -138,7 +139,7 @@ export class PostgresLedger implements LedgerStore {
     const ledger = new PostgresLedger(options);
     const migrate = (options as Partial<PostgresLedgerOptions>).migrate ?? true;
     if (typeof migrate !== 'boolean') {
-      throw new ConfigurationError({ path: 'PostgresLedger.open(options).migrate', expected: 'a boolean', received: typeof migrate });
+      throw new ConfigurationError({ path: 'PostgresLedger.open(options).migrate', expected: 'a boolean', received: describeValue(migrate) });
     }
     if (migrate) await ledger.migrate();
     else await ledger.#query('check the ledger table', `SELECT 1 FROM ${ledger.#t.sql} LIMIT 0`);
@@ -154,14 +155,14 @@ export class PostgresLedger implements LedgerStore {
    */
   on(queryable: PgQueryable): PostgresLedger {
     if (typeof (queryable as Partial<PgQueryable> | undefined)?.query !== 'function') {
-      throw new ConfigurationError({ path: 'PostgresLedger#on(queryable)', expected: 'a pg Pool or client (an object with a query method)', received: typeof queryable });
+      throw new ConfigurationError({ path: 'PostgresLedger#on(queryable)', expected: 'a pg Pool or client (an object with a query method)', received: describeValue(queryable, { secret: true }) });
     }
     return new PostgresLedger({ pool: queryable, table: this.table, retentionMs: this.#retentionMs, reapEveryMs: 0, clock: this.#clock, ...(this.#codec ? { codec: this.#codec } : {}) });
   }
 
   private constructor(options: PostgresLedgerOptions) {
     if (typeof (options as Partial<PostgresLedgerOptions> | undefined)?.pool?.query !== 'function') {
-      throw new ConfigurationError({ path: 'PostgresLedger.open(options).pool', expected: 'a pg Pool (an object with a query method)', received: typeof options?.pool });
+      throw new ConfigurationError({ path: 'PostgresLedger.open(options).pool', expected: 'a pg Pool (an object with a query method)', received: describeValue(options?.pool, { secret: true }) });
     }
     this.#t = tableNames(options.table ?? DEFAULT_TABLE);
     this.table = this.#t.name;
@@ -364,7 +365,7 @@ export class PostgresLedger implements LedgerStore {
     this.#assertOpen();
     const limit = query.limit;
     if (!Number.isSafeInteger(limit) || limit < 0) {
-      throw new ConfigurationError({ path: 'list(query).limit', expected: 'a non-negative integer', received: String(limit) });
+      throw new ConfigurationError({ path: 'list(query).limit', expected: 'a non-negative integer', received: describeValue(limit) });
     }
     const values: unknown[] = [];
     const where: string[] = [];
@@ -493,7 +494,7 @@ function oldestFirst(a: IntentRecord, b: IntentRecord): number {
 function nonNegativeInteger(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value < 0) {
-    throw new ConfigurationError({ path: `PostgresLedger(options).${name}`, expected: 'a non-negative integer number of ms', received: String(value) });
+    throw new ConfigurationError({ path: `PostgresLedger.open(options).${name}`, expected: 'a non-negative integer number of ms', received: describeValue(value) });
   }
   return value;
 }

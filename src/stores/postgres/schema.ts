@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../../errors/index.js';
+import { describeValue } from '../../internal/validation.js';
 
 /** Default table of {@link PostgresLedger}. */
 export const DEFAULT_TABLE = 'intentkey_intents';
@@ -34,9 +35,9 @@ export function tableNames(table: unknown): TableNames {
   const parts = typeof table === 'string' ? table.split('.') : [];
   if (parts.length < 1 || parts.length > 2 || !parts.every((p) => IDENTIFIER.test(p))) {
     throw new ConfigurationError({
-      path: 'PostgresLedger(options).table',
+      path: 'PostgresLedger.open(options).table',
       expected: 'a table name, optionally schema-qualified, of lower-case letters, digits and underscores (at most 48 characters each, not starting with a digit)',
-      received: typeof table === 'string' ? JSON.stringify(table.slice(0, 80)) : typeof table,
+      received: describeValue(table),
     });
   }
   const base = parts[parts.length - 1] as string;

@@ -6,6 +6,7 @@ import {
   LedgerTransitionError,
   LedgerUnavailableError,
 } from '../../errors/index.js';
+import { describeValue } from '../../internal/validation.js';
 import type { InputCodec } from '../../ledger/ledger-store.js';
 import type { IntentDraft, IntentRecord, IntentStatus, StoredOutcome } from '../../ledger/intent.js';
 import { INTENT_STATUSES } from '../../ledger/intent.js';
@@ -157,14 +158,15 @@ export class RedisLedger implements LedgerStore {
    */
   static async open(options: RedisLedgerOptions): Promise<RedisLedger> {
     if (typeof options !== 'object' || options === null) {
-      throw new ConfigurationError({ path: 'RedisLedger.open(options)', expected: 'an options object', received: typeof options });
+      throw new ConfigurationError({ path: 'RedisLedger.open(options)', expected: 'an options object', received: describeValue(options) });
     }
     const command = toCommandFunction(options.client);
     if (!command) {
       throw new ConfigurationError({
         path: 'RedisLedger.open(options).client',
         expected: 'an ioredis client, a node-redis client, or a function (args: string[]) => Promise<reply>',
-        received: options.client === null ? 'null' : typeof options.client,
+        // A connection URL may carry a password: its kind only.
+        received: describeValue(options.client, { secret: true }),
       });
     }
     const prefix = options.prefix ?? 'intentkey:';
@@ -172,7 +174,7 @@ export class RedisLedger implements LedgerStore {
       throw new ConfigurationError({
         path: 'RedisLedger.open(options).prefix',
         expected: `1 to 100 characters matching ${PREFIX.source}`,
-        received: typeof prefix === 'string' ? JSON.stringify(prefix.slice(0, 120)) : typeof prefix,
+        received: describeValue(prefix),
       });
     }
     const retentionMs = positiveInteger(options.retentionMs, 'retentionMs', 7 * 24 * 60 * 60 * 1000);
@@ -180,13 +182,13 @@ export class RedisLedger implements LedgerStore {
     const wait = options.waitForReplicas;
     if (wait !== undefined) {
       if (typeof wait !== 'object' || wait === null) {
-        throw new ConfigurationError({ path: 'RedisLedger.open(options).waitForReplicas', expected: '{ replicas, timeoutMs }', received: typeof wait });
+        throw new ConfigurationError({ path: 'RedisLedger.open(options).waitForReplicas', expected: '{ replicas, timeoutMs }', received: describeValue(wait) });
       }
       positiveInteger(wait.replicas, 'waitForReplicas.replicas', 1);
       positiveInteger(wait.timeoutMs, 'waitForReplicas.timeoutMs', 1);
     }
     if (options.allowVolatileServer !== undefined && typeof options.allowVolatileServer !== 'boolean') {
-      throw new ConfigurationError({ path: 'RedisLedger.open(options).allowVolatileServer', expected: 'a boolean', received: typeof options.allowVolatileServer });
+      throw new ConfigurationError({ path: 'RedisLedger.open(options).allowVolatileServer', expected: 'a boolean', received: describeValue(options.allowVolatileServer) });
     }
 
     const timed = withTimeout(command, timeoutMs);
@@ -396,7 +398,7 @@ export class RedisLedger implements LedgerStore {
     this.#assertOpen();
     const limit = query.limit;
     if (!Number.isSafeInteger(limit) || limit < 0) {
-      throw new ConfigurationError({ path: 'list(query).limit', expected: 'a non-negative integer', received: String(limit) });
+      throw new ConfigurationError({ path: 'list(query).limit', expected: 'a non-negative integer', received: describeValue(limit) });
     }
     if (limit === 0 || query.statuses?.length === 0) return [];
     if (query.statuses !== undefined && query.statuses.every((s) => RESUMABLE_STATUSES.includes(s))) return this.#listUnfinished(query);
@@ -581,7 +583,7 @@ export class RedisLedger implements LedgerStore {
 function positiveInteger(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new ConfigurationError({ path: `RedisLedger.open(options).${name}`, expected: 'a positive integer', received: typeof value === 'number' ? String(value) : typeof value });
+    throw new ConfigurationError({ path: `RedisLedger.open(options).${name}`, expected: 'a positive integer', received: describeValue(value) });
   }
   return value;
 }

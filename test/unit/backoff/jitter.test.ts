@@ -168,7 +168,7 @@ describe('computeBackoffDelay: odd inputs', () => {
 
   it.each([
     ['negative base', { jitter: 'full', baseDelayMs: -1, maxDelayMs: 1_000 }, 'backoff.baseDelayMs'],
-    ['base above cap', { jitter: 'full', baseDelayMs: 2_000, maxDelayMs: 1_000 }, 'backoff.baseDelayMs'],
+    ['base above cap (the cap is named: both were given)', { jitter: 'full', baseDelayMs: 2_000, maxDelayMs: 1_000 }, 'backoff.maxDelayMs'],
     ['NaN base', { jitter: 'full', baseDelayMs: Number.NaN, maxDelayMs: 1_000 }, 'backoff.baseDelayMs'],
     ['infinite cap', { jitter: 'full', baseDelayMs: 100, maxDelayMs: Infinity }, 'backoff.maxDelayMs'],
     ['cap above the Node timer limit', { jitter: 'full', baseDelayMs: 100, maxDelayMs: 2 ** 31 }, 'backoff.maxDelayMs'],

@@ -42,6 +42,26 @@ describe('resolveBackoffOptions', () => {
     expect(thrown).toBeInstanceOf(ConfigurationError);
     expect((thrown as ConfigurationError).path).toBe('retry.backoff.baseDelayMs');
   });
+
+  it.each<[string, unknown, string, string, string]>([
+    ['an unknown jitter', { jitter: 'half' }, 'backoff.jitter', 'one of "full", "equal", "decorrelated", "none"', '"half"'],
+    ['a negative base', { baseDelayMs: -1 }, 'backoff.baseDelayMs', 'a number >= 0', '-1'],
+    ['a cap above the timer limit', { maxDelayMs: 2 ** 31 }, 'backoff.maxDelayMs', 'a number <= 2147483647', '2147483648'],
+    ['a NaN cap', { maxDelayMs: Number.NaN }, 'backoff.maxDelayMs', 'a finite number', 'NaN'],
+    ['a base above the default cap', { baseDelayMs: 30_000 }, 'backoff.baseDelayMs', 'a number <= maxDelayMs (20000)', '30000'],
+    ['a given cap below the default base', { maxDelayMs: 100 }, 'backoff.maxDelayMs', 'a number >= baseDelayMs (200)', '100'],
+    ['a given cap below the given base', { baseDelayMs: 500, maxDelayMs: 100 }, 'backoff.maxDelayMs', 'a number >= baseDelayMs (500)', '100'],
+  ])('names the bad field of %s, what was expected and what came', (_, input, path, expected, received) => {
+    let thrown: unknown;
+    try {
+      resolveBackoffOptions(input as never);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigurationError);
+    const { path: p, expected: e, received: r } = thrown as ConfigurationError;
+    expect({ path: p, expected: e, received: r }).toEqual({ path, expected, received });
+  });
 });
 
 describe('planRetry', () => {

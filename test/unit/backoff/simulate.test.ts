@@ -106,6 +106,14 @@ describe('simulateContention', () => {
   ])('rejects %s with ConfigurationError', (_, overrides) => {
     expect(() => run(overrides)).toThrow(ConfigurationError);
   });
+
+  it.each<[string, Partial<ContentionInput>, string]>([
+    ['unknown strategy', { strategy: 'half' as ContentionInput['strategy'] }, 'strategy'],
+    ['base above cap', { baseDelayMs: 500, maxDelayMs: 100 }, 'simulation.maxDelayMs'],
+    ['zero clients', { clients: 0 }, 'clients'],
+  ])('names the bad input of %s', (_, overrides, path) => {
+    expect(() => run(overrides)).toThrow(expect.objectContaining({ name: 'ConfigurationError', path }));
+  });
 });
 
 describe('simulateContention over a network (read, then conditional write)', () => {

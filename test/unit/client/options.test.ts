@@ -16,12 +16,20 @@ function configError(options: unknown): ConfigurationError {
 
 describe('createIntentClient options', () => {
   it.each([
-    [{ venue: testExchange, retry: { maxAttempts: 0 } }, 'options.retry.maxAttempts', 'a value >= 1', '0'],
+    [{ venue: testExchange, retry: { maxAttempts: 0 } }, 'options.retry.maxAttempts', 'a number >= 1', '0'],
     [{ venue: testExchange, retry: { maxAttempts: 1.5 } }, 'options.retry.maxAttempts', 'an integer', '1.5'],
     [{ venue: testExchange, retry: { jitter: 'random' } }, 'options.retry.jitter', 'one of "full", "equal", "decorrelated", "none"', '"random"'],
-    [{ venue: testExchange, retry: { baseDelayMs: 500, maxDelayMs: 100 } }, 'options.retry.maxDelayMs', 'a number >= retry.baseDelayMs (500)', '100'],
-    [{ venue: testExchange, attemptTimeoutMs: -1 }, 'options.attemptTimeoutMs', 'a value >= 1', '-1'],
-    [{ venue: testExchange, keys: { strategy: 'derived', secret: 'short' } }, 'options.keys.secret', 'a value >= 16 (string length)', '"short"'],
+    [{ venue: testExchange, retry: { baseDelayMs: 500, maxDelayMs: 100 } }, 'options.retry.maxDelayMs', 'a number >= baseDelayMs (500)', '100'],
+    [{ venue: testExchange, retry: { maxDelayMs: 100 } }, 'options.retry.maxDelayMs', 'a number >= baseDelayMs (200)', '100'],
+    [{ venue: testExchange, parked: { baseDelayMs: 5000, maxDelayMs: 1000 } }, 'options.parked.maxDelayMs', 'a number >= baseDelayMs (5000)', '1000'],
+    [{ venue: testExchange, attemptTimeoutMs: -1 }, 'options.attemptTimeoutMs', 'a number >= 1', '-1'],
+    [{ venue: testExchange, leaseMs: 2 ** 31 }, 'options.leaseMs', 'a number <= 2147483647', '2147483648'],
+    [{ venue: testExchange, scope: '' }, 'options.scope', 'a string of at least 1 character', '""'],
+    [{ venue: testExchange, keys: { strategy: 'derived', secret: 'short' } }, 'options.keys.secret', 'a string of at least 16 characters', 'a string (not shown)'],
+    [{ venue: testExchange, retry: { pauseAtUsage: 0 } }, 'options.retry.pauseAtUsage', 'a number > 0', '0'],
+    [{ venue: testExchange, correlationHeader: 'x id' }, 'options.correlationHeader', "an HTTP header name (letters, digits and !#$%&'*+.^_`|~-)", '"x id"'],
+    [{ venue: testExchange, on: { outcome: 1 } }, 'options.on.outcome', 'a function', '1'],
+    [{ venue: testExchange, retry: { jitterr: 'full' } }, 'options.retry.jitterr', 'no such option (check the spelling)', '"full"'],
     [{ venue: testExchange, ledger: {} }, 'options.ledger', 'an object with methods create, get, claim, transition, release, listResumable, close', 'an object'],
     [{ venue: testExchange, clock: Date }, 'options.clock', 'an object with methods now', 'a function'],
   ])('names the option, the expectation and what was given: %#', (options, path, expected, received) => {
@@ -29,6 +37,14 @@ describe('createIntentClient options', () => {
     expect(error.code).toBe('ERR_CONFIG_INVALID_OPTION');
     expect({ path: error.path, expected: error.expected, received: error.received }).toEqual({ path, expected, received });
     expect(error.message).toContain(path);
+  });
+
+  it('never shows a bad secret, not even its length', () => {
+    const error = configError({ venue: testExchange, keys: { strategy: 'derived', secret: 'hunter2-short' } });
+    expect(error.path).toBe('options.keys.secret');
+    expect(error.message).not.toContain('hunter2');
+    expect(error.received).toBe('a string (not shown)');
+    expect(error.message).not.toContain('13');
   });
 
   it('rejects unknown options by name (typos must not be silently ignored)', () => {

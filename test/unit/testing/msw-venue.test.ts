@@ -239,7 +239,7 @@ describe('createVenueHandlers: base URL, reset and options', () => {
 
   it('refuses a bad baseUrl or fault plan with a ConfigurationError naming the option', () => {
     const cases: Array<[Record<string, unknown>, string, string]> = [
-      [{ mode: 'payments' }, 'createVenueHandlers(options).baseUrl', 'nothing'],
+      [{ mode: 'payments' }, 'createVenueHandlers(options).baseUrl', 'undefined'],
       [{ mode: 'payments', baseUrl: 'api.test' }, 'createVenueHandlers(options).baseUrl', 'a string that is not a URL'],
       [{ mode: 'payments', baseUrl: 'ftp://api.test' }, 'createVenueHandlers(options).baseUrl', 'a ftp: URL'],
       [{ mode: 'payments', baseUrl: 'https://user:secret@api.test' }, 'createVenueHandlers(options).baseUrl', 'a URL with credentials'],

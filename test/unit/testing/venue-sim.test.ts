@@ -32,12 +32,12 @@ function response(answer: VenueSimAnswer): VenueSimResponse {
 describe('createVenueSim options', () => {
   // Options as plain JavaScript callers may pass them: the types would refuse most of these.
   const bad: Array<[string, Record<string, unknown>, string, string, string]> = [
-    ['no mode', {}, 'createVenueSim(options).mode', "'exchange' or 'payments'", 'undefined'],
-    ['unknown mode', { mode: 'bank' }, 'createVenueSim(options).mode', "'exchange' or 'payments'", "'bank'"],
+    ['no mode', {}, 'createVenueSim(options).mode', 'one of "exchange", "payments"', 'undefined'],
+    ['unknown mode', { mode: 'bank' }, 'createVenueSim(options).mode', 'one of "exchange", "payments"', '"bank"'],
     ['fractional seed', { mode: 'exchange', seed: 1.5 }, 'createVenueSim(options).seed', 'an integer', '1.5'],
     ['probability above 1', { mode: 'exchange', faults: { delay: 1.5 } }, 'createVenueSim(options).faults.delay', 'a probability in [0, 1]', '1.5'],
     ['negative probability', { mode: 'exchange', faults: { ban: -0.1 } }, 'createVenueSim(options).faults.ban', 'a probability in [0, 1]', '-0.1'],
-    ['probability as a string', { mode: 'exchange', faults: { rateLimit: '0.1' } }, 'createVenueSim(options).faults.rateLimit', 'a probability in [0, 1]', 'string'],
+    ['probability as a string', { mode: 'exchange', faults: { rateLimit: '0.1' } }, 'createVenueSim(options).faults.rateLimit', 'a probability in [0, 1]', '"0.1"'],
     ['misspelt fault', { mode: 'exchange', faults: { executeThenDorp: 0.1 } }, 'createVenueSim(options).faults.executeThenDorp', 'one of the faults', 'an unknown fault'],
     ['faults summing over 1', { mode: 'payments', faults: { executeThenDrop: 0.6, rateLimit: 0.6 } }, 'createVenueSim(options).faults', 'sum to at most 1', 'a sum of 1.2'],
     ['negative delay', { mode: 'payments', delayMs: -1 }, 'createVenueSim(options).delayMs', 'a finite number >= 0', '-1'],
@@ -45,9 +45,9 @@ describe('createVenueSim options', () => {
     ['infinite ban', { mode: 'exchange', banSeconds: Number.POSITIVE_INFINITY }, 'createVenueSim(options).banSeconds', 'an integer >= 0', 'Infinity'],
     ['retention NaN', { mode: 'payments', retentionMs: Number.NaN }, 'createVenueSim(options).retentionMs', 'a finite number >= 0', 'NaN'],
     ['now not a function', { mode: 'payments', now: 5 }, 'createVenueSim(options).now', 'a function', '5'],
-    ['sleep not a function', { mode: 'payments', sleep: 'soon' }, 'createVenueSim(options).sleep', 'a function', 'string'],
+    ['sleep not a function', { mode: 'payments', sleep: 'soon' }, 'createVenueSim(options).sleep', 'a function', '"soon"'],
     ['weight limit 0', { mode: 'exchange', weightLimit: { limit: 0 } }, 'createVenueSim(options).weightLimit.limit', 'an integer >= 1', '0'],
-    ['weight limit missing', { mode: 'exchange', weightLimit: {} }, 'createVenueSim(options).weightLimit.limit', 'an integer >= 1', 'nothing'],
+    ['weight limit missing', { mode: 'exchange', weightLimit: {} }, 'createVenueSim(options).weightLimit.limit', 'an integer >= 1 (required)', 'undefined'],
   ];
   for (const [name, options, path, expected, received] of bad) {
     it(`refuses ${name}, naming the option, what was expected and what came`, () => {

@@ -150,7 +150,7 @@ describe('defineVenue', () => {
     ['status class out of range', { 'errors.0.match.status': '6xx' }, 'venue.errors.0.match.status', /"1xx".."5xx"/],
     ['empty code list', { 'errors.1.match.code': [] }, 'venue.errors.1.match.code', /at least 1 item$/],
     ['unknown rule outcome', { 'errors.2.outcome': 'ok' }, 'venue.errors.2.outcome', /"conflictInProgress"/],
-    ['misspelt field', { 'reconcile.settleDelay': 5 }, 'venue.reconcile.settleDelay', /no such field/],
+    ['misspelt field', { 'reconcile.settleDelay': 5 }, 'venue.reconcile.settleDelay', /no such option \(check the spelling\)/],
     ['empty header name', { 'rateLimit.retryAfterHeaders': [''] }, 'venue.rateLimit.retryAfterHeaders.0', /an HTTP header name/],
     ['header name with a space', { 'rateLimit.retryAfterHeaders': ['retry after'] }, 'venue.rateLimit.retryAfterHeaders.0', /an HTTP header name/],
     [
@@ -225,13 +225,13 @@ describe('defineVenue', () => {
     expect(error.message).toContain(path);
   });
 
-  it('describes what was received briefly and clipped to 40 characters', () => {
+  it('describes what was received briefly: a long string by its length only', () => {
     const error = configError(withChanges({ 'key.placement': 'a-very-long-placement-name-that-goes-on-and-on-and-on' }));
-    expect(error.received.startsWith('string "a-very-long')).toBe(true);
-    expect(error.received.length).toBeLessThanOrEqual(40);
+    expect(error.received).toBe('a string of 53 characters');
 
     expect(configError(withChanges({ 'key.field': REMOVE })).received).toBe('undefined');
-    expect(configError('binance').received).toBe('string "binance"');
+    expect(configError(withChanges({ 'reconcile.settleDelay': 5 })).received).toBe('5');
+    expect(configError('binance').received).toBe('"binance"');
     expect(configError(null).path).toBe('venue');
   });
 
