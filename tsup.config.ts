@@ -15,6 +15,8 @@ export default defineConfig({
     testing: 'src/testing/index.ts',
     // Needs the optional peer `msw`; the only entry that imports it.
     'testing/msw': 'src/testing/msw.ts',
+    // For authors of a third-party LedgerStore: request shapes, status lists, transitions.
+    ledger: 'src/ledger/index.ts',
     'stores/file': 'src/stores/file/index.ts',
     'stores/postgres': 'src/stores/postgres/index.ts',
     'stores/redis': 'src/stores/redis/index.ts',

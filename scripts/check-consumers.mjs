@@ -72,12 +72,15 @@ import { PostgresLedger } from 'intentkey/stores/postgres';
 import { RedisLedger } from 'intentkey/stores/redis';
 import { FileLedger } from 'intentkey/stores/file';
 import { FileLedger as RootFileLedger } from 'intentkey';
+import { isAllowedTransition, TERMINAL_STATUSES } from 'intentkey/ledger';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 assert.equal(typeof PostgresLedger, 'function', 'PostgresLedger is exported');
 assert.equal(FileLedger, RootFileLedger, 'intentkey/stores/file and intentkey export one FileLedger');
+assert.equal(isAllowedTransition('pending', 'inFlight'), true, 'intentkey/ledger exports the transition table');
+assert.equal(TERMINAL_STATUSES.has('succeeded'), true, 'intentkey/ledger exports the status lists');
 // The writer thread is a file of its own in the package: a durable write proves it is found.
 const ledgerDir = mkdtempSync(join(tmpdir(), 'intentkey-esm-ledger-'));
 try {
@@ -165,6 +168,9 @@ import { ManualClock } from 'intentkey/testing';
 import { PostgresLedger } from 'intentkey/stores/postgres';
 import { RedisLedger } from 'intentkey/stores/redis';
 import { FileLedger, type FileLedgerOptions, type InputCodec } from 'intentkey/stores/file';
+import type { ClaimRequest, LedgerStore, TransitionRequest } from 'intentkey/ledger';
+
+export type StoreKit = [ClaimRequest, TransitionRequest, LedgerStore];
 
 const fileOptions: FileLedgerOptions = { dir: './ledger' };
 export const codec: InputCodec | undefined = undefined;
@@ -202,7 +208,7 @@ function main() {
   // `testing/msw` and `otel` are only checked for presence: the consumer below installs no
   // msw and no @opentelemetry/api (optional peers), and importing `intentkey` and
   // `intentkey/testing` there proves they need neither.
-  const distFiles = ['index', 'testing', 'testing/msw', 'otel', 'tools', 'stores/file', 'stores/postgres', 'stores/redis', 'ledger-writer'].flatMap((entry) => ['.js', '.cjs', '.d.ts', '.d.cts'].map((ext) => `${entry}${ext}`));
+  const distFiles = ['index', 'testing', 'testing/msw', 'otel', 'tools', 'ledger', 'stores/file', 'stores/postgres', 'stores/redis', 'ledger-writer'].flatMap((entry) => ['.js', '.cjs', '.d.ts', '.d.cts'].map((ext) => `${entry}${ext}`));
   const missing = distFiles.filter((f) => !existsSync(join(root, 'dist', f)));
   if (missing.length > 0) {
     record(`dist/ is built (missing: ${missing.join(', ')}; run \`npm run build\` first)`, false);

@@ -1,4 +1,8 @@
-// Public entry of `intentkey`. Every export is named; nothing under internal/ leaks.
+// Public entry of `intentkey`: the client, its operations and events, errors (one guard
+// per class), the stores, venue profiles, and the pure decision helpers users call on
+// their own. Every export is named; nothing under internal/ is exported. Store authors
+// find the store contract's request shapes and status tables in `intentkey/ledger`; the
+// tools behind the `intentkey` command are in `intentkey/tools`.
 
 // Client
 export { resolveIntent, type IntentVerdict, type ResolveOptions } from './ledger/resolve.js';
@@ -69,23 +73,27 @@ export {
   VenueRejectedError,
   isAmbiguousOutcomeError,
   isConfigurationError,
+  isIntentBusyError,
   isIntentConflictError,
   isIntentError,
+  isKeyFormatError,
+  isLedgerCorruptError,
   isLedgerError,
+  isLedgerLeaseLostError,
+  isLedgerLockedError,
+  isLedgerTransitionError,
+  isLedgerUnavailableError,
   isRetriesExhaustedError,
   isVenueRejectedError,
   type ExhaustedReason,
   type IntentErrorCode,
 } from './errors/index.js';
 
-// Ledger
+// Stores (PostgreSQL and Redis: `intentkey/stores/postgres`, `intentkey/stores/redis`)
 export { MemoryLedger } from './stores/memory/memory-ledger.js';
 export { FileLedger, type FileLedgerEvent, type FileLedgerOptions } from './stores/file/file-ledger.js';
-export { DEFAULT_LEDGER_DIR, LazyFileLedger } from './stores/file/default-ledger.js';
-export { INTENT_STATUSES, TERMINAL_STATUSES } from './ledger/intent.js';
 export type { IntentDraft, IntentRecord, IntentStatus, IntentView, ParkedState, Resolution, StoredOutcome } from './ledger/intent.js';
-export type { ClaimRequest, ClaimResult, ClaimResumableRequest, CreateInFlight, InputCodec, LedgerCapabilities, LedgerStore, ListRecordsQuery, TransitionRequest } from './ledger/ledger-store.js';
-export { isAllowedTransition, RESUMABLE_STATUSES } from './ledger/transitions.js';
+export type { InputCodec, LedgerStore } from './ledger/ledger-store.js';
 
 // Venues
 export type {
@@ -108,7 +116,7 @@ export type {
   VenueAbout,
   VenueProfile,
 } from './venues/profile.js';
-export { defineVenue, extendVenue, venueProfileSchema, type VenueOverrides } from './venues/index.js';
+export { defineVenue, extendVenue, type VenueOverrides } from './venues/index.js';
 // Shipped profiles: exchanges, payment APIs, generic.
 export {
   binanceSpot,
@@ -134,11 +142,10 @@ export {
 } from './venues/index.js';
 
 // Decisions (pure functions, usable on their own)
-export { classifyResponse, classifyTransport, describeTransportError, readRateLimitUsage, readVenueError, OUTCOME_KINDS } from './classify/index.js';
+export { classifyResponse, classifyTransport, readRateLimitUsage } from './classify/index.js';
 export type { Outcome, OutcomeKind, RateLimitUsage, ResponseFacts, TransportFacts } from './classify/index.js';
 export { computeBackoffDelay, parseRetryAfter, planRetry, type BackoffOptions, type JitterStrategy, type RetryPlan } from './backoff/index.js';
-export { assertVenueKey, checkVenueKey, createKeyGenerator, deriveKey, encodeVenueKey, type KeyStrategy } from './keys/index.js';
+export { checkVenueKey, createKeyGenerator, deriveKey, encodeVenueKey, type KeyStrategy } from './keys/index.js';
 
-// Injectables
-export { systemClock, systemSleep, type Clock, type Sleep } from './internal/clock.js';
-export { createCryptoRandom, type RandomSource } from './internal/random.js';
+// Injectables (types only: the defaults are built in)
+export type { Clock, RandomSource, Sleep } from './injectables.js';

@@ -325,3 +325,17 @@ export const isConfigurationError = (e: unknown): e is ConfigurationError =>
   isIntentError(e) && e.code.startsWith('ERR_CONFIG_');
 /** Brand-based guard for any {@link LedgerError}. */
 export const isLedgerError = (e: unknown): e is LedgerError => isIntentError(e) && e.code.startsWith('ERR_LEDGER_');
+/** Brand-based guard for {@link KeyFormatError}. */
+export const isKeyFormatError = (e: unknown): e is KeyFormatError => hasCode(e, 'ERR_KEY_FORMAT');
+/** Brand-based guard for {@link IntentBusyError}. */
+export const isIntentBusyError = (e: unknown): e is IntentBusyError => hasCode(e, 'ERR_INTENT_BUSY');
+/** Brand-based guard for {@link LedgerUnavailableError}. */
+export const isLedgerUnavailableError = (e: unknown): e is LedgerUnavailableError => hasCode(e, 'ERR_LEDGER_UNAVAILABLE');
+/** Brand-based guard for {@link LedgerCorruptError}. */
+export const isLedgerCorruptError = (e: unknown): e is LedgerCorruptError => hasCode(e, 'ERR_LEDGER_CORRUPT');
+/** Brand-based guard for {@link LedgerLockedError}. */
+export const isLedgerLockedError = (e: unknown): e is LedgerLockedError => hasCode(e, 'ERR_LEDGER_LOCKED');
+/** Brand-based guard for {@link LedgerLeaseLostError}. */
+export const isLedgerLeaseLostError = (e: unknown): e is LedgerLeaseLostError => hasCode(e, 'ERR_LEDGER_LEASE_LOST');
+/** Brand-based guard for {@link LedgerTransitionError}. */
+export const isLedgerTransitionError = (e: unknown): e is LedgerTransitionError => hasCode(e, 'ERR_LEDGER_TRANSITION');

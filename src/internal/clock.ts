@@ -1,19 +1,6 @@
-/**
- * A source of wall-clock time.
- *
- * Injected everywhere time matters (backoff, deadlines, Retry-After dates, ledger
- * timestamps) so tests can use {@link ManualClock} and assert exact delays.
- */
-export interface Clock {
-  /** Current time in epoch milliseconds. */
-  now(): number;
-}
+import type { Clock, Sleep } from '../injectables.js';
 
-/**
- * Waits `ms` milliseconds. Must reject with `signal.reason` (unchanged) when the
- * signal aborts, and must not keep waiting after that.
- */
-export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+export type { Clock, Sleep } from '../injectables.js';
 
 /** The process clock (`Date.now()`). */
 export const systemClock: Clock = Object.freeze({ now: () => Date.now() });

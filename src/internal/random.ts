@@ -1,19 +1,7 @@
+import type { RandomSource } from '../injectables.js';
 import { getRandomValues } from 'node:crypto';
 
-/**
- * A source of randomness. Injected so that jitter and key generation can be made
- * deterministic in tests (see `SeededRandom` in `intentkey/testing`).
- *
- * Production code uses {@link createCryptoRandom}, which is backed by the
- * operating system's CSPRNG: idempotency keys must be unguessable, because a
- * venue replays a stored response to anyone who presents the same key.
- */
-export interface RandomSource {
-  /** A uniformly distributed number in `[0, 1)`. */
-  next(): number;
-  /** Fills `target` with uniformly distributed bytes. */
-  fill(target: Uint8Array): void;
-}
+export type { RandomSource } from '../injectables.js';
 
 const TWO_POW_32 = 2 ** 32;
 

@@ -18,7 +18,7 @@ export type {
   VenueAbout,
   VenueProfile,
 } from './profile.js';
-export { defineVenue, extendVenue, venueProfileSchema, type VenueOverrides } from './schema.js';
+export { defineVenue, extendVenue, type VenueOverrides } from './schema.js';
 export { DAY_MS, GENERIC_RULES, genericVenue, ietfIdempotencyKey } from './generic.js';
 export { binanceSpot } from './binance-spot.js';
 export { binanceUsdm } from './binance-usdm.js';

@@ -1,6 +1,6 @@
 /**
  * A venue profile: everything intentkey needs to know about one exchange or payment
- * API to keep retried writes safe. Plain data (validated by `venueProfileSchema`),
+ * API to keep retried writes safe. Plain data (validated by `defineVenue`),
  * so users can write one for an unlisted venue or extend a shipped one.
  */
 export interface VenueProfile {

@@ -59,23 +59,8 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import axios, { type AxiosInstance } from 'axios';
-import {
-  binanceSpot,
-  createIntentClient,
-  extendVenue,
-  FileLedger,
-  isAmbiguousOutcomeError,
-  isIntentError,
-  isVenueRejectedError,
-  stripe,
-  TERMINAL_STATUSES,
-  type FileLedgerEvent,
-  type IntentClient,
-  type IntentError,
-  type IntentResult,
-  type OperationDefinition,
-  type RecoveryReport,
-} from '../../src/index.js';
+import { binanceSpot, createIntentClient, extendVenue, FileLedger, isAmbiguousOutcomeError, isIntentError, isVenueRejectedError, stripe, type FileLedgerEvent, type IntentClient, type IntentError, type IntentResult, type OperationDefinition, type RecoveryReport } from '../../src/index.js';
+import { TERMINAL_STATUSES } from '../../src/ledger/index.js';
 
 /** Which fake venue semantics the driver talks to. */
 export type ChaosMode = 'exchange' | 'payments';

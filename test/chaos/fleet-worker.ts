@@ -27,23 +27,8 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import axios from 'axios';
-import {
-  binanceSpot,
-  createIntentClient,
-  extendVenue,
-  isAmbiguousOutcomeError,
-  isIntentError,
-  stripe,
-  type ClaimRequest,
-  type CreateInFlight,
-  type ClaimResult,
-  type IntentClient,
-  type IntentDraft,
-  type IntentRecord,
-  type IntentStatus,
-  type LedgerStore,
-  type TransitionRequest,
-} from '../../src/index.js';
+import { binanceSpot, createIntentClient, extendVenue, isAmbiguousOutcomeError, isIntentError, stripe, type IntentClient, type IntentDraft, type IntentRecord, type IntentStatus, type LedgerStore } from '../../src/index.js';
+import { type ClaimRequest, type CreateInFlight, type ClaimResult, type TransitionRequest } from '../../src/ledger/index.js';
 
 /** Which shared store the fleet runs on. */
 export type FleetStore = 'postgres' | 'redis';

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import axios from 'axios';
 import { afterEach, describe, expect, it } from 'vitest';
 import { binanceSpot, createIntentClient, FileLedger, MemoryLedger } from '../../src/index.js';
-import type { CreateInFlight, IntentDraft, IntentRecord, LedgerStore, TransitionRequest } from '../../src/index.js';
+import type { IntentDraft, IntentRecord, LedgerStore } from '../../src/index.js';
+import type { CreateInFlight, TransitionRequest } from '../../src/ledger/index.js';
 import { ManualClock, SeededRandom } from '../../src/testing/index.js';
 import { scripted, scriptedExchange, type Answer, type Sent } from '../helpers/scripted-adapter.js';
 

@@ -2,7 +2,8 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigurationError, LazyFileLedger, LedgerCorruptError, LedgerLockedError, LedgerUnavailableError, type IntentDraft } from '../../src/index.js';
+import { ConfigurationError, LedgerCorruptError, LedgerLockedError, LedgerUnavailableError, type IntentDraft } from '../../src/index.js';
+import { LazyFileLedger } from '../../src/stores/file/default-ledger.js';
 import { FileLedger, type FileLedgerEvent } from '../../src/stores/file/file-ledger.js';
 import { InThreadLedgerIo, WorkerLedgerIo, type LedgerIo } from '../../src/stores/file/io.js';
 

@@ -1,7 +1,8 @@
 import axios from 'axios';
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { ConfigurationError, createIntentClient, isConfigurationError, LazyFileLedger, MemoryLedger, type IntentClientOptions } from '../../../src/index.js';
+import { ConfigurationError, createIntentClient, isConfigurationError, MemoryLedger, type IntentClientOptions } from '../../../src/index.js';
+import { LazyFileLedger } from '../../../src/stores/file/default-ledger.js';
 import { testExchange } from '../../helpers/profiles.js';
 
 function configError(options: unknown): ConfigurationError {

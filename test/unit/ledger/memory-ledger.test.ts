@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  INTENT_STATUSES,
-  isAllowedTransition,
-  LedgerLeaseLostError,
-  LedgerTransitionError,
-  LedgerUnavailableError,
-  MemoryLedger,
-  type IntentDraft,
-  type IntentStatus,
-} from '../../../src/index.js';
+import { LedgerLeaseLostError, LedgerTransitionError, LedgerUnavailableError, MemoryLedger, type IntentDraft, type IntentStatus } from '../../../src/index.js';
+import { INTENT_STATUSES, isAllowedTransition } from '../../../src/ledger/index.js';
 
 const draft = (id: string, createdAt = 1000): IntentDraft => ({
   id,

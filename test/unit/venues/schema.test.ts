@@ -8,9 +8,9 @@ import {
   genericVenue,
   ietfIdempotencyKey,
   stripe,
-  venueProfileSchema,
   type VenueProfile,
 } from '../../../src/venues/index.js';
+import { venueProfileSchema } from '../../../src/venues/schema.js';
 
 const SHIPPED: readonly VenueProfile[] = [genericVenue, ietfIdempotencyKey, binanceSpot, stripe];
 
