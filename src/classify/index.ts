@@ -10,6 +10,6 @@ export {
   type SuccessOutcome,
   type UnknownOutcome,
 } from './outcome.js';
-export { classifyTransport, describeTransportError, isPreWriteFailure, type TransportFacts } from './classify-transport.js';
+export { classifyTransport, isPreWriteFailure, type TransportFacts } from './classify-transport.js';
 export { classifyResponse, matchErrorRule, readVenueError, type MatchedRule, type ResponseFacts, type VenueError } from './classify-response.js';
 export { readRateLimitUsage, type RateLimitUsage } from './rate-limit-usage.js';

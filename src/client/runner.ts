@@ -1,6 +1,7 @@
 import { AxiosHeaders, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import { computeBackoffDelay } from '../backoff/index.js';
-import { classifyResponse, classifyTransport, describeTransportError, readRateLimitUsage, readVenueError } from '../classify/index.js';
+import { classifyResponse, classifyTransport, readRateLimitUsage, readVenueError } from '../classify/index.js';
+import { describeTransportError } from './transport-facts.js';
 import type { Outcome } from '../classify/outcome.js';
 import {
   AmbiguousOutcomeError,

@@ -2,7 +2,7 @@ import axios, { type CreateAxiosDefaults } from 'axios';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { binanceSpot, createIntentClient } from '../../src/index.js';
-import { describeTransportError } from '../../src/classify/classify-transport.js';
+import { describeTransportError } from '../../src/client/transport-facts.js';
 import { ManualClock, MemoryLedger, SeededRandom } from '../../src/testing/index.js';
 import { createVenueHandlers } from '../../src/testing/msw.js';
 

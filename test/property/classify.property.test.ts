@@ -4,12 +4,12 @@ import {
   OUTCOME_KINDS,
   classifyResponse,
   classifyTransport,
-  describeTransportError,
   isPreWriteFailure,
   readVenueError,
   type Outcome,
   type ResponseFacts,
 } from '../../src/classify/index.js';
+import { describeTransportError } from '../../src/client/transport-facts.js';
 import { binanceSpot, genericVenue, ietfIdempotencyKey, stripe, type VenueProfile } from '../../src/venues/index.js';
 
 const PROFILES: readonly VenueProfile[] = [genericVenue, ietfIdempotencyKey, binanceSpot, stripe];

@@ -3,7 +3,8 @@ import { TLSSocket } from 'node:tls';
 import net from 'node:net';
 import axios, { AxiosError } from 'axios';
 import { describe, expect, it } from 'vitest';
-import { classifyTransport, describeTransportError, type TransportFacts } from '../../../src/classify/index.js';
+import { classifyTransport, type TransportFacts } from '../../../src/classify/index.js';
+import { describeTransportError } from '../../../src/client/transport-facts.js';
 
 /**
  * Codes that can only happen before a request byte leaves (connect refused, DNS,
