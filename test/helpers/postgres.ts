@@ -2,15 +2,16 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
 /**
- * The PostgreSQL test server, from DATABASE_URL (CI sets it; locally e.g.
- * postgres://postgres@127.0.0.1:5432/test). Unset: the PostgreSQL suites are skipped and
- * say so once per file.
+ * The PostgreSQL test server, from DATABASE_URL (CI sets it). When it is unset, the
+ * vitest globalSetup test/helpers/local-services.ts sets it to
+ * postgres://postgres@127.0.0.1:5432/test if a server answers there. Without a server the
+ * PostgreSQL suites are skipped and say so once per file.
  */
 export const DATABASE_URL = process.env.DATABASE_URL;
 
 /** Prints the one loud line a skipped PostgreSQL suite owes its reader. */
 export function warnIfNoDatabase(what: string): void {
-  if (!DATABASE_URL) console.warn(`SKIPPED ${what}: DATABASE_URL is not set (e.g. postgres://postgres@127.0.0.1:5432/test).`);
+  if (!DATABASE_URL) console.warn(`SKIPPED ${what}: DATABASE_URL is not set and no PostgreSQL answered at postgres://postgres@127.0.0.1:5432/test.`);
 }
 
 /** A table name no other run uses: tests create, use and drop only their own. */

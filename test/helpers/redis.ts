@@ -8,8 +8,10 @@ import { Redis } from 'ioredis';
 import { RedisLedger, type RedisLedgerOptions } from '../../src/stores/redis/index.js';
 
 /**
- * Helpers of the Redis store tests. The suites run against `REDIS_URL` (CI sets it) and
- * are skipped with one console line when it is unset. They write only under random key
+ * Helpers of the Redis store tests. The suites run against `REDIS_URL` (CI sets it; when
+ * it is unset, the vitest globalSetup test/helpers/local-services.ts sets it to
+ * redis://127.0.0.1:6379 if a server answers there) and are skipped with one console line
+ * without a server. They write only under random key
  * prefixes and delete only those keys; tests that must restart or reconfigure a server
  * start a private `redis-server` on a free port in a temporary directory.
  */
@@ -25,7 +27,7 @@ let warned = false;
 export function warnIfSkipped(what: string): void {
   if (REDIS_URL !== undefined || warned) return;
   warned = true;
-  console.warn(`[redis] REDIS_URL is not set: skipping ${what} (set REDIS_URL=redis://127.0.0.1:6379 to run them).`);
+  console.warn(`[redis] REDIS_URL is not set and no Redis answered at redis://127.0.0.1:6379: skipping ${what} (start one, or set REDIS_URL).`);
 }
 
 /** A fresh key prefix no other run uses. */

@@ -11,6 +11,7 @@ import { binanceSpot, createIntentClient, extendVenue, FileLedger } from '../../
 import type { IntentDraft } from '../../src/index.js';
 import { ManualClock, SeededRandom, startFakeVenue } from '../../src/testing/index.js';
 import { scripted, scriptedExchange } from '../helpers/scripted-adapter.js';
+import { sizeFromEnv } from '../helpers/sizes.js';
 
 /**
  * `outcomeDurability: 'lazy'`: a success resolves before its flush. What a crash in that
@@ -174,7 +175,7 @@ async function placeAndKill(env: Record<string, string>): Promise<void> {
 }
 
 describe("SIGKILL right after a lazy success resolves (outcomeDurability: 'lazy')", () => {
-  const ROUNDS = 3;
+  const ROUNDS = sizeFromEnv('INTENTKEY_LAZY_KILL_ROUNDS', 3);
   it(`the success is lost from the ledger, and recover() settles it by lookup with one execution (${ROUNDS} rounds; one 'durable' round as the control)`, async () => {
     const venueServer = await startFakeVenue({ mode: 'exchange', seed: 5 });
     try {

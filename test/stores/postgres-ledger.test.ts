@@ -8,6 +8,7 @@ import { PostgresLedger, type PostgresLedgerOptions } from '../../src/stores/pos
 import { checkLedgerAgainstModel, describeLedgerContract, startFakeVenue } from '../../src/testing/index.js';
 import { countingClaims } from '../helpers/ledger-wrappers.js';
 import { DATABASE_URL, dropTable, randomTable, testPool, warnIfNoDatabase } from '../helpers/postgres.js';
+import { sizeFromEnv } from '../helpers/sizes.js';
 
 warnIfNoDatabase('PostgresLedger tests');
 const suite = describe.runIf(Boolean(DATABASE_URL));
@@ -90,7 +91,7 @@ suite('PostgresLedger', () => {
         };
       },
       retentionMs,
-      numRuns: 150,
+      numRuns: sizeFromEnv('INTENTKEY_PG_MODEL_RUNS', 150),
     });
     console.info(`PostgresLedger model check: ${JSON.stringify(totals)}`);
     expect(totals.transitions).toBeGreaterThan(totals.runs);
