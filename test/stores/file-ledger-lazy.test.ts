@@ -155,7 +155,9 @@ const CHILD = `
   });
   await op({ id: process.env.BUSINESS_ID }, { businessId: process.env.BUSINESS_ID });
   process.stdout.write(process.env.BUSINESS_ID + '\\n');
-  await new Promise(() => {});
+  // Alive until the parent's SIGKILL. A never-settled promise alone would not do: with
+  // nothing left to do the process exits (code 13; Node 22 and later also warn).
+  setInterval(() => {}, 60_000);
 `;
 
 async function placeAndKill(env: Record<string, string>): Promise<void> {
