@@ -21,6 +21,7 @@ import { newCorrelationId, summariseUrl } from '../internal/correlation.js';
 import { buildLookupRequest, buildScanPage, DEFAULT_SCAN_MAX_PAGES, matchLookupItems, readScanPage, type BuiltLookup } from './lookup-request.js';
 import { summariseError } from './redact.js';
 import type { IntentEvents } from './events.js';
+import type { RegisteredOperation } from './operation-registry.js';
 import type { ResolvedClientOptions } from './options.js';
 import type {
   AttemptContext,
@@ -29,19 +30,11 @@ import type {
   IntentResult,
   LookupResponse,
   LookupVerdict,
-  OperationDefinition,
   ReconcileDefinition,
   RequestSummary,
 } from './types.js';
 
 export { settlesByResend } from './decide.js';
-
-/** An operation as the runner needs it (input and result types erased). */
-export interface RegisteredOperation {
-  readonly name: string;
-  readonly definition: OperationDefinition<unknown, unknown>;
-  readonly reconcile: ReconcileDefinition<unknown, unknown> | undefined;
-}
 
 /** Shared, per-client state the runner reads and updates. */
 export interface RunnerEnvironment {
