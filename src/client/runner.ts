@@ -16,7 +16,7 @@ import type { LookupSpec, RequestWindowSpec } from '../venues/profile.js';
 import { decide, storedCopy, type DecisionState, type LastStep, type Step, type StopError, type VenueFacts } from './decide.js';
 import { attemptSettleMs, readCarriedWindow, windowRefusal, type WindowCarrier } from './request-window.js';
 import type { TransitionRequest } from '../ledger/ledger-store.js';
-import { exchange, headerReader, placeKey, type Exchange } from './axios-request.js';
+import { headerReader, placeKey, roundTrip, type RoundTrip } from './axios-request.js';
 import { newCorrelationId, summariseUrl } from '../internal/correlation.js';
 import { buildLookupRequest, buildScanPage, DEFAULT_SCAN_MAX_PAGES, matchLookupItems, readScanPage, type BuiltLookup } from './lookup-request.js';
 import { summariseError } from './redact.js';
@@ -554,7 +554,7 @@ export class IntentRun {
       });
     }
 
-    const result = await exchange(this.#env.http, config, (final) => {
+    const result = await roundTrip(this.#env.http, config, (final) => {
       this.#assertMayDispatch();
       this.#checkRequestWindow(final);
     });
@@ -571,7 +571,7 @@ export class IntentRun {
     return outcome;
   }
 
-  #classify(result: Awaited<ReturnType<typeof exchange>>): Outcome {
+  #classify(result: RoundTrip): Outcome {
     const { options } = this.#env;
     if (result.kind === 'response') {
       const { response } = result;
@@ -627,14 +627,14 @@ export class IntentRun {
   }
 
   /** Sends one lookup request (a lookup, a fallback or a scan page) with a fresh correlation id. */
-  async #sendLookup(built: AxiosRequestConfig, via: 'lookup' | 'scan' | 'operation'): Promise<{ result: Exchange; correlationId: string; startedAt: number }> {
+  async #sendLookup(built: AxiosRequestConfig, via: 'lookup' | 'scan' | 'operation'): Promise<{ result: RoundTrip; correlationId: string; startedAt: number }> {
     const { events, options } = this.#env;
     const correlationId = newCorrelationId();
     const config = this.#buildConfig(built, 0, 'lookup', false, correlationId);
     this.trace.lookupRequests++;
     const startedAt = options.clock.now();
     if (events.has('lookupStarted')) events.emit('lookupStarted', { ...this.#base, attempt: this.#record.attempt, correlationId, via, request: this.#summary(config) });
-    const result = await exchange(this.#env.http, config);
+    const result = await roundTrip(this.#env.http, config);
     this.#observeUsage(result);
     return { result, correlationId, startedAt };
   }
@@ -772,7 +772,7 @@ export class IntentRun {
    * Reads the venue's rate-limit usage headers from a response and, when a counter
    * reached `pauseAtUsage`, holds every send to the venue until its window resets.
    */
-  #observeUsage(result: Exchange): void {
+  #observeUsage(result: RoundTrip): void {
     if (result.kind !== 'response') return;
     const { options, events } = this.#env;
     if (options.venue.rateLimit.usage === undefined || options.venue.rateLimit.usage.length === 0) return;
