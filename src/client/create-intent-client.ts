@@ -163,7 +163,7 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
   }
   const resolved = resolveClientOptions(options);
   const events = new IntentEvents(resolved.on);
-  const env: RunnerEnvironment = { http, options: resolved, events, venueBlockedUntil: 0, venueBlockedCause: 'venueBan' };
+  const env: RunnerEnvironment = { http, options: resolved, events, venueHoldEndsAt: 0, venueHoldCause: 'venueBan' };
   // Fails here, not at the first order, when the key strategy cannot fit the venue's format.
   const drafts = new DraftBuilder(resolved);
   const operations = new OperationRegistry(resolved, events);

@@ -60,7 +60,7 @@ export class LeasedRuns {
     const claim = await options.ledger.claim(record.id, { owner: options.workerId, leaseMs: options.leaseMs, now: options.clock.now() });
     if (!claim.claimed) {
       if (TERMINAL_STATUSES.has(claim.record.status)) return unclaimed(claim.record);
-      throw new IntentBusyError({ intentId: record.id, leaseUntil: claim.record.leaseUntil ?? 0 });
+      throw new IntentBusyError({ intentId: record.id, leaseExpiresAt: claim.record.leaseExpiresAt ?? 0 });
     }
     return this.runLeased(op, claim.record, signal, pool, onRun);
   }

@@ -295,8 +295,8 @@ class RecoveryPass {
       if (this.#userSignal?.aborted) throw this.#userSignal.reason;
       if (isVenueRejectedError(error)) counts.failed++;
       else if (isAmbiguousOutcomeError(error)) {
-        if (error.parkedUntil !== undefined) counts.parked++;
-        this.#attention(record, `outcome unknown: ${error.reason}`, error.parkedUntil);
+        if (error.nextCheckAt !== undefined) counts.parked++;
+        this.#attention(record, `outcome unknown: ${error.reason}`, error.nextCheckAt);
       } else if (this.#stopper.signal.aborted && !isIntentError(error)) {
         // The budget ran out or stop() was called during a wait: the intent stays as it
         // is in the ledger for the next pass.
@@ -311,13 +311,13 @@ class RecoveryPass {
     }
   }
 
-  #attention(record: IntentRecord, reason: string, parkedUntil?: number): void {
+  #attention(record: IntentRecord, reason: string, nextCheckAt?: number): void {
     this.#needsAttention.push({
       intentId: record.id,
       operation: record.operation,
       ...(record.businessId === undefined ? {} : { businessId: record.businessId }),
       reason,
-      ...(parkedUntil === undefined ? {} : { parkedUntil }),
+      ...(nextCheckAt === undefined ? {} : { nextCheckAt }),
     });
   }
 

@@ -42,9 +42,9 @@ export interface RunnerEnvironment {
   readonly options: ResolvedClientOptions;
   readonly events: IntentEvents;
   /** Venue-wide "do not send before" time (epoch ms), set by bans such as Binance's 418 or a usage pause. */
-  venueBlockedUntil: number;
-  /** What set `venueBlockedUntil`: `venueBan` or `rateLimitUsage`; reported as the wait's cause. */
-  venueBlockedCause: 'venueBan' | 'rateLimitUsage';
+  venueHoldEndsAt: number;
+  /** What set `venueHoldEndsAt`: `venueBan` or `rateLimitUsage`; reported as the wait's cause. */
+  venueHoldCause: 'venueBan' | 'rateLimitUsage';
 }
 
 /** An attempt built and ready to send once its in-flight record is durable. */
@@ -303,7 +303,7 @@ export class IntentRun {
       deadlineMs: options.deadlineMs,
       maxRetryAfterMs: options.maxRetryAfterMs,
       venue: this.#venueFacts,
-      venueHold: { untilAt: env.venueBlockedUntil, cause: env.venueBlockedCause },
+      venueHold: { endsAt: env.venueHoldEndsAt, cause: env.venueHoldCause },
       canLookUp: this.#op.reconcile !== undefined,
       sendsThisRun: this.#sentThisRun,
       maxSends: this.#maxSends,
@@ -428,7 +428,7 @@ export class IntentRun {
   #latestDispatch(): number {
     const now = this.#env.options.clock.now();
     const record = this.#record;
-    return Math.min(now, record.updatedAt + this.#env.options.attemptTimeoutMs, record.leaseUntil ?? Number.POSITIVE_INFINITY);
+    return Math.min(now, record.updatedAt + this.#env.options.attemptTimeoutMs, record.leaseExpiresAt ?? Number.POSITIVE_INFINITY);
   }
 
   /**
@@ -779,24 +779,24 @@ export class IntentRun {
     const now = options.clock.now();
     const usage = readRateLimitUsage(options.venue, headerReader(result.response), now);
     if (usage.length === 0) return;
-    let pausedUntil: number | undefined;
+    let resumeAt: number | undefined;
     for (const counter of usage) {
       if (counter.utilisation === undefined || counter.resetAt === undefined) continue;
-      if (counter.utilisation >= options.pauseAtUsage && counter.resetAt > now) pausedUntil = Math.max(pausedUntil ?? 0, counter.resetAt);
+      if (counter.utilisation >= options.pauseAtUsage && counter.resetAt > now) resumeAt = Math.max(resumeAt ?? 0, counter.resetAt);
     }
-    if (pausedUntil !== undefined && pausedUntil > this.#env.venueBlockedUntil) {
-      this.#env.venueBlockedUntil = pausedUntil;
-      this.#env.venueBlockedCause = 'rateLimitUsage';
+    if (resumeAt !== undefined && resumeAt > this.#env.venueHoldEndsAt) {
+      this.#env.venueHoldEndsAt = resumeAt;
+      this.#env.venueHoldCause = 'rateLimitUsage';
     }
     if (events.has('rateLimitUsage')) {
-      events.emit('rateLimitUsage', pausedUntil === undefined ? { ...this.#base, usage } : { ...this.#base, usage, pausedUntil });
+      events.emit('rateLimitUsage', resumeAt === undefined ? { ...this.#base, usage } : { ...this.#base, usage, resumeAt });
     }
   }
 
-  #blockVenue(until: number): void {
-    if (until <= this.#env.venueBlockedUntil) return;
-    this.#env.venueBlockedUntil = until;
-    this.#env.venueBlockedCause = 'venueBan';
+  #blockVenue(endsAt: number): void {
+    if (endsAt <= this.#env.venueHoldEndsAt) return;
+    this.#env.venueHoldEndsAt = endsAt;
+    this.#env.venueHoldCause = 'venueBan';
   }
 
   #nextBackoff(): number {
@@ -866,8 +866,8 @@ export class IntentRun {
   #renewLeaseIfNeeded(): Promise<void> | undefined {
     const { options } = this.#env;
     const now = options.clock.now();
-    const until = this.#record.leaseUntil;
-    if (until === undefined || until - now > options.leaseMs / 2) return undefined;
+    const expiresAt = this.#record.leaseExpiresAt;
+    if (expiresAt === undefined || expiresAt - now > options.leaseMs / 2) return undefined;
     return this.#renewLease(now);
   }
 
@@ -875,8 +875,8 @@ export class IntentRun {
     const { options } = this.#env;
     const claim = await options.ledger.claim(this.#record.id, { owner: options.workerId, leaseMs: options.leaseMs, now });
     if (!claim.claimed) {
-      if (claim.record.leaseOwner !== undefined && claim.record.leaseOwner !== options.workerId && claim.record.leaseUntil !== undefined) {
-        throw new IntentBusyError({ intentId: this.#record.id, leaseUntil: claim.record.leaseUntil });
+      if (claim.record.leaseOwner !== undefined && claim.record.leaseOwner !== options.workerId && claim.record.leaseExpiresAt !== undefined) {
+        throw new IntentBusyError({ intentId: this.#record.id, leaseExpiresAt: claim.record.leaseExpiresAt });
       }
       throw new LedgerLeaseLostError(this.#record.id, `Intent ${this.#record.id} lease could not be renewed.`);
     }
@@ -956,7 +956,7 @@ export class IntentRun {
   #assertMayDispatch(): void {
     const record = this.#record;
     const now = this.#env.options.clock.now();
-    if (record.leaseUntil !== undefined && now >= record.leaseUntil) {
+    if (record.leaseExpiresAt !== undefined && now >= record.leaseExpiresAt) {
       throw new LedgerLeaseLostError(record.id, `Intent ${record.id}: lease ended before the request was dispatched; not sent.`);
     }
     // The dispatch window: a request leaves within attemptTimeoutMs of its in-flight
@@ -988,7 +988,7 @@ export class IntentRun {
     });
   }
 
-  #ambiguous(reason: string, cause?: unknown, parkedUntil?: number): AmbiguousOutcomeError {
+  #ambiguous(reason: string, cause?: unknown, nextCheckAt?: number): AmbiguousOutcomeError {
     const record = this.#record;
     const stored = record.outcome;
     return new AmbiguousOutcomeError({
@@ -1001,7 +1001,7 @@ export class IntentRun {
       cause: cause ?? this.#lastError,
       operation: record.operation,
       businessId: record.businessId,
-      parkedUntil,
+      nextCheckAt,
       lastAnswer: stored === undefined ? undefined : { reason: stored.reason, httpStatus: stored.httpStatus, venueCode: stored.venueCode, replayed: stored.replayed === true },
     });
   }
