@@ -126,7 +126,7 @@ async function build(input: RecoveryInput): Promise<RecoveryBuildResult> {
   snap.push(encodeSegmentHeader({ ledgerId, generation, firstSeq: 1 }));
   let seq = 1;
   for (let i = 0; i < input.finished; i++) {
-    const { leaseOwner: _o, leaseUntil: _u, ...stored } = variant(template, i, 'succeeded', Math.round(t0 + i * step));
+    const { leaseOwner: _o, leaseExpiresAt: _u, ...stored } = variant(template, i, 'succeeded', Math.round(t0 + i * step));
     const record = { ...stored, epoch: 1 };
     const body = encodeStoredBody(record);
     bodyBytes += body.length;

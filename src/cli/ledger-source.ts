@@ -315,7 +315,7 @@ function pgRecord(row: Record<string, string | null>): IntentRecord | string {
   };
   if (row.business_id !== null) record.businessId = row.business_id;
   if (row.lease_owner !== null) record.leaseOwner = row.lease_owner;
-  if (row.lease_until !== null) record.leaseUntil = num(row.lease_until ?? null);
+  if (row.lease_until !== null) record.leaseExpiresAt = num(row.lease_until ?? null);
   if (row.expires_at !== null) record.expiresAt = num(row.expires_at ?? null);
   if (outcome !== undefined) record.outcome = outcome;
   return record as unknown as IntentRecord;
@@ -404,7 +404,8 @@ async function openRedis(source: Extract<LedgerSource, { kind: 'redis' }>, io: C
         seen.add(id);
         const record: Record<string, unknown> = { ...doc, status: f.get('status'), attempt: Number(f.get('attempt')), epoch: Number(f.get('epoch')), updatedAt: Number(f.get('updatedAt')) };
         if (f.has('leaseOwner')) record.leaseOwner = f.get('leaseOwner');
-        if (f.has('leaseUntil')) record.leaseUntil = Number(f.get('leaseUntil'));
+        // The hash field keeps its first name (`leaseUntil`).
+        if (f.has('leaseUntil')) record.leaseExpiresAt = Number(f.get('leaseUntil'));
         if (outcome !== undefined) record.outcome = outcome;
         for (const problem of recordProblems(record)) findings.push({ severity: 'damage', intentId: id, problem });
         const status = record.status as IntentRecord['status'];

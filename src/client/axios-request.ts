@@ -106,13 +106,13 @@ function conflictingKey(operation: string, where: string): ConfigurationError {
   });
 }
 
-/** Result of one HTTP exchange, normalised for classification. */
-export type Exchange =
+/** What one HTTP round trip gave, normalised for classification: the response, or the error and whether the request left. */
+export type RoundTrip =
   | { readonly kind: 'response'; readonly response: AxiosResponse }
   | { readonly kind: 'error'; readonly error: unknown; readonly dispatched: boolean };
 
 /**
- * Sends one request through the user's instance (so their interceptors sign it)
+ * One HTTP round trip: sends one request through the user's instance (so their interceptors sign it)
  * with the settings that keep intent semantics intact:
  * - `validateStatus: () => true`: every status comes back as a response, and we
  *   classify it ourselves;
@@ -125,7 +125,7 @@ export type Exchange =
  *   interceptors and just before it is handed to the transport; if it throws, the request is not sent and
  *   the result is a not-dispatched error.
  */
-export async function exchange(http: AxiosInstance, config: AxiosRequestConfig, beforeDispatch?: (final: AxiosRequestConfig) => void): Promise<Exchange> {
+export async function roundTrip(http: AxiosInstance, config: AxiosRequestConfig, beforeDispatch?: (final: AxiosRequestConfig) => void): Promise<RoundTrip> {
   let dispatched = false;
   let adapterResponse: AxiosResponse | undefined;
   let adapterError: unknown;

@@ -54,7 +54,7 @@ export interface VenueFacts {
 /** A venue-wide "do not send before" time (a ban such as Binance's 418, or a usage pause). */
 export interface VenueHold {
   /** Epoch ms before which nothing is sent to the venue. */
-  readonly untilAt: number;
+  readonly endsAt: number;
   /** What set it, reported as the wait's cause. */
   readonly cause: 'venueBan' | 'rateLimitUsage';
 }
@@ -116,7 +116,7 @@ export interface DecisionState {
   readonly maxRetryAfterMs: number;
   /** The venue's dedupe and reconcile facts. */
   readonly venue: VenueFacts;
-  /** A venue-wide hold shared by every run of the client; `untilAt <= nowAt` when none. */
+  /** A venue-wide hold shared by every run of the client; `endsAt <= nowAt` when none. */
   readonly venueHold: VenueHold;
   /** The operation has a reconcile lookup (its own or the profile's). */
   readonly canLookUp: boolean;
@@ -291,7 +291,7 @@ function exhaustedSends(state: DecisionState): Step {
 
 /** Nothing is sent to the venue before a venue-wide hold ends: wait it out, then send. */
 function holdThenSend(state: DecisionState, resend: boolean, earlierMayHaveExecuted: boolean, reports: StepReports): Step {
-  const holdMs = state.venueHold.untilAt - state.nowAt;
+  const holdMs = state.venueHold.endsAt - state.nowAt;
   if (holdMs > 0) {
     return planWait(state, { backoffMs: 0, retryAfterMs: holdMs, before: 'send', cause: state.venueHold.cause, ambiguous: false, resume: { to: 'send', resend, earlierMayHaveExecuted } }, reports);
   }

@@ -17,11 +17,12 @@ import type { LookupSpec, RequestWindowSpec } from '../venues/profile.js';
 import { decide, storedCopy, type DecisionState, type LastStep, type Step, type StopError, type VenueFacts } from './decide.js';
 import { attemptSettleMs, readCarriedWindow, windowRefusal, type WindowCarrier } from './request-window.js';
 import type { TransitionRequest } from '../ledger/ledger-store.js';
-import { exchange, headerReader, placeKey, type Exchange } from './axios-request.js';
+import { headerReader, placeKey, roundTrip, type RoundTrip } from './axios-request.js';
 import { newCorrelationId, summariseUrl } from '../internal/correlation.js';
 import { buildLookupRequest, buildScanPage, DEFAULT_SCAN_MAX_PAGES, matchLookupItems, readScanPage, type BuiltLookup } from './lookup-request.js';
 import { summariseError } from './redact.js';
 import type { IntentEvents } from './events.js';
+import type { RegisteredOperation } from './operation-registry.js';
 import type { ResolvedClientOptions } from './options.js';
 import type {
   AttemptContext,
@@ -30,19 +31,11 @@ import type {
   IntentResult,
   LookupResponse,
   LookupVerdict,
-  OperationDefinition,
   ReconcileDefinition,
   RequestSummary,
 } from './types.js';
 
 export { settlesByResend } from './decide.js';
-
-/** An operation as the runner needs it (input and result types erased). */
-export interface RegisteredOperation {
-  readonly name: string;
-  readonly definition: OperationDefinition<unknown, unknown>;
-  readonly reconcile: ReconcileDefinition<unknown, unknown> | undefined;
-}
 
 /** Shared, per-client state the runner reads and updates. */
 export interface RunnerEnvironment {
@@ -50,9 +43,9 @@ export interface RunnerEnvironment {
   readonly options: ResolvedClientOptions;
   readonly events: IntentEvents;
   /** Venue-wide "do not send before" time (epoch ms), set by bans such as Binance's 418 or a usage pause. */
-  venueBlockedUntil: number;
-  /** What set `venueBlockedUntil`: `venueBan` or `rateLimitUsage`; reported as the wait's cause. */
-  venueBlockedCause: 'venueBan' | 'rateLimitUsage';
+  venueHoldEndsAt: number;
+  /** What set `venueHoldEndsAt`: `venueBan` or `rateLimitUsage`; reported as the wait's cause. */
+  venueHoldCause: 'venueBan' | 'rateLimitUsage';
 }
 
 /** An attempt built and ready to send once its in-flight record is durable. */
@@ -311,7 +304,7 @@ export class IntentRun {
       deadlineMs: options.deadlineMs,
       maxRetryAfterMs: options.maxRetryAfterMs,
       venue: this.#venueFacts,
-      venueHold: { untilAt: env.venueBlockedUntil, cause: env.venueBlockedCause },
+      venueHold: { endsAt: env.venueHoldEndsAt, cause: env.venueHoldCause },
       canLookUp: this.#op.reconcile !== undefined,
       sendsThisRun: this.#sentThisRun,
       maxSends: this.#maxSends,
@@ -436,7 +429,7 @@ export class IntentRun {
   #latestDispatch(): number {
     const now = this.#env.options.clock.now();
     const record = this.#record;
-    return Math.min(now, record.updatedAt + this.#env.options.attemptTimeoutMs, record.leaseUntil ?? Number.POSITIVE_INFINITY);
+    return Math.min(now, record.updatedAt + this.#env.options.attemptTimeoutMs, record.leaseExpiresAt ?? Number.POSITIVE_INFINITY);
   }
 
   /**
@@ -562,7 +555,7 @@ export class IntentRun {
       });
     }
 
-    const result = await exchange(this.#env.http, config, (final) => {
+    const result = await roundTrip(this.#env.http, config, (final) => {
       this.#assertMayDispatch();
       this.#checkRequestWindow(final);
     });
@@ -579,7 +572,7 @@ export class IntentRun {
     return outcome;
   }
 
-  #classify(result: Awaited<ReturnType<typeof exchange>>): Outcome {
+  #classify(result: RoundTrip): Outcome {
     const { options } = this.#env;
     if (result.kind === 'response') {
       const { response } = result;
@@ -635,14 +628,14 @@ export class IntentRun {
   }
 
   /** Sends one lookup request (a lookup, a fallback or a scan page) with a fresh correlation id. */
-  async #sendLookup(built: AxiosRequestConfig, via: 'lookup' | 'scan' | 'operation'): Promise<{ result: Exchange; correlationId: string; startedAt: number }> {
+  async #sendLookup(built: AxiosRequestConfig, via: 'lookup' | 'scan' | 'operation'): Promise<{ result: RoundTrip; correlationId: string; startedAt: number }> {
     const { events, options } = this.#env;
     const correlationId = newCorrelationId();
     const config = this.#buildConfig(built, 0, 'lookup', false, correlationId);
     this.trace.lookupRequests++;
     const startedAt = options.clock.now();
     if (events.has('lookupStarted')) events.emit('lookupStarted', { ...this.#base, attempt: this.#record.attempt, correlationId, via, request: this.#summary(config) });
-    const result = await exchange(this.#env.http, config);
+    const result = await roundTrip(this.#env.http, config);
     this.#observeUsage(result);
     return { result, correlationId, startedAt };
   }
@@ -780,31 +773,31 @@ export class IntentRun {
    * Reads the venue's rate-limit usage headers from a response and, when a counter
    * reached `pauseAtUsage`, holds every send to the venue until its window resets.
    */
-  #observeUsage(result: Exchange): void {
+  #observeUsage(result: RoundTrip): void {
     if (result.kind !== 'response') return;
     const { options, events } = this.#env;
     if (options.venue.rateLimit.usage === undefined || options.venue.rateLimit.usage.length === 0) return;
     const now = options.clock.now();
     const usage = readRateLimitUsage(options.venue, headerReader(result.response), now);
     if (usage.length === 0) return;
-    let pausedUntil: number | undefined;
+    let resumeAt: number | undefined;
     for (const counter of usage) {
       if (counter.utilisation === undefined || counter.resetAt === undefined) continue;
-      if (counter.utilisation >= options.pauseAtUsage && counter.resetAt > now) pausedUntil = Math.max(pausedUntil ?? 0, counter.resetAt);
+      if (counter.utilisation >= options.pauseAtUsage && counter.resetAt > now) resumeAt = Math.max(resumeAt ?? 0, counter.resetAt);
     }
-    if (pausedUntil !== undefined && pausedUntil > this.#env.venueBlockedUntil) {
-      this.#env.venueBlockedUntil = pausedUntil;
-      this.#env.venueBlockedCause = 'rateLimitUsage';
+    if (resumeAt !== undefined && resumeAt > this.#env.venueHoldEndsAt) {
+      this.#env.venueHoldEndsAt = resumeAt;
+      this.#env.venueHoldCause = 'rateLimitUsage';
     }
     if (events.has('rateLimitUsage')) {
-      events.emit('rateLimitUsage', pausedUntil === undefined ? { ...this.#base, usage } : { ...this.#base, usage, pausedUntil });
+      events.emit('rateLimitUsage', resumeAt === undefined ? { ...this.#base, usage } : { ...this.#base, usage, resumeAt });
     }
   }
 
-  #blockVenue(until: number): void {
-    if (until <= this.#env.venueBlockedUntil) return;
-    this.#env.venueBlockedUntil = until;
-    this.#env.venueBlockedCause = 'venueBan';
+  #blockVenue(endsAt: number): void {
+    if (endsAt <= this.#env.venueHoldEndsAt) return;
+    this.#env.venueHoldEndsAt = endsAt;
+    this.#env.venueHoldCause = 'venueBan';
   }
 
   #nextBackoff(): number {
@@ -874,8 +867,8 @@ export class IntentRun {
   #renewLeaseIfNeeded(): Promise<void> | undefined {
     const { options } = this.#env;
     const now = options.clock.now();
-    const until = this.#record.leaseUntil;
-    if (until === undefined || until - now > options.leaseMs / 2) return undefined;
+    const expiresAt = this.#record.leaseExpiresAt;
+    if (expiresAt === undefined || expiresAt - now > options.leaseMs / 2) return undefined;
     return this.#renewLease(now);
   }
 
@@ -883,8 +876,8 @@ export class IntentRun {
     const { options } = this.#env;
     const claim = await options.ledger.claim(this.#record.id, { owner: options.workerId, leaseMs: options.leaseMs, now });
     if (!claim.claimed) {
-      if (claim.record.leaseOwner !== undefined && claim.record.leaseOwner !== options.workerId && claim.record.leaseUntil !== undefined) {
-        throw new IntentBusyError({ intentId: this.#record.id, leaseUntil: claim.record.leaseUntil });
+      if (claim.record.leaseOwner !== undefined && claim.record.leaseOwner !== options.workerId && claim.record.leaseExpiresAt !== undefined) {
+        throw new IntentBusyError({ intentId: this.#record.id, leaseExpiresAt: claim.record.leaseExpiresAt });
       }
       throw new LedgerLeaseLostError(this.#record.id, `Intent ${this.#record.id} lease could not be renewed.`);
     }
@@ -964,7 +957,7 @@ export class IntentRun {
   #assertMayDispatch(): void {
     const record = this.#record;
     const now = this.#env.options.clock.now();
-    if (record.leaseUntil !== undefined && now >= record.leaseUntil) {
+    if (record.leaseExpiresAt !== undefined && now >= record.leaseExpiresAt) {
       throw new LedgerLeaseLostError(record.id, `Intent ${record.id}: lease ended before the request was dispatched; not sent.`);
     }
     // The dispatch window: a request leaves within attemptTimeoutMs of its in-flight
@@ -996,7 +989,7 @@ export class IntentRun {
     });
   }
 
-  #ambiguous(reason: string, cause?: unknown, parkedUntil?: number): AmbiguousOutcomeError {
+  #ambiguous(reason: string, cause?: unknown, nextCheckAt?: number): AmbiguousOutcomeError {
     const record = this.#record;
     const stored = record.outcome;
     return new AmbiguousOutcomeError({
@@ -1009,7 +1002,7 @@ export class IntentRun {
       cause: cause ?? this.#lastError,
       operation: record.operation,
       businessId: record.businessId,
-      parkedUntil,
+      nextCheckAt,
       lastAnswer: stored === undefined ? undefined : { reason: stored.reason, httpStatus: stored.httpStatus, venueCode: stored.venueCode, replayed: stored.replayed === true },
     });
   }

@@ -330,7 +330,7 @@ export interface RateLimitUsageEvent extends IntentEventBase {
    * Set when a counter reached `retry.pauseAtUsage`: no request goes to this venue
    * before this instant (epoch ms), the reset of that counter's window.
    */
-  readonly pausedUntil?: number;
+  readonly resumeAt?: number;
 }
 
 export interface WarningEvent {
@@ -554,7 +554,7 @@ export interface AttentionEntry {
   readonly businessId?: string;
   readonly reason: string;
   /** Set for a parked intent: the earliest time (epoch ms) of its next automatic check. */
-  readonly parkedUntil?: number;
+  readonly nextCheckAt?: number;
 }
 
 /** What a recovery pass did, one count per intent found unfinished. */
@@ -567,7 +567,7 @@ export interface RecoveryReport {
   readonly failed: number;
   /**
    * Intents parked at the end of the pass: parked before and not due (not run), or
-   * parked by this pass. Each is also in `needsAttention` with its `parkedUntil`.
+   * parked by this pass. Each is also in `needsAttention` with its `nextCheckAt`.
    */
   readonly parked: number;
   /**

@@ -89,12 +89,12 @@ export class IntentBusyError extends IntentError {
   readonly code = 'ERR_INTENT_BUSY' as const;
   readonly intentId: string;
   /** Epoch milliseconds when the current lease expires. */
-  readonly leaseUntil: number;
+  readonly leaseExpiresAt: number;
 
-  constructor(init: { intentId: string; leaseUntil: number }) {
-    super(`Intent ${init.intentId} is being executed by another worker (lease until ${new Date(init.leaseUntil).toISOString()}).`);
+  constructor(init: { intentId: string; leaseExpiresAt: number }) {
+    super(`Intent ${init.intentId} is being executed by another worker (lease until ${new Date(init.leaseExpiresAt).toISOString()}).`);
     this.intentId = init.intentId;
-    this.leaseUntil = init.leaseUntil;
+    this.leaseExpiresAt = init.leaseExpiresAt;
   }
 }
 
@@ -126,7 +126,7 @@ export class AmbiguousOutcomeError extends IntentError {
    * Set when the intent is parked (its allowance spent): the earliest time, epoch ms, of
    * its next automatic check. Calls before then fail at once, without a request.
    */
-  readonly parkedUntil: number | undefined;
+  readonly nextCheckAt: number | undefined;
   /**
    * The last answer recorded for the intent: its reason, HTTP status and venue code, and
    * whether it was the venue's stored answer replayed (a resend returns it again).
@@ -143,14 +143,14 @@ export class AmbiguousOutcomeError extends IntentError {
     cause?: unknown;
     operation?: string | undefined;
     businessId?: string | undefined;
-    parkedUntil?: number | undefined;
+    nextCheckAt?: number | undefined;
     lastAnswer?: AmbiguousOutcomeError['lastAnswer'];
   }) {
     const who = init.businessId === undefined ? `Intent ${init.intentId}` : `Intent ${init.intentId} (business id ${init.businessId})`;
     const next =
-      init.parkedUntil === undefined
+      init.nextCheckAt === undefined
         ? 'reconcile before resending.'
-        : `parked: checked again automatically from ${new Date(init.parkedUntil).toISOString()} (one lookup, never a blind resend), or settle it by hand.`;
+        : `parked: checked again automatically from ${new Date(init.nextCheckAt).toISOString()} (one lookup, never a blind resend), or settle it by hand.`;
     super(`${who}: outcome at ${init.venue} is unknown after attempt ${init.attempt} (${init.reason}); ${next}`, { cause: init.cause });
     this.intentId = init.intentId;
     this.key = init.key;
@@ -160,7 +160,7 @@ export class AmbiguousOutcomeError extends IntentError {
     this.reason = init.reason;
     this.operation = init.operation;
     this.businessId = init.businessId;
-    this.parkedUntil = init.parkedUntil;
+    this.nextCheckAt = init.nextCheckAt;
     this.lastAnswer = init.lastAnswer;
   }
 }

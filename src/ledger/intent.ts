@@ -138,7 +138,7 @@ export interface IntentRecord {
   /** Owner of the current lease, if any. */
   readonly leaseOwner?: string;
   /** Epoch ms when the current lease expires. */
-  readonly leaseUntil?: number;
+  readonly leaseExpiresAt?: number;
   /** Epoch ms. */
   readonly createdAt: number;
   /** Epoch ms. */
@@ -155,4 +155,4 @@ export interface IntentRecord {
 }
 
 /** What `LedgerStore.create` needs: everything but the fields the store assigns. */
-export type IntentDraft = Omit<IntentRecord, 'status' | 'attempt' | 'epoch' | 'leaseOwner' | 'leaseUntil' | 'updatedAt' | 'outcome'>;
+export type IntentDraft = Omit<IntentRecord, 'status' | 'attempt' | 'epoch' | 'leaseOwner' | 'leaseExpiresAt' | 'updatedAt' | 'outcome'>;

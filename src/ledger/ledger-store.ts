@@ -25,7 +25,7 @@ export interface ClaimRequest {
  * write that creates it. The record it creates is exactly what `create`, then
  * `claim({ owner, leaseMs, now })`, then `transition(pending → inFlight, attempt 1,
  * outcome)` would leave: `status: 'inFlight'`, `attempt: 1`, `epoch: 1`, `leaseOwner:
- * owner`, `leaseUntil: now + leaseMs`, `updatedAt: now`, `outcome`. It saves the client
+ * owner`, `leaseExpiresAt: now + leaseMs`, `updatedAt: now`, `outcome`. It saves the client
  * two ledger round trips (and, for the file ledger, two flushes) before the first send.
  *
  * When an intent with the draft's id already exists, this argument is ignored: nothing
@@ -103,7 +103,7 @@ export interface TransitionRequest {
   /** Current time, epoch ms. */
   readonly now: number;
   /**
-   * When true, the lease fields (`leaseOwner`, `leaseUntil`) are cleared in the same
+   * When true, the lease fields (`leaseOwner`, `leaseExpiresAt`) are cleared in the same
    * write, which saves the {@link LedgerStore.release} call that would follow it. The
    * client sets it on the write that ends its run (a settled or parked intent). The
    * compare-and-set on `(status, epoch)` already proves the caller holds the lease, so
@@ -142,7 +142,7 @@ export interface LedgerStore {
 
   /**
    * Takes the lease on a non-terminal intent: increments `epoch` (the fencing token)
-   * and sets `leaseOwner`/`leaseUntil`. Refused (`claimed: false`) while another
+   * and sets `leaseOwner`/`leaseExpiresAt`. Refused (`claimed: false`) while another
    * owner's lease is unexpired; re-claiming one's own lease is allowed.
    */
   claim(id: string, request: ClaimRequest): Promise<ClaimResult>;
@@ -152,10 +152,10 @@ export interface LedgerStore {
    * fleet (`recover()` uses it when present instead of listing and claiming one by one).
    *
    * Selects the intents that are `pending`, `inFlight` or `unknown`, whose lease is free,
-   * expired (`leaseUntil <= now`) or already `owner`'s (as {@link claim} allows), and that
+   * expired (`leaseExpiresAt <= now`) or already `owner`'s (as {@link claim} allows), and that
    * pass every filter of `request`; takes the oldest `limit` of them (by `createdAt`, then
    * id) and claims each exactly as {@link claim} would: `epoch` incremented, `leaseOwner`
-   * set to `owner`, `leaseUntil` to `now + leaseMs`. Resolves the claimed records, already
+   * set to `owner`, `leaseExpiresAt` to `now + leaseMs`. Resolves the claimed records, already
    * claimed, oldest first; an empty array when nothing is claimable.
    *
    * Never claimed: finished intents; intents another owner holds an unexpired lease on;

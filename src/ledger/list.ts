@@ -62,7 +62,7 @@ export function selectClaimable(records: Iterable<IntentRecord>, request: ClaimR
   const picked: IntentRecord[] = [];
   for (const record of records) {
     if (!RESUMABLE_STATUSES.includes(record.status)) continue;
-    const leaseFree = record.leaseOwner === undefined || record.leaseOwner === owner || record.leaseUntil === undefined || record.leaseUntil <= now;
+    const leaseFree = record.leaseOwner === undefined || record.leaseOwner === owner || record.leaseExpiresAt === undefined || record.leaseExpiresAt <= now;
     if (!leaseFree || isParkedNotDue(record, now)) continue;
     if (createdBefore !== undefined && record.createdAt > createdBefore) continue;
     if (after !== undefined && oldestFirst(record, after) <= 0) continue;

@@ -93,7 +93,7 @@ export async function resolveIntent(store: LedgerStore, intentId: string, verdic
     });
   }
   const claim = await store.claim(intentId, { owner: options.owner, leaseMs: options.leaseMs ?? 30_000, now: options.now });
-  if (!claim.claimed) throw new IntentBusyError({ intentId, leaseUntil: claim.record.leaseUntil ?? options.now });
+  if (!claim.claimed) throw new IntentBusyError({ intentId, leaseExpiresAt: claim.record.leaseExpiresAt ?? options.now });
   const record = claim.record;
   if (!RESOLVABLE.has(record.status)) {
     // Settled by its worker between the read and the claim: the machine's answer stands.

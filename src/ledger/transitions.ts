@@ -43,7 +43,7 @@ export const RESUMABLE_STATUSES: readonly IntentStatus[] = ['pending', 'inFlight
  * claim and the transition to `inFlight` (attempt 1) would leave, in one record.
  */
 export function createdInFlight(draft: IntentDraft, now: number, start: CreateInFlight): IntentRecord {
-  return { ...draft, status: 'inFlight', attempt: 1, epoch: 1, leaseOwner: start.owner, leaseUntil: now + start.leaseMs, updatedAt: now, outcome: cloneData(start.outcome) };
+  return { ...draft, status: 'inFlight', attempt: 1, epoch: 1, leaseOwner: start.owner, leaseExpiresAt: now + start.leaseMs, updatedAt: now, outcome: cloneData(start.outcome) };
 }
 
 /**
@@ -73,7 +73,7 @@ export function applyTransition(record: IntentRecord, request: TransitionRequest
   const { outcome: _previous, ...kept } = record;
   let rest: Omit<IntentRecord, 'outcome'> = kept;
   if (request.releaseLease === true) {
-    const { leaseOwner: _owner, leaseUntil: _until, ...unleased } = kept;
+    const { leaseOwner: _owner, leaseExpiresAt: _until, ...unleased } = kept;
     rest = unleased;
   }
   return {

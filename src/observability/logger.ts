@@ -337,12 +337,12 @@ export function logEntryFor<K extends keyof IntentEventMap>(
       for (const u of usage) {
         if (typeof u.utilisation === 'number' && (highest === undefined || u.utilisation > highest)) highest = u.utilisation;
       }
-      const paused = e.pausedUntil !== undefined;
+      const paused = e.resumeAt !== undefined;
       return entry(paused ? 'info' : 'debug', paused ? 'rate-limit usage high: pausing requests to this venue' : 'rate-limit usage', name, {
         ...base(e),
         businessId: businessIdOf(e.intentId),
         utilisation: highest,
-        pausedUntil: e.pausedUntil,
+        resumeAt: e.resumeAt,
       });
     }
     case 'warning': {
@@ -369,7 +369,7 @@ export function logEntryFor<K extends keyof IntentEventMap>(
       const r = (payload as IntentEventMap['recoveryFinished']).report;
       const attention: readonly AttentionEntry[] = Array.isArray(r.needsAttention) ? r.needsAttention : [];
       // Parked intents are checked again automatically; the others wait for a person.
-      const forAPerson = attention.filter((a) => a.parkedUntil === undefined).length;
+      const forAPerson = attention.filter((a) => a.nextCheckAt === undefined).length;
       const idle = r.resumed === 0 && attention.length === 0 && r.parked === 0 && r.notReached === 0 && !r.budgetExhausted;
       const level: IntentLogLevel = forAPerson > 0 ? 'error' : r.parked > 0 || r.notReached > 0 || r.budgetExhausted ? 'warn' : idle ? 'debug' : 'info';
       return entry(level, forAPerson > 0 ? 'recovery pass finished: intents need a person' : 'recovery pass finished', name, {

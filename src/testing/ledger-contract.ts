@@ -316,7 +316,7 @@ export function describeLedgerContract(name: string, api: LedgerContractTestApi,
         const sameFieldsAs = (r: IntentRecord, id: string): IntentRecord => ({ ...r, ...draftOf(id) });
         assert.deepStrictEqual(short.record, sameFieldsAs(long, 's-short'));
         assert.deepStrictEqual(
-          [short.record.status, short.record.attempt, short.record.epoch, short.record.leaseOwner, short.record.leaseUntil, short.record.updatedAt],
+          [short.record.status, short.record.attempt, short.record.epoch, short.record.leaseOwner, short.record.leaseExpiresAt, short.record.updatedAt],
           ['inFlight', 1, 1, 'w1', T0 + 1_005, T0 + 5],
         );
         assert.deepStrictEqual(await store.get('s-short'), short.record);
@@ -342,8 +342,8 @@ export function describeLedgerContract(name: string, api: LedgerContractTestApi,
         const first = await store.claim('l1', { owner: 'w1', leaseMs: 500, now: T0 + 100 });
         assert.equal(first.claimed, true);
         assert.deepStrictEqual(
-          { epoch: first.record.epoch, leaseOwner: first.record.leaseOwner, leaseUntil: first.record.leaseUntil, updatedAt: first.record.updatedAt },
-          { epoch: 1, leaseOwner: 'w1', leaseUntil: T0 + 600, updatedAt: T0 },
+          { epoch: first.record.epoch, leaseOwner: first.record.leaseOwner, leaseExpiresAt: first.record.leaseExpiresAt, updatedAt: first.record.updatedAt },
+          { epoch: 1, leaseOwner: 'w1', leaseExpiresAt: T0 + 600, updatedAt: T0 },
           'a claim does not change updatedAt',
         );
         const refused = await store.claim('l1', { owner: 'w2', leaseMs: 500, now: T0 + 599 });
@@ -352,11 +352,11 @@ export function describeLedgerContract(name: string, api: LedgerContractTestApi,
         const renewed = await store.claim('l1', { owner: 'w1', leaseMs: 500, now: T0 + 599 });
         assert.equal(renewed.claimed, true);
         assert.equal(renewed.record.epoch, 2);
-        assert.equal(renewed.record.leaseUntil, T0 + 1099);
+        assert.equal(renewed.record.leaseExpiresAt, T0 + 1099);
         assert.equal((await store.claim('l1', { owner: 'w2', leaseMs: 500, now: T0 + 1098 })).claimed, false);
         const takeover = await store.claim('l1', { owner: 'w2', leaseMs: 500, now: T0 + 1099 });
-        assert.equal(takeover.claimed, true, 'a lease is expired at leaseUntil');
-        assert.deepStrictEqual([takeover.record.epoch, takeover.record.leaseOwner, takeover.record.leaseUntil], [3, 'w2', T0 + 1599]);
+        assert.equal(takeover.claimed, true, 'a lease is expired at leaseExpiresAt');
+        assert.deepStrictEqual([takeover.record.epoch, takeover.record.leaseOwner, takeover.record.leaseExpiresAt], [3, 'w2', T0 + 1599]);
         assert.deepStrictEqual(await store.get('l1'), takeover.record);
       });
 
@@ -382,7 +382,7 @@ export function describeLedgerContract(name: string, api: LedgerContractTestApi,
         assert.deepStrictEqual(await store.get('rl'), claim.record, 'a mismatched release changes nothing');
         await store.release('rl', 'w1', 1);
         const released = await store.get('rl');
-        const { leaseOwner: _o, leaseUntil: _u, ...rest } = claim.record;
+        const { leaseOwner: _o, leaseExpiresAt: _u, ...rest } = claim.record;
         assert.deepStrictEqual(released, rest, 'the epoch stays; the lease fields go');
         assert.equal((await store.claim('rl', { owner: 'w2', leaseMs: 10, now: T0 + 1 })).record.epoch, 2, 'anyone may claim a released intent');
         await store.release('missing', 'w1', 1);
@@ -394,7 +394,7 @@ export function describeLedgerContract(name: string, api: LedgerContractTestApi,
         await seedListPlan(store);
         const before = new Map<string, IntentRecord>();
         for (const id of LIST_ORDER) before.set(id, (await store.get(id)) as IntentRecord);
-        const claimedAs = (record: IntentRecord, owner: string, leaseUntil: number, bumps = 1): IntentRecord => ({ ...(before.get(record.id) as IntentRecord), epoch: bumps, leaseOwner: owner, leaseUntil });
+        const claimedAs = (record: IntentRecord, owner: string, leaseExpiresAt: number, bumps = 1): IntentRecord => ({ ...(before.get(record.id) as IntentRecord), epoch: bumps, leaseOwner: owner, leaseExpiresAt });
         const first = await claimResumable({ owner: 'w1', leaseMs: 1_000, now: T0 + 100, limit: 2 });
         assert.deepStrictEqual(first.map((r) => r.id), ['d', 'b'], 'the two oldest resumable intents');
         for (const r of first) {
@@ -406,7 +406,7 @@ export function describeLedgerContract(name: string, api: LedgerContractTestApi,
         for (const r of rest) assert.deepStrictEqual(r, claimedAs(r, 'w2', T0 + 1_100));
         assert.deepStrictEqual(await claimResumable({ owner: 'w3', leaseMs: 1_000, now: T0 + 100 }), [], 'everything is leased');
         const again = await claimResumable({ owner: 'w1', leaseMs: 1_000, now: T0 + 200 });
-        assert.deepStrictEqual(again.map((r) => [r.id, r.epoch, r.leaseUntil]), [['d', 2, T0 + 1_200], ['b', 2, T0 + 1_200]], 'an owner may re-claim its own leases');
+        assert.deepStrictEqual(again.map((r) => [r.id, r.epoch, r.leaseExpiresAt]), [['d', 2, T0 + 1_200], ['b', 2, T0 + 1_200]], 'an owner may re-claim its own leases');
         for (const status of TERMINAL_STATUSES) {
           for (const r of [...first, ...rest, ...again]) assert.notEqual(r.status, status);
         }
@@ -429,7 +429,7 @@ export function describeLedgerContract(name: string, api: LedgerContractTestApi,
         await store.create(draftOf('free', T0 + 1), T0 + 1);
         const ids = async (owner: string, now: number): Promise<string[]> => (await claimResumable({ owner, leaseMs: 10_000, now })).map((r) => r.id);
         assert.deepStrictEqual(await ids('w1', T0 + 499), ['free'], 'held (lease until T0+500) and parked (due at T0+1000) are left');
-        assert.deepStrictEqual(await ids('w2', T0 + 500), ['held'], 'a lease is expired at leaseUntil');
+        assert.deepStrictEqual(await ids('w2', T0 + 500), ['held'], 'a lease is expired at leaseExpiresAt');
         assert.deepStrictEqual(await ids('w3', T0 + 999), [], 'the parked intent is not due before its next check');
         assert.deepStrictEqual(await ids('w3', T0 + 1_000), ['parked'], 'due at nextCheckAt');
         const parked = await store.get('parked');
@@ -530,15 +530,15 @@ export function describeLedgerContract(name: string, api: LedgerContractTestApi,
         );
         assert.equal((await store.get('rl2'))?.leaseOwner, 'w1', 'a refused transition keeps the lease');
         const parked = await store.transition('rl2', move('inFlight', 1, 'unknown', T0 + 2, undefined, { outcome: { kind: 'unknown', reason: 'parked' }, releaseLease: true }));
-        const { leaseOwner: _o, leaseUntil: _u, ...unleased } = claim.record;
+        const { leaseOwner: _o, leaseExpiresAt: _u, ...unleased } = claim.record;
         assert.deepStrictEqual(parked, { ...unleased, status: 'unknown', attempt: 1, updatedAt: T0 + 2, outcome: { kind: 'unknown', reason: 'parked' } });
         assert.deepStrictEqual(await store.get('rl2'), parked);
         const next = await store.claim('rl2', { owner: 'w2', leaseMs: 1_000, now: T0 + 3 });
         assert.deepStrictEqual([next.claimed, next.record.epoch], [true, 2], 'anyone may claim at once');
         const kept = await store.transition('rl2', move('unknown', 2, 'unknown', T0 + 4, undefined, { outcome: { kind: 'unknown', reason: 'y' }, releaseLease: false }));
-        assert.deepStrictEqual([kept.leaseOwner, kept.leaseUntil], ['w2', T0 + 1_003]);
+        assert.deepStrictEqual([kept.leaseOwner, kept.leaseExpiresAt], ['w2', T0 + 1_003]);
         const done = await store.transition('rl2', move('unknown', 2, 'succeeded', T0 + 5, undefined, { outcome: { kind: 'success', reason: 'found' }, releaseLease: true }));
-        assert.deepStrictEqual([done.status, done.leaseOwner, done.leaseUntil, done.epoch], ['succeeded', undefined, undefined, 2]);
+        assert.deepStrictEqual([done.status, done.leaseOwner, done.leaseExpiresAt, done.epoch], ['succeeded', undefined, undefined, 2]);
         assert.deepStrictEqual(await store.get('rl2'), done);
       });
 
@@ -691,7 +691,7 @@ export function describeLedgerContract(name: string, api: LedgerContractTestApi,
           const was = before[i];
           assert.ok(after && was, `${id} survives`);
           const strip = (r: IntentRecord): IntentRecord => {
-            const { leaseOwner: _o, leaseUntil: _u, epoch: _e, ...rest } = r;
+            const { leaseOwner: _o, leaseExpiresAt: _u, epoch: _e, ...rest } = r;
             return rest as IntentRecord;
           };
           // Leases may or may not outlive a reopen (a single-process store voids them); the

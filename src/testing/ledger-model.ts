@@ -157,7 +157,7 @@ interface Real {
 }
 
 const withoutLease = (r: IntentRecord): IntentRecord => {
-  const { leaseOwner: _o, leaseUntil: _u, ...rest } = r;
+  const { leaseOwner: _o, leaseExpiresAt: _u, ...rest } = r;
   return rest;
 };
 
@@ -218,13 +218,13 @@ async function modelRecords(model: Model): Promise<IntentRecord[]> {
 export async function rebuildModel(records: Iterable<IntentRecord>): Promise<MemoryLedger> {
   const mem = new MemoryLedger();
   for (const r of records) {
-    const { status, attempt, epoch, updatedAt, outcome, leaseOwner, leaseUntil, ...draft } = r;
+    const { status, attempt, epoch, updatedAt, outcome, leaseOwner, leaseExpiresAt, ...draft } = r;
     await mem.create(draft, updatedAt);
-    const leased = leaseOwner !== undefined && leaseUntil !== undefined;
+    const leased = leaseOwner !== undefined && leaseExpiresAt !== undefined;
     for (let e = 1; e <= epoch; e++) {
       if (e === epoch && leased) {
         await mem.release(r.id, 'rebuild', e - 1);
-        await mem.claim(r.id, { owner: leaseOwner, leaseMs: leaseUntil, now: 0 });
+        await mem.claim(r.id, { owner: leaseOwner, leaseMs: leaseExpiresAt, now: 0 });
       } else {
         await mem.claim(r.id, { owner: 'rebuild', leaseMs: 1, now: 0 });
       }

@@ -270,7 +270,7 @@ interface State {
   weightUsed: number;
   overWeightLimit: number;
   replays: number;
-  banUntil: number;
+  banEndsAt: number;
   refusedByBan: number;
 }
 
@@ -397,7 +397,7 @@ export function createVenueSim(options: VenueSimOptions, where = 'createVenueSim
     weightUsed: 0,
     overWeightLimit: 0,
     replays: 0,
-    banUntil: Number.NEGATIVE_INFINITY,
+    banEndsAt: Number.NEGATIVE_INFINITY,
     refusedByBan: 0,
   });
   let s = fresh();
@@ -424,14 +424,14 @@ export function createVenueSim(options: VenueSimOptions, where = 'createVenueSim
   /** Answers 418 while a ban lasts; `undefined` when none is in force. */
   const refuseIfBanned = (): VenueSimAnswer | undefined => {
     const at = now();
-    if (at >= s.banUntil) return undefined;
+    if (at >= s.banEndsAt) return undefined;
     s.refusedByBan++;
-    return banAnswer(String(Math.max(1, Math.ceil((s.banUntil - at) / 1000))));
+    return banAnswer(String(Math.max(1, Math.ceil((s.banEndsAt - at) / 1000))));
   };
 
   /** Starts a ban (the `ban` fault) and answers the request that drew it. */
   const startBan = (headers: Record<string, string> = {}): VenueSimAnswer => {
-    s.banUntil = now() + banSeconds * 1000;
+    s.banEndsAt = now() + banSeconds * 1000;
     s.refusedByBan++;
     return banAnswer(String(banSeconds), headers);
   };
@@ -439,9 +439,9 @@ export function createVenueSim(options: VenueSimOptions, where = 'createVenueSim
   const banAnswer = (retryAfter: string, headers: Record<string, string> = {}): VenueSimAnswer => {
     const hdrs = { ...headers, 'retry-after': retryAfter };
     if (mode === 'exchange') {
-      return respond(418, { code: -1003, msg: `Way too much request weight used; IP banned until ${s.banUntil}. Please use WebSocket Streams for live updates to avoid bans.` }, hdrs);
+      return respond(418, { code: -1003, msg: `Way too much request weight used; IP banned until ${s.banEndsAt}. Please use WebSocket Streams for live updates to avoid bans.` }, hdrs);
     }
-    return paymentError(418, { type: 'rate_limit_error', message: `Too many requests: every request is refused until ${new Date(s.banUntil).toISOString()}.` }, hdrs);
+    return paymentError(418, { type: 'rate_limit_error', message: `Too many requests: every request is refused until ${new Date(s.banEndsAt).toISOString()}.` }, hdrs);
   };
 
   /** Charges one unit of request weight; returns the headers to send, or the refusal when over the limit. */

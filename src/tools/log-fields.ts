@@ -382,12 +382,12 @@ export const LOG_FIELD_CATALOGUE: readonly LogField[] = Object.freeze([
     carried: { log: ['outcome'], events: ['outcome.outcome.scope'] },
   },
   {
-    name: 'pausedUntil',
+    name: 'resumeAt',
     type: 'integer',
     example: 1767614460000,
-    description: 'Epoch ms until which the client holds every request to the venue because a usage counter is nearly spent.',
+    description: 'Epoch ms at which the client sends to the venue again: it holds every request to it until then because a usage counter is nearly spent.',
     why: { 'rate-limit-ban': 'the client paused itself before the venue banned it' },
-    carried: { log: ['rateLimitUsage'], events: ['rateLimitUsage.pausedUntil'] },
+    carried: { log: ['rateLimitUsage'], events: ['rateLimitUsage.resumeAt'] },
   },
   {
     name: 'utilisation',

@@ -220,7 +220,7 @@ export class ObservedLedger implements LedgerStore {
       // The claim replaced exactly the lease read above (not one released or taken since),
       // and that lease had run out: the previous owner died or stalled holding it.
       result.record.epoch === before.epoch + 1 &&
-      (before.leaseUntil ?? 0) <= request.now
+      (before.leaseExpiresAt ?? 0) <= request.now
     ) {
       const lateWrite = await this.#lateWrite(id, before);
       tell({ type: 'takeover', intentId: id, fromOwner: before.leaseOwner, fromEpoch: before.epoch, fromStatus: before.status, toEpoch: result.record.epoch, lateWrite });

@@ -466,7 +466,7 @@ describe('helpers', () => {
       [
         { ...base, id: 'fresh', status: 'inFlight', updatedAt: now - 60_000 },
         { ...base, id: 'stale', status: 'inFlight', updatedAt: now - 20 * 60_000 },
-        { ...base, id: 'leased', status: 'inFlight', updatedAt: now - H, leaseOwner: 'w', leaseUntil: now + 60_000 },
+        { ...base, id: 'leased', status: 'inFlight', updatedAt: now - H, leaseOwner: 'w', leaseExpiresAt: now + 60_000 },
         { ...base, id: 'open', status: 'pending', attempt: 0, updatedAt: 0, expiresAt: now + 1 },
         { ...base, id: 'late', status: 'pending', attempt: 0, updatedAt: 0, expiresAt: now - 1 },
         { ...base, id: 'done', status: 'succeeded', updatedAt: 0, outcome: { kind: 'success', reason: 'ok' } },

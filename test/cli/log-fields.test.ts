@@ -32,7 +32,7 @@ describe('intentkey log-fields', () => {
     const json = JSON.parse(run.stdout) as { incident: string; fields: Array<{ name: string; incidents: string[]; carriedByIntentkey: boolean; carried: { log: string[] } }> };
     expect(json.incident).toBe('rate-limit-ban');
     expect(json.fields.map((f) => f.name)).toEqual(logFieldChecklist('rate-limit-ban').map((r) => r.name));
-    expect(json.fields.find((f) => f.name === 'pausedUntil')).toMatchObject({ carriedByIntentkey: true, carried: { log: ['rateLimitUsage'] } });
+    expect(json.fields.find((f) => f.name === 'resumeAt')).toMatchObject({ carriedByIntentkey: true, carried: { log: ['rateLimitUsage'] } });
   });
 
   it('--format markdown and --format json-schema', async () => {

@@ -92,7 +92,7 @@ describe('the happy path costs two ledger writes', () => {
     expect(calls).toEqual(['create+inFlight', 'succeeded+release']);
     const stored = await inner.get(result.intentId);
     expect(stored?.status).toBe('succeeded');
-    expect([stored?.leaseOwner, stored?.leaseUntil, stored?.attempt, stored?.epoch]).toEqual([undefined, undefined, 1, 1]);
+    expect([stored?.leaseOwner, stored?.leaseExpiresAt, stored?.attempt, stored?.epoch]).toEqual([undefined, undefined, 1, 1]);
 
     calls.length = 0;
     const probed = await probeOp({}, { businessId: 'h2' });

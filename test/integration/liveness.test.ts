@@ -327,7 +327,7 @@ describe('parked intents', () => {
     expect(isAmbiguousOutcomeError(error)).toBe(true);
     const firstPark = parkedEvents[0];
     expect(firstPark).toMatchObject({ count: 1, businessId: 'stuck', reason: expect.stringContaining('inconclusive') });
-    expect((error as { parkedUntil?: number }).parkedUntil).toBe(firstPark?.nextCheckAt);
+    expect((error as { nextCheckAt?: number }).nextCheckAt).toBe(firstPark?.nextCheckAt);
     // Equal jitter of the 60 s base: between 30 and 60 s from now.
     expect((firstPark?.nextCheckAt ?? 0) - clock.now()).toBeGreaterThanOrEqual(30_000);
     expect((firstPark?.nextCheckAt ?? 0) - clock.now()).toBeLessThanOrEqual(60_000);
@@ -338,11 +338,11 @@ describe('parked intents', () => {
     const second = await life();
     const early = await second.client.recover();
     expect(early).toMatchObject({ resumed: 0, parked: 1 });
-    expect(early.needsAttention).toEqual([expect.objectContaining({ intentId: expect.any(String), businessId: 'stuck', parkedUntil: firstPark?.nextCheckAt })]);
+    expect(early.needsAttention).toEqual([expect.objectContaining({ intentId: expect.any(String), businessId: 'stuck', nextCheckAt: firstPark?.nextCheckAt })]);
     expect({ posts: counts.posts(), gets: counts.gets() }).toEqual({ posts: 1, gets: 3 });
     // A direct call is refused at once too, with the time of the next check.
     const refused = await second.place({ id: 'stuck' }, { businessId: 'stuck' }).catch((e: unknown) => e);
-    expect((refused as { parkedUntil?: number }).parkedUntil).toBe(firstPark?.nextCheckAt);
+    expect((refused as { nextCheckAt?: number }).nextCheckAt).toBe(firstPark?.nextCheckAt);
     expect(counts.gets()).toBe(3);
     await second.ledger.close();
 
@@ -429,11 +429,11 @@ describe("Stripe's stored 5xx replays are settled by a scan", () => {
     const pay = client.operation('payment.create', { request: () => ({ method: 'POST', url: '/v1/payment_intents', data: { amount: 1, currency: 'usd', businessId: 'pay-2' } }) });
     const error = await pay({}, { businessId: 'pay-2' }).catch((e: unknown) => e);
     expect(isAmbiguousOutcomeError(error)).toBe(true);
-    const ambiguous = error as { lastAnswer?: { replayed: boolean; httpStatus?: number }; reason: string; parkedUntil?: number; businessId?: string };
+    const ambiguous = error as { lastAnswer?: { replayed: boolean; httpStatus?: number }; reason: string; nextCheckAt?: number; businessId?: string };
     expect(ambiguous.lastAnswer).toMatchObject({ replayed: true, httpStatus: 500 });
     expect(ambiguous.reason).toMatch(/replayed/);
     expect(ambiguous.businessId).toBe('pay-2');
-    expect(ambiguous.parkedUntil).toBeGreaterThan(clock.now());
+    expect(ambiguous.nextCheckAt).toBeGreaterThan(clock.now());
     // One send, one resend that got the replay: no more.
     expect(v.stats()).toMatchObject({ writes: 2, executions: 1 });
   });

@@ -154,16 +154,16 @@ describe('rate-limit usage headers', () => {
   it('pauses before the venue refuses: 35 orders through a 10-per-minute limit with no 429', async () => {
     const { stats, usage, waits } = await run(undefined);
     expect(stats).toMatchObject({ executions: 35, duplicates: 0, overWeightLimit: 0 });
-    const paused = usage.filter((e) => e.pausedUntil !== undefined);
+    const paused = usage.filter((e) => e.resumeAt !== undefined);
     expect(paused.length).toBeGreaterThanOrEqual(3);
-    for (const e of paused) expect(e.pausedUntil! % 60_000).toBe(0);
+    for (const e of paused) expect(e.resumeAt! % 60_000).toBe(0);
     expect(waits.filter((w) => w.cause === 'rateLimitUsage').length).toBeGreaterThanOrEqual(3);
     expect(usage[0]?.usage[0]).toMatchObject({ header: 'x-mbx-used-weight-1m', used: 1, limit: LIMIT });
   });
 
   it('pauses earlier with a lower pauseAtUsage', async () => {
     const { usage } = await run(0.5);
-    const firstPause = usage.findIndex((e) => e.pausedUntil !== undefined);
+    const firstPause = usage.findIndex((e) => e.resumeAt !== undefined);
     expect(usage[firstPause]?.usage[0]?.used).toBe(5);
   });
 

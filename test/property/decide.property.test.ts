@@ -116,7 +116,7 @@ const scenario: fc.Arbitrary<Scenario> = fc
     maxLookups: fc.integer({ min: 1, max: 4 }),
     parkedCheck: fc.boolean(),
     lastOutcome: fc.option(outcome, { nil: undefined }),
-    holdUntil: fc.integer({ min: NOW - 1_000, max: NOW + 8_000 }),
+    holdEndsAt: fc.integer({ min: NOW - 1_000, max: NOW + 8_000 }),
     holdCause: fc.constantFrom<VenueHold['cause']>('venueBan', 'rateLimitUsage'),
     deadlineMs: fc.integer({ min: 1_000, max: 120_000 }),
     maxRetryAfterMs: fc.integer({ min: 0, max: 60_000 }),
@@ -139,7 +139,7 @@ const scenario: fc.Arbitrary<Scenario> = fc
       maxLookups: r.parkedCheck ? 1 : r.maxLookups,
       parkedCheck: r.parkedCheck,
       lastOutcome: r.lastOutcome,
-      hold: { untilAt: r.holdUntil, cause: r.holdCause },
+      hold: { endsAt: r.holdEndsAt, cause: r.holdCause },
       deadlineMs: r.deadlineMs,
       maxRetryAfterMs: r.maxRetryAfterMs,
       verdicts: r.verdicts,
@@ -266,7 +266,7 @@ function explore(decideFn: Decide, sc: Scenario, sends: Basis[] = []): string | 
           ...(step.record.stampDispatch ? { sentBy: now } : {}),
         };
         updatedAt = now;
-        if (step.holdVenueForMs !== undefined) hold = { untilAt: now + step.holdVenueForMs, cause: 'venueBan' };
+        if (step.holdVenueForMs !== undefined) hold = { endsAt: now + step.holdVenueForMs, cause: 'venueBan' };
         now += io();
         last = { kind: 'answerRecorded', outcome: answered.outcome, earlierMayHaveExecuted: answered.earlierMayHaveExecuted };
         break;

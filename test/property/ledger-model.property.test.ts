@@ -67,7 +67,7 @@ describe('model-based store check', () => {
               for (const id of ['a', 'b', 'c', 'd', 'e']) {
                 const r = await store.get(id);
                 if (!r) continue;
-                const { status: _s, attempt: _a, epoch: _e, updatedAt: _u, outcome: _o, leaseOwner: _l, leaseUntil: _t, ...draft } = r;
+                const { status: _s, attempt: _a, epoch: _e, updatedAt: _u, outcome: _o, leaseOwner: _l, leaseExpiresAt: _t, ...draft } = r;
                 await created.create(draft, r.createdAt);
               }
               store = created;
@@ -110,7 +110,7 @@ describe('model-based store check', () => {
     const shapes: IntentRecord[] = [
       { ...base, status: 'pending', attempt: 0, epoch: 0, updatedAt: at },
       { ...base, status: 'pending', attempt: 2, epoch: 3, updatedAt: at + 5 },
-      { ...base, status: 'pending', attempt: 0, epoch: 2, updatedAt: at + 1, leaseOwner: 'w1', leaseUntil: at + 40 },
+      { ...base, status: 'pending', attempt: 0, epoch: 2, updatedAt: at + 1, leaseOwner: 'w1', leaseExpiresAt: at + 40 },
       { ...base, status: 'inFlight', attempt: 1, epoch: 1, updatedAt: at + 1, outcome: { kind: 'x', reason: 'y' } },
       { ...base, status: 'failed', attempt: 0, epoch: 0, updatedAt: at + 2, outcome: { kind: 'fatal', reason: 'expired' } },
       { ...base, status: 'succeeded', attempt: 3, epoch: 4, updatedAt: at + 9, outcome: { kind: 'success', reason: 'ok', result: { id: 1 } } },

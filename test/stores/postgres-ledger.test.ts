@@ -113,6 +113,27 @@ suite('PostgresLedger', () => {
     }
   });
 
+  it('keeps the lease in the column lease_until, read as leaseExpiresAt, so tables written before the rename open unchanged', async () => {
+    const table = randomTable();
+    const ledger = await open(poolA, table);
+    try {
+      await ledger.create(draft('a'), 1_000);
+      const claim = await ledger.claim('a', { owner: 'w1', leaseMs: 500, now: 1_000 });
+      expect(claim.record.leaseExpiresAt).toBe(1_500);
+      const raw = await poolA.query<{ lease_owner: string; lease_until: string }>(`SELECT lease_owner, lease_until::text AS lease_until FROM "${table}" WHERE id = 'a'`);
+      expect(raw.rows[0]).toEqual({ lease_owner: 'w1', lease_until: '1500' });
+      // A lease as an earlier version wrote it: the same columns.
+      await poolA.query(`UPDATE "${table}" SET lease_owner = 'old-worker', lease_until = 9000 WHERE id = 'a'`);
+      expect(await ledger.get('a')).toMatchObject({ leaseOwner: 'old-worker', leaseExpiresAt: 9_000 });
+      // It still fences: another owner cannot claim before it expires, and can at its expiry.
+      expect((await ledger.claim('a', { owner: 'w2', leaseMs: 500, now: 8_999 })).claimed).toBe(false);
+      expect((await ledger.claim('a', { owner: 'w2', leaseMs: 500, now: 9_000 })).record).toMatchObject({ leaseOwner: 'w2', leaseExpiresAt: 9_500 });
+    } finally {
+      await ledger.close();
+      await dropTable(poolA, table);
+    }
+  });
+
   it('stores inputs exactly as given (key order included) and undefined inputs as absent', async () => {
     const table = randomTable();
     const ledger = await open(poolA, table);
@@ -175,7 +196,7 @@ suite('PostgresLedger', () => {
       expect(new Set(ids).size).toBe(ids.length);
       expect(ids.length).toBe(59);
       expect(x.map((r) => r.id)).toEqual([...x.map((r) => r.id)].sort());
-      for (const r of x) expect(r).toMatchObject({ leaseOwner: 'wa', epoch: 1, leaseUntil: 15_000 });
+      for (const r of x) expect(r).toMatchObject({ leaseOwner: 'wa', epoch: 1, leaseExpiresAt: 15_000 });
       expect(await a.claimResumable({ owner: 'wc', leaseMs: 10_000, now: 14_999 })).toEqual([]);
       expect((await a.claimResumable({ owner: 'wc', leaseMs: 10_000, now: 15_000 })).length).toBe(59);
     } finally {

@@ -158,7 +158,7 @@ suite('PostgresLedger takeover from a frozen worker (SIGSTOP)', () => {
         expect(stopping?.held.map((h) => [h.status, h.epoch, h.leaseOwner])).toEqual(businessIds.map(() => ['inFlight', 1, 'worker-a']));
         expect(venue.stats().executions).toBe(businessIds.length);
         // A's leases run out while it is frozen.
-        await until(async () => (await ledger.listResumable()).every((r) => (r.leaseUntil ?? 0) < Date.now()), 'the frozen leases to expire');
+        await until(async () => (await ledger.listResumable()).every((r) => (r.leaseExpiresAt ?? 0) < Date.now()), 'the frozen leases to expire');
 
         const b = fleetClient(axios.create({ baseURL: venue.url }), mode, ledger, 'worker-b', 5_000);
         const report = await b.client.recover();

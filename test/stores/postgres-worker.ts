@@ -126,7 +126,7 @@ async function takeover(config: Extract<WorkerConfig, { kind: 'takeover' }>): Pr
     if (answered === total) {
       // Every action has executed at the venue; none is recorded. Report what this
       // worker holds, then freeze as a paused VM or a long GC would.
-      const held = (await ledger.listResumable()).map((r) => ({ id: r.id, status: r.status, epoch: r.epoch, leaseOwner: r.leaseOwner, leaseUntil: r.leaseUntil }));
+      const held = (await ledger.listResumable()).map((r) => ({ id: r.id, status: r.status, epoch: r.epoch, leaseOwner: r.leaseOwner, leaseExpiresAt: r.leaseExpiresAt }));
       line({ type: 'stopping', held });
       process.kill(process.pid, 'SIGSTOP');
       release();

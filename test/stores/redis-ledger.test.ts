@@ -128,6 +128,22 @@ onShared('RedisLedger on the shared test server', () => {
     }
   });
 
+  it('keeps the lease in the hash field leaseUntil, read as leaseExpiresAt, so ledgers written before the rename open unchanged', async () => {
+    const client = connect();
+    const prefix = track(client, randomPrefix('lease-field'));
+    const ledger = await RedisLedger.open({ client, prefix, allowVolatileServer: true });
+    await ledger.create(draft('a'), T0);
+    const claim = await ledger.claim('a', { owner: 'w1', leaseMs: 500, now: T0 });
+    expect(claim.record.leaseExpiresAt).toBe(T0 + 500);
+    expect(await client.hmget(`${prefix}intent:a`, 'leaseOwner', 'leaseUntil', 'leaseExpiresAt')).toEqual(['w1', String(T0 + 500), null]);
+    // A lease as an earlier version wrote it: the same hash fields.
+    await client.hset(`${prefix}intent:a`, 'leaseOwner', 'old-worker', 'leaseUntil', String(T0 + 9_000));
+    expect(await ledger.get('a')).toMatchObject({ leaseOwner: 'old-worker', leaseExpiresAt: T0 + 9_000 });
+    // It still fences: another owner cannot claim before it expires, and can at its expiry.
+    expect((await ledger.claim('a', { owner: 'w2', leaseMs: 500, now: T0 + 8_999 })).claimed).toBe(false);
+    expect((await ledger.claim('a', { owner: 'w2', leaseMs: 500, now: T0 + 9_000 })).record).toMatchObject({ leaseOwner: 'w2', leaseExpiresAt: T0 + 9_500 });
+  });
+
   it('keeps finished intents for retentionMs (PEXPIRE), unfinished ones without expiry', async () => {
     const client = connect();
     const prefix = track(client, randomPrefix('ttl'));
@@ -415,8 +431,8 @@ onShared('a connection lost mid-intent fails closed (fake venue)', () => {
 
         // Another worker, after the lease: reconciles (not found), resends the same key once.
         const other = venueClient({ mode: 'exchange', url: venue.url, ledger: observer, workerId: 'recoverer', leaseMs: 5_000 });
-        const leaseUntil = record?.leaseUntil ?? 0;
-        while (Date.now() <= leaseUntil) await new Promise((r) => setTimeout(r, 20));
+        const leaseExpiresAt = record?.leaseExpiresAt ?? 0;
+        while (Date.now() <= leaseExpiresAt) await new Promise((r) => setTimeout(r, 20));
         const report = await other.client.recover();
         expect(report).toMatchObject({ resumed: 1, succeeded: 1, resent: 1, needsAttention: [] });
         expect(venue.executionsOf(businessId)).toBe(1);

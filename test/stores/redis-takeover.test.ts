@@ -62,7 +62,7 @@ describe.runIf(REDIS_URL !== undefined && process.platform === 'linux')('RedisLe
               const held = (await ledger.listResumable()).find((r) => r.businessId === businessId);
               expect(held?.leaseOwner, businessId).toBe('frozen');
               // Past the frozen worker's lease on the machine's clock, which both use.
-              while (Date.now() <= (held?.leaseUntil ?? 0)) await new Promise((r) => setTimeout(r, 10));
+              while (Date.now() <= (held?.leaseExpiresAt ?? 0)) await new Promise((r) => setTimeout(r, 10));
               const result = await rescuer.place(businessId);
               expect(result.status).toBe('succeeded');
               const after = await ledger.get(result.intentId);

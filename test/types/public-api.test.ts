@@ -78,7 +78,7 @@ describe('recovery and listing types', () => {
     const client = createIntentClient(axios.create(), { venue: binanceSpot });
     expectTypeOf(client.startRecovery).returns.toEqualTypeOf<RecoveryHandle>();
     expectTypeOf<RecoveryHandle['done']>().toEqualTypeOf<Promise<RecoveryReport>>();
-    expectTypeOf<RecoveryReport['needsAttention'][number]['parkedUntil']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<RecoveryReport['needsAttention'][number]['nextCheckAt']>().toEqualTypeOf<number | undefined>();
     expectTypeOf(client.list).parameter(0).toEqualTypeOf<ListQuery | undefined>();
     expectTypeOf(client.list).returns.resolves.toEqualTypeOf<IntentSummary[]>();
     expectTypeOf<IntentSummary['view']>().toEqualTypeOf<IntentView>();

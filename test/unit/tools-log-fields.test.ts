@@ -222,12 +222,12 @@ describe('logFieldChecklist', () => {
   });
 
   it.each([
-    ['key-conflict', ['fingerprint', 'storedFingerprint', 'businessId'], ['retryAfterMs', 'pausedUntil']],
-    ['rate-limit-ban', ['retryAfterMs', 'limitScope', 'pausedUntil', 'cause'], ['storedFingerprint']],
-    ['expired-key', ['when', 'venueKey'], ['storedFingerprint', 'pausedUntil']],
+    ['key-conflict', ['fingerprint', 'storedFingerprint', 'businessId'], ['retryAfterMs', 'resumeAt']],
+    ['rate-limit-ban', ['retryAfterMs', 'limitScope', 'resumeAt', 'cause'], ['storedFingerprint']],
+    ['expired-key', ['when', 'venueKey'], ['storedFingerprint', 'resumeAt']],
     ['crash-recovery', ['resumed', 'via', 'recovered', 'needsPerson'], ['retryAfterMs']],
     ['ambiguous-timeout', ['verdict', 'correlationId', 'requestWindowMs'], ['storedFingerprint']],
-    ['duplicate-order', ['venueOrderId', 'venueKey', 'resent', 'venueDuplicate'], ['pausedUntil']],
+    ['duplicate-order', ['venueOrderId', 'venueKey', 'resent', 'venueDuplicate'], ['resumeAt']],
   ] as const)('%s includes %j and not %j', (incident, included, excluded) => {
     const names = logFieldChecklist(incident).map((r) => r.name);
     for (const name of included) expect(names).toContain(name);
@@ -305,7 +305,7 @@ describe('checklistMarkdown', () => {
     const rows = md.split('\n').filter((l) => l.startsWith('| `'));
     expect(rows).toHaveLength(logFieldChecklist('rate-limit-ban').length);
     expect(md).toContain('| field | type | example | why | carried by intentkey |');
-    expect(rows.find((r) => r.startsWith('| `pausedUntil`'))).toMatch(/log lines: rateLimitUsage/);
+    expect(rows.find((r) => r.startsWith('| `resumeAt`'))).toMatch(/log lines: rateLimitUsage/);
     expect(rows.find((r) => r.startsWith('| `clockSkewMs`'))).toMatch(/\| no: your code/);
   });
 

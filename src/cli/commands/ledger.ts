@@ -355,7 +355,7 @@ function detailLines(record: IntentRecord, now: number, ledgerHasLeases: boolean
     ['key window', record.expiresAt === undefined ? 'none recorded' : `until ${when(record.expiresAt, now)}`],
   ];
   if (ledgerHasLeases) {
-    lines.push(['lease', record.leaseOwner === undefined ? 'none' : `${record.leaseOwner} until ${when(record.leaseUntil ?? 0, now)}${(record.leaseUntil ?? 0) <= now ? ' (expired)' : ''}`]);
+    lines.push(['lease', record.leaseOwner === undefined ? 'none' : `${record.leaseOwner} until ${when(record.leaseExpiresAt ?? 0, now)}${(record.leaseExpiresAt ?? 0) <= now ? ' (expired)' : ''}`]);
   }
   if (o) {
     const codes = [o.httpStatus === undefined ? undefined : `HTTP ${o.httpStatus}`, o.venueCode === undefined ? undefined : `venue code ${o.venueCode}`].filter((x) => x !== undefined);
@@ -561,12 +561,12 @@ export function attentionItems(records: readonly IntentRecord[], now: number, st
     } else if (r.status === 'unknown') {
       items.push({ record: r, since: r.updatedAt, why: `outcome unknown: ${r.outcome?.reason ?? 'no reason stored'}`, action: 'the next call or recovery looks it up; if it cannot, check the venue and resolve it' });
     } else if (r.status === 'inFlight') {
-      const free = r.leaseUntil ?? r.updatedAt;
+      const free = r.leaseExpiresAt ?? r.updatedAt;
       if (free + staleAfterMs <= now) {
         items.push({
           record: r,
           since: free,
-          why: r.leaseUntil === undefined ? `in flight since ${iso(r.updatedAt)} (${formatAge(now - r.updatedAt)}): its process most likely died mid-attempt` : `in flight, its lease expired ${formatAge(now - r.leaseUntil)} ago: its worker most likely died`,
+          why: r.leaseExpiresAt === undefined ? `in flight since ${iso(r.updatedAt)} (${formatAge(now - r.updatedAt)}): its process most likely died mid-attempt` : `in flight, its lease expired ${formatAge(now - r.leaseExpiresAt)} ago: its worker most likely died`,
           action: 'a recovery pass (client.startRecovery) reconciles it; or check the venue and resolve it',
         });
       }
@@ -895,7 +895,7 @@ Examples:
             if (name === 'IntentBusyError') {
               const current = await store.get(id).catch(() => undefined);
               const holder = current?.leaseOwner === undefined ? 'a running worker' : `worker "${current.leaseOwner}"`;
-              const until = current?.leaseUntil ?? (error as { leaseUntil?: number }).leaseUntil;
+              const until = current?.leaseExpiresAt ?? (error as { leaseExpiresAt?: number }).leaseExpiresAt;
               throw new CliError(
                 `intent ${id} is leased by ${holder}${until === undefined ? '' : ` until ${when(until, now)}`}: it is being worked on right now. Wait until the lease expires (or stop that worker), check the venue again, then run this again. Nothing was changed.`,
                 EXIT.unavailable,

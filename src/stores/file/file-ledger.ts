@@ -702,11 +702,11 @@ export class FileLedger implements LedgerStore {
     const record = this.#mustGet(id);
     if (TERMINAL_STATUSES.has(record.status)) return { claimed: false, record: this.#out(record) };
     const heldByOther =
-      record.leaseOwner !== undefined && record.leaseOwner !== request.owner && record.leaseUntil !== undefined && record.leaseUntil > request.now;
+      record.leaseOwner !== undefined && record.leaseOwner !== request.owner && record.leaseExpiresAt !== undefined && record.leaseExpiresAt > request.now;
     if (heldByOther) return { claimed: false, record: this.#out(record) };
     // In memory only: the directory lock makes this process the single writer, and
     // every lease dies with it. The epoch still fences concurrent runs in this process.
-    const next: IntentRecord = { ...record, epoch: record.epoch + 1, leaseOwner: request.owner, leaseUntil: request.now + request.leaseMs };
+    const next: IntentRecord = { ...record, epoch: record.epoch + 1, leaseOwner: request.owner, leaseExpiresAt: request.now + request.leaseMs };
     this.#records.set(id, next);
     return { claimed: true, record: this.#out(next) };
   }
@@ -723,9 +723,9 @@ export class FileLedger implements LedgerStore {
     await this.#barrier();
     // Finished intents held by file position are not in this map: never candidates.
     const candidates = [...this.#records.values()];
-    const leaseUntil = request.now + request.leaseMs;
+    const leaseExpiresAt = request.now + request.leaseMs;
     return selectClaimable(candidates, request).map((record) => {
-      const next: IntentRecord = { ...record, epoch: record.epoch + 1, leaseOwner: request.owner, leaseUntil };
+      const next: IntentRecord = { ...record, epoch: record.epoch + 1, leaseOwner: request.owner, leaseExpiresAt };
       this.#records.set(record.id, next);
       return this.#out(next);
     });
@@ -744,7 +744,7 @@ export class FileLedger implements LedgerStore {
     // Intents held by position were read from disk, where leases are never stored.
     const record = this.#records.get(id);
     if (record && record.leaseOwner === owner && record.epoch === epoch) {
-      const { leaseOwner: _o, leaseUntil: _u, ...rest } = record;
+      const { leaseOwner: _o, leaseExpiresAt: _u, ...rest } = record;
       this.#records.set(id, rest);
     }
   }
@@ -876,7 +876,7 @@ export class FileLedger implements LedgerStore {
         const r = objects[i] as IntentRecord;
         const body = bodies[i] as Buffer;
         // One still carrying a lease keeps it in memory (the file never holds leases).
-        if (TERMINAL_STATUSES.has(r.status) && r.leaseOwner === undefined && r.leaseUntil === undefined && indexableId(r.id)) moved.push({ record: r, at, length: body.length });
+        if (TERMINAL_STATUSES.has(r.status) && r.leaseOwner === undefined && r.leaseExpiresAt === undefined && indexableId(r.id)) moved.push({ record: r, at, length: body.length });
         at = encodeRecordInto(snapshot, at, { type: RecordType.Put, seq: seq++, epoch: this.#epoch, body });
       }
       at = encodeRecordInto(snapshot, at, { type: RecordType.SnapshotEnd, seq: seq++, epoch: this.#epoch, body: endBody });
@@ -972,7 +972,7 @@ export class FileLedger implements LedgerStore {
   }
 
   #encodeBody(record: IntentRecord): Buffer {
-    const { leaseOwner: _o, leaseUntil: _u, ...stored } = record;
+    const { leaseOwner: _o, leaseExpiresAt: _u, ...stored } = record;
     // id, status and updatedAt first, so an open reads them from the first bytes.
     return encodeStoredBody(stored);
   }

@@ -431,8 +431,8 @@ export function recordProblems(record: unknown): string[] {
   if (!isCount(r.epoch)) out.push('epoch is not a whole number >= 0');
   for (const field of ['createdAt', 'updatedAt'] as const) if (!isTime(r[field])) out.push(`${field} is not a time in ms`);
   if (r.expiresAt !== undefined && !isTime(r.expiresAt)) out.push('expiresAt is not a time in ms');
-  if ((r.leaseOwner === undefined) !== (r.leaseUntil === undefined)) out.push('leaseOwner and leaseUntil must be set together');
-  if (r.leaseUntil !== undefined && !isTime(r.leaseUntil)) out.push('leaseUntil is not a time in ms');
+  if ((r.leaseOwner === undefined) !== (r.leaseExpiresAt === undefined)) out.push('leaseOwner and leaseExpiresAt must be set together');
+  if (r.leaseExpiresAt !== undefined && !isTime(r.leaseExpiresAt)) out.push('leaseExpiresAt is not a time in ms');
   if ((status === 'inFlight' || status === 'unknown' || status === 'succeeded') && isCount(r.attempt) && r.attempt < 1) {
     out.push(`status ${status as string} with attempt 0 (no attempt was ever started)`);
   }

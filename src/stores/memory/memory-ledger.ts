@@ -65,14 +65,14 @@ export class MemoryLedger implements LedgerStore {
     const heldByOther =
       record.leaseOwner !== undefined &&
       record.leaseOwner !== request.owner &&
-      record.leaseUntil !== undefined &&
-      record.leaseUntil > request.now;
+      record.leaseExpiresAt !== undefined &&
+      record.leaseExpiresAt > request.now;
     if (heldByOther) return { claimed: false, record: cloneData(record) };
     const next: IntentRecord = {
       ...record,
       epoch: record.epoch + 1,
       leaseOwner: request.owner,
-      leaseUntil: request.now + request.leaseMs,
+      leaseExpiresAt: request.now + request.leaseMs,
     };
     this.#records.set(id, next);
     return { claimed: true, record: cloneData(next) };
@@ -84,9 +84,9 @@ export class MemoryLedger implements LedgerStore {
    */
   async claimResumable(request: ClaimResumableRequest): Promise<IntentRecord[]> {
     this.#assertOpen();
-    const leaseUntil = request.now + request.leaseMs;
+    const leaseExpiresAt = request.now + request.leaseMs;
     return selectClaimable(this.#records.values(), request).map((record) => {
-      const next: IntentRecord = { ...record, epoch: record.epoch + 1, leaseOwner: request.owner, leaseUntil };
+      const next: IntentRecord = { ...record, epoch: record.epoch + 1, leaseOwner: request.owner, leaseExpiresAt };
       this.#records.set(record.id, next);
       return cloneData(next);
     });
@@ -103,7 +103,7 @@ export class MemoryLedger implements LedgerStore {
     this.#assertOpen();
     const record = this.#records.get(id);
     if (record && record.leaseOwner === owner && record.epoch === epoch) {
-      const { leaseOwner: _owner, leaseUntil: _until, ...rest } = record;
+      const { leaseOwner: _owner, leaseExpiresAt: _until, ...rest } = record;
       this.#records.set(id, rest);
     }
     return ;

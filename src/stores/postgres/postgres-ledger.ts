@@ -478,7 +478,7 @@ export class PostgresLedger implements LedgerStore {
       attempt: Number(row.attempt),
       epoch: Number(row.epoch),
       ...(row.lease_owner === null ? {} : { leaseOwner: row.lease_owner }),
-      ...(row.lease_until === null ? {} : { leaseUntil: Number(row.lease_until) }),
+      ...(row.lease_until === null ? {} : { leaseExpiresAt: Number(row.lease_until) }),
       createdAt: Number(row.created_at),
       updatedAt: Number(row.updated_at),
       ...(row.expires_at === null ? {} : { expiresAt: Number(row.expires_at) }),

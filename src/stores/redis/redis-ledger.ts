@@ -565,7 +565,9 @@ export class RedisLedger implements LedgerStore {
       throw new LedgerCorruptError(`Intent ${id} in Redis has missing or invalid fields.`);
     }
     const leaseOwner = f.get('leaseOwner');
-    const leaseUntil = f.get('leaseUntil');
+    // The hash field keeps its first name, `leaseUntil`, so ledgers written before the
+    // record field was renamed open unchanged.
+    const leaseExpiresAt = f.get('leaseUntil');
     return {
       ...doc,
       input: this.#codec ? this.#codec.decode(doc.input) : doc.input,
@@ -573,7 +575,7 @@ export class RedisLedger implements LedgerStore {
       attempt,
       epoch,
       ...(leaseOwner === undefined ? {} : { leaseOwner }),
-      ...(leaseUntil === undefined ? {} : { leaseUntil: Number(leaseUntil) }),
+      ...(leaseExpiresAt === undefined ? {} : { leaseExpiresAt: Number(leaseExpiresAt) }),
       updatedAt,
       ...(outcome === undefined ? {} : { outcome }),
     };

@@ -57,7 +57,7 @@ function state(over: Partial<DecisionState> = {}): DecisionState {
     deadlineMs: 60_000,
     maxRetryAfterMs: 30_000,
     venue: exchange,
-    venueHold: { untilAt: 0, cause: 'venueBan' },
+    venueHold: { endsAt: 0, cause: 'venueBan' },
     canLookUp: true,
     sendsThisRun: 0,
     maxSends: 5,
@@ -113,22 +113,22 @@ const rows: readonly Row[] = [
   { rule: 'pending, expiry checked before maxAttempts', state: state({ sendsThisRun: 5, expiresAt: NOW - 1 }), step: { kind: 'settle', status: 'failed' } },
   {
     rule: 'pending under a venue ban: wait the ban out, then send',
-    state: state({ venueHold: { untilAt: NOW + 3_000, cause: 'venueBan' } }),
+    state: state({ venueHold: { endsAt: NOW + 3_000, cause: 'venueBan' } }),
     step: { kind: 'wait', ms: 3_000, before: 'send', cause: 'venueBan', resume: { to: 'send', resend: false, earlierMayHaveExecuted: false } },
   },
-  { rule: 'pending under a usage pause: the wait names rateLimitUsage', state: state({ venueHold: { untilAt: NOW + 500, cause: 'rateLimitUsage' } }), step: { kind: 'wait', ms: 500, cause: 'rateLimitUsage' } },
-  { rule: 'pending, a hold that has ended: send at once', state: state({ venueHold: { untilAt: NOW, cause: 'venueBan' } }), step: { kind: 'send' } },
+  { rule: 'pending under a usage pause: the wait names rateLimitUsage', state: state({ venueHold: { endsAt: NOW + 500, cause: 'rateLimitUsage' } }), step: { kind: 'wait', ms: 500, cause: 'rateLimitUsage' } },
+  { rule: 'pending, a hold that has ended: send at once', state: state({ venueHold: { endsAt: NOW, cause: 'venueBan' } }), step: { kind: 'send' } },
   {
     rule: 'pending, a hold longer than maxRetryAfterMs: stop retryAfterTooLong (not ambiguous)',
-    state: state({ venueHold: { untilAt: NOW + 40_000, cause: 'venueBan' } }),
+    state: state({ venueHold: { endsAt: NOW + 40_000, cause: 'venueBan' } }),
     step: { kind: 'stop', error: { kind: 'exhausted', reason: 'retryAfterTooLong', retryAfterMs: 40_000 } },
   },
   {
     rule: 'pending, a hold past the deadline: stop deadline',
-    state: state({ venueHold: { untilAt: NOW + 20_000, cause: 'venueBan' }, deadlineAt: NOW + 10_000, deadlineMs: 10_000 }),
+    state: state({ venueHold: { endsAt: NOW + 20_000, cause: 'venueBan' }, deadlineAt: NOW + 10_000, deadlineMs: 10_000 }),
     step: { kind: 'stop', error: { kind: 'exhausted', reason: 'deadline', detail: 'the next wait (20000 ms) would pass the 10000 ms deadline' } },
   },
-  { rule: 'after the hold wait: send without another check', state: state({ venueHold: { untilAt: NOW + 5, cause: 'venueBan' }, last: { kind: 'waited', resume: { to: 'send', resend: false, earlierMayHaveExecuted: false } } }), step: { kind: 'send', resend: false } },
+  { rule: 'after the hold wait: send without another check', state: state({ venueHold: { endsAt: NOW + 5, cause: 'venueBan' }, last: { kind: 'waited', resume: { to: 'send', resend: false, earlierMayHaveExecuted: false } } }), step: { kind: 'send', resend: false } },
   { rule: "pending after a person's verdict (notExecuted): send again with the same key", state: state({ stored: resolvedNotExecuted }), step: { kind: 'send', resend: false } },
   { rule: 'inFlight found at start: record unknown (never pending, never failed)', state: state({ status: 'inFlight' }), step: { kind: 'record', to: 'unknown', cause: 'inFlightAtStart' } },
   { rule: 'succeeded at start: return the stored result', state: state({ status: 'succeeded' }), step: { kind: 'finished' } },
@@ -155,7 +155,7 @@ const rows: readonly Row[] = [
   },
   {
     rule: 'parked check, key store, hold on: park rather than wait',
-    state: state({ status: 'unknown', stored: parkedDue, parkedCheck: true, maxSends: 1, maxLookups: 1, venue: keyStore, expiresAt: NOW + DAY, venueHold: { untilAt: NOW + 1_000, cause: 'venueBan' } }),
+    state: state({ status: 'unknown', stored: parkedDue, parkedCheck: true, maxSends: 1, maxLookups: 1, venue: keyStore, expiresAt: NOW + DAY, venueHold: { endsAt: NOW + 1_000, cause: 'venueBan' } }),
     step: { kind: 'park', reason: 'ETIMEDOUT (next check after a venueBan wait)', notBeforeAt: NOW + 1_000 },
   },
   { rule: 'parked, not due is checked only at start', state: state({ status: 'unknown', stored: parkedLater, last: { kind: 'recorded' } }), step: { kind: 'lookup' } },
@@ -174,12 +174,12 @@ const rows: readonly Row[] = [
   },
   {
     rule: 'key-store resend after its backoff, venue held: wait the hold (ambiguous: park on a stop)',
-    state: state({ status: 'unknown', stored: storedUnknown, venue: keyStore, expiresAt: NOW + DAY, venueHold: { untilAt: NOW + 700, cause: 'venueBan' }, last: { kind: 'waited', resume: { to: 'resend', earlierMayHaveExecuted: true } } }),
+    state: state({ status: 'unknown', stored: storedUnknown, venue: keyStore, expiresAt: NOW + DAY, venueHold: { endsAt: NOW + 700, cause: 'venueBan' }, last: { kind: 'waited', resume: { to: 'resend', earlierMayHaveExecuted: true } } }),
     step: { kind: 'wait', ms: 700, cause: 'venueBan', resume: { to: 'send', resend: true, earlierMayHaveExecuted: true } },
   },
   {
     rule: 'key-store resend, hold past maxRetryAfterMs: park (the outcome is unknown), never exhaust',
-    state: state({ status: 'unknown', stored: storedUnknown, venue: keyStore, expiresAt: NOW + DAY, venueHold: { untilAt: NOW + 45_000, cause: 'venueBan' }, last: { kind: 'waited', resume: { to: 'resend', earlierMayHaveExecuted: true } } }),
+    state: state({ status: 'unknown', stored: storedUnknown, venue: keyStore, expiresAt: NOW + DAY, venueHold: { endsAt: NOW + 45_000, cause: 'venueBan' }, last: { kind: 'waited', resume: { to: 'resend', earlierMayHaveExecuted: true } } }),
     step: { kind: 'park', reason: 'the venue asked to wait 45000 ms, more than maxRetryAfterMs (30000)', notBeforeAt: NOW + 45_000 },
   },
   {
@@ -284,7 +284,7 @@ const rows: readonly Row[] = [
   { rule: 'notFound exactly at the settle instant: believed', state: lookedUp({ found: 'notFound' }, { stored: { ...storedUnknown, sentBy: NOW - 5_000 } }), step: { kind: 'send', resend: true } },
   {
     rule: 'notFound authoritative, resend under a venue hold: wait it out, then send',
-    state: lookedUp({ found: 'notFound' }, { venueHold: { untilAt: NOW + 900, cause: 'venueBan' } }),
+    state: lookedUp({ found: 'notFound' }, { venueHold: { endsAt: NOW + 900, cause: 'venueBan' } }),
     step: { kind: 'wait', ms: 900, cause: 'venueBan', resume: { to: 'send', resend: true, earlierMayHaveExecuted: false }, reconcile: { lookup: 'notFound', action: 'resend' } },
   },
   {

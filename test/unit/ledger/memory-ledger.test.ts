@@ -59,7 +59,7 @@ describe('MemoryLedger', () => {
     const ledger = new MemoryLedger();
     await ledger.create(draft('1'), 1000);
     const first = await ledger.claim('1', { owner: 'w1', leaseMs: 500, now: 1000 });
-    expect(first).toMatchObject({ claimed: true, record: { epoch: 1, leaseOwner: 'w1', leaseUntil: 1500 } });
+    expect(first).toMatchObject({ claimed: true, record: { epoch: 1, leaseOwner: 'w1', leaseExpiresAt: 1500 } });
     expect((await ledger.claim('1', { owner: 'w2', leaseMs: 500, now: 1499 })).claimed).toBe(false);
     expect(await ledger.claim('1', { owner: 'w1', leaseMs: 500, now: 1499 })).toMatchObject({ claimed: true, record: { epoch: 2 } });
     expect(await ledger.claim('1', { owner: 'w2', leaseMs: 500, now: 2000 })).toMatchObject({ claimed: true, record: { epoch: 3, leaseOwner: 'w2' } });

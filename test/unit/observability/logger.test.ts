@@ -86,7 +86,7 @@ describe('logEntryFor: the level policy', () => {
     expect(levelOf('reconcile', { ...base, attempt: 1, lookup: 'found', action: 'settled' })).toBe('info');
     expect(levelOf('reconcile', { ...base, attempt: 1, lookup: 'notFound', action: 'resend' })).toBe('info');
     expect(levelOf('retryScheduled', { ...base, attempt: 1, delayMs: 60_000, before: 'send', cause: 'venueBan' })).toBe('info');
-    expect(levelOf('rateLimitUsage', { ...base, usage: [], pausedUntil: 1 })).toBe('info');
+    expect(levelOf('rateLimitUsage', { ...base, usage: [], resumeAt: 1 })).toBe('info');
     expect(levelOf('intentFinished', finished('failed', { status: 'failed' }))).toBe('info');
     expect(levelOf('intentFinished', finished('busy', { status: 'inFlight' }))).toBe('info');
     expect(levelOf('intentFinished', finished('aborted', { status: 'pending' }))).toBe('info');
@@ -113,7 +113,7 @@ describe('logEntryFor: the level policy', () => {
     expect(levelOf('intentFinished', finished('exhausted', { status: 'pending' }))).toBe('warn');
     expect(levelOf('intentFinished', finished('conflict', { status: 'pending' }))).toBe('warn');
     expect(levelOf('warning', { code: 'NON_DURABLE_LEDGER', message: 'The ledger is not durable' })).toBe('warn');
-    expect(levelOf('recoveryFinished', report({ parked: 1, needsAttention: [{ intentId: 'x', operation: 'o', reason: 'parked', parkedUntil: 5 }] }))).toBe('warn');
+    expect(levelOf('recoveryFinished', report({ parked: 1, needsAttention: [{ intentId: 'x', operation: 'o', reason: 'parked', nextCheckAt: 5 }] }))).toBe('warn');
     expect(levelOf('recoveryFinished', report({ budgetExhausted: true, notReached: 4 }))).toBe('warn');
     expect(levelOf('ledger', { type: 'tornTailRepaired', file: '/secret/path/log', offset: 10, droppedBytes: 7, keptAs: '/secret/path/torn', problem: 'bad crc' })).toBe('warn');
     expect(levelOf('ledger', { type: 'staleLockTakenOver', previousPid: 4242 })).toBe('warn');

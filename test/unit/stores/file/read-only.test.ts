@@ -182,7 +182,7 @@ describe('recordProblems', () => {
     ['in flight with no attempt', { ...good, status: 'inFlight', attempt: 0 }, ['status inFlight with attempt 0 (no attempt was ever started)']],
     ['negative epoch', { ...good, epoch: -1 }, ['epoch is not a whole number >= 0']],
     ['empty key', { ...good, key: '' }, ['key is missing or not a non-empty string']],
-    ['half a lease', { ...good, leaseOwner: 'w' }, ['leaseOwner and leaseUntil must be set together']],
+    ['half a lease', { ...good, leaseOwner: 'w' }, ['leaseOwner and leaseExpiresAt must be set together']],
     [
       'parked on a succeeded intent',
       { ...good, status: 'succeeded', outcome: { kind: 'success', reason: 'ok', parked: { at: 1, nextCheckAt: 2, count: 1, reason: 'r' } } },
