@@ -35,8 +35,10 @@ const open = (pool: pg.Pool, table: string, extra: Partial<PostgresLedgerOptions
  * tests of an unreachable server: `open` itself would already fail there.
  */
 const unchecked = async (pool: pg.Pool): Promise<PostgresLedger> => {
-  const base = await open(poolA, randomTable());
+  const table = randomTable();
+  const base = await open(poolA, table);
   await base.close();
+  await dropTable(poolA, table);
   return base.on(pool);
 };
 

@@ -14,10 +14,9 @@
 export type Crc32cRange = (data: Uint8Array, start: number, end: number, initial?: number) => number;
 
 /**
- * Builds the slicing-by-8 CRC-32C function ({@link crc32cRange}). Self-contained (it
- * uses nothing outside its own body), because its source is also run inside the file
- * ledger's io thread, which checks a snapshot's records while the main thread reads
- * them (see io.ts).
+ * Builds the slicing-by-8 CRC-32C function ({@link crc32cRange}). The writer thread
+ * (writer-thread.ts) uses it too, to check a snapshot's records while the main thread
+ * reads them (see `readCheckedInto` in io.ts).
  *
  * The eight 256-entry tables: `tables[k * 256 + b]` is the CRC register contribution of
  * byte `b` followed by `k` zero bytes, so eight input bytes can be folded in with eight

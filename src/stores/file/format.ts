@@ -525,11 +525,9 @@ export interface CheckedChain {
  * Walks the records in `buf[from..)` by their length fields exactly as
  * {@link wholeRecordsEnd} does and checks the CRC of every record that lies wholly
  * inside `buf`: the checksum half of {@link scanRun}, done separately so that it can run
- * on the io thread while the main thread reads the previous chunk (see
- * {@link scanRun}'s `checked`). Never throws and never reads outside `buf`.
- *
- * Self-contained (only its arguments, no module constants): its source also runs in
- * the io thread (io.ts).
+ * on the writer thread (`readCheckedInto` in sync-core.ts) while the main thread reads
+ * the previous chunk (see {@link scanRun}'s `checked`). Never throws and never reads
+ * outside `buf`.
  *
  * @param crcRange - the CRC-32C function (crc32c.ts's `crc32cRange`).
  */

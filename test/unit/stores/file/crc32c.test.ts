@@ -90,7 +90,7 @@ describe('crc32c', () => {
 });
 
 describe('crc32cRange (slicing-by-8) against the bit-at-a-time definition', () => {
-  // A fresh instance as the io thread builds one from the same source, and the module's.
+  // A second, freshly built instance, and the module's.
   const fresh = makeCrc32cRange();
 
   it('agrees on every (start, end) with lengths 0..64 at every offset 0..15 of a random buffer', () => {

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writerEntry, WRITER_ENTRY_NAME } from '../../../../src/stores/file/writer-location.js';
 
@@ -43,5 +44,22 @@ describe('writerEntry (where the file ledger finds its writer thread)', () => {
     // The bundle carries the synchronous core and the role check of writer-thread.ts.
     expect((entry as { code: string }).code).toContain('intentkey-ledger-writer');
     expect((entry as { code: string }).code).toContain('fdatasyncSync');
+  });
+
+  it('the writer module does nothing in a worker not started as the writer (no listener keeps it alive)', async () => {
+    const entry = writerEntry(new URL('../../../../src/stores/file/writer-location.ts', import.meta.url).href);
+    const run = (workerData: unknown): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const worker = new Worker((entry as { code: string }).code, { eval: true, workerData, stdout: false, stderr: false });
+        worker.on('error', reject);
+        worker.on('exit', resolve);
+        // The writer answers this; anything else leaves it unanswered and exits on its own.
+        worker.on('message', () => void worker.terminate());
+        worker.postMessage({ id: 1, op: 'list', args: [tmpdir()] });
+      });
+    // Not the writer: no message listener is registered, so the thread ends by itself (code 0).
+    expect(await run({ role: 'something-else' })).toBe(0);
+    // The writer: it answers the request (and is then terminated, code 1).
+    expect(await run({ role: 'intentkey-ledger-writer' })).toBe(1);
   });
 });
