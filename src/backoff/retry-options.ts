@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_TIMER_DELAY_MS, delayOrder, jitterSchema } from './jitter.js';
+import { MAX_TIMER_DELAY_MS, delayOrder, jitterSchema, type JitterStrategy } from './jitter.js';
 import { DEFAULT_BACKOFF } from './plan.js';
 
 /** Largest `retry.maxAttempts` the client accepts. */
@@ -32,3 +32,25 @@ export const retryPolicyFields = {
 
 /** `baseDelayMs <= maxDelayMs` for a retry policy, with its defaults (base 200 ms, cap {@link defaultMaxDelayMs}). */
 export const retryDelayOrder = delayOrder({ baseDelayMs: DEFAULT_BACKOFF.baseDelayMs, maxDelayMs: defaultMaxDelayMs });
+
+/**
+ * A retry policy in the terms of `createIntentClient`'s `retry` option (`RetryOptions`):
+ * the same field names, units and meaning. All durations in ms.
+ */
+export interface RetryPolicy {
+  /** Most attempts one call sends, the first send included. Integer in `[1, 1000]`. */
+  readonly maxAttempts: number;
+  /** How the exponential delay is randomised (see `JitterStrategy`). */
+  readonly jitter: JitterStrategy;
+  /** Nominal delay before the first retry, in ms; doubles per retry. Integer `>= 0`, `<= maxDelayMs`. */
+  readonly baseDelayMs: number;
+  /** Largest single backoff delay, in ms. Integer in `[baseDelayMs, 2^31 − 1]`. */
+  readonly maxDelayMs: number;
+  /**
+   * Time budget of one call from its first send, in ms. A wait that would make the next
+   * attempt start at or after it stops the call instead. Integer in `[1, 2^31 − 1]`.
+   */
+  readonly deadlineMs: number;
+  /** Longest venue-requested wait (Retry-After) honoured, in ms; a longer one stops the call. Integer `>= 0`. */
+  readonly maxRetryAfterMs: number;
+}

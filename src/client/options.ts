@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { DEFAULT_BACKOFF, DEFAULT_MAX_RETRY_AFTER_MS, type JitterStrategy } from '../backoff/index.js';
+import { DEFAULT_BACKOFF, DEFAULT_MAX_RETRY_AFTER_MS } from '../backoff/index.js';
 import { delayOrder } from '../backoff/jitter.js';
-import { defaultMaxDelayMs, retryDelayOrder, retryPolicyFields, timerMsSchema } from '../backoff/retry-options.js';
+import { defaultMaxDelayMs, retryDelayOrder, retryPolicyFields, timerMsSchema, type RetryPolicy } from '../backoff/retry-options.js';
 import { ConfigurationError } from '../errors/index.js';
 import { systemClock, systemSleep, type Clock, type Sleep } from '../internal/clock.js';
 import { createCryptoRandom, type RandomSource } from '../internal/random.js';
@@ -14,15 +14,9 @@ import type { VenueProfile } from '../venues/profile.js';
 import type { IntentClientOptions, IntentEventHandlers, IntentLogger, KeyStrategyOption } from './types.js';
 
 /** Options after validation and defaults. Frozen. */
-export interface ResolvedClientOptions {
+export interface ResolvedClientOptions extends RetryPolicy {
   readonly venue: VenueProfile;
   readonly ledger: LedgerStore;
-  readonly maxAttempts: number;
-  readonly jitter: JitterStrategy;
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
-  readonly deadlineMs: number;
-  readonly maxRetryAfterMs: number;
   readonly pauseAtUsage: number;
   readonly keyStrategy: KeyStrategyOption;
   readonly keySecret: string | undefined;

@@ -12,9 +12,11 @@
  */
 import type { AxiosError } from 'axios';
 import { z } from 'zod';
-import { computeBackoffDelay, drawBackoffDelay, MAX_TIMER_DELAY_MS, type BackoffOptions, type JitterStrategy } from '../backoff/jitter.js';
+import { computeBackoffDelay, drawBackoffDelay, MAX_TIMER_DELAY_MS, type BackoffOptions } from '../backoff/jitter.js';
 import { DEFAULT_BACKOFF, DEFAULT_MAX_RETRY_AFTER_MS, planRetry } from '../backoff/plan.js';
-import { defaultMaxDelayMs, MAX_RETRY_ATTEMPTS, retryDelayOrder, retryPolicyFields } from '../backoff/retry-options.js';
+import { defaultMaxDelayMs, MAX_RETRY_ATTEMPTS, retryDelayOrder, retryPolicyFields, type RetryPolicy } from '../backoff/retry-options.js';
+
+export type { RetryPolicy } from '../backoff/retry-options.js';
 import { parseRetryAfter } from '../backoff/retry-after.js';
 import { ConfigurationError } from '../errors/index.js';
 import type { RandomSource } from '../internal/random.js';
@@ -22,28 +24,6 @@ import { describeValue, parseOptions } from '../internal/validation.js';
 import { SeededRandom } from '../testing/seeded-random.js';
 
 // ---------------------------------------------------------------------------- policy
-
-/**
- * A retry policy in the terms of `createIntentClient`'s `retry` option (`RetryOptions`):
- * the same field names, units and meaning. All durations in ms.
- */
-export interface RetryPolicy {
-  /** Most attempts one call sends, the first send included. Integer in `[1, 1000]`. */
-  readonly maxAttempts: number;
-  /** How the exponential delay is randomised (see `JitterStrategy`). */
-  readonly jitter: JitterStrategy;
-  /** Nominal delay before the first retry, in ms; doubles per retry. Integer `>= 0`, `<= maxDelayMs`. */
-  readonly baseDelayMs: number;
-  /** Largest single backoff delay, in ms. Integer in `[baseDelayMs, 2^31 − 1]`. */
-  readonly maxDelayMs: number;
-  /**
-   * Time budget of one call from its first send, in ms. A wait that would make the next
-   * attempt start at or after it stops the call instead. Integer in `[1, 2^31 − 1]`.
-   */
-  readonly deadlineMs: number;
-  /** Longest venue-requested wait (Retry-After) honoured, in ms; a longer one stops the call. Integer `>= 0`. */
-  readonly maxRetryAfterMs: number;
-}
 
 /**
  * The policy a client gets when `retry` is omitted (the same for every venue profile:
