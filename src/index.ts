@@ -113,6 +113,7 @@ export type {
   RuleOutcome,
   TimeUnit,
   UsageHeaderSpec,
+  PublishedLimit,
   VenueAbout,
   VenueProfile,
 } from './venues/profile.js';

@@ -15,6 +15,7 @@ export type {
   RuleOutcome,
   TimeUnit,
   UsageHeaderSpec,
+  PublishedLimit,
   VenueAbout,
   VenueProfile,
 } from './profile.js';

@@ -388,6 +388,43 @@ export interface RateLimitSpec {
    * before the venue starts refusing or banning. @default []
    */
   readonly usage?: readonly UsageHeaderSpec[];
+  /**
+   * The limits the venue publishes, which the client-side limiter (client option
+   * `protection.limiter`) keeps under before the venue starts refusing: request weight
+   * per minute, orders per 10 s, orders per day. Only limits the venue documents; a
+   * limit that varies by account tier carries the default tier's figure. @default []
+   */
+  readonly limits?: readonly PublishedLimit[];
+}
+
+/**
+ * One limit a venue publishes: at most `limit` units per fixed window of `windowMs`,
+ * aligned to the Unix epoch (Binance's minute counters reset on the minute). A write
+ * costs `writeCost` units and a read (a reconcile lookup) `readCost`.
+ */
+export interface PublishedLimit {
+  /** Short id, unique in the profile, used in events, metrics and limiter keys (`weight-1m`, `orders-10s`). */
+  readonly id: string;
+  /** Units allowed per window, a positive number. */
+  readonly limit: number;
+  /** Window length in ms, a positive integer. */
+  readonly windowMs: number;
+  /** What a unit is: request weight, requests, or orders placed. */
+  readonly unit: 'weight' | 'requests' | 'orders';
+  /** Whom the venue counts against: the calling IP address or the account (API key / UID). */
+  readonly per: 'ip' | 'account';
+  /** Units a write (order or payment create) costs. @default 1 */
+  readonly writeCost?: number;
+  /** Units a read (a reconcile lookup or scan page) costs; 0 for limits on orders only. @default 1 */
+  readonly readCost?: number;
+  /**
+   * The usage header (lowercase, one of `rateLimit.usage`) that reports this counter, so
+   * the limiter can correct its own count with the venue's (other processes on the same
+   * IP or account spend from the same limit).
+   */
+  readonly usageHeader?: string;
+  /** Where the figure comes from. Docs only. */
+  readonly note?: string;
 }
 
 /**

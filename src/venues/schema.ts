@@ -232,6 +232,20 @@ const usageHeaderSchema = z
     }
   });
 
+const publishedLimitSchema = z
+  .strictObject({
+    id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,39}$/, 'a short id: lowercase letters, digits, ".", "_" or "-", at most 40 characters'),
+    limit: z.number().positive(),
+    windowMs: z.int().positive(),
+    unit: z.enum(['weight', 'requests', 'orders']),
+    per: z.enum(['ip', 'account']),
+    writeCost: z.number().min(0).exactOptional(),
+    readCost: z.number().min(0).exactOptional(),
+    usageHeader: headerName.exactOptional(),
+    note: z.string().exactOptional(),
+  })
+  .readonly();
+
 const rateLimitSchema = z
   .strictObject({
     retryAfterHeaders: z.array(headerName).readonly(),
@@ -246,6 +260,17 @@ const rateLimitSchema = z
       .readonly()
       .exactOptional(),
     usage: z.array(usageHeaderSchema).readonly().exactOptional(),
+    limits: z
+      .array(publishedLimitSchema)
+      .readonly()
+      .exactOptional()
+      .superRefine((limits, ctx) => {
+        const seen = new Set<string>();
+        for (const [index, limit] of (limits ?? []).entries()) {
+          if (seen.has(limit.id)) ctx.addIssue({ code: 'custom', path: [index, 'id'], message: `a unique id (${limit.id} is used twice)` });
+          seen.add(limit.id);
+        }
+      }),
   })
   .readonly();
 
