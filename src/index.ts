@@ -51,13 +51,17 @@ export type {
   RequestSummary,
   RetryOptions,
   RetryScheduledEvent,
+  RequestHeldEvent,
+  BreakerStateChangedEvent,
   WarningEvent,
 } from './client/types.js';
+export type { ProtectionOptions, ProtectionSnapshot } from './client/protection.js';
 export type { HistogramSnapshot, IntentMetrics, IntentRunMetrics, IntentStatusGauges, LedgerMetrics, WaitMetrics } from './observability/metrics.js';
 
 // Errors
 export {
   AmbiguousOutcomeError,
+  CircuitOpenError,
   ConfigurationError,
   IntentBusyError,
   IntentConflictError,
@@ -72,6 +76,7 @@ export {
   RetriesExhaustedError,
   VenueRejectedError,
   isAmbiguousOutcomeError,
+  isCircuitOpenError,
   isConfigurationError,
   isIntentBusyError,
   isIntentConflictError,
@@ -88,6 +93,18 @@ export {
   type ExhaustedReason,
   type IntentErrorCode,
 } from './errors/index.js';
+
+// Protection: retry budget, circuit breaker, client-side rate limiter (docs/protection.md)
+export { RetryBudget, type RetryBudgetOptions, type RetryBudgetSnapshot } from './protection/retry-budget.js';
+export { CircuitBreaker, type BreakerChange, type BreakerPosition, type BreakerSnapshot, type CircuitBreakerOptions } from './protection/circuit-breaker.js';
+export {
+  LocalRateLimiter,
+  type LimiterPermit,
+  type LimiterRequestKind,
+  type LimitState,
+  type LocalRateLimiterOptions,
+  type RateLimiter,
+} from './protection/rate-limiter.js';
 
 // Stores (PostgreSQL and Redis: `intentkey/stores/postgres`, `intentkey/stores/redis`)
 export { MemoryLedger } from './stores/memory/memory-ledger.js';

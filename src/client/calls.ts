@@ -63,16 +63,25 @@ export class Calls {
     // happy path costs two ledger writes: this one and the outcome.
     const asPending: IntentRecord = { ...draft, status: 'pending', attempt: 0, epoch: 0, updatedAt: now };
     const fresh = new IntentRun(env, op, asPending, call.signal);
-    const inFlight = fresh.prepareFirstSend();
+    const first = await fresh.prepareFirstSend();
+    if (first !== undefined && 'refused' in first) throw first.refused;
+    const inFlight = first?.inFlight;
     // Durable for a durable store: from here a crash cannot lose the intent or its key,
     // and with `inFlight` the first attempt is recorded as started before any byte is sent
     // (docs/durability.md#d1-the-attempt-is-durable-before-the-first-byte-is-sent).
     // The in-flight record's time is taken last, right before its write: the dispatch
     // fence lets the request leave only within attemptTimeoutMs of it.
-    const { created, record } =
-      inFlight === undefined
-        ? await options.ledger.create(draft, now)
-        : await options.ledger.create(draft, options.clock.now(), { owner: options.workerId, leaseMs: options.leaseMs, outcome: inFlight });
+    let stored: Awaited<ReturnType<typeof options.ledger.create>>;
+    try {
+      stored =
+        inFlight === undefined
+          ? await options.ledger.create(draft, now)
+          : await options.ledger.create(draft, options.clock.now(), { owner: options.workerId, leaseMs: options.leaseMs, outcome: inFlight });
+    } catch (error) {
+      fresh.abandonPrepared();
+      throw error;
+    }
+    const { created, record } = stored;
     if (created && inFlight !== undefined && fresh.adoptCreated(record)) {
       // Reported as a new intent: it starts pending, whatever the create stored with it.
       return observeRun(events, options.clock, 'call', asPending, false, (onRun) => leases.runHeld(fresh, record.id, onRun));

@@ -14,6 +14,7 @@ import { JoinMap } from './joins.js';
 import { LeasedRuns } from './leased-run.js';
 import { listIntents } from './list-intents.js';
 import { OperationRegistry } from './operation-registry.js';
+import { protectionSnapshot, type ProtectionSnapshot } from './protection.js';
 import { resolveClientOptions } from './options.js';
 import { startRecovery } from './recovery.js';
 import type { RunnerEnvironment } from './runner.js';
@@ -135,6 +136,12 @@ export interface IntentClient {
    * docs/observability.md for every field.
    */
   metrics(): IntentMetrics;
+  /**
+   * The client's protection now (option `protection`): the retry budget's balance, each
+   * circuit breaker's position, and each rate limit's count in its window. Parts that
+   * are off are absent. A shared Redis limiter is read from Redis, hence the promise.
+   */
+  protection(): Promise<ProtectionSnapshot>;
   /** The validated venue profile in use. */
   readonly venue: VenueProfile;
   /** The ledger in use. */
@@ -181,6 +188,13 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
     if (events.has('ledger')) events.emit('ledger', observation);
   });
 
+  // A breaker's changes become this client's events (a shared breaker tells every client).
+  const stopBreakerEvents = resolved.protection?.breaker?.onChange((change) => {
+    if (!events.has('breakerStateChanged')) return;
+    const { operation: op, ...rest } = change;
+    events.emit('breakerStateChanged', { venue: resolved.venue.name, ...(op === undefined ? {} : { operation: op }), ...rest });
+  });
+
   let warned = false;
   /** Warns once, at the first call or recovery pass, when the ledger is not durable. */
   const beforeWork = (): void => {
@@ -221,8 +235,12 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
     resolve: (intentId: string, verdict: IntentVerdict): Promise<IntentRecord> => recordVerdict(resolved, events, intentId, verdict),
     on: <K extends keyof IntentEventMap>(name: K, listener: (event: IntentEventMap[K]) => void) => events.on(name, listener),
     metrics: () => metricsCollector.snapshot(),
+    protection: () => protectionSnapshot(resolved.protection, resolved.clock.now()),
     venue: resolved.venue,
     ledger: resolved.ledger,
-    close: () => resolved.ledger.close(),
+    close: () => {
+      stopBreakerEvents?.();
+      return resolved.ledger.close();
+    },
   });
 }

@@ -60,6 +60,28 @@ export interface VenueHold {
 }
 
 /**
+ * What the client's protection (client option `protection`, docs/protection.md) says
+ * about a request now. Read by the runner from the breaker and the budget just before
+ * it asks; an absent part is off (or lets the request through).
+ */
+export interface ProtectionFacts {
+  /** Set while the circuit breaker would refuse a request now. */
+  readonly circuit?: {
+    /** When it lets a request through at the latest (a probe, or the next check while a probe is out), epoch ms. */
+    readonly retryAt: number;
+    /** Fail at once, or wait for it. */
+    readonly whenOpen: 'fail' | 'wait';
+    /** Why it opened. */
+    readonly reason: string;
+  };
+  /** The retry budget; absent when off. Waits in ms until it can pay (0: now; `Infinity`: never). */
+  readonly budget?: { readonly resendInMs: number; readonly lookupInMs: number; readonly whenEmpty: 'wait' | 'stop' };
+}
+
+/** No protection: what a client without `protection` decides with. */
+export const NO_PROTECTION: ProtectionFacts = Object.freeze({});
+
+/**
  * What the interpreter did last, fed back so the table knows where in a path it is.
  * - `start`: nothing yet this run.
  * - `recorded`: it wrote the `record` step asked for (the in-flight attempt found at start is now `unknown`).
@@ -68,6 +90,8 @@ export interface VenueHold {
  * - `lookedUp`: a reconcile lookup gave this verdict; nothing recorded yet. `startedAt`: the
  *   instant of the decision that sent it (the lookup left after it).
  * - `waited`: a `wait` step ended; `resume` is the one the step carried.
+ * - `throttled`: the rate limiter had no room for the request the last step asked for;
+ *   nothing was sent or written. `resume` is where to go once it has.
  */
 export type LastStep =
   | { readonly kind: 'start' }
@@ -75,7 +99,8 @@ export type LastStep =
   | { readonly kind: 'answered'; readonly outcome: Outcome; readonly earlierMayHaveExecuted: boolean; readonly refusedForWindow: boolean }
   | { readonly kind: 'answerRecorded'; readonly outcome: Outcome; readonly earlierMayHaveExecuted: boolean }
   | { readonly kind: 'lookedUp'; readonly verdict: VerdictFacts; readonly startedAt: number }
-  | { readonly kind: 'waited'; readonly resume: Resume };
+  | { readonly kind: 'waited'; readonly resume: Resume }
+  | { readonly kind: 'throttled'; readonly retryInMs: number; readonly limitId: string; readonly before: 'send' | 'lookup'; readonly resume: Resume };
 
 /** A lookup verdict without its result value (the interpreter keeps that). */
 export type VerdictFacts =
@@ -118,6 +143,10 @@ export interface DecisionState {
   readonly venue: VenueFacts;
   /** A venue-wide hold shared by every run of the client; `endsAt <= nowAt` when none. */
   readonly venueHold: VenueHold;
+  /** What the client's protection says now ({@link NO_PROTECTION} when it has none). */
+  readonly protection: ProtectionFacts;
+  /** Attempts recorded for the intent so far, all runs: a send is a retry (paid by the budget) when above 0. */
+  readonly attemptsSoFar: number;
   /** The operation has a reconcile lookup (its own or the profile's). */
   readonly canLookUp: boolean;
   /** Requests this run sent for the write itself. */
@@ -152,6 +181,15 @@ export interface StepReports {
   readonly keyExpired?: 'beforeSend' | 'resend';
   /** A reconcile decision (`reconcile` event). */
   readonly reconcile?: ReconcileReport;
+  /** Protection held the request back (`requestHeld` event): what held it and what the run does. */
+  readonly held?: HeldReport;
+}
+
+/** Which protection held a request back, and what the run does about it. */
+export interface HeldReport {
+  readonly cause: 'circuitOpen' | 'retryBudget' | 'rateLimiter';
+  readonly before: 'send' | 'lookup';
+  readonly action: 'wait' | 'stop' | 'park';
 }
 
 /**
@@ -161,13 +199,15 @@ export interface StepReports {
  * - `exhausted`: `RetriesExhaustedError` with this reason and detail.
  * - `aborted`: the caller aborted while the attempt was in flight (`AmbiguousOutcomeError`).
  * - `windowRefused`: the operation's request window is above the venue's maximum (`ConfigurationError`).
+ * - `circuitOpen`: the venue's circuit breaker is open and fails requests fast (`CircuitOpenError`).
  */
 export type StopError =
   | { readonly kind: 'parkedNotDue'; readonly nextCheckAt: number; readonly reason: string }
   | { readonly kind: 'rejected' }
   | { readonly kind: 'exhausted'; readonly reason: ExhaustedReason; readonly detail: string; readonly retryAfterMs?: number }
   | { readonly kind: 'aborted' }
-  | { readonly kind: 'windowRefused' };
+  | { readonly kind: 'windowRefused' }
+  | { readonly kind: 'circuitOpen'; readonly retryAt: number; readonly reason: string };
 
 /**
  * What the intent's final outcome is built from:
@@ -233,6 +273,7 @@ export function notFoundBelievableAt(state: Pick<DecisionState, 'stored' | 'upda
 export function decide(state: DecisionState): Step {
   const { last, status } = state;
   if (last.kind === 'answered') return recordAnswer(last);
+  if (last.kind === 'throttled') return afterThrottled(state, last);
   if (last.kind === 'answerRecorded') {
     const after = afterAnswerRecorded(state, last);
     if (after !== undefined) return after;
@@ -242,7 +283,10 @@ export function decide(state: DecisionState): Step {
   // pending intent unsent), never the send.
   const windowClosed = state.expiresAt !== undefined && state.nowAt >= state.expiresAt;
   if (last.kind === 'waited' && last.resume.to === 'send' && !windowClosed) {
-    return { kind: 'send', resend: last.resume.resend, earlierMayHaveExecuted: last.resume.earlierMayHaveExecuted };
+    // The venue hold it waited for is over (a timer may fire a hair early: not asked
+    // again); the client's protection is asked again: a breaker may have opened meanwhile.
+    const { resend, earlierMayHaveExecuted } = last.resume;
+    return protectionGate(state, 'send', last.resume, {}) ?? { kind: 'send', resend, earlierMayHaveExecuted };
   }
   if (last.kind === 'waited' && last.resume.to === 'resend' && !windowClosed) return resendFromUnknown(state, last.resume.earlierMayHaveExecuted, {});
   if (last.kind === 'lookedUp') return afterLookup(state, last.verdict, last.startedAt);
@@ -289,13 +333,76 @@ function exhaustedSends(state: DecisionState): Step {
   return { kind: 'stop', error: { kind: 'exhausted', reason: 'maxAttempts', detail: `${state.maxSends} attempt(s) sent` } };
 }
 
-/** Nothing is sent to the venue before a venue-wide hold ends: wait it out, then send. */
+/**
+ * Nothing is sent to the venue before a venue-wide hold ends (wait it out), nor while
+ * the client's protection holds sends back (see {@link protectionGate}); then send.
+ */
 function holdThenSend(state: DecisionState, resend: boolean, earlierMayHaveExecuted: boolean, reports: StepReports): Step {
+  const resume: Resume = { to: 'send', resend, earlierMayHaveExecuted };
   const holdMs = state.venueHold.endsAt - state.nowAt;
   if (holdMs > 0) {
-    return planWait(state, { backoffMs: 0, retryAfterMs: holdMs, before: 'send', cause: state.venueHold.cause, ambiguous: false, resume: { to: 'send', resend, earlierMayHaveExecuted } }, reports);
+    return planWait(state, { backoffMs: 0, retryAfterMs: holdMs, before: 'send', cause: state.venueHold.cause, ambiguous: false, resume }, reports);
   }
-  return { kind: 'send', resend, earlierMayHaveExecuted, ...reports };
+  return protectionGate(state, 'send', resume, reports) ?? { kind: 'send', resend, earlierMayHaveExecuted, ...reports };
+}
+
+/** A reconcile lookup, unless the client's protection holds it back. */
+function lookupUnlessHeld(state: DecisionState, reports: StepReports): Step {
+  return protectionGate(state, 'lookup', { to: 'rules' }, reports) ?? { kind: 'lookup', ...reports };
+}
+
+/**
+ * The client's protection, asked before a send or a lookup: `undefined` lets it go.
+ *
+ * - Circuit open: `fail` stops a pending intent with `CircuitOpenError` (nothing written,
+ *   nothing sent: it stays pending) and parks an unknown one until the breaker lets
+ *   requests through (it stays unknown and is reconciled then: a breaker never turns an
+ *   unknown outcome into a failure); `wait` waits for it within the deadline, else the same.
+ * - Retry budget (resends, that is any attempt after the intent's first, and lookups):
+ *   when it cannot pay, `wait` for the tokens within the deadline; `stop` (or a wait past
+ *   the deadline, or no refill at all) stops a pending intent with `RetriesExhaustedError`
+ *   (reason `retryBudget`) and parks an unknown one.
+ */
+function protectionGate(state: DecisionState, before: 'send' | 'lookup', resume: Resume, reports: StepReports): Step | undefined {
+  const { circuit, budget } = state.protection;
+  const unknown = state.status === 'unknown';
+  if (circuit !== undefined) {
+    const canWait = circuit.whenOpen === 'wait' && circuit.retryAt <= state.deadlineAt && !state.parkedCheck;
+    if (!canWait) {
+      const held = { ...reports, held: { cause: 'circuitOpen', before, action: unknown ? 'park' : 'stop' } } as const;
+      if (unknown) {
+        return { kind: 'park', reason: `circuit open for ${state.venue.name} (${circuit.reason}); reconciled once it lets requests through`, notBeforeAt: circuit.retryAt, ...held };
+      }
+      return { kind: 'stop', error: { kind: 'circuitOpen', retryAt: circuit.retryAt, reason: circuit.reason }, ...held };
+    }
+    return planWait(
+      state,
+      { backoffMs: Math.max(0, circuit.retryAt - state.nowAt), before, cause: 'circuitOpen', ambiguous: unknown, resume },
+      { ...reports, held: { cause: 'circuitOpen', before, action: 'wait' } },
+    );
+  }
+  const paidByBudget = before === 'lookup' || state.attemptsSoFar > 0;
+  if (budget === undefined || !paidByBudget) return undefined;
+  const inMs = before === 'lookup' ? budget.lookupInMs : budget.resendInMs;
+  if (inMs <= 0) return undefined;
+  if (budget.whenEmpty === 'stop' || !Number.isFinite(inMs) || state.nowAt + inMs > state.deadlineAt) {
+    const held = { ...reports, held: { cause: 'retryBudget', before, action: unknown ? 'park' : 'stop' } } as const;
+    const next = Number.isFinite(inMs) ? `a token in ${Math.ceil(inMs)} ms` : 'no refill configured';
+    if (unknown) {
+      return { kind: 'park', reason: `the client's retry budget cannot pay for another ${before === 'send' ? 'resend' : 'lookup'} (${next})`, ...(Number.isFinite(inMs) ? { notBeforeAt: state.nowAt + inMs } : {}), ...held };
+    }
+    return { kind: 'stop', error: { kind: 'exhausted', reason: 'retryBudget', detail: `the client's retry budget cannot pay for another attempt (${next})` }, ...held };
+  }
+  return planWait(state, { backoffMs: inMs, before, cause: 'retryBudget', ambiguous: unknown, resume }, { ...reports, held: { cause: 'retryBudget', before, action: 'wait' } });
+}
+
+/** The rate limiter had no room: wait until it has (within the deadline), then go where the step was going. */
+function afterThrottled(state: DecisionState, last: Extract<LastStep, { kind: 'throttled' }>): Step {
+  return planWait(
+    state,
+    { backoffMs: last.retryInMs, before: last.before, cause: 'rateLimiter', ambiguous: state.status === 'unknown', resume: last.resume },
+    { held: { cause: 'rateLimiter', before: last.before, action: 'wait' } },
+  );
 }
 
 /**
@@ -354,7 +461,7 @@ function fromUnknown(state: DecisionState): Step {
     );
   }
 
-  if (state.canLookUp && state.lookupsThisRun < state.maxLookups) return { kind: 'lookup', ...reports };
+  if (state.canLookUp && state.lookupsThisRun < state.maxLookups) return lookupUnlessHeld(state, reports);
 
   if (state.canLookUp) {
     // Lookups ran out (after "not found" answers waiting for the settle delay).

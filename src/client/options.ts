@@ -11,6 +11,7 @@ import type { LedgerStore } from '../ledger/ledger-store.js';
 import { LazyFileLedger } from '../stores/file/default-ledger.js';
 import { defineVenue } from '../venues/schema.js';
 import type { VenueProfile } from '../venues/profile.js';
+import { resolveProtection, type ClientProtection } from './protection.js';
 import type { IntentClientOptions, IntentEventHandlers, IntentLogger, KeyStrategyOption } from './types.js';
 
 /** Options after validation and defaults. Frozen. */
@@ -33,6 +34,8 @@ export interface ResolvedClientOptions extends RetryPolicy {
   readonly parkedMaxDelayMs: number;
   readonly correlationHeader: string | undefined;
   readonly logger: IntentLogger | undefined;
+  /** The retry budget, breaker and limiter of option `protection`; `undefined` when all are off. */
+  readonly protection: ClientProtection | undefined;
 }
 
 /** Default `retry.pauseAtUsage`: pause at 95 % of a venue limit. */
@@ -93,6 +96,8 @@ const optionsSchema = z
         idempotencyConflict: fn.optional(),
         keyExpired: fn.optional(),
         intentResolved: fn.optional(),
+        requestHeld: fn.optional(),
+        breakerStateChanged: fn.optional(),
         ledger: fn.optional(),
       })
       .strict()
@@ -107,6 +112,8 @@ const optionsSchema = z
       .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { message: "an HTTP header name (letters, digits and !#$%&'*+.^_`|~-)" })
       .optional(),
     logger: hasMethods(['debug', 'info', 'warn', 'error']).optional(),
+    // Checked by resolveProtection: its parts may be class instances shared between clients.
+    protection: z.unknown().optional(),
   })
   .strict();
 
@@ -158,5 +165,6 @@ export function resolveClientOptions(input: unknown): ResolvedClientOptions {
     parkedMaxDelayMs,
     correlationHeader: o.correlationHeader,
     logger: o.logger,
+    protection: resolveProtection(o.protection, venue),
   });
 }

@@ -5,6 +5,7 @@ import { describeTransportError } from './transport-facts.js';
 import type { Outcome } from '../classify/outcome.js';
 import {
   AmbiguousOutcomeError,
+  CircuitOpenError,
   ConfigurationError,
   IntentBusyError,
   LedgerLeaseLostError,
@@ -14,7 +15,10 @@ import {
 } from '../errors/index.js';
 import type { IntentRecord, IntentStatus, ParkedState, StoredOutcome } from '../ledger/intent.js';
 import type { LookupSpec, RequestWindowSpec } from '../venues/profile.js';
-import { decide, storedCopy, type DecisionState, type LastStep, type Step, type StopError, type VenueFacts } from './decide.js';
+import { decide, NO_PROTECTION, storedCopy, type DecisionState, type LastStep, type Resume, type Step, type StepReports, type StopError, type VenueFacts } from './decide.js';
+import { breakerResultOf, protectionFacts } from './protection.js';
+import type { BreakerResult, BreakerTicket } from '../protection/circuit-breaker.js';
+import type { LimiterPermit, LimiterRequestKind } from '../protection/rate-limiter.js';
 import { attemptSettleMs, readCarriedWindow, windowRefusal, type WindowCarrier } from './request-window.js';
 import type { TransitionRequest } from '../ledger/ledger-store.js';
 import { headerReader, placeKey, roundTrip, type RoundTrip } from './axios-request.js';
@@ -82,6 +86,8 @@ export interface RunSlot {
 }
 
 const MAX_MESSAGE = 200;
+/** How long a run waits before asking a rate limiter again that could not answer (its Redis is down), in ms. */
+const LIMITER_UNAVAILABLE_RETRY_MS = 1_000;
 /**
  * The reason stored with an intent a reconcile lookup settled. Records written before
  * `StoredOutcome.reconciled` existed carry only this reason, so it is still read for them.
@@ -153,7 +159,11 @@ export class IntentRun {
   readonly #priorParks: number;
 
   /** The first attempt of a new intent, prepared before the create that records it (see prepareFirstSend). */
-  #preparedFirst: { readonly prepared: PreparedAttempt; readonly step: Extract<Step, { kind: 'send' }> } | undefined;
+  #preparedFirst: { readonly prepared: PreparedAttempt; readonly step: Extract<Step, { kind: 'send' }>; readonly ticket: BreakerTicket | undefined } | undefined;
+  /** The breaker's ticket for the request under way (given back with its answer). */
+  #ticket: BreakerTicket | undefined;
+  /** The limit that last had no room for a request of this run. */
+  #throttledBy: string | undefined;
 
   /** Aborts waits only (a recovery pass that stops): never a request in flight. */
   readonly #waitSignal: AbortSignal | undefined;
@@ -235,7 +245,8 @@ export class IntentRun {
       // The intent was created with this attempt already recorded in flight (durably, in
       // the create's one write): the send decide() chose for it is performed now.
       this.#preparedFirst = undefined;
-      const outcome = await this.#dispatch(first.prepared);
+      this.#ticket = first.ticket;
+      const outcome = await this.#withTicket(() => this.#dispatch(first.prepared));
       last = { kind: 'answered', outcome, earlierMayHaveExecuted: first.step.earlierMayHaveExecuted, refusedForWindow: this.#windowRefused !== undefined };
     }
     for (;;) {
@@ -265,14 +276,25 @@ export class IntentRun {
           last = { kind: 'recorded' };
           break;
         case 'lookup': {
-          const verdict = await this.#lookup(this.#op.reconcile as ReconcileDefinition<unknown, unknown>);
+          const held = await this.#admit('read', 'lookup', { to: 'rules' });
+          if (held !== undefined) {
+            last = held;
+            break;
+          }
+          const verdict = await this.#withTicket(() => this.#lookup(this.#op.reconcile as ReconcileDefinition<unknown, unknown>));
+          if (verdict.found === 'succeeded') this.#env.options.protection?.budget?.deposit('success', this.#env.options.clock.now());
           this.#verdict = verdict;
           last = { kind: 'lookedUp', verdict, startedAt: decision.nowAt };
           break;
         }
         case 'send': {
+          const held = await this.#admit('write', 'send', { to: 'send', resend: step.resend, earlierMayHaveExecuted: step.earlierMayHaveExecuted });
+          if (held !== undefined) {
+            last = held;
+            break;
+          }
           if (step.resend) this.trace.resent = true;
-          const outcome = await this.#sendAttempt();
+          const outcome = await this.#withTicket(() => this.#sendAttempt());
           last = { kind: 'answered', outcome, earlierMayHaveExecuted: step.earlierMayHaveExecuted, refusedForWindow: this.#windowRefused !== undefined };
           break;
         }
@@ -305,6 +327,8 @@ export class IntentRun {
       maxRetryAfterMs: options.maxRetryAfterMs,
       venue: this.#venueFacts,
       venueHold: { endsAt: env.venueHoldEndsAt, cause: env.venueHoldCause },
+      protection: options.protection === undefined ? NO_PROTECTION : protectionFacts(options.protection, record.operation, options.clock.now()),
+      attemptsSoFar: record.attempt,
       canLookUp: this.#op.reconcile !== undefined,
       sendsThisRun: this.#sentThisRun,
       maxSends: this.#maxSends,
@@ -321,6 +345,7 @@ export class IntentRun {
   /** Emits the reports a step carries, before it is performed (a lookup's "found" waits for its write). */
   #reportBefore(step: Step): void {
     if (step.keyExpired !== undefined) this.#emitKeyExpired(step.keyExpired);
+    if (step.held !== undefined) this.#reportHeld(step.held);
     const reconcile = step.reconcile;
     if (reconcile !== undefined && !(step.kind === 'settle' && reconcile.lookup === 'found')) this.#emitReconcile(reconcile.lookup, reconcile.action);
   }
@@ -336,6 +361,15 @@ export class IntentRun {
         return this.#exhausted(error.reason, error.detail, error.retryAfterMs);
       case 'aborted':
         return this.#ambiguous('aborted while the attempt was in flight', this.#signal?.reason);
+      case 'circuitOpen':
+        return new CircuitOpenError({
+          intentId: this.#record.id,
+          venue: this.#record.venue,
+          operation: this.#record.operation,
+          retryAt: error.retryAt,
+          reason: error.reason,
+          recorded: this.#record.epoch > 0,
+        });
       case 'windowRefused': {
         const { options } = this.#env;
         const window = options.venue.reconcile.requestWindow as RequestWindowSpec;
@@ -491,9 +525,14 @@ export class IntentRun {
    * write (`CreateInFlight`). `undefined` (a wait comes first, or the request builder
    * threw): the intent is created pending and the run takes the ordinary path.
    */
-  prepareFirstSend(): StoredOutcome | undefined {
+  async prepareFirstSend(): Promise<{ readonly inFlight: StoredOutcome } | { readonly refused: Error } | undefined> {
     if (this.#record.status !== 'pending' || this.#record.attempt !== 0) return undefined;
     const step = decide(this.#decisionState({ kind: 'start' }, undefined));
+    if (step.kind === 'stop' && step.error.kind === 'circuitOpen') {
+      // The breaker fails new sends fast: nothing is written and nothing is sent.
+      if (step.held !== undefined) this.#reportHeld(step.held);
+      return { refused: this.#stopError(step.error) };
+    }
     if (step.kind !== 'send' || step.keyExpired !== undefined || step.reconcile !== undefined) return undefined;
     let prepared: PreparedAttempt;
     try {
@@ -502,8 +541,20 @@ export class IntentRun {
       // The ordinary path calls the builder again and reports its error where it always has.
       return undefined;
     }
-    this.#preparedFirst = { prepared, step };
-    return prepared.inFlight;
+    // Protection is asked before the create: held back (no room in a limit, or the
+    // breaker changed meanwhile), the intent takes the ordinary path, which waits or stops.
+    const held = await this.#admit('write', 'send', { to: 'send', resend: false, earlierMayHaveExecuted: false });
+    if (held !== undefined) return undefined;
+    this.#preparedFirst = { prepared, step, ticket: this.#ticket };
+    this.#ticket = undefined;
+    return { inFlight: prepared.inFlight };
+  }
+
+  /** The prepared first attempt will not be sent (the create failed): gives its breaker place back. */
+  abandonPrepared(): void {
+    const ticket = this.#preparedFirst?.ticket;
+    this.#preparedFirst = undefined;
+    if (ticket !== undefined) this.#env.options.protection?.breaker?.abandon(ticket, this.#env.options.clock.now());
   }
 
   /**
@@ -521,7 +572,7 @@ export class IntentRun {
       record.leaseOwner === this.#env.options.workerId &&
       record.outcome?.correlationId === first.prepared.correlationId;
     if (!ours) {
-      this.#preparedFirst = undefined;
+      this.abandonPrepared();
       return false;
     }
     this.#record = record;
@@ -562,6 +613,14 @@ export class IntentRun {
     this.#observeUsage(result);
     const outcome = this.#classify(result);
     this.#lastOutcome = outcome;
+    const protection = options.protection;
+    if (protection !== undefined) {
+      const dispatched = result.kind === 'response' || result.dispatched;
+      this.#answerTicket(dispatched ? breakerResultOf(outcome) : undefined);
+      const now = options.clock.now();
+      if (dispatched && attempt === 1) protection.budget?.deposit('firstAttempt', now);
+      if (outcome.kind === 'success') protection.budget?.deposit('success', now);
+    }
     this.#attemptDurationMs = options.clock.now() - sentAt;
     if (outcome.kind !== 'success') this.trace.unsettledAttempt = true;
     // The venue said "duplicate" or "key in use", or replayed a stored answer.
@@ -637,6 +696,11 @@ export class IntentRun {
     if (events.has('lookupStarted')) events.emit('lookupStarted', { ...this.#base, attempt: this.#record.attempt, correlationId, via, request: this.#summary(config) });
     const result = await roundTrip(this.#env.http, config);
     this.#observeUsage(result);
+    if (this.#ticket !== undefined) {
+      // The lookup's first request carries the breaker's ticket: its answer says how the venue is.
+      const dispatched = result.kind === 'response' || result.dispatched;
+      this.#answerTicket(!dispatched ? undefined : result.kind === 'error' ? 'failure' : result.response.status >= 500 ? 'failure' : result.response.status === 429 ? 'neutral' : 'success');
+    }
     return { result, correlationId, startedAt };
   }
 
@@ -785,6 +849,16 @@ export class IntentRun {
       if (counter.utilisation === undefined || counter.resetAt === undefined) continue;
       if (counter.utilisation >= options.pauseAtUsage && counter.resetAt > now) resumeAt = Math.max(resumeAt ?? 0, counter.resetAt);
     }
+    const limiter = options.protection?.limiter;
+    if (limiter !== undefined) {
+      // Best effort: a count the limiter could not raise is raised by the next response.
+      try {
+        const observed = limiter.observe(usage, now);
+        if (observed instanceof Promise) observed.catch(() => undefined);
+      } catch {
+        // As above.
+      }
+    }
     if (resumeAt !== undefined && resumeAt > this.#env.venueHoldEndsAt) {
       this.#env.venueHoldEndsAt = resumeAt;
       this.#env.venueHoldCause = 'rateLimitUsage';
@@ -822,17 +896,87 @@ export class IntentRun {
     const { options, events } = this.#env;
     // Emitted before the wait so a test with a manual clock can see it and advance.
     if (events.has('retryScheduled')) events.emit('retryScheduled', { ...this.#base, attempt: this.#record.attempt, delayMs, before, cause });
+    // Waiting for the breaker: its next change (a probe's answer) ends the wait early.
+    const wake = cause === 'circuitOpen' ? options.protection?.breaker?.whenChanged() : undefined;
+    const own = this.#waitSignal;
+    const signal = wake === undefined ? own : own === undefined ? wake : AbortSignal.any([own, wake]);
     const slot = this.#slot;
-    if (slot === undefined) {
-      await options.sleep(delayMs, this.#waitSignal);
-      return;
-    }
-    slot.release();
+    slot?.release();
     try {
-      await options.sleep(delayMs, this.#waitSignal);
+      await options.sleep(delayMs, signal);
+    } catch (error) {
+      if (wake?.aborted !== true || own?.aborted === true) throw error;
     } finally {
-      await slot.acquire();
+      if (slot !== undefined) await slot.acquire();
     }
+  }
+
+  /**
+   * Asks the client's protection for the request a step chose, before anything is
+   * written for it: the rate limiter first (it may wait on Redis), then the budget and
+   * the breaker, synchronously, so what decide() saw still holds unless the limiter's
+   * wait changed it. `undefined`: go (the breaker's ticket is kept for the answer, the
+   * budget is paid). Otherwise what decide() is told: `throttled` (a limit is full) or
+   * `waited` with the same resume (ask the gates again). Nothing is written or sent then.
+   */
+  async #admit(kind: LimiterRequestKind, before: 'send' | 'lookup', resume: Resume): Promise<LastStep | undefined> {
+    this.#ticket = undefined;
+    const { options } = this.#env;
+    const protection = options.protection;
+    if (protection === undefined) return undefined;
+    if (protection.limiter !== undefined) {
+      let permit: LimiterPermit;
+      try {
+        permit = await protection.limiter.acquire(kind, options.clock.now());
+      } catch {
+        // The limiter could not answer (its Redis is down): never send past it unasked; ask again shortly.
+        permit = { granted: false, retryInMs: LIMITER_UNAVAILABLE_RETRY_MS, limitId: 'unavailable' };
+      }
+      if (!permit.granted) {
+        this.#throttledBy = permit.limitId;
+        return { kind: 'throttled', retryInMs: permit.retryInMs, limitId: permit.limitId, before, resume };
+      }
+    }
+    const now = options.clock.now();
+    const spend = before === 'lookup' ? 'lookup' : this.#record.attempt > 0 ? 'resend' : undefined;
+    const budget = protection.budget;
+    if (budget !== undefined && spend !== undefined && budget.waitFor(spend, now) > 0) return { kind: 'waited', resume };
+    if (protection.breaker !== undefined) {
+      const taken = protection.breaker.acquire(this.#record.operation, now);
+      if ('refused' in taken) return { kind: 'waited', resume };
+      this.#ticket = taken.ticket;
+    }
+    if (budget !== undefined && spend !== undefined) budget.tryWithdraw(spend, now);
+    return undefined;
+  }
+
+  /** Runs a request under the breaker's ticket; a ticket its answer did not use is given back. */
+  async #withTicket<T>(request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } finally {
+      if (this.#ticket !== undefined) this.#answerTicket(undefined);
+    }
+  }
+
+  /** Tells the breaker how the ticket's request went (`undefined`: it was never sent). */
+  #answerTicket(result: BreakerResult | undefined): void {
+    const ticket = this.#ticket;
+    const breaker = this.#env.options.protection?.breaker;
+    this.#ticket = undefined;
+    if (ticket === undefined || breaker === undefined) return;
+    const now = this.#env.options.clock.now();
+    if (result === undefined) breaker.abandon(ticket, now);
+    else breaker.record(ticket, result, now);
+  }
+
+  /** Reports a request protection held back (`requestHeld`); a budget that could not pay counts the refusal. */
+  #reportHeld(held: NonNullable<StepReports['held']>): void {
+    const { events, options } = this.#env;
+    if (held.cause === 'retryBudget') options.protection?.budget?.noteRefused();
+    if (!events.has('requestHeld')) return;
+    const limitId = held.cause === 'rateLimiter' ? this.#throttledBy : undefined;
+    events.emit('requestHeld', { ...this.#base, cause: held.cause, before: held.before, action: held.action, ...(limitId === undefined ? {} : { limitId }) });
   }
 
   /**

@@ -6,6 +6,7 @@ import type { Clock, Sleep } from '../internal/clock.js';
 import type { RandomSource } from '../internal/random.js';
 import type { IntentStatus, IntentView, ParkedState } from '../ledger/intent.js';
 import type { LedgerStore } from '../ledger/ledger-store.js';
+import type { ProtectionOptions } from './protection.js';
 import type { VenueProfile } from '../venues/profile.js';
 
 /** How intent keys are made. */
@@ -105,6 +106,38 @@ export interface IntentEventMap {
   keyExpired: KeyExpiredEvent;
   /** A ledger store reported on its own work (flushes, compactions, repairs, lock takeovers). */
   ledger: LedgerObservation;
+  /** Protection (retry budget, circuit breaker, rate limiter) held a send or lookup back: the run waits, stops or parks. */
+  requestHeld: RequestHeldEvent;
+  /** The venue's circuit breaker (or an operation's) changed position. */
+  breakerStateChanged: BreakerStateChangedEvent;
+}
+
+/** Protection held a request back. */
+export interface RequestHeldEvent extends IntentEventBase {
+  /** What held it: the breaker is open, the retry budget cannot pay, or the rate limiter has no room. */
+  readonly cause: 'circuitOpen' | 'retryBudget' | 'rateLimiter';
+  /** What was held back. */
+  readonly before: 'send' | 'lookup';
+  /** What the run does: wait (a `retryScheduled` event follows with the wait), stop (an error, nothing sent), or park (unknown, checked later). */
+  readonly action: 'wait' | 'stop' | 'park';
+  /** For the rate limiter: the limit that was full (`weight-1m`). */
+  readonly limitId?: string;
+}
+
+/** A circuit breaker changed position. */
+export interface BreakerStateChangedEvent {
+  /** The venue profile's name. */
+  readonly venue: string;
+  /** The operation, for a breaker with `scope: 'operation'`; absent for the venue's. */
+  readonly operation?: string;
+  readonly from: 'closed' | 'open' | 'halfOpen';
+  readonly to: 'closed' | 'open' | 'halfOpen';
+  /** When it changed, epoch ms. */
+  readonly at: number;
+  /** Why it opened (to `open` only), e.g. `5 failures in a row`. */
+  readonly reason?: string;
+  /** When it lets a probe through, epoch ms (to `open` only). */
+  readonly retryAt?: number;
 }
 
 /** The request of an attempt or lookup, as much as is safe to show: no query string, headers or body. */
@@ -406,6 +439,15 @@ export interface IntentClientOptions {
    * process lives.
    */
   readonly parked?: ParkedOptions;
+  /**
+   * Protection of the venue from the client's own retries, and of the bot from the
+   * venue's limits (docs/protection.md): a retry budget, a circuit breaker per venue, and
+   * a rate limiter fed by the venue's published limits. `true` turns on all three with
+   * their defaults (the limiter only when the profile publishes limits); an object turns
+   * on the parts it names. None of them ever sends a request the client would not have
+   * sent without it, or turns an unknown outcome into a failure. @default off
+   */
+  readonly protection?: boolean | ProtectionOptions;
 }
 
 /** What the `logger` option needs: pino's method shape, `(fields, message)`. */

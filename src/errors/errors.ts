@@ -199,7 +199,14 @@ export class VenueRejectedError extends IntentError {
 }
 
 /** Why the retry loop stopped without a final answer. */
-export type ExhaustedReason = 'maxAttempts' | 'deadline' | 'retryAfterTooLong';
+/**
+ * Why the retry loop stopped without a final answer: the attempts were spent
+ * (`maxAttempts`), the next wait would pass the deadline (`deadline`), the venue asked
+ * for a longer wait than `maxRetryAfterMs` (`retryAfterTooLong`), or the client's retry
+ * budget could not pay for the next resend and `protection.retryBudget.whenEmpty` is
+ * `stop` (`retryBudget`).
+ */
+export type ExhaustedReason = 'maxAttempts' | 'deadline' | 'retryAfterTooLong' | 'retryBudget';
 
 /**
  * Every attempt so far was provably not executed (refused, rate-limited, retryable
@@ -233,6 +240,43 @@ export class RetriesExhaustedError extends IntentError {
     this.reason = init.reason;
     this.status = init.status;
     this.retryAfterMs = init.retryAfterMs;
+  }
+}
+
+/**
+ * The venue's circuit breaker is open (client option `protection.breaker`): the venue
+ * has been failing, and the client sends nothing to it until `retryAt`, when one probe
+ * goes to see whether it has recovered.
+ *
+ * Nothing was sent for this call. `recorded` says whether the intent is in the ledger:
+ * `false` for a new call refused before anything was written (call again later, with the
+ * same business id or not: nothing of it exists); `true` for an intent already stored,
+ * which keeps its state (`pending`: the next call with the same business id, or
+ * `recover()`, sends it with the same key).
+ */
+export class CircuitOpenError extends IntentError {
+  override readonly name = 'CircuitOpenError';
+  readonly code = 'ERR_CIRCUIT_OPEN' as const;
+  readonly intentId: string;
+  readonly venue: string;
+  /** The operation, whose breaker it is with `scope: 'operation'`. */
+  readonly operation: string;
+  /** When the breaker lets a probe through, epoch ms (sooner when a probe is already out). */
+  readonly retryAt: number;
+  /** Why the breaker opened, e.g. `5 failures in a row`. */
+  readonly reason: string;
+  /** The intent is in the ledger (and keeps its state); `false`: nothing was written. */
+  readonly recorded: boolean;
+
+  constructor(init: { intentId: string; venue: string; operation: string; retryAt: number; reason: string; recorded: boolean }) {
+    const what = init.recorded ? 'the intent keeps its state in the ledger' : 'nothing was recorded';
+    super(`Intent ${init.intentId}: circuit open for ${init.venue} (${init.reason}); not sent and ${what}. Try again after ${new Date(init.retryAt).toISOString()}.`);
+    this.intentId = init.intentId;
+    this.venue = init.venue;
+    this.operation = init.operation;
+    this.retryAt = init.retryAt;
+    this.reason = init.reason;
+    this.recorded = init.recorded;
   }
 }
 
@@ -320,6 +364,8 @@ export const isVenueRejectedError = (e: unknown): e is VenueRejectedError => has
 export const isIntentConflictError = (e: unknown): e is IntentConflictError => hasCode(e, 'ERR_INTENT_CONFLICT');
 /** Brand-based guard for {@link RetriesExhaustedError}. */
 export const isRetriesExhaustedError = (e: unknown): e is RetriesExhaustedError => hasCode(e, 'ERR_RETRIES_EXHAUSTED');
+/** Brand-based guard for {@link CircuitOpenError}. */
+export const isCircuitOpenError = (e: unknown): e is CircuitOpenError => hasCode(e, 'ERR_CIRCUIT_OPEN');
 /** Brand-based guard for {@link ConfigurationError}. */
 export const isConfigurationError = (e: unknown): e is ConfigurationError =>
   isIntentError(e) && e.code.startsWith('ERR_CONFIG_');

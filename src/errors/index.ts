@@ -1,6 +1,7 @@
 export { IntentError, isIntentError, type IntentErrorCode } from './intent-error.js';
 export {
   AmbiguousOutcomeError,
+  CircuitOpenError,
   ConfigurationError,
   IntentBusyError,
   IntentConflictError,
@@ -14,6 +15,7 @@ export {
   RetriesExhaustedError,
   VenueRejectedError,
   isAmbiguousOutcomeError,
+  isCircuitOpenError,
   isConfigurationError,
   isIntentBusyError,
   isIntentConflictError,

@@ -345,6 +345,29 @@ export function logEntryFor<K extends keyof IntentEventMap>(
         resumeAt: e.resumeAt,
       });
     }
+    case 'requestHeld': {
+      const e = payload as IntentEventMap['requestHeld'];
+      // A wait is routine (a retryScheduled line follows); a stop or a park changes what the caller sees.
+      return entry(e.action === 'wait' ? 'debug' : 'warn', `${e.before} held back by ${e.cause}: ${e.action}`, name, {
+        ...base(e),
+        businessId: businessIdOf(e.intentId),
+        cause: e.cause,
+        before: e.before,
+        action: e.action,
+        limitId: e.limitId,
+      });
+    }
+    case 'breakerStateChanged': {
+      const e = payload as IntentEventMap['breakerStateChanged'];
+      return entry(e.to === 'open' ? 'warn' : 'info', `circuit breaker ${e.from} -> ${e.to}`, name, {
+        venue: e.venue,
+        operation: e.operation,
+        from: e.from,
+        to: e.to,
+        reason: e.reason,
+        retryAt: e.retryAt,
+      });
+    }
     case 'warning': {
       const e = payload as IntentEventMap['warning'];
       return entry('warn', 'intentkey configuration warning', name, { code: e.code, detail: e.message });
@@ -435,6 +458,8 @@ const LOGGED: { readonly [K in keyof IntentEventMap]: true } = {
   intentResolved: true,
   intentFinished: true,
   rateLimitUsage: true,
+  requestHeld: true,
+  breakerStateChanged: true,
   warning: true,
   recoveryStarted: true,
   recoveryProgress: true,

@@ -283,6 +283,11 @@ export class CircuitBreaker {
     return admit(this.#state(this.#key(operation)), this.config, now).admission;
   }
 
+  /** Why the breaker of `operation` last opened (empty when it never did). */
+  openReason(operation: string): string {
+    return this.#state(this.#key(operation)).reason;
+  }
+
   /** Takes a place for one request: a ticket, or the refusal. */
   acquire(operation: string, now: number): { readonly ticket: BreakerTicket } | { readonly refused: Extract<Admission, { kind: 'refuse' }> } {
     const key = this.#key(operation);

@@ -48,6 +48,8 @@ const EVENT_NAMES = Object.keys({
   keyExpired: 1,
   intentResolved: 1,
   ledger: 1,
+  requestHeld: 1,
+  breakerStateChanged: 1,
 } satisfies Record<keyof IntentEventMap, 1>) as Array<keyof IntentEventMap>;
 
 /** Records every event a client emits, for cross-checks that do not go through the collector. */

@@ -25,6 +25,9 @@ const EXPECTED: Record<string, readonly string[]> = {
     'isAmbiguousOutcomeError', 'isConfigurationError', 'isIntentBusyError', 'isIntentConflictError', 'isIntentError', 'isKeyFormatError',
     'isLedgerCorruptError', 'isLedgerError', 'isLedgerLeaseLostError', 'isLedgerLockedError', 'isLedgerTransitionError', 'isLedgerUnavailableError',
     'isRetriesExhaustedError', 'isVenueRejectedError',
+    'CircuitOpenError', 'isCircuitOpenError',
+    // protection
+    'CircuitBreaker', 'LocalRateLimiter', 'RetryBudget',
     // stores
     'FileLedger', 'MemoryLedger',
     // venues

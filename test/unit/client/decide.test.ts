@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Outcome } from '../../../src/classify/outcome.js';
-import { decide, type DecisionState, type Step, type VenueFacts } from '../../../src/client/decide.js';
+import { decide, NO_PROTECTION, type DecisionState, type Step, type VenueFacts } from '../../../src/client/decide.js';
 import type { ParkedState, StoredOutcome } from '../../../src/ledger/intent.js';
 
 // The resume rules and the failure-mode matrix of docs/design.md, one row per rule:
@@ -58,6 +58,8 @@ function state(over: Partial<DecisionState> = {}): DecisionState {
     maxRetryAfterMs: 30_000,
     venue: exchange,
     venueHold: { endsAt: 0, cause: 'venueBan' },
+    protection: NO_PROTECTION,
+    attemptsSoFar: 0,
     canLookUp: true,
     sendsThisRun: 0,
     maxSends: 5,
@@ -128,7 +130,7 @@ const rows: readonly Row[] = [
     state: state({ venueHold: { endsAt: NOW + 20_000, cause: 'venueBan' }, deadlineAt: NOW + 10_000, deadlineMs: 10_000 }),
     step: { kind: 'stop', error: { kind: 'exhausted', reason: 'deadline', detail: 'the next wait (20000 ms) would pass the 10000 ms deadline' } },
   },
-  { rule: 'after the hold wait: send without another check', state: state({ venueHold: { endsAt: NOW + 5, cause: 'venueBan' }, last: { kind: 'waited', resume: { to: 'send', resend: false, earlierMayHaveExecuted: false } } }), step: { kind: 'send', resend: false } },
+  { rule: 'after the hold wait: send without asking the hold again', state: state({ venueHold: { endsAt: NOW + 5, cause: 'venueBan' }, last: { kind: 'waited', resume: { to: 'send', resend: false, earlierMayHaveExecuted: false } } }), step: { kind: 'send', resend: false } },
   { rule: "pending after a person's verdict (notExecuted): send again with the same key", state: state({ stored: resolvedNotExecuted }), step: { kind: 'send', resend: false } },
   { rule: 'inFlight found at start: record unknown (never pending, never failed)', state: state({ status: 'inFlight' }), step: { kind: 'record', to: 'unknown', cause: 'inFlightAtStart' } },
   { rule: 'succeeded at start: return the stored result', state: state({ status: 'succeeded' }), step: { kind: 'finished' } },

@@ -20,6 +20,7 @@ const CODES: Record<string, readonly IntentErrorCode[]> = {
   AmbiguousOutcomeError: ['ERR_OUTCOME_UNKNOWN'],
   VenueRejectedError: ['ERR_VENUE_REJECTED'],
   RetriesExhaustedError: ['ERR_RETRIES_EXHAUSTED'],
+  CircuitOpenError: ['ERR_CIRCUIT_OPEN'],
   LedgerUnavailableError: ['ERR_LEDGER_UNAVAILABLE'],
   LedgerCorruptError: ['ERR_LEDGER_CORRUPT'],
   LedgerLockedError: ['ERR_LEDGER_LOCKED'],
