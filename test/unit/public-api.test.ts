@@ -41,7 +41,7 @@ const EXPECTED: Record<string, readonly string[]> = {
   'intentkey/ledger': ['INTENT_STATUSES', 'isAllowedTransition', 'RESUMABLE_STATUSES', 'TERMINAL_STATUSES'],
   'intentkey/stores/file': ['FileLedger'],
   'intentkey/stores/postgres': ['DEFAULT_TABLE', 'PostgresLedger'],
-  'intentkey/stores/redis': ['RedisLedger'],
+  'intentkey/stores/redis': ['RedisLedger', 'RedisRateLimiter'],
 };
 
 describe('public API', () => {

@@ -1,6 +1,7 @@
 /**
- * The few things the Redis ledger needs from a Redis client, as structural types: no
- * driver is imported, so none becomes a dependency. Pass your own connected client.
+ * The few things the Redis stores (ledger, rate limiter) need from a Redis client, as
+ * structural types: no driver is imported, so none becomes a dependency. Pass your own
+ * connected client.
  */
 
 /** ioredis (`new Redis(url)`, also `Cluster`): anything with ioredis's generic `call`. */
@@ -48,4 +49,47 @@ export function replyText(value: unknown): string {
   if (Buffer.isBuffer(value)) return value.toString('utf8');
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
   return JSON.stringify(value) ?? '';
+}
+
+/** An error's message for another error's text, cut to 200 characters. */
+export function reasonOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.length > 200 ? `${message.slice(0, 200)}…` : message;
+}
+
+/** Bounds every command by `timeoutMs`; the command itself may still run later. */
+export function withTimeout(command: RedisCommandFunction, timeoutMs: number): RedisCommandFunction {
+  return (args) =>
+    new Promise<unknown>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`no answer to ${args[0] ?? 'a command'} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      command(args).then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
+}
+
+/** A Lua script and its SHA-1, as EVALSHA names it. */
+export interface LuaScript {
+  readonly body: string;
+  readonly sha: string;
+}
+
+/** EVALSHA, loading the script with EVAL when the server does not have it (restart, SCRIPT FLUSH). */
+export async function runScript(command: RedisCommandFunction, script: LuaScript, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+  const tail = [String(keys.length), ...keys, ...args];
+  try {
+    return await command(['EVALSHA', script.sha, ...tail]);
+  } catch (error) {
+    if (!reasonOf(error).startsWith('NOSCRIPT')) throw error;
+    return command(['EVAL', script.body, ...tail]);
+  }
 }

@@ -13,7 +13,7 @@ import { INTENT_STATUSES } from '../../ledger/intent.js';
 import type { ClaimRequest, ClaimResult, ClaimResumableRequest, CreateInFlight, LedgerCapabilities, LedgerStore, ListRecordsQuery, TransitionRequest } from '../../ledger/ledger-store.js';
 import { claimLimitOf, oldestFirst, selectRecords } from '../../ledger/list.js';
 import { RESUMABLE_STATUSES } from '../../ledger/transitions.js';
-import { replyText, toCommandFunction, type RedisClientLike, type RedisCommandFunction } from './client.js';
+import { reasonOf, replyText, runScript, toCommandFunction, withTimeout, type RedisClientLike, type RedisCommandFunction } from './client.js';
 import { checkRedisPersistence, type RedisPersistenceReport } from './persistence.js';
 import {
   CLAIM_BATCH_SCRIPT,
@@ -588,40 +588,4 @@ function positiveInteger(value: unknown, name: string, fallback: number): number
     throw new ConfigurationError({ path: `RedisLedger.open(options).${name}`, expected: 'a positive integer', received: describeValue(value) });
   }
   return value;
-}
-
-function reasonOf(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.length > 200 ? `${message.slice(0, 200)}…` : message;
-}
-
-/** Bounds every command by `timeoutMs`; the command itself may still run later. */
-function withTimeout(command: RedisCommandFunction, timeoutMs: number): RedisCommandFunction {
-  return (args) =>
-    new Promise<unknown>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(new Error(`no answer to ${args[0] ?? 'a command'} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      command(args).then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(error instanceof Error ? error : new Error(String(error)));
-        },
-      );
-    });
-}
-
-/** EVALSHA, loading the script with EVAL when the server does not have it (restart, SCRIPT FLUSH). */
-async function runScript(command: RedisCommandFunction, script: LedgerScript, keys: string[], args: string[]): Promise<unknown> {
-  const tail = [String(keys.length), ...keys, ...args];
-  try {
-    return await command(['EVALSHA', script.sha, ...tail]);
-  } catch (error) {
-    if (!reasonOf(error).startsWith('NOSCRIPT')) throw error;
-    return command(['EVAL', script.body, ...tail]);
-  }
 }
