@@ -144,12 +144,12 @@ export function summariseOutage(results: readonly OutageVariantResult[]): Outage
   return results.map((r) => {
     const m = r.metrics;
     if (m === undefined) return { ...r };
-    const requestsRatio = reference !== undefined && reference > 0 && Number.isFinite(m.requestsPerAction) ? round(m.requestsPerAction / reference, 3) : undefined;
+    const requestsRatio = reference !== undefined && reference > 0 && Number.isFinite(m.requestsPerAction) ? round(m.requestsPerAction / reference, 4) : undefined;
     const drain = m.drainMs;
     const vs =
       best === undefined || drain === null || r.role === 'reference'
         ? {}
-        : { drainVsBestPeerMs: drain - best.drainMs, ...(best.drainMs > 0 ? { drainVsBestPeerRatio: round(drain / best.drainMs, 3) } : {}) };
+        : { drainVsBestPeerMs: drain - best.drainMs, ...(best.drainMs > 0 ? { drainVsBestPeerRatio: round(drain / best.drainMs, 4) } : {}) };
     return { ...r, ...(requestsRatio === undefined ? {} : { requestsRatio }), ...vs };
   });
 }
@@ -216,7 +216,7 @@ export function summariseBan(results: readonly BanVariantResult[], referenceId: 
     const failed = r.bots.reduce((n, b) => n + b.failed, 0);
     const abandoned = r.bots.reduce((n, b) => n + b.abandoned, 0);
     const ordersPerS = r.runMs > 0 ? round((placed / r.runMs) * 1000, 1) : Number.NaN;
-    const over429Ratio = reference !== undefined && reference > 0 ? round(r.venue.overWeightLimit / reference, 3) : undefined;
+    const over429Ratio = reference !== undefined && reference > 0 ? round(r.venue.overWeightLimit / reference, 4) : undefined;
     return { ...r, placed, failed, abandoned, ordersPerS, ...(over429Ratio === undefined ? {} : { over429Ratio }) };
   });
 }
