@@ -12,6 +12,8 @@
  * - recovery: open a ledger of 1,000,000 finished and 10,000 pending intents and list
  *   what needs resuming, in a fresh process: time and peak RSS.
  * - jitter: runs bench/jitter.bench.ts when present (its own output and files).
+ * - protection: runs bench/protection.bench.ts (outage amplification in simulated time,
+ *   ban avoidance on 127.0.0.1; its own output and files), `--smoke` in a smoke run.
  *
  * - with --profile: one more HTTP cell per variant at c=16 under V8's CPU profiler, after
  *   the measured rounds; the .cpuprofile files and a self-time summary of each.
@@ -276,6 +278,16 @@ async function runJitter(options: BenchOptions): Promise<{ ran: boolean; exitCod
   return { ran: true, exitCode, detail: `tsx bench/jitter.bench.ts ${args.join(' ')}`.trim() };
 }
 
+/** Runs bench/protection.bench.ts (its output and files are its own), with `--smoke` in a smoke run. */
+async function runProtection(options: BenchOptions): Promise<{ ran: boolean; exitCode?: number; detail: string }> {
+  const script = join(PROJECT_DIR, 'bench', 'protection.bench.ts');
+  if (!existsSync(script)) return { ran: false, detail: 'bench/protection.bench.ts is not present' };
+  const args = options.mode === 'smoke' ? ['--smoke'] : [];
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), script, ...args], { stdio: 'inherit', cwd: PROJECT_DIR });
+  const exitCode = await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+  return { ran: true, exitCode, detail: `tsx bench/protection.bench.ts ${args.join(' ')}`.trim() };
+}
+
 async function main(): Promise<void> {
   let options: BenchOptions;
   try {
@@ -300,6 +312,7 @@ async function main(): Promise<void> {
   const recovery = has('recovery') ? await runRecovery(options) : undefined;
   if (recovery) loads.recovery = load();
   const jitter = has('jitter') ? await runJitter(options) : undefined;
+  const protection = has('protection') ? await runProtection(options) : undefined;
   loads.end = load();
 
   const httpRows = http ? summariseHttp(http) : undefined;
@@ -319,7 +332,7 @@ async function main(): Promise<void> {
     options,
     machine,
     loadAverage: loads,
-    summary: { http: httpRows, ledger: ledgerRows, recovery: recoverySummary, jitter },
+    summary: { http: httpRows, ledger: ledgerRows, recovery: recoverySummary, jitter, protection },
     targets,
     parts: { http, ledger, recovery },
   };
@@ -369,8 +382,11 @@ async function main(): Promise<void> {
     ...(ledger?.cells.filter((c) => c.error !== undefined) ?? []),
   ];
   const cellErrors = [...(httpRows ?? []).filter((r) => r.errors > 0), ...(ledgerRows ?? []).filter((r) => r.errors > 0)];
-  if (broken.length > 0 || cellErrors.length > 0 || recovery?.error !== undefined || (jitter?.ran === true && jitter.exitCode !== 0)) {
-    console.error(`bench: ${broken.length} failed cell(s), ${cellErrors.length} row(s) with request errors${recovery?.error ? ', recovery failed' : ''}${jitter?.ran === true && jitter.exitCode !== 0 ? ', jitter failed' : ''}`);
+  const protectionFailed = protection?.ran === true && protection.exitCode !== 0;
+  if (broken.length > 0 || cellErrors.length > 0 || recovery?.error !== undefined || (jitter?.ran === true && jitter.exitCode !== 0) || protectionFailed) {
+    console.error(
+      `bench: ${broken.length} failed cell(s), ${cellErrors.length} row(s) with request errors${recovery?.error ? ', recovery failed' : ''}${jitter?.ran === true && jitter.exitCode !== 0 ? ', jitter failed' : ''}${protectionFailed ? ', protection failed' : ''}`,
+    );
     process.exitCode = 1;
   }
 }

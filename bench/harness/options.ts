@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { HTTP_VARIANTS, type HttpVariant } from './cells.js';
 
 /** The parts of the benchmark. */
-export const PARTS = ['http', 'ledger', 'recovery', 'jitter'] as const;
+export const PARTS = ['http', 'ledger', 'recovery', 'jitter', 'protection'] as const;
 export type Part = (typeof PARTS)[number];
 
 /** Everything a run is configured by (recorded in the result file). */
@@ -143,7 +143,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
 
 /** Printed for `--help` and after a bad option. */
 export const USAGE = `Usage: npm run bench -- [--smoke | --quick] [options]
-  --only http,ledger,recovery,jitter   parts to run (default: all)
+  --only http,ledger,recovery,jitter,protection   parts to run (default: all)
   --rounds N                           rounds; variant order rotates each round (full: 3)
   --requests N --warmup N              HTTP requests per cell (full: 5000 timed, 500 warm-up)
   --concurrency 1,16,128               HTTP concurrency levels (smoke: 1,16)

@@ -102,7 +102,7 @@ export interface VenueSimOptions {
   readonly delayMs?: number;
   /** `Retry-After` of the `rateLimit` fault, in whole seconds (`>= 0`). @default 1 */
   readonly retryAfterSeconds?: number;
-  /** Length of a `ban`, in whole seconds (`>= 0`; `0` refuses only the request that drew it). Measured with `now`. @default 60 */
+  /** Length of a ban (the `ban` fault's, or one `weightLimit.banAfter` starts), in whole seconds (`>= 0`; `0` refuses only the request that started it). Measured with `now`. @default 60 */
   readonly banSeconds?: number;
   /** Payments mode: how long keys are kept, in ms (`>= 0`). @default 86400000 (24 h) */
   readonly retentionMs?: number;
@@ -130,6 +130,18 @@ export interface VenueSimOptions {
     readonly limit: number;
     /** Window length in ms, a positive integer. @default 60000 */
     readonly windowMs?: number;
+    /**
+     * Binance-like escalation: bans the client that keeps sending after 429s. Once
+     * `banAfter` requests have been refused over the limit (429) within one window, the
+     * next request over the limit in that same window starts a ban instead of another
+     * 429: it is answered like the `ban` fault (418 `-1003` with `Retry-After:
+     * banSeconds`, counted in `refusedByBan` and `bansStarted`, not in
+     * `overWeightLimit`), and every request is refused with 418 until the ban ends,
+     * `banSeconds` later (by `now`). The count starts again at 0 in each window. A
+     * positive integer (a number of over-limit refusals).
+     * @default no ban: over-limit requests are only ever answered 429
+     */
+    readonly banAfter?: number;
   };
 }
 
@@ -149,8 +161,10 @@ export interface VenueStats {
   readonly faultsInjected: Readonly<Record<VenueFault, number>>;
   /** Requests refused because they exceeded `weightLimit`. */
   readonly overWeightLimit: number;
-  /** Requests answered 418: the write that drew a `ban` and every request while a ban lasted. */
+  /** Requests answered 418: the request that started a ban (the `ban` fault or `weightLimit.banAfter`) and every request while a ban lasted. */
   readonly refusedByBan: number;
+  /** Bans started, by the `ban` fault or by `weightLimit.banAfter`. */
+  readonly bansStarted: number;
   /** Payments mode: answers served from the key store (`Idempotent-Replayed: true`), any status. */
   readonly replays: number;
   /** Payments mode: keys, still within `retentionMs`, whose stored result has a 5xx status. */
@@ -268,10 +282,13 @@ interface State {
   nextOrderId: number;
   weightWindowStart: number;
   weightUsed: number;
+  /** Requests refused over the weight limit (429) in the current window, for `banAfter`. */
+  overInWindow: number;
   overWeightLimit: number;
   replays: number;
   banEndsAt: number;
   refusedByBan: number;
+  bansStarted: number;
 }
 
 const PAYMENT_COLLECTIONS = new Set(['/v1/payments', '/v1/payment_intents']);
@@ -342,10 +359,11 @@ export function validateVenueSimOptions(options: VenueSimOptions, where: string)
   if (options.now !== undefined && typeof options.now !== 'function') fail('now', 'a function returning epoch ms', options.now);
   if (options.sleep !== undefined && typeof options.sleep !== 'function') fail('sleep', 'a function (ms) => Promise<void>', options.sleep);
   if (options.weightLimit !== undefined) {
-    if (!isPlainObject(options.weightLimit)) fail('weightLimit', 'an object { limit, windowMs? }', options.weightLimit);
+    if (!isPlainObject(options.weightLimit)) fail('weightLimit', 'an object { limit, windowMs?, banAfter? }', options.weightLimit);
     if (options.weightLimit.limit === undefined) fail('weightLimit.limit', 'an integer >= 1 (required)', undefined);
     integer('weightLimit.limit', options.weightLimit.limit, 1);
     integer('weightLimit.windowMs', options.weightLimit.windowMs, 1);
+    integer('weightLimit.banAfter', options.weightLimit.banAfter, 1);
   }
   if (options.faults !== undefined) {
     if (!isPlainObject(options.faults)) fail('faults', 'an object of fault probabilities', options.faults);
@@ -395,10 +413,12 @@ export function createVenueSim(options: VenueSimOptions, where = 'createVenueSim
     nextOrderId: 1,
     weightWindowStart: Number.NEGATIVE_INFINITY,
     weightUsed: 0,
+    overInWindow: 0,
     overWeightLimit: 0,
     replays: 0,
     banEndsAt: Number.NEGATIVE_INFINITY,
     refusedByBan: 0,
+    bansStarted: 0,
   });
   let s = fresh();
   const holds = new Set<Hold>();
@@ -429,10 +449,11 @@ export function createVenueSim(options: VenueSimOptions, where = 'createVenueSim
     return banAnswer(String(Math.max(1, Math.ceil((s.banEndsAt - at) / 1000))));
   };
 
-  /** Starts a ban (the `ban` fault) and answers the request that drew it. */
+  /** Starts a ban (the `ban` fault, or `weightLimit.banAfter`) and answers the request that started it. */
   const startBan = (headers: Record<string, string> = {}): VenueSimAnswer => {
     s.banEndsAt = now() + banSeconds * 1000;
     s.refusedByBan++;
+    s.bansStarted++;
     return banAnswer(String(banSeconds), headers);
   };
 
@@ -453,10 +474,14 @@ export function createVenueSim(options: VenueSimOptions, where = 'createVenueSim
     if (start !== s.weightWindowStart) {
       s.weightWindowStart = start;
       s.weightUsed = 0;
+      s.overInWindow = 0;
     }
     s.weightUsed++;
     const headers = { 'x-mbx-used-weight-1m': String(s.weightUsed) };
     if (s.weightUsed <= weightLimit.limit) return { headers };
+    // Kept sending after `banAfter` 429s in this window: this request starts a ban.
+    if (weightLimit.banAfter !== undefined && s.overInWindow >= weightLimit.banAfter) return { refused: startBan(headers) };
+    s.overInWindow++;
     s.overWeightLimit++;
     const retryAfter = String(Math.max(1, Math.ceil((start + windowMs - at) / 1000)));
     return { refused: respond(429, { code: -1003, msg: 'Too much request weight used; current limit is exceeded.' }, { ...headers, 'retry-after': retryAfter }) };
@@ -689,6 +714,7 @@ export function createVenueSim(options: VenueSimOptions, where = 'createVenueSim
         faultsInjected: { ...s.injected },
         overWeightLimit: s.overWeightLimit,
         refusedByBan: s.refusedByBan,
+        bansStarted: s.bansStarted,
         replays: s.replays,
         storedErrors,
       };

@@ -48,6 +48,9 @@ describe('createVenueSim options', () => {
     ['sleep not a function', { mode: 'payments', sleep: 'soon' }, 'createVenueSim(options).sleep', 'a function', '"soon"'],
     ['weight limit 0', { mode: 'exchange', weightLimit: { limit: 0 } }, 'createVenueSim(options).weightLimit.limit', 'an integer >= 1', '0'],
     ['weight limit missing', { mode: 'exchange', weightLimit: {} }, 'createVenueSim(options).weightLimit.limit', 'an integer >= 1 (required)', 'undefined'],
+    ['banAfter 0', { mode: 'exchange', weightLimit: { limit: 1, banAfter: 0 } }, 'createVenueSim(options).weightLimit.banAfter', 'an integer >= 1', '0'],
+    ['fractional banAfter', { mode: 'exchange', weightLimit: { limit: 1, banAfter: 2.5 } }, 'createVenueSim(options).weightLimit.banAfter', 'an integer >= 1', '2.5'],
+    ['banAfter as a string', { mode: 'exchange', weightLimit: { limit: 1, banAfter: '3' } }, 'createVenueSim(options).weightLimit.banAfter', 'an integer >= 1', '"3"'],
   ];
   for (const [name, options, path, expected, received] of bad) {
     it(`refuses ${name}, naming the option, what was expected and what came`, () => {
@@ -142,7 +145,7 @@ describe('createVenueSim: exchange', () => {
     expect(response(get(sim, '/api/v3/account'))).toMatchObject({ status: 418 });
     now = T0 + 120_000;
     expect(response(lookup(sim, 'a'))).toMatchObject({ status: 400, body: { code: -2013 } });
-    expect(sim.stats()).toMatchObject({ requests: 4, writes: 1, executions: 0, refusedByBan: 3, faultsInjected: { ban: 1 } });
+    expect(sim.stats()).toMatchObject({ requests: 4, writes: 1, executions: 0, refusedByBan: 3, bansStarted: 1, faultsInjected: { ban: 1 } });
   });
 
   it('a 0-second ban refuses only the request that drew it', () => {
@@ -158,6 +161,62 @@ describe('createVenueSim: exchange', () => {
     expect(response(lookup(sim, 'a')).headers).toEqual({ 'x-mbx-used-weight-1m': '2' });
     expect(response(order(sim, 'b'))).toMatchObject({ status: 429, headers: { 'x-mbx-used-weight-1m': '3', 'retry-after': '45' }, body: { code: -1003 } });
     expect(sim.stats()).toMatchObject({ overWeightLimit: 1, executions: 1 });
+  });
+
+  it('weightLimit.banAfter: after that many 429s in one window the next request over the limit starts a ban', () => {
+    let now = 1_000 * 1000 + 200;
+    const sim = createVenueSim({ mode: 'exchange', weightLimit: { limit: 2, windowMs: 1000, banAfter: 3 }, banSeconds: 5, now: () => now });
+    expect(response(order(sim, 'a')).status).toBe(200);
+    expect(response(lookup(sim, 'a')).status).toBe(200);
+    // Three refusals over the limit are tolerated...
+    for (let i = 0; i < 3; i++) expect(response(order(sim, `over-${i}`))).toMatchObject({ status: 429, body: { code: -1003 } });
+    expect(sim.stats()).toMatchObject({ overWeightLimit: 3, refusedByBan: 0, bansStarted: 0 });
+    // ...the next one is banned like the ban fault: 418 with Retry-After = banSeconds.
+    const banned = response(order(sim, 'b'));
+    expect(banned).toMatchObject({ status: 418, headers: { 'retry-after': '5', 'x-mbx-used-weight-1m': '6' }, body: { code: -1003 } });
+    expect((banned.body as { msg: string }).msg).toContain(String(now + 5000));
+    // Every request is refused until the ban ends, in later windows too, lookups included.
+    now += 2_500;
+    expect(response(lookup(sim, 'a'))).toMatchObject({ status: 418, headers: { 'retry-after': '3' } });
+    expect(response(order(sim, 'c')).status).toBe(418);
+    now = 1_000 * 1000 + 200 + 5_000;
+    expect(response(order(sim, 'd')).status).toBe(200);
+    expect(sim.stats()).toMatchObject({ overWeightLimit: 3, refusedByBan: 3, bansStarted: 1, executions: 2, faultsInjected: { ban: 0 } });
+  });
+
+  it('weightLimit.banAfter counts refusals per window: a new window starts the count again', () => {
+    let now = 7_000 * 1000;
+    const sim = createVenueSim({ mode: 'exchange', weightLimit: { limit: 1, windowMs: 1000, banAfter: 2 }, banSeconds: 5, now: () => now });
+    for (let w = 0; w < 4; w++) {
+      expect(response(order(sim, `ok-${w}`)).status).toBe(200);
+      expect(response(order(sim, `x-${w}`)).status).toBe(429);
+      expect(response(order(sim, `y-${w}`)).status).toBe(429);
+      now += 1000;
+    }
+    expect(sim.stats()).toMatchObject({ overWeightLimit: 8, refusedByBan: 0, bansStarted: 0 });
+  });
+
+  it('without banAfter no ban ever starts, however long the client keeps sending over the limit', () => {
+    let now = 3_000 * 1000;
+    const sim = createVenueSim({ mode: 'exchange', weightLimit: { limit: 2, windowMs: 1000 }, banSeconds: 5, now: () => now });
+    const statuses = new Set<number>();
+    for (let w = 0; w < 5; w++) {
+      for (let i = 0; i < 100; i++) statuses.add(response(order(sim, `o-${w}-${i}`)).status);
+      now += 1000;
+    }
+    expect([...statuses].sort()).toEqual([200, 429]);
+    expect(sim.stats()).toMatchObject({ executions: 10, overWeightLimit: 490, refusedByBan: 0, bansStarted: 0 });
+  });
+
+  it('reset() forgets a ban started by banAfter and the window count', () => {
+    const now = 5_000 * 1000;
+    const sim = createVenueSim({ mode: 'exchange', weightLimit: { limit: 1, windowMs: 1000, banAfter: 1 }, now: () => now });
+    order(sim, 'a');
+    order(sim, 'b');
+    expect(response(order(sim, 'c')).status).toBe(418);
+    sim.reset();
+    expect(response(order(sim, 'd')).status).toBe(200);
+    expect(sim.stats()).toMatchObject({ bansStarted: 0, refusedByBan: 0, overWeightLimit: 0 });
   });
 
   it('answers a malformed JSON body with -1102', () => {
