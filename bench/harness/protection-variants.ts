@@ -119,9 +119,8 @@ export const OUTAGE_VARIANTS: readonly OutageVariant[] = [
     label: 'intentkey + protection (wait)',
     role: 'intentkey',
     requestsRatioTarget: 1.1,
-    pending: NEEDS_PROTECTION, // delete this line and uncomment the builder below
-    // build: async ({ http, venue, seed, client }) =>
-    //   intentkeyOrders(http, venue, seed, `bot-${client}`, { protection: { retryBudget: true, breaker: { whenOpen: 'wait' } } }),
+    build: async ({ http, venue, seed, client }) =>
+      intentkeyOrders(http, venue, seed, `bot-${client}`, { protection: { retryBudget: true, breaker: { whenOpen: 'wait' } } }),
   },
 ];
 
@@ -168,20 +167,18 @@ export const BAN_VARIANTS: readonly BanVariant[] = [
     id: 'local-limiter',
     label: 'local limiter',
     targetNoBan: true,
-    pending: NEEDS_PROTECTION, // delete this line and uncomment the builder below
-    // options: async () => ({ extra: { protection: { limiter: true } }, close: async () => undefined }),
+    options: async () => ({ extra: { protection: { limiter: true } }, close: async () => undefined }),
   },
   // ---- PLUG IN: one limiter shared by every bot through Redis --------------------------
   {
     id: 'shared-limiter-redis',
     label: 'shared limiter (Redis)',
     targetNoBan: true,
-    pending: NEEDS_PROTECTION, // delete this line and uncomment the builder below
-    // options: async ({ venue, redisUrl, prefix }) => {
-    //   const [{ Redis }, { RedisRateLimiter }] = await Promise.all([import('ioredis'), import('../../src/stores/redis/index.js')]);
-    //   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-    //   const limiter = await RedisRateLimiter.open({ redis, limits: venue.rateLimit.limits ?? [], prefix });
-    //   return { extra: { protection: { limiter } }, close: async () => redis.disconnect() };
-    // },
+    options: async ({ venue, redisUrl, prefix }) => {
+      const [{ Redis }, { RedisRateLimiter }] = await Promise.all([import('ioredis'), import('../../src/stores/redis/index.js')]);
+      const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+      const limiter = await RedisRateLimiter.open({ redis, limits: venue.rateLimit.limits ?? [], prefix });
+      return { extra: { protection: { limiter } }, close: async () => redis.disconnect() };
+    },
   },
 ];

@@ -354,10 +354,12 @@ function lookupUnlessHeld(state: DecisionState, reports: StepReports): Step {
 /**
  * The client's protection, asked before a send or a lookup: `undefined` lets it go.
  *
- * - Circuit open: `fail` stops a pending intent with `CircuitOpenError` (nothing written,
- *   nothing sent: it stays pending) and parks an unknown one until the breaker lets
- *   requests through (it stays unknown and is reconciled then: a breaker never turns an
- *   unknown outcome into a failure); `wait` waits for it within the deadline, else the same.
+ * - Circuit open (sends only: the breaker judges and holds back writes; a lookup adds no
+ *   write and may settle an unknown intent): `fail` stops a pending intent with
+ *   `CircuitOpenError` (nothing written, nothing sent: it stays pending) and parks an
+ *   unknown one until the breaker lets writes through (it stays unknown and is
+ *   reconciled: a breaker never turns an unknown outcome into a failure); `wait` waits
+ *   for it within the deadline, else the same.
  * - Retry budget (resends, that is any attempt after the intent's first, and lookups):
  *   when it cannot pay, `wait` for the tokens within the deadline; `stop` (or a wait past
  *   the deadline, or no refill at all) stops a pending intent with `RetriesExhaustedError`
@@ -366,7 +368,7 @@ function lookupUnlessHeld(state: DecisionState, reports: StepReports): Step {
 function protectionGate(state: DecisionState, before: 'send' | 'lookup', resume: Resume, reports: StepReports): Step | undefined {
   const { circuit, budget } = state.protection;
   const unknown = state.status === 'unknown';
-  if (circuit !== undefined) {
+  if (circuit !== undefined && before === 'send') {
     const canWait = circuit.whenOpen === 'wait' && circuit.retryAt <= state.deadlineAt && !state.parkedCheck;
     if (!canWait) {
       const held = { ...reports, held: { cause: 'circuitOpen', before, action: unknown ? 'park' : 'stop' } } as const;

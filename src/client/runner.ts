@@ -696,11 +696,6 @@ export class IntentRun {
     if (events.has('lookupStarted')) events.emit('lookupStarted', { ...this.#base, attempt: this.#record.attempt, correlationId, via, request: this.#summary(config) });
     const result = await roundTrip(this.#env.http, config);
     this.#observeUsage(result);
-    if (this.#ticket !== undefined) {
-      // The lookup's first request carries the breaker's ticket: its answer says how the venue is.
-      const dispatched = result.kind === 'response' || result.dispatched;
-      this.#answerTicket(!dispatched ? undefined : result.kind === 'error' ? 'failure' : result.response.status >= 500 ? 'failure' : result.response.status === 429 ? 'neutral' : 'success');
-    }
     return { result, correlationId, startedAt };
   }
 
@@ -915,7 +910,7 @@ export class IntentRun {
    * Asks the client's protection for the request a step chose, before anything is
    * written for it: the rate limiter first (it may wait on Redis), then the budget and
    * the breaker, synchronously, so what decide() saw still holds unless the limiter's
-   * wait changed it. `undefined`: go (the breaker's ticket is kept for the answer, the
+   * wait changed it. `undefined`: go (a write's breaker ticket is kept for its answer, the
    * budget is paid). Otherwise what decide() is told: `throttled` (a limit is full) or
    * `waited` with the same resume (ask the gates again). Nothing is written or sent then.
    */
@@ -941,7 +936,8 @@ export class IntentRun {
     const spend = before === 'lookup' ? 'lookup' : this.#record.attempt > 0 ? 'resend' : undefined;
     const budget = protection.budget;
     if (budget !== undefined && spend !== undefined && budget.waitFor(spend, now) > 0) return { kind: 'waited', resume };
-    if (protection.breaker !== undefined) {
+    // The breaker judges and holds back writes only (see decide's protectionGate).
+    if (protection.breaker !== undefined && kind === 'write') {
       const taken = protection.breaker.acquire(this.#record.operation, now);
       if ('refused' in taken) return { kind: 'waited', resume };
       this.#ticket = taken.ticket;

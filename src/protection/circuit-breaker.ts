@@ -11,7 +11,8 @@
  *   closes the breaker, a failure opens it again, an answer that says nothing about the
  *   venue's health (a rate limit, a request never sent) lets the next request probe.
  *
- * A failure is an answer that says the venue is unwell: a 5xx or retryable venue error,
+ * The client asks it for writes (order and payment creates) and tells it their answers;
+ * reconcile lookups neither wait for it nor count. A failure is an answer that says the venue is unwell: a 5xx or retryable venue error,
  * a timeout or a dropped connection. A success or a rejection (the venue works and said
  * no) counts as healthy. The breaker only ever holds requests back: it never changes what
  * an intent's outcome is, so an intent whose outcome is unknown stays unknown and is
