@@ -19,6 +19,19 @@ describe('docs/venues.md', () => {
     }
   });
 
+  it('renders every published limit with its figure in words, whom it counts, its costs and its source', () => {
+    for (const profile of Object.values(VENUE_PROFILES)) {
+      const limits = profile.rateLimit.limits ?? [];
+      for (const limit of limits) {
+        expect(page).toContain(`| \`${limit.id}\` | ${limit.limit.toLocaleString('en-US')} `);
+        expect(page).toContain((limit.note ?? '').replaceAll('|', '\\|'));
+      }
+    }
+    expect(page.match(/^Published limits: none recorded in the profile\.$/gm)?.length).toBe(
+      Object.values(VENUE_PROFILES).filter((p) => (p.rateLimit.limits ?? []).length === 0).length,
+    );
+  });
+
   it('embeds the runnable custom-venue example with package imports', () => {
     expect(page).toContain("from 'intentkey'");
     expect(page).toContain("export const acmeExchange = defineVenue({");
