@@ -289,7 +289,7 @@ describe('extendVenue', () => {
     expect(venue.reconcile).toEqual({ ...stripe.reconcile, settleDelayMs: 5_000 });
     expect(venue.response.codePaths).toEqual(stripe.response.codePaths);
     expect(venue.response.messagePaths).toEqual(['error.message', 'message']);
-    expect(venue.rateLimit).toEqual({ retryAfterHeaders: ['retry-after'], retryAfterUnit: 'milliseconds' });
+    expect(venue.rateLimit).toEqual({ retryAfterHeaders: ['retry-after'], retryAfterUnit: 'milliseconds', limits: stripe.rateLimit.limits });
     expect(venue.dedupe).toEqual({ kind: 'keyStore', retentionMs: 31 * 86_400_000 });
     expect(venue.errors).toEqual(stripe.errors);
     expect(Object.isFrozen(venue.key.format)).toBe(true);
@@ -370,6 +370,19 @@ describe('rateLimit.limits', () => {
     const error = configError(withChanges({ 'rateLimit.limits': [limit('weight-1m'), limit('orders-10s'), limit('weight-1m')] }));
     expect(error.path).toBe('venue.rateLimit.limits.2.id');
     expect(error.expected).toBe('a unique id (weight-1m is used twice)');
+  });
+
+  it('extendVenue: replacing usage without the limits that name its headers is refused; replacing both works', () => {
+    expect(() => extendVenue(binanceSpot, { rateLimit: { usage: [weight] } })).toThrow(/rateLimit\.limits\.2\.usageHeader/);
+    const vip = extendVenue(binanceSpot, {
+      name: 'binance-spot-vip',
+      rateLimit: {
+        usage: (binanceSpot.rateLimit.usage ?? []).map((u) => (u.header === 'x-mbx-used-weight-1m' ? { ...u, limit: 12_000 } : u)),
+        limits: (binanceSpot.rateLimit.limits ?? []).map((l) => (l.id === 'weight-1m' ? { ...l, limit: 12_000 } : l)),
+      },
+    });
+    expect(vip.rateLimit.limits?.find((l) => l.id === 'weight-1m')?.limit).toBe(12_000);
+    expect(vip.rateLimit.usage?.find((u) => u.header === 'x-mbx-used-weight-1m')?.limit).toBe(12_000);
   });
 
   it('every shipped profile passes the checks, and each usage header a limit names is one it reads', () => {
