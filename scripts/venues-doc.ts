@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { GENERIC_RULES } from '../src/venues/generic.js';
 import { VENUE_PROFILES } from '../src/venues/registry.js';
-import type { ErrorRule, LookupSpec, VenueProfile } from '../src/venues/profile.js';
+import type { ErrorRule, LookupSpec, PublishedLimit, VenueProfile } from '../src/venues/profile.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TEMPLATE = join(ROOT, 'scripts', 'venues-doc.template.md');
@@ -95,6 +95,7 @@ function venueSection(exportName: string, p: VenueProfile): string {
   ].filter((x) => x !== undefined);
   if (replay.length > 0) lines.push(`| Key store signals | ${replay.join('; ')} |`);
   lines.push('');
+  lines.push(...limitsSection(p));
   if (p.errors.length > 0) {
     lines.push('| Match | Outcome | Why |', '|---|---|---|');
     for (const rule of p.errors) lines.push(`| ${matchOf(rule)} | ${outcomeOf(rule)} | ${cell(rule.note ?? '')}${rule.unverified ? ' **(unverified)**' : ''} |`);
@@ -202,6 +203,31 @@ function rateLimitOf(p: VenueProfile): string {
     parts.push(`usage ${code(u.header)} (${u.reports}, ${limit}, ${reset})`);
   }
   return parts.join('; ');
+}
+
+/** The profile's published limits as a table, or a line saying it records none. */
+function limitsSection(p: VenueProfile): string[] {
+  const limits = p.rateLimit.limits ?? [];
+  if (limits.length === 0) return ['Published limits: none recorded in the profile.', ''];
+  return [
+    'Published limits:',
+    '',
+    '| Id | Allowed | Counted per | A write costs | A lookup costs | Usage header | Source |',
+    '|---|---|---|---|---|---|---|',
+    ...limits.map(
+      (l) =>
+        `| ${code(l.id)} | ${allowed(l)} | ${l.per === 'ip' ? 'IP address' : 'account'} | ${l.writeCost ?? 1} | ${l.readCost ?? 1} | ${l.usageHeader === undefined ? 'none' : code(l.usageHeader)} | ${cell(l.note ?? '')} |`,
+    ),
+    '',
+  ];
+}
+
+/** `6,000 weight per minute`, `50 orders per 10 s`, `1 request per second`. */
+function allowed(l: PublishedLimit): string {
+  const count = l.limit.toLocaleString('en-US');
+  const unit = l.unit === 'weight' ? 'weight' : l.limit === 1 ? l.unit.slice(0, -1) : l.unit;
+  const named: Record<number, string> = { 1_000: 'second', 60_000: 'minute', 3_600_000: 'hour', 86_400_000: 'day' };
+  return `${count} ${unit} per ${named[l.windowMs] ?? duration(l.windowMs)}`;
 }
 
 function matchOf(rule: ErrorRule): string {

@@ -46,6 +46,7 @@ export const adyen: VenueProfile = /* @__PURE__ */ defineVenue({
   // A payment's own outcome (`resultCode` Authorised/Refused) arrives with HTTP 200 and
   // is a completed request, so it is not read as an error code.
   response: { codePaths: ['errorCode'], messagePaths: ['message', 'detail'], successCodes: [] },
+  // No rateLimit.limits: no Adyen page read gives a request rate for the Checkout API.
   rateLimit: { retryAfterHeaders: ['retry-after'] },
   errors: [
     {

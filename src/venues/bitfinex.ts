@@ -38,6 +38,7 @@ export const bitfinex: VenueProfile = /* @__PURE__ */ defineVenue({
   dedupe: { kind: 'none' },
   reconcile: { notFoundIsAuthoritative: false, settleDelayMs: 0 },
   response: { codePaths: ['6', '1', 'error'], messagePaths: ['7', '2', 'message'], successCodes: ['SUCCESS'] },
+  // No rateLimit.limits: see about.unverified.
   rateLimit: { retryAfterHeaders: ['retry-after'] },
   errors: [
     {
@@ -74,6 +75,7 @@ export const bitfinex: VenueProfile = /* @__PURE__ */ defineVenue({
     unverified: [
       'reconcile.lookup: no documented way to retrieve an order by cid, so none is modelled.',
       'errors: which HTTP status accompanies the v2 rate-limit error (11010) is not documented; the rule matches the code alone.',
+      'rateLimit.limits: none set. The Submit Order reference gives no rate limit, and the general pages only a range (10 to 90 requests per minute, varying by endpoint); the order-reading endpoints state 90 per minute, but the profile has no lookup that would spend them.',
     ],
   },
 });

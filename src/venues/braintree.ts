@@ -44,6 +44,7 @@ export const braintree: VenueProfile = /* @__PURE__ */ defineVenue({
     messagePaths: ['errors.0.message'],
     successCodes: [],
   },
+  // No rateLimit.limits: no Braintree page read gives a per-second or per-minute figure.
   rateLimit: { retryAfterHeaders: ['retry-after'] },
   errors: [
     {

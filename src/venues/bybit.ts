@@ -130,6 +130,41 @@ export const bybit: VenueProfile = /* @__PURE__ */ defineVenue({
         note: `${RATE} (API Rate Limit): remaining requests for this endpoint in the rolling per-second, per-UID window; X-Bapi-Limit is the limit; the reset timestamp is in ms (example 1672738134824) and equals the current time unless the limit was exceeded.`,
       },
     ],
+    // The per-UID limits are per endpoint and X-Bapi-Limit-Status reports whichever
+    // endpoint answered (create on a write, realtime on a lookup), so no limit below names
+    // it: one header cannot correct two counters. The venue counts a rolling second.
+    limits: [
+      {
+        id: 'ip-5s',
+        limit: 600,
+        windowMs: 5_000,
+        unit: 'requests',
+        per: 'ip',
+        writeCost: 1,
+        readCost: 1,
+        note: `${RATE} (IP Limit, HTTP IP limit): 600 requests in a 5-second window per IP by default, over all traffic to api.bybit.com; beyond it a 403 and a ban of at least 10 minutes. A lookup that falls back to the order history sends a second request.`,
+      },
+      {
+        id: 'order-create-1s',
+        limit: 10,
+        windowMs: UID_WINDOW_MS,
+        unit: 'requests',
+        per: 'account',
+        writeCost: 1,
+        readCost: 0,
+        note: `${RATE} (API Rate Limit Table, Trade): POST /v5/order/create allows 10/s per UID for inverse, linear and option, 20/s for spot (counted separately per category); ${DOCS} docs/v5/rate-limit/rules-for-vips.mdx: Default 10/s futures and option, 20/s spot, more for VIP and PRO levels. The lowest default is kept.`,
+      },
+      {
+        id: 'order-realtime-1s',
+        limit: 50,
+        windowMs: UID_WINDOW_MS,
+        unit: 'requests',
+        per: 'account',
+        writeCost: 0,
+        readCost: 1,
+        note: `${RATE} (API Rate Limit Table, Trade): GET /v5/order/realtime, the lookup, 50/s per UID in every category; the history fallback (GET /v5/order/history) has a 50/s limit of its own.`,
+      },
+    ],
   },
   errors: [
     // ---- rate limits -------------------------------------------------------------
@@ -341,7 +376,8 @@ export const bybit: VenueProfile = /* @__PURE__ */ defineVenue({
       `${ERRORS} (HTTP Code, UTA and Spot Trade tables: every retCode classified)`,
       `${REALTIME} (realtime lookup: latest 500 closed orders, cleared on a release or restart; empty list on a miss)`,
       `${HISTORY} (history fallback: asynchronous; 7 days by default, unfilled Cancelled/Rejected/Deactivated 24 h)`,
-      `${RATE} (IP limit, 10006, X-Bapi-Limit-* headers)`,
+      `${RATE} (IP limit, 10006, X-Bapi-Limit-* headers, API Rate Limit Table: Trade)`,
+      `${DOCS} docs/v5/rate-limit/rules-for-vips.mdx (default per-UID order limits by product)`,
       `${GUIDE} (X-BAPI-RECV-WINDOW default 5,000 ms and the recv_window rule, retCode/retMsg envelope)`,
       'bybit-exchange/pybit issue #191 and sieblyio/bybit-api issue #236 (10002 message naming req_timestamp, server_timestamp, recv_window)',
     ],
@@ -353,6 +389,7 @@ export const bybit: VenueProfile = /* @__PURE__ */ defineVenue({
       'errors: 10018 is withdrawn in the docs; its 10-minute wait is borrowed from the HTTP 403 IP ban.',
       'errors: 110114 (spread order in progress) and 170197-170200 (order too large, "try again") are read as refusals of this request; the docs do not state it.',
       'reconcile.settleDelayMs: no maximum X-BAPI-RECV-WINDOW is documented; the 101 s fallback assumes no request carries a window above 100 s (the largest in a docs example).',
+      'rateLimit.limits: whether the 5-second IP window is rolling or fixed is not stated; the per-UID limits are a rolling second, which a fixed one-second window only approximates.',
     ],
   },
 });

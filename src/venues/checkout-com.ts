@@ -4,6 +4,7 @@ import { defineVenue } from './schema.js';
 
 const IDEMPOTENCY = 'checkout.com/docs/payments/manage-payments/retry-a-payment (Idempotency)';
 const LIST = 'checkout.com/docs/payments/manage-payments/get-a-list-of-payments (beta)';
+const RATES = 'checkout.com/docs/developer-resources/api/api-rate-limits';
 
 /**
  * Checkout.com unified payments API (`POST /payments` and payment actions). The
@@ -57,13 +58,38 @@ export const checkoutCom: VenueProfile = /* @__PURE__ */ defineVenue({
   // first error code is the most specific. A declined payment is a 201 with
   // `approved: false` and a `response_code`, a completed request, not an error.
   response: { codePaths: ['error_codes.0', 'error_type'], messagePaths: ['error_type'], successCodes: [] },
-  rateLimit: { retryAfterHeaders: ['retry-after'] },
+  // Checkout.com sends no usage headers, so no limit names one.
+  rateLimit: {
+    retryAfterHeaders: ['retry-after'],
+    limits: [
+      {
+        id: 'write-1s',
+        limit: 100,
+        windowMs: 1_000,
+        unit: 'requests',
+        per: 'account',
+        writeCost: 1,
+        readCost: 0,
+        note: `${RATES} (Concurrent rate limits): write operations (POST, PUT, DELETE) 100 per second, counted over every API and the whole account whatever the credentials. Lower in the sandbox, by an amount not given. The page calls the limiting adaptive: it mostly bites when the platform is under exceptional load.`,
+      },
+      {
+        id: 'read-1s',
+        limit: 100,
+        windowMs: 1_000,
+        unit: 'requests',
+        per: 'account',
+        writeCost: 0,
+        readCost: 1,
+        note: `${RATES} (Concurrent rate limits): read operations (GET), the lookup among them, 100 per second over the whole account.`,
+      },
+    ],
+  },
   errors: [
     {
       match: { status: 429 },
       outcome: 'rateLimited',
       waitMs: 30_000,
-      note: `checkout.com/docs/developer-resources/api/api-rate-limits: a 429 is rate limiting and the request may be retried safely; ${IDEMPOTENCY}: older versions answered a concurrent same-key request with 429, and the page asks for at least 30 s before a new attempt. Either way this request did not run; wait 30 s unless Retry-After says otherwise.`,
+      note: `${RATES}: a 429 is rate limiting and the request may be retried safely; ${IDEMPOTENCY}: older versions answered a concurrent same-key request with 429, and the page asks for at least 30 s before a new attempt. Either way this request did not run; wait 30 s unless Retry-After says otherwise.`,
     },
   ],
   about: {
@@ -72,7 +98,7 @@ export const checkoutCom: VenueProfile = /* @__PURE__ */ defineVenue({
       `${IDEMPOTENCY}, versions of 2022 to January 2026: keys expire after 24 h by default (sandbox 120 s before late 2024); the key is cached only when the request returns 2xx, a 4xx/5xx first request stores nothing and is processed again; concurrent same-key requests get one processed; wait at least 30 s; V4 UUIDs recommended`,
       'support.checkout.com article 24570669653010 (409 replaced 429 for a same-key request still being processed; 429 now means rate limiting only) and article 26763450855186 (already processed: the original payment response; still processing: 409)',
       `${LIST}: GET /payments with the required \`reference\` query parameter, \`limit\` and \`skip\`; results sorted by processing date, newest first, in \`data\``,
-      'checkout.com/docs/developer-resources/api/api-rate-limits (429 when rate limited; safe to retry with backoff)',
+      `${RATES} (429 when rate limited; safe to retry with backoff; Concurrent rate limits: 100 read and 100 write requests per second per account, lower in the sandbox)`,
     ],
     unverified: [
       'key.format: Checkout.com publishes no length or character set for Cko-Idempotency-Key; a 36-character UUID is what it recommends.',

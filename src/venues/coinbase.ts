@@ -57,6 +57,7 @@ export const coinbase: VenueProfile = /* @__PURE__ */ defineVenue({
     ],
     successCodes: ['true'],
   },
+  // No rateLimit.limits: see about.unverified.
   rateLimit: { retryAfterHeaders: ['retry-after'] },
   errors: [
     {
@@ -98,6 +99,7 @@ export const coinbase: VenueProfile = /* @__PURE__ */ defineVenue({
       'key.format: charset and maximum length of client_order_id are not published; UUIDs (36 characters) are the documented recommendation.',
       'errors: the HTTP 429 body and per-user limit (30 requests/s) come from ccxt, not from Coinbase docs; no rate-limit headers are documented.',
       'errors: a 401 is treated as an expired JWT; Coinbase does not distinguish it from a bad key in the response.',
+      'rateLimit.limits: none set. No Advanced Trade page giving a REST request rate was available to read; the 30 requests per second per user for private endpoints is quoted only by ccxt and other third parties (the Coinbase Exchange rate-limit page, for a different API, gives 15 per second with bursts of 30 per profile).',
     ],
   },
 });

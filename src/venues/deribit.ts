@@ -54,6 +54,11 @@ export const deribit: VenueProfile = /* @__PURE__ */ defineVenue({
     },
   },
   response: { codePaths: ['error.code'], messagePaths: ['error.message'], successCodes: [] },
+  // No rateLimit.limits: support.deribit.com "Rate Limits" (article 25944617523357)
+  // describes credit pools refilled continuously per sub-account (non-matching-engine
+  // requests: 500 credits each from a 50,000 pool refilled at 10,000 a second; matching-
+  // engine requests: a sustained rate and a burst set hourly by 7-day volume tier), not a
+  // count per fixed window, so there is no figure to put in one.
   rateLimit: { retryAfterHeaders: ['retry-after'] },
   errors: [
     byName(['too_many_requests', 'matching_engine_queue_full', 'too_many_concurrent_requests'], {

@@ -69,6 +69,31 @@ export const gate: VenueProfile = /* @__PURE__ */ defineVenue({
         note: `${GENERAL} (Rate Limit): remaining requests and limit for the current endpoint; the reset timestamp equals the current time unless the limit was exceeded. Seconds, as Gate's timestamps are "in seconds if no extra note".`,
       },
     ],
+    // Limits are per endpoint and X-Gate-RateLimit-Requests-Remain reports whichever
+    // endpoint answered (the order on a write, the lookup on a read), so no limit below
+    // names it: one header cannot correct two counters.
+    limits: [
+      {
+        id: 'spot-order-1s',
+        limit: 10,
+        windowMs: 1_000,
+        unit: 'requests',
+        per: 'account',
+        writeCost: 1,
+        readCost: 0,
+        note: `${GENERAL} (Frequency limit rule, Spot: single and batch order placement and order amendment share 10r/s per UID and market; Spot Rate Limit Rules 2.1: each spot market is counted apart). Counted here across markets, so it holds back early when orders spread over several. A low fill ratio can cut it to 10 per 10 s (2.2), which this does not model.`,
+      },
+      {
+        id: 'spot-other-10s',
+        limit: 200,
+        windowMs: RATE_WINDOW_MS,
+        unit: 'requests',
+        per: 'account',
+        writeCost: 0,
+        readCost: 1,
+        note: `${GENERAL} (Frequency limit rule, Spot: "The Others" 200r/10s per endpoint, per UID); the single-order lookup has no figure of its own, so it falls under this one.`,
+      },
+    ],
   },
   errors: [
     {
@@ -105,7 +130,7 @@ export const gate: VenueProfile = /* @__PURE__ */ defineVenue({
     title: 'Gate API v4 (spot)',
     sources: [
       `${SPOT} (Create an order: text rules; Query single order details: custom-id lookup window; x-gate-exptime header)`,
-      `${GENERAL} (Return Status incl. 202; label list; Rate Limit headers; Timestamp within 60 s)`,
+      `${GENERAL} (Return Status incl. 202; label list; Rate Limit headers; Frequency limit rule; Spot Rate Limit Rules; Timestamp within 60 s)`,
       `${MIRROR} docs/gateio/apiv4/en/futures.md (futures order lookup by text)`,
     ],
     unverified: [

@@ -65,6 +65,13 @@ export const kraken: VenueProfile = /* @__PURE__ */ defineVenue({
     ],
   },
   response: { codePaths: ['error.0'], messagePaths: ['error.0'], successCodes: [] },
+  // No rateLimit.limits: Kraken publishes decaying counters, not a count per window.
+  // "Spot REST Rate Limits" (REST Specific Limits): a per-key call counter (+1 a call, +4
+  // ledger or trade history) capped at 20 and decaying 0.5/s (Intermediate) or 1/s (Pro).
+  // "Spot Trading Limits" (Transaction Rate Limits): a per-pair engine counter (+1 an
+  // AddOrder, more for amends and cancels of young orders) with a threshold of 60, 125 or
+  // 180 decaying 1, 2.34 or 3.75 a second by tier. A fixed window would need a figure
+  // Kraken does not give.
   rateLimit: {
     retryAfterHeaders: ['retry-after'],
     retryAfterMessage: { pattern: 'Throttled:\\s*(\\d+)', unit: 'epochSeconds' },

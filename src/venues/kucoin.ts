@@ -1,8 +1,8 @@
 import type { VenueProfile } from './profile.js';
 import { defineVenue } from './schema.js';
 
-const SDK = 'Kucoin/kucoin-universal-sdk@78c90c7 spec/rest/api/openapi-spot-order.json (Add Order HF: clientOid letters, digits, _ and -, at most 40, UUID recommended) and Go transport (gw-ratelimit-* headers)';
-const RATE = 'kucoin.com/docs-new/rate-limit (REST rate limit: resource pools, 429/429000, wait the time in the response header)';
+const SDK = 'Kucoin/kucoin-universal-sdk@78c90c7 spec/rest/api/openapi-spot-order.json (Add Order HF: clientOid letters, digits, _ and -, at most 40, UUID recommended; x-api-rate-limit-pool and -weight of each endpoint) and Go transport (gw-ratelimit-* headers)';
+const RATE = 'kucoin.com/docs-new/rate-limit (REST rate limit: resource pools and their quota per VIP level, weights, 429/429000, wait the time in the response header), mirrored as rosssaunders/coincise docs/kucoin/rate_limits.md @a00ae58';
 const RATE_V1 = 'Kucoin/kucoin-api-docs@7f01bbe source/localizable/index.html.md (Request Rate Limit > REST API: 1015 Cloudflare IP limit blocks 30 s, 200002 per-endpoint limit blocks 10 s, 429000 server capacity) and kucoin.com/docs/basic-info/request-rate-limit/rest-api';
 const CODES = 'Kucoin/kucoin-api-docs@7f01bbe source/localizable/index.html.md (Errors > System error codes)';
 const CCXT = 'ccxt/ccxt ts/src/kucoin.ts (exceptions and comments)';
@@ -61,6 +61,19 @@ export const kucoin: VenueProfile = /* @__PURE__ */ defineVenue({
         resetHeader: 'gw-ratelimit-reset',
         resetUnit: 'milliseconds',
         note: `${RATE}; ${SDK}: quota left in the resource pool, the pool size, and milliseconds until the 30 s window resets.`,
+      },
+    ],
+    limits: [
+      {
+        id: 'spot-pool-30s',
+        limit: 4_000,
+        windowMs: 30_000,
+        unit: 'weight',
+        per: 'account',
+        writeCost: 1,
+        readCost: 2,
+        usageHeader: 'gw-ratelimit-remaining',
+        note: `${RATE} (Resource Pool: Spot, margin included, 4,000 per 30 s at VIP0, up to 40,000 at VIP12; private pools counted per UID, a sub-account apart from its master). ${SDK}: Add Order HF weighs 1 and Get Order By ClientOid HF 2, both in the Spot pool. The venue starts the 30 s window at the first request rather than on the clock, so gw-ratelimit-reset is the better guide to the reset.`,
       },
     ],
   },

@@ -70,8 +70,42 @@ export const okx: VenueProfile = /* @__PURE__ */ defineVenue({
     },
   },
   response: { codePaths: ['data.0.sCode', 'code'], messagePaths: ['data.0.sMsg', 'msg'], successCodes: ['0'] },
-  // OKX documents no rate-limit response headers.
-  rateLimit: { retryAfterHeaders: ['retry-after'] },
+  // OKX documents no rate-limit response headers, so no limit names one.
+  rateLimit: {
+    retryAfterHeaders: ['retry-after'],
+    limits: [
+      {
+        id: 'place-order-2s',
+        limit: 60,
+        windowMs: RATE_WINDOW_MS,
+        unit: 'requests',
+        per: 'account',
+        writeCost: 1,
+        readCost: 0,
+        note: `${PLACE} (Rate Limit: 60 requests per 2 seconds; rule: User ID + Instrument ID, Instrument Family for options). ${LIMITS} (Trading-related APIs): placing, amending and cancelling have separate limits, shared between REST and WebSocket. Counted here across instruments, so it holds back early when orders spread over several.`,
+      },
+      {
+        id: 'order-details-2s',
+        limit: 60,
+        windowMs: RATE_WINDOW_MS,
+        unit: 'requests',
+        per: 'account',
+        writeCost: 0,
+        readCost: 1,
+        note: `${DETAILS} (Rate Limit: 60 requests per 2 seconds; rule: User ID + Instrument ID, Instrument Family for options): the lookup.`,
+      },
+      {
+        id: 'sub-account-orders-2s',
+        limit: 1_000,
+        windowMs: RATE_WINDOW_MS,
+        unit: 'orders',
+        per: 'account',
+        writeCost: 1,
+        readCost: 0,
+        note: `${LIMITS} (Sub-account rate limit): at most 1,000 new and amended orders per 2 seconds per sub-account over REST and WebSocket (50061 beyond), beside the per-instrument limit; the fill-ratio tiers raise it from VIP5 up, and spot and margin orders are exempt.`,
+      },
+    ],
+  },
   errors: [
     {
       match: { code: ['50011', '50061', '50040'] },
@@ -140,13 +174,13 @@ export const okx: VenueProfile = /* @__PURE__ */ defineVenue({
   about: {
     title: 'OKX API v5',
     sources: [
-      `${PLACE} (clOrdId: up to 32 case-sensitive alphanumerics; unique among pending orders; data[].sCode/sMsg/subCode)`,
-      `${DETAILS} (lookup by clOrdId, latest order only)`,
+      `${PLACE} (clOrdId: up to 32 case-sensitive alphanumerics; unique among pending orders; data[].sCode/sMsg/subCode; 60 requests per 2 s)`,
+      `${DETAILS} (lookup by clOrdId, latest order only; 60 requests per 2 s)`,
       `${HISTORY} (unfilled cancelled orders kept 2 hours)`,
       `${CODES} (codes with their HTTP statuses)`,
       `${GENERAL} (sCode/sMsg take precedence over code/msg)`,
       `${AUTH} (30 s timestamp tolerance, 50102)`,
-      `${LIMITS} (50011, 50061, per-2-second limits)`,
+      `${LIMITS} (50011, 50061, per-2-second limits; Trading-related APIs; Sub-account rate limit)`,
       `${MIRROR} docs/okx/overview/transaction/timeouts-rest-api.md (optional expTime header)`,
     ],
     unverified: [

@@ -43,6 +43,9 @@ export const paypal: VenueProfile = /* @__PURE__ */ defineVenue({
     messagePaths: ['details.0.description', 'message', 'error_description'],
     successCodes: [],
   },
+  // No rateLimit.limits: developer.paypal.com/api/rest/reference/rate-limiting (Rate
+  // limiting guidelines) says PayPal does not publish a rate limiting policy and limits
+  // traffic it finds abusive, answering 429 RATE_LIMIT_REACHED.
   rateLimit: { retryAfterHeaders: ['retry-after'] },
   errors: [
     {

@@ -9,6 +9,7 @@ import type {
   KeySpec,
   LookupMatch,
   LookupSpec,
+  PublishedLimit,
   RequestWindowSpec,
   ScanSpec,
   RateLimitSpec,
@@ -272,7 +273,26 @@ const rateLimitSchema = z
         }
       }),
   })
-  .readonly();
+  .readonly()
+  .superRefine((rateLimit, ctx) => {
+    // A limit names the usage header that reports its counter; one the profile does not
+    // read would leave the limiter without the venue's own count, silently.
+    const usageHeaders = (rateLimit.usage ?? []).map((usage) => usage.header.toLowerCase());
+    const listed = usageHeaders.length === 0 ? 'none is listed' : usageHeaders.join(', ');
+    for (const [index, limit] of (rateLimit.limits ?? []).entries()) {
+      const header = limit.usageHeader;
+      if (header === undefined) continue;
+      if (header !== header.toLowerCase()) {
+        ctx.addIssue({ code: 'custom', path: ['limits', index, 'usageHeader'], message: `a lowercase header name ("${header.toLowerCase()}")` });
+      } else if (!usageHeaders.includes(header)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['limits', index, 'usageHeader'],
+          message: `one of the headers in rateLimit.usage (${listed}); a limit can only name a usage header the profile reads (replacing rateLimit.usage means giving rateLimit.limits too)`,
+        });
+      }
+    }
+  });
 
 const aboutSchema = z
   .strictObject({
@@ -332,7 +352,9 @@ const errorRuleSchema = z
  * with `uuid`/`integer`); `uuid` needs `maxLength >= 36`; `integer` needs `maxInteger`
  * in `[1, Number.MAX_SAFE_INTEGER]` with at most `maxLength` digits; every regular
  * expression compiles with the flags the library uses (none for the key pattern, `i`
- * for rule messages); durations are finite and `>= 0`; statuses are 100-599.
+ * for rule messages); durations are finite and `>= 0`; statuses are 100-599;
+ * `rateLimit.limits` ids are unique, and a limit's `usageHeader` is lowercase and one of
+ * the `rateLimit.usage` headers.
  *
  * Prefer {@link defineVenue}, which also freezes the result and throws
  * `ConfigurationError`.
@@ -370,6 +392,7 @@ export type _SchemaMatchesProfile = [
   Assert<Equals<z.output<typeof headerMatchSchema>, HeaderMatch>>,
   Assert<Equals<z.output<typeof lookupMatchSchema>, LookupMatch>>,
   Assert<Equals<z.output<typeof usageHeaderSchema>, UsageHeaderSpec>>,
+  Assert<Equals<z.output<typeof publishedLimitSchema>, PublishedLimit>>,
   Assert<Equals<z.output<typeof aboutSchema>, VenueAbout>>,
   Assert<Equals<z.output<typeof venueProfileSchema>, VenueProfile>>,
 ];
@@ -411,7 +434,11 @@ export interface VenueOverrides {
   readonly reconcile?: Partial<Omit<ReconcileSpec, 'lookup' | 'scan'>> & { readonly lookup?: LookupSpec | null; readonly scan?: ScanSpec | null };
   /** Shallow-merged over `base.response`. */
   readonly response?: Partial<ResponseSpec>;
-  /** Shallow-merged over `base.rateLimit`. */
+  /**
+   * Shallow-merged over `base.rateLimit`. A base limit names the usage header of its
+   * counter (`limits[].usageHeader`), so replacing `usage` with a list that drops that
+   * header is refused unless `limits` is replaced too.
+   */
   readonly rateLimit?: Partial<RateLimitSpec>;
 }
 

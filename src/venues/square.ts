@@ -42,6 +42,8 @@ export const square: VenueProfile = /* @__PURE__ */ defineVenue({
   // Errors are `{ errors: [{ category, code, detail, field }] }` (a declined payment
   // also carries the FAILED `payment`); the first error decides.
   response: { codePaths: ['errors.0.code'], messagePaths: ['errors.0.detail'], successCodes: [] },
+  // No rateLimit.limits: no Square page or SDK file read gives a request rate; a burst is
+  // answered 429 RATE_LIMITED, which the generic rules handle.
   rateLimit: { retryAfterHeaders: ['retry-after'] },
   errors: [
     {

@@ -4,6 +4,7 @@ import { defineVenue } from './schema.js';
 
 const SDK = 'stripe/stripe-node src/RequestSender.ts, src/Error.ts @663942164d38';
 const ERRORS = 'docs.stripe.com/api/errors (HTTP status code summary)';
+const RATE = 'docs.stripe.com/rate-limits (Rate limits table: Global API rate limit; Individual API endpoints)';
 
 /**
  * Stripe API v1. Stripe keeps the first result for an `Idempotency-Key` for at least
@@ -86,12 +87,47 @@ export const stripe: VenueProfile = /* @__PURE__ */ defineVenue({
     replayedHeader: 'idempotent-replayed',
     shouldRetryHeader: 'stripe-should-retry',
   },
-  rateLimit: { retryAfterHeaders: ['retry-after'] },
+  // Stripe sends no usage headers, so no limit names one.
+  rateLimit: {
+    retryAfterHeaders: ['retry-after'],
+    limits: [
+      {
+        id: 'global-1s',
+        limit: 100,
+        windowMs: 1_000,
+        unit: 'requests',
+        per: 'account',
+        writeCost: 1,
+        readCost: 1,
+        note: `${RATE}: the global limit, 100 requests per second per Stripe account in live mode (25 in a sandbox: override for test keys), over every endpoint.`,
+      },
+      {
+        id: 'write-endpoint-1s',
+        limit: 25,
+        windowMs: 1_000,
+        unit: 'requests',
+        per: 'account',
+        writeCost: 1,
+        readCost: 0,
+        note: `${RATE}: an individual endpoint allows 25 requests per second unless noted otherwise, and each named operation is an endpoint of its own (POST /v1/payment_intents apart from its reads), counted besides the global limit. This is the endpoint a write goes to.`,
+      },
+      {
+        id: 'list-endpoint-1s',
+        limit: 25,
+        windowMs: 1_000,
+        unit: 'requests',
+        per: 'account',
+        writeCost: 0,
+        readCost: 1,
+        note: `${RATE}: the same 25 requests per second for the list endpoint the scan pages through (GET /v1/payment_intents); each page is one request.`,
+      },
+    ],
+  },
   about: {
     title: 'Stripe',
     sources: [
       'docs.stripe.com/api/idempotent_requests (Idempotent requests)',
-      'docs.stripe.com/rate-limits',
+      `${RATE}: global and per-endpoint limits, live mode and sandbox; translations of the page (ja-JP, de-DE) carry the same table`,
       'docs.stripe.com/search (Data freshness: list APIs for read-after-write; search delay and regions)',
       'docs.stripe.com/api/payment_intents/list (created[gte], starting_after, has_more)',
       'docs.stripe.com/error-handling (Content errors: results are saved once an endpoint begins executing; a 429 comes from rate limiters that run before the idempotency layer)',
@@ -102,6 +138,7 @@ export const stripe: VenueProfile = /* @__PURE__ */ defineVenue({
     unverified: [
       'response.shouldRetryHeader: no stored Stripe docs page describes Stripe-Should-Retry; what `false` means (a retry would change nothing, e.g. a replayed 500) comes from stripe-node RequestSender._shouldRetry and PR #692.',
       'errors: lock_timeout leaving nothing stored under the key rests on the SDKs retrying it (stripe-node PR #686; the _shouldRetry comment names lock timeouts as a case where the API sends Stripe-Should-Retry: true); no stored Stripe docs page states it.',
+      'rateLimit.limits: earlier versions of the rate-limits page gave 100 read and 100 write operations per second in live mode and no per-endpoint figure; the profile follows the current page (100 requests per second in all, 25 per endpoint), the lower reading. Whether Stripe counts a fixed or a rolling second is not stated.',
     ],
   },
   errors: [

@@ -128,7 +128,9 @@ describe('rate-limit usage headers', () => {
   const LIMIT = 10;
   const limited = extendVenue(binanceSpot, {
     name: 'binance-small-limit',
-    rateLimit: { usage: [{ header: 'x-mbx-used-weight-1m', reports: 'used', limit: LIMIT, windowMs: 60_000 }] },
+    // Only the weight counter is read here, so the published limits that name the order
+    // counters go too (a limit may only name a header the profile reads).
+    rateLimit: { usage: [{ header: 'x-mbx-used-weight-1m', reports: 'used', limit: LIMIT, windowMs: 60_000 }], limits: [] },
   });
 
   async function run(pauseAtUsage: number | undefined, venueProfile = limited) {
@@ -177,7 +179,7 @@ describe('rate-limit usage headers', () => {
     // A daily counter at its limit: the window resets at the next UTC midnight, hours away.
     const daily = extendVenue(binanceSpot, {
       name: 'binance-daily-limit',
-      rateLimit: { usage: [{ header: 'x-mbx-used-weight-1m', reports: 'used', limit: 1, windowMs: 86_400_000 }] },
+      rateLimit: { usage: [{ header: 'x-mbx-used-weight-1m', reports: 'used', limit: 1, windowMs: 86_400_000 }], limits: [] },
     });
     const clock = new ManualClock({ now: Date.UTC(2025, 0, 1, 6, 0, 0) });
     const v = await startFakeVenue({ mode: 'exchange', weightLimit: { limit: 100 }, now: () => clock.now() });

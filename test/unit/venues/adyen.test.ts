@@ -158,3 +158,9 @@ describe('adyen rule coverage', () => {
     expect(rulesNoCaseNeeds(adyen, cases)).toEqual([]);
   });
 });
+
+describe('adyen: published limits', () => {
+  it('records none: no request rate published for the Checkout API (reason in the profile source)', () => {
+    expect(adyen.rateLimit.limits).toBeUndefined();
+  });
+});

@@ -567,3 +567,26 @@ describe('binanceSpot rule coverage', () => {
     expect(rulesNoCaseNeeds(binanceSpot, cases)).toEqual([]);
   });
 });
+
+describe('binanceSpot: published limits', () => {
+  it('pins each limit: figure, window, unit, whom it counts and what a write and a lookup cost', () => {
+    expect(binanceSpot.rateLimit.limits?.map((limit) => ({ ...limit, note: undefined }))).toEqual([
+      { id: 'weight-1m', limit: 6_000, windowMs: 60_000, unit: 'weight', per: 'ip', writeCost: 1, readCost: 4, usageHeader: 'x-mbx-used-weight-1m' },
+      { id: 'raw-requests-5m', limit: 300_000, windowMs: 300_000, unit: 'requests', per: 'ip', writeCost: 1, readCost: 1 },
+      { id: 'orders-10s', limit: 50, windowMs: 10_000, unit: 'orders', per: 'account', writeCost: 1, readCost: 0, usageHeader: 'x-mbx-order-count-10s' },
+      { id: 'orders-1d', limit: 160_000, windowMs: 86_400_000, unit: 'orders', per: 'account', writeCost: 1, readCost: 0, usageHeader: 'x-mbx-order-count-1d' },
+    ]);
+  });
+
+  it('names the page and section every figure comes from', () => {
+    for (const limit of binanceSpot.rateLimit.limits ?? []) expect(limit.note, limit.id).toMatch(/binance-spot-api-docs (rest-api|CHANGELOG)\.md/);
+  });
+
+  it('the order counters agree with the usage headers that report them', () => {
+    for (const limit of binanceSpot.rateLimit.limits ?? []) {
+      if (limit.usageHeader === undefined) continue;
+      const usage = binanceSpot.rateLimit.usage?.find((u) => u.header === limit.usageHeader);
+      expect(usage, limit.id).toMatchObject({ limit: limit.limit, windowMs: limit.windowMs });
+    }
+  });
+});

@@ -387,3 +387,25 @@ describe('binanceUsdm rule coverage', () => {
     expect(rulesNoCaseNeeds(binanceUsdm, cases)).toEqual([]);
   });
 });
+
+describe('binanceUsdm: published limits', () => {
+  it('pins each limit: figure, window, unit, whom it counts and what a write and a lookup cost', () => {
+    expect(binanceUsdm.rateLimit.limits?.map((limit) => ({ ...limit, note: undefined }))).toEqual([
+      { id: 'weight-1m', limit: 2_400, windowMs: 60_000, unit: 'weight', per: 'ip', writeCost: 0, readCost: 1, usageHeader: 'x-mbx-used-weight-1m' },
+      { id: 'orders-1m', limit: 1_200, windowMs: 60_000, unit: 'orders', per: 'account', writeCost: 1, readCost: 0, usageHeader: 'x-mbx-order-count-1m' },
+      { id: 'orders-10s', limit: 300, windowMs: 10_000, unit: 'orders', per: 'account', writeCost: 1, readCost: 0, usageHeader: 'x-mbx-order-count-10s' },
+    ]);
+  });
+
+  it('names the page and section every figure comes from', () => {
+    for (const limit of binanceUsdm.rateLimit.limits ?? []) expect(limit.note, limit.id).toMatch(/usds-margined-futures/);
+  });
+
+  it('the counters agree with the usage headers that report them', () => {
+    for (const limit of binanceUsdm.rateLimit.limits ?? []) {
+      if (limit.usageHeader === undefined) continue;
+      const usage = binanceUsdm.rateLimit.usage?.find((u) => u.header === limit.usageHeader);
+      expect(usage, limit.id).toMatchObject({ limit: limit.limit, windowMs: limit.windowMs });
+    }
+  });
+});

@@ -118,3 +118,10 @@ describe('bitfinex rule coverage', () => {
     expect(rulesNoCaseNeeds(bitfinex, cases)).toEqual([]);
   });
 });
+
+describe('bitfinex: published limits', () => {
+  it('records none: only a range is published', () => {
+    expect(bitfinex.rateLimit.limits).toBeUndefined();
+    expect(bitfinex.about?.unverified?.filter((fact) => fact.startsWith('rateLimit.limits:'))).toEqual([expect.stringMatching(/^rateLimit\.limits: none set\. .*10 to 90 requests per minute/)]);
+  });
+});

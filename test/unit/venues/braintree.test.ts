@@ -139,3 +139,9 @@ describe('braintree rule coverage', () => {
     expect(rulesNoCaseNeeds(braintree, cases)).toEqual([]);
   });
 });
+
+describe('braintree: published limits', () => {
+  it('records none: no request figure published (reason in the profile source)', () => {
+    expect(braintree.rateLimit.limits).toBeUndefined();
+  });
+});

@@ -307,3 +307,17 @@ describe('bybit rule coverage', () => {
     expect(rulesNoCaseNeeds(bybit, cases)).toEqual([]);
   });
 });
+
+describe('bybit: published limits', () => {
+  it('pins each limit: figure, window, unit, whom it counts and what a write and a lookup cost', () => {
+    expect(bybit.rateLimit.limits?.map((limit) => ({ ...limit, note: undefined }))).toEqual([
+      { id: 'ip-5s', limit: 600, windowMs: 5_000, unit: 'requests', per: 'ip', writeCost: 1, readCost: 1 },
+      { id: 'order-create-1s', limit: 10, windowMs: 1_000, unit: 'requests', per: 'account', writeCost: 1, readCost: 0 },
+      { id: 'order-realtime-1s', limit: 50, windowMs: 1_000, unit: 'requests', per: 'account', writeCost: 0, readCost: 1 },
+    ]);
+  });
+
+  it('names the page and section every figure comes from', () => {
+    for (const limit of bybit.rateLimit.limits ?? []) expect(limit.note, limit.id).toMatch(/docs\/v5\/rate-limit\/rate-limit\.mdx/);
+  });
+});

@@ -156,3 +156,16 @@ describe('checkoutCom rule coverage', () => {
     expect(rulesNoCaseNeeds(checkoutCom, cases)).toEqual([]);
   });
 });
+
+describe('checkoutCom: published limits', () => {
+  it('pins each limit: figure, window, unit, whom it counts and what a write and a lookup cost', () => {
+    expect(checkoutCom.rateLimit.limits?.map((limit) => ({ ...limit, note: undefined }))).toEqual([
+      { id: 'write-1s', limit: 100, windowMs: 1_000, unit: 'requests', per: 'account', writeCost: 1, readCost: 0 },
+      { id: 'read-1s', limit: 100, windowMs: 1_000, unit: 'requests', per: 'account', writeCost: 0, readCost: 1 },
+    ]);
+  });
+
+  it('names the page and section every figure comes from', () => {
+    for (const limit of checkoutCom.rateLimit.limits ?? []) expect(limit.note, limit.id).toMatch(/checkout\.com\/docs\/developer-resources\/api\/api-rate-limits \(Concurrent rate limits\)/);
+  });
+});

@@ -170,3 +170,10 @@ describe('coinbase rule coverage', () => {
     expect(rulesNoCaseNeeds(coinbase, cases)).toEqual([]);
   });
 });
+
+describe('coinbase: published limits', () => {
+  it('records none: the figure could not be confirmed from Coinbase', () => {
+    expect(coinbase.rateLimit.limits).toBeUndefined();
+    expect(coinbase.about?.unverified?.filter((fact) => fact.startsWith('rateLimit.limits:'))).toEqual([expect.stringMatching(/^rateLimit\.limits: none set\. .*30 requests per second per user .*third parties/)]);
+  });
+});

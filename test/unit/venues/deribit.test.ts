@@ -174,3 +174,9 @@ describe('deribit rule coverage', () => {
     expect(rulesNoCaseNeeds(deribit, cases)).toEqual([]);
   });
 });
+
+describe('deribit: published limits', () => {
+  it('records none: credit pools refilled continuously, not a count per window (reason in the profile source)', () => {
+    expect(deribit.rateLimit.limits).toBeUndefined();
+  });
+});

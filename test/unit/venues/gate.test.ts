@@ -168,3 +168,16 @@ describe('gate rule coverage', () => {
     expect(rulesNoCaseNeeds(gate, cases)).toEqual([]);
   });
 });
+
+describe('gate: published limits', () => {
+  it('pins each limit: figure, window, unit, whom it counts and what a write and a lookup cost', () => {
+    expect(gate.rateLimit.limits?.map((limit) => ({ ...limit, note: undefined }))).toEqual([
+      { id: 'spot-order-1s', limit: 10, windowMs: 1_000, unit: 'requests', per: 'account', writeCost: 1, readCost: 0 },
+      { id: 'spot-other-10s', limit: 200, windowMs: 10_000, unit: 'requests', per: 'account', writeCost: 0, readCost: 1 },
+    ]);
+  });
+
+  it('names the page and section every figure comes from', () => {
+    for (const limit of gate.rateLimit.limits ?? []) expect(limit.note, limit.id).toMatch(/docs\/gateio\/apiv4\/en\.md \(Frequency limit rule/);
+  });
+});

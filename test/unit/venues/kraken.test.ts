@@ -193,3 +193,9 @@ describe('kraken rule coverage', () => {
     expect(rulesNoCaseNeeds(kraken, cases)).toEqual([]);
   });
 });
+
+describe('kraken: published limits', () => {
+  it('records none: decaying counters, not a count per window (reason in the profile source)', () => {
+    expect(kraken.rateLimit.limits).toBeUndefined();
+  });
+});

@@ -199,3 +199,15 @@ describe('kucoin rule coverage', () => {
     expect(rulesNoCaseNeeds(kucoin, cases)).toEqual([]);
   });
 });
+
+describe('kucoin: published limits', () => {
+  it('pins each limit: figure, window, unit, whom it counts and what a write and a lookup cost', () => {
+    expect(kucoin.rateLimit.limits?.map((limit) => ({ ...limit, note: undefined }))).toEqual([
+      { id: 'spot-pool-30s', limit: 4_000, windowMs: 30_000, unit: 'weight', per: 'account', writeCost: 1, readCost: 2, usageHeader: 'gw-ratelimit-remaining' },
+    ]);
+  });
+
+  it('names the page and section every figure comes from', () => {
+    for (const limit of kucoin.rateLimit.limits ?? []) expect(limit.note, limit.id).toMatch(/docs-new\/rate-limit/);
+  });
+});

@@ -255,3 +255,17 @@ describe('okx rule coverage', () => {
     expect(rulesNoCaseNeeds(okx, cases)).toEqual([]);
   });
 });
+
+describe('okx: published limits', () => {
+  it('pins each limit: figure, window, unit, whom it counts and what a write and a lookup cost', () => {
+    expect(okx.rateLimit.limits?.map((limit) => ({ ...limit, note: undefined }))).toEqual([
+      { id: 'place-order-2s', limit: 60, windowMs: 2_000, unit: 'requests', per: 'account', writeCost: 1, readCost: 0 },
+      { id: 'order-details-2s', limit: 60, windowMs: 2_000, unit: 'requests', per: 'account', writeCost: 0, readCost: 1 },
+      { id: 'sub-account-orders-2s', limit: 1_000, windowMs: 2_000, unit: 'orders', per: 'account', writeCost: 1, readCost: 0 },
+    ]);
+  });
+
+  it('names the page and section every figure comes from', () => {
+    for (const limit of okx.rateLimit.limits ?? []) expect(limit.note, limit.id).toMatch(/docs\/okx\//);
+  });
+});

@@ -162,3 +162,9 @@ describe('paypal rule coverage', () => {
     expect(rulesNoCaseNeeds(paypal, cases)).toEqual([]);
   });
 });
+
+describe('paypal: published limits', () => {
+  it('records none: PayPal publishes no rate limiting policy (reason in the profile source)', () => {
+    expect(paypal.rateLimit.limits).toBeUndefined();
+  });
+});

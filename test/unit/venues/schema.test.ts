@@ -10,6 +10,7 @@ import {
   stripe,
   type VenueProfile,
 } from '../../../src/venues/index.js';
+import { VENUE_PROFILES } from '../../../src/venues/registry.js';
 import { venueProfileSchema } from '../../../src/venues/schema.js';
 
 const SHIPPED: readonly VenueProfile[] = [genericVenue, ietfIdempotencyKey, binanceSpot, stripe];
@@ -214,6 +215,24 @@ describe('defineVenue', () => {
     ['valueFrom that is not a dotted path', { 'reconcile.lookup': { method: 'GET', path: '/o', keyIn: 'query', keyParam: 'ref', valueFrom: 'a..b' } }, 'venue.reconcile.lookup.valueFrom', /dotted path/],
     ['a request window in cookies', { 'reconcile.requestWindow': { in: 'cookie', field: 'w', defaultMs: 1, aheadMs: 0 } }, 'venue.reconcile.requestWindow.in', /"query", "body", "header"/],
     ['a default window above the maximum', { 'reconcile.requestWindow': { in: 'query', field: 'w', defaultMs: 10, maxMs: 5, aheadMs: 0 } }, 'venue.reconcile.requestWindow.defaultMs', /defaultMs <= maxMs \(5\)/],
+    [
+      'a published limit with a zero window',
+      { 'rateLimit.limits': [{ id: 'w', limit: 10, windowMs: 0, unit: 'requests', per: 'ip' }] },
+      'venue.rateLimit.limits.0.windowMs',
+      /> 0/,
+    ],
+    [
+      'a published limit counted per key',
+      { 'rateLimit.limits': [{ id: 'w', limit: 10, windowMs: 1_000, unit: 'requests', per: 'key' }] },
+      'venue.rateLimit.limits.0.per',
+      /"ip", "account"/,
+    ],
+    [
+      'a published limit id with capitals',
+      { 'rateLimit.limits': [{ id: 'Weight-1m', limit: 10, windowMs: 1_000, unit: 'weight', per: 'ip' }] },
+      'venue.rateLimit.limits.0.id',
+      /a short id: lowercase/,
+    ],
     ['a request window without aheadMs', { 'reconcile.requestWindow': { in: 'query', field: 'w', defaultMs: 1 } }, 'venue.reconcile.requestWindow.aheadMs', /a number \(required\)/],
   ];
 
@@ -270,7 +289,7 @@ describe('extendVenue', () => {
     expect(venue.reconcile).toEqual({ ...stripe.reconcile, settleDelayMs: 5_000 });
     expect(venue.response.codePaths).toEqual(stripe.response.codePaths);
     expect(venue.response.messagePaths).toEqual(['error.message', 'message']);
-    expect(venue.rateLimit).toEqual({ retryAfterHeaders: ['retry-after'], retryAfterUnit: 'milliseconds' });
+    expect(venue.rateLimit).toEqual({ retryAfterHeaders: ['retry-after'], retryAfterUnit: 'milliseconds', limits: stripe.rateLimit.limits });
     expect(venue.dedupe).toEqual({ kind: 'keyStore', retentionMs: 31 * 86_400_000 });
     expect(venue.errors).toEqual(stripe.errors);
     expect(Object.isFrozen(venue.key.format)).toBe(true);
@@ -295,5 +314,82 @@ describe('extendVenue', () => {
     // But not on a base whose keys are shorter than a UUID.
     const short = extendVenue(genericVenue, { key: { format: { maxLength: 32 } } });
     expect(() => extendVenue(short, { key: { format: { encoding: 'uuid' } } })).toThrow(/maxLength/);
+  });
+});
+
+describe('rateLimit.limits', () => {
+  const weight = { header: 'x-mbx-used-weight-1m', reports: 'used', limit: 6_000, windowMs: 60_000 } as const;
+  const orders = { header: 'x-mbx-order-count-10s', reports: 'used', limit: 50, windowMs: 10_000 } as const;
+  const limit = (id: string, usageHeader?: string): Json => ({
+    id,
+    limit: 6_000,
+    windowMs: 60_000,
+    unit: 'weight',
+    per: 'ip',
+    writeCost: 1,
+    readCost: 4,
+    ...(usageHeader === undefined ? {} : { usageHeader }),
+  });
+
+  it('accepts limits whose usage headers the profile reads, and limits without one', () => {
+    const venue = defineVenue(
+      withChanges({ 'rateLimit.usage': [weight, orders], 'rateLimit.limits': [limit('weight-1m', 'x-mbx-used-weight-1m'), limit('orders-10s', 'x-mbx-order-count-10s'), limit('raw-5m')] }),
+    );
+    expect(venue.rateLimit.limits?.map((l) => l.usageHeader)).toEqual(['x-mbx-used-weight-1m', 'x-mbx-order-count-10s', undefined]);
+    expect(Object.isFrozen(venue.rateLimit.limits?.[0])).toBe(true);
+  });
+
+  it('refuses a usage header the profile does not read, naming the ones it does', () => {
+    const error = configError(withChanges({ 'rateLimit.usage': [weight, orders], 'rateLimit.limits': [limit('weight-1m', 'x-mbx-used-weight-1m'), limit('orders-1d', 'x-mbx-order-count-1d')] }));
+    expect(error.path).toBe('venue.rateLimit.limits.1.usageHeader');
+    expect(error.expected).toBe(
+      'one of the headers in rateLimit.usage (x-mbx-used-weight-1m, x-mbx-order-count-10s); a limit can only name a usage header the profile reads (replacing rateLimit.usage means giving rateLimit.limits too)',
+    );
+    expect(error.received).toBe('"x-mbx-order-count-1d"');
+    expect(error.message).toContain('venue.rateLimit.limits.1.usageHeader');
+  });
+
+  it('refuses a usage header when the profile reads none', () => {
+    const error = configError(withChanges({ 'rateLimit.limits': [limit('weight-1m', 'x-mbx-used-weight-1m')] }));
+    expect(error.path).toBe('venue.rateLimit.limits.0.usageHeader');
+    expect(error.expected).toMatch(/^one of the headers in rateLimit\.usage \(none is listed\)/);
+  });
+
+  it('refuses a usage header that is not lowercase, even when it matches one case-insensitively', () => {
+    const error = configError(withChanges({ 'rateLimit.usage': [weight], 'rateLimit.limits': [limit('weight-1m', 'X-MBX-USED-WEIGHT-1M')] }));
+    expect(error.path).toBe('venue.rateLimit.limits.0.usageHeader');
+    expect(error.expected).toBe('a lowercase header name ("x-mbx-used-weight-1m")');
+  });
+
+  it('matches a usage header declared in capitals (headers are read case-insensitively)', () => {
+    const venue = defineVenue(withChanges({ 'rateLimit.usage': [{ ...weight, header: 'X-MBX-USED-WEIGHT-1M' }], 'rateLimit.limits': [limit('weight-1m', 'x-mbx-used-weight-1m')] }));
+    expect(venue.rateLimit.limits?.[0]?.usageHeader).toBe('x-mbx-used-weight-1m');
+  });
+
+  it('refuses two limits with the same id', () => {
+    const error = configError(withChanges({ 'rateLimit.limits': [limit('weight-1m'), limit('orders-10s'), limit('weight-1m')] }));
+    expect(error.path).toBe('venue.rateLimit.limits.2.id');
+    expect(error.expected).toBe('a unique id (weight-1m is used twice)');
+  });
+
+  it('extendVenue: replacing usage without the limits that name its headers is refused; replacing both works', () => {
+    expect(() => extendVenue(binanceSpot, { rateLimit: { usage: [weight] } })).toThrow(/rateLimit\.limits\.2\.usageHeader/);
+    const vip = extendVenue(binanceSpot, {
+      name: 'binance-spot-vip',
+      rateLimit: {
+        usage: (binanceSpot.rateLimit.usage ?? []).map((u) => (u.header === 'x-mbx-used-weight-1m' ? { ...u, limit: 12_000 } : u)),
+        limits: (binanceSpot.rateLimit.limits ?? []).map((l) => (l.id === 'weight-1m' ? { ...l, limit: 12_000 } : l)),
+      },
+    });
+    expect(vip.rateLimit.limits?.find((l) => l.id === 'weight-1m')?.limit).toBe(12_000);
+    expect(vip.rateLimit.usage?.find((u) => u.header === 'x-mbx-used-weight-1m')?.limit).toBe(12_000);
+  });
+
+  it('every shipped profile passes the checks, and each usage header a limit names is one it reads', () => {
+    for (const profile of Object.values(VENUE_PROFILES)) {
+      expect(() => defineVenue(profile)).not.toThrow();
+      const headers = (profile.rateLimit.usage ?? []).map((u) => u.header);
+      for (const l of profile.rateLimit.limits ?? []) if (l.usageHeader !== undefined) expect(headers, `${profile.name} ${l.id}`).toContain(l.usageHeader);
+    }
   });
 });

@@ -125,3 +125,9 @@ describe('square rule coverage', () => {
     expect(rulesNoCaseNeeds(square, cases)).toEqual([]);
   });
 });
+
+describe('square: published limits', () => {
+  it('records none: no request rate published (reason in the profile source)', () => {
+    expect(square.rateLimit.limits).toBeUndefined();
+  });
+});

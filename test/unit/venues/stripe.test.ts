@@ -195,3 +195,17 @@ describe('stripe rule coverage', () => {
     expect(rulesNoCaseNeeds(stripe, cases)).toEqual([]);
   });
 });
+
+describe('stripe: published limits', () => {
+  it('pins each limit: figure, window, unit, whom it counts and what a write and a lookup cost', () => {
+    expect(stripe.rateLimit.limits?.map((limit) => ({ ...limit, note: undefined }))).toEqual([
+      { id: 'global-1s', limit: 100, windowMs: 1_000, unit: 'requests', per: 'account', writeCost: 1, readCost: 1 },
+      { id: 'write-endpoint-1s', limit: 25, windowMs: 1_000, unit: 'requests', per: 'account', writeCost: 1, readCost: 0 },
+      { id: 'list-endpoint-1s', limit: 25, windowMs: 1_000, unit: 'requests', per: 'account', writeCost: 0, readCost: 1 },
+    ]);
+  });
+
+  it('names the page and section every figure comes from', () => {
+    for (const limit of stripe.rateLimit.limits ?? []) expect(limit.note, limit.id).toMatch(/docs\.stripe\.com\/rate-limits/);
+  });
+});
