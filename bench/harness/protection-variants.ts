@@ -77,7 +77,6 @@ const postOrder = (http: AxiosInstance, businessId: string): Promise<unknown> =>
   http.post('/api/v3/order', null, { params: { ...orderParams(businessId), newClientOrderId: businessId } });
 
 /** Protection needs this API, which is not on this code yet. */
-const NEEDS_PROTECTION = 'needs createIntentClient options.protection (not on this code yet)';
 
 /** The outage run's variants, in table order. `no retry` is the reference of every ratio. */
 export const OUTAGE_VARIANTS: readonly OutageVariant[] = [
