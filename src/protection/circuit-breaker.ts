@@ -203,7 +203,8 @@ export function resolveCircuitBreaker(options: CircuitBreakerOptions | true, whe
     if (!Number.isInteger(value) || value < 1) throw new ConfigurationError({ path: `${where}.${field}`, expected: 'an integer >= 1', received: describeValue(value) });
     return value;
   };
-  const ratio = options.failureRatio ?? d.failureRatio;
+  // `=== undefined`, not `??`: a null is a wrong value, as it is for the integer fields.
+  const ratio = options.failureRatio === undefined ? d.failureRatio : options.failureRatio;
   if (typeof ratio !== 'number' || !(ratio > 0 && ratio <= 1)) {
     throw new ConfigurationError({ path: `${where}.failureRatio`, expected: 'a number in (0, 1]', received: describeValue(options.failureRatio) });
   }
@@ -214,8 +215,8 @@ export function resolveCircuitBreaker(options: CircuitBreakerOptions | true, whe
     windowMs: integer('windowMs', d.windowMs),
     openMs: integer('openMs', d.openMs),
     maxOpenMs: integer('maxOpenMs', d.maxOpenMs),
-    whenOpen: options.whenOpen ?? d.whenOpen,
-    scope: options.scope ?? d.scope,
+    whenOpen: options.whenOpen === undefined ? d.whenOpen : options.whenOpen,
+    scope: options.scope === undefined ? d.scope : options.scope,
   };
   if (config.whenOpen !== 'fail' && config.whenOpen !== 'wait') {
     throw new ConfigurationError({ path: `${where}.whenOpen`, expected: "'fail' or 'wait'", received: describeValue(options.whenOpen) });
