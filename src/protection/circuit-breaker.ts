@@ -139,7 +139,9 @@ export function admit(state: BreakerState, config: BreakerConfig, now: number): 
  */
 export function record(state: BreakerState, config: BreakerConfig, result: BreakerResult, probe: boolean, now: number): BreakerState {
   if (probe && state.position === 'halfOpen') {
-    if (result === 'success') return CLOSED;
+    // Closed with its counting reset (the next opening is openMs again); when and why it last
+    // opened stay, so a snapshot still says it did.
+    if (result === 'success') return { ...CLOSED, openedAt: state.openedAt, reason: state.reason };
     if (result === 'failure') return open(state, Math.min(config.maxOpenMs, Math.max(config.openMs, state.lastOpenMs * 2)), now, 'the probe failed');
     return { ...state, probeOut: false };
   }
