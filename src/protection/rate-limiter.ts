@@ -100,7 +100,9 @@ export function windowStartOf(limit: Pick<PublishedLimit, 'windowMs'>, now: numb
 
 /** Units the limiter lets through per window: `floor(limit * headroom)`, at least 1. */
 export function allowedUnits(limit: Pick<PublishedLimit, 'limit'>, headroom: number): number {
-  return Math.max(1, Math.floor(limit.limit * headroom));
+  // The product in floating point can fall a hair under a whole number (100 * 0.29 is
+  // 28.999999999999996): nudge it by a relative 1e-12 so the floor is of the exact product.
+  return Math.max(1, Math.floor(limit.limit * headroom * (1 + 1e-12)));
 }
 
 /** Units one request of `kind` costs against `limit`. */
