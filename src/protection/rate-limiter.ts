@@ -149,6 +149,7 @@ export function planAcquire(
  * Pure: the counters after the venue reported its usage. A limit with a `usageHeader`
  * takes the larger of its own count and the venue's (which counts every process on the
  * IP or account); a report never lowers a count, since a response can overtake another.
+ * A report read at a `now` of a window older than the counter's leaves it as it is.
  */
 export function planObserve(
   limits: readonly PublishedLimit[],
@@ -162,6 +163,8 @@ export function planObserve(
     const reported = header === undefined ? undefined : usage.find((u) => u.header === header)?.used;
     if (reported === undefined || !Number.isFinite(reported)) return counter;
     const windowStartAt = windowStartOf(limit, now);
+    // A report of a window older than the counter's (read late): it says nothing about this one.
+    if (counter !== undefined && counter.windowStartAt > windowStartAt) return counter;
     const used = usedNow(limit, counter, now);
     return reported > used ? { windowStartAt, used: reported } : counter;
   });
