@@ -185,10 +185,14 @@ export function limitState(limit: PublishedLimit, counter: LimitCounter | undefi
   };
 }
 
+/** An HTTP header name (a token), as the venue profile schema accepts for `usageHeader`. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
 /**
  * Checks a limiter's options: at least one limit, each well formed (ids unique, a
- * positive limit, an integer window, costs that fit the allowance), and a headroom in
- * (0, 1]. Throws `ConfigurationError` naming `where` and the field.
+ * positive limit, an integer window, costs that fit the allowance, a usage header that
+ * is a header name), and a headroom in (0, 1]. Throws `ConfigurationError` naming
+ * `where` and the field.
  */
 export function checkLimiterOptions(limits: unknown, headroom: unknown, where: string): { limits: readonly PublishedLimit[]; headroom: number } {
   const fail = (path: string, expected: string, received: unknown): never => {
@@ -209,6 +213,9 @@ export function checkLimiterOptions(limits: unknown, headroom: unknown, where: s
     if (!Number.isInteger(limit.windowMs) || (limit.windowMs as number) <= 0) fail(`${path}.windowMs`, 'a positive integer (ms)', limit.windowMs);
     if (!['weight', 'requests', 'orders'].includes(limit.unit as string)) fail(`${path}.unit`, "'weight', 'requests' or 'orders'", limit.unit);
     if (!['ip', 'account'].includes(limit.per as string)) fail(`${path}.per`, "'ip' or 'account'", limit.per);
+    if (limit.usageHeader !== undefined && (typeof limit.usageHeader !== 'string' || !HEADER_NAME.test(limit.usageHeader))) {
+      fail(`${path}.usageHeader`, "an HTTP header name (letters, digits and !#$%&'*+.^_`|~-)", limit.usageHeader);
+    }
     const allowed = allowedUnits(limit as unknown as PublishedLimit, share as number);
     for (const field of ['writeCost', 'readCost'] as const) {
       const cost = limit[field];
