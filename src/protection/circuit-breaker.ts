@@ -140,7 +140,9 @@ export function admit(state: BreakerState, config: BreakerConfig, now: number): 
  */
 export function record(state: BreakerState, config: BreakerConfig, result: BreakerResult, probe: boolean, now: number): BreakerState {
   if (probe && state.position === 'halfOpen') {
-    if (result === 'success') return CLOSED;
+    // Closed with its counting reset (the next opening is openMs again); when and why it last
+    // opened stay, so a snapshot still says it did.
+    if (result === 'success') return { ...CLOSED, openedAt: state.openedAt, reason: state.reason };
     if (result === 'failure') return open(state, Math.min(config.maxOpenMs, Math.max(config.openMs, state.lastOpenMs * 2)), now, 'the probe failed');
     return { ...state, probeOut: false };
   }
@@ -204,7 +206,8 @@ export function resolveCircuitBreaker(options: CircuitBreakerOptions | true, whe
     if (!Number.isInteger(value) || value < 1) throw new ConfigurationError({ path: `${where}.${field}`, expected: 'an integer >= 1', received: describeValue(value) });
     return value;
   };
-  const ratio = options.failureRatio ?? d.failureRatio;
+  // `=== undefined`, not `??`: a null is a wrong value, as it is for the integer fields.
+  const ratio = options.failureRatio === undefined ? d.failureRatio : options.failureRatio;
   if (typeof ratio !== 'number' || !(ratio > 0 && ratio <= 1)) {
     throw new ConfigurationError({ path: `${where}.failureRatio`, expected: 'a number in (0, 1]', received: describeValue(options.failureRatio) });
   }
@@ -215,8 +218,8 @@ export function resolveCircuitBreaker(options: CircuitBreakerOptions | true, whe
     windowMs: integer('windowMs', d.windowMs),
     openMs: integer('openMs', d.openMs),
     maxOpenMs: integer('maxOpenMs', d.maxOpenMs),
-    whenOpen: options.whenOpen ?? d.whenOpen,
-    scope: options.scope ?? d.scope,
+    whenOpen: options.whenOpen === undefined ? d.whenOpen : options.whenOpen,
+    scope: options.scope === undefined ? d.scope : options.scope,
   };
   if (config.whenOpen !== 'fail' && config.whenOpen !== 'wait') {
     throw new ConfigurationError({ path: `${where}.whenOpen`, expected: "'fail' or 'wait'", received: describeValue(options.whenOpen) });

@@ -100,7 +100,9 @@ export function windowStartOf(limit: Pick<PublishedLimit, 'windowMs'>, now: numb
 
 /** Units the limiter lets through per window: `floor(limit * headroom)`, at least 1. */
 export function allowedUnits(limit: Pick<PublishedLimit, 'limit'>, headroom: number): number {
-  return Math.max(1, Math.floor(limit.limit * headroom));
+  // The product in floating point can fall a hair under a whole number (100 * 0.29 is
+  // 28.999999999999996): nudge it by a relative 1e-12 so the floor is of the exact product.
+  return Math.max(1, Math.floor(limit.limit * headroom * (1 + 1e-12)));
 }
 
 /** Units one request of `kind` costs against `limit`. */
@@ -147,6 +149,7 @@ export function planAcquire(
  * Pure: the counters after the venue reported its usage. A limit with a `usageHeader`
  * takes the larger of its own count and the venue's (which counts every process on the
  * IP or account); a report never lowers a count, since a response can overtake another.
+ * A report read at a `now` of a window older than the counter's leaves it as it is.
  */
 export function planObserve(
   limits: readonly PublishedLimit[],
@@ -160,6 +163,8 @@ export function planObserve(
     const reported = header === undefined ? undefined : usage.find((u) => u.header === header)?.used;
     if (reported === undefined || !Number.isFinite(reported)) return counter;
     const windowStartAt = windowStartOf(limit, now);
+    // A report of a window older than the counter's (read late): it says nothing about this one.
+    if (counter !== undefined && counter.windowStartAt > windowStartAt) return counter;
     const used = usedNow(limit, counter, now);
     return reported > used ? { windowStartAt, used: reported } : counter;
   });
@@ -180,10 +185,14 @@ export function limitState(limit: PublishedLimit, counter: LimitCounter | undefi
   };
 }
 
+/** An HTTP header name (a token), as the venue profile schema accepts for `usageHeader`. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
 /**
  * Checks a limiter's options: at least one limit, each well formed (ids unique, a
- * positive limit, an integer window, costs that fit the allowance), and a headroom in
- * (0, 1]. Throws `ConfigurationError` naming `where` and the field.
+ * positive limit, an integer window, costs that fit the allowance, a usage header that
+ * is a header name), and a headroom in (0, 1]. Throws `ConfigurationError` naming
+ * `where` and the field.
  */
 export function checkLimiterOptions(limits: unknown, headroom: unknown, where: string): { limits: readonly PublishedLimit[]; headroom: number } {
   const fail = (path: string, expected: string, received: unknown): never => {
@@ -204,6 +213,9 @@ export function checkLimiterOptions(limits: unknown, headroom: unknown, where: s
     if (!Number.isInteger(limit.windowMs) || (limit.windowMs as number) <= 0) fail(`${path}.windowMs`, 'a positive integer (ms)', limit.windowMs);
     if (!['weight', 'requests', 'orders'].includes(limit.unit as string)) fail(`${path}.unit`, "'weight', 'requests' or 'orders'", limit.unit);
     if (!['ip', 'account'].includes(limit.per as string)) fail(`${path}.per`, "'ip' or 'account'", limit.per);
+    if (limit.usageHeader !== undefined && (typeof limit.usageHeader !== 'string' || !HEADER_NAME.test(limit.usageHeader))) {
+      fail(`${path}.usageHeader`, "an HTTP header name (letters, digits and !#$%&'*+.^_`|~-)", limit.usageHeader);
+    }
     const allowed = allowedUnits(limit as unknown as PublishedLimit, share as number);
     for (const field of ['writeCost', 'readCost'] as const) {
       const cost = limit[field];

@@ -148,7 +148,8 @@ export function resolveRetryBudget(options: RetryBudgetOptions | true, where: st
     capacity: number('capacity', 0, false, d.capacity),
     resendCost: number('resendCost', 0, true, d.resendCost),
     lookupCost: number('lookupCost', 0, true, d.lookupCost),
-    whenEmpty: options.whenEmpty ?? d.whenEmpty,
+    // `=== undefined`, not `??`: a null is a wrong value, as it is for the number fields.
+    whenEmpty: options.whenEmpty === undefined ? d.whenEmpty : options.whenEmpty,
   };
   if (config.whenEmpty !== 'wait' && config.whenEmpty !== 'stop') {
     throw new ConfigurationError({ path: `${where}.whenEmpty`, expected: "'wait' or 'stop'", received: describeValue(options.whenEmpty) });
