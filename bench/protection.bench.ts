@@ -247,7 +247,7 @@ async function main(): Promise<void> {
       `${s.clients} bots, each placing one order every ${s.actionEveryMs / 1000} s (without waiting for the previous one) from t = 0 to ${s.placeUntilMs / 1000} s, on one simulated Binance-like venue (binance-spot profile); ` +
         `every write from ${s.outage.startMs / 1000} s to ${s.outage.endMs / 1000} s is answered 503 -1001 and not executed, reads keep working. ` +
         `Requests per action: requests of any kind sent during the outage over orders placed during it. Drain: from the outage's end until every order placed before it has settled (succeeded or given up). ` +
-        `Best peer: the retrying peer (axios-retry, p-retry) with the shortest drain. Seed ${s.seed}; the same run gives the same numbers.`,
+        `Best peer: the retrying peer (axios-retry, p-retry) with the shortest drain among those that gave up no order (a peer that drops orders has not drained them). Seed ${s.seed}; the same run gives the same numbers.`,
       '',
       outageTable(outageRows),
       '',

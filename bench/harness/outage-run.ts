@@ -86,7 +86,7 @@ export function errorKind(error: unknown): string {
  * the seeded `Math.random` for the run and removes both before returning.
  */
 export async function runOutageVariant(variant: OutageVariant, scale: OutageScale): Promise<OutageVariantResult> {
-  const base = { id: variant.id, label: variant.label, role: variant.role, ...(variant.requestsRatioTarget === undefined ? {} : { requestsRatioTarget: variant.requestsRatioTarget }) };
+  const base = { id: variant.id, label: variant.label, role: variant.role, ...(variant.drainTarget === true ? { drainTarget: true } : {}), ...(variant.requestsRatioTarget === undefined ? {} : { requestsRatioTarget: variant.requestsRatioTarget }) };
   if (variant.pending !== undefined || variant.build === undefined) return { ...base, notMeasured: variant.pending ?? 'no builder' };
   const wallStart = process.hrtime.bigint();
   const clock = FakeTimers.install({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'], loopLimit: 1_000_000 });

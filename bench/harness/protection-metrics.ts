@@ -105,6 +105,8 @@ export interface OutageVariantResult {
   readonly id: string;
   readonly label: string;
   readonly role: OutageRole;
+  /** The variant must drain at least as fast as the best peer (see {@link bestPeerDrain}). */
+  readonly drainTarget?: boolean;
   /** Target on `requestsPerAction` as a multiple of the reference's, when the variant has one. */
   readonly requestsRatioTarget?: number;
   /** Set when the variant was not run: why. */
@@ -126,13 +128,19 @@ export interface OutageRow extends OutageVariantResult {
   readonly drainVsBestPeerRatio?: number;
 }
 
-/** The best peer's drain: the shortest among `peer` variants that drained; undefined if none did. */
-export function bestPeerDrain(results: readonly OutageVariantResult[]): { readonly id: string; readonly drainMs: number } | undefined {
-  let best: { id: string; drainMs: number } | undefined;
+/**
+ * The best peer's drain: the shortest among `peer` variants that drained and gave up no
+ * order (a peer that drops orders has not drained them, it has lost them); when every
+ * peer gave some up, the shortest of all, marked `lossy`. Undefined if none drained.
+ */
+export function bestPeerDrain(results: readonly OutageVariantResult[]): { readonly id: string; readonly drainMs: number; readonly lossy: boolean } | undefined {
+  let best: { id: string; drainMs: number; lossy: boolean } | undefined;
   for (const r of results) {
     const d = r.metrics?.drainMs;
     if (r.role !== 'peer' || d === null || d === undefined) continue;
-    if (best === undefined || d < best.drainMs) best = { id: r.id, drainMs: d };
+    const lossy = (r.metrics?.gaveUp ?? 0) > 0;
+    const better = best === undefined || (best.lossy && !lossy) || (best.lossy === lossy && d < best.drainMs);
+    if (better) best = { id: r.id, drainMs: d, lossy };
   }
   return best;
 }
@@ -245,6 +253,21 @@ export function judgeProtectionTargets(outage: readonly OutageRow[], ban: readon
           status: r.requestsRatio <= r.requestsRatioTarget ? 'met' : 'not met',
           value: `${fmt(r.metrics?.requestsPerAction ?? Number.NaN, 2)} requests per action`,
           ratio: r.requestsRatio,
+        });
+      }
+    }
+    if (r.drainTarget === true) {
+      const best = bestPeerDrain(outage);
+      const target = `outage: ${r.label} drains at least as fast as the best peer (the fastest retrying peer that gave up no order), giving up none`;
+      const m = r.metrics;
+      if (m === undefined || best === undefined) verdicts.push({ target, status: 'not measured', value: r.notMeasured ?? 'no peer drained' });
+      else if (m.drainMs === null || m.gaveUp > 0) verdicts.push({ target, status: 'not met', value: m.drainMs === null ? `not drained (${m.unsettled} unsettled)` : `${m.gaveUp} order(s) given up` });
+      else {
+        verdicts.push({
+          target,
+          status: m.drainMs <= best.drainMs ? 'met' : 'not met',
+          value: `${fmt(m.drainMs / 1000, 1)} s against ${best.id}'s ${fmt(best.drainMs / 1000, 1)} s${best.lossy ? ' (every peer gave orders up)' : ''}`,
+          ...(best.drainMs > 0 ? { ratio: round(m.drainMs / best.drainMs, 4) } : {}),
         });
       }
     }

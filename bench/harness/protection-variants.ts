@@ -66,6 +66,8 @@ export interface OutageVariant {
   readonly label: string;
   readonly role: OutageRole;
   /** Target on requests per action placed in the outage, as a multiple of `no retry`'s. */
+  /** The variant must drain at least as fast as the best peer. */
+  readonly drainTarget?: boolean;
   readonly requestsRatioTarget?: number;
   /** Set while the variant cannot run on this code: reported as not measured, with this reason. */
   readonly pending?: string;
@@ -118,6 +120,7 @@ export const OUTAGE_VARIANTS: readonly OutageVariant[] = [
     label: 'intentkey + protection (wait)',
     role: 'intentkey',
     requestsRatioTarget: 1.1,
+    drainTarget: true,
     build: async ({ http, venue, seed, client }) =>
       intentkeyOrders(http, venue, seed, `bot-${client}`, { protection: { retryBudget: true, breaker: { whenOpen: 'wait' } } }),
   },

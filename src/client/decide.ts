@@ -67,8 +67,10 @@ export interface VenueHold {
 export interface ProtectionFacts {
   /** Set while the circuit breaker would refuse a request now. */
   readonly circuit?: {
-    /** When it lets a request through at the latest (a probe, or the next check while a probe is out), epoch ms. */
-    readonly retryAt: number;
+    /** Set while it holds sends back: when it lets one through at the latest (a probe, or the next check while a probe is out), epoch ms. */
+    readonly sendRetryAt?: number;
+    /** Set while it holds lookups back: when it lets them through at the latest, epoch ms. */
+    readonly lookupRetryAt?: number;
     /** Fail at once, or wait for it. */
     readonly whenOpen: 'fail' | 'wait';
     /** Why it opened. */
@@ -354,12 +356,13 @@ function lookupUnlessHeld(state: DecisionState, reports: StepReports): Step {
 /**
  * The client's protection, asked before a send or a lookup: `undefined` lets it go.
  *
- * - Circuit open (sends only: the breaker judges and holds back writes; a lookup adds no
- *   write and may settle an unknown intent): `fail` stops a pending intent with
- *   `CircuitOpenError` (nothing written, nothing sent: it stays pending) and parks an
- *   unknown one until the breaker lets writes through (it stays unknown and is
- *   reconciled: a breaker never turns an unknown outcome into a failure); `wait` waits
- *   for it within the deadline, else the same.
+ * - Circuit open: `fail` stops a pending intent with `CircuitOpenError` (nothing written,
+ *   nothing sent: it stays pending) and parks an unknown one until the breaker lets
+ *   requests through (it stays unknown and is reconciled then: a breaker never turns an
+ *   unknown outcome into a failure); `wait` waits for it within the deadline, else the
+ *   same. The breaker is judged by writes only (a venue may answer reads while its
+ *   writes fail); lookups wait while it is open or its probe is out (see
+ *   `CircuitBreaker.peekLookup`), so an unknown intent is reconciled once it closes.
  * - Retry budget (resends, that is any attempt after the intent's first, and lookups):
  *   when it cannot pay, `wait` for the tokens within the deadline; `stop` (or a wait past
  *   the deadline, or no refill at all) stops a pending intent with `RetriesExhaustedError`
@@ -368,18 +371,19 @@ function lookupUnlessHeld(state: DecisionState, reports: StepReports): Step {
 function protectionGate(state: DecisionState, before: 'send' | 'lookup', resume: Resume, reports: StepReports): Step | undefined {
   const { circuit, budget } = state.protection;
   const unknown = state.status === 'unknown';
-  if (circuit !== undefined && before === 'send') {
-    const canWait = circuit.whenOpen === 'wait' && circuit.retryAt <= state.deadlineAt && !state.parkedCheck;
+  const retryAt = before === 'send' ? circuit?.sendRetryAt : circuit?.lookupRetryAt;
+  if (circuit !== undefined && retryAt !== undefined) {
+    const canWait = circuit.whenOpen === 'wait' && retryAt <= state.deadlineAt && !state.parkedCheck;
     if (!canWait) {
       const held = { ...reports, held: { cause: 'circuitOpen', before, action: unknown ? 'park' : 'stop' } } as const;
       if (unknown) {
-        return { kind: 'park', reason: `circuit open for ${state.venue.name} (${circuit.reason}); reconciled once it lets requests through`, notBeforeAt: circuit.retryAt, ...held };
+        return { kind: 'park', reason: `circuit open for ${state.venue.name} (${circuit.reason}); reconciled once it lets requests through`, notBeforeAt: retryAt, ...held };
       }
-      return { kind: 'stop', error: { kind: 'circuitOpen', retryAt: circuit.retryAt, reason: circuit.reason }, ...held };
+      return { kind: 'stop', error: { kind: 'circuitOpen', retryAt, reason: circuit.reason }, ...held };
     }
     return planWait(
       state,
-      { backoffMs: Math.max(0, circuit.retryAt - state.nowAt), before, cause: 'circuitOpen', ambiguous: unknown, resume },
+      { backoffMs: Math.max(0, retryAt - state.nowAt), before, cause: 'circuitOpen', ambiguous: unknown, resume },
       { ...reports, held: { cause: 'circuitOpen', before, action: 'wait' } },
     );
   }

@@ -128,8 +128,16 @@ export function protectionFacts(protection: ClientProtection, operation: string,
   const { breaker, budget } = protection;
   let circuit: ProtectionFacts['circuit'];
   if (breaker !== undefined) {
-    const admission = breaker.peek(operation, now);
-    if (admission.kind === 'refuse') circuit = { retryAt: admission.retryAt, whenOpen: breaker.config.whenOpen, reason: breaker.openReason(operation) || 'open' };
+    const send = breaker.peek(operation, now);
+    const lookup = breaker.peekLookup(operation, now);
+    if (send.kind === 'refuse' || lookup.kind === 'refuse') {
+      circuit = {
+        ...(send.kind === 'refuse' ? { sendRetryAt: send.retryAt } : {}),
+        ...(lookup.kind === 'refuse' ? { lookupRetryAt: lookup.retryAt } : {}),
+        whenOpen: breaker.config.whenOpen,
+        reason: breaker.openReason(operation) || 'open',
+      };
+    }
   }
   const budgetFacts: ProtectionFacts['budget'] =
     budget === undefined ? undefined : { resendInMs: budget.waitFor('resend', now), lookupInMs: budget.waitFor('lookup', now), whenEmpty: budget.config.whenEmpty };

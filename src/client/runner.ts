@@ -620,6 +620,8 @@ export class IntentRun {
       const now = options.clock.now();
       if (dispatched && attempt === 1) protection.budget?.deposit('firstAttempt', now);
       if (outcome.kind === 'success') protection.budget?.deposit('success', now);
+      // A resend the venue answered (it works again) costs nothing: the budget bounds failed retries.
+      if (dispatched && attempt > 1 && breakerResultOf(outcome) === 'success') protection.budget?.refund('resend', now);
     }
     this.#attemptDurationMs = options.clock.now() - sentAt;
     if (outcome.kind !== 'success') this.trace.unsettledAttempt = true;
@@ -936,11 +938,13 @@ export class IntentRun {
     const spend = before === 'lookup' ? 'lookup' : this.#record.attempt > 0 ? 'resend' : undefined;
     const budget = protection.budget;
     if (budget !== undefined && spend !== undefined && budget.waitFor(spend, now) > 0) return { kind: 'waited', resume };
-    // The breaker judges and holds back writes only (see decide's protectionGate).
+    // Writes take a ticket (their answers judge the venue); lookups only ask (see decide's protectionGate).
     if (protection.breaker !== undefined && kind === 'write') {
       const taken = protection.breaker.acquire(this.#record.operation, now);
       if ('refused' in taken) return { kind: 'waited', resume };
       this.#ticket = taken.ticket;
+    } else if (protection.breaker !== undefined && protection.breaker.peekLookup(this.#record.operation, now).kind === 'refuse') {
+      return { kind: 'waited', resume };
     }
     if (budget !== undefined && spend !== undefined) budget.tryWithdraw(spend, now);
     return undefined;

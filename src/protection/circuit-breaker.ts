@@ -5,14 +5,14 @@
  * - `closed`: requests go. It opens on `consecutiveFailures` failures in a row, or when
  *   at least `minimumRequests` answers in the last `windowMs` include a share of
  *   failures of `failureRatio` or more.
- * - `open`: no request goes until `openMs` has passed (doubling after each failed probe,
- *   up to `maxOpenMs`).
+ * - `open`: no write goes until `openMs` has passed (after each failed probe the next
+ *   opening doubles, up to `maxOpenMs`, which is `openMs` unless set: a steady probe).
  * - `halfOpen`: one request (the probe) goes; the others wait for its answer. A success
  *   closes the breaker, a failure opens it again, an answer that says nothing about the
  *   venue's health (a rate limit, a request never sent) lets the next request probe.
  *
- * The client asks it for writes (order and payment creates) and tells it their answers;
- * reconcile lookups neither wait for it nor count. A failure is an answer that says the venue is unwell: a 5xx or retryable venue error,
+ * The client tells it the answers of writes (order and payment creates) only: a venue
+ * may answer reads while its writes fail. A failure is an answer that says the venue is unwell: a 5xx or retryable venue error,
  * a timeout or a dropped connection. A success or a rejection (the venue works and said
  * no) counts as healthy. The breaker only ever holds requests back: it never changes what
  * an intent's outcome is, so an intent whose outcome is unknown stays unknown and is
@@ -39,7 +39,11 @@ export interface CircuitBreakerOptions {
   readonly windowMs?: number;
   /** How long it stays open before a probe, in ms. @default 5000 */
   readonly openMs?: number;
-  /** Longest open time: each failed probe doubles the last one, up to this, in ms. @default 60000 */
+  /**
+   * Longest open time, in ms: each failed probe doubles the next opening, up to this.
+   * Equal to `openMs` (the default) probes at a steady pace, so a venue that recovers is
+   * found within `openMs`. @default openMs
+   */
   readonly maxOpenMs?: number;
   /**
    * What a request does while the breaker is open: `fail` at once with
@@ -70,7 +74,7 @@ export const DEFAULT_CIRCUIT_BREAKER: BreakerConfig = Object.freeze({
   minimumRequests: 10,
   windowMs: 30_000,
   openMs: 5_000,
-  maxOpenMs: 60_000,
+  maxOpenMs: 5_000,
   whenOpen: 'fail',
   scope: 'venue',
 });
@@ -217,7 +221,7 @@ export function resolveCircuitBreaker(options: CircuitBreakerOptions | true, whe
     minimumRequests: integer('minimumRequests', d.minimumRequests),
     windowMs: integer('windowMs', d.windowMs),
     openMs: integer('openMs', d.openMs),
-    maxOpenMs: integer('maxOpenMs', d.maxOpenMs),
+    maxOpenMs: integer('maxOpenMs', options.openMs ?? d.maxOpenMs),
     whenOpen: options.whenOpen === undefined ? d.whenOpen : options.whenOpen,
     scope: options.scope === undefined ? d.scope : options.scope,
   };
@@ -290,6 +294,27 @@ export class CircuitBreaker {
   /** Why the breaker of `operation` last opened (empty when it never did). */
   openReason(operation: string): string {
     return this.#state(this.#key(operation)).reason;
+  }
+
+  /**
+   * Whether a reconcile lookup may go now. Lookups do not probe and are not judged (a
+   * venue may answer reads while its writes fail): they wait while the breaker is open
+   * or its probe is out, and go once it closes. When no write comes to probe it, they go
+   * one `openMs` after a probe could have gone, so an intent whose outcome is unknown is
+   * never stuck behind a breaker nobody tests.
+   */
+  peekLookup(operation: string, now: number): Admission {
+    const state = this.#state(this.#key(operation));
+    switch (state.position) {
+      case 'closed':
+        return ADMIT;
+      case 'halfOpen':
+        return state.probeOut ? { kind: 'refuse', retryAt: now + this.config.openMs, position: 'halfOpen' } : ADMIT;
+      case 'open': {
+        const from = state.openUntil + this.config.openMs;
+        return now < from ? { kind: 'refuse', retryAt: from, position: 'open' } : ADMIT;
+      }
+    }
   }
 
   /** Takes a place for one request: a ticket, or the refusal. */

@@ -188,6 +188,15 @@ export class RetryBudget {
     this.#state = deposit(this.#anchored(now), this.config, now);
   }
 
+  /**
+   * Gives back what one `spend` cost: a resend the venue answered (a success, or a
+   * rejection: the venue works) was no failed retry. Never above capacity.
+   */
+  refund(spend: BudgetSpend, now: number): void {
+    const current = balanceAt(this.#anchored(now), this.config, now);
+    this.#state = { balance: Math.min(this.config.capacity, current.balance + costOfSpend(this.config, spend)), at: current.at };
+  }
+
   /** How long until one `spend` can be paid, in ms (0: now; `Infinity`: never). */
   waitFor(spend: BudgetSpend, now: number): number {
     return waitFor(this.#anchored(now), this.config, spend, now);
