@@ -168,7 +168,9 @@ export const BAN_VARIANTS: readonly BanVariant[] = [
   {
     id: 'local-limiter',
     label: 'local limiter',
-    targetNoBan: true,
+    // No target: limiters that do not share their counts each let the whole allowance
+    // through; only the venue's usage headers correct them, after the fact. Shown to
+    // make the case for the shared one.
     options: async () => ({ extra: { protection: { limiter: true } }, close: async () => undefined }),
   },
   // ---- PLUG IN: one limiter shared by every bot through Redis --------------------------

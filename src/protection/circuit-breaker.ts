@@ -24,6 +24,7 @@
  * @module
  */
 
+import { setMaxListeners } from 'node:events';
 import { ConfigurationError } from '../errors/index.js';
 import { describeValue } from '../internal/validation.js';
 
@@ -279,7 +280,7 @@ export class CircuitBreaker {
   readonly config: BreakerConfig;
   readonly #states = new Map<string, BreakerState>();
   readonly #listeners = new Set<(change: BreakerChange) => void>();
-  #changed = new AbortController();
+  #changed = CircuitBreaker.#signalling();
 
   /** @param options - `true` or omitted: every default. */
   constructor(options: CircuitBreakerOptions | true = true) {
@@ -366,6 +367,13 @@ export class CircuitBreaker {
     });
   }
 
+  /** A controller whose signal any number of waiting requests may listen to. */
+  static #signalling(): AbortController {
+    const controller = new AbortController();
+    setMaxListeners(0, controller.signal);
+    return controller;
+  }
+
   #key(operation: string): string {
     return this.config.scope === 'operation' ? operation : VENUE_KEY;
   }
@@ -381,7 +389,7 @@ export class CircuitBreaker {
     const moved = before.position !== after.position;
     if (!moved && !(before.probeOut && !after.probeOut)) return;
     const controller = this.#changed;
-    this.#changed = new AbortController();
+    this.#changed = CircuitBreaker.#signalling();
     controller.abort();
     if (!moved) return;
     const change: BreakerChange = {

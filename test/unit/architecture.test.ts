@@ -33,7 +33,7 @@ const files = sources(SRC).map((f) => relative(SRC, f));
 const graph = new Map(files.map((f) => [f, importsOf(join(SRC, f))]));
 
 /** Pure decision modules: given the same arguments they return the same answer and touch nothing. */
-const DECISION = [/^client\/decide\.ts$/, /^backoff\//, /^classify\//, /^keys\//, /^venues\//, /^ledger\/(transitions|intent|list)\.ts$/, /^tools\//];
+const DECISION = [/^client\/decide\.ts$/, /^backoff\//, /^classify\//, /^keys\//, /^venues\//, /^ledger\/(transitions|intent|list)\.ts$/, /^tools\//, /^protection\//];
 /** Imports that do I/O (or start it). */
 const IO = [/^node:(fs|fs\/promises|worker_threads|net|http|https|child_process|dgram|tls)$/, /^axios$/, /^pg$/, /^ioredis$/, /^stores\//, /^client\/(runner|create-intent-client|axios-request)\.ts$/];
 
