@@ -63,7 +63,8 @@ export class Calls {
     // happy path costs two ledger writes: this one and the outcome.
     const asPending: IntentRecord = { ...draft, status: 'pending', attempt: 0, epoch: 0, updatedAt: now };
     const fresh = new IntentRun(env, op, asPending, call.signal);
-    const first = await fresh.prepareFirstSend();
+    const maybeFirst = fresh.prepareFirstSend();
+    const first = maybeFirst instanceof Promise ? await maybeFirst : maybeFirst;
     if (first !== undefined && 'refused' in first) throw first.refused;
     const inFlight = first?.inFlight;
     // Durable for a durable store: from here a crash cannot lose the intent or its key,

@@ -61,6 +61,13 @@ interface PreparedAttempt {
   readonly inFlight: StoredOutcome;
 }
 
+/**
+ * What `prepareFirstSend` gives the create: the in-flight outcome to store with the new
+ * intent, a refusal to throw before anything is written (an open breaker failing fast),
+ * or nothing (the intent is created pending and takes the ordinary path).
+ */
+export type FirstSend = { readonly inFlight: StoredOutcome } | { readonly refused: Error } | undefined;
+
 /** What happened during one run, for `recover()`'s report. */
 export interface RunTrace {
   resent: boolean;
@@ -276,7 +283,7 @@ export class IntentRun {
           last = { kind: 'recorded' };
           break;
         case 'lookup': {
-          const held = await this.#admit('read', 'lookup', { to: 'rules' });
+          const held = this.#env.options.protection === undefined ? undefined : await this.#admit('read', 'lookup', { to: 'rules' });
           if (held !== undefined) {
             last = held;
             break;
@@ -288,7 +295,8 @@ export class IntentRun {
           break;
         }
         case 'send': {
-          const held = await this.#admit('write', 'send', { to: 'send', resend: step.resend, earlierMayHaveExecuted: step.earlierMayHaveExecuted });
+          const held =
+            this.#env.options.protection === undefined ? undefined : await this.#admit('write', 'send', { to: 'send', resend: step.resend, earlierMayHaveExecuted: step.earlierMayHaveExecuted });
           if (held !== undefined) {
             last = held;
             break;
@@ -525,7 +533,7 @@ export class IntentRun {
    * write (`CreateInFlight`). `undefined` (a wait comes first, or the request builder
    * threw): the intent is created pending and the run takes the ordinary path.
    */
-  async prepareFirstSend(): Promise<{ readonly inFlight: StoredOutcome } | { readonly refused: Error } | undefined> {
+  prepareFirstSend(): FirstSend | Promise<FirstSend> {
     if (this.#record.status !== 'pending' || this.#record.attempt !== 0) return undefined;
     const step = decide(this.#decisionState({ kind: 'start' }, undefined));
     if (step.kind === 'stop' && step.error.kind === 'circuitOpen') {
@@ -541,8 +549,19 @@ export class IntentRun {
       // The ordinary path calls the builder again and reports its error where it always has.
       return undefined;
     }
-    // Protection is asked before the create: held back (no room in a limit, or the
-    // breaker changed meanwhile), the intent takes the ordinary path, which waits or stops.
+    // Without protection nothing is asked (and no promise is made: the happy path stays lean).
+    if (this.#env.options.protection === undefined) {
+      this.#preparedFirst = { prepared, step, ticket: undefined };
+      return { inFlight: prepared.inFlight };
+    }
+    return this.#admitFirst(prepared, step);
+  }
+
+  /**
+   * Protection is asked before the create: held back (no room in a limit, or the breaker
+   * changed meanwhile), the intent takes the ordinary path, which waits or stops.
+   */
+  async #admitFirst(prepared: PreparedAttempt, step: Extract<Step, { kind: 'send' }>): Promise<FirstSend> {
     const held = await this.#admit('write', 'send', { to: 'send', resend: false, earlierMayHaveExecuted: false });
     if (held !== undefined) return undefined;
     this.#preparedFirst = { prepared, step, ticket: this.#ticket };
