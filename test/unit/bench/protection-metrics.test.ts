@@ -90,8 +90,15 @@ describe('summariseOutage and the targets', () => {
   ];
 
   it('takes the best peer among peers only (not the reference, not intentkey)', () => {
-    expect(bestPeerDrain(results)).toEqual({ id: 'a', drainMs: 4_000 });
+    expect(bestPeerDrain(results)).toEqual({ id: 'a', drainMs: 4_000, lossy: false });
     expect(bestPeerDrain(results.filter((r) => r.role !== 'peer'))).toBeUndefined();
+  });
+
+  it('prefers a peer that gave up no order to a faster one that dropped orders', () => {
+    const lossyFast: OutageVariantResult = { id: 'fast', label: 'fast', role: 'peer', metrics: metrics({ requestsPerAction: 5, drainMs: 1_000, gaveUp: 40 }), duplicates: 0 };
+    expect(bestPeerDrain([...results, lossyFast])).toEqual({ id: 'a', drainMs: 4_000, lossy: false });
+    // When every peer dropped orders, the fastest of them, marked lossy.
+    expect(bestPeerDrain([lossyFast, { ...lossyFast, id: 'slow', metrics: metrics({ requestsPerAction: 5, drainMs: 9_000, gaveUp: 1 }) }])).toEqual({ id: 'fast', drainMs: 1_000, lossy: true });
   });
 
   it('divides by the reference and compares drains with the best peer', () => {

@@ -61,7 +61,7 @@ function replay(overrides: Partial<BreakerConfig>, sequence: readonly Answer[], 
 
 describe('DEFAULT_CIRCUIT_BREAKER and CLOSED', () => {
   it('are the documented defaults and an empty closed state, frozen', () => {
-    expect(DEFAULT_CIRCUIT_BREAKER).toEqual({ consecutiveFailures: 5, failureRatio: 0.5, minimumRequests: 10, windowMs: 30_000, openMs: 5_000, maxOpenMs: 60_000, whenOpen: 'fail', scope: 'venue' });
+    expect(DEFAULT_CIRCUIT_BREAKER).toEqual({ consecutiveFailures: 5, failureRatio: 0.5, minimumRequests: 10, windowMs: 30_000, openMs: 5_000, maxOpenMs: 5_000, whenOpen: 'fail', scope: 'venue' });
     expect(Object.isFrozen(DEFAULT_CIRCUIT_BREAKER)).toBe(true);
     expect(CLOSED).toMatchObject({ position: 'closed', consecutive: 0, buckets: [], probeOut: false, lastOpenMs: 0 });
     expect(Object.isFrozen(CLOSED)).toBe(true);
@@ -258,7 +258,7 @@ describe('resolveCircuitBreaker', () => {
     { name: 'scope unknown', options: { scope: 'endpoint' }, path: 'breaker.scope', expected: "'venue' or 'operation'", received: '"endpoint"' },
     { name: 'scope null', options: { scope: null }, path: 'breaker.scope', expected: "'venue' or 'operation'", received: 'null' },
     { name: 'maxOpenMs below the default openMs', options: { maxOpenMs: 4_000 }, path: 'breaker.maxOpenMs', expected: 'at least openMs (5000)', received: '4000' },
-    { name: 'maxOpenMs below the given openMs', options: { openMs: 90_000 }, path: 'breaker.maxOpenMs', expected: 'at least openMs (90000)', received: '60000' },
+    { name: 'maxOpenMs below the given openMs', options: { openMs: 90_000, maxOpenMs: 60_000 }, path: 'breaker.maxOpenMs', expected: 'at least openMs (90000)', received: '60000' },
   ])('$name: names $path, what was expected and what came', ({ options, path, expected, received }) => {
     const error = thrown(() => resolveCircuitBreaker(options as never, 'breaker'));
     expect(error.code).toBe('ERR_CONFIG_INVALID_OPTION');
@@ -484,5 +484,12 @@ describe('CircuitBreaker', () => {
       breaker.record(ticketOf(breaker.acquire('createOrder', T0 + 5_000)), 'success', T0 + 5_001);
       expect(breaker.snapshot(T0 + 5_002)).toEqual([{ operation: undefined, position: 'closed', openedAt: T0, reason: '5 failures in a row' }]);
     });
+  });
+});
+
+describe('maxOpenMs follows openMs unless given', () => {
+  it('a given openMs without maxOpenMs probes at a steady pace of openMs', () => {
+    expect(resolveCircuitBreaker({ openMs: 90_000 }, 'breaker')).toMatchObject({ openMs: 90_000, maxOpenMs: 90_000 });
+    expect(resolveCircuitBreaker({ openMs: 90_000, maxOpenMs: 120_000 }, 'breaker')).toMatchObject({ openMs: 90_000, maxOpenMs: 120_000 });
   });
 });
