@@ -414,7 +414,8 @@ function afterThrottled(state: DecisionState, last: Extract<LastStep, { kind: 't
 /**
  * A wait, or what replaces it: a stop (`RetriesExhaustedError`) or, with the outcome
  * unknown, a park, when it would cross the deadline or the venue asks for more than
- * `maxRetryAfterMs`; a park too for a parked intent's check, which never waits.
+ * `maxRetryAfterMs`; a park too for a parked intent's check, which never waits. A
+ * `held` report in `reports` then names that stop or park as its action, not the wait.
  */
 function planWait(
   state: DecisionState,
@@ -423,21 +424,23 @@ function planWait(
 ): Step {
   const plan = planRetry({ backoffMs: wait.backoffMs, retryAfterMs: wait.retryAfterMs, maxRetryAfterMs: state.maxRetryAfterMs, nowMs: state.nowAt, deadlineAt: state.deadlineAt });
   const unknown = wait.ambiguous || state.status === 'unknown';
+  // A held report names what the run does: the stop or park that replaces the wait.
+  const instead = (action: 'stop' | 'park'): StepReports => (reports.held === undefined ? reports : { ...reports, held: { ...reports.held, action } });
   if (plan.kind === 'stop') {
     const detail =
       plan.reason === 'deadline'
         ? `the next wait (${plan.requestedMs} ms) would pass the ${state.deadlineMs} ms deadline`
         : `the venue asked to wait ${plan.requestedMs} ms, more than maxRetryAfterMs (${state.maxRetryAfterMs})`;
-    if (unknown) return { kind: 'park', reason: detail, notBeforeAt: state.nowAt + plan.requestedMs, ...reports };
+    if (unknown) return { kind: 'park', reason: detail, notBeforeAt: state.nowAt + plan.requestedMs, ...instead('park') };
     return {
       kind: 'stop',
       error: { kind: 'exhausted', reason: plan.reason, detail, ...(plan.reason === 'retryAfterTooLong' ? { retryAfterMs: plan.requestedMs } : {}) },
-      ...reports,
+      ...instead('stop'),
     };
   }
   if (state.parkedCheck && unknown && plan.delayMs > 0) {
     // A parked intent's check does not wait: its next check comes after the wait.
-    return { kind: 'park', reason: `${state.stored?.parked?.reason ?? 'outcome unknown'} (next check after a ${wait.cause} wait)`, notBeforeAt: state.nowAt + plan.delayMs, ...reports };
+    return { kind: 'park', reason: `${state.stored?.parked?.reason ?? 'outcome unknown'} (next check after a ${wait.cause} wait)`, notBeforeAt: state.nowAt + plan.delayMs, ...instead('park') };
   }
   return { kind: 'wait', ms: plan.delayMs, before: wait.before, cause: wait.cause, resume: wait.resume, ...reports };
 }
