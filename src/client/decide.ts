@@ -367,13 +367,17 @@ function lookupUnlessHeld(state: DecisionState, reports: StepReports): Step {
  *   when it cannot pay, `wait` for the tokens within the deadline; `stop` (or a wait past
  *   the deadline, or no refill at all) stops a pending intent with `RetriesExhaustedError`
  *   (reason `retryBudget`) and parks an unknown one.
+ * - "Within the deadline" as `planRetry` counts it: the request leaves before the
+ *   deadline, so a wait ending exactly at it is past it (the breaker's or the budget's
+ *   stop, not a `deadline` one).
  */
 function protectionGate(state: DecisionState, before: 'send' | 'lookup', resume: Resume, reports: StepReports): Step | undefined {
   const { circuit, budget } = state.protection;
   const unknown = state.status === 'unknown';
   const retryAt = before === 'send' ? circuit?.sendRetryAt : circuit?.lookupRetryAt;
   if (circuit !== undefined && retryAt !== undefined) {
-    const canWait = circuit.whenOpen === 'wait' && retryAt <= state.deadlineAt && !state.parkedCheck;
+    // Within the deadline as planRetry counts it: the request must leave before the deadline.
+    const canWait = circuit.whenOpen === 'wait' && retryAt < state.deadlineAt && !state.parkedCheck;
     if (!canWait) {
       const held = { ...reports, held: { cause: 'circuitOpen', before, action: unknown ? 'park' : 'stop' } } as const;
       if (unknown) {
@@ -391,7 +395,7 @@ function protectionGate(state: DecisionState, before: 'send' | 'lookup', resume:
   if (budget === undefined || !paidByBudget) return undefined;
   const inMs = before === 'lookup' ? budget.lookupInMs : budget.resendInMs;
   if (inMs <= 0) return undefined;
-  if (budget.whenEmpty === 'stop' || !Number.isFinite(inMs) || state.nowAt + inMs > state.deadlineAt) {
+  if (budget.whenEmpty === 'stop' || !Number.isFinite(inMs) || state.nowAt + inMs >= state.deadlineAt) {
     const held = { ...reports, held: { cause: 'retryBudget', before, action: unknown ? 'park' : 'stop' } } as const;
     const next = Number.isFinite(inMs) ? `a token in ${Math.ceil(inMs)} ms` : 'no refill configured';
     if (unknown) {
