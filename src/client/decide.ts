@@ -114,12 +114,16 @@ export type VerdictFacts =
 /**
  * Where a path goes on after a wait: `rules` applies the status's rules afresh (a new
  * round); `resend` goes on with a resend from `unknown` (its send count and hold checks);
- * `send` sends at once (the venue hold it waited for is over).
+ * `send` sends once the venue hold is over and the client's protection lets it go.
+ * `heldUntil`: the wait was the venue hold's own, until that instant (epoch ms): a hold
+ * ending no later is over (a timer may fire a hair early: not asked again); one set or
+ * extended meanwhile by another run's answer is waited out first, as after any other
+ * wait (the breaker, the budget, the rate limiter).
  */
 export type Resume =
   | { readonly to: 'rules' }
   | { readonly to: 'resend'; readonly earlierMayHaveExecuted: boolean }
-  | { readonly to: 'send'; readonly resend: boolean; readonly earlierMayHaveExecuted: boolean };
+  | { readonly to: 'send'; readonly resend: boolean; readonly earlierMayHaveExecuted: boolean; readonly heldUntil?: number };
 
 /** Everything a decision depends on. Times are epoch ms (`*At`), durations ms (`*Ms`). */
 export interface DecisionState {
@@ -285,10 +289,13 @@ export function decide(state: DecisionState): Step {
   // pending intent unsent), never the send.
   const windowClosed = state.expiresAt !== undefined && state.nowAt >= state.expiresAt;
   if (last.kind === 'waited' && last.resume.to === 'send' && !windowClosed) {
-    // The venue hold it waited for is over (a timer may fire a hair early: not asked
-    // again); the client's protection is asked again: a breaker may have opened meanwhile.
-    const { resend, earlierMayHaveExecuted } = last.resume;
-    return protectionGate(state, 'send', last.resume, {}) ?? { kind: 'send', resend, earlierMayHaveExecuted };
+    // After the venue hold's own wait that hold is over (a timer may fire a hair early:
+    // not asked again); a hold another run's answer set or extended meanwhile (a ban)
+    // comes first, after this wait or a protection or limiter wait. The client's
+    // protection is asked again either way: a breaker may have opened meanwhile.
+    const { resend, earlierMayHaveExecuted, heldUntil } = last.resume;
+    if (heldUntil === undefined || state.venueHold.endsAt > heldUntil) return holdThenSend(state, resend, earlierMayHaveExecuted, {});
+    return protectionGate(state, 'send', { to: 'send', resend, earlierMayHaveExecuted }, {}) ?? { kind: 'send', resend, earlierMayHaveExecuted };
   }
   if (last.kind === 'waited' && last.resume.to === 'resend' && !windowClosed) return resendFromUnknown(state, last.resume.earlierMayHaveExecuted, {});
   if (last.kind === 'lookedUp') return afterLookup(state, last.verdict, last.startedAt);
@@ -343,7 +350,7 @@ function holdThenSend(state: DecisionState, resend: boolean, earlierMayHaveExecu
   const resume: Resume = { to: 'send', resend, earlierMayHaveExecuted };
   const holdMs = state.venueHold.endsAt - state.nowAt;
   if (holdMs > 0) {
-    return planWait(state, { backoffMs: 0, retryAfterMs: holdMs, before: 'send', cause: state.venueHold.cause, ambiguous: false, resume }, reports);
+    return planWait(state, { backoffMs: 0, retryAfterMs: holdMs, before: 'send', cause: state.venueHold.cause, ambiguous: false, resume: { ...resume, heldUntil: state.venueHold.endsAt } }, reports);
   }
   return protectionGate(state, 'send', resume, reports) ?? { kind: 'send', resend, earlierMayHaveExecuted, ...reports };
 }

@@ -116,7 +116,7 @@ const rows: readonly Row[] = [
   {
     rule: 'pending under a venue ban: wait the ban out, then send',
     state: state({ venueHold: { endsAt: NOW + 3_000, cause: 'venueBan' } }),
-    step: { kind: 'wait', ms: 3_000, before: 'send', cause: 'venueBan', resume: { to: 'send', resend: false, earlierMayHaveExecuted: false } },
+    step: { kind: 'wait', ms: 3_000, before: 'send', cause: 'venueBan', resume: { to: 'send', resend: false, earlierMayHaveExecuted: false, heldUntil: NOW + 3_000 } },
   },
   { rule: 'pending under a usage pause: the wait names rateLimitUsage', state: state({ venueHold: { endsAt: NOW + 500, cause: 'rateLimitUsage' } }), step: { kind: 'wait', ms: 500, cause: 'rateLimitUsage' } },
   { rule: 'pending, a hold that has ended: send at once', state: state({ venueHold: { endsAt: NOW, cause: 'venueBan' } }), step: { kind: 'send' } },
@@ -130,7 +130,11 @@ const rows: readonly Row[] = [
     state: state({ venueHold: { endsAt: NOW + 20_000, cause: 'venueBan' }, deadlineAt: NOW + 10_000, deadlineMs: 10_000 }),
     step: { kind: 'stop', error: { kind: 'exhausted', reason: 'deadline', detail: 'the next wait (20000 ms) would pass the 10000 ms deadline' } },
   },
-  { rule: 'after the hold wait: send without asking the hold again', state: state({ venueHold: { endsAt: NOW + 5, cause: 'venueBan' }, last: { kind: 'waited', resume: { to: 'send', resend: false, earlierMayHaveExecuted: false } } }), step: { kind: 'send', resend: false } },
+  {
+    rule: 'after the hold wait: send without asking the hold again',
+    state: state({ venueHold: { endsAt: NOW + 5, cause: 'venueBan' }, last: { kind: 'waited', resume: { to: 'send', resend: false, earlierMayHaveExecuted: false, heldUntil: NOW + 5 } } }),
+    step: { kind: 'send', resend: false },
+  },
   { rule: "pending after a person's verdict (notExecuted): send again with the same key", state: state({ stored: resolvedNotExecuted }), step: { kind: 'send', resend: false } },
   { rule: 'inFlight found at start: record unknown (never pending, never failed)', state: state({ status: 'inFlight' }), step: { kind: 'record', to: 'unknown', cause: 'inFlightAtStart' } },
   { rule: 'succeeded at start: return the stored result', state: state({ status: 'succeeded' }), step: { kind: 'finished' } },
