@@ -114,12 +114,16 @@ export type VerdictFacts =
 /**
  * Where a path goes on after a wait: `rules` applies the status's rules afresh (a new
  * round); `resend` goes on with a resend from `unknown` (its send count and hold checks);
- * `send` sends at once (the venue hold it waited for is over).
+ * `send` sends once the venue hold is over and the client's protection lets it go.
+ * `heldUntil`: the wait was the venue hold's own, until that instant (epoch ms): a hold
+ * ending no later is over (a timer may fire a hair early: not asked again); one set or
+ * extended meanwhile by another run's answer is waited out first, as after any other
+ * wait (the breaker, the budget, the rate limiter).
  */
 export type Resume =
   | { readonly to: 'rules' }
   | { readonly to: 'resend'; readonly earlierMayHaveExecuted: boolean }
-  | { readonly to: 'send'; readonly resend: boolean; readonly earlierMayHaveExecuted: boolean };
+  | { readonly to: 'send'; readonly resend: boolean; readonly earlierMayHaveExecuted: boolean; readonly heldUntil?: number };
 
 /** Everything a decision depends on. Times are epoch ms (`*At`), durations ms (`*Ms`). */
 export interface DecisionState {
@@ -285,10 +289,13 @@ export function decide(state: DecisionState): Step {
   // pending intent unsent), never the send.
   const windowClosed = state.expiresAt !== undefined && state.nowAt >= state.expiresAt;
   if (last.kind === 'waited' && last.resume.to === 'send' && !windowClosed) {
-    // The venue hold it waited for is over (a timer may fire a hair early: not asked
-    // again); the client's protection is asked again: a breaker may have opened meanwhile.
-    const { resend, earlierMayHaveExecuted } = last.resume;
-    return protectionGate(state, 'send', last.resume, {}) ?? { kind: 'send', resend, earlierMayHaveExecuted };
+    // After the venue hold's own wait that hold is over (a timer may fire a hair early:
+    // not asked again); a hold another run's answer set or extended meanwhile (a ban)
+    // comes first, after this wait or a protection or limiter wait. The client's
+    // protection is asked again either way: a breaker may have opened meanwhile.
+    const { resend, earlierMayHaveExecuted, heldUntil } = last.resume;
+    if (heldUntil === undefined || state.venueHold.endsAt > heldUntil) return holdThenSend(state, resend, earlierMayHaveExecuted, {});
+    return protectionGate(state, 'send', { to: 'send', resend, earlierMayHaveExecuted }, {}) ?? { kind: 'send', resend, earlierMayHaveExecuted };
   }
   if (last.kind === 'waited' && last.resume.to === 'resend' && !windowClosed) return resendFromUnknown(state, last.resume.earlierMayHaveExecuted, {});
   if (last.kind === 'lookedUp') return afterLookup(state, last.verdict, last.startedAt);
@@ -343,7 +350,7 @@ function holdThenSend(state: DecisionState, resend: boolean, earlierMayHaveExecu
   const resume: Resume = { to: 'send', resend, earlierMayHaveExecuted };
   const holdMs = state.venueHold.endsAt - state.nowAt;
   if (holdMs > 0) {
-    return planWait(state, { backoffMs: 0, retryAfterMs: holdMs, before: 'send', cause: state.venueHold.cause, ambiguous: false, resume }, reports);
+    return planWait(state, { backoffMs: 0, retryAfterMs: holdMs, before: 'send', cause: state.venueHold.cause, ambiguous: false, resume: { ...resume, heldUntil: state.venueHold.endsAt } }, reports);
   }
   return protectionGate(state, 'send', resume, reports) ?? { kind: 'send', resend, earlierMayHaveExecuted, ...reports };
 }
@@ -367,13 +374,17 @@ function lookupUnlessHeld(state: DecisionState, reports: StepReports): Step {
  *   when it cannot pay, `wait` for the tokens within the deadline; `stop` (or a wait past
  *   the deadline, or no refill at all) stops a pending intent with `RetriesExhaustedError`
  *   (reason `retryBudget`) and parks an unknown one.
+ * - "Within the deadline" as `planRetry` counts it: the request leaves before the
+ *   deadline, so a wait ending exactly at it is past it (the breaker's or the budget's
+ *   stop, not a `deadline` one).
  */
 function protectionGate(state: DecisionState, before: 'send' | 'lookup', resume: Resume, reports: StepReports): Step | undefined {
   const { circuit, budget } = state.protection;
   const unknown = state.status === 'unknown';
   const retryAt = before === 'send' ? circuit?.sendRetryAt : circuit?.lookupRetryAt;
   if (circuit !== undefined && retryAt !== undefined) {
-    const canWait = circuit.whenOpen === 'wait' && retryAt <= state.deadlineAt && !state.parkedCheck;
+    // Within the deadline as planRetry counts it: the request must leave before the deadline.
+    const canWait = circuit.whenOpen === 'wait' && retryAt < state.deadlineAt && !state.parkedCheck;
     if (!canWait) {
       const held = { ...reports, held: { cause: 'circuitOpen', before, action: unknown ? 'park' : 'stop' } } as const;
       if (unknown) {
@@ -391,7 +402,7 @@ function protectionGate(state: DecisionState, before: 'send' | 'lookup', resume:
   if (budget === undefined || !paidByBudget) return undefined;
   const inMs = before === 'lookup' ? budget.lookupInMs : budget.resendInMs;
   if (inMs <= 0) return undefined;
-  if (budget.whenEmpty === 'stop' || !Number.isFinite(inMs) || state.nowAt + inMs > state.deadlineAt) {
+  if (budget.whenEmpty === 'stop' || !Number.isFinite(inMs) || state.nowAt + inMs >= state.deadlineAt) {
     const held = { ...reports, held: { cause: 'retryBudget', before, action: unknown ? 'park' : 'stop' } } as const;
     const next = Number.isFinite(inMs) ? `a token in ${Math.ceil(inMs)} ms` : 'no refill configured';
     if (unknown) {
@@ -414,7 +425,8 @@ function afterThrottled(state: DecisionState, last: Extract<LastStep, { kind: 't
 /**
  * A wait, or what replaces it: a stop (`RetriesExhaustedError`) or, with the outcome
  * unknown, a park, when it would cross the deadline or the venue asks for more than
- * `maxRetryAfterMs`; a park too for a parked intent's check, which never waits.
+ * `maxRetryAfterMs`; a park too for a parked intent's check, which never waits. A
+ * `held` report in `reports` then names that stop or park as its action, not the wait.
  */
 function planWait(
   state: DecisionState,
@@ -423,21 +435,23 @@ function planWait(
 ): Step {
   const plan = planRetry({ backoffMs: wait.backoffMs, retryAfterMs: wait.retryAfterMs, maxRetryAfterMs: state.maxRetryAfterMs, nowMs: state.nowAt, deadlineAt: state.deadlineAt });
   const unknown = wait.ambiguous || state.status === 'unknown';
+  // A held report names what the run does: the stop or park that replaces the wait.
+  const instead = (action: 'stop' | 'park'): StepReports => (reports.held === undefined ? reports : { ...reports, held: { ...reports.held, action } });
   if (plan.kind === 'stop') {
     const detail =
       plan.reason === 'deadline'
         ? `the next wait (${plan.requestedMs} ms) would pass the ${state.deadlineMs} ms deadline`
         : `the venue asked to wait ${plan.requestedMs} ms, more than maxRetryAfterMs (${state.maxRetryAfterMs})`;
-    if (unknown) return { kind: 'park', reason: detail, notBeforeAt: state.nowAt + plan.requestedMs, ...reports };
+    if (unknown) return { kind: 'park', reason: detail, notBeforeAt: state.nowAt + plan.requestedMs, ...instead('park') };
     return {
       kind: 'stop',
       error: { kind: 'exhausted', reason: plan.reason, detail, ...(plan.reason === 'retryAfterTooLong' ? { retryAfterMs: plan.requestedMs } : {}) },
-      ...reports,
+      ...instead('stop'),
     };
   }
   if (state.parkedCheck && unknown && plan.delayMs > 0) {
     // A parked intent's check does not wait: its next check comes after the wait.
-    return { kind: 'park', reason: `${state.stored?.parked?.reason ?? 'outcome unknown'} (next check after a ${wait.cause} wait)`, notBeforeAt: state.nowAt + plan.delayMs, ...reports };
+    return { kind: 'park', reason: `${state.stored?.parked?.reason ?? 'outcome unknown'} (next check after a ${wait.cause} wait)`, notBeforeAt: state.nowAt + plan.delayMs, ...instead('park') };
   }
   return { kind: 'wait', ms: plan.delayMs, before: wait.before, cause: wait.cause, resume: wait.resume, ...reports };
 }

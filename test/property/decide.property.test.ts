@@ -9,6 +9,8 @@ import {
   NO_PROTECTION,
   type DecisionState,
   type LastStep,
+  type ProtectionFacts,
+  type Resume,
   type Step,
   type VenueFacts,
   type VenueHold,
@@ -29,6 +31,14 @@ import type { StoredOutcome } from '../../src/ledger/intent.js';
 //       settle instant (notFoundBelievableAt) while the object was still findable, the
 //       venue makes "not found" authoritative, the stored answer is not a replayed
 //       error, and nothing was sent since that lookup.
+//
+// Scenarios also carry the client's protection (a breaker open for a while, a retry
+// budget empty for a while or for good, rate-limiter refusals) and may start pending.
+// Along the same paths, protection never settles an unknown outcome failed, nothing is
+// sent or looked up while the breaker (or an empty budget) holds it back, a pending
+// intent it stops is stopped without a write, a held report names what the run does,
+// nothing is sent during a venue hold (another run's ban may come at any time), a
+// parked intent's check never waits, and no wait reaches the deadline.
 
 const NOW = 1_700_000_000_000;
 const NUM_RUNS = 3_000;
@@ -54,6 +64,37 @@ interface Scenario {
   readonly answers: readonly Outcome[];
   readonly ioMs: readonly number[];
   readonly backoffsMs: readonly number[];
+  /** The client's protection over time. */
+  readonly protection: ProtectionScenario;
+  /** The rate limiter's answer to each request the table asks for, in turn: `undefined` lets it go, else its `retryInMs`. */
+  readonly throttles: readonly (number | undefined)[];
+  /** The run starts `pending` (sent `attemptsBefore` times before, each proven not executed) instead of `unknown`. */
+  readonly startPending: boolean;
+  /** Attempts recorded before this run (at least 1 for an unknown start). */
+  readonly attemptsBefore: number;
+  /** A venue ban another run's answer sets at `at`, for `forMs` (the hold is shared by every run). */
+  readonly laterBan: { readonly at: number; readonly forMs: number } | undefined;
+}
+
+/** The breaker is open over [opensAt, openUntil); the budget cannot pay over [emptyFrom, refillAt). */
+interface ProtectionScenario {
+  readonly circuit?: { readonly opensAt: number; readonly openUntil: number; readonly holdsSends: boolean; readonly holdsLookups: boolean; readonly whenOpen: 'fail' | 'wait' };
+  readonly budget?: { readonly emptyFrom: number; readonly refillAt: number; readonly resends: boolean; readonly lookups: boolean; readonly whenEmpty: 'wait' | 'stop' };
+}
+
+/** What the runner would read from the protection at `now` (as `protectionFacts` does). */
+function protectionAt(p: ProtectionScenario, now: number): ProtectionFacts {
+  const c = p.circuit;
+  const b = p.budget;
+  const open = c !== undefined && now >= c.opensAt && now < c.openUntil && (c.holdsSends || c.holdsLookups);
+  const circuit: ProtectionFacts['circuit'] = open
+    ? { ...(c.holdsSends ? { sendRetryAt: c.openUntil } : {}), ...(c.holdsLookups ? { lookupRetryAt: c.openUntil } : {}), whenOpen: c.whenOpen, reason: 'open' }
+    : undefined;
+  const empty = b !== undefined && now >= b.emptyFrom && now < b.refillAt;
+  const budget: ProtectionFacts['budget'] =
+    b === undefined ? undefined : { resendInMs: empty && b.resends ? b.refillAt - now : 0, lookupInMs: empty && b.lookups ? b.refillAt - now : 0, whenEmpty: b.whenEmpty };
+  if (circuit === undefined && budget === undefined) return NO_PROTECTION;
+  return { ...(circuit === undefined ? {} : { circuit }), ...(budget === undefined ? {} : { budget }) };
 }
 
 const dedupe = fc.constantFrom<VenueFacts['dedupe']>(
@@ -105,6 +146,41 @@ const stored: fc.Arbitrary<StoredOutcome> = fc
     ...(replayed ? { replayed: true } : {}),
   }));
 
+const protectionScenario: fc.Arbitrary<ProtectionScenario> = fc
+  .record({
+    circuit: fc.option(
+      fc.record({
+        opensAt: fc.integer({ min: NOW - 5_000, max: NOW + 30_000 }),
+        openMs: fc.integer({ min: 1, max: 80_000 }),
+        holdsSends: fc.boolean(),
+        holdsLookups: fc.boolean(),
+        whenOpen: fc.constantFrom('fail' as const, 'wait' as const),
+      }),
+      { nil: undefined },
+    ),
+    budget: fc.option(
+      fc.record({
+        emptyFrom: fc.integer({ min: NOW - 5_000, max: NOW + 30_000 }),
+        // Infinity: no refill configured.
+        emptyMs: fc.oneof(fc.integer({ min: 1, max: 80_000 }), fc.constant(Infinity)),
+        resends: fc.boolean(),
+        lookups: fc.boolean(),
+        whenEmpty: fc.constantFrom('wait' as const, 'stop' as const),
+      }),
+      { nil: undefined },
+    ),
+  })
+  .map(({ circuit, budget }) => ({
+    ...(circuit === undefined ? {} : { circuit: { opensAt: circuit.opensAt, openUntil: circuit.opensAt + circuit.openMs, holdsSends: circuit.holdsSends, holdsLookups: circuit.holdsLookups, whenOpen: circuit.whenOpen } }),
+    ...(budget === undefined ? {} : { budget: { emptyFrom: budget.emptyFrom, refillAt: budget.emptyFrom + budget.emptyMs, resends: budget.resends, lookups: budget.lookups, whenEmpty: budget.whenEmpty } }),
+  }));
+
+/** Mostly room; sometimes a refusal with a wait (some past any deadline). */
+const throttle: fc.Arbitrary<number | undefined> = fc.oneof(
+  { arbitrary: fc.constant(undefined), weight: 3 },
+  { arbitrary: fc.integer({ min: 1, max: 70_000 }), weight: 1 },
+);
+
 const scenario: fc.Arbitrary<Scenario> = fc
   .record({
     venue,
@@ -125,10 +201,17 @@ const scenario: fc.Arbitrary<Scenario> = fc
     answers: fc.array(outcome, { maxLength: 8 }),
     ioMs: fc.array(fc.integer({ min: 0, max: 6_000 }), { maxLength: 16 }),
     backoffsMs: fc.array(fc.integer({ min: 0, max: 20_000 }), { maxLength: 8 }),
+    protection: protectionScenario,
+    throttles: fc.array(throttle, { maxLength: 6 }),
+    startPending: fc.oneof({ arbitrary: fc.constant(false), weight: 2 }, { arbitrary: fc.constant(true), weight: 1 }),
+    earlierAttempts: fc.integer({ min: 0, max: 2 }),
+    laterBan: fc.option(fc.record({ at: fc.integer({ min: NOW, max: NOW + 30_000 }), forMs: fc.integer({ min: 1, max: 20_000 }) }), { nil: undefined }),
   })
   .map((r) => {
     const updatedAt = NOW - r.updatedAgoMs;
-    const parked = r.parkedCheck ? { parked: { at: NOW - 60_000, nextCheckAt: NOW, count: 1, reason: 'ETIMEDOUT' } } : {};
+    // A parked intent is unknown: a pending start is never a parked check.
+    const parkedCheck = r.parkedCheck && !r.startPending;
+    const parked = parkedCheck ? { parked: { at: NOW - 60_000, nextCheckAt: NOW, count: 1, reason: 'ETIMEDOUT' } } : {};
     return {
       venue: r.venue,
       expiresAt: r.expiresAt,
@@ -136,9 +219,9 @@ const scenario: fc.Arbitrary<Scenario> = fc
       createdAt: updatedAt - r.ageMs,
       updatedAt,
       canLookUp: r.canLookUp,
-      maxSends: r.parkedCheck ? 1 : r.maxSends,
-      maxLookups: r.parkedCheck ? 1 : r.maxLookups,
-      parkedCheck: r.parkedCheck,
+      maxSends: parkedCheck ? 1 : r.maxSends,
+      maxLookups: parkedCheck ? 1 : r.maxLookups,
+      parkedCheck,
       lastOutcome: r.lastOutcome,
       hold: { endsAt: r.holdEndsAt, cause: r.holdCause },
       deadlineMs: r.deadlineMs,
@@ -147,26 +230,100 @@ const scenario: fc.Arbitrary<Scenario> = fc
       answers: r.answers,
       ioMs: r.ioMs,
       backoffsMs: r.backoffsMs,
+      protection: r.protection,
+      throttles: r.throttles,
+      startPending: r.startPending,
+      // An unknown outcome was sent at least once.
+      attemptsBefore: r.startPending ? r.earlierAttempts : r.earlierAttempts + 1,
+      laterBan: r.laterBan,
     };
   });
 
 /** A "not found" from the run's latest lookup, with what it was judged against. */
 interface NotFoundEvidence {
   readonly startedAt: number;
-  readonly stored: StoredOutcome;
+  readonly stored: StoredOutcome | undefined;
   readonly updatedAt: number;
 }
 
 /** What a send from `unknown` stands on. */
 type Basis = 'keyStore' | 'notFound';
 
+/** The venue hold at `now`: the run's own (`hold`), or another run's later ban once it is set, whichever ends later. */
+function holdAt(sc: Scenario, hold: VenueHold, now: number): VenueHold {
+  const ban = sc.laterBan;
+  if (ban === undefined || now < ban.at || ban.at + ban.forMs <= hold.endsAt) return hold;
+  return { endsAt: ban.at + ban.forMs, cause: 'venueBan' };
+}
+
+/** What the protection rules look at along a path (for the vacuity checks). */
+type Seen = Set<string>;
+
 /**
- * Follows `decideFn` from the scenario's unknown state. Returns the first violation of
- * the rule, or `undefined`; `sends` collects the basis of every send from unknown.
+ * The protection rules for one decision: `undefined`, or what is wrong with `step`.
+ * `seen` collects which held reports (cause/before/action) and protected stops occurred.
  */
-function explore(decideFn: Decide, sc: Scenario, sends: Basis[] = []): string | undefined {
-  let status: DecisionState['status'] = 'unknown';
-  let storedNow = sc.stored;
+function protectionViolation(state: DecisionState, step: Step, seen?: Seen): string | undefined {
+  const { circuit, budget } = state.protection;
+  const held = step.held;
+  if (held !== undefined) seen?.add(`${held.cause}/${held.before}/${held.action}/${state.status}`);
+  // (a) From unknown, protection never settles it failed: it waits or parks.
+  if (state.status === 'unknown') {
+    if (held !== undefined && step.kind !== 'wait' && step.kind !== 'park') return `unknown, held by ${held.cause}: ${step.kind} (only wait or park)`;
+    if (step.kind === 'settle' && step.status === 'failed') {
+      const r = step.reconcile;
+      const byLookup = r?.action === 'settled' && (r.lookup === 'found' || (r.lookup === 'notFound' && state.stored?.replayed === true));
+      if (!byLookup || held !== undefined) return `unknown settled failed without a reconcile lookup's verdict: ${JSON.stringify(step)}`;
+    }
+    if (step.kind === 'stop' && step.error.kind !== 'parkedNotDue' && step.error.kind !== 'aborted') return `unknown stopped with ${step.error.kind}`;
+  }
+  // (b) Nothing is sent while the breaker holds sends, nor looked up while it holds lookups;
+  // the budget pays every resend and lookup (a first attempt is free).
+  if (step.kind === 'send') {
+    if (circuit?.sendRetryAt !== undefined) return `send while the breaker holds sends until ${circuit.sendRetryAt - NOW}`;
+    if (state.attemptsSoFar > 0 && budget !== undefined && budget.resendInMs > 0) return `resend the budget cannot pay (in ${budget.resendInMs} ms)`;
+  }
+  if (step.kind === 'lookup') {
+    if (circuit?.lookupRetryAt !== undefined) return `lookup while the breaker holds lookups until ${circuit.lookupRetryAt - NOW}`;
+    if (budget !== undefined && budget.lookupInMs > 0) return `lookup the budget cannot pay (in ${budget.lookupInMs} ms)`;
+  }
+  if (held?.cause === 'retryBudget' && held.before === 'send' && state.attemptsSoFar === 0) return 'a first attempt held by the retry budget';
+  // (c) A stop for the breaker or the budget is a pending intent's, with no write.
+  const protectedStop = step.kind === 'stop' && (step.error.kind === 'circuitOpen' || (step.error.kind === 'exhausted' && step.error.reason === 'retryBudget'));
+  if (protectedStop) seen?.add(`stop/${step.error.kind}/${state.status}`);
+  if (protectedStop && state.status !== 'pending') return `a ${step.error.kind} stop from ${state.status}`;
+  if (step.kind === 'settle' && (step.error?.kind === 'circuitOpen' || (step.error?.kind === 'exhausted' && step.error.reason === 'retryBudget'))) return `a write for ${step.error.kind}`;
+  if ((step.kind === 'settle' || step.kind === 'recordAnswer' || step.kind === 'record') && held !== undefined) return `a ${step.kind} write carrying a held report`;
+  // (d) A held report names what the run does.
+  if (held !== undefined && held.action !== step.kind) return `held report says ${held.action}, the step is ${step.kind}`;
+  // (e) Nothing is sent during a venue hold (the hold's own wait may end a hair early: that hold is not asked again).
+  const { last } = state;
+  const heldUntil = last.kind === 'waited' && last.resume.to === 'send' ? last.resume.heldUntil : undefined;
+  if (step.kind === 'send' && state.venueHold.endsAt > state.nowAt && (heldUntil === undefined || state.venueHold.endsAt > heldUntil)) {
+    return `send during a venue hold (${state.venueHold.endsAt - state.nowAt} ms left)`;
+  }
+  if (last.kind === 'waited' && last.resume.to === 'send' && heldUntil === undefined && step.kind === 'wait' && step.cause === 'venueBan') seen?.add('venueBan/afterOtherWait');
+  // (f) A parked intent's check never waits; no wait reaches the deadline.
+  if (step.kind === 'wait' && state.parkedCheck && step.ms > 0) return `a parked check waits ${step.ms} ms (${step.cause})`;
+  if (step.kind === 'wait' && state.nowAt + step.ms >= state.deadlineAt) return `a ${step.ms} ms wait (${step.cause}) reaching the deadline`;
+  return undefined;
+}
+
+interface ExploreOptions {
+  /** Check {@link protectionViolation} at every decision too. */
+  readonly protection?: boolean;
+  /** Collects what the protection rules saw. */
+  readonly seen?: Seen;
+}
+
+/**
+ * Follows `decideFn` from the scenario's start (unknown, or pending). Returns the first
+ * violation of the rule (and, with `options.protection`, of the protection rules), or
+ * `undefined`; `sends` collects the basis of every send from unknown.
+ */
+function explore(decideFn: Decide, sc: Scenario, sends: Basis[] = [], options: ExploreOptions = {}): string | undefined {
+  let status: DecisionState['status'] = sc.startPending ? 'pending' : 'unknown';
+  let storedNow: StoredOutcome | undefined = sc.startPending ? undefined : sc.stored;
   let updatedAt = sc.updatedAt;
   let now = NOW;
   let sent = 0;
@@ -180,6 +337,7 @@ function explore(decideFn: Decide, sc: Scenario, sends: Basis[] = []): string | 
   let answers = 0;
   let ios = 0;
   let backoffs = 0;
+  let throttles = 0;
   const io = (): number => sc.ioMs[ios++ % Math.max(sc.ioMs.length, 1)] ?? 0;
 
   for (let i = 0; i < MAX_STEPS; i++) {
@@ -194,9 +352,9 @@ function explore(decideFn: Decide, sc: Scenario, sends: Basis[] = []): string | 
       deadlineMs: sc.deadlineMs,
       maxRetryAfterMs: sc.maxRetryAfterMs,
       venue: sc.venue,
-      venueHold: hold,
-      protection: NO_PROTECTION,
-      attemptsSoFar: sent,
+      venueHold: holdAt(sc, hold, now),
+      protection: protectionAt(sc.protection, now),
+      attemptsSoFar: sc.attemptsBefore + sent,
       canLookUp: sc.canLookUp,
       sendsThisRun: sent,
       maxSends: sc.maxSends,
@@ -209,18 +367,31 @@ function explore(decideFn: Decide, sc: Scenario, sends: Basis[] = []): string | 
       last,
     };
     const step = decideFn(state);
+    if (options.protection === true) {
+      const violation = protectionViolation(state, step, options.seen);
+      if (violation !== undefined) return `${violation} (at ${now - NOW} ms, status ${status})`;
+    }
     if (step.kind === 'send' && status === 'unknown') {
       if (!withinKeyWindow(state)) return `send at ${now - NOW} ms outside the key window (expiresAt ${String(sc.expiresAt === undefined ? undefined : sc.expiresAt - NOW)})`;
-      const keyStore = settlesByResend(sc.venue.dedupe) && storedNow.replayed !== true && lastOutcome?.shouldRetry !== false;
+      const keyStore = settlesByResend(sc.venue.dedupe) && storedNow?.replayed !== true && lastOutcome?.shouldRetry !== false;
       const findable = (at: number): boolean => sc.venue.findableForMs === undefined || at - sc.createdAt < sc.venue.findableForMs;
       const notFound =
         evidence !== undefined &&
         sc.venue.notFoundIsAuthoritative &&
-        evidence.stored.replayed !== true &&
+        evidence.stored?.replayed !== true &&
         findable(evidence.startedAt) &&
         evidence.startedAt >= notFoundBelievableAt({ stored: evidence.stored, updatedAt: evidence.updatedAt, venue: sc.venue });
       if (!keyStore && !notFound) return `send at ${now - NOW} ms without an authoritative "not found" past the settle delay (evidence: ${JSON.stringify(evidence)})`;
       sends.push(keyStore ? 'keyStore' : 'notFound');
+    }
+    if (step.kind === 'send' || step.kind === 'lookup') {
+      // The runner asks the rate limiter before the request: no room, nothing sent or written.
+      const retryInMs = sc.throttles[throttles++];
+      if (retryInMs !== undefined) {
+        const resume: Resume = step.kind === 'send' ? { to: 'send', resend: step.resend, earlierMayHaveExecuted: step.earlierMayHaveExecuted } : { to: 'rules' };
+        last = { kind: 'throttled', retryInMs, limitId: 'weight-1m', before: step.kind, resume };
+        continue;
+      }
     }
     switch (step.kind) {
       case 'finished':
@@ -259,8 +430,15 @@ function explore(decideFn: Decide, sc: Scenario, sends: Basis[] = []): string | 
       }
       case 'recordAnswer': {
         const answered = last as Extract<LastStep, { kind: 'answered' }>;
-        // Back to pending: proof this attempt did not execute, and no earlier one may have.
-        if (step.to === 'pending') return undefined;
+        updatedAt = now;
+        if (step.holdVenueForMs !== undefined) hold = { endsAt: now + step.holdVenueForMs, cause: 'venueBan' };
+        if (step.to === 'pending') {
+          // Back to pending: proof this attempt did not execute, and no earlier one may have.
+          status = 'pending';
+          now += io();
+          last = { kind: 'answerRecorded', outcome: answered.outcome, earlierMayHaveExecuted: answered.earlierMayHaveExecuted };
+          break;
+        }
         status = 'unknown';
         storedNow = {
           kind: step.record.asUnknown ? 'unknown' : answered.outcome.kind,
@@ -268,8 +446,6 @@ function explore(decideFn: Decide, sc: Scenario, sends: Basis[] = []): string | 
           ...(answered.outcome.replayed === true ? { replayed: true } : {}),
           ...(step.record.stampDispatch ? { sentBy: now } : {}),
         };
-        updatedAt = now;
-        if (step.holdVenueForMs !== undefined) hold = { endsAt: now + step.holdVenueForMs, cause: 'venueBan' };
         now += io();
         last = { kind: 'answerRecorded', outcome: answered.outcome, earlierMayHaveExecuted: answered.earlierMayHaveExecuted };
         break;
@@ -321,5 +497,85 @@ describe('decide() from an unknown outcome', () => {
     const trustsEveryNotFound: Decide = (state) => decide({ ...state, venue: { ...state.venue, notFoundIsAuthoritative: true } });
     const result = fc.check(neverUnsafeSend(trustsEveryNotFound), { numRuns: NUM_RUNS, seed: 1 });
     expect(result.failed).toBe(true);
+  });
+});
+
+/** The protection rules along every path, for any decide. */
+function protectionHolds(decideFn: Decide): fc.IProperty<[Scenario]> {
+  return fc.property(scenario, (sc) => {
+    const violation = explore(decideFn, sc, [], { protection: true });
+    if (violation !== undefined) throw new Error(violation);
+  });
+}
+
+describe('decide() under the client protection (breaker, retry budget, rate limiter)', () => {
+  it('never settles an unknown outcome failed for it, never sends or looks up while held, stops a pending intent without a write, names what it does, and never waits on a parked check', () => {
+    fc.assert(protectionHolds(decide), { numRuns: NUM_RUNS });
+  });
+
+  it('is not vacuous: paths reach each cause held back, waited for, stopped and parked, from pending and unknown', () => {
+    const seen: Seen = new Set();
+    for (const sc of fc.sample(scenario, { numRuns: 3_000, seed: 11 })) expect(explore(decide, sc, [], { protection: true, seen })).toBeUndefined();
+    const expected = [
+      'circuitOpen/send/wait/pending',
+      'circuitOpen/send/stop/pending',
+      'circuitOpen/send/wait/unknown',
+      'circuitOpen/send/park/unknown',
+      'circuitOpen/lookup/wait/unknown',
+      'circuitOpen/lookup/park/unknown',
+      'retryBudget/send/wait/pending',
+      'retryBudget/send/stop/pending',
+      'retryBudget/send/wait/unknown',
+      'retryBudget/send/park/unknown',
+      'retryBudget/lookup/wait/unknown',
+      'retryBudget/lookup/park/unknown',
+      'rateLimiter/send/wait/pending',
+      'rateLimiter/send/stop/pending',
+      'rateLimiter/send/park/unknown',
+      'rateLimiter/lookup/wait/unknown',
+      'rateLimiter/lookup/park/unknown',
+      'stop/circuitOpen/pending',
+      'stop/exhausted/pending',
+      'venueBan/afterOtherWait',
+    ];
+    expect([...seen].filter((s) => expected.includes(s)).sort()).toEqual([...expected].sort());
+  });
+
+  // Negative controls: a decide that ignores a guard is caught.
+  it('negative control: a decide blind to the protection is caught sending or looking up while held', () => {
+    const blind: Decide = (state) => decide({ ...state, protection: NO_PROTECTION });
+    const result = fc.check(protectionHolds(blind), { numRuns: NUM_RUNS, seed: 1 });
+    expect(result.failed).toBe(true);
+    expect(String(result.errorInstance)).toMatch(/^Error: (send|resend|lookup) .*(while the breaker holds|the budget cannot pay)/);
+  });
+
+  it('negative control: a decide that never asks the venue hold again after a wait is caught sending during a ban', () => {
+    const trustsEveryWait: Decide = (state) =>
+      state.last.kind === 'waited' && state.last.resume.to === 'send' ? decide({ ...state, last: { ...state.last, resume: { ...state.last.resume, heldUntil: Infinity } } }) : decide(state);
+    const result = fc.check(protectionHolds(trustsEveryWait), { numRuns: NUM_RUNS, seed: 1 });
+    expect(result.failed).toBe(true);
+    expect(String(result.errorInstance)).toContain('send during a venue hold');
+  });
+
+  it('negative control: a decide that fails an unknown intent it parks for protection is caught', () => {
+    const failsHeld: Decide = (state) => {
+      const step = decide(state);
+      if (step.kind !== 'park' || step.held === undefined) return step;
+      return { kind: 'settle', status: 'failed', outcome: { from: 'given', outcome: { kind: 'fatal', reason: 'held' } }, error: { kind: 'rejected' } };
+    };
+    const result = fc.check(protectionHolds(failsHeld), { numRuns: NUM_RUNS, seed: 1 });
+    expect(result.failed).toBe(true);
+    expect(String(result.errorInstance)).toContain('unknown settled failed without a reconcile lookup');
+  });
+
+  it('negative control: a decide that writes a pending intent failed when protection stops it is caught', () => {
+    const writesStop: Decide = (state) => {
+      const step = decide(state);
+      if (step.kind !== 'stop' || step.held === undefined) return step;
+      return { kind: 'settle', status: 'failed', outcome: { from: 'given', outcome: { kind: 'fatal', reason: 'held' } }, error: step.error, held: step.held };
+    };
+    const result = fc.check(protectionHolds(writesStop), { numRuns: NUM_RUNS, seed: 1 });
+    expect(result.failed).toBe(true);
+    expect(String(result.errorInstance)).toMatch(/a write for|a settle write carrying a held report/);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Outcome } from '../../../src/classify/outcome.js';
-import { decide, NO_PROTECTION, type DecisionState, type Step, type VenueFacts } from '../../../src/client/decide.js';
+import { decide, NO_PROTECTION, type DecisionState, type LastStep, type ProtectionFacts, type Resume, type Step, type VenueFacts } from '../../../src/client/decide.js';
 import type { ParkedState, StoredOutcome } from '../../../src/ledger/intent.js';
 
 // The resume rules and the failure-mode matrix of docs/design.md, one row per rule:
@@ -96,6 +96,313 @@ interface Row {
   readonly absent?: readonly string[];
 }
 
+/** The breaker holds sends back until `sendAt`, lookups until `lookupAt` (either may be absent). */
+function breaker(whenOpen: 'fail' | 'wait', sendAt: number | undefined, lookupAt?: number): ProtectionFacts {
+  return { circuit: { ...(sendAt === undefined ? {} : { sendRetryAt: sendAt }), ...(lookupAt === undefined ? {} : { lookupRetryAt: lookupAt }), whenOpen, reason: '5 failures in a row' } };
+}
+
+/** The retry budget pays a resend in `resendInMs`, a lookup in `lookupInMs` (0: now; Infinity: never). */
+function budget(resendInMs: number, lookupInMs: number, whenEmpty: 'wait' | 'stop'): ProtectionFacts {
+  return { budget: { resendInMs, lookupInMs, whenEmpty } };
+}
+
+const sendFirst: Resume = { to: 'send', resend: false, earlierMayHaveExecuted: false };
+const resendAfterNotFound: Resume = { to: 'send', resend: true, earlierMayHaveExecuted: false };
+const keyStoreResend: Resume = { to: 'send', resend: true, earlierMayHaveExecuted: true };
+
+/** The rate limiter had no room for the request the last step asked for. */
+function throttled(before: 'send' | 'lookup', retryInMs: number, resume: Resume): LastStep {
+  return { kind: 'throttled', retryInMs, limitId: 'weight-1m', before, resume };
+}
+
+/** Pending, after a retry-safe answer and its backoff: the next send is a resend (paid by the budget). */
+function pendingResend(over: Partial<DecisionState> = {}): DecisionState {
+  return state({ sendsThisRun: 1, attemptsSoFar: 1, lastOutcome: retry, last: { kind: 'waited', resume: { to: 'rules' } }, ...over });
+}
+
+/** Unknown at a key store inside its window, after the resend's backoff. */
+function keyStoreAfterBackoff(over: Partial<DecisionState> = {}): DecisionState {
+  return state({ status: 'unknown', stored: storedUnknown, venue: keyStore, expiresAt: NOW + DAY, attemptsSoFar: 1, sendsThisRun: 1, last: { kind: 'waited', resume: { to: 'resend', earlierMayHaveExecuted: true } }, ...over });
+}
+
+/** Unknown at the exchange, looking it up. */
+function unknownLookup(over: Partial<DecisionState> = {}): DecisionState {
+  return state({ status: 'unknown', stored: storedUnknown, attemptsSoFar: 1, ...over });
+}
+
+const parkedCheck: Partial<DecisionState> = { status: 'unknown', stored: parkedDue, parkedCheck: true, maxSends: 1, maxLookups: 1, attemptsSoFar: 1 };
+
+// Protection: the breaker, the retry budget and the rate limiter. None of them turns an
+// unknown outcome into a failure (it parks or waits), nothing is sent while the breaker
+// holds sends, a pending intent they stop is stopped without a write (it stays pending),
+// first attempts are free, lookups are paid, and a parked intent's check never waits.
+const protectionRows: readonly Row[] = [
+  // The breaker, pending first send.
+  {
+    rule: 'breaker fail, pending first send: stop circuitOpen, nothing sent or written',
+    state: state({ protection: breaker('fail', NOW + 10_000) }),
+    step: { kind: 'stop', error: { kind: 'circuitOpen', retryAt: NOW + 10_000, reason: '5 failures in a row' }, held: { cause: 'circuitOpen', before: 'send', action: 'stop' } },
+  },
+  {
+    rule: 'breaker wait, pending first send: wait until it lets one through, then send',
+    state: state({ protection: breaker('wait', NOW + 10_000) }),
+    step: { kind: 'wait', ms: 10_000, before: 'send', cause: 'circuitOpen', resume: sendFirst, held: { cause: 'circuitOpen', before: 'send', action: 'wait' } },
+  },
+  {
+    rule: 'breaker wait past the deadline, pending: stop circuitOpen as in fail mode',
+    state: state({ protection: breaker('wait', NOW + 70_000) }),
+    step: { kind: 'stop', error: { kind: 'circuitOpen', retryAt: NOW + 70_000 }, held: { cause: 'circuitOpen', before: 'send', action: 'stop' } },
+  },
+  {
+    rule: 'breaker wait ending exactly at the deadline: stop circuitOpen (the send could not leave in time)',
+    state: state({ protection: breaker('wait', NOW + 60_000) }),
+    step: { kind: 'stop', error: { kind: 'circuitOpen', retryAt: NOW + 60_000 }, held: { action: 'stop' } },
+  },
+  { rule: 'breaker holds lookups only: a pending send goes', state: state({ protection: breaker('fail', undefined, NOW + 10_000) }), step: { kind: 'send', resend: false }, absent: ['held'] },
+
+  // The breaker, pending resend.
+  {
+    rule: 'breaker fail, pending resend after a retry-safe answer: stop circuitOpen, stays pending',
+    state: pendingResend({ protection: breaker('fail', NOW + 4_000) }),
+    step: { kind: 'stop', error: { kind: 'circuitOpen', retryAt: NOW + 4_000 }, held: { cause: 'circuitOpen', before: 'send', action: 'stop' } },
+  },
+  {
+    rule: 'breaker wait, pending resend: wait for it, resume with the send',
+    state: pendingResend({ protection: breaker('wait', NOW + 4_000) }),
+    step: { kind: 'wait', ms: 4_000, before: 'send', cause: 'circuitOpen', resume: sendFirst, held: { action: 'wait' } },
+  },
+
+  // The breaker, unknown: resend after an authoritative "not found", and the key-store resend.
+  {
+    rule: 'notFound authoritative, breaker fail: park until it lets requests through, never failed',
+    state: lookedUp({ found: 'notFound' }, { attemptsSoFar: 1, protection: breaker('fail', NOW + 10_000) }),
+    step: {
+      kind: 'park',
+      reason: 'circuit open for exchange (5 failures in a row); reconciled once it lets requests through',
+      notBeforeAt: NOW + 10_000,
+      reconcile: { lookup: 'notFound', action: 'resend' },
+      held: { cause: 'circuitOpen', before: 'send', action: 'park' },
+    },
+  },
+  {
+    rule: 'notFound authoritative, breaker wait: wait, then the resend',
+    state: lookedUp({ found: 'notFound' }, { attemptsSoFar: 1, protection: breaker('wait', NOW + 10_000) }),
+    step: { kind: 'wait', ms: 10_000, before: 'send', cause: 'circuitOpen', resume: resendAfterNotFound, reconcile: { lookup: 'notFound', action: 'resend' }, held: { action: 'wait' } },
+  },
+  {
+    rule: 'notFound authoritative, breaker wait past the deadline: park, never failed',
+    state: lookedUp({ found: 'notFound' }, { attemptsSoFar: 1, protection: breaker('wait', NOW + 90_000) }),
+    step: { kind: 'park', notBeforeAt: NOW + 90_000, held: { cause: 'circuitOpen', action: 'park' } },
+  },
+  {
+    rule: 'key-store resend after its backoff, breaker fail: park, no send',
+    state: keyStoreAfterBackoff({ protection: breaker('fail', NOW + 8_000) }),
+    step: { kind: 'park', notBeforeAt: NOW + 8_000, held: { cause: 'circuitOpen', before: 'send', action: 'park' } },
+  },
+  {
+    rule: 'key-store resend after its backoff, breaker wait: wait, resume the same-key send',
+    state: keyStoreAfterBackoff({ protection: breaker('wait', NOW + 8_000) }),
+    step: { kind: 'wait', ms: 8_000, before: 'send', cause: 'circuitOpen', resume: keyStoreResend, held: { action: 'wait' } },
+  },
+
+  // The breaker holds lookups back.
+  {
+    rule: 'unknown, lookups held, breaker fail: park until lookups go, never failed',
+    state: unknownLookup({ protection: breaker('fail', NOW + 6_000, NOW + 6_000) }),
+    step: { kind: 'park', notBeforeAt: NOW + 6_000, held: { cause: 'circuitOpen', before: 'lookup', action: 'park' } },
+  },
+  {
+    rule: 'unknown, lookups held, breaker wait: wait, then the unknown rules afresh',
+    state: unknownLookup({ protection: breaker('wait', undefined, NOW + 6_000) }),
+    step: { kind: 'wait', ms: 6_000, before: 'lookup', cause: 'circuitOpen', resume: { to: 'rules' }, held: { cause: 'circuitOpen', before: 'lookup', action: 'wait' } },
+  },
+  {
+    rule: 'unknown, lookups held past the deadline, breaker wait: park',
+    state: unknownLookup({ protection: breaker('wait', undefined, NOW + 61_000) }),
+    step: { kind: 'park', notBeforeAt: NOW + 61_000, held: { before: 'lookup', action: 'park' } },
+  },
+  { rule: 'unknown, the breaker holds sends only: the lookup goes', state: unknownLookup({ protection: breaker('fail', NOW + 6_000) }), step: { kind: 'lookup' }, absent: ['held'] },
+  {
+    rule: 'unknown, key window passed, lookups held: the park carries keyExpired and held',
+    state: unknownLookup({ venue: keyStore, expiresAt: NOW, protection: breaker('fail', undefined, NOW + 6_000) }),
+    step: { kind: 'park', keyExpired: 'resend', held: { cause: 'circuitOpen', before: 'lookup', action: 'park' } },
+  },
+
+  // Parked checks never wait.
+  {
+    rule: 'parked check, lookups held, breaker wait: park until it lets them through (no wait)',
+    state: state({ ...parkedCheck, protection: breaker('wait', undefined, NOW + 6_000) }),
+    step: { kind: 'park', notBeforeAt: NOW + 6_000, held: { cause: 'circuitOpen', before: 'lookup', action: 'park' } },
+  },
+  {
+    rule: 'parked check, the budget cannot pay its lookup yet (wait mode): park for the next check',
+    state: state({ ...parkedCheck, protection: budget(0, 500, 'wait') }),
+    step: { kind: 'park', reason: 'ETIMEDOUT (next check after a retryBudget wait)', notBeforeAt: NOW + 500, held: { cause: 'retryBudget', before: 'lookup', action: 'park' } },
+  },
+  {
+    rule: 'parked check at a key store, sends held: park, the skipped-lookup report kept',
+    state: state({ ...parkedCheck, venue: keyStore, expiresAt: NOW + DAY, protection: breaker('wait', NOW + 2_000) }),
+    step: { kind: 'park', notBeforeAt: NOW + 2_000, reconcile: { lookup: 'skipped', action: 'resend' }, held: { cause: 'circuitOpen', before: 'send', action: 'park' } },
+  },
+  {
+    rule: 'parked check throttled by the rate limiter: park for the next check, no wait',
+    state: state({ ...parkedCheck, last: throttled('lookup', 900, { to: 'rules' }) }),
+    step: { kind: 'park', notBeforeAt: NOW + 900, held: { cause: 'rateLimiter', before: 'lookup', action: 'park' } },
+  },
+
+  // The retry budget: first attempts are free, resends and lookups are paid.
+  { rule: 'budget empty, pending first attempt: sent (first attempts are not paid)', state: state({ protection: budget(Infinity, Infinity, 'stop') }), step: { kind: 'send', resend: false }, absent: ['held'] },
+  {
+    rule: 'budget empty (stop), pending resend: stop retryBudget, nothing written',
+    state: pendingResend({ protection: budget(2_000, 0, 'stop') }),
+    step: {
+      kind: 'stop',
+      error: { kind: 'exhausted', reason: 'retryBudget', detail: "the client's retry budget cannot pay for another attempt (a token in 2000 ms)" },
+      held: { cause: 'retryBudget', before: 'send', action: 'stop' },
+    },
+  },
+  {
+    rule: 'budget empty (wait), pending resend: wait for the token, then send',
+    state: pendingResend({ protection: budget(2_000, 0, 'wait') }),
+    step: { kind: 'wait', ms: 2_000, before: 'send', cause: 'retryBudget', resume: sendFirst, held: { cause: 'retryBudget', before: 'send', action: 'wait' } },
+  },
+  {
+    rule: 'budget wait past the deadline, pending resend: stop retryBudget',
+    state: pendingResend({ protection: budget(70_000, 0, 'wait') }),
+    step: { kind: 'stop', error: { kind: 'exhausted', reason: 'retryBudget' }, held: { action: 'stop' } },
+  },
+  {
+    rule: 'budget wait ending exactly at the deadline: stop retryBudget (the resend could not leave in time)',
+    state: pendingResend({ protection: budget(60_000, 0, 'wait') }),
+    step: { kind: 'stop', error: { kind: 'exhausted', reason: 'retryBudget' }, held: { action: 'stop' } },
+  },
+  {
+    rule: 'budget with no refill (Infinity), wait mode, pending resend: stop retryBudget, no endless wait',
+    state: pendingResend({ protection: budget(Infinity, 0, 'wait') }),
+    step: { kind: 'stop', error: { kind: 'exhausted', reason: 'retryBudget', detail: "the client's retry budget cannot pay for another attempt (no refill configured)" }, held: { action: 'stop' } },
+  },
+  { rule: 'budget: a resend it can pay now goes', state: pendingResend({ protection: budget(0, 0, 'stop') }), step: { kind: 'send', resend: false }, absent: ['held'] },
+  {
+    rule: 'budget empty for lookups (wait): wait before the lookup',
+    state: unknownLookup({ protection: budget(0, 1_500, 'wait') }),
+    step: { kind: 'wait', ms: 1_500, before: 'lookup', cause: 'retryBudget', resume: { to: 'rules' }, held: { cause: 'retryBudget', before: 'lookup', action: 'wait' } },
+  },
+  {
+    rule: 'budget empty for lookups (stop): park the unknown intent, never fail it',
+    state: unknownLookup({ protection: budget(0, 1_500, 'stop') }),
+    step: { kind: 'park', reason: "the client's retry budget cannot pay for another lookup (a token in 1500 ms)", notBeforeAt: NOW + 1_500, held: { cause: 'retryBudget', before: 'lookup', action: 'park' } },
+  },
+  {
+    rule: 'budget with no refill for lookups (wait): park with no next check time',
+    state: unknownLookup({ protection: budget(0, Infinity, 'wait') }),
+    step: { kind: 'park', reason: "the client's retry budget cannot pay for another lookup (no refill configured)", held: { cause: 'retryBudget', action: 'park' } },
+    absent: ['notBeforeAt'],
+  },
+  { rule: 'budget pays lookups, resends empty: the lookup goes', state: unknownLookup({ protection: budget(Infinity, 0, 'stop') }), step: { kind: 'lookup' }, absent: ['held'] },
+  {
+    rule: 'budget lookups paid even on the first attempt of an unknown intent (attemptsSoFar 0)',
+    state: unknownLookup({ attemptsSoFar: 0, protection: budget(0, 800, 'wait') }),
+    step: { kind: 'wait', ms: 800, before: 'lookup', cause: 'retryBudget' },
+  },
+  {
+    rule: 'notFound authoritative, budget cannot pay the resend (stop): park, never failed',
+    state: lookedUp({ found: 'notFound' }, { attemptsSoFar: 1, protection: budget(3_000, 0, 'stop') }),
+    step: { kind: 'park', reason: "the client's retry budget cannot pay for another resend (a token in 3000 ms)", notBeforeAt: NOW + 3_000, reconcile: { lookup: 'notFound', action: 'resend' }, held: { cause: 'retryBudget', before: 'send', action: 'park' } },
+  },
+  {
+    rule: 'key-store resend after its backoff, budget wait: wait for the token, resume the same-key send',
+    state: keyStoreAfterBackoff({ protection: budget(1_000, 0, 'wait') }),
+    step: { kind: 'wait', ms: 1_000, before: 'send', cause: 'retryBudget', resume: keyStoreResend, held: { cause: 'retryBudget', action: 'wait' } },
+  },
+  {
+    rule: 'key-store resend, budget wait past the deadline: park (unknown), never exhaust',
+    state: keyStoreAfterBackoff({ protection: budget(65_000, 0, 'wait') }),
+    step: { kind: 'park', notBeforeAt: NOW + 65_000, held: { cause: 'retryBudget', action: 'park' } },
+  },
+  {
+    rule: 'breaker and budget both hold a resend: the breaker is named',
+    state: pendingResend({ protection: { ...breaker('wait', NOW + 3_000), ...budget(9_000, 0, 'stop') } }),
+    step: { kind: 'wait', ms: 3_000, cause: 'circuitOpen', held: { cause: 'circuitOpen' } },
+  },
+
+  // The rate limiter had no room (the runner's `throttled`): wait within the deadline.
+  {
+    rule: 'throttled before a first send: wait for room, then go where it was going',
+    state: state({ last: throttled('send', 800, sendFirst) }),
+    step: { kind: 'wait', ms: 800, before: 'send', cause: 'rateLimiter', resume: sendFirst, held: { cause: 'rateLimiter', before: 'send', action: 'wait' } },
+  },
+  {
+    rule: 'throttled before a send past the deadline, pending: stop deadline, the held report says stop',
+    state: state({ last: throttled('send', 70_000, sendFirst) }),
+    step: { kind: 'stop', error: { kind: 'exhausted', reason: 'deadline', detail: 'the next wait (70000 ms) would pass the 60000 ms deadline' }, held: { cause: 'rateLimiter', before: 'send', action: 'stop' } },
+  },
+  {
+    rule: 'throttled before a lookup: wait for room, then the unknown rules afresh',
+    state: unknownLookup({ last: throttled('lookup', 1_200, { to: 'rules' }) }),
+    step: { kind: 'wait', ms: 1_200, before: 'lookup', cause: 'rateLimiter', resume: { to: 'rules' }, held: { cause: 'rateLimiter', before: 'lookup', action: 'wait' } },
+  },
+  {
+    rule: 'throttled before a lookup past the deadline: park (unknown), the held report says park',
+    state: unknownLookup({ last: throttled('lookup', 61_000, { to: 'rules' }) }),
+    step: { kind: 'park', reason: 'the next wait (61000 ms) would pass the 60000 ms deadline', notBeforeAt: NOW + 61_000, held: { cause: 'rateLimiter', before: 'lookup', action: 'park' } },
+  },
+  {
+    rule: 'throttled before a resend from unknown past the deadline: park, never failed',
+    state: keyStoreAfterBackoff({ last: throttled('send', 80_000, keyStoreResend) }),
+    step: { kind: 'park', notBeforeAt: NOW + 80_000, held: { cause: 'rateLimiter', before: 'send', action: 'park' } },
+  },
+
+  // After a protection wait (`waited`, resume send) the gates are asked again; the venue hold comes first.
+  {
+    rule: 'after a breaker wait, still open: wait again, never send',
+    state: state({ protection: breaker('wait', NOW + 3_000), last: { kind: 'waited', resume: sendFirst } }),
+    step: { kind: 'wait', ms: 3_000, cause: 'circuitOpen', resume: sendFirst, held: { cause: 'circuitOpen', action: 'wait' } },
+  },
+  {
+    rule: 'after a throttle wait, the breaker opened meanwhile (fail): stop circuitOpen, nothing sent',
+    state: state({ protection: breaker('fail', NOW + 3_000), last: { kind: 'waited', resume: sendFirst } }),
+    step: { kind: 'stop', error: { kind: 'circuitOpen' }, held: { cause: 'circuitOpen', action: 'stop' } },
+  },
+  {
+    rule: 'after a budget wait, the budget still cannot pay (stop): stop retryBudget',
+    state: pendingResend({ protection: budget(500, 0, 'stop'), last: { kind: 'waited', resume: sendFirst } }),
+    step: { kind: 'stop', error: { kind: 'exhausted', reason: 'retryBudget' }, held: { cause: 'retryBudget', action: 'stop' } },
+  },
+  {
+    rule: 'after a breaker wait of a resend from unknown, breaker fail: park, never send',
+    state: lookedUp({ found: 'notFound' }, { attemptsSoFar: 1, protection: breaker('fail', NOW + 3_000), last: { kind: 'waited', resume: resendAfterNotFound } }),
+    step: { kind: 'park', held: { cause: 'circuitOpen', before: 'send', action: 'park' } },
+  },
+  { rule: 'after a protection wait, everything lets it through: send', state: pendingResend({ protection: budget(0, 0, 'wait'), last: { kind: 'waited', resume: sendFirst } }), step: { kind: 'send', resend: false }, absent: ['held'] },
+  {
+    rule: 'venue hold and breaker both on: the venue hold is waited out first',
+    state: state({ venueHold: { endsAt: NOW + 3_000, cause: 'venueBan' }, protection: breaker('wait', NOW + 10_000) }),
+    step: { kind: 'wait', ms: 3_000, cause: 'venueBan', resume: { ...sendFirst, heldUntil: NOW + 3_000 } },
+    absent: ['held'],
+  },
+  {
+    rule: 'after the venue-hold wait, the breaker opened meanwhile: wait for it (resume without heldUntil)',
+    state: state({ venueHold: { endsAt: NOW + 5, cause: 'venueBan' }, protection: breaker('wait', NOW + 4_000), last: { kind: 'waited', resume: { ...sendFirst, heldUntil: NOW + 5 } } }),
+    step: { kind: 'wait', ms: 4_000, cause: 'circuitOpen', resume: sendFirst, held: { cause: 'circuitOpen', action: 'wait' } },
+  },
+  {
+    rule: 'after a protection wait, a venue hold set meanwhile: wait the hold out, never send',
+    state: state({ venueHold: { endsAt: NOW + 5_000, cause: 'venueBan' }, last: { kind: 'waited', resume: sendFirst } }),
+    step: { kind: 'wait', ms: 5_000, cause: 'venueBan', resume: { ...sendFirst, heldUntil: NOW + 5_000 } },
+    absent: ['held'],
+  },
+  {
+    rule: 'after the venue-hold wait, the hold was extended meanwhile (another ban): wait the rest, never send',
+    state: state({ venueHold: { endsAt: NOW + 7_000, cause: 'venueBan' }, last: { kind: 'waited', resume: { ...sendFirst, heldUntil: NOW - 2 } } }),
+    step: { kind: 'wait', ms: 7_000, cause: 'venueBan', resume: { ...sendFirst, heldUntil: NOW + 7_000 } },
+  },
+  {
+    rule: 'after a throttle wait of a pending send that outlasted the key window: fail it unsent, no send',
+    state: state({ expiresAt: NOW, last: { kind: 'waited', resume: sendFirst } }),
+    step: { kind: 'settle', status: 'failed', keyExpired: 'beforeSend' },
+  },
+];
+
 const rows: readonly Row[] = [
   // Resume rules: what the ledger holds at start.
   { rule: 'pending at start: send with the stored key', state: state(), step: { kind: 'send', resend: false, earlierMayHaveExecuted: false } },
@@ -116,7 +423,7 @@ const rows: readonly Row[] = [
   {
     rule: 'pending under a venue ban: wait the ban out, then send',
     state: state({ venueHold: { endsAt: NOW + 3_000, cause: 'venueBan' } }),
-    step: { kind: 'wait', ms: 3_000, before: 'send', cause: 'venueBan', resume: { to: 'send', resend: false, earlierMayHaveExecuted: false } },
+    step: { kind: 'wait', ms: 3_000, before: 'send', cause: 'venueBan', resume: { to: 'send', resend: false, earlierMayHaveExecuted: false, heldUntil: NOW + 3_000 } },
   },
   { rule: 'pending under a usage pause: the wait names rateLimitUsage', state: state({ venueHold: { endsAt: NOW + 500, cause: 'rateLimitUsage' } }), step: { kind: 'wait', ms: 500, cause: 'rateLimitUsage' } },
   { rule: 'pending, a hold that has ended: send at once', state: state({ venueHold: { endsAt: NOW, cause: 'venueBan' } }), step: { kind: 'send' } },
@@ -130,7 +437,11 @@ const rows: readonly Row[] = [
     state: state({ venueHold: { endsAt: NOW + 20_000, cause: 'venueBan' }, deadlineAt: NOW + 10_000, deadlineMs: 10_000 }),
     step: { kind: 'stop', error: { kind: 'exhausted', reason: 'deadline', detail: 'the next wait (20000 ms) would pass the 10000 ms deadline' } },
   },
-  { rule: 'after the hold wait: send without asking the hold again', state: state({ venueHold: { endsAt: NOW + 5, cause: 'venueBan' }, last: { kind: 'waited', resume: { to: 'send', resend: false, earlierMayHaveExecuted: false } } }), step: { kind: 'send', resend: false } },
+  {
+    rule: 'after the hold wait: send without asking the hold again',
+    state: state({ venueHold: { endsAt: NOW + 5, cause: 'venueBan' }, last: { kind: 'waited', resume: { to: 'send', resend: false, earlierMayHaveExecuted: false, heldUntil: NOW + 5 } } }),
+    step: { kind: 'send', resend: false },
+  },
   { rule: "pending after a person's verdict (notExecuted): send again with the same key", state: state({ stored: resolvedNotExecuted }), step: { kind: 'send', resend: false } },
   { rule: 'inFlight found at start: record unknown (never pending, never failed)', state: state({ status: 'inFlight' }), step: { kind: 'record', to: 'unknown', cause: 'inFlightAtStart' } },
   { rule: 'succeeded at start: return the stored result', state: state({ status: 'succeeded' }), step: { kind: 'finished' } },
@@ -386,12 +697,18 @@ const rows: readonly Row[] = [
   },
   { rule: 'retry to a key-store resend recorded: the key-store rules again', state: recorded(retry, 'unknown', { stored: storedRecent, venue: keyStore, expiresAt: NOW + DAY, nextBackoffMs: 50 }, true), step: { kind: 'wait', ms: 50, cause: 'retry' } },
   { rule: 'replayed answer recorded at a key store: look it up instead of resending', state: recorded(replayedError, 'unknown', { stored: storedReplayed, venue: keyStore, expiresAt: NOW + DAY }), step: { kind: 'lookup' } },
+
+  ...protectionRows,
 ];
 
 describe('decide(): the resume rules and the failure-mode matrix', () => {
   it('has at least 60 rows, each named once', () => {
     expect(rows.length).toBeGreaterThanOrEqual(60);
     expect(new Set(rows.map((row) => row.rule)).size).toBe(rows.length);
+  });
+
+  it('has at least 30 protection rows', () => {
+    expect(protectionRows.length).toBeGreaterThanOrEqual(30);
   });
 
   it.each(rows.map((row) => [row.rule, row] as const))('%s', (_rule, row) => {
