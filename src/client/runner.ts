@@ -95,6 +95,8 @@ export interface RunSlot {
 const MAX_MESSAGE = 200;
 /** How long a run waits before asking a rate limiter again that could not answer (its Redis is down), in ms. */
 const LIMITER_UNAVAILABLE_RETRY_MS = 1_000;
+/** The longest wait a timer takes (2^31 - 1 ms); longer limiter answers are cut to it. */
+const MAX_TIMER_MS = 2_147_483_647;
 /**
  * The reason stored with an intent a reconcile lookup settled. Records written before
  * `StoredOutcome.reconciled` existed carry only this reason, so it is still read for them.
@@ -950,7 +952,11 @@ export class IntentRun {
       }
       if (!permit.granted) {
         this.#throttledBy = permit.limitId;
-        return { kind: 'throttled', retryInMs: permit.retryInMs, limitId: permit.limitId, before, resume };
+        // A limiter of the user's own may answer anything: a wait that is not a number is
+        // asked again shortly, one beyond any timer ends at the deadline (decide's rule).
+        const asked = Number(permit.retryInMs);
+        const retryInMs = Number.isNaN(asked) || asked < 0 ? LIMITER_UNAVAILABLE_RETRY_MS : Math.min(asked, MAX_TIMER_MS);
+        return { kind: 'throttled', retryInMs, limitId: String(permit.limitId), before, resume };
       }
     }
     const now = options.clock.now();
