@@ -5,7 +5,7 @@
  * Safety: every field is picked by name from an event payload. Events carry no headers,
  * credentials, signatures, bodies or query strings, and nothing here spreads a payload
  * or an outcome into a line, so nothing the events do not name can reach the logger.
- * Free-text fields (`reason`, `url`, `errorName`) are scrubbed once more (query strings,
+ * Free-text fields (`reason`, `url`, `errorName`, `limitId`) are scrubbed once more (query strings,
  * user info, `secret=value` pairs, bearer tokens, Stripe-style secret keys) and truncated
  * to 200 characters: a `reason` is the engine's short text, which for a venue answer
  * includes the venue's own error message (`binance -2010 Account has insufficient
@@ -17,8 +17,11 @@
  * `info` for rare but normal decisions (a refusal, a reconcile that settled or resent, a
  * recovery pass); `warn` for anything that means "may have executed" or "not as planned"
  * (unknown outcomes, duplicates, inconclusive lookups, parking, conflicts, expired keys,
- * bans); `error` only when a person must act (a call that ended in an unexpected error,
- * a recovery pass that left intents nobody will check again automatically).
+ * bans, a circuit breaker opening); `error` only when a person must act (a call that
+ * ended in an unexpected error, a recovery pass that left intents nobody will check again
+ * automatically). Protection: a held request that waits is `debug`, one that stops or
+ * parks `info` (its run's own line says the rest); a breaker that opens `warn`, one that
+ * half-opens or closes `info`.
  */
 import type { IntentEvents } from '../client/events.js';
 import type { RateLimitUsage } from '../classify/rate-limit-usage.js';
@@ -30,6 +33,11 @@ export type IntentLogLevel = 'debug' | 'info' | 'warn' | 'error';
 /**
  * The incident checklist: the fields a line carries whenever its event knows them.
  * `outcome` is the outcome kind, `fingerprint` the payload digest (already a hash).
+ * For waits and protection: `cause` (what a wait is for, or what held a request back),
+ * `before` (`send` or `lookup`), `action` (a reconcile decision, or what a run did about
+ * a held request: `wait`, `stop`, `park`), `limitId` (the rate limiter's full limit),
+ * `from` and `to` (a circuit breaker's positions), `retryAt` (epoch ms an open breaker
+ * lets a probe through).
  */
 export const LOG_FIELDS = [
   'event',
@@ -48,6 +56,13 @@ export const LOG_FIELDS = [
   'delayMs',
   'fingerprint',
   'status',
+  'cause',
+  'before',
+  'action',
+  'limitId',
+  'from',
+  'to',
+  'retryAt',
 ] as const;
 
 /** One line as {@link attachLogger} writes it. */
@@ -116,6 +131,24 @@ const OUTCOME_MESSAGES: Readonly<Record<string, string>> = {
   unknown: 'attempt outcome unknown: it may have executed; looking it up before any resend',
   conflict: 'venue says the key is already in use: an earlier attempt may have executed',
   fatal: 'venue refused the action (not executed)',
+};
+
+const HELD_MESSAGES: Readonly<Record<string, string>> = {
+  'circuitOpen:wait': 'circuit open: waiting for the breaker to let requests through',
+  'circuitOpen:stop': 'circuit open: failed fast, nothing sent',
+  'circuitOpen:park': 'circuit open: outcome unknown, parked until the breaker lets requests through',
+  'retryBudget:wait': 'retry budget empty: waiting for tokens',
+  'retryBudget:stop': 'retry budget empty: stopped, nothing sent',
+  'retryBudget:park': 'retry budget empty: outcome unknown, parked',
+  'rateLimiter:wait': 'rate limiter full: waiting for room in the limit',
+  'rateLimiter:stop': 'rate limiter full: stopped, nothing sent',
+  'rateLimiter:park': 'rate limiter full: outcome unknown, parked',
+};
+
+const BREAKER_MESSAGES: Readonly<Record<string, string>> = {
+  open: 'circuit breaker opened: requests are held back',
+  halfOpen: 'circuit breaker half-open: one probe may go',
+  closed: 'circuit breaker closed: requests flow again',
 };
 
 /**
@@ -310,7 +343,10 @@ export function logEntryFor<K extends keyof IntentEventMap>(
           level = 'warn';
           break;
         default: // 'error' and anything added later
-          level = 'error';
+          // A call the open breaker failed fast ends with CircuitOpenError (result `error`):
+          // protection working, nothing sent; its requestHeld line and the breaker's
+          // opening (warn) tell the story.
+          level = e.errorName === 'CircuitOpenError' ? 'info' : 'error';
       }
       return entry(level, `intent finished: ${e.result}`, name, {
         ...base(e),
@@ -347,19 +383,23 @@ export function logEntryFor<K extends keyof IntentEventMap>(
     }
     case 'requestHeld': {
       const e = payload as IntentEventMap['requestHeld'];
-      // A wait is routine (a retryScheduled line follows); a stop or a park changes what the caller sees.
-      return entry(e.action === 'wait' ? 'debug' : 'warn', `${e.before} held back by ${e.cause}: ${e.action}`, name, {
+      // A wait is routine (a retryScheduled line follows). A stop or a park is a normal
+      // decision of protection: the line that says what it means for the intent follows
+      // (intentFinished, or intentParked at warn), and the breaker's opening is the one
+      // warn of an outage, so a held call does not add a warn of its own.
+      return entry(e.action === 'wait' ? 'debug' : 'info', HELD_MESSAGES[`${e.cause}:${e.action}`] ?? 'request held back by protection', name, {
         ...base(e),
         businessId: businessIdOf(e.intentId),
         cause: e.cause,
         before: e.before,
         action: e.action,
-        limitId: e.limitId,
+        limitId: typeof e.limitId === 'string' ? scrub(e.limitId) : undefined,
       });
     }
     case 'breakerStateChanged': {
       const e = payload as IntentEventMap['breakerStateChanged'];
-      return entry(e.to === 'open' ? 'warn' : 'info', `circuit breaker ${e.from} -> ${e.to}`, name, {
+      // Opening holds back every request to the venue (or operation): warn, once per opening.
+      return entry(e.to === 'open' ? 'warn' : 'info', BREAKER_MESSAGES[e.to] ?? 'circuit breaker changed position', name, {
         venue: e.venue,
         operation: e.operation,
         from: e.from,

@@ -1,5 +1,14 @@
 import type { IntentEvents } from '../client/events.js';
-import type { IntentEventMap, IntentFinishedEvent, LedgerObservation, LookupFinishedEvent, LookupStartedEvent, ReconcileEvent } from '../client/types.js';
+import type {
+  BreakerStateChangedEvent,
+  IntentEventMap,
+  IntentFinishedEvent,
+  LedgerObservation,
+  LookupFinishedEvent,
+  LookupStartedEvent,
+  ReconcileEvent,
+  RequestHeldEvent,
+} from '../client/types.js';
 import { systemClock } from '../internal/clock.js';
 import type { IntentStatus } from '../ledger/intent.js';
 
@@ -137,11 +146,98 @@ export interface LedgerMetrics {
   readonly lockTakeovers: number;
 }
 
+/** What held a request back (`requestHeld.cause`): the circuit breaker, the retry budget or the rate limiter. */
+export type HoldCause = RequestHeldEvent['cause'];
+/** What the run did about a held request (`requestHeld.action`): wait, stop, or park. */
+export type HoldAction = RequestHeldEvent['action'];
+/** A circuit breaker's position (`breakerStateChanged.to`). */
+export type BreakerPositionName = BreakerStateChangedEvent['to'];
+
+/** Holds by what the run did about them, in holds (one per `requestHeld` event). */
+export interface HoldActions {
+  /** The run waited (a `retryScheduled` wait with the same cause follows, unless the deadline turned it into a stop or park). */
+  readonly wait: number;
+  /** The run stopped with nothing sent: `CircuitOpenError`, or `RetriesExhaustedError` with reason `retryBudget`. */
+  readonly stop: number;
+  /** The intent's outcome was unknown: it was parked, to be reconciled later. */
+  readonly park: number;
+}
+
+/** One circuit breaker as its last `breakerStateChanged` event left it. */
+export interface BreakerPositionMetrics {
+  /** The venue profile's name. */
+  readonly venue: string;
+  /** The operation of a per-operation breaker (`scope: 'operation'`); `null` for the venue's breaker. */
+  readonly operation: string | null;
+  /** Position after its last change: `closed`, `halfOpen` or `open`. */
+  readonly position: BreakerPositionName;
+  /** When it moved there, epoch ms (the event's `at`, on the client's clock). */
+  readonly since: number;
+  /** For an open breaker, when it lets a probe through, epoch ms; `null` otherwise. */
+  readonly retryAt: number | null;
+  /** Changes of this breaker seen, in transitions. */
+  readonly transitions: number;
+}
+
+/**
+ * What the client's protection (option `protection`: retry budget, circuit breaker, rate
+ * limiter) did, counted from `requestHeld`, `retryScheduled` and `breakerStateChanged`.
+ * All zero (and `breakers` empty) without protection. For the parts' own state now (the
+ * budget's balance, each limit's count in its window) read `client.protection()`.
+ */
+export interface ProtectionMetrics {
+  /**
+   * Requests protection held back (`requestHeld`), by cause (`circuitOpen`, `retryBudget`,
+   * `rateLimiter`) then by what the run did (`wait`, `stop`, `park`), in holds. A request
+   * held again after its wait counts again.
+   */
+  readonly held: Readonly<Record<HoldCause, HoldActions>>;
+  /**
+   * Holds by the rate limiter, by the limit that was full (`requestHeld.limitId`, e.g.
+   * `weight-1m`; `unavailable` when the limiter could not answer), in holds.
+   */
+  readonly heldByLimit: Readonly<Record<string, number>>;
+  /**
+   * Waits protection scheduled (`retryScheduled` with that cause, before a send or a
+   * lookup): `circuitOpen` (for the breaker to let requests through; a probe's answer
+   * may end it early, so the time actually waited can be shorter), `retryBudget` (for
+   * tokens), `rateLimiter` (for room in a limit). `totalMs` is the time spent waiting for each.
+   */
+  readonly waits: {
+    /** Waits for an open circuit breaker, in waits and ms. */
+    readonly circuitOpen: WaitMetrics;
+    /** Waits for the retry budget's tokens, in waits and ms. */
+    readonly retryBudget: WaitMetrics;
+    /** Waits for room in the client-side rate limiter, in waits and ms. */
+    readonly rateLimiter: WaitMetrics;
+  };
+  /**
+   * Breaker changes of position seen (`breakerStateChanged`), by the position moved to,
+   * in transitions. A breaker shared between clients tells every one of them, so each
+   * client counts all its changes.
+   */
+  readonly breakerTransitions: Readonly<Record<BreakerPositionName, number>>;
+  /**
+   * Every breaker that changed at least once, in the order first seen, with its position
+   * after its last change (gauges). A breaker that never changed is closed and absent. An
+   * open breaker whose open time has passed stays `open` here until a request probes it;
+   * `client.protection()` reports it `halfOpen` from then.
+   */
+  readonly breakers: readonly BreakerPositionMetrics[];
+  /**
+   * Resends and lookups the retry budget could not pay for when asked (`requestHeld` with
+   * cause `retryBudget`, whatever the run did), in requests. This client's share of
+   * `client.protection().retryBudget.refused` (which counts every client of a shared budget).
+   */
+  readonly budgetRefusals: number;
+}
+
 /**
  * The monitoring signals of one intent client, counted from its events since the
  * collector was built (normally: since the client was created). Plain data: every field
  * is a number, `null`, or an object or array of them, so `JSON.stringify` keeps it whole.
- * Counters only grow; gauges (`statusNow`, `ledger.queueDepth`) go both ways.
+ * Counters only grow; gauges (`statusNow`, `ledger.queueDepth`, `protection.breakers`)
+ * go both ways.
  */
 export interface IntentMetrics {
   /** When collection started, epoch ms on the collector's clock. */
@@ -212,11 +308,19 @@ export interface IntentMetrics {
    * `conflict:duplicate`, in attempts.
    */
   readonly outcomes: Readonly<Record<string, number>>;
-  /** Waits before a resend (`retryScheduled` with `before: 'send'`). */
+  /**
+   * Waits before a send (`retryScheduled` with `before: 'send'`): mostly before a resend;
+   * a usage pause (`rateLimitUsage`) or a protection wait (`circuitOpen`, `rateLimiter`)
+   * may also come before a first send.
+   */
   readonly retries: {
     /** Waits scheduled before a send, in waits. */
     readonly total: number;
-    /** By cause: the outcome kind (`retry`, `rateLimited`, `resign`, `unknown`, `conflict`...), `venueBan`, `rateLimitUsage`, `settle`..., in waits. */
+    /**
+     * By cause: the outcome kind (`retry`, `rateLimited`, `resign`, `unknown`,
+     * `conflict`...), `venueBan`, `rateLimitUsage`, `settle`, or protection's
+     * `circuitOpen`, `retryBudget`, `rateLimiter`, in waits.
+     */
     readonly byCause: Readonly<Record<string, number>>;
   };
   /** Reconcile lookups (`lookupStarted`, `lookupFinished`, `reconcile`). */
@@ -248,6 +352,8 @@ export interface IntentMetrics {
     /** Pauses taken before a limit was hit, from the venue's usage headers. */
     readonly rateLimitUsage: WaitMetrics;
   };
+  /** What the client's protection held back, how long it made runs wait, and its breakers (see {@link ProtectionMetrics}). */
+  readonly protection: ProtectionMetrics;
   /** Recovery passes started (`recoveryStarted`). */
   readonly recoveryPasses: number;
   /** What the ledger store reported; all zero for a store without `observe` (e.g. `MemoryLedger`). */
@@ -310,6 +416,13 @@ class Waits {
 const RESULTS: ReadonlyArray<IntentFinishedEvent['result']> = ['succeeded', 'failed', 'ambiguous', 'exhausted', 'busy', 'aborted', 'conflict', 'error'];
 const OUTCOME_KEYS = ['success', 'retry', 'rateLimited', 'resign', 'unknown', 'conflict:inProgress', 'conflict:duplicate', 'fatal'] as const;
 
+const HOLD_ACTIONS: readonly HoldAction[] = ['wait', 'stop', 'park'];
+const BREAKER_POSITIONS: readonly BreakerPositionName[] = ['closed', 'halfOpen', 'open'];
+/** Most rate-limit ids counted in `protection.heldByLimit` (a venue publishes a handful; a misbehaving limiter must not grow it without bound). */
+const MAX_LIMIT_IDS = 32;
+/** Most breakers listed in `protection.breakers` (one per operation at most). */
+const MAX_BREAKERS = 256;
+
 const zeroes = <K extends string>(keys: readonly K[]): Record<K, number> => Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
 const bump = (counts: Record<string, number>, key: string, by = 1): void => {
   counts[key] = (counts[key] ?? 0) + by;
@@ -331,7 +444,8 @@ interface Tracked {
  * Counts the monitoring signals of an idempotency layer from an intent client's events:
  * conflicts, duplicates prevented (and how), retries that recovered and their causes,
  * lookups, expired keys, writes per business object, outcomes, intents by status, rate
- * limits and bans, and the ledger's group commits.
+ * limits and bans, what protection held back (and its breakers), and the ledger's group
+ * commits.
  *
  * Subscribe it at construction to see everything (`createIntentClient` builds one per
  * client; `client.metrics()` returns its snapshot). Every handler is O(1); memory is one
@@ -375,6 +489,18 @@ export class MetricsCollector {
   readonly #expired = { total: 0, beforeSend: 0, resend: 0 };
   readonly #waits = { rateLimited: new Waits(), venueBan: new Waits(), rateLimitUsage: new Waits() };
   #recoveryPasses = 0;
+
+  // Protection
+  readonly #held: Record<HoldCause, Record<HoldAction, number>> = {
+    circuitOpen: zeroes(HOLD_ACTIONS),
+    retryBudget: zeroes(HOLD_ACTIONS),
+    rateLimiter: zeroes(HOLD_ACTIONS),
+  };
+  readonly #heldByLimit: Record<string, number> = {};
+  readonly #protectionWaits = { circuitOpen: new Waits(), retryBudget: new Waits(), rateLimiter: new Waits() };
+  readonly #breakerTransitions = zeroes<BreakerPositionName>(BREAKER_POSITIONS);
+  /** By venue and operation (`venue` + NUL + operation, or the venue alone). */
+  readonly #breakers = new Map<string, { -readonly [K in keyof BreakerPositionMetrics]: BreakerPositionMetrics[K] }>();
 
   // Ledger
   readonly #ledger = {
@@ -440,6 +566,13 @@ export class MetricsCollector {
         bump(this.#retryCauses, e.cause);
       }
       if (e.cause === 'rateLimited' || e.cause === 'venueBan' || e.cause === 'rateLimitUsage') this.#waits[e.cause].record(e.delayMs);
+      else if (e.cause === 'circuitOpen' || e.cause === 'retryBudget' || e.cause === 'rateLimiter') this.#protectionWaits[e.cause].record(e.delayMs);
+    });
+    on('requestHeld', (e) => {
+      this.#onHeld(e);
+    });
+    on('breakerStateChanged', (e) => {
+      this.#onBreaker(e);
     });
     on('lookupStarted', (e) => {
       this.#lookups.started++;
@@ -507,6 +640,7 @@ export class MetricsCollector {
         venueBan: this.#waits.venueBan.snapshot(),
         rateLimitUsage: this.#waits.rateLimitUsage.snapshot(),
       },
+      protection: this.#protectionSnapshot(),
       recoveryPasses: this.#recoveryPasses,
       ledger: { ...this.#ledger, flushLatencyMs: this.#flushLatency.snapshot(), flushRecords: this.#flushRecords.snapshot() },
     };
@@ -553,6 +687,48 @@ export class MetricsCollector {
       return;
     }
     this.#setStatus(e.intentId, e.status);
+  }
+
+  #onHeld(e: RequestHeldEvent): void {
+    const byAction = this.#held[e.cause] as Record<HoldAction, number> | undefined;
+    // A cause or action this version does not know is not counted (it has no field).
+    if (byAction === undefined || !HOLD_ACTIONS.includes(e.action)) return;
+    byAction[e.action]++;
+    if (e.cause === 'rateLimiter') {
+      const id = typeof e.limitId === 'string' ? e.limitId : 'unknown';
+      if (id in this.#heldByLimit || Object.keys(this.#heldByLimit).length < MAX_LIMIT_IDS) bump(this.#heldByLimit, id);
+      else bump(this.#heldByLimit, 'other');
+    }
+  }
+
+  #onBreaker(e: BreakerStateChangedEvent): void {
+    if (!BREAKER_POSITIONS.includes(e.to)) return;
+    this.#breakerTransitions[e.to]++;
+    const operation = typeof e.operation === 'string' ? e.operation : null;
+    const id = operation === null ? e.venue : `${e.venue}\u0000${operation}`;
+    let b = this.#breakers.get(id);
+    if (b === undefined) {
+      if (this.#breakers.size >= MAX_BREAKERS) return;
+      b = { venue: e.venue, operation, position: e.to, since: e.at, retryAt: null, transitions: 0 };
+      this.#breakers.set(id, b);
+    }
+    b.position = e.to;
+    b.since = e.at;
+    b.retryAt = e.to === 'open' && typeof e.retryAt === 'number' ? e.retryAt : null;
+    b.transitions++;
+  }
+
+  #protectionSnapshot(): ProtectionMetrics {
+    const held = this.#held;
+    const w = this.#protectionWaits;
+    return {
+      held: { circuitOpen: { ...held.circuitOpen }, retryBudget: { ...held.retryBudget }, rateLimiter: { ...held.rateLimiter } },
+      heldByLimit: { ...this.#heldByLimit },
+      waits: { circuitOpen: w.circuitOpen.snapshot(), retryBudget: w.retryBudget.snapshot(), rateLimiter: w.rateLimiter.snapshot() },
+      breakerTransitions: { ...this.#breakerTransitions },
+      breakers: [...this.#breakers.values()].map((b) => ({ ...b })),
+      budgetRefusals: held.retryBudget.wait + held.retryBudget.stop + held.retryBudget.park,
+    };
   }
 
   #onLedger(e: LedgerObservation): void {

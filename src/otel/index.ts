@@ -3,16 +3,19 @@
 // SDK is bundled, so with none registered every span and instrument is the API's no-op.
 import { context, metrics, propagation, trace, type Meter, type TextMapSetter, type Tracer } from '@opentelemetry/api';
 import type { AxiosInstance, InternalAxiosRequestConfig } from 'axios';
+import type { ProtectionSnapshot } from '../client/protection.js';
 import type { IntentEventMap } from '../client/types.js';
 import { recordMetrics } from './metrics.js';
 import { recordSpans } from './traces.js';
 
 export {
   ATTEMPTS_PER_INTENT_BUCKETS,
+  BREAKER_POSITION_VALUES,
   FLUSH_BATCH_RECORDS_BUCKETS,
   FLUSH_LATENCY_BUCKETS_MS,
   INSTRUMENTS,
   INTENT_DURATION_BUCKETS_MS,
+  PROTECTION_WAIT_BUCKETS_MS,
   RATE_LIMIT_WAIT_BUCKETS_MS,
   REQUEST_DURATION_BUCKETS_MS,
   instrumentsMarkdown,
@@ -30,9 +33,20 @@ export const INSTRUMENTATION_VERSION: string = typeof __INTENTKEY_VERSION__ === 
 /** Instrumentation scope name of the default tracer and meter. */
 export const INSTRUMENTATION_NAME = 'intentkey';
 
-/** What `instrumentIntentClient` needs of a client: its typed `on` (an `IntentClient` has it). */
+/**
+ * What `instrumentIntentClient` needs of a client: its typed `on`, and, for the
+ * protection gauges (`intentkey.breaker.position`, `intentkey.retry_budget.balance`), its
+ * `protection()` and `venue`. An `IntentClient` has all three.
+ */
 export interface InstrumentableClient {
   on<K extends keyof IntentEventMap>(name: K, listener: (event: IntentEventMap[K]) => void): () => void;
+  /**
+   * The client's protection now (`IntentClient.protection`), read once per metric
+   * collection for the gauges. Without it the protection gauges report nothing.
+   */
+  protection?(): Promise<ProtectionSnapshot> | ProtectionSnapshot;
+  /** The client's venue profile; its `name` is the gauges' `intentkey.venue`. */
+  readonly venue?: { readonly name: string };
 }
 
 /** Options of {@link instrumentIntentClient}. */
@@ -58,7 +72,7 @@ export interface InstrumentOptions {
   readonly maxOpenIntents?: number;
 }
 
-/** Removes every listener, the propagation interceptor and the gauge callback; ends spans still open. */
+/** Removes every listener, the propagation interceptor and the gauge callbacks; ends spans still open. */
 export type Uninstall = () => void;
 
 const headerSetter: TextMapSetter<InternalAxiosRequestConfig['headers']> = {
@@ -80,8 +94,10 @@ const headerSetter: TextMapSetter<InternalAxiosRequestConfig['headers']> = {
  *   an `intentkey.ambiguous` event. ERROR is set on an intent span only for `failed`,
  *   `exhausted`, `conflict` and `error` results; on an attempt span for an answer that
  *   proves it was not executed (`retry`, `rateLimited`, `resign`, `fatal`).
- * - Retry waits, reconcile decisions, parking and key expiry are events on the intent span.
- * - The metric instruments of {@link INSTRUMENTS}.
+ * - Retry waits, requests held back by protection, reconcile decisions, parking and key
+ *   expiry are events on the intent span.
+ * - The metric instruments of {@link INSTRUMENTS}; the protection gauges read
+ *   `client.protection()` once per collection (OpenTelemetry awaits the callback).
  *
  * Never records headers, bodies, query strings, credentials or payloads.
  *
@@ -97,7 +113,8 @@ export function instrumentIntentClient(client: InstrumentableClient, options: In
     unsubscribes.push(client.on(name, listener));
   };
   const spans = recordSpans(tracer, on, maxOpen);
-  const stopMetrics = recordMetrics(meter, on, maxOpen);
+  const readProtection = client.protection?.bind(client);
+  const stopMetrics = recordMetrics(meter, on, maxOpen, readProtection === undefined ? undefined : { read: readProtection, venue: client.venue?.name });
 
   const http = options.propagate?.http;
   const interceptorId = http?.interceptors.request.use(

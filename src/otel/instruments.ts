@@ -17,6 +17,16 @@ export const INTENT_DURATION_BUCKETS_MS: readonly number[] = Object.freeze([10, 
 /** Bucket boundaries of rate-limit waits (Retry-After, bans, usage pauses), in ms. */
 export const RATE_LIMIT_WAIT_BUCKETS_MS: readonly number[] = Object.freeze([100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 120_000]);
 
+/**
+ * Bucket boundaries of protection waits (an open circuit breaker, the retry budget's
+ * tokens, room in the rate limiter), in ms: from a limiter's few ms to a breaker's
+ * minutes.
+ */
+export const PROTECTION_WAIT_BUCKETS_MS: readonly number[] = Object.freeze([5, 25, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 120_000, 300_000]);
+
+/** Values of `intentkey.breaker.position`: 0 closed, 1 half-open, 2 open. */
+export const BREAKER_POSITION_VALUES: Readonly<Record<'closed' | 'halfOpen' | 'open', number>> = Object.freeze({ closed: 0, halfOpen: 1, open: 2 });
+
 /** How an instrument is created: `counter`, `upDownCounter`, `histogram` or `observableGauge`. */
 export type InstrumentKind = 'counter' | 'upDownCounter' | 'histogram' | 'observableGauge';
 
@@ -165,7 +175,8 @@ export const INSTRUMENTS = [
     name: 'intentkey.retries',
     kind: 'counter',
     unit: '{retry}',
-    description: 'Waits scheduled before a resend, by cause: the outcome kind (retry, rateLimited, resign, unknown, conflict...), venueBan, rateLimitUsage, settle...',
+    description:
+      "Waits scheduled before a send (mostly a resend), by cause: the outcome kind (retry, rateLimited, resign, unknown, conflict...), venueBan, rateLimitUsage, or protection's circuitOpen, retryBudget, rateLimiter (which may also hold a first send).",
     attributes: [...INTENT, 'intentkey.cause'],
     mirrors: ['retries.total', 'retries.byCause'],
   },
@@ -177,6 +188,52 @@ export const INSTRUMENTS = [
     attributes: [...INTENT, 'intentkey.cause'],
     buckets: RATE_LIMIT_WAIT_BUCKETS_MS,
     mirrors: ['rateLimits.rateLimited', 'rateLimits.venueBan', 'rateLimits.rateLimitUsage'],
+  },
+  {
+    name: 'intentkey.protection.held',
+    kind: 'counter',
+    unit: '{request}',
+    description:
+      'Requests the client\'s protection held back, by cause (circuitOpen: the breaker is open; retryBudget: the budget cannot pay for a resend or lookup; rateLimiter: a limit is full) and by what the run did (intentkey.protection.action: wait, stop, park); intentkey.protection.before is send or lookup, intentkey.limit.id the full limit (rateLimiter only). A request held again after its wait counts again.',
+    attributes: [...INTENT, 'intentkey.cause', 'intentkey.protection.action', 'intentkey.protection.before', 'intentkey.limit.id'],
+    mirrors: ['protection.held', 'protection.heldByLimit', 'protection.budgetRefusals'],
+  },
+  {
+    name: 'intentkey.protection.wait.duration',
+    kind: 'histogram',
+    unit: 'ms',
+    description:
+      'Waits the client\'s protection scheduled, before a send or a lookup, by cause: circuitOpen (for the breaker to let requests through; a probe\'s answer may end it early), retryBudget (for tokens), rateLimiter (for room in a limit). Its sum is the time scheduled to wait for each.',
+    attributes: [...INTENT, 'intentkey.cause'],
+    buckets: PROTECTION_WAIT_BUCKETS_MS,
+    mirrors: ['protection.waits'],
+  },
+  {
+    name: 'intentkey.breaker.transitions',
+    kind: 'counter',
+    unit: '{transition}',
+    description:
+      'Circuit breaker changes of position, by the position moved to (intentkey.breaker.to: open, halfOpen, closed) and from (intentkey.breaker.from); intentkey.operation only for a per-operation breaker. A breaker shared between clients is counted by each.',
+    attributes: ['intentkey.venue', 'intentkey.operation', 'intentkey.breaker.from', 'intentkey.breaker.to'],
+    mirrors: ['protection.breakerTransitions'],
+  },
+  {
+    name: 'intentkey.breaker.position',
+    kind: 'observableGauge',
+    unit: '{position}',
+    description:
+      'Position of each circuit breaker at collection, read from client.protection(): 0 closed, 1 halfOpen (an open breaker whose open time has passed counts as half-open), 2 open; intentkey.operation only for a per-operation breaker. Absent without a breaker.',
+    attributes: ['intentkey.venue', 'intentkey.operation'],
+    mirrors: ['protection.breakers'],
+  },
+  {
+    name: 'intentkey.retry_budget.balance',
+    kind: 'observableGauge',
+    unit: '{token}',
+    description:
+      'Tokens in the retry budget at collection, read from client.protection() (a resend or a lookup costs one by default; the capacity is the most it holds). Absent without a retry budget.',
+    attributes: ['intentkey.venue'],
+    mirrors: [],
   },
   {
     name: 'intentkey.lookups',

@@ -1,7 +1,18 @@
-import { ValueType, type Attributes, type Counter, type Histogram, type Meter, type ObservableGauge, type ObservableResult, type UpDownCounter } from '@opentelemetry/api';
+import {
+  ValueType,
+  type Attributes,
+  type BatchObservableResult,
+  type Counter,
+  type Histogram,
+  type Meter,
+  type ObservableGauge,
+  type ObservableResult,
+  type UpDownCounter,
+} from '@opentelemetry/api';
+import type { ProtectionSnapshot } from '../client/protection.js';
 import type { IntentEventMap, IntentFinishedEvent } from '../client/types.js';
 import type { IntentStatus } from '../ledger/intent.js';
-import { INSTRUMENTS, type InstrumentName, type InstrumentSpec } from './instruments.js';
+import { BREAKER_POSITION_VALUES, INSTRUMENTS, type InstrumentName, type InstrumentSpec } from './instruments.js';
 
 type Spec<N extends InstrumentName> = Extract<(typeof INSTRUMENTS)[number], { name: N }>;
 type Instruments = {
@@ -18,6 +29,16 @@ type On = <K extends keyof IntentEventMap>(name: K, listener: (event: IntentEven
 
 /** Retry causes that are waits the venue imposed. */
 const RATE_LIMIT_CAUSES: ReadonlySet<string> = new Set(['rateLimited', 'venueBan', 'rateLimitUsage']);
+/** Retry causes that are waits the client's protection imposed. */
+const PROTECTION_CAUSES: ReadonlySet<string> = new Set(['circuitOpen', 'retryBudget', 'rateLimiter']);
+
+/** Where the protection gauges read from: the client's `protection()` and its venue's name. */
+export interface ProtectionSource {
+  /** `client.protection()`: the budget's balance and each breaker's position now. */
+  readonly read: () => Promise<ProtectionSnapshot> | ProtectionSnapshot;
+  /** The venue's name, for the gauges' `intentkey.venue`. */
+  readonly venue: string | undefined;
+}
 
 type View = 'pending' | 'inFlight' | 'unknown' | 'parked';
 
@@ -33,6 +54,9 @@ interface Tracked {
 
 const isTerminal = (status: IntentStatus): boolean => status === 'succeeded' || status === 'failed';
 
+/** Units whose values may be fractional (recorded as doubles): durations, and the retry budget's tokens (refilled continuously). */
+const FRACTIONAL_UNITS: ReadonlySet<string> = new Set(['ms', '{token}']);
+
 /** Low-cardinality attributes of every per-intent data point. */
 export function metricAttributes(e: { readonly operation: string; readonly venue: string }): Attributes {
   return { 'intentkey.operation': e.operation, 'intentkey.venue': e.venue };
@@ -41,7 +65,7 @@ export function metricAttributes(e: { readonly operation: string; readonly venue
 export function createInstruments(meter: Meter): Instruments {
   const created: Record<string, unknown> = {};
   for (const spec of INSTRUMENTS as readonly InstrumentSpec[]) {
-    const base = { description: spec.description, unit: spec.unit, valueType: spec.unit === 'ms' ? ValueType.DOUBLE : ValueType.INT };
+    const base = { description: spec.description, unit: spec.unit, valueType: FRACTIONAL_UNITS.has(spec.unit) ? ValueType.DOUBLE : ValueType.INT };
     switch (spec.kind) {
       case 'counter':
         created[spec.name] = meter.createCounter(spec.name, base);
@@ -65,10 +89,12 @@ export function createInstruments(meter: Meter): Instruments {
 
 /**
  * Records the instruments of {@link INSTRUMENTS} from a client's events, counting what the
- * client's `MetricsCollector` counts. Returns its cleanup: the gauge callback is removed
- * and the intents still counted as active are taken off `intentkey.intents.active`.
+ * client's `MetricsCollector` counts, and, given `protection`, the budget and breaker
+ * gauges read from `client.protection()` at each collection. Returns its cleanup: the
+ * gauge callbacks are removed and the intents still counted as active are taken off
+ * `intentkey.intents.active`.
  */
-export function recordMetrics(meter: Meter, on: On, maxTracked: number): () => void {
+export function recordMetrics(meter: Meter, on: On, maxTracked: number, protection?: ProtectionSource): () => void {
   const m = createInstruments(meter);
   const active = m['intentkey.intents.active'];
   const tracked = new Map<string, Tracked>();
@@ -78,6 +104,29 @@ export function recordMetrics(meter: Meter, on: On, maxTracked: number): () => v
     if (queueDepth !== undefined) result.observe(queueDepth);
   };
   m['intentkey.ledger.queue.depth'].addCallback(observeQueueDepth);
+
+  // The protection gauges: one read of client.protection() per collection for both.
+  const positionGauge = m['intentkey.breaker.position'];
+  const balanceGauge = m['intentkey.retry_budget.balance'];
+  const observeProtection = async (result: BatchObservableResult): Promise<void> => {
+    if (protection === undefined) return;
+    let snapshot: ProtectionSnapshot;
+    try {
+      snapshot = await protection.read();
+    } catch {
+      // A limiter that cannot answer (its Redis is down) must not fail the whole collection.
+      return;
+    }
+    const venue: Attributes = protection.venue === undefined ? {} : { 'intentkey.venue': protection.venue };
+    const balance = snapshot.retryBudget?.balance;
+    if (typeof balance === 'number' && Number.isFinite(balance)) result.observe(balanceGauge, balance, venue);
+    for (const breaker of snapshot.breakers ?? []) {
+      const value = BREAKER_POSITION_VALUES[breaker.position] as number | undefined;
+      if (value === undefined) continue;
+      result.observe(positionGauge, value, breaker.operation === undefined ? venue : { ...venue, 'intentkey.operation': breaker.operation });
+    }
+  };
+  if (protection !== undefined) meter.addBatchObservableCallback(observeProtection, [positionGauge, balanceGauge]);
 
   const track = (intentId: string, view: View, attributes: Attributes): Tracked => {
     let t = tracked.get(intentId);
@@ -185,6 +234,24 @@ export function recordMetrics(meter: Meter, on: On, maxTracked: number): () => v
     const attributes: Attributes = { ...attributesOf(e), 'intentkey.cause': e.cause };
     if (e.before === 'send') m['intentkey.retries'].add(1, attributes);
     if (RATE_LIMIT_CAUSES.has(e.cause)) m['intentkey.rate_limit.wait.duration'].record(Math.max(0, e.delayMs), attributes);
+    else if (PROTECTION_CAUSES.has(e.cause)) m['intentkey.protection.wait.duration'].record(Math.max(0, e.delayMs), attributes);
+  });
+
+  on('requestHeld', (e) => {
+    const attributes: Attributes = {
+      ...attributesOf(e),
+      'intentkey.cause': e.cause,
+      'intentkey.protection.action': e.action,
+      'intentkey.protection.before': e.before,
+    };
+    if (e.cause === 'rateLimiter' && typeof e.limitId === 'string') attributes['intentkey.limit.id'] = e.limitId;
+    m['intentkey.protection.held'].add(1, attributes);
+  });
+
+  on('breakerStateChanged', (e) => {
+    const attributes: Attributes = { 'intentkey.venue': e.venue, 'intentkey.breaker.from': e.from, 'intentkey.breaker.to': e.to };
+    if (typeof e.operation === 'string') attributes['intentkey.operation'] = e.operation;
+    m['intentkey.breaker.transitions'].add(1, attributes);
   });
 
   on('lookupStarted', (e) => {
@@ -232,6 +299,7 @@ export function recordMetrics(meter: Meter, on: On, maxTracked: number): () => v
 
   return () => {
     m['intentkey.ledger.queue.depth'].removeCallback(observeQueueDepth);
+    if (protection !== undefined) meter.removeBatchObservableCallback(observeProtection, [positionGauge, balanceGauge]);
     for (const intentId of [...tracked.keys()]) untrack(intentId);
   };
 }

@@ -171,6 +171,12 @@ export function recordSpans(tracer: Tracer, on: On, maxOpen: number): SpanTracke
     });
   });
 
+  on('requestHeld', (e) => {
+    const attributes: Attributes = { 'intentkey.cause': e.cause, 'intentkey.protection.action': e.action, 'intentkey.protection.before': e.before };
+    if (typeof e.limitId === 'string') attributes['intentkey.limit.id'] = e.limitId;
+    eventSpan(e.intentId)?.addEvent('intentkey.request_held', attributes);
+  });
+
   on('reconcile', (e) => {
     eventSpan(e.intentId)?.addEvent('intentkey.reconcile', {
       'intentkey.attempt': e.attempt,

@@ -337,7 +337,7 @@ export const LOG_FIELD_CATALOGUE: readonly LogField[] = Object.freeze([
     name: 'action',
     type: 'string',
     example: 'resend',
-    description: 'What the client did after a reconcile: settled, resend, wait, giveUp.',
+    description: 'What the client did after a reconcile: settled, resend, wait, giveUp (on a `requestHeld` line: what it did about a request its protection held back: wait, stop, park).',
     why: {
       'duplicate-order': 'a `resend` after `notFound` is the decision to check first',
       'ambiguous-timeout': 'the decision that closed the unknown',
@@ -361,8 +361,12 @@ export const LOG_FIELD_CATALOGUE: readonly LogField[] = Object.freeze([
     name: 'cause',
     type: 'string',
     example: 'venueBan',
-    description: 'What a wait is for: the outcome kind that caused it, `venueBan`, `rateLimitUsage` or `settle`.',
-    why: { 'rate-limit-ban': 'separates a ban from a per-request limit and a self-imposed usage pause', 'ambiguous-timeout': '`settle`: waiting out the venue validity window' },
+    description:
+      'What a wait is for: the outcome kind that caused it, `venueBan`, `rateLimitUsage` or `settle`; or what of the client\'s protection held the request back: `circuitOpen`, `retryBudget`, `rateLimiter` (also on `requestHeld` lines).',
+    why: {
+      'rate-limit-ban': 'separates a ban from a per-request limit, a self-imposed usage pause and the client-side rate limiter (`rateLimiter`) holding requests before the venue could refuse them',
+      'ambiguous-timeout': '`settle`: waiting out the venue validity window',
+    },
     carried: { log: ['retryScheduled'], events: ['retryScheduled.cause'] },
   },
   {

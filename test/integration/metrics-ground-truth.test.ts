@@ -125,6 +125,19 @@ function expectConsistent(m: IntentMetrics, seen: Seen): void {
   const settledByLookup = new Set(seen.reconcile.filter((e) => e.lookup === 'found' && e.action === 'settled').map((e) => e.intentId));
   expect(m.duplicatesPrevented.reconcileFound).toBe(settledByLookup.size);
   expect(m.lookups.decisions.settled).toBe(seen.reconcile.filter((e) => e.action === 'settled').length);
+  // Protection: every hold, protection wait and breaker change is an event, counted once.
+  for (const cause of ['circuitOpen', 'retryBudget', 'rateLimiter'] as const) {
+    for (const action of ['wait', 'stop', 'park'] as const) {
+      expect(m.protection.held[cause][action], `${cause} ${action}`).toBe(seen.requestHeld.filter((e) => e.cause === cause && e.action === action).length);
+    }
+    const waits = seen.retryScheduled.filter((e) => e.cause === cause);
+    expect(m.protection.waits[cause]).toEqual({ count: waits.length, totalMs: sum(waits.map((e) => e.delayMs)), maxMs: Math.max(0, ...waits.map((e) => e.delayMs)) });
+  }
+  expect(m.protection.budgetRefusals).toBe(seen.requestHeld.filter((e) => e.cause === 'retryBudget').length);
+  expect(sum(Object.values(m.protection.heldByLimit))).toBe(seen.requestHeld.filter((e) => e.cause === 'rateLimiter').length);
+  for (const to of ['closed', 'halfOpen', 'open'] as const) expect(m.protection.breakerTransitions[to]).toBe(seen.breakerStateChanged.filter((e) => e.to === to).length);
+  const last = seen.breakerStateChanged.at(-1);
+  if (last !== undefined) expect(m.protection.breakers.find((b) => b.operation === (last.operation ?? null))?.position).toBe(last.to);
 }
 
 describe('metrics against the fake venue’s own counts', () => {
@@ -240,6 +253,81 @@ describe('metrics against the fake venue’s own counts', () => {
     expect(m.statusNow.unknown + m.statusNow.parked).toBe((await client.list({ status: ['unknown', 'parked'] })).length);
     for (const fault of ['executeThenDrop', 'executeThen500', 'reject503', 'rateLimit'] as const) expect(f[fault], fault).toBeGreaterThan(0);
     expect(stats.replays).toBeGreaterThan(0);
+  }, 30_000);
+
+  it('exchange with protection on (retry budget, breaker, limiter) and seeded faults: protection’s counts are its events, its parts’ own state and the venue’s', async () => {
+    const clock = new ManualClock();
+    const faults = { executeThenDrop: 0.12, executeThen500: 0.1, reject503: 0.12, rateLimit: 0.04 };
+    const v = await venue({ mode: 'exchange', seed: 31, faults, retryAfterSeconds: 0, now: () => clock.now() });
+    const { seen, on } = recorder();
+    // When each write reached the venue, on the client's clock (the limiter's time).
+    const writesAt: number[] = [];
+    const http = axios.create({ baseURL: v.url });
+    http.interceptors.request.use((config) => {
+      if (config.intentkey?.purpose === 'send') writesAt.push(clock.now());
+      return config;
+    });
+    const client = createIntentClient(http, {
+      venue: exchangeVenue,
+      ledger: new MemoryLedger(),
+      clock,
+      sleep: clock.sleep,
+      random: new SeededRandom(9),
+      attemptTimeoutMs: 1_000,
+      retry: { maxAttempts: 10, deadlineMs: 3_600_000 },
+      maxLookups: 10,
+      protection: {
+        retryBudget: { capacity: 2, ratio: 0.05, minPerSecond: 0.5 },
+        breaker: { consecutiveFailures: 2, openMs: 2_000, whenOpen: 'wait' },
+        // A fifth of each published limit: 10 orders per 10 s, so the burst of orders is held.
+        limiter: { headroom: 0.2 },
+      },
+      on,
+    });
+    const place = client.operation('order.create', { request: orderRequest });
+    const ORDERS = 80;
+    for (let i = 0; i < ORDERS; i++) await place({ i }, { businessId: `o${i}` });
+
+    const m = client.metrics();
+    const p = m.protection;
+    const stats = v.stats();
+    expectConsistent(m, seen);
+    // The venue executed every order once, with protection holding requests back.
+    expect(stats.duplicates).toBe(0);
+    expect([...v.executions().values()]).toEqual(Array.from({ length: ORDERS }, () => 1));
+    expect(m.writes.sent).toBe(stats.writes);
+    expect(m.intents.results.succeeded).toBe(ORDERS);
+    // Every part held something back, and every hold waited (the deadline is far).
+    expect(p.held.rateLimiter.wait).toBeGreaterThan(0);
+    expect(p.held.retryBudget.wait).toBeGreaterThan(0);
+    expect(p.held.circuitOpen.wait).toBeGreaterThan(0);
+    for (const cause of ['circuitOpen', 'retryBudget', 'rateLimiter'] as const) {
+      expect(p.held[cause].stop + p.held[cause].park, cause).toBe(0);
+      expect(p.waits[cause].count, cause).toBe(p.held[cause].wait);
+    }
+    expect(p.breakerTransitions.open).toBeGreaterThan(0);
+    // The limit that held the burst of orders is the profile's 10-second order limit; no
+    // 10-second window ever saw more writes than the limiter allows.
+    expect(Object.keys(p.heldByLimit)).toContain('orders-10s');
+    const state = await client.protection();
+    const orders10s = state.limits?.find((l) => l.id === 'orders-10s');
+    expect(orders10s).toBeDefined();
+    const windowMs = orders10s?.windowMs ?? 0;
+    for (const at of writesAt) {
+      const start = Math.floor(at / windowMs) * windowMs;
+      expect(writesAt.filter((t) => t >= start && t < start + windowMs).length).toBeLessThanOrEqual(orders10s?.allowed ?? 0);
+    }
+    // The budget's own counts: its refusals are this client's (not shared), its spending one
+    // token per resend and lookup let through.
+    expect(state.retryBudget?.refused).toBe(p.budgetRefusals);
+    expect(state.retryBudget?.spent).toBe(seen.attemptStarted.filter((e) => e.attempt > 1).length + seen.lookupStarted.length);
+    // The breaker's position is the last change seen (an open one whose time is up reads half-open).
+    const breaker = p.breakers[0];
+    expect(p.breakers).toHaveLength(1);
+    expect(breaker).toMatchObject({ venue: 'fake-binance', operation: null, transitions: seen.breakerStateChanged.length });
+    const reported = state.breakers?.[0]?.position;
+    expect(breaker?.position === 'open' && clock.now() >= (breaker.retryAt ?? Infinity) ? 'halfOpen' : breaker?.position).toBe(reported);
+    await client.close();
   }, 30_000);
 
   it('a process killed with intents in flight, then a restart that recovers them on the same file ledger: both lives’ metrics add up to the venue', async () => {

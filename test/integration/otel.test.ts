@@ -4,7 +4,7 @@ import { propagation, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import axios from 'axios';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createIntentClient, MemoryLedger, type IntentClient } from '../../src/index.js';
+import { createIntentClient, MemoryLedger, type IntentClient, type IntentClientOptions } from '../../src/index.js';
 import { instrumentIntentClient } from '../../src/otel/index.js';
 import { ManualClock, SeededRandom } from '../../src/testing/index.js';
 import { scripted, scriptedExchange, type Answer, type Sent } from '../helpers/scripted-adapter.js';
@@ -25,7 +25,7 @@ afterEach(async () => {
   await otel.shutdown();
 });
 
-function setup(answer: (req: Sent, index: number) => Answer, propagate: boolean) {
+function setup(answer: (req: Sent, index: number) => Answer, propagate: boolean, protection?: IntentClientOptions['protection']) {
   const clock = new ManualClock();
   const { adapter, sent } = scripted(clock, answer);
   const http = axios.create({ adapter, baseURL: 'http://venue.test:8080/api' });
@@ -43,6 +43,7 @@ function setup(answer: (req: Sent, index: number) => Answer, propagate: boolean)
     random: new SeededRandom(7),
     attemptTimeoutMs: 1_000,
     retry: { maxAttempts: 4, deadlineMs: 3_600_000 },
+    ...(protection === undefined ? {} : { protection }),
   });
   const uninstall = instrumentIntentClient(client, {
     tracer: otel.tracerProvider.getTracer('test'),
@@ -194,6 +195,34 @@ describe('intentkey/otel over a real client', () => {
     expect(snapshot.intents.results.failed).toBe(1);
     expect(snapshot.retries.byCause['rateLimited']).toBe(1);
     expect(snapshot.duplicatesPrevented.ledgerReplay).toBe(1);
+  });
+
+  it('protection over a real client: holds, breaker transitions and the gauges agree with client.metrics() and client.protection()', async () => {
+    const { client, order } = setup((req) => (req.method === 'POST' ? 'drop' : { status: 200, data: { orderId: 7 } }), false, {
+      retryBudget: true,
+      breaker: { consecutiveFailures: 1, openMs: 60_000, whenOpen: 'fail' },
+    });
+    // The lost answer opens the breaker; the lookup waits behind it, so the unknown intent parks.
+    await expect(order({ n: 1 }, { businessId: 'a' })).rejects.toThrow();
+    // A new order while it is open fails fast, nothing sent.
+    await expect(order({ n: 2 }, { businessId: 'b' })).rejects.toThrow();
+
+    const snapshot = client.metrics();
+    const state = await client.protection();
+    const m = await otel.collect();
+    expect(snapshot.protection.breakerTransitions.open).toBe(1);
+    expect(snapshot.protection.held.circuitOpen.park + snapshot.protection.held.circuitOpen.stop).toBeGreaterThanOrEqual(2);
+    for (const cause of ['circuitOpen', 'retryBudget', 'rateLimiter'] as const) {
+      for (const [action, count] of Object.entries(snapshot.protection.held[cause])) {
+        expect(sumOf(m, 'intentkey.protection.held', { 'intentkey.cause': cause, 'intentkey.protection.action': action }), `${cause} ${action}`).toBe(count);
+      }
+    }
+    for (const [to, count] of Object.entries(snapshot.protection.breakerTransitions)) {
+      expect(sumOf(m, 'intentkey.breaker.transitions', { 'intentkey.breaker.to': to }), to).toBe(count);
+    }
+    expect(state.breakers?.[0]?.position).toBe('open');
+    expect(sumOf(m, 'intentkey.breaker.position', { 'intentkey.venue': 'otel-exchange' })).toBe(2);
+    expect(sumOf(m, 'intentkey.retry_budget.balance', { 'intentkey.venue': 'otel-exchange' })).toBe(state.retryBudget?.balance);
   });
 
   it('propagation is off by default, and uninstall stops spans and header injection', async () => {

@@ -119,6 +119,31 @@ describe('logEntryFor: the level policy', () => {
     expect(levelOf('ledger', { type: 'staleLockTakenOver', previousPid: 4242 })).toBe('warn');
   });
 
+  it('protection: a held request that waits is debug, one that stops or parks info; a breaker that opens warn, otherwise info', () => {
+    const held = (cause: IntentEventMap['requestHeld']['cause'], action: IntentEventMap['requestHeld']['action']): IntentEventMap['requestHeld'] => ({ ...base, cause, before: 'send', action });
+    for (const cause of ['circuitOpen', 'retryBudget', 'rateLimiter'] as const) {
+      expect(levelOf('requestHeld', held(cause, 'wait')), cause).toBe('debug');
+      expect(levelOf('requestHeld', held(cause, 'stop')), cause).toBe('info');
+      expect(levelOf('requestHeld', held(cause, 'park')), cause).toBe('info');
+    }
+    const change = (from: IntentEventMap['breakerStateChanged']['from'], to: IntentEventMap['breakerStateChanged']['to']): IntentEventMap['breakerStateChanged'] => ({
+      venue: 'binance-spot',
+      from,
+      to,
+      at: 1_000,
+      ...(to === 'open' ? { reason: '5 failures in a row', retryAt: 31_000 } : {}),
+    });
+    expect(levelOf('breakerStateChanged', change('closed', 'open'))).toBe('warn');
+    expect(levelOf('breakerStateChanged', change('halfOpen', 'open'))).toBe('warn');
+    expect(levelOf('breakerStateChanged', change('open', 'halfOpen'))).toBe('info');
+    expect(levelOf('breakerStateChanged', change('halfOpen', 'closed'))).toBe('info');
+    // Waits for protection are routine, like every wait but a ban's.
+    expect(levelOf('retryScheduled', { ...base, attempt: 1, delayMs: 30_000, before: 'send', cause: 'circuitOpen' })).toBe('debug');
+    expect(levelOf('retryScheduled', { ...base, attempt: 0, delayMs: 40, before: 'send', cause: 'rateLimiter' })).toBe('debug');
+    // A call the open breaker failed fast (CircuitOpenError, result `error`) is protection working, not a person's job.
+    expect(levelOf('intentFinished', finished('error', { status: 'pending', attempts: 0, errorName: 'CircuitOpenError', reason: 'ERR_CIRCUIT_OPEN' }))).toBe('info');
+  });
+
   it('error only when a person must act', () => {
     expect(levelOf('intentFinished', finished('error', { status: 'pending', errorName: 'LedgerUnavailableError', reason: 'disk full' }))).toBe('error');
     expect(levelOf('recoveryFinished', report({ needsAttention: [{ intentId: 'x', operation: 'o', reason: 'operation not registered in this process' }] }))).toBe('error');
@@ -157,6 +182,67 @@ describe('logEntryFor: fields', () => {
       via: 'recovery',
     });
     expect(logEntryFor('retryScheduled', { ...base, attempt: 1, delayMs: 250, before: 'lookup', cause: 'unknown' })?.fields).toMatchObject({ delayMs: 250, cause: 'unknown', before: 'lookup' });
+  });
+
+  it('requestHeld carries cause, before, action and the full limit; its message is fixed text per cause and action', () => {
+    const line = logEntryFor('requestHeld', { ...base, cause: 'rateLimiter', before: 'lookup', action: 'wait', limitId: 'weight-1m' }, () => 'signal-3');
+    expect(line?.fields).toEqual({
+      event: 'requestHeld',
+      ...base,
+      businessId: 'signal-3',
+      cause: 'rateLimiter',
+      before: 'lookup',
+      action: 'wait',
+      limitId: 'weight-1m',
+    });
+    expect(line?.message).toBe('rate limiter full: waiting for room in the limit');
+    const stop = logEntryFor('requestHeld', { ...base, cause: 'circuitOpen', before: 'send', action: 'stop' });
+    expect(stop?.fields).not.toHaveProperty('limitId');
+    expect(stop?.message).toBe('circuit open: failed fast, nothing sent');
+    expect(logEntryFor('requestHeld', { ...base, cause: 'retryBudget', before: 'lookup', action: 'park' })?.message).toBe('retry budget empty: outcome unknown, parked');
+    // The message never carries data: every cause and action gives one of a few fixed texts.
+    const messages = new Set<string>();
+    for (const cause of ['circuitOpen', 'retryBudget', 'rateLimiter'] as const) {
+      for (const action of ['wait', 'stop', 'park'] as const) for (const before of ['send', 'lookup'] as const) messages.add(logEntryFor('requestHeld', { ...base, cause, before, action, limitId: 'x' })?.message ?? '');
+    }
+    expect(messages.size).toBe(9);
+    for (const m of messages) expect(m).not.toMatch(/order\.create|01JKEY|binance/);
+  });
+
+  it('breakerStateChanged carries venue, operation, from, to, reason and retryAt, and nothing per intent', () => {
+    const line = logEntryFor('breakerStateChanged', { venue: 'binance-spot', operation: 'order.create', from: 'closed', to: 'open', at: 1_000, reason: '5 failures in a row', retryAt: 31_000 });
+    expect(line?.fields).toEqual({ event: 'breakerStateChanged', venue: 'binance-spot', operation: 'order.create', from: 'closed', to: 'open', reason: '5 failures in a row', retryAt: 31_000 });
+    expect(line?.message).toBe('circuit breaker opened: requests are held back');
+    // The venue's breaker: no operation; a change that is not an opening has no reason or retryAt.
+    const closed = logEntryFor('breakerStateChanged', { venue: 'binance-spot', from: 'halfOpen', to: 'closed', at: 40_000 });
+    expect(closed?.fields).toEqual({ event: 'breakerStateChanged', venue: 'binance-spot', from: 'halfOpen', to: 'closed' });
+    expect(closed?.message).toBe('circuit breaker closed: requests flow again');
+    expect(logEntryFor('breakerStateChanged', { venue: 'v', from: 'open', to: 'halfOpen', at: 1 })?.message).toBe('circuit breaker half-open: one probe may go');
+  });
+
+  it('protection lines keep secrets out: extra payload fields never reach them, and reason and limitId are scrubbed', () => {
+    const held = {
+      ...base,
+      cause: 'rateLimiter',
+      before: 'send',
+      action: 'wait',
+      limitId: 'weight?signature=SECRET1',
+      headers: { 'X-MBX-APIKEY': 'SECRET2' },
+      request: { url: 'https://api.example.com/order?signature=SECRET3' },
+    } as unknown as IntentEventMap['requestHeld'];
+    expect(JSON.stringify(logEntryFor('requestHeld', held))).not.toContain('SECRET');
+    const change = {
+      venue: 'binance-spot',
+      from: 'closed',
+      to: 'open',
+      at: 1,
+      reason: 'HTTP 503 from https://u:p@api.example.com/x?signature=SECRET4 apiKey=SECRET5',
+      retryAt: 2,
+      config: { headers: { authorization: 'Bearer SECRET6' } },
+    } as unknown as IntentEventMap['breakerStateChanged'];
+    const line = logEntryFor('breakerStateChanged', change);
+    expect(JSON.stringify(line)).not.toMatch(/SECRET|u:p@/);
+    expect(line?.fields['reason']).toContain('https://api.example.com/x');
   });
 
   it('picks only known fields: anything else a payload carries never reaches the line', () => {
@@ -201,7 +287,32 @@ describe('logEntryFor: fields', () => {
 
   it('the checklist names the fields of the brief', () => {
     expect([...LOG_FIELDS].sort()).toEqual(
-      ['event', 'intentId', 'key', 'businessId', 'operation', 'scope', 'venue', 'attempt', 'correlationId', 'outcome', 'reason', 'httpStatus', 'venueCode', 'delayMs', 'fingerprint', 'status'].sort(),
+      [
+        'event',
+        'intentId',
+        'key',
+        'businessId',
+        'operation',
+        'scope',
+        'venue',
+        'attempt',
+        'correlationId',
+        'outcome',
+        'reason',
+        'httpStatus',
+        'venueCode',
+        'delayMs',
+        'fingerprint',
+        'status',
+        // waits and protection
+        'cause',
+        'before',
+        'action',
+        'limitId',
+        'from',
+        'to',
+        'retryAt',
+      ].sort(),
     );
   });
 });
@@ -279,6 +390,19 @@ describe('attachLogger', () => {
     attachLogger(events, logger);
     events.emit('recoveryStarted', { total: 1, parkedNotDue: 0 });
     expect(seen).toEqual(['me']);
+  });
+
+  it('writes protection lines through attachLogger, with the business id of the run', () => {
+    const events = new IntentEvents(undefined);
+    const log = recorder();
+    attachLogger(events, log);
+    events.emit('intentStarted', { ...base, businessId: 'signal-9', resumed: false, status: 'pending', fingerprint: 'f', via: 'call' });
+    events.emit('requestHeld', { ...base, cause: 'circuitOpen', before: 'send', action: 'stop' });
+    events.emit('breakerStateChanged', { venue: 'binance-spot', from: 'closed', to: 'open', at: 1, reason: '5 failures in a row', retryAt: 30_001 });
+    expect(log.lines.slice(1).map((l) => [l.level, l.fields['event'], l.fields['businessId']])).toEqual([
+      ['info', 'requestHeld', 'signal-9'],
+      ['warn', 'breakerStateChanged', undefined],
+    ]);
   });
 
   it('the returned function stops logging', () => {

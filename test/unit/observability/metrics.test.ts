@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IntentEvents } from '../../../src/client/events.js';
-import type { IntentEventMap, IntentFinishedEvent } from '../../../src/client/types.js';
+import type { BreakerStateChangedEvent, IntentEventMap, IntentFinishedEvent, RequestHeldEvent } from '../../../src/client/types.js';
 import type { Outcome } from '../../../src/classify/outcome.js';
 import type { IntentStatus } from '../../../src/ledger/intent.js';
 import {
@@ -75,6 +75,18 @@ describe('MetricsCollector', () => {
       lookups: { started: 0, byVia: { lookup: 0, scan: 0, operation: 0 }, byVerdict: { found: 0, failed: 0, notFound: 0, inconclusive: 0 } },
       keysExpired: { total: 0, beforeSend: 0, resend: 0 },
       rateLimits: { rateLimited: { count: 0, totalMs: 0, maxMs: 0 }, venueBan: { count: 0, totalMs: 0, maxMs: 0 }, rateLimitUsage: { count: 0, totalMs: 0, maxMs: 0 } },
+      protection: {
+        held: {
+          circuitOpen: { wait: 0, stop: 0, park: 0 },
+          retryBudget: { wait: 0, stop: 0, park: 0 },
+          rateLimiter: { wait: 0, stop: 0, park: 0 },
+        },
+        heldByLimit: {},
+        waits: { circuitOpen: { count: 0, totalMs: 0, maxMs: 0 }, retryBudget: { count: 0, totalMs: 0, maxMs: 0 }, rateLimiter: { count: 0, totalMs: 0, maxMs: 0 } },
+        breakerTransitions: { closed: 0, halfOpen: 0, open: 0 },
+        breakers: [],
+        budgetRefusals: 0,
+      },
       recoveryPasses: 0,
       ledger: { flushes: 0, records: 0, bytes: 0, queueDepth: 0, maxQueueDepth: 0, compactions: 0, tornTailsRepaired: 0, lockTakeovers: 0 },
     });
@@ -272,6 +284,88 @@ describe('MetricsCollector', () => {
     expect(l.flushLatencyMs).toMatchObject({ count: 4, sum: 4_013.3, min: 0.3, max: 4_000 });
     // [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024] + overflow.
     expect(l.flushRecords.counts).toEqual([1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 1]);
+  });
+
+  it('protection: holds by cause and action (and by full limit), waits by cause, budget refusals', () => {
+    const { metrics, events, d } = setup();
+    const held = (id: string, cause: RequestHeldEvent['cause'], action: RequestHeldEvent['action'], before: RequestHeldEvent['before'] = 'send', limitId?: string) =>
+      events.emit('requestHeld', { ...base(id), cause, before, action, ...(limitId === undefined ? {} : { limitId }) });
+    // The limiter holds a first send twice (two limits), then lets it go.
+    held('a', 'rateLimiter', 'wait', 'send', 'orders-10s');
+    d.retry('a', 'rateLimiter', 250);
+    held('a', 'rateLimiter', 'wait', 'send', 'weight-1m');
+    d.retry('a', 'rateLimiter', 750);
+    // The budget cannot pay for a lookup (waits), then for a resend (stops), then parks an unknown intent.
+    held('b', 'retryBudget', 'wait', 'lookup');
+    d.retry('b', 'retryBudget', 10_000, 'lookup');
+    held('c', 'retryBudget', 'stop');
+    held('d', 'retryBudget', 'park', 'lookup');
+    // The breaker: one wait, one fail-fast, one park.
+    held('e', 'circuitOpen', 'wait');
+    d.retry('e', 'circuitOpen', 30_000);
+    held('f', 'circuitOpen', 'stop');
+    held('g', 'circuitOpen', 'park', 'lookup');
+    const s = metrics.snapshot().protection;
+    expect(s.held).toEqual({
+      circuitOpen: { wait: 1, stop: 1, park: 1 },
+      retryBudget: { wait: 1, stop: 1, park: 1 },
+      rateLimiter: { wait: 2, stop: 0, park: 0 },
+    });
+    expect(s.heldByLimit).toEqual({ 'orders-10s': 1, 'weight-1m': 1 });
+    expect(s.waits).toEqual({
+      circuitOpen: { count: 1, totalMs: 30_000, maxMs: 30_000 },
+      retryBudget: { count: 1, totalMs: 10_000, maxMs: 10_000 },
+      rateLimiter: { count: 2, totalMs: 1_000, maxMs: 750 },
+    });
+    expect(s.budgetRefusals).toBe(3);
+    // Protection waits are not the venue's rate limits; before a send they are waits before a send.
+    const all = metrics.snapshot();
+    expect(all.rateLimits.rateLimited.count + all.rateLimits.venueBan.count + all.rateLimits.rateLimitUsage.count).toBe(0);
+    expect(all.retries).toEqual({ total: 3, byCause: { rateLimiter: 2, circuitOpen: 1 } });
+    // Unknown causes or actions (a newer engine) count nowhere; a limiter hold without an id counts as unknown.
+    events.emit('requestHeld', { ...base('h'), cause: 'somethingNew' as RequestHeldEvent['cause'], before: 'send', action: 'wait' });
+    events.emit('requestHeld', { ...base('h'), cause: 'rateLimiter', before: 'send', action: 'retreat' as RequestHeldEvent['action'] });
+    held('h', 'rateLimiter', 'wait');
+    const after = metrics.snapshot().protection;
+    expect(after.held.rateLimiter).toEqual({ wait: 3, stop: 0, park: 0 });
+    expect(after.heldByLimit).toEqual({ 'orders-10s': 1, 'weight-1m': 1, unknown: 1 });
+    expect(Object.keys(after.held)).toEqual(['circuitOpen', 'retryBudget', 'rateLimiter']);
+  });
+
+  it('protection: breaker transitions by target position, and each breaker at its last position', () => {
+    const { metrics, events } = setup();
+    const change = (to: BreakerStateChangedEvent['to'], from: BreakerStateChangedEvent['from'], at: number, operation?: string, retryAt?: number) =>
+      events.emit('breakerStateChanged', {
+        venue: 'v',
+        ...(operation === undefined ? {} : { operation }),
+        from,
+        to,
+        at,
+        ...(to === 'open' ? { reason: '5 failures in a row', retryAt: retryAt ?? at + 30_000 } : {}),
+      });
+    change('open', 'closed', 1_000, 'order.create');
+    change('open', 'closed', 1_500, 'order.cancel', 9_999);
+    change('halfOpen', 'open', 31_000, 'order.create');
+    // The probe failed: open again, for longer.
+    change('open', 'halfOpen', 31_100, 'order.create', 91_100);
+    change('halfOpen', 'open', 91_100, 'order.create');
+    change('closed', 'halfOpen', 91_200, 'order.create');
+    const s = metrics.snapshot().protection;
+    expect(s.breakerTransitions).toEqual({ closed: 1, halfOpen: 2, open: 3 });
+    expect(s.breakers).toEqual([
+      { venue: 'v', operation: 'order.create', position: 'closed', since: 91_200, retryAt: null, transitions: 5 },
+      { venue: 'v', operation: 'order.cancel', position: 'open', since: 1_500, retryAt: 9_999, transitions: 1 },
+    ]);
+    // A venue-wide breaker has no operation; the snapshot stays plain JSON.
+    change('open', 'closed', 2_000);
+    const after = metrics.snapshot();
+    expect(after.protection.breakers.at(-1)).toEqual({ venue: 'v', operation: null, position: 'open', since: 2_000, retryAt: 32_000, transitions: 1 });
+    expect(JSON.parse(JSON.stringify(after))).toEqual(after);
+    // A copy: changing it changes nothing inside.
+    (after.protection.breakers[0] as { position: string }).position = 'open';
+    (after.protection.held.circuitOpen as { wait: number }).wait = 99;
+    expect(metrics.snapshot().protection.breakers[0]?.position).toBe('closed');
+    expect(metrics.snapshot().protection.held.circuitOpen.wait).toBe(0);
   });
 
   it('snapshots are copies, and stop() ends counting', () => {

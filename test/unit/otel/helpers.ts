@@ -11,6 +11,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import type { Attributes } from '@opentelemetry/api';
 import { IntentEvents } from '../../../src/client/events.js';
+import type { ProtectionSnapshot } from '../../../src/client/protection.js';
 import type { IntentEventMap } from '../../../src/client/types.js';
 
 export interface OtelHarness {
@@ -79,9 +80,12 @@ function matches(attributes: Attributes, match: Attributes): boolean {
   return Object.entries(match).every(([k, v]) => attributes[k] === v);
 }
 
-/** A stand-in for an intent client: its `on()`, backed by the real `IntentEvents`, and a way to emit. */
-export function fakeClient(): {
-  readonly client: { on: IntentEvents['on'] };
+/**
+ * A stand-in for an intent client: its `on()`, backed by the real `IntentEvents`, and a
+ * way to emit; with `protection`, also its `protection()` and `venue` (for the gauges).
+ */
+export function fakeClient(protection?: () => Promise<ProtectionSnapshot> | ProtectionSnapshot): {
+  readonly client: { on: IntentEvents['on']; protection?: () => Promise<ProtectionSnapshot> | ProtectionSnapshot; venue?: { name: string } };
   readonly events: IntentEvents;
   emit<K extends keyof IntentEventMap>(name: K, event: IntentEventMap[K]): void;
   listeners(): number;
@@ -105,9 +109,11 @@ export function fakeClient(): {
     'idempotencyConflict',
     'keyExpired',
     'ledger',
+    'requestHeld',
+    'breakerStateChanged',
   ];
   return {
-    client: { on: (name, listener) => events.on(name, listener) },
+    client: { on: (name, listener) => events.on(name, listener), ...(protection === undefined ? {} : { protection, venue: { name: 'binance-spot' } }) },
     events,
     emit: (name, event) => events.emit(name, event),
     listeners: () => names.filter((n) => events.has(n)).length,

@@ -9,7 +9,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { IntentEventBase, IntentFinishedEvent } from '../../../src/client/types.js';
 import { IntentEvents } from '../../../src/client/events.js';
 import { FLUSH_LATENCY_BUCKETS_MS, MetricsCollector } from '../../../src/observability/metrics.js';
-import { INSTRUMENTS, instrumentIntentClient, instrumentsMarkdown } from '../../../src/otel/index.js';
+import type { ProtectionSnapshot } from '../../../src/client/protection.js';
+import { BREAKER_POSITION_VALUES, INSTRUMENTS, instrumentIntentClient, instrumentsMarkdown, PROTECTION_WAIT_BUCKETS_MS } from '../../../src/otel/index.js';
 import { allAttributeValues, fakeClient, histogramOf, otelHarness, sumOf, type OtelHarness } from './helpers.js';
 
 const base: IntentEventBase = { intentId: 'int_1', operation: 'order.create', scope: 'acct-7', venue: 'binance-spot', key: 'K01JABCDEF' };
@@ -252,7 +253,7 @@ describe('instrumentIntentClient: traces', () => {
 
 describe('instrumentIntentClient: metrics', () => {
   it('counts the signals of client.metrics() with units and explicit buckets', async () => {
-    const fake = fakeClient();
+    const fake = fakeClient(() => ({ retryBudget: { balance: 7.5, capacity: 10, spent: 3, refused: 1 }, breakers: [{ operation: undefined, position: 'closed' }] }));
     install(fake);
     unknownThenFound(fake);
     // A second intent: rate limited, retried, then succeeded; a third replayed from the ledger; a conflict.
@@ -277,6 +278,10 @@ describe('instrumentIntentClient: metrics', () => {
     fake.emit('ledger', { type: 'compacted', generation: 2, liveIntents: 10, droppedIntents: 5, bytesBefore: 1, bytesAfter: 1 });
     fake.emit('ledger', { type: 'tornTailRepaired', file: 'log', offset: 1, droppedBytes: 3, keptAs: 'x', problem: 'torn' });
     fake.emit('ledger', { type: 'staleLockTakenOver', previousPid: 1 });
+    // Protection: a limiter wait, a breaker that opened.
+    fake.emit('requestHeld', { ...c, cause: 'rateLimiter', before: 'send', action: 'wait', limitId: 'orders-10s' });
+    fake.emit('retryScheduled', { ...c, attempt: 1, delayMs: 40, before: 'lookup', cause: 'rateLimiter' });
+    fake.emit('breakerStateChanged', { venue: 'binance-spot', from: 'closed', to: 'open', at: 5, reason: '5 failures in a row', retryAt: 30_005 });
 
     const m = await otel.collect();
     expect(sumOf(m, 'intentkey.intents.started')).toBe(3);
@@ -314,6 +319,13 @@ describe('instrumentIntentClient: metrics', () => {
     expect(sumOf(m, 'intentkey.ledger.compaction.dropped_intents')).toBe(5);
     expect(sumOf(m, 'intentkey.ledger.torn_tails_repaired')).toBe(1);
     expect(sumOf(m, 'intentkey.ledger.lock_takeovers')).toBe(1);
+    expect(sumOf(m, 'intentkey.protection.held', { 'intentkey.cause': 'rateLimiter', 'intentkey.limit.id': 'orders-10s' })).toBe(1);
+    expect(histogramOf(m, 'intentkey.protection.wait.duration', { 'intentkey.cause': 'rateLimiter' })).toMatchObject({ count: 1, sum: 40 });
+    // A protection wait is not a venue's rate-limit wait.
+    expect(histogramOf(m, 'intentkey.rate_limit.wait.duration', { 'intentkey.cause': 'rateLimiter' }).count).toBe(0);
+    expect(sumOf(m, 'intentkey.breaker.transitions', { 'intentkey.breaker.to': 'open' })).toBe(1);
+    expect(sumOf(m, 'intentkey.retry_budget.balance')).toBe(7.5);
+    expect(sumOf(m, 'intentkey.breaker.position')).toBe(0);
 
     // Every instrument exists with the unit of the table.
     for (const spec of INSTRUMENTS) {
@@ -344,6 +356,121 @@ describe('instrumentIntentClient: metrics', () => {
     fake.emit('lookupFinished', { ...base, attempt: 1, correlationId: 'ik-l', verdict: 'found', httpStatus: 200, durationMs: 1 });
     fake.emit('intentFinished', finished({ via: 'recovery', reconciled: true }));
     expect(await status()).toEqual({ pending: 0, inFlight: 0, unknown: 0, parked: 0 });
+  });
+
+  it('protection: held requests by cause and action, waits by cause, breaker transitions, the gauges read from client.protection() at each collection, and span events', async () => {
+    let now: ProtectionSnapshot = {
+      retryBudget: { balance: 10, capacity: 10, spent: 0, refused: 0 },
+      breakers: [
+        { operation: 'order.create', position: 'closed' },
+        { operation: 'order.cancel', position: 'closed' },
+      ],
+      limits: [],
+    };
+    let reads = 0;
+    // Asynchronous, as IntentClient.protection() is: the SDK awaits it.
+    const fake = fakeClient(async () => {
+      reads++;
+      await Promise.resolve();
+      return now;
+    });
+    const uninstall = install(fake);
+    const op = (operation: string) => ({ ...base, operation });
+    fake.emit('intentStarted', { ...base, businessId: undefined, resumed: false, status: 'pending', fingerprint: 'f', via: 'call' });
+    fake.emit('requestHeld', { ...base, cause: 'rateLimiter', before: 'send', action: 'wait', limitId: 'orders-10s' });
+    fake.emit('retryScheduled', { ...base, attempt: 0, delayMs: 120, before: 'send', cause: 'rateLimiter' });
+    fake.emit('requestHeld', { ...base, cause: 'retryBudget', before: 'lookup', action: 'wait' });
+    fake.emit('retryScheduled', { ...base, attempt: 1, delayMs: 10_000, before: 'lookup', cause: 'retryBudget' });
+    fake.emit('requestHeld', { ...base, cause: 'retryBudget', before: 'send', action: 'stop' });
+    fake.emit('breakerStateChanged', { venue: 'binance-spot', operation: 'order.create', from: 'closed', to: 'open', at: 1, reason: '5 failures in a row', retryAt: 30_001 });
+    fake.emit('requestHeld', { ...op('order.create'), cause: 'circuitOpen', before: 'send', action: 'wait' });
+    fake.emit('retryScheduled', { ...op('order.create'), attempt: 1, delayMs: 30_000, before: 'send', cause: 'circuitOpen' });
+    fake.emit('requestHeld', { ...op('order.create'), cause: 'circuitOpen', before: 'lookup', action: 'park' });
+    fake.emit('breakerStateChanged', { venue: 'binance-spot', operation: 'order.create', from: 'open', to: 'halfOpen', at: 30_001 });
+    fake.emit('breakerStateChanged', { venue: 'binance-spot', operation: 'order.create', from: 'halfOpen', to: 'closed', at: 30_050 });
+    now = {
+      ...now,
+      retryBudget: { balance: 2.25, capacity: 10, spent: 8, refused: 2 },
+      breakers: [
+        { operation: 'order.create', position: 'open', openedAt: 1, retryAt: 30_001, reason: '5 failures in a row' },
+        { operation: 'order.cancel', position: 'halfOpen', openedAt: 1, reason: 'x' },
+      ],
+    };
+
+    const m = await otel.collect();
+    const held = (cause: string, action: string) => sumOf(m, 'intentkey.protection.held', { 'intentkey.cause': cause, 'intentkey.protection.action': action });
+    expect(held('rateLimiter', 'wait')).toBe(1);
+    expect(held('retryBudget', 'wait')).toBe(1);
+    expect(held('retryBudget', 'stop')).toBe(1);
+    expect(held('circuitOpen', 'wait')).toBe(1);
+    expect(held('circuitOpen', 'park')).toBe(1);
+    expect(sumOf(m, 'intentkey.protection.held', { 'intentkey.protection.before': 'lookup' })).toBe(2);
+    expect(sumOf(m, 'intentkey.protection.held', { 'intentkey.limit.id': 'orders-10s' })).toBe(1);
+    expect(sumOf(m, 'intentkey.protection.held', { 'intentkey.operation': 'order.create', 'intentkey.venue': 'binance-spot' })).toBe(5);
+    expect(histogramOf(m, 'intentkey.protection.wait.duration', { 'intentkey.cause': 'rateLimiter' })).toEqual({ count: 1, sum: 120, boundaries: [...PROTECTION_WAIT_BUCKETS_MS] });
+    expect(histogramOf(m, 'intentkey.protection.wait.duration', { 'intentkey.cause': 'retryBudget' })).toMatchObject({ count: 1, sum: 10_000 });
+    expect(histogramOf(m, 'intentkey.protection.wait.duration', { 'intentkey.cause': 'circuitOpen' })).toMatchObject({ count: 1, sum: 30_000 });
+    expect(m.get('intentkey.protection.wait.duration')?.descriptor.unit).toBe('ms');
+    // Protection waits before a send are waits before a send, like every other cause.
+    expect(sumOf(m, 'intentkey.retries', { 'intentkey.cause': 'circuitOpen' })).toBe(1);
+    expect(sumOf(m, 'intentkey.breaker.transitions')).toBe(3);
+    expect(sumOf(m, 'intentkey.breaker.transitions', { 'intentkey.breaker.to': 'open', 'intentkey.breaker.from': 'closed', 'intentkey.operation': 'order.create' })).toBe(1);
+    expect(sumOf(m, 'intentkey.breaker.transitions', { 'intentkey.breaker.to': 'closed' })).toBe(1);
+    // The gauges are what client.protection() says at collection: 0 closed, 1 half-open, 2 open.
+    expect(sumOf(m, 'intentkey.retry_budget.balance', { 'intentkey.venue': 'binance-spot' })).toBe(2.25);
+    expect(sumOf(m, 'intentkey.breaker.position', { 'intentkey.operation': 'order.create', 'intentkey.venue': 'binance-spot' })).toBe(BREAKER_POSITION_VALUES.open);
+    expect(sumOf(m, 'intentkey.breaker.position', { 'intentkey.operation': 'order.cancel' })).toBe(1);
+    expect(m.get('intentkey.breaker.position')?.descriptor.unit).toBe('{position}');
+    expect(m.get('intentkey.retry_budget.balance')?.descriptor.unit).toBe('{token}');
+    expect(reads).toBe(1);
+
+    now = {
+      ...now,
+      retryBudget: { balance: 9, capacity: 10, spent: 8, refused: 2 },
+      breakers: [
+        { operation: 'order.create', position: 'closed' },
+        { operation: 'order.cancel', position: 'open', openedAt: 1, retryAt: 60_000, reason: 'x' },
+      ],
+    };
+    const later = await otel.collect();
+    expect(sumOf(later, 'intentkey.retry_budget.balance')).toBe(9);
+    expect(sumOf(later, 'intentkey.breaker.position', { 'intentkey.operation': 'order.create' })).toBe(0);
+    expect(sumOf(later, 'intentkey.breaker.position', { 'intentkey.operation': 'order.cancel' })).toBe(2);
+    expect(reads).toBe(2);
+
+    // Uninstalled: the callback is gone, nothing is read any more.
+    uninstall();
+    await otel.collect();
+    expect(reads).toBe(2);
+
+    // Each hold is also an event on the intent's span.
+    const heldEvents = otel.spans().flatMap((span) => span.events.filter((event) => event.name === 'intentkey.request_held'));
+    expect(heldEvents.map((event) => event.attributes?.['intentkey.cause'])).toEqual(['rateLimiter', 'retryBudget', 'retryBudget', 'circuitOpen', 'circuitOpen']);
+    expect(heldEvents[0]?.attributes).toEqual({ 'intentkey.cause': 'rateLimiter', 'intentkey.protection.action': 'wait', 'intentkey.protection.before': 'send', 'intentkey.limit.id': 'orders-10s' });
+  });
+
+  it('protection gauges: a venue breaker has no operation attribute; a client.protection() that fails reports nothing and fails no collection; no protection(), no read', async () => {
+    const venueWide = fakeClient(() => ({ breakers: [{ operation: undefined, position: 'halfOpen' }] }));
+    install(venueWide);
+    const m = await otel.collect();
+    const point = (m.get('intentkey.breaker.position')?.dataPoints ?? [])[0];
+    expect(point?.value).toBe(1);
+    expect(point?.attributes).toEqual({ 'intentkey.venue': 'binance-spot' });
+    // Without a budget, no balance point.
+    expect(m.get('intentkey.retry_budget.balance')?.dataPoints ?? []).toHaveLength(0);
+
+    await otel.shutdown();
+    otel = otelHarness();
+    const failing = fakeClient(() => Promise.reject(new Error('redis down')));
+    install(failing);
+    const afterFailure = await otel.collect();
+    expect(afterFailure.get('intentkey.breaker.position')?.dataPoints ?? []).toHaveLength(0);
+
+    await otel.shutdown();
+    otel = otelHarness();
+    install(fakeClient());
+    const none = await otel.collect();
+    expect(none.get('intentkey.retry_budget.balance')?.dataPoints ?? []).toHaveLength(0);
   });
 
   it("every field of client.metrics() is mirrored by an instrument, or is a ratio or maximum a backend derives", () => {
