@@ -674,3 +674,59 @@ describe('option validation', () => {
     }
   });
 });
+
+/**
+ * Known bugs (failing on purpose until fixed in src/).
+ *
+ * 1. `Calls.#createAndRun` asks `IntentRun.prepareFirstSend()` on the draft (a new pending
+ *    intent, epoch 0) before `ledger.create` finds out whether the business id is already
+ *    in the ledger. With the breaker open and `whenOpen: 'fail'` (or a wait past the
+ *    deadline), `decide()` stops that draft with `circuitOpen`, and the call throws
+ *    `CircuitOpenError` with `recorded: false` without reading the ledger: a succeeded
+ *    intent is not replayed from the ledger, and a pending one is reported as "nothing
+ *    was recorded" although it is in the ledger.
+ * 2. A bad `protection.limiter.headroom` is reported under the path of the class the
+ *    client builds (`new LocalRateLimiter(options).headroom`), not the option the user
+ *    wrote (`options.protection.limiter.headroom`), unlike the breaker's and the budget's.
+ */
+describe('known bugs', () => {
+  /** A client whose breaker is open (whenOpen fail), with one succeeded and one pending intent in its ledger. */
+  async function openWithHistory(): Promise<{ front: Front; ledger: MemoryLedger; place: TestClient['place']; done: IntentResult<unknown>; pendingId: string }> {
+    const clock = new ManualClock({ now: T0 });
+    const front = startFront(clock);
+    const { ledger, place } = makeClient(clock, { protection: { breaker: { consecutiveFailures: 1, openMs: 10_000, whenOpen: 'fail' } }, retry: { maxAttempts: 1 } });
+    const done = await place('done');
+    front.writes = 'refused';
+    const pending = await failure(place('p'));
+    expect(pending).toMatchObject({ name: 'RetriesExhaustedError', status: 'pending' });
+    const pendingId = (pending as RetriesExhaustedError).intentId;
+    expect(await ledger.get(pendingId)).toMatchObject({ status: 'pending', attempt: 1 });
+    return { front, ledger, place, done, pendingId };
+  }
+
+  it('bug 1a: with the breaker open (whenOpen fail), a call for a pending intent already in the ledger is refused as recorded', async () => {
+    const { front, ledger, place, pendingId } = await openWithHistory();
+    const sent = front.seen.length;
+    expect(await failure(place('p'))).toMatchObject({ name: 'CircuitOpenError', intentId: pendingId, recorded: true });
+    expect(await ledger.get(pendingId)).toMatchObject({ status: 'pending', attempt: 1 });
+    expect(front.seen).toHaveLength(sent);
+  });
+
+  it('bug 1b: with the breaker open (whenOpen fail), a call for a succeeded intent is replayed from the ledger', async () => {
+    const { front, place, done } = await openWithHistory();
+    const sent = front.seen.length;
+    expect(await place('done').catch((e: unknown) => e)).toMatchObject({ status: 'succeeded', replayed: true, intentId: done.intentId });
+    expect(front.seen).toHaveLength(sent);
+  });
+
+  it('bug 2: a bad limiter headroom is reported under options.protection.limiter.headroom', () => {
+    let error: unknown;
+    try {
+      createIntentClient(axios.create({ baseURL: BASE }), { venue: SMALL_LIMIT_VENUE, ledger: new MemoryLedger(), protection: { limiter: { headroom: 2 } } });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error).toMatchObject({ path: 'options.protection.limiter.headroom', expected: 'a number in (0, 1]', received: '2' });
+  });
+});
