@@ -18,12 +18,29 @@
  *   --compact-after-bytes <n> ledger compaction threshold                         [16384]
  *   --standby <n>             driver processes started ahead of use                   [2]
  *   --budget-s <n>            wall-time budget in seconds                          [3600]
+ *   --protection <name>       run the bot with client protection: on (protection:
+ *                             true), breakerFail (budget that waits + breaker that
+ *                             fails fast) or breakerWait (budget that stops + breaker
+ *                             that waits); the venue's faults are then about tripled
+ *                             (PROTECTION_CHAOS_FAULTS) unless the name is `on`   [off]
  *
  * `npm run chaos -- --liveness [--actions 200] [--seed N] [--mode exchange|payments|both]
  * [--startup blocking|background] ...` runs the liveness mode instead: the same workload
  * with and without kills, timed and audited. Its options are listed in chaos-liveness.ts.
  */
-import { FAILPOINTS, killLeftoverChildren, runChaos, isCleanReport, type ChaosModeReport, type ChaosOptions, type ChaosReport, type FailpointName } from '../test/chaos/harness.js';
+import {
+  CHAOS_PROTECTION,
+  FAILPOINTS,
+  killLeftoverChildren,
+  PROTECTION_CHAOS_FAULTS,
+  runChaos,
+  isCleanReport,
+  type ChaosModeReport,
+  type ChaosOptions,
+  type ChaosProtection,
+  type ChaosReport,
+  type FailpointName,
+} from '../test/chaos/harness.js';
 import { killLivenessLeftovers } from '../test/chaos/liveness.js';
 import { livenessCli } from './chaos-liveness.js';
 import { readArgs } from './cli-args.js';
@@ -38,14 +55,14 @@ interface CliOptions {
 }
 
 function usage(message: string): never {
-  console.error(`chaos: ${message}\nusage: npm run chaos -- [--kills 1000] [--mode both] [--seed 1] [--failpoint <name>|all] [--naive] [--actions 16] [--concurrency 3] [--padding-bytes 0] [--compact-after-bytes 16384] [--standby 2] [--budget-s 3600]`);
+  console.error(`chaos: ${message}\nusage: npm run chaos -- [--kills 1000] [--mode both] [--seed 1] [--failpoint <name>|all] [--naive] [--actions 16] [--concurrency 3] [--padding-bytes 0] [--compact-after-bytes 16384] [--standby 2] [--budget-s 3600] [--protection on|breakerFail|breakerWait]`);
   process.exit(2);
 }
 
 function parse(argv: readonly string[]): CliOptions {
   const args = readArgs(
     argv,
-    { values: ['kills', 'mode', 'seed', 'failpoint', 'actions', 'concurrency', 'padding-bytes', 'compact-after-bytes', 'standby', 'budget-s'], flags: ['naive'] },
+    { values: ['kills', 'mode', 'seed', 'failpoint', 'actions', 'concurrency', 'padding-bytes', 'compact-after-bytes', 'standby', 'budget-s', 'protection'], flags: ['naive'] },
     usage,
   );
   const naive = args.flag('naive');
@@ -60,6 +77,9 @@ function parse(argv: readonly string[]): CliOptions {
     failpoints = [failpoint as FailpointName];
   }
   if (naive && failpoint !== undefined) usage('--naive and --failpoint do not combine: the naive bot has no fail points');
+  const protection = args.get('protection');
+  if (protection !== undefined && !Object.hasOwn(CHAOS_PROTECTION, protection)) usage(`--protection must be one of ${Object.keys(CHAOS_PROTECTION).join(', ')}`);
+  if (naive && protection !== undefined) usage('--naive and --protection do not combine: the naive bot has no client');
   return {
     kills: int('kills', 1000, 0),
     mode,
@@ -73,6 +93,8 @@ function parse(argv: readonly string[]): CliOptions {
       compactAfterBytes: int('compact-after-bytes', 16_384, 1),
       standbyProcesses: int('standby', 2, 0),
       timeBudgetMs: int('budget-s', 3600, 1) * 1000,
+      ...(protection === undefined ? {} : { protection: protection as ChaosProtection }),
+      ...(protection === undefined || protection === 'on' ? {} : { faults: PROTECTION_CHAOS_FAULTS }),
     },
   };
 }
@@ -94,6 +116,8 @@ function table(reports: readonly ChaosModeReport[], total: ChaosReport): string 
     row('orphans', (r) => r.orphans),
     row('succeeded / failed', (r) => `${r.succeeded} / ${r.failed}`),
     row('needs attention', (r) => r.needsAttention),
+    row('not placed (breaker, nothing written)', (r) => r.notPlaced),
+    row('protection: opens / held / called again', (r) => `${r.protection.breakerOpens} / ${r.protection.held} / ${r.protection.calledAgain}`),
     row('replays after restart', (r) => r.replays),
     row('recover: resumed / found / resent', (r) => `${r.recoverResumed} / ${r.recoverReconciledFound} / ${r.recoverResent}`),
     row('torn tails repaired', (r) => r.tornTailsRepaired),
@@ -129,7 +153,8 @@ async function main(): Promise<void> {
   let failed = false;
 
   for (const failpoint of cli.failpoints) {
-    const label = cli.naive ? 'naive axios-retry bot' : failpoint ? `intentkey, fail point ${failpoint}` : 'intentkey, random kills';
+    const shielded = cli.extra.protection === undefined ? '' : `, protection ${cli.extra.protection}`;
+    const label = cli.naive ? 'naive axios-retry bot' : `${failpoint ? `intentkey, fail point ${failpoint}` : 'intentkey, random kills'}${shielded}`;
     console.log(`chaos: ${cli.kills} kills, mode ${cli.mode}, seed ${cli.seed}, ${label}`);
     let lastPrintAt = 0;
     const report = await runChaos({

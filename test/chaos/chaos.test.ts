@@ -11,13 +11,29 @@
  * negative control took 250-320 s of wall time and 460-610 s of CPU, about 1.5 s of CPU
  * per kill. `npm run chaos -- --kills 1000` runs the plan's size. INTENTKEY_CHAOS_KILLS
  * overrides the random-kill total here.
+ *
+ * B3.5 runs the same harness with client protection on (retry budget, circuit breaker,
+ * rate limiter), in three variants, with a small number of kills each
+ * (INTENTKEY_CHAOS_PROTECTION_KILLS, default 8): about 40 s of wall time on that machine.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { FAILPOINTS, isCleanReport, killLeftoverChildren, runChaos, type ChaosMode, type ChaosModeReport, type ChaosReport } from './harness.js';
+import {
+  FAILPOINTS,
+  isCleanReport,
+  killLeftoverChildren,
+  PROTECTION_CHAOS_FAULTS,
+  runChaos,
+  type ChaosMode,
+  type ChaosModeReport,
+  type ChaosProtection,
+  type ChaosReport,
+} from './harness.js';
 
 const KILLS = Number(process.env['INTENTKEY_CHAOS_KILLS'] ?? 300);
 const FAILPOINT_KILLS = 4;
 const NAIVE_KILLS = 24;
+/** Random kills per protection variant, split between the two modes: a small run beside B3.1's. */
+const PROTECTION_KILLS = Number(process.env['INTENTKEY_CHAOS_PROTECTION_KILLS'] ?? 8);
 /** Wall-time budget of each long test; the harness stops arming kills when it is spent. */
 const BUDGET_MS = 8 * 60_000;
 /** vitest timeout: the budget plus the time to finish and audit the last run. */
@@ -32,9 +48,10 @@ function summary(label: string, r: ChaosReport | ChaosModeReport): string {
   return (
     `${label}: ${r.kills} kills (${r.harnessKills} harness, ${r.failpointKills} fail point), ${r.runs} runs, ${r.cycles} driver starts, ` +
     `${r.businessActions} actions, ${r.executions} executions, ${r.duplicates} duplicates, ${r.lost} lost, ${r.orphans} orphans, ` +
-    `${r.needsAttention} needs attention, ${r.replays} replays, recover resumed/found/resent ${r.recoverResumed}/${r.recoverReconciledFound}/${r.recoverResent}, ` +
+    `${r.needsAttention} needs attention, ${r.notPlaced} not placed, ${r.replays} replays, recover resumed/found/resent ${r.recoverResumed}/${r.recoverReconciledFound}/${r.recoverResent}, ` +
     `${r.staleLocksTakenOver} stale locks taken over, ${r.lockedOpens} opens refused as locked (max ${r.maxLockedWaitMs} ms), ` +
     `${r.compactions} compactions, ${r.tornTailsRepaired} torn tails, ` +
+    `protection: ${r.protection.breakerOpens} breaker opens, ${r.protection.held} requests held, ${r.protection.calledAgain} calls made again, ` +
     `kills during open/recover/calls ${r.killPhases.open}/${r.killPhases.recover}/${r.killPhases.calls}, mean kill delay ${r.meanKillDelayMs} ms, mean wait for a driver ${r.meanBootWaitMs} ms, ${(r.elapsedMs / 1000).toFixed(1)} s`
   );
 }
@@ -51,8 +68,9 @@ function expectClean(r: ChaosReport | ChaosModeReport): void {
   expect(r.nonConverged).toBe(0);
   // B3.1: every run converges within 5 resume cycles after its last kill.
   expect(r.maxCleanCycles).toBeLessThanOrEqual(5);
-  // Every action ends settled or in front of a person; no execution is unaccounted for.
-  expect(r.succeeded + r.failed + r.needsAttention).toBe(r.businessActions);
+  // Every action ends settled, in front of a person, or (with protection) not placed
+  // because the breaker refused it before anything was written; no execution is unaccounted for.
+  expect(r.succeeded + r.failed + r.needsAttention + r.notPlaced).toBe(r.businessActions);
   expect(r.executions).toBeLessThanOrEqual(r.businessActions);
   expect(r.executions).toBeGreaterThanOrEqual(r.succeeded);
   expect(isCleanReport(r)).toBe(true);
@@ -118,6 +136,31 @@ describe('B3.2 kills at named fail points', () => {
           // it survived. The restarted driver answered finished actions from the ledger.
           expect(report.replays).toBeGreaterThan(0);
           break;
+      }
+    },
+    TIMEOUT_MS,
+  );
+});
+
+describe('B3.5 random SIGKILLs with client protection on', () => {
+  it.each<[ChaosProtection, string]>([
+    ['on', 'protection: true (every part, defaults)'],
+    ['breakerFail', "retry budget (wait) + breaker (whenOpen 'fail')"],
+    ['breakerWait', "retry budget (stop) + breaker (whenOpen 'wait')"],
+  ])(
+    `%s: ${PROTECTION_KILLS} kills, %s, no duplicate, lost or orphan action`,
+    async (protection) => {
+      // `on` meets the default faults; the quick breakers meet twice the failures, so they open.
+      const faults = protection === 'on' ? undefined : PROTECTION_CHAOS_FAULTS;
+      const report = await runChaos({ kills: PROTECTION_KILLS, mode: 'both', seed: 5, protection, ...(faults ? { faults } : {}), timeBudgetMs: BUDGET_MS });
+      console.info(summary(`B3.5 ${protection}`, report));
+      expect(report.kills).toBeGreaterThanOrEqual(PROTECTION_KILLS);
+      expectClean(report);
+      for (const r of report.byMode) expect(r.executions, `${r.mode}: every execution belongs to a settled or flagged action`).toBeLessThanOrEqual(r.succeeded + r.needsAttention);
+      if (protection !== 'on') {
+        // The protection did act: breakers opened and held requests back.
+        expect(report.protection.breakerOpens).toBeGreaterThan(0);
+        expect(report.protection.held).toBeGreaterThan(0);
       }
     },
     TIMEOUT_MS,

@@ -59,7 +59,25 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import axios, { type AxiosInstance } from 'axios';
-import { binanceSpot, createIntentClient, extendVenue, FileLedger, isAmbiguousOutcomeError, isIntentError, isVenueRejectedError, stripe, type FileLedgerEvent, type IntentClient, type IntentError, type IntentResult, type OperationDefinition, type RecoveryReport } from '../../src/index.js';
+import {
+  binanceSpot,
+  createIntentClient,
+  extendVenue,
+  FileLedger,
+  isAmbiguousOutcomeError,
+  isCircuitOpenError,
+  isIntentError,
+  isRetriesExhaustedError,
+  isVenueRejectedError,
+  stripe,
+  type FileLedgerEvent,
+  type IntentClient,
+  type IntentError,
+  type IntentResult,
+  type OperationDefinition,
+  type ProtectionOptions,
+  type RecoveryReport,
+} from '../../src/index.js';
 import { TERMINAL_STATUSES } from '../../src/ledger/index.js';
 
 /** Which fake venue semantics the driver talks to. */
@@ -91,6 +109,43 @@ export const DRIVER_TIMING = {
   /** Reconcile lookups per call. */
   maxLookups: 10,
 } as const;
+
+/**
+ * The client protection a chaos driver may run with (`--protection <name>`):
+ * - `on`: `protection: true`, every part with its defaults (the limiter from the profile's limits);
+ * - `breakerFail`: a retry budget that waits, and a quick breaker that fails calls fast while open;
+ * - `breakerWait`: a retry budget that stops, and a quick breaker that makes calls wait while open.
+ * The breakers open on 2 failures in a row and probe after 200 ms, so the venue's
+ * faults open them often during a run; the budgets refill fast enough for runs of a
+ * few seconds.
+ */
+export const CHAOS_PROTECTION = {
+  on: true,
+  breakerFail: {
+    retryBudget: { capacity: 4, ratio: 0.1, minPerSecond: 5, whenEmpty: 'wait' },
+    breaker: { consecutiveFailures: 2, openMs: 200, whenOpen: 'fail' },
+  },
+  breakerWait: {
+    retryBudget: { capacity: 4, ratio: 0.1, minPerSecond: 5, whenEmpty: 'stop' },
+    breaker: { consecutiveFailures: 2, openMs: 200, whenOpen: 'wait' },
+  },
+} as const satisfies Record<string, true | ProtectionOptions>;
+
+/** One of {@link CHAOS_PROTECTION}'s names. */
+export type ChaosProtection = keyof typeof CHAOS_PROTECTION;
+
+/**
+ * With protection on, a call that protection held back without an answer is placed again
+ * by the bot, as a bot should: `CircuitOpenError` (with `recorded: false` nothing was
+ * written, so the action is not placed yet; with `recorded: true` the intent waits in
+ * the ledger) or `RetriesExhaustedError` for the retry budget. At most this many calls per
+ * action in one process; then the action is reported as the last error left it.
+ */
+const PROTECTION_CALLS_PER_ACTION = 20;
+/** Longest pause before such a call, in ms (the breaker says when it lets a probe through). */
+const PROTECTION_PAUSE_MAX_MS = 1_000;
+/** Pause before calling again after the retry budget stopped a call, in ms. */
+const PROTECTION_BUDGET_PAUSE_MS = 100;
 
 /**
  * How long the driver retries an open refused with `LedgerLockedError`, in ms: the lock's
@@ -140,6 +195,8 @@ export interface DriverConfig {
   readonly paymentPath: string;
   /** Liveness mode settings (`--liveness`); `undefined` for the safety harness. */
   readonly liveness: LivenessDriverConfig | undefined;
+  /** Client protection (`--protection <name>`, see {@link CHAOS_PROTECTION}); `undefined`: off. */
+  readonly protection: ChaosProtection | undefined;
 }
 
 /** A call that resolved, as reported to the parent before the driver moves on. */
@@ -171,7 +228,21 @@ export interface RejectedReport {
    * could not settle (`AmbiguousOutcomeError`: handed to a person).
    */
   readonly final?: boolean;
+  /** For `CircuitOpenError`: whether the intent is in the ledger (`false`: nothing was written, the action is not placed). */
+  readonly recorded?: boolean;
   readonly message: string;
+}
+
+/**
+ * Protection at work in the driver, sent without waiting (a kill may lose some):
+ * a breaker that opened, a request held back, or a call placed again after protection
+ * held it back (see {@link PROTECTION_CALLS_PER_ACTION}).
+ */
+export interface ProtectionReport {
+  readonly type: 'protection';
+  readonly what: 'breakerOpened' | 'held' | 'calledAgain';
+  /** For `held`: what held it (`circuitOpen`, `retryBudget`, `rateLimiter`); for `calledAgain`: the error's code. */
+  readonly cause?: string;
 }
 
 /** What `client.recover()` returned, reduced to what the parent checks. */
@@ -213,6 +284,7 @@ export type DriverMessage =
   | RecoveredReport
   | ResolvedReport
   | RejectedReport
+  | ProtectionReport
   | MilestoneReport
   | {
       readonly type: 'done';
@@ -289,6 +361,12 @@ export function parseDriverArgs(argv: readonly string[], env: Readonly<Record<st
   }
   const paddingBytes = Number(flags.get('padding-bytes') ?? 0);
   if (!Number.isInteger(paddingBytes) || paddingBytes < 0) throw new Error('driver: --padding-bytes must be a non-negative integer');
+  const rawProtection = flags.get('protection');
+  if (rawProtection !== undefined && !Object.hasOwn(CHAOS_PROTECTION, rawProtection)) {
+    throw new Error(`driver: --protection must be one of ${Object.keys(CHAOS_PROTECTION).join(', ')}, got ${rawProtection}`);
+  }
+  if (rawProtection !== undefined && naive) throw new Error('driver: --protection and --naive do not combine');
+  const protection = rawProtection as ChaosProtection | undefined;
   const paymentPath = flags.get('payment-path') ?? '/v1/payments';
   if (!paymentPath.startsWith('/')) throw new Error('driver: --payment-path must start with /');
   const count = (name: string, fallback: number, min: number): number => {
@@ -324,6 +402,7 @@ export function parseDriverArgs(argv: readonly string[], env: Readonly<Record<st
     paddingBytes,
     paymentPath,
     liveness,
+    protection,
   };
 }
 
@@ -428,6 +507,7 @@ function rejectedReport(businessId: string, error: IntentError): RejectedReport 
     intentId: intentIdOf(error),
     code: error.code,
     ambiguous: isAmbiguousOutcomeError(error),
+    ...(isCircuitOpenError(error) ? { recorded: error.recorded } : {}),
     message: error.message.slice(0, 300),
   };
 }
@@ -490,7 +570,7 @@ async function openLedger(config: DriverConfig): Promise<FileLedger> {
 }
 
 /** What the chaos operations need to know about a run. */
-export type ChaosCallConfig = Pick<DriverConfig, 'mode' | 'paddingBytes' | 'paymentPath'>;
+export type ChaosCallConfig = Pick<DriverConfig, 'mode' | 'paddingBytes' | 'paymentPath'> & { readonly protection?: ChaosProtection | undefined };
 
 /** The intentkey client of a chaos driver with its one operation registered. */
 export interface ChaosCalls {
@@ -522,6 +602,7 @@ export function createChaosCalls(
     ledger,
     attemptTimeoutMs,
     maxLookups: DRIVER_TIMING.maxLookups,
+    ...(config.protection === undefined ? {} : { protection: CHAOS_PROTECTION[config.protection] }),
     retry: {
       maxAttempts: DRIVER_TIMING.maxAttempts,
       baseDelayMs: DRIVER_TIMING.baseDelayMs,
@@ -589,22 +670,53 @@ async function runIntentkey(config: DriverConfig): Promise<void> {
   const { client, place: call } = createChaosCalls(http, ledger, config, failpoint);
   client.on('attemptStarted', () => failpoint('afterInFlight'));
   client.on('outcome', () => failpoint('afterOutcome'));
+  if (config.protection !== undefined) {
+    client.on('breakerStateChanged', (event) => {
+      if (event.to === 'open') protectionSeen({ type: 'protection', what: 'breakerOpened' });
+    });
+    client.on('requestHeld', (event) => protectionSeen({ type: 'protection', what: 'held', cause: event.cause }));
+  }
 
   const recovered = await client.recover();
   await report(recoveredReport(recovered));
 
   let processed = 0;
   await pool(config.businessIds, config.concurrency, async (businessId) => {
-    try {
-      await report(resolvedReport(businessId, await call(businessId)));
-    } catch (error) {
-      if (!isIntentError(error)) throw error;
-      await report(rejectedReport(businessId, error));
+    for (let calls = 1; ; calls++) {
+      try {
+        await report(resolvedReport(businessId, await call(businessId)));
+      } catch (error) {
+        if (!isIntentError(error)) throw error;
+        const pause = config.protection === undefined || calls >= PROTECTION_CALLS_PER_ACTION ? undefined : pauseBeforeCallingAgain(error);
+        if (pause !== undefined) {
+          protectionSeen({ type: 'protection', what: 'calledAgain', cause: error.code });
+          await new Promise((done) => setTimeout(done, pause));
+          continue;
+        }
+        await report(rejectedReport(businessId, error));
+      }
+      break;
     }
     processed++;
   });
   await report({ type: 'done', processed });
   await client.close();
+}
+
+/**
+ * With protection on, how long the bot waits before it calls again for an action that
+ * protection held back without an answer, in ms; `undefined`: the error is the answer.
+ * The breaker's `retryAt` says when it lets a probe through; the budget refills by itself.
+ */
+function pauseBeforeCallingAgain(error: IntentError): number | undefined {
+  if (isCircuitOpenError(error)) return Math.min(PROTECTION_PAUSE_MAX_MS, Math.max(10, error.retryAt - Date.now()));
+  if (isRetriesExhaustedError(error) && error.reason === 'retryBudget') return PROTECTION_BUDGET_PAUSE_MS;
+  return undefined;
+}
+
+/** Tells the parent about protection at work, without waiting: a message lost to a kill only leaves a count short. */
+function protectionSeen(message: ProtectionReport): void {
+  void report(message).catch(() => undefined);
 }
 
 /**

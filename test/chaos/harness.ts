@@ -32,9 +32,10 @@ import axios from 'axios';
 import { FileLedger, type IntentRecord } from '../../src/index.js';
 import { TERMINAL_STATUSES } from '../../src/ledger/index.js';
 import { SeededRandom, startFakeVenue, type FakeVenue, type FakeVenueFaults } from '../../src/testing/index.js';
-import { DRIVER_TIMING, FAILPOINTS, type ChaosMode, type DriverMessage, type FailpointName, type GoMessage } from './driver.js';
+import { DRIVER_TIMING, FAILPOINTS, type ChaosMode, type ChaosProtection, type DriverMessage, type FailpointName, type GoMessage } from './driver.js';
 import { killAndWait } from '../helpers/processes.js';
 
+export { CHAOS_PROTECTION, type ChaosProtection } from './driver.js';
 export { FAILPOINTS, type ChaosMode, type FailpointName };
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -49,6 +50,20 @@ export const DEFAULT_CHAOS_FAULTS: FakeVenueFaults = Object.freeze({
   executeThen500: 0.04,
   reject503: 0.03,
   delay: 0.03,
+  rateLimit: 0.03,
+});
+
+/**
+ * Faults for the runs with client protection: about three times the failures of
+ * {@link DEFAULT_CHAOS_FAULTS} (a write fails in a little over a third of the draws), so
+ * that the breakers (2 failures in a row) open and the retry budgets run dry in every
+ * run, while most writes still succeed.
+ */
+export const PROTECTION_CHAOS_FAULTS: FakeVenueFaults = Object.freeze({
+  executeThenDrop: 0.1,
+  executeThen500: 0.1,
+  reject503: 0.12,
+  delay: 0.05,
   rateLimit: 0.03,
 });
 
@@ -116,6 +131,13 @@ export interface ChaosOptions {
   readonly paddingBytes?: number;
   /** Venue fault probabilities. @default {@link DEFAULT_CHAOS_FAULTS} */
   readonly faults?: FakeVenueFaults;
+  /**
+   * Run the intentkey driver with client protection (`CHAOS_PROTECTION` in driver.ts).
+   * The audit then also accepts an action the breaker kept from being placed: refused
+   * with `CircuitOpenError` (`recorded: false`) in its last call, with no record in the
+   * ledger and no execution at the venue (counted in `notPlaced`). @default off
+   */
+  readonly protection?: ChaosProtection;
   /** Retry-After of the venue's 429s, in seconds. @default 0 */
   readonly retryAfterSeconds?: number;
   /**
@@ -163,6 +185,14 @@ export interface ChaosModeReport {
   readonly failed: number;
   /** Left unknown/in flight/pending and flagged for a person. */
   readonly needsAttention: number;
+  /**
+   * With protection: actions whose last call the breaker refused before anything was
+   * written (`CircuitOpenError`, `recorded: false`), with no ledger record and no
+   * execution: not placed, for the bot to place again. Accounted, not lost.
+   */
+  readonly notPlaced: number;
+  /** With protection: breakers that opened, requests held back, and calls the bot made again after protection held one back (as the drivers reported them; a kill may lose a few). */
+  readonly protection: { readonly breakerOpens: number; readonly held: number; readonly calledAgain: number };
   /** Results returned from the ledger without a network call after a restart. */
   readonly replays: number;
   /** Intents `recover()` resumed, and how many of those it settled by lookup or resend. */
@@ -304,6 +334,8 @@ interface ActionState {
   keyChanged: boolean;
   /** Flagged for a person in the final cycle (ambiguous call or recover's list). */
   flagged: boolean;
+  /** The final cycle's last call was refused by the breaker with nothing written (`CircuitOpenError`, `recorded: false`). */
+  notPlaced: boolean;
   lastRejection: string | undefined;
 }
 
@@ -320,6 +352,8 @@ interface ModeCounters {
   succeeded: number;
   failed: number;
   needsAttention: number;
+  notPlaced: number;
+  protection: { breakerOpens: number; held: number; calledAgain: number };
   replays: number;
   recoverResumed: number;
   recoverReconciledFound: number;
@@ -353,6 +387,8 @@ const newCounters = (): ModeCounters => ({
   succeeded: 0,
   failed: 0,
   needsAttention: 0,
+  notPlaced: 0,
+  protection: { breakerOpens: 0, held: 0, calledAgain: 0 },
   replays: 0,
   recoverResumed: 0,
   recoverReconciledFound: 0,
@@ -550,6 +586,8 @@ async function runMode(
       succeeded: c.succeeded,
       failed: c.failed,
       needsAttention: c.needsAttention,
+      notPlaced: c.notPlaced,
+      protection: { ...c.protection },
       replays: c.replays,
       recoverResumed: c.recoverResumed,
       recoverReconciledFound: c.recoverReconciledFound,
@@ -598,7 +636,7 @@ async function runOne(ctx: RunContext): Promise<void> {
   const { mode, naive, ids, venue, random, c, resolved, options } = ctx;
   const dir = mkdtempSync(join(tmpdir(), `intentkey-chaos-${mode}-`));
   liveDirs.add(dir);
-  const actions = new Map<string, ActionState>(ids.map((id) => [id, { intentId: undefined, succeededKey: undefined, keyChanged: false, flagged: false, lastRejection: undefined }]));
+  const actions = new Map<string, ActionState>(ids.map((id) => [id, { intentId: undefined, succeededKey: undefined, keyChanged: false, flagged: false, notPlaced: false, lastRejection: undefined }]));
   const seenSucceeded = new Set<string>();
   let baseWindowMs = ctx.baseWindowMs.value;
   let killWindowMs = baseWindowMs;
@@ -637,6 +675,7 @@ async function runOne(ctx: RunContext): Promise<void> {
         ...['--url', venue.url, '--mode', mode, '--dir', dir, '--ids', todo.join(','), '--concurrency', String(resolved.concurrency)],
         ...['--compact-after-bytes', String(resolved.compactAfterBytes), '--padding-bytes', String(resolved.paddingBytes)],
         ...(naive ? ['--naive'] : []),
+        ...(options.protection === undefined || naive ? [] : ['--protection', options.protection]),
       ];
       const env: Record<string, string> = {};
       if (useFailpoint && options.failpoint) {
@@ -646,6 +685,7 @@ async function runOne(ctx: RunContext): Promise<void> {
       let progress = 0;
       let cycleDone = false;
       const flaggedThisCycle = new Set<string>();
+      const notPlacedThisCycle = new Set<string>();
       const intentToAction = new Map<string, string>();
       for (const [id, a] of actions) if (a.intentId) intentToAction.set(a.intentId, id);
       driver.go(argv, env, (m) => {
@@ -679,6 +719,14 @@ async function runOne(ctx: RunContext): Promise<void> {
             }
             a.lastRejection = `${m.code}: ${m.message}`;
             flaggedThisCycle.add(m.businessId);
+            if (m.recorded === false) notPlacedThisCycle.add(m.businessId);
+            else notPlacedThisCycle.delete(m.businessId);
+            return;
+          }
+          case 'protection': {
+            if (m.what === 'breakerOpened') c.protection.breakerOpens++;
+            else if (m.what === 'held') c.protection.held++;
+            else c.protection.calledAgain++;
             return;
           }
           case 'recovered':
@@ -764,6 +812,7 @@ async function runOne(ctx: RunContext): Promise<void> {
           const a = actions.get(id);
           if (a) a.flagged = true;
         }
+        for (const [id, a] of actions) a.notPlaced = notPlacedThisCycle.has(id);
       }
       if (armKill) {
         // Kills before anything settles (while the ledger opens, or while recover waits
@@ -824,7 +873,7 @@ async function auditLedger(ctx: RunContext, dir: string, actions: ReadonlyMap<st
     return;
   }
   try {
-    if (ledger.size !== actions.size) violation(c, `${mode}: the ledger holds ${ledger.size} intents for ${actions.size} business actions`);
+    let notPlaced = 0;
     for (const [id, a] of actions) {
       const executions = venue.executionsOf(id);
       const record: IntentRecord | undefined = a.intentId ? await ledger.get(a.intentId) : undefined;
@@ -832,6 +881,12 @@ async function auditLedger(ctx: RunContext, dir: string, actions: ReadonlyMap<st
         c.lost++;
         violation(c, `${mode}: lost ${id}: ${why}`);
       };
+      if (!record && a.notPlaced && executions === 0) {
+        // The breaker refused its last call before anything was written, and nothing
+        // executed: not placed, the bot places it again. Accounted for, not lost.
+        notPlaced++;
+        continue;
+      }
       if (!record) {
         lose(a.intentId ? `intent ${a.intentId} is not in the ledger` : 'no intent id was ever reported for it');
         if (executions > 0) c.orphans += executions;
@@ -859,6 +914,10 @@ async function auditLedger(ctx: RunContext, dir: string, actions: ReadonlyMap<st
           violation(c, `${mode}: ${id} executed, but no order carries the key ${record.venueKey} the ledger holds`);
         }
       }
+    }
+    c.notPlaced += notPlaced;
+    if (ledger.size !== actions.size - notPlaced) {
+      violation(c, `${mode}: the ledger holds ${ledger.size} intents for ${actions.size} business actions (${notPlaced} not placed)`);
     }
   } finally {
     await ledger.close();
@@ -898,6 +957,12 @@ function combine(options: ChaosOptions, reports: readonly ChaosModeReport[], ela
     succeeded: sum((r) => r.succeeded),
     failed: sum((r) => r.failed),
     needsAttention: sum((r) => r.needsAttention),
+    notPlaced: sum((r) => r.notPlaced),
+    protection: {
+      breakerOpens: sum((r) => r.protection.breakerOpens),
+      held: sum((r) => r.protection.held),
+      calledAgain: sum((r) => r.protection.calledAgain),
+    },
     replays: sum((r) => r.replays),
     recoverResumed: sum((r) => r.recoverResumed),
     recoverReconciledFound: sum((r) => r.recoverReconciledFound),
