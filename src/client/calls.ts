@@ -65,8 +65,15 @@ export class Calls {
     const fresh = new IntentRun(env, op, asPending, call.signal);
     const maybeFirst = fresh.prepareFirstSend();
     const first = maybeFirst instanceof Promise ? await maybeFirst : maybeFirst;
-    if (first !== undefined && 'refused' in first) throw first.refused;
-    const inFlight = first?.inFlight;
+    let existing: IntentRecord | undefined;
+    if (first !== undefined && 'refused' in first) {
+      // An open breaker fails a *new* action fast, writing nothing. The business id may
+      // name an intent already in the ledger (a replay, a pending or unknown intent): that
+      // one takes the ordinary path, whose run answers for it (and asks the breaker again).
+      existing = await options.ledger.get(id);
+      if (existing === undefined) throw first.refused;
+    }
+    const inFlight = first !== undefined && 'inFlight' in first ? first.inFlight : undefined;
     // Durable for a durable store: from here a crash cannot lose the intent or its key,
     // and with `inFlight` the first attempt is recorded as started before any byte is sent
     // (docs/durability.md#d1-the-attempt-is-durable-before-the-first-byte-is-sent).
@@ -75,9 +82,11 @@ export class Calls {
     let stored: Awaited<ReturnType<typeof options.ledger.create>>;
     try {
       stored =
-        inFlight === undefined
-          ? await options.ledger.create(draft, now)
-          : await options.ledger.create(draft, options.clock.now(), { owner: options.workerId, leaseMs: options.leaseMs, outcome: inFlight });
+        existing !== undefined
+          ? { created: false, record: existing }
+          : inFlight === undefined
+            ? await options.ledger.create(draft, now)
+            : await options.ledger.create(draft, options.clock.now(), { owner: options.workerId, leaseMs: options.leaseMs, outcome: inFlight });
     } catch (error) {
       fresh.abandonPrepared();
       throw error;

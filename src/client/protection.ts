@@ -90,7 +90,7 @@ export function resolveProtection(raw: unknown, venue: VenueProfile): ClientProt
       for (const key of given === true ? [] : Object.keys(given)) {
         if (key !== 'headroom') throw new ConfigurationError({ path: `${WHERE}.limiter.${key}`, expected: 'headroom (or a RateLimiter instance)', received: 'an unknown option' });
       }
-      limiter = new LocalRateLimiter(headroom === undefined ? { limits } : { limits, headroom: headroom as number });
+      limiter = part(given, LocalRateLimiter, () => new LocalRateLimiter(headroom === undefined ? { limits } : { limits, headroom: headroom as number }), 'limiter');
     } else {
       throw new ConfigurationError({ path: `${WHERE}.limiter`, expected: 'true, { headroom }, or a RateLimiter (acquire, observe, snapshot)', received: describeValue(given) });
     }

@@ -676,20 +676,15 @@ describe('option validation', () => {
 });
 
 /**
- * Known bugs (failing on purpose until fixed in src/).
+ * Regressions found by these tests:
  *
- * 1. `Calls.#createAndRun` asks `IntentRun.prepareFirstSend()` on the draft (a new pending
- *    intent, epoch 0) before `ledger.create` finds out whether the business id is already
- *    in the ledger. With the breaker open and `whenOpen: 'fail'` (or a wait past the
- *    deadline), `decide()` stops that draft with `circuitOpen`, and the call throws
- *    `CircuitOpenError` with `recorded: false` without reading the ledger: a succeeded
- *    intent is not replayed from the ledger, and a pending one is reported as "nothing
- *    was recorded" although it is in the ledger.
- * 2. A bad `protection.limiter.headroom` is reported under the path of the class the
- *    client builds (`new LocalRateLimiter(options).headroom`), not the option the user
- *    wrote (`options.protection.limiter.headroom`), unlike the breaker's and the budget's.
+ * 1. A call whose draft an open breaker (`whenOpen: 'fail'`) refuses must still find the
+ *    business id in the ledger: a succeeded intent is replayed, a pending one is reported
+ *    as recorded, and only a truly new action is refused with nothing written.
+ * 2. A bad `protection.limiter.headroom` is reported under the option the user wrote
+ *    (`options.protection.limiter.headroom`), like the breaker's and the budget's.
  */
-describe('known bugs', () => {
+describe('regressions', () => {
   /** A client whose breaker is open (whenOpen fail), with one succeeded and one pending intent in its ledger. */
   async function openWithHistory(): Promise<{ front: Front; ledger: MemoryLedger; place: TestClient['place']; done: IntentResult<unknown>; pendingId: string }> {
     const clock = new ManualClock({ now: T0 });
@@ -704,7 +699,7 @@ describe('known bugs', () => {
     return { front, ledger, place, done, pendingId };
   }
 
-  it('bug 1a: with the breaker open (whenOpen fail), a call for a pending intent already in the ledger is refused as recorded', async () => {
+  it('1a: with the breaker open (whenOpen fail), a call for a pending intent already in the ledger is refused as recorded', async () => {
     const { front, ledger, place, pendingId } = await openWithHistory();
     const sent = front.seen.length;
     expect(await failure(place('p'))).toMatchObject({ name: 'CircuitOpenError', intentId: pendingId, recorded: true });
@@ -712,14 +707,14 @@ describe('known bugs', () => {
     expect(front.seen).toHaveLength(sent);
   });
 
-  it('bug 1b: with the breaker open (whenOpen fail), a call for a succeeded intent is replayed from the ledger', async () => {
+  it('1b: with the breaker open (whenOpen fail), a call for a succeeded intent is replayed from the ledger', async () => {
     const { front, place, done } = await openWithHistory();
     const sent = front.seen.length;
     expect(await place('done').catch((e: unknown) => e)).toMatchObject({ status: 'succeeded', replayed: true, intentId: done.intentId });
     expect(front.seen).toHaveLength(sent);
   });
 
-  it('bug 2: a bad limiter headroom is reported under options.protection.limiter.headroom', () => {
+  it('2: a bad limiter headroom is reported under options.protection.limiter.headroom', () => {
     let error: unknown;
     try {
       createIntentClient(axios.create({ baseURL: BASE }), { venue: SMALL_LIMIT_VENUE, ledger: new MemoryLedger(), protection: { limiter: { headroom: 2 } } });
