@@ -954,9 +954,10 @@ export class IntentRun {
         this.#throttledBy = permit.limitId;
         // A limiter of the user's own may answer anything: a wait that is not a number is
         // asked again shortly, one beyond any timer ends at the deadline (decide's rule).
-        const asked = Number(permit.retryInMs);
-        const retryInMs = Number.isNaN(asked) || asked < 0 ? LIMITER_UNAVAILABLE_RETRY_MS : Math.min(asked, MAX_TIMER_MS);
-        return { kind: 'throttled', retryInMs, limitId: String(permit.limitId), before, resume };
+        const asked: unknown = permit.retryInMs;
+        const retryInMs = typeof asked !== 'number' || Number.isNaN(asked) || asked < 0 ? LIMITER_UNAVAILABLE_RETRY_MS : Math.min(asked, MAX_TIMER_MS);
+        const limitId: unknown = permit.limitId;
+        return { kind: 'throttled', retryInMs, limitId: typeof limitId === 'string' ? limitId : 'unnamed', before, resume };
       }
     }
     const now = options.clock.now();
