@@ -4,11 +4,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   AmbiguousOutcomeError,
   binanceSpot,
+  CircuitOpenError,
+  RetriesExhaustedError,
   createIntentClient,
   extendVenue,
   MemoryLedger,
   stripe,
   type AttemptStartedEvent,
+  type IntentClientOptions,
   type IntentResult,
   type IntentStatus,
   type Operation,
@@ -97,6 +100,8 @@ interface RunOptions {
   readonly settleDelayMs?: number;
   /** @default ATTEMPT_TIMEOUT_MS */
   readonly attemptTimeoutMs?: number;
+  /** The client's `protection` option. @default off */
+  readonly protection?: IntentClientOptions['protection'];
 }
 
 /** Carries the attempt number, so the test can pair each attempt with the connection that carried it. */
@@ -120,6 +125,7 @@ function makeOperation(options: RunOptions, worker: number, run: { started: Atte
     retry: { maxAttempts: 20, baseDelayMs: 20, maxDelayMs: 200, deadlineMs: 600_000 },
     maxLookups: 30,
     leaseMs: 600_000,
+    ...(options.protection === undefined ? {} : { protection: options.protection }),
   });
   client.on('attemptStarted', (e) => run.started.push(e));
   client.on('outcome', (e) => run.outcomes.push(e));
@@ -154,7 +160,8 @@ async function runActions(options: RunOptions): Promise<Run> {
         const result = await op({ id: businessId }, { businessId });
         actions.push({ businessId, result, status: (await client.inspect(result.intentId))?.status ?? 'pending' });
       } catch (error) {
-        const intentId = error instanceof AmbiguousOutcomeError ? error.intentId : undefined;
+        const intentId =
+          error instanceof AmbiguousOutcomeError || error instanceof RetriesExhaustedError || error instanceof CircuitOpenError ? error.intentId : undefined;
         const status = intentId === undefined ? undefined : (await client.inspect(intentId))?.status;
         actions.push({ businessId, error, ...(status === undefined ? {} : { status }) });
       }
@@ -685,6 +692,59 @@ describe.each(MODES)('B8 network faults, %s mode', (mode) => {
       const refusedOutcomes = outcomes.filter((o) => o.outcome.reason.startsWith('ECONNREFUSED'));
       expect(refusedOutcomes.length).toBe(refusals);
       expect(refusedOutcomes.filter((o) => o.outcome.kind !== 'retry' || o.status !== 'pending')).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
+describe.each(MODES)('B8.6 network faults with client protection on, %s mode', (mode) => {
+  it(
+    'resets before and after the request with the retry budget and the breaker on: 0 duplicates; what protection stopped was never sent twice and stays resumable',
+    async () => {
+      const choose: ToxicChooser = (_c, random) => {
+        const u = random.next();
+        return u < 0.3 ? { kind: 'resetBeforeRequest' } : u < 0.6 ? { kind: 'resetAfterRequest' } : clean;
+      };
+      const { venue, proxy } = await harness(mode, choose, 86);
+      // A quick breaker and a small budget, so both act under these faults; stops instead of waits.
+      const protection: IntentClientOptions['protection'] = {
+        retryBudget: { capacity: 3, whenEmpty: 'stop' },
+        breaker: { consecutiveFailures: 3, openMs: 200, whenOpen: 'fail' },
+      };
+      const run = await runActions({ mode, url: proxy.url, count: REQUESTS, prefix: `p-${mode}`, seed: 86, time: 'manual', settleDelayMs: 1_000, protection });
+      report(`B8.6 protection, ${mode}`, summary(venue, proxy, run, traceAttempts(mode, run, proxy)));
+
+      expect(venue.stats().duplicates).toBe(0);
+      const problems: string[] = [];
+      let held = 0;
+      for (const a of run.actions) {
+        const executions = venue.executionsOf(a.businessId);
+        if (a.result) {
+          if (executions !== 1 || a.status !== 'succeeded') problems.push(`${a.businessId}: succeeded, ${executions} execution(s), ledger ${String(a.status)}`);
+        } else if (a.error instanceof AmbiguousOutcomeError) {
+          // Unknown stays unknown: protection parks it, never fails it.
+          if (executions > 1 || a.status !== 'unknown') problems.push(`${a.businessId}: ambiguous, ${executions} execution(s), ledger ${String(a.status)}`);
+        } else if ((a.error instanceof RetriesExhaustedError && a.error.reason === 'retryBudget') || a.error instanceof CircuitOpenError) {
+          held++;
+          // Stopped by protection: only ever on proof it did not execute, so it is pending (or was never written).
+          const recorded = !(a.error instanceof CircuitOpenError) || a.error.recorded;
+          if (executions !== 0) problems.push(`${a.businessId}: stopped by protection but executed ${executions} time(s)`);
+          if (recorded && a.status !== 'pending') problems.push(`${a.businessId}: stopped by protection but the ledger says ${String(a.status)}`);
+          if (!recorded && a.status !== undefined) problems.push(`${a.businessId}: refused unrecorded but the ledger has it (${a.status})`);
+        } else if (a.error instanceof RetriesExhaustedError) {
+          if (executions !== 0 || a.status !== 'pending') problems.push(`${a.businessId}: exhausted, ${executions} execution(s), ledger ${String(a.status)}`);
+        } else {
+          problems.push(`${a.businessId}: ${a.error instanceof Error ? `${a.error.name}: ${a.error.message}` : String(a.error)}`);
+        }
+      }
+      expect(problems).toEqual([]);
+      expect(resultViolations(mode, run)).toEqual([]);
+      // Every action is accounted for, protection did act under these faults (a quick
+      // breaker and a small budget that stops: many actions end stopped, by design), and
+      // actions still got through between its openings.
+      expect(run.actions.length).toBe(REQUESTS);
+      expect(held).toBeGreaterThan(0);
+      expect(run.actions.filter((a) => a.result).length).toBeGreaterThan(0);
     },
     TEST_TIMEOUT_MS,
   );
