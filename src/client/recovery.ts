@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { ConfigurationError, IntentBusyError, isAmbiguousOutcomeError, isIntentError, isVenueRejectedError } from '../errors/index.js';
+import { ConfigurationError, IntentBusyError, isAmbiguousOutcomeError, isCircuitOpenError, isIntentError, isRetriesExhaustedError, isVenueRejectedError } from '../errors/index.js';
 import { describeValue } from '../internal/validation.js';
 import type { IntentRecord } from '../ledger/intent.js';
 import { isParkedNotDue, oldestFirst } from '../ledger/list.js';
@@ -297,6 +297,10 @@ class RecoveryPass {
       else if (isAmbiguousOutcomeError(error)) {
         if (error.nextCheckAt !== undefined) counts.parked++;
         this.#attention(record, `outcome unknown: ${error.reason}`, error.nextCheckAt);
+      } else if (isCircuitOpenError(error) || (isRetriesExhaustedError(error) && error.reason === 'retryBudget')) {
+        // The client's protection held it back (nothing sent): it stays pending in the
+        // ledger for a later pass, not for a person.
+        counts.notReached++;
       } else if (this.#stopper.signal.aborted && !isIntentError(error)) {
         // The budget ran out or stop() was called during a wait: the intent stays as it
         // is in the ledger for the next pass.

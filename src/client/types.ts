@@ -614,7 +614,9 @@ export interface RecoveryReport {
   readonly parked: number;
   /**
    * Intents the pass left as they were because its budget ran out or it was stopped
-   * (not started, or stopped at a wait); the next pass resumes them.
+   * (not started, or stopped at a wait), or because the client's protection held them
+   * back (an open circuit breaker, an empty retry budget that stops); the next pass
+   * resumes them.
    */
   readonly notReached: number;
   /** True when `budgetMs` ran out before the pass was done. */

@@ -714,6 +714,24 @@ describe('regressions', () => {
     expect(front.seen).toHaveLength(sent);
   });
 
+  it('3: a recovery pass counts an intent the open breaker held back as not reached (left for the next pass), not as needing a person', async () => {
+    const clock = new ManualClock({ now: T0 });
+    const front = startFront(clock);
+    const { client, ledger, place } = makeClient(clock, { protection: { breaker: { consecutiveFailures: 1, openMs: 10_000, whenOpen: 'fail' } }, retry: { maxAttempts: 1 } });
+    front.writes = 'refused';
+    const pending = (await failure(place('p'))) as RetriesExhaustedError;
+    const sent = front.seen.length;
+    const report = await client.recover();
+    expect(report).toMatchObject({ resumed: 1, notReached: 1, succeeded: 0 });
+    expect(report.needsAttention).toEqual([]);
+    expect(front.seen).toHaveLength(sent);
+    expect(await ledger.get(pending.intentId)).toMatchObject({ status: 'pending', attempt: 1 });
+    // Negative control: once the breaker lets a probe through, the next pass sends it.
+    front.writes = 'ok';
+    clock.advance(10_000);
+    expect(await client.recover()).toMatchObject({ succeeded: 1, notReached: 0 });
+  });
+
   it('2: a bad limiter headroom is reported under options.protection.limiter.headroom', () => {
     let error: unknown;
     try {
