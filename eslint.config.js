@@ -42,7 +42,17 @@ const bannedModifierMessage =
   'Focused, skipped or todo tests must not be committed: they let CI pass without running the test.';
 
 export default defineConfig([
-  globalIgnores(['dist/', 'node_modules/', 'coverage/', '.ci-out/', '.tmp/']),
+  globalIgnores([
+    'dist/',
+    'node_modules/',
+    'coverage/',
+    '.ci-out/',
+    '.tmp/',
+    // The docs site's generated API pages, VitePress cache and output (npm run docs:build).
+    'site/api/',
+    'site/.vitepress/cache/',
+    'site/.vitepress/dist/',
+  ]),
 
   js.configs.recommended,
   tseslint.configs.strictTypeChecked,
