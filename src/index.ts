@@ -56,7 +56,7 @@ export type {
   WarningEvent,
 } from './client/types.js';
 export type { ProtectionOptions, ProtectionSnapshot } from './client/protection.js';
-export type { HistogramSnapshot, IntentMetrics, IntentRunMetrics, IntentStatusGauges, LedgerMetrics, WaitMetrics } from './observability/metrics.js';
+export type { HistogramSnapshot, IntentMetrics, IntentRunMetrics, IntentStatusGauges, LedgerMetrics, ProtectionMetrics, BreakerPositionMetrics, BreakerPositionName, HoldCause, HoldActions, WaitMetrics } from './observability/metrics.js';
 
 // Errors
 export {
@@ -95,8 +95,18 @@ export {
 } from './errors/index.js';
 
 // Protection: retry budget, circuit breaker, client-side rate limiter (docs/protection.md)
-export { RetryBudget, type RetryBudgetOptions, type RetryBudgetSnapshot } from './protection/retry-budget.js';
-export { CircuitBreaker, type BreakerChange, type BreakerPosition, type BreakerSnapshot, type CircuitBreakerOptions } from './protection/circuit-breaker.js';
+export { RetryBudget, type BudgetConfig, type BudgetDeposit, type BudgetSpend, type RetryBudgetOptions, type RetryBudgetSnapshot } from './protection/retry-budget.js';
+export {
+  CircuitBreaker,
+  type Admission,
+  type BreakerChange,
+  type BreakerConfig,
+  type BreakerPosition,
+  type BreakerResult,
+  type BreakerSnapshot,
+  type BreakerTicket,
+  type CircuitBreakerOptions,
+} from './protection/circuit-breaker.js';
 export {
   LocalRateLimiter,
   type LimiterPermit,

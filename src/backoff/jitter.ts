@@ -29,7 +29,7 @@ export interface BackoffOptions {
   /** First retry's nominal delay, in ms. Finite, `>= 0`, `<= maxDelayMs`. @default 200 */
   readonly baseDelayMs: number;
   /**
-   * Largest single delay, in ms. Finite, `>= 0`, at most {@link MAX_TIMER_DELAY_MS}.
+   * Largest single delay, in ms. Finite, `>= 0`, at most `MAX_TIMER_DELAY_MS` (2^31 - 1).
    * @default 20_000
    */
   readonly maxDelayMs: number;
@@ -142,7 +142,7 @@ export function drawBackoffDelay(options: BackoffOptions, retry: number, previou
 /** The accepted {@link JitterStrategy} values. */
 export const jitterSchema = z.enum(JITTER_STRATEGIES);
 
-/** A backoff delay in ms: finite, `>= 0`, at most {@link MAX_TIMER_DELAY_MS}; fractions allowed. */
+/** A backoff delay in ms: finite, `>= 0`, at most `MAX_TIMER_DELAY_MS` (2^31 - 1); fractions allowed. */
 export const backoffDelayMsSchema = z.number().min(0).max(MAX_TIMER_DELAY_MS);
 
 /**

@@ -56,7 +56,7 @@ const ASCTIME = new RegExp(`^(?:mon|tue|wed|thu|fri|sat|sun) +${MONTH} +(\\d{1,2
  * @param unit - what a numeric value counts. @default 'seconds'
  * @returns the wait in whole ms, or `undefined` when there is no usable value: missing,
  *   empty, negative, not a number (or date, for `seconds`), or a wait longer than
- *   {@link MAX_PARSED_RETRY_AFTER_MS}.
+ *   `MAX_PARSED_RETRY_AFTER_MS`.
  *
  * @example
  * parseRetryAfter('120', now);                                   // 120_000

@@ -5,7 +5,7 @@ import { DEFAULT_BACKOFF } from './plan.js';
 /** Largest `retry.maxAttempts` the client accepts. */
 export const MAX_RETRY_ATTEMPTS = 1000;
 
-/** A whole number of ms from `min` to {@link MAX_TIMER_DELAY_MS}: a duration a Node timer honours. */
+/** A whole number of ms from `min` to `MAX_TIMER_DELAY_MS` (2^31 - 1): a duration a Node timer honours. */
 export const timerMsSchema = (min: number) => z.int().min(min).max(MAX_TIMER_DELAY_MS);
 
 /**

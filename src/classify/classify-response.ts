@@ -59,7 +59,7 @@ export function readVenueError(profile: VenueProfile, body: unknown): VenueError
  * Classifies an HTTP response for `profile`. Pure and total: every input gives exactly
  * one {@link Outcome}, and it never throws.
  *
- * 1. Read the venue code and message ({@link readVenueError}).
+ * 1. Read the venue code and message (`readVenueError`).
  * 2. The response is an *apparent error* when the status is not 2xx, or when it is 2xx
  *    and carries a code that is not in `profile.response.successCodes`.
  * 3. A 2xx that is not an apparent error is `success`, unless a profile rule names

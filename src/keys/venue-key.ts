@@ -67,7 +67,7 @@ function formatProblem(format: KeyFormat): string | undefined {
  * retry and every process after a restart sends the same value.
  *
  * - `verbatim`: `prefix + key`. The key must already fit; check it with
- *   {@link assertVenueKey}.
+ *   `assertVenueKey`.
  * - `uuid`: lowercase dashed UUID. A ULID (or {@link deriveKey} output) and a UUID
  *   (dashed or 32 hex digits, any case) keep their 128 bits, so the venue key can be
  *   traced back to the intent key; spellings of the same 128 bits give the same UUID.
@@ -88,7 +88,7 @@ function formatProblem(format: KeyFormat): string | undefined {
  *
  * @throws {ConfigurationError} when the format itself is unusable (unknown encoding,
  *   a prefix on `uuid` or `integer`, no room for a hash, bad `maxInteger`). It does not
- *   check the result; call {@link assertVenueKey} for that.
+ *   check the result; call `assertVenueKey` for that.
  */
 export function encodeVenueKey(key: string, format: KeyFormat): string {
   const problem = formatProblem(format);

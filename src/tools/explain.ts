@@ -211,7 +211,7 @@ export interface RuleRef {
 
 /**
  * The rule that decides `response` for `profile`, from the classifier's own matcher
- * ({@link matchErrorRule}): the first of `profile.errors`, then of the generic defaults.
+ * (`matchErrorRule`): the first of `profile.errors`, then of the generic defaults.
  * `undefined` when none does (the status decides).
  */
 export function findMatchedRule(profile: VenueProfile, response: ResponseFacts): RuleRef | undefined {
