@@ -6,13 +6,18 @@
  *
  * Pure: randomness and time are injected, nothing is read or written. Key generation,
  * derivation and venue encoding are the library's own (`src/keys`), so a key shown here
- * is exactly the key a client with the same settings would send.
+ * is exactly the key a client with the same settings would send. Derivation and the
+ * hashing venue encodings run through src/keys/portable.ts (the same code with a SHA-256
+ * of its own instead of `node:crypto`), so this module also runs in a browser: the docs
+ * site's key playground calls it unchanged.
  */
 import { ConfigurationError } from '../errors/index.js';
 import type { RandomSource } from '../internal/random.js';
 import { describeValue } from '../internal/validation.js';
 import { ulidToBytes, uuidToBytes } from '../keys/encoding.js';
-import { checkVenueKey, createKeyGenerator, deriveKey, encodeVenueKey } from '../keys/index.js';
+import { createKeyGenerator } from '../keys/generate.js';
+import { deriveKeyPortable as deriveKey, encodeVenueKeyPortable as encodeVenueKey } from '../keys/portable.js';
+import { checkVenueKey } from '../keys/venue-key-format.js';
 import type { DedupeSpec, ErrorRule, KeyFormat, KeySpec, VenueProfile } from '../venues/profile.js';
 import { GENERIC_RULES } from '../venues/generic.js';
 import { VENUE_PROFILES } from '../venues/registry.js';

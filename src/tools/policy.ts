@@ -21,7 +21,9 @@ import { parseRetryAfter } from '../backoff/retry-after.js';
 import { ConfigurationError } from '../errors/index.js';
 import type { RandomSource } from '../internal/random.js';
 import { describeValue, parseOptions } from '../internal/validation.js';
+import { createWebCryptoRandom } from '../internal/web-random.js';
 import { SeededRandom } from '../testing/seeded-random.js';
+import type { VenueProfile } from '../venues/profile.js';
 
 // ---------------------------------------------------------------------------- policy
 
@@ -76,17 +78,38 @@ function backoffOf(policy: RetryPolicy): BackoffOptions {
   return { jitter: policy.jitter, baseDelayMs: policy.baseDelayMs, maxDelayMs: policy.maxDelayMs };
 }
 
-/** A CSPRNG-backed source from the Web Crypto API (browsers and Node 20 alike). */
-function webCryptoRandom(): RandomSource {
-  const word = new Uint32Array(1);
+// ---------------------------------------------------------------------------- venue
+
+/** What a venue profile says that bears on retrying (profiles carry no retry settings). */
+export interface PolicyVenueFacts {
+  /** Profile name. */
+  readonly name: string;
+  /** Headers the client reads a venue-requested wait from (honoured up to `maxRetryAfterMs`). */
+  readonly retryAfterHeaders: readonly string[];
+  /** How the venue deduplicates by key: `keyStore`, `openOrders` or `none`. */
+  readonly dedupe: VenueProfile['dedupe']['kind'];
+  /** How long a lookup's "not found" waits before it is believed, in ms. */
+  readonly settleDelayMs: number;
+}
+
+/** The retry-relevant facts of `venue`, as `intentkey policy --venue` and the policy playground show them. */
+export function policyVenueFacts(venue: VenueProfile): PolicyVenueFacts {
   return {
-    next(): number {
-      globalThis.crypto.getRandomValues(word);
-      return (word[0] as number) / 2 ** 32;
-    },
-    fill(target: Uint8Array): void {
-      globalThis.crypto.getRandomValues(target);
-    },
+    name: venue.name,
+    retryAfterHeaders: venue.rateLimit.retryAfterHeaders,
+    dedupe: venue.dedupe.kind,
+    settleDelayMs: venue.reconcile.settleDelayMs,
+  };
+}
+
+/** Where a designed policy comes from, in words: the client defaults (for every venue alike), overridden by the fields given. */
+export function policySource(venue: VenueProfile | undefined): { readonly venue: string | null; readonly note: string } {
+  return {
+    venue: venue === undefined ? null : venue.name,
+    note:
+      venue === undefined
+        ? 'createIntentClient defaults, overridden by the flags given'
+        : 'venue profiles carry no retry settings: createIntentClient defaults, overridden by the flags given',
   };
 }
 
@@ -555,7 +578,7 @@ function defaultAxiosRetryCondition(error: AxiosError): boolean {
  */
 export function toAxiosRetryOptions(policyInput: RetryPolicy, options: ToAxiosRetryOptions = {}): AxiosRetryPolicyOptions {
   const policy = resolveRetryPolicy(policyInput);
-  const random = options.random ?? webCryptoRandom();
+  const random = options.random ?? createWebCryptoRandom();
   const condition = options.retryCondition ?? defaultAxiosRetryCondition;
   const backoff = backoffOf(policy);
   const stateOf = (error: AxiosError): AxiosRetryState | undefined => (error.config as { 'axios-retry'?: AxiosRetryState } | undefined)?.['axios-retry'];
@@ -658,7 +681,7 @@ export interface ToPRetryOptions {
  */
 export function toPRetryOptions(policyInput: RetryPolicy, options: ToPRetryOptions = {}): PRetryPolicyOptions {
   const policy = resolveRetryPolicy(policyInput);
-  const random = options.random ?? webCryptoRandom();
+  const random = options.random ?? createWebCryptoRandom();
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const now = options.now ?? (() => Date.now());
   const backoff = backoffOf(policy);

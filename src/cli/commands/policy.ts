@@ -19,7 +19,9 @@ import {
   fleetChart,
   fleetLoad,
   formatMs,
+  policySource,
   policySvg,
+  policyVenueFacts,
   policyTimeline,
   resolveRetryPolicy,
   timelineChart,
@@ -173,19 +175,13 @@ function runPolicy(flags: PolicyFlags, ctx: CommandContext): void {
     }
   }
 
-  const source = {
-    venue: venue === undefined ? null : venue.name,
-    note:
-      venue === undefined
-        ? 'createIntentClient defaults, overridden by the flags given'
-        : 'venue profiles carry no retry settings: createIntentClient defaults, overridden by the flags given',
-  };
+  const source = policySource(venue);
 
   if (flags.json === true) {
     writeJson(io.stdout, {
       policy,
       source,
-      venue: venue === undefined ? null : venueFacts(venue),
+      venue: venue === undefined ? null : policyVenueFacts(venue),
       timeline: { draws: timeline.draws, seed: timeline.seed, attemptMs: timeline.attemptMs, attempts: timeline.attempts, giveUpMs: timeline.giveUpMs },
       bounds,
       fleet: fleet ?? null,
@@ -210,7 +206,7 @@ function runPolicy(flags: PolicyFlags, ctx: CommandContext): void {
   );
   out.push(paint.dim(`from ${venue === undefined ? '' : `venue ${venue.name}: `}${source.note}`));
   if (venue !== undefined) {
-    const facts = venueFacts(venue);
+    const facts = policyVenueFacts(venue);
     out.push(
       paint.dim(
         `venue waits it reads: ${facts.retryAfterHeaders.join(', ')} (honoured up to ${policy.maxRetryAfterMs} ms); dedupe: ${facts.dedupe}; settle delay before a "not found" is believed: ${facts.settleDelayMs} ms`,
@@ -269,15 +265,6 @@ function fleetText(fleet: FleetLoad, ctx: CommandContext): string[] {
     `requests per ${formatMs(fleet.bucketMs)} (▒ first sends, █ retries):`,
     fleetChart(fleet, 50, { strong: (t) => paint.red(t), faint: (t) => paint.dim(t) }).trimEnd(),
   ];
-}
-
-function venueFacts(venue: VenueProfile): { name: string; retryAfterHeaders: readonly string[]; dedupe: string; settleDelayMs: number } {
-  return {
-    name: venue.name,
-    retryAfterHeaders: venue.rateLimit.retryAfterHeaders,
-    dedupe: venue.dedupe.kind,
-    settleDelayMs: venue.reconcile.settleDelayMs,
-  };
 }
 
 function findVenue(name: string): VenueProfile {
