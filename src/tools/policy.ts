@@ -943,6 +943,38 @@ function csharpExport(policy: RetryPolicy): PolicyExport {
   return { target: 'csharp', text, caveats };
 }
 
+// ---------------------------------------------------------------------------- summaries
+
+/**
+ * How long a call that never succeeds lasts, in a sentence: `A call that never succeeds
+ * ends after 1.23 s (p50), ...; 4.0% are stopped by the deadline before attempt 6.`
+ * (`intentkey policy` and the policy playground).
+ */
+export function giveUpSummary(timeline: PolicyTimeline): string {
+  const g = timeline.giveUpMs;
+  const stopped = timeline.attempts.reduce((n, a) => n + a.stoppedByDeadline, 0);
+  return `A call that never succeeds ends after ${formatMs(g.p50)} (p50), ${formatMs(g.p95)} (p95), ${formatMs(g.max)} (max)${stopped > 0 ? `; ${((stopped / timeline.draws) * 100).toFixed(1)}% are stopped by the deadline before attempt ${timeline.policy.maxAttempts}` : ''}.`;
+}
+
+/** A fleet's load in four sentences: the setup, the model, the requests and peak, the outcome. */
+export interface FleetSummary {
+  readonly title: string;
+  readonly model: string;
+  readonly requests: string;
+  readonly outcome: string;
+}
+
+/** The sentences `intentkey policy --clients` and the policy playground print about a {@link FleetLoad}. */
+export function fleetSummary(fleet: FleetLoad): FleetSummary {
+  const perSecond = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(1));
+  return {
+    title: `Fleet: ${fleet.clients} clients, venue failing everything for ${formatMs(fleet.outageMs)}, first sends ${fleet.spreadMs === 0 ? 'all at 0' : `spread over ${formatMs(fleet.spreadMs)}`}`,
+    model: 'model: each client makes one call; a request sent before the outage ends fails, one sent after succeeds; no Retry-After; clients do not slow each other',
+    requests: `requests: ${fleet.totalRequests} (${fleet.amplification.toFixed(2)} per client; without retries ${fleet.clients}); peak ${fleet.peak.requests} in the ${formatMs(fleet.bucketMs)} from ${formatMs(fleet.peak.startMs)} (${perSecond(fleet.peak.perSecond)}/s)`,
+    outcome: `outcome: ${fleet.succeeded} succeeded after the outage, ${fleet.exhaustedAttempts} ran out of attempts, ${fleet.stoppedByDeadline} stopped at the deadline`,
+  };
+}
+
 // ---------------------------------------------------------------------------- charts
 
 /** Styling hooks of {@link timelineChart}; identity by default (no colour). */
