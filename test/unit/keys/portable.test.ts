@@ -27,7 +27,7 @@ const formats: fc.Arbitrary<KeyFormat> = fc.oneof(
     .filter((f) => f.prefix.length < f.maxLength)
     .map((f) => ({ encoding: 'hash' as const, ...f })),
   fc.record({ encoding: fc.constant('integer' as const), maxLength: fc.integer({ min: 1, max: 19 }), maxInteger: fc.option(fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), { nil: undefined }) }).map((f) =>
-    f.maxInteger === undefined ? { encoding: f.encoding, maxLength: f.maxLength } : f,
+    f.maxInteger === undefined ? { encoding: f.encoding, maxLength: f.maxLength } : { encoding: f.encoding, maxLength: f.maxLength, maxInteger: f.maxInteger },
   ),
   fc.record({ encoding: fc.constant('verbatim' as const), maxLength: fc.integer({ min: 1, max: 64 }) }),
 );
