@@ -958,9 +958,13 @@ export function giveUpSummary(timeline: PolicyTimeline): string {
 
 /** A fleet's load in four sentences: the setup, the model, the requests and peak, the outcome. */
 export interface FleetSummary {
+  /** Clients, outage length and how first sends are spread. */
   readonly title: string;
+  /** The simulation's assumptions. */
   readonly model: string;
+  /** Total requests, per client, and the busiest bucket. */
   readonly requests: string;
+  /** How many clients succeeded, ran out of attempts, or hit the deadline. */
   readonly outcome: string;
 }
 

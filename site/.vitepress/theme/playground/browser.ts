@@ -9,7 +9,8 @@ interface BrowserWindow {
 }
 
 function browser(): BrowserWindow {
-  return globalThis as unknown as BrowserWindow;
+  const page: unknown = globalThis;
+  return page as BrowserWindow;
 }
 
 /** The page's query string (`?a=1`), or `''`. */
