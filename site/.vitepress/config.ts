@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type DefaultTheme } from 'vitepress';
 import { apiModules } from './api-modules.js';
-import { guideGroups, guideLink } from './guides.js';
+import { guideGroups, guideLink, playgroundLink, playgroundPages } from './guides.js';
 import { githubSlug, repositoryFileLinks } from './markdown.js';
 
 const SITE = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -22,11 +22,15 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
 /** Folders of the repository whose Markdown files are pages; every other `.md` is left out. */
 const PAGE_FOLDERS = new Set(['docs', 'site']);
 
+/** Folders of site/ whose Markdown files are pages: the generated API reference and the playgrounds. */
+const SITE_PAGE_FOLDERS = new Set(['api', 'playground']);
+
 /**
  * srcExclude for a srcDir that is the whole repository: each top-level folder but docs/
  * and site/, each top-level `.md` but README.md, docs/ subfolders (only docs/*.md are
- * guides) and site/ subfolders but the generated api/. Computed from the tree, so a new
- * folder with Markdown in it (a fixture, a results table) does not become a page.
+ * guides) and site/ entries but the generated api/ and the playground/ pages. Computed
+ * from the tree, so a new folder with Markdown in it (a fixture, a results table) does
+ * not become a page.
  */
 function excludedSources(): string[] {
   const excluded: string[] = ['docs/*/**'];
@@ -37,7 +41,7 @@ function excludedSources(): string[] {
     if (!isDir && name.endsWith('.md') && name !== 'README.md') excluded.push(name);
   }
   for (const name of readdirSync(SITE)) {
-    if (!name.startsWith('.') && name !== 'api') excluded.push(`site/${name}${statSync(join(SITE, name)).isDirectory() ? '/**' : ''}`);
+    if (!name.startsWith('.') && !SITE_PAGE_FOLDERS.has(name)) excluded.push(`site/${name}${statSync(join(SITE, name)).isDirectory() ? '/**' : ''}`);
   }
   return excluded;
 }
@@ -55,7 +59,13 @@ const guideSidebar: DefaultTheme.SidebarItem[] = guideGroups.map((group) => ({
   items: group.guides.map((guide) => ({ text: guide.text, link: guideLink(guide) })),
 }));
 
+const playgroundSidebar: DefaultTheme.SidebarItem = {
+  text: 'Playground',
+  items: playgroundPages.map((page) => ({ text: page.text, link: playgroundLink(page) })),
+};
+
 const firstGuide = guideGroups[0]?.guides[0];
+const firstPlayground = playgroundPages[0];
 
 const apiSidebar: DefaultTheme.SidebarItem = {
   text: 'API reference',
@@ -72,7 +82,7 @@ export default defineConfig({
   base: process.env['DOCS_BASE'] ?? '/',
   srcDir: '..',
   srcExclude: excludedSources(),
-  rewrites: (id) => (id === 'README.md' ? 'index.md' : id.replace(/^site\/api\//, 'api/')),
+  rewrites: (id) => (id === 'README.md' ? 'index.md' : id.replace(/^site\/(api|playground)\//, '$1/')),
   // Links between pages are checked at build time (a dead one fails the build); links to
   // repository files that are not pages are handled by repositoryFileLinks below.
   ignoreDeadLinks: false,
@@ -95,8 +105,9 @@ export default defineConfig({
     nav: [
       { text: 'Guides', link: firstGuide === undefined ? '/' : guideLink(firstGuide) },
       { text: 'API', link: '/api/' },
+      ...(firstPlayground === undefined ? [] : [{ text: 'Playground', link: playgroundLink(firstPlayground) }]),
     ],
-    sidebar: [...guideSidebar, apiSidebar],
+    sidebar: [...guideSidebar, playgroundSidebar, apiSidebar],
     outline: { level: [2, 3], label: 'On this page' },
     // MiniSearch over the built pages, shipped with the site: no search service.
     search: { provider: 'local' },
@@ -107,7 +118,17 @@ export default defineConfig({
     configFile: false,
     // The local search index is one chunk (about 1.5 MB for the guides and the API pages),
     // fetched only when the search box opens; the default 500 kB warning is about page code.
-    build: { chunkSizeWarningLimit: 4096 },
+    build: {
+      chunkSizeWarningLimit: 4096,
+      rollupOptions: {
+        // zod (in the playgrounds' bundle) carries comments Rollup reports as misplaced
+        // annotations and drops; harmless, and not ours to fix.
+        onwarn(warning, warn) {
+          if (warning.code === 'INVALID_ANNOTATION' && (warning.id ?? '').includes('/node_modules/zod/')) return;
+          warn(warning);
+        },
+      },
+    },
     server: { watch: { ignored: ['**/dist/**', '**/.tmp/**', '**/coverage/**', '**/bench/**', '**/test/**', '**/.intentkey/**'] } },
   },
 });

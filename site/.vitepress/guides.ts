@@ -43,3 +43,29 @@ export const guideGroups: readonly GuideGroup[] = [
 export function guideLink(guide: Guide): string {
   return `/docs/${guide.file.replace(/\.md$/, '')}`;
 }
+
+/** One playground page: its file in site/playground/ and the title the sidebar shows. */
+export interface PlaygroundPage {
+  /** File name in site/playground/, e.g. `keys.md`. */
+  readonly file: string;
+  /** Sidebar text. */
+  readonly text: string;
+  /** The component the page mounts (registered by site/.vitepress/theme/index.ts). */
+  readonly component: string;
+}
+
+/**
+ * The playgrounds: the `intentkey` command's designers in the browser, run on the same
+ * functions (`intentkey/tools`). test/unit/site/site-config.test.ts checks this list
+ * against site/playground/ and each page's component.
+ */
+export const playgroundPages: readonly PlaygroundPage[] = [
+  { file: 'keys.md', text: 'Key designer', component: 'KeyPlayground' },
+  { file: 'policy.md', text: 'Retry-policy designer', component: 'PolicyPlayground' },
+  { file: 'errors.md', text: 'Error-code lookup', component: 'ErrorPlayground' },
+];
+
+/** The site path of a playground (`site/playground/x.md` is served at `/playground/x`). */
+export function playgroundLink(page: PlaygroundPage): string {
+  return `/playground/${page.file.replace(/\.md$/, '')}`;
+}

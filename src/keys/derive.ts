@@ -1,15 +1,7 @@
 import { createHmac } from 'node:crypto';
-import { ConfigurationError } from '../errors/index.js';
 import { createFixedKeyHmac, type FixedKeyHmac } from '../internal/hash.js';
-import { describeValue } from '../internal/validation.js';
+import { checkParts, checkSecret, DEFAULT_SECRET } from './derive-input.js';
 import { uint128ToCrockford } from './encoding.js';
-
-/**
- * HMAC key used when no secret is given. It only separates our keys from any other
- * HMAC-SHA256 use of the same inputs; it is public, so it makes keys reproducible,
- * not unguessable.
- */
-const DEFAULT_SECRET = 'intentkey/derive/v1';
 
 /**
  * What a derived key is computed from. All strings are hashed as UTF-8 (a lone UTF-16
@@ -59,12 +51,6 @@ function encodeParts(parts: readonly string[], gap: number): Buffer {
 /** HMAC under the default secret, prepared on first use. */
 let defaultHmac: FixedKeyHmac | undefined;
 
-function checkString(path: string, value: unknown): asserts value is string {
-  if (typeof value !== 'string') {
-    throw new ConfigurationError({ path, expected: 'a string', received: describeValue(value) });
-  }
-}
-
 /**
  * Computes the intent key from the business action itself, so the same action always
  * gets the same key, even when the ledger record that held a random key is lost.
@@ -111,25 +97,6 @@ export function createKeyDeriver(secret: string = DEFAULT_SECRET): (scope: strin
     checkParts(scope, operation, businessId);
     return keyFromMac(scope, operation, businessId, hmac);
   };
-}
-
-function checkParts(scope: unknown, operation: unknown, businessId: unknown): asserts businessId is string {
-  checkString('scope', scope);
-  checkString('operation', operation);
-  checkString('businessId', businessId);
-  if (businessId.length === 0) {
-    throw new ConfigurationError({ path: 'businessId', expected: 'a non-empty string', received: 'an empty string' });
-  }
-}
-
-function checkSecret(secret: unknown): void {
-  if (typeof secret === 'string' ? secret.length === 0 : !(secret instanceof Uint8Array) || secret.length === 0) {
-    throw new ConfigurationError({
-      path: 'secret',
-      expected: 'a non-empty string or Uint8Array',
-      received: typeof secret === 'string' || secret instanceof Uint8Array ? 'an empty value' : describeValue(secret, { secret: true }),
-    });
-  }
 }
 
 /** The key: the first 128 bits of the MAC as 26 Crockford digits. */

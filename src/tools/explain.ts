@@ -12,6 +12,7 @@ import { classifyResponse, matchErrorRule, readVenueError, type ResponseFacts, t
 import type { Outcome, OutcomeKind } from '../classify/outcome.js';
 import type { DedupeSpec, ErrorRule, LookupSpec, RuleOutcome, VenueProfile } from '../venues/profile.js';
 import { settlesByResend } from '../client/decide.js';
+import { ConfigurationError } from '../errors/index.js';
 import { VENUE_PROFILES } from '../venues/registry.js';
 
 // ---------------------------------------------------------------------------------
@@ -187,6 +188,27 @@ function writePath(root: unknown, path: string, value: string): void {
     current[segment] = made;
     current = made as Record<string, unknown>;
   });
+}
+
+/**
+ * Response headers written as `NAME: VALUE` (or `NAME=VALUE`), one per item, as
+ * `intentkey explain --header` and the error playground take them: names lower-cased,
+ * values trimmed; a later item wins over an earlier one of the same name.
+ *
+ * @throws {ConfigurationError} with `path` `headers[i]` for an item whose name is not an
+ *   HTTP token or that has no separator.
+ */
+export function parseHeaderList(items: readonly string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  items.forEach((item, i) => {
+    const at = item.search(/[:=]/);
+    const name = at > 0 ? item.slice(0, at).trim() : '';
+    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) {
+      throw new ConfigurationError({ path: `headers[${String(i)}]`, expected: 'NAME: VALUE (or NAME=VALUE)', received: JSON.stringify(item) });
+    }
+    headers[name.toLowerCase()] = item.slice(at + 1).trim();
+  });
+  return headers;
 }
 
 /** `response` as the classifier reads it. */
@@ -366,6 +388,19 @@ export function nextStep(profile: VenueProfile, outcome: Outcome, rule: ErrorRul
         text: 'Refused: not executed. The intent is failed (VenueRejectedError); fix the request, and send a corrected action under a new business id. If an earlier attempt of the same intent may have executed, the intent stays unknown for a person instead.',
       };
   }
+}
+
+/** An outcome's kind as `intentkey explain` prints it: `unknown`, `conflict (duplicate)`. */
+export function outcomeLabel(outcome: Outcome): string {
+  return outcome.kind === 'conflict' ? `conflict (${outcome.conflict})` : outcome.kind;
+}
+
+/** What a rate-limited outcome adds: `scope venue`, `wait 2 min`; empty for every other kind. */
+export function outcomeDetails(outcome: Outcome): string[] {
+  if (outcome.kind !== 'rateLimited') return [];
+  const extra = [`scope ${outcome.scope}`];
+  if (outcome.retryAfterMs !== undefined) extra.push(`wait ${formatDuration(outcome.retryAfterMs)}`);
+  return extra;
 }
 
 // ---------------------------------------------------------------------------------

@@ -6,3 +6,5 @@ export * from './policy.js';
 export * from './explain.js';
 export * from './log-fields.js';
 export * from './audit.js';
+// A CSPRNG source for `designKeys` where `node:crypto` is missing (a browser).
+export { createWebCryptoRandom } from '../internal/web-random.js';

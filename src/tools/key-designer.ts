@@ -6,13 +6,18 @@
  *
  * Pure: randomness and time are injected, nothing is read or written. Key generation,
  * derivation and venue encoding are the library's own (`src/keys`), so a key shown here
- * is exactly the key a client with the same settings would send.
+ * is exactly the key a client with the same settings would send. Derivation and the
+ * hashing venue encodings run through src/keys/portable.ts (the same code with a SHA-256
+ * of its own instead of `node:crypto`), so this module also runs in a browser: the docs
+ * site's key playground calls it unchanged.
  */
 import { ConfigurationError } from '../errors/index.js';
 import type { RandomSource } from '../internal/random.js';
 import { describeValue } from '../internal/validation.js';
 import { ulidToBytes, uuidToBytes } from '../keys/encoding.js';
-import { checkVenueKey, createKeyGenerator, deriveKey, encodeVenueKey } from '../keys/index.js';
+import { createKeyGenerator } from '../keys/generate.js';
+import { deriveKeyPortable as deriveKey, encodeVenueKeyPortable as encodeVenueKey } from '../keys/portable.js';
+import { checkVenueKey } from '../keys/venue-key-format.js';
 import type { DedupeSpec, ErrorRule, KeyFormat, KeySpec, VenueProfile } from '../venues/profile.js';
 import { GENERIC_RULES } from '../venues/generic.js';
 import { VENUE_PROFILES } from '../venues/registry.js';
@@ -257,6 +262,66 @@ export function keyPlacement(spec: KeySpec, venueKey: string): KeyPlacement {
   return { ...line, valueType, echo: echoLine };
 }
 
+/** Options of {@link keyRequestExample}. */
+export interface KeyRequestOptions {
+  /** Request method. @default 'POST' */
+  readonly method?: string;
+  /** Request path. @default '/<operation path>' (profiles do not name the operation's endpoint) */
+  readonly path?: string;
+  /** How a body carries the key: a JSON object or a form-encoded body. @default 'json' */
+  readonly body?: 'json' | 'form';
+}
+
+/** Sets `value` at a dotted path of `root`, making objects on the way. */
+function setDotted(root: Record<string, unknown>, dotted: string, value: unknown): void {
+  const parts = dotted.split('.');
+  let current = root;
+  parts.forEach((part, i) => {
+    if (i === parts.length - 1) {
+      current[part] = value;
+      return;
+    }
+    const next = current[part];
+    if (typeof next === 'object' && next !== null) {
+      current = next as Record<string, unknown>;
+      return;
+    }
+    const made: Record<string, unknown> = {};
+    current[part] = made;
+    current = made;
+  });
+}
+
+/**
+ * The request a venue with this key spec receives, reduced to the key's part, as an
+ * HTTP/1.1 message: the request line (with the key in the query string when the venue
+ * reads it there), the key header, and a body holding the key field (and its echo),
+ * as JSON or form-encoded. Built from {@link keyPlacement}, so each line is exactly
+ * what that function spells out; the operation's own fields are not shown.
+ */
+export function keyRequestExample(spec: KeySpec, venueKey: string, options: KeyRequestOptions = {}): string {
+  const placement = keyPlacement(spec, venueKey);
+  const places: KeyPlacementLine[] = placement.echo === undefined ? [placement] : [placement, placement.echo];
+  const query = places.filter((p) => p.in === 'query').map((p) => p.text);
+  const headers = places.filter((p) => p.in === 'header').map((p) => p.text);
+  const inBody = places.filter((p) => p.in === 'body');
+  const form = options.body === 'form';
+  const lines = [`${options.method ?? 'POST'} ${options.path ?? '/<operation path>'}${query.length > 0 ? `?${query.join('&')}` : ''} HTTP/1.1`];
+  if (inBody.length > 0) lines.push(`Content-Type: ${form ? 'application/x-www-form-urlencoded' : 'application/json'}`);
+  lines.push(...headers);
+  if (inBody.length > 0) {
+    let body: string;
+    if (form) body = inBody.map((p) => p.form ?? p.text).join('&');
+    else {
+      const root: Record<string, unknown> = {};
+      for (const p of inBody) setDotted(root, p.field, p === placement && placement.valueType === 'number' ? Number(venueKey) : venueKey);
+      body = JSON.stringify(root, null, 2);
+    }
+    lines.push('', body);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 function checkCount(count: number, path: string): void {
   if (!Number.isSafeInteger(count) || count < 1 || count > MAX_DESIGN_COUNT) {
     throw invalid(path, `an integer in [1, ${MAX_DESIGN_COUNT}]`, count);
@@ -340,6 +405,19 @@ export function designKeys(options: DesignKeysOptions, env: DesignEnvironment): 
     keys: designed,
     failing,
   };
+}
+
+/**
+ * The design's verdict in a sentence (`the key fits binance-spot's key format`, `2 of 5
+ * keys do not fit okx's key format`), as `intentkey key` and the key playground print
+ * it; `null` when no venue was given.
+ */
+export function designVerdict(design: KeyDesign): string | null {
+  if (design.venue === null) return null;
+  const name = design.venue.name;
+  const n = design.keys.length;
+  if (design.failing === 0) return n === 1 ? `the key fits ${name}'s key format` : `all ${n} keys fit ${name}'s key format`;
+  return n === 1 ? `the key does not fit ${name}'s key format` : `${design.failing} of ${n} keys do not fit ${name}'s key format`;
 }
 
 // ---------------------------------------------------------------------------

@@ -21,7 +21,9 @@ import { parseRetryAfter } from '../backoff/retry-after.js';
 import { ConfigurationError } from '../errors/index.js';
 import type { RandomSource } from '../internal/random.js';
 import { describeValue, parseOptions } from '../internal/validation.js';
+import { createWebCryptoRandom } from '../internal/web-random.js';
 import { SeededRandom } from '../testing/seeded-random.js';
+import type { VenueProfile } from '../venues/profile.js';
 
 // ---------------------------------------------------------------------------- policy
 
@@ -76,17 +78,38 @@ function backoffOf(policy: RetryPolicy): BackoffOptions {
   return { jitter: policy.jitter, baseDelayMs: policy.baseDelayMs, maxDelayMs: policy.maxDelayMs };
 }
 
-/** A CSPRNG-backed source from the Web Crypto API (browsers and Node 20 alike). */
-function webCryptoRandom(): RandomSource {
-  const word = new Uint32Array(1);
+// ---------------------------------------------------------------------------- venue
+
+/** What a venue profile says that bears on retrying (profiles carry no retry settings). */
+export interface PolicyVenueFacts {
+  /** Profile name. */
+  readonly name: string;
+  /** Headers the client reads a venue-requested wait from (honoured up to `maxRetryAfterMs`). */
+  readonly retryAfterHeaders: readonly string[];
+  /** How the venue deduplicates by key: `keyStore`, `openOrders` or `none`. */
+  readonly dedupe: VenueProfile['dedupe']['kind'];
+  /** How long a lookup's "not found" waits before it is believed, in ms. */
+  readonly settleDelayMs: number;
+}
+
+/** The retry-relevant facts of `venue`, as `intentkey policy --venue` and the policy playground show them. */
+export function policyVenueFacts(venue: VenueProfile): PolicyVenueFacts {
   return {
-    next(): number {
-      globalThis.crypto.getRandomValues(word);
-      return (word[0] as number) / 2 ** 32;
-    },
-    fill(target: Uint8Array): void {
-      globalThis.crypto.getRandomValues(target);
-    },
+    name: venue.name,
+    retryAfterHeaders: venue.rateLimit.retryAfterHeaders,
+    dedupe: venue.dedupe.kind,
+    settleDelayMs: venue.reconcile.settleDelayMs,
+  };
+}
+
+/** Where a designed policy comes from, in words: the client defaults (for every venue alike), overridden by the fields given. */
+export function policySource(venue: VenueProfile | undefined): { readonly venue: string | null; readonly note: string } {
+  return {
+    venue: venue === undefined ? null : venue.name,
+    note:
+      venue === undefined
+        ? 'createIntentClient defaults, overridden by the flags given'
+        : 'venue profiles carry no retry settings: createIntentClient defaults, overridden by the flags given',
   };
 }
 
@@ -555,7 +578,7 @@ function defaultAxiosRetryCondition(error: AxiosError): boolean {
  */
 export function toAxiosRetryOptions(policyInput: RetryPolicy, options: ToAxiosRetryOptions = {}): AxiosRetryPolicyOptions {
   const policy = resolveRetryPolicy(policyInput);
-  const random = options.random ?? webCryptoRandom();
+  const random = options.random ?? createWebCryptoRandom();
   const condition = options.retryCondition ?? defaultAxiosRetryCondition;
   const backoff = backoffOf(policy);
   const stateOf = (error: AxiosError): AxiosRetryState | undefined => (error.config as { 'axios-retry'?: AxiosRetryState } | undefined)?.['axios-retry'];
@@ -658,7 +681,7 @@ export interface ToPRetryOptions {
  */
 export function toPRetryOptions(policyInput: RetryPolicy, options: ToPRetryOptions = {}): PRetryPolicyOptions {
   const policy = resolveRetryPolicy(policyInput);
-  const random = options.random ?? webCryptoRandom();
+  const random = options.random ?? createWebCryptoRandom();
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const now = options.now ?? (() => Date.now());
   const backoff = backoffOf(policy);
@@ -918,6 +941,42 @@ function csharpExport(policy: RetryPolicy): PolicyExport {
   ].join('\n');
   if (policy.maxAttempts === 1) caveats.push('Polly requires MaxRetryAttempts >= 1: with maxAttempts 1, leave the retry strategy out.');
   return { target: 'csharp', text, caveats };
+}
+
+// ---------------------------------------------------------------------------- summaries
+
+/**
+ * How long a call that never succeeds lasts, in a sentence: `A call that never succeeds
+ * ends after 1.23 s (p50), ...; 4.0% are stopped by the deadline before attempt 6.`
+ * (`intentkey policy` and the policy playground).
+ */
+export function giveUpSummary(timeline: PolicyTimeline): string {
+  const g = timeline.giveUpMs;
+  const stopped = timeline.attempts.reduce((n, a) => n + a.stoppedByDeadline, 0);
+  return `A call that never succeeds ends after ${formatMs(g.p50)} (p50), ${formatMs(g.p95)} (p95), ${formatMs(g.max)} (max)${stopped > 0 ? `; ${((stopped / timeline.draws) * 100).toFixed(1)}% are stopped by the deadline before attempt ${timeline.policy.maxAttempts}` : ''}.`;
+}
+
+/** A fleet's load in four sentences: the setup, the model, the requests and peak, the outcome. */
+export interface FleetSummary {
+  /** Clients, outage length and how first sends are spread. */
+  readonly title: string;
+  /** The simulation's assumptions. */
+  readonly model: string;
+  /** Total requests, per client, and the busiest bucket. */
+  readonly requests: string;
+  /** How many clients succeeded, ran out of attempts, or hit the deadline. */
+  readonly outcome: string;
+}
+
+/** The sentences `intentkey policy --clients` and the policy playground print about a {@link FleetLoad}. */
+export function fleetSummary(fleet: FleetLoad): FleetSummary {
+  const perSecond = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(1));
+  return {
+    title: `Fleet: ${fleet.clients} clients, venue failing everything for ${formatMs(fleet.outageMs)}, first sends ${fleet.spreadMs === 0 ? 'all at 0' : `spread over ${formatMs(fleet.spreadMs)}`}`,
+    model: 'model: each client makes one call; a request sent before the outage ends fails, one sent after succeeds; no Retry-After; clients do not slow each other',
+    requests: `requests: ${fleet.totalRequests} (${fleet.amplification.toFixed(2)} per client; without retries ${fleet.clients}); peak ${fleet.peak.requests} in the ${formatMs(fleet.bucketMs)} from ${formatMs(fleet.peak.startMs)} (${perSecond(fleet.peak.perSecond)}/s)`,
+    outcome: `outcome: ${fleet.succeeded} succeeded after the outage, ${fleet.exhaustedAttempts} ran out of attempts, ${fleet.stoppedByDeadline} stopped at the deadline`,
+  };
 }
 
 // ---------------------------------------------------------------------------- charts

@@ -1,11 +1,15 @@
 import { findVenueProfile } from '../../venues/registry.js';
 import type { Command } from 'commander';
+import { ConfigurationError } from '../../errors/index.js';
 import {
   describeMatch,
   explainCode,
 
   formatDuration,
   GENERIC_VENUE_NAMES,
+  outcomeDetails,
+  outcomeLabel,
+  parseHeaderList,
   summariseVenue,
   VENUE_NAMES,
   type Explanation,
@@ -68,16 +72,12 @@ function parseStatus(text: string | undefined): number | undefined {
 }
 
 function parseHeaders(list: readonly string[] | undefined): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const item of list ?? []) {
-    const at = item.search(/[:=]/);
-    const name = at > 0 ? item.slice(0, at).trim() : '';
-    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) {
-      throw new CliError(`--header: expected NAME: VALUE (or NAME=VALUE), received ${JSON.stringify(item)}`, EXIT.usage);
-    }
-    headers[name.toLowerCase()] = item.slice(at + 1).trim();
+  try {
+    return parseHeaderList(list ?? []);
+  } catch (error) {
+    if (error instanceof ConfigurationError) throw new CliError(`--header: expected ${error.expected}, received ${error.received}`, EXIT.usage);
+    throw error;
   }
-  return headers;
 }
 
 function collect(value: string, previous: readonly string[] | undefined): string[] {
@@ -86,7 +86,7 @@ function collect(value: string, previous: readonly string[] | undefined): string
 
 function explanationText(e: Explanation, ctx: CommandContext): string {
   const p = ctx.paint;
-  const kind = e.outcome.kind === 'conflict' ? `conflict (${e.outcome.conflict})` : e.outcome.kind;
+  const kind = outcomeLabel(e.outcome);
   const colourKind =
     e.outcome.kind === 'success' ? p.green(kind) : e.outcome.kind === 'fatal' ? p.red(kind) : e.outcome.kind === 'unknown' || e.outcome.kind === 'conflict' ? p.yellow(kind) : p.cyan(kind);
   const lines: string[] = [];
@@ -95,11 +95,7 @@ function explanationText(e: Explanation, ctx: CommandContext): string {
   lines.push(`  answer    HTTP ${String(e.status)} ${JSON.stringify(e.response.body)}${statusWhy}`);
   if (Object.keys(e.response.headers).length > 0) lines.push(`  headers   ${Object.entries(e.response.headers).map(([n, v]) => `${n}: ${v}`).join(', ')}`);
   lines.push(`  read      ${e.read.code === undefined ? 'no code' : `code ${e.read.code}`}${e.read.message === undefined ? '' : `, message ${JSON.stringify(e.read.message)}`}`);
-  const extra: string[] = [];
-  if (e.outcome.kind === 'rateLimited') {
-    extra.push(`scope ${e.outcome.scope}`);
-    if (e.outcome.retryAfterMs !== undefined) extra.push(`wait ${formatDuration(e.outcome.retryAfterMs)}`);
-  }
+  const extra = outcomeDetails(e.outcome);
   lines.push(`  outcome   ${colourKind}${extra.length > 0 ? ` (${extra.join(', ')})` : ''}`);
   if (e.rule === null) lines.push(`  rule      none`);
   else {

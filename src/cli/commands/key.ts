@@ -6,6 +6,7 @@ import {
   MIN_DERIVE_SECRET_LENGTH,
   OPERATION_NAME_PATTERN,
   designKeys,
+  designVerdict,
   findVenueProfile,
   keyContract,
   venueNames,
@@ -157,13 +158,8 @@ function renderText(design: KeyDesign, p: Paint, secretEnv: string | undefined):
     const first = design.keys[0];
     if (first?.http != null) lines.push('', p.dim('how the first key travels:'), ...httpLines(first, p));
   }
-  if (design.venue !== null) {
-    lines.push('');
-    const name = design.venue.name;
-    const n = design.keys.length;
-    if (design.failing === 0) lines.push(p.green(n === 1 ? `the key fits ${name}'s key format` : `all ${n} keys fit ${name}'s key format`));
-    else lines.push(p.red(n === 1 ? `the key does not fit ${name}'s key format` : `${design.failing} of ${n} keys do not fit ${name}'s key format`));
-  }
+  const verdict = designVerdict(design);
+  if (verdict !== null) lines.push('', design.failing === 0 ? p.green(verdict) : p.red(verdict));
   return lines.join('\n') + '\n';
 }
 

@@ -18,8 +18,12 @@ import {
   exportPolicy,
   fleetChart,
   fleetLoad,
+  fleetSummary,
+  giveUpSummary,
   formatMs,
+  policySource,
   policySvg,
+  policyVenueFacts,
   policyTimeline,
   resolveRetryPolicy,
   timelineChart,
@@ -173,19 +177,13 @@ function runPolicy(flags: PolicyFlags, ctx: CommandContext): void {
     }
   }
 
-  const source = {
-    venue: venue === undefined ? null : venue.name,
-    note:
-      venue === undefined
-        ? 'createIntentClient defaults, overridden by the flags given'
-        : 'venue profiles carry no retry settings: createIntentClient defaults, overridden by the flags given',
-  };
+  const source = policySource(venue);
 
   if (flags.json === true) {
     writeJson(io.stdout, {
       policy,
       source,
-      venue: venue === undefined ? null : venueFacts(venue),
+      venue: venue === undefined ? null : policyVenueFacts(venue),
       timeline: { draws: timeline.draws, seed: timeline.seed, attemptMs: timeline.attemptMs, attempts: timeline.attempts, giveUpMs: timeline.giveUpMs },
       bounds,
       fleet: fleet ?? null,
@@ -210,7 +208,7 @@ function runPolicy(flags: PolicyFlags, ctx: CommandContext): void {
   );
   out.push(paint.dim(`from ${venue === undefined ? '' : `venue ${venue.name}: `}${source.note}`));
   if (venue !== undefined) {
-    const facts = venueFacts(venue);
+    const facts = policyVenueFacts(venue);
     out.push(
       paint.dim(
         `venue waits it reads: ${facts.retryAfterHeaders.join(', ')} (honoured up to ${policy.maxRetryAfterMs} ms); dedupe: ${facts.dedupe}; settle delay before a "not found" is believed: ${facts.settleDelayMs} ms`,
@@ -245,12 +243,8 @@ function runPolicy(flags: PolicyFlags, ctx: CommandContext): void {
   out.push('');
   out.push('When each attempt is sent (░ min..p50 │ p50 █ ..p95 ░ ..max):');
   out.push(timelineChart(timeline, 60, { strong: (t) => paint.cyan(t), faint: (t) => paint.dim(t) }).trimEnd());
-  const g = timeline.giveUpMs;
-  const stopped = timeline.attempts.reduce((n, a) => n + a.stoppedByDeadline, 0);
   out.push('');
-  out.push(
-    `A call that never succeeds ends after ${formatMs(g.p50)} (p50), ${formatMs(g.p95)} (p95), ${formatMs(g.max)} (max)${stopped > 0 ? `; ${((stopped / timeline.draws) * 100).toFixed(1)}% are stopped by the deadline before attempt ${policy.maxAttempts}` : ''}.`,
-  );
+  out.push(giveUpSummary(timeline));
   if (fleet !== undefined) out.push('', ...fleetText(fleet, ctx));
   if (svgPath !== undefined) out.push('', `wrote ${flags.svg ?? ''}`);
   io.stdout.write(`${out.join('\n')}\n`);
@@ -258,26 +252,15 @@ function runPolicy(flags: PolicyFlags, ctx: CommandContext): void {
 
 function fleetText(fleet: FleetLoad, ctx: CommandContext): string[] {
   const { paint } = ctx;
-  const perSecond = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(1));
+  const summary = fleetSummary(fleet);
   return [
-    paint.bold(
-      `Fleet: ${fleet.clients} clients, venue failing everything for ${formatMs(fleet.outageMs)}, first sends ${fleet.spreadMs === 0 ? 'all at 0' : `spread over ${formatMs(fleet.spreadMs)}`}`,
-    ),
-    paint.dim('model: each client makes one call; a request sent before the outage ends fails, one sent after succeeds; no Retry-After; clients do not slow each other'),
-    `requests: ${fleet.totalRequests} (${fleet.amplification.toFixed(2)} per client; without retries ${fleet.clients}); peak ${fleet.peak.requests} in the ${formatMs(fleet.bucketMs)} from ${formatMs(fleet.peak.startMs)} (${perSecond(fleet.peak.perSecond)}/s)`,
-    `outcome: ${fleet.succeeded} succeeded after the outage, ${fleet.exhaustedAttempts} ran out of attempts, ${fleet.stoppedByDeadline} stopped at the deadline`,
+    paint.bold(summary.title),
+    paint.dim(summary.model),
+    summary.requests,
+    summary.outcome,
     `requests per ${formatMs(fleet.bucketMs)} (▒ first sends, █ retries):`,
     fleetChart(fleet, 50, { strong: (t) => paint.red(t), faint: (t) => paint.dim(t) }).trimEnd(),
   ];
-}
-
-function venueFacts(venue: VenueProfile): { name: string; retryAfterHeaders: readonly string[]; dedupe: string; settleDelayMs: number } {
-  return {
-    name: venue.name,
-    retryAfterHeaders: venue.rateLimit.retryAfterHeaders,
-    dedupe: venue.dedupe.kind,
-    settleDelayMs: venue.reconcile.settleDelayMs,
-  };
 }
 
 function findVenue(name: string): VenueProfile {

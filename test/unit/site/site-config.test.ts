@@ -1,15 +1,16 @@
 /**
  * The docs site's configuration (site/.vitepress), checked without building the site:
  * every guide in docs/ is in the sidebar, every public entry point of package.json has an
- * API reference page, and the site's heading anchors and repository-file links follow
- * GitHub's rules, so a link written for GitHub lands in the same place on the site.
+ * API reference page, the playground pages are listed and mount their registered
+ * components, and the site's heading anchors and repository-file links follow GitHub's
+ * rules, so a link written for GitHub lands in the same place on the site.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { apiModules, importPathOf } from '../../../site/.vitepress/api-modules.js';
-import { guideGroups, guideLink } from '../../../site/.vitepress/guides.js';
+import { guideGroups, guideLink, playgroundLink, playgroundPages } from '../../../site/.vitepress/guides.js';
 import { githubSlug, repositoryTarget } from '../../../site/.vitepress/markdown.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -26,6 +27,41 @@ describe('the docs site sidebar', () => {
 
   it('links each guide at its path in the repository', () => {
     expect(guideLink({ file: 'durability.md', text: 'Durability' })).toBe('/docs/durability');
+  });
+});
+
+describe('the playgrounds', () => {
+  const folder = join(ROOT, 'site', 'playground');
+  const theme = readFileSync(join(ROOT, 'site', '.vitepress', 'theme', 'index.ts'), 'utf8');
+  const config = readFileSync(join(ROOT, 'site', '.vitepress', 'config.ts'), 'utf8');
+
+  it('are the key designer, the retry-policy designer and the error-code lookup', () => {
+    expect(playgroundPages.map((page) => page.component).sort()).toEqual(['ErrorPlayground', 'KeyPlayground', 'PolicyPlayground']);
+  });
+
+  it('lists every page of site/playground/ once, and nothing else', () => {
+    const files = readdirSync(folder).filter((name) => name.endsWith('.md'));
+    expect([...playgroundPages.map((page) => page.file)].sort()).toEqual([...files].sort());
+    expect(new Set(playgroundPages.map((page) => page.file)).size).toBe(playgroundPages.length);
+  });
+
+  it('each page mounts its component, which the theme registers from an existing file', () => {
+    for (const page of playgroundPages) {
+      const text = readFileSync(join(folder, page.file), 'utf8');
+      expect(text, page.file).toMatch(new RegExp(`^<${page.component} />$`, 'm'));
+      expect(text, page.file).toMatch(/^# /m);
+      const registration = new RegExp(`app\\.component\\('${page.component}', defineAsyncComponent\\(\\(\\) => import\\('\\./playground/${page.component}\\.vue'\\)\\)\\)`);
+      expect(theme, page.component).toMatch(registration);
+      expect(() => readFileSync(join(ROOT, 'site', '.vitepress', 'theme', 'playground', `${page.component}.vue`)), page.component).not.toThrow();
+    }
+  });
+
+  it('are served under /playground/ and in the sidebar and the nav', () => {
+    expect(playgroundLink({ file: 'keys.md', text: 'Keys', component: 'KeyPlayground' })).toBe('/playground/keys');
+    // The site's srcExclude keeps site/playground/ and the rewrite serves it at /playground/.
+    expect(config).toContain("new Set(['api', 'playground'])");
+    expect(config).toMatch(/replace\(\/\^site\\\/\(api\|playground\)\\\/\/, '\$1\/'\)/);
+    expect(config).toContain('playgroundSidebar');
   });
 });
 
