@@ -96,6 +96,25 @@ describe('the error-code lookup', () => {
   });
 });
 
+describe('keyboard use', () => {
+  it('the error-code field is reached with Tab alone, and typing a code shows every venue\'s answer', async () => {
+    const context = await browser.newContext();
+    const page = await open(context, '/playground/errors.html');
+    const focused = (): Promise<string> => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id ?? '');
+    let presses = 0;
+    // Bounded: the site's header links and the search come first.
+    while ((await focused()) !== 'ik-error-code' && presses < 80) {
+      await page.keyboard.press('Tab');
+      presses++;
+    }
+    expect(await focused(), `not reached after ${presses} Tab presses`).toBe('ik-error-code');
+    await page.keyboard.type('-2010');
+    await expect.poll(() => page.locator('[data-action]').count()).toBeGreaterThan(10);
+    await expect.poll(() => new URLSearchParams(searchOf(page)).get('code')).toBe('-2010');
+    await context.close();
+  });
+});
+
 describe('the retry-policy designer', () => {
   it('draws the timeline the library computes: the same p50 and max wait for every attempt', async () => {
     const context = await browser.newContext();
