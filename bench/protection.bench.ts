@@ -36,7 +36,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BotInput } from './harness/ban-bot.js';
-import { forkTs, harnessFile } from './harness/child.js';
+import { forkTs, harnessFile, stopChild } from './harness/child.js';
 import { OUTAGE_FULL, OUTAGE_SMOKE, runOutageVariant, type OutageScale } from './harness/outage-run.js';
 import {
   banTable,
@@ -150,15 +150,6 @@ function nextMessage<T>(child: ChildProcess, what: string, pick: (m: Record<stri
   });
 }
 
-/** Ends a child this run started: SIGTERM, then SIGKILL after 5 s. */
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
 
 async function runBanVariant(variant: BanVariant, stamp: string): Promise<BanVariantResult> {
   const base = { id: variant.id, label: variant.label, ...(variant.targetNoBan === undefined ? {} : { targetNoBan: variant.targetNoBan }) };

@@ -27,7 +27,7 @@ import { cpus, loadavg, release, totalmem, type as osType } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VARIANT_UNAVAILABLE, type HttpCellInput, type HttpCellResult, type HttpVariant, type LedgerCellInput, type LedgerCellResult, type RecoveryBuildResult, type RecoveryInput, type RecoveryOpenResult } from './harness/cells.js';
-import { forkTs, harnessFile, runChild } from './harness/child.js';
+import { forkTs, harnessFile, runChild, stopChild } from './harness/child.js';
 import { parseOptions, PROFILE_CONCURRENCY, USAGE, type BenchOptions, type Part } from './harness/options.js';
 import { profileLines, summariseProfile, type CpuProfile, type ProfileSummary } from './harness/profile.js';
 import {
@@ -92,14 +92,6 @@ async function startServer(): Promise<{ url: string; child: ChildProcess }> {
   return { url: `http://127.0.0.1:${port}`, child };
 }
 
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
 
 const flushProbe = (options: BenchOptions): Promise<LedgerCellResult> =>
   runChild<LedgerCellResult>(harnessFile('ledger-cell.ts'), { kind: 'flush', concurrency: 1, durationMs: 0, maxOps: 200, tmpDir: options.tmpDir, depsDir: options.depsDir } satisfies LedgerCellInput, 60_000);
@@ -201,7 +193,7 @@ async function runHttp(options: BenchOptions, stamp: string): Promise<HttpPart &
     const profiles = options.profileDir === undefined ? undefined : await runProfiles(options, server.url, options.variants.filter((v) => skipped[v] === undefined), options.profileDir, stamp);
     return { requests: options.requests, warmup: options.warmup, rounds: options.rounds, concurrency: options.httpConcurrency, variants: options.variants, skipped, flush, cells, ...(profiles ? { profiles } : {}) };
   } finally {
-    await stopServer(server.child);
+    await stopChild(server.child);
   }
 }
 

@@ -53,7 +53,16 @@ function script(body: string): LuaScript {
  * INCRBYFLOAT is not used: it adds in long double and prints 17 significant digits, which
  * can differ from the double sum in the last place and move a boundary decision.
  */
-const FORMAT = `local function fmt(n) return string.format('%.17g', n) end\n`;
+const FORMAT =
+  `local function fmt(n) return string.format('%.17g', n) end\n` +
+  // A counter's value: 0 when absent; a key holding something else is an error, not a count.
+  `local function count(key)\n` +
+  `  local raw = redis.call('GET', key)\n` +
+  `  if not raw then return 0 end\n` +
+  `  local n = tonumber(raw)\n` +
+  `  if not n then error({err = 'limiter key ' .. key .. ' does not hold a number'}) end\n` +
+  `  return n\n` +
+  `end\n`;
 
 /**
  * Acquire. KEYS: one counter per limit, for the window that holds `now`. ARGV, three per
@@ -73,12 +82,7 @@ export const ACQUIRE_SCRIPT = script(
   `${FORMAT}local used = {}
 local refused = {}
 for i = 1, #KEYS do
-  local raw = redis.call('GET', KEYS[i])
-  local u = 0
-  if raw then
-    u = tonumber(raw)
-    if not u then return redis.error_reply('limiter key ' .. KEYS[i] .. ' does not hold a number') end
-  end
+  local u = count(KEYS[i])
   used[i] = u
   local cost, allowed = tonumber(ARGV[3 * i - 2]), tonumber(ARGV[3 * i - 1])
   if cost > 0 and u + cost > allowed then refused[#refused + 1] = tostring(i) end
@@ -104,12 +108,7 @@ return {'granted'}`,
  */
 export const OBSERVE_SCRIPT = script(
   `${FORMAT}for i = 1, #KEYS do
-  local raw = redis.call('GET', KEYS[i])
-  local u = 0
-  if raw then
-    u = tonumber(raw)
-    if not u then return redis.error_reply('limiter key ' .. KEYS[i] .. ' does not hold a number') end
-  end
+  local u = count(KEYS[i])
   local reported = tonumber(ARGV[2 * i - 1])
   if reported > u then redis.call('SET', KEYS[i], fmt(reported), 'PX', ARGV[2 * i]) end
 end
