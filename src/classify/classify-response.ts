@@ -2,6 +2,7 @@ import { parseRetryAfter } from '../backoff/retry-after.js';
 import { GENERIC_RULES } from '../venues/generic.js';
 import type { ErrorRule, HeaderMatch, RuleOutcome, TimeUnit, VenueProfile } from '../venues/profile.js';
 import type { Outcome } from './outcome.js';
+import { extend } from '../internal/extend.js';
 
 /** What {@link classifyResponse} needs to know about one HTTP response. */
 export interface ResponseFacts {
@@ -122,8 +123,8 @@ function classifyStatusAndBody(profile: VenueProfile, response: ResponseFacts, n
     validWait(rule.waitMs);
   const base = build('rateLimited', status, venueError, reason);
   return retryAfterMs === undefined
-    ? { ...base, kind: 'rateLimited', scope }
-    : { ...base, kind: 'rateLimited', scope, retryAfterMs };
+    ? extend(base, { kind: 'rateLimited', scope } as const)
+    : extend(base, { kind: 'rateLimited', scope, retryAfterMs } as const);
 }
 
 /** The rule that decides a response, with the list it comes from and its position there. */
@@ -170,24 +171,24 @@ function build(outcome: RuleOutcome, status: number, venueError: VenueError, rea
   if (venueError.message !== undefined) base.venueMessage = clip(venueError.message);
   switch (outcome) {
     case 'success':
-      return { ...base, kind: 'success' };
+      return extend(base, { kind: 'success' } as const);
     case 'retry':
-      return { ...base, kind: 'retry' };
+      return extend(base, { kind: 'retry' } as const);
     case 'rateLimited':
-      return { ...base, kind: 'rateLimited', scope: 'request' };
+      return extend(base, { kind: 'rateLimited', scope: 'request' } as const);
     case 'resign':
-      return { ...base, kind: 'resign' };
+      return extend(base, { kind: 'resign' } as const);
     case 'conflictInProgress':
-      return { ...base, kind: 'conflict', conflict: 'inProgress' };
+      return extend(base, { kind: 'conflict', conflict: 'inProgress' } as const);
     case 'conflictDuplicate':
-      return { ...base, kind: 'conflict', conflict: 'duplicate' };
+      return extend(base, { kind: 'conflict', conflict: 'duplicate' } as const);
     case 'fatal':
-      return { ...base, kind: 'fatal' };
+      return extend(base, { kind: 'fatal' } as const);
     case 'unknown':
-      return { ...base, kind: 'unknown' };
+      return extend(base, { kind: 'unknown' } as const);
     default:
       // A profile built without validation may carry anything here; the safe reading is "may have executed".
-      return { ...base, kind: 'unknown' };
+      return extend(base, { kind: 'unknown' } as const);
   }
 }
 

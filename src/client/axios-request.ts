@@ -2,6 +2,7 @@ import axios, { AxiosHeaders, type AxiosAdapter, type AxiosInstance, type AxiosR
 import { ConfigurationError } from '../errors/index.js';
 import { describeValue } from '../internal/validation.js';
 import type { KeySpec } from '../venues/profile.js';
+import { extend } from '../internal/extend.js';
 
 /** Per-request metadata intentkey attaches; visible to your interceptors as `config.intentkey`. */
 export interface IntentRequestMeta {
@@ -42,12 +43,12 @@ export function placeKey(config: AxiosRequestConfig, spec: KeySpec, venueKey: st
         throw conflictingKey(operation, `headers.${spec.field}`);
       }
       headers.set(spec.field, venueKey);
-      return { ...config, headers };
+      return extend(config, { headers });
     }
     case 'query':
-      return { ...config, params: withField(config.params, spec.field, venueKey, operation, 'params') };
+      return extend(config, { params: withField(config.params, spec.field, venueKey, operation, 'params') });
     case 'body':
-      return { ...config, data: withField(config.data, spec.field, venueKey, operation, 'data', spec.valueType === 'number') };
+      return extend(config, { data: withField(config.data, spec.field, venueKey, operation, 'data', spec.valueType === 'number') });
   }
 }
 
@@ -146,7 +147,7 @@ export async function roundTrip(http: AxiosInstance, config: AxiosRequestConfig,
     }
   };
   const retryOff = { retries: 0, validateResponse: null };
-  const final = { ...config, adapter, validateStatus: () => true, 'axios-retry': retryOff } as AxiosRequestConfig;
+  const final = extend(config, { adapter, validateStatus: () => true, 'axios-retry': retryOff }) as AxiosRequestConfig;
   try {
     const response = await http.request(final);
     return { kind: 'response', response };

@@ -7,6 +7,7 @@ import type { RegisteredOperation } from './operation-registry.js';
 import { observeRun } from './run-events.js';
 import { IntentRun, resultFromRecord, type RunnerEnvironment } from './runner.js';
 import type { CallOptions, IntentResult } from './types.js';
+import { extend } from '../internal/extend.js';
 
 /** What the call path is wired to. */
 export interface CallsParts {
@@ -61,7 +62,7 @@ export class Calls {
     // The run is built on the draft first: when its first step is a send, that attempt
     // is prepared now and recorded by the create itself (claimed, in flight), so the
     // happy path costs two ledger writes: this one and the outcome.
-    const asPending: IntentRecord = { ...draft, status: 'pending', attempt: 0, epoch: 0, updatedAt: now };
+    const asPending: IntentRecord = extend(draft, { status: 'pending', attempt: 0, epoch: 0, updatedAt: now } as const);
     const fresh = new IntentRun(env, op, asPending, call.signal);
     const maybeFirst = fresh.prepareFirstSend();
     const first = maybeFirst instanceof Promise ? await maybeFirst : maybeFirst;

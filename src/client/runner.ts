@@ -28,6 +28,7 @@ import { summariseError } from './redact.js';
 import type { IntentEvents } from './events.js';
 import type { RegisteredOperation } from './operation-registry.js';
 import type { ResolvedClientOptions } from './options.js';
+import { extend } from '../internal/extend.js';
 import type {
   AttemptContext,
   IntentContext,
@@ -832,10 +833,9 @@ export class IntentRun {
       // Sent only when the user names a header: some venues refuse headers they do not know.
       const headers = AxiosHeaders.from((placed.headers ?? {}) as Record<string, string>);
       headers.set(header, correlationId);
-      placed = { ...placed, headers };
+      placed = extend(placed, { headers });
     }
-    const config: AxiosRequestConfig = {
-      ...placed,
+    const config: AxiosRequestConfig = extend(placed, {
       timeout: placed.timeout ?? options.attemptTimeoutMs,
       intentkey: Object.freeze({
         intentId: this.#record.id,
@@ -846,7 +846,7 @@ export class IntentRun {
         purpose,
         correlationId,
       }),
-    };
+    });
     if (this.#signal && !placed.signal) config.signal = this.#signal;
     return config;
   }
@@ -1145,7 +1145,7 @@ export class IntentRun {
   #successResult(reconciled: boolean): IntentResult<unknown> {
     const result = resultFromRecord(this.#record, { replayed: false, reconciled });
     // A store may leave an oversized result out of the record; this call still has it.
-    return this.#freshResult ? { ...result, result: this.#freshResult.value } : result;
+    return this.#freshResult ? extend(result, { result: this.#freshResult.value }) : result;
   }
 
   #rejection(outcome: StoredOutcome | undefined): VenueRejectedError {

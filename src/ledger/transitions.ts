@@ -2,6 +2,7 @@ import { LedgerLeaseLostError, LedgerTransitionError } from '../errors/index.js'
 import { cloneData } from '../internal/clone-data.js';
 import type { IntentDraft, IntentRecord, IntentStatus } from './intent.js';
 import type { CreateInFlight, TransitionRequest } from './ledger-store.js';
+import { extend } from '../internal/extend.js';
 
 /**
  * The intent state machine (docs/durability.md#the-intent-state-machine: table and
@@ -43,7 +44,7 @@ export const RESUMABLE_STATUSES: readonly IntentStatus[] = ['pending', 'inFlight
  * claim and the transition to `inFlight` (attempt 1) would leave, in one record.
  */
 export function createdInFlight(draft: IntentDraft, now: number, start: CreateInFlight): IntentRecord {
-  return { ...draft, status: 'inFlight', attempt: 1, epoch: 1, leaseOwner: start.owner, leaseExpiresAt: now + start.leaseMs, updatedAt: now, outcome: cloneData(start.outcome) };
+  return extend(draft, { status: 'inFlight', attempt: 1, epoch: 1, leaseOwner: start.owner, leaseExpiresAt: now + start.leaseMs, updatedAt: now, outcome: cloneData(start.outcome) } as const);
 }
 
 /**
@@ -76,11 +77,6 @@ export function applyTransition(record: IntentRecord, request: TransitionRequest
     const { leaseOwner: _owner, leaseExpiresAt: _until, ...unleased } = kept;
     rest = unleased;
   }
-  return {
-    ...rest,
-    status: request.to,
-    attempt,
-    updatedAt: request.now,
-    ...(request.outcome === undefined ? {} : { outcome: cloneData(request.outcome) }),
-  };
+  const changed = { status: request.to, attempt, updatedAt: request.now };
+  return request.outcome === undefined ? extend(rest, changed) : extend(rest, extend(changed, { outcome: cloneData(request.outcome) }));
 }

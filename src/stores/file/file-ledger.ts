@@ -36,6 +36,7 @@ import { FileKind, FinishedIndex, indexableId, MAX_INDEXED_ID_BYTES, type IdHash
 import { WorkerLedgerIo, type LedgerIo } from './io.js';
 import { acquireLedgerLock, LOCK_FILE, type LedgerLock } from './lock.js';
 import { encodeStoredBody, rawSummary, summarizeLeading, summarizeRaw, type RawSummary } from './stored-record.js';
+import { extend } from '../../internal/extend.js';
 
 /** Something the file ledger reports that is not an error. */
 export type FileLedgerEvent =
@@ -673,10 +674,10 @@ export class FileLedger implements LedgerStore {
     const finished = this.#finished.findId(draft.id);
     // Durable already (it was read from, or compacted into, the files): no barrier.
     if (finished >= 0) return { created: false, record: this.#out(await this.#readFinished(finished, draft.id)) };
-    const stored: IntentDraft = { ...draft, input: this.#codec ? this.#codec.encode(draft.input) : cloneData(draft.input) };
+    const stored: IntentDraft = extend(draft, { input: this.#codec ? this.#codec.encode(draft.input) : cloneData(draft.input) });
     // Created already claimed and in flight: one log record (one flush) instead of three
     // writes. The lease part lives in memory only, as every lease here does.
-    const record: IntentRecord = inFlight !== undefined ? createdInFlight(stored, now, inFlight) : { ...stored, status: 'pending', attempt: 0, epoch: 0, updatedAt: now };
+    const record: IntentRecord = inFlight !== undefined ? createdInFlight(stored, now, inFlight) : extend(stored, { status: 'pending', attempt: 0, epoch: 0, updatedAt: now } as const);
     return { created: true, record: this.#out(await this.#put(record)) };
   }
 
@@ -706,7 +707,7 @@ export class FileLedger implements LedgerStore {
     if (heldByOther) return { claimed: false, record: this.#out(record) };
     // In memory only: the directory lock makes this process the single writer, and
     // every lease dies with it. The epoch still fences concurrent runs in this process.
-    const next: IntentRecord = { ...record, epoch: record.epoch + 1, leaseOwner: request.owner, leaseExpiresAt: request.now + request.leaseMs };
+    const next: IntentRecord = extend(record, { epoch: record.epoch + 1, leaseOwner: request.owner, leaseExpiresAt: request.now + request.leaseMs });
     this.#records.set(id, next);
     return { claimed: true, record: this.#out(next) };
   }
@@ -725,7 +726,7 @@ export class FileLedger implements LedgerStore {
     const candidates = [...this.#records.values()];
     const leaseExpiresAt = request.now + request.leaseMs;
     return selectClaimable(candidates, request).map((record) => {
-      const next: IntentRecord = { ...record, epoch: record.epoch + 1, leaseOwner: request.owner, leaseExpiresAt };
+      const next: IntentRecord = extend(record, { epoch: record.epoch + 1, leaseOwner: request.owner, leaseExpiresAt });
       this.#records.set(record.id, next);
       return this.#out(next);
     });
@@ -1279,7 +1280,7 @@ export class FileLedger implements LedgerStore {
   #out(record: IntentRecord): IntentRecord {
     // cloneData: structuredClone's result for plain data, at a fraction of its cost.
     const copy = cloneData(record);
-    return this.#codec ? { ...copy, input: this.#codec.decode(copy.input) } : copy;
+    return this.#codec ? extend(copy, { input: this.#codec.decode(copy.input) }) : copy;
   }
 }
 

@@ -5,6 +5,7 @@ import { TERMINAL_STATUSES } from '../../ledger/intent.js';
 import type { ClaimRequest, ClaimResult, ClaimResumableRequest, CreateInFlight, LedgerCapabilities, LedgerStore, ListRecordsQuery, TransitionRequest } from '../../ledger/ledger-store.js';
 import { selectClaimable, selectRecords } from '../../ledger/list.js';
 import { RESUMABLE_STATUSES, applyTransition, createdInFlight } from '../../ledger/transitions.js';
+import { extend } from '../../internal/extend.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -68,12 +69,7 @@ export class MemoryLedger implements LedgerStore {
       record.leaseExpiresAt !== undefined &&
       record.leaseExpiresAt > request.now;
     if (heldByOther) return { claimed: false, record: cloneData(record) };
-    const next: IntentRecord = {
-      ...record,
-      epoch: record.epoch + 1,
-      leaseOwner: request.owner,
-      leaseExpiresAt: request.now + request.leaseMs,
-    };
+    const next: IntentRecord = extend(record, { epoch: record.epoch + 1, leaseOwner: request.owner, leaseExpiresAt: request.now + request.leaseMs });
     this.#records.set(id, next);
     return { claimed: true, record: cloneData(next) };
   }
@@ -86,7 +82,7 @@ export class MemoryLedger implements LedgerStore {
     this.#assertOpen();
     const leaseExpiresAt = request.now + request.leaseMs;
     return selectClaimable(this.#records.values(), request).map((record) => {
-      const next: IntentRecord = { ...record, epoch: record.epoch + 1, leaseOwner: request.owner, leaseExpiresAt };
+      const next: IntentRecord = extend(record, { epoch: record.epoch + 1, leaseOwner: request.owner, leaseExpiresAt });
       this.#records.set(record.id, next);
       return cloneData(next);
     });
