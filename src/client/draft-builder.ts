@@ -1,4 +1,5 @@
 import { fingerprintOf } from '../internal/canonical-json.js';
+import { jsonRoundTrip } from '../internal/clone-data.js';
 import { describeValue } from '../internal/validation.js';
 import { ConfigurationError } from '../errors/index.js';
 import { createKeyDeriver } from '../keys/derive.js';
@@ -157,7 +158,8 @@ function toStorable(input: unknown, operation: string): unknown {
   try {
     // Inputs are stored so a restarted process can rebuild the request; they must
     // survive a JSON round trip (the file, Redis and PostgreSQL stores serialise).
-    return JSON.parse(JSON.stringify(input ?? null)) as unknown;
+    // (jsonRoundTrip: that round trip's result, copied directly when nothing would change.)
+    return jsonRoundTrip(input ?? null);
   } catch (cause) {
     throw new ConfigurationError({
       path: `operations.${operation}.input`,

@@ -441,7 +441,7 @@ export class IntentRun {
       if (step.status === 'succeeded') {
         const response = this.#answerResponse as AxiosResponse;
         const value: unknown = this.#op.definition.result ? this.#op.definition.result(response, this.#input) : response.data;
-        await this.#transition('succeeded', { outcome: { ...this.#storedFrom(outcome), result: value }, releaseLease: true });
+        await this.#transition('succeeded', { outcome: extend(this.#storedFrom(outcome), { result: value }), releaseLease: true });
         this.#freshResult = { value };
         this.#emitOutcome(this.#answerAttempt, outcome);
         return this.#successResult(false);
@@ -517,7 +517,7 @@ export class IntentRun {
    */
   #prepareAttempt(): PreparedAttempt {
     const attempt = this.#record.attempt + 1;
-    const context: AttemptContext = Object.freeze({ ...this.#context, attempt });
+    const context: AttemptContext = Object.freeze(extend(this.#context, { attempt }));
     const correlationId = newCorrelationId();
     const config = this.#buildConfig(this.#op.definition.request(this.#input, context), attempt, 'send', true, correlationId);
     this.#throwIfAborted();
@@ -787,7 +787,7 @@ export class IntentRun {
   #profileLookupRequest(spec: LookupSpec, reconcile: ReconcileDefinition<unknown, unknown>): BuiltLookup {
     // The original write, rebuilt as the next attempt would be, supplies the business
     // parameters the lookup needs (symbol, instrument, category).
-    const original = this.#op.definition.request(this.#input, Object.freeze({ ...this.#context, attempt: this.#record.attempt }));
+    const original = this.#op.definition.request(this.#input, Object.freeze(extend(this.#context, { attempt: this.#record.attempt })));
     const extra = reconcile.params?.(this.#input, this.#context);
     return buildLookupRequest(spec, original, this.#record.venueKey, extra);
   }
@@ -1098,7 +1098,7 @@ export class IntentRun {
     if (spec === undefined) return {};
     let settleMs: number | undefined;
     try {
-      const rebuilt = this.#op.definition.request(this.#input, Object.freeze({ ...this.#context, attempt: this.#record.attempt }));
+      const rebuilt = this.#op.definition.request(this.#input, Object.freeze(extend(this.#context, { attempt: this.#record.attempt })));
       const carried = readCarriedWindow(spec, rebuilt);
       // Absent from the rebuilt request proves nothing: an interceptor may set it.
       settleMs = carried.kind === 'carried' ? attemptSettleMs(spec, carried) : undefined;
