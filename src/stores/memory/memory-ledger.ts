@@ -7,8 +7,6 @@ import { selectClaimable, selectRecords } from '../../ledger/list.js';
 import { RESUMABLE_STATUSES, applyTransition, createdInFlight } from '../../ledger/transitions.js';
 import { extend } from '../../internal/extend.js';
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
 /**
  * The reference {@link LedgerStore}: intents in a `Map`, nothing on disk.
  *
@@ -37,18 +35,8 @@ export class MemoryLedger implements LedgerStore {
     this.#assertOpen();
     const existing = this.#records.get(draft.id);
     if (existing) return { created: false, record: cloneData(existing) };
-    if (inFlight !== undefined) {
-      const record = createdInFlight(cloneData(draft), now, inFlight);
-      this.#records.set(record.id, record);
-      return { created: true, record: cloneData(record) };
-    }
-    // The copy of the draft becomes the stored record: the fields the store assigns are
-    // added to it, in the order a spread would give them, without a second copy.
-    const record = cloneData(draft) as Mutable<IntentRecord>;
-    record.status = 'pending';
-    record.attempt = 0;
-    record.epoch = 0;
-    record.updatedAt = now;
+    const stored = cloneData(draft);
+    const record: IntentRecord = inFlight !== undefined ? createdInFlight(stored, now, inFlight) : extend(stored, { status: 'pending', attempt: 0, epoch: 0, updatedAt: now } as const);
     this.#records.set(record.id, record);
     return { created: true, record: cloneData(record) };
   }
