@@ -43,8 +43,43 @@ export const RESUMABLE_STATUSES: readonly IntentStatus[] = ['pending', 'inFlight
  * The record `create` with a {@link CreateInFlight} argument stores: exactly what create,
  * claim and the transition to `inFlight` (attempt 1) would leave, in one record.
  */
-export function createdInFlight(draft: IntentDraft, now: number, start: CreateInFlight): IntentRecord {
-  return extend(draft, { status: 'inFlight', attempt: 1, epoch: 1, leaseOwner: start.owner, leaseExpiresAt: now + start.leaseMs, updatedAt: now, outcome: cloneData(start.outcome) } as const);
+export function createdInFlight(draft: IntentDraft, now: number, start: CreateInFlight, input: unknown = draft.input): IntentRecord {
+  // See createdPending for the order of the keys and why it is one literal.
+  const record: Mutable<IntentRecord> = {
+    id: draft.id,
+    status: 'inFlight',
+    updatedAt: now,
+    ...(draft as Omit<IntentDraft, 'id'>),
+    input,
+    attempt: 1,
+    epoch: 1,
+    leaseOwner: start.owner,
+    leaseExpiresAt: now + start.leaseMs,
+    outcome: cloneData(start.outcome),
+  };
+  // The store's values win over any a draft carries.
+  record.status = 'inFlight';
+  record.updatedAt = now;
+  return record;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * The record `create` stores without {@link CreateInFlight}: the draft (with `input` as
+ * the store keeps it), `pending`, attempt 0, epoch 0.
+ *
+ * Its keys: `id`, `status` and `updatedAt` first (the order the file ledger stores a body
+ * in, see stored-record.ts), then the draft's keys in its order, then the others. The
+ * store's values win over any a draft carries, as with a spread of the draft followed by
+ * them. Built as one literal with the spread inside: V8 runs that several times faster
+ * than a spread followed by new keys (about 0.5 µs against 6 µs for an intent, measured).
+ */
+export function createdPending(draft: IntentDraft, now: number, input: unknown = draft.input): IntentRecord {
+  const record: Mutable<IntentRecord> = { id: draft.id, status: 'pending', updatedAt: now, ...(draft as Omit<IntentDraft, 'id'>), input, attempt: 0, epoch: 0 };
+  record.status = 'pending';
+  record.updatedAt = now;
+  return record;
 }
 
 /**

@@ -15,13 +15,13 @@ import { TERMINAL_STATUSES } from '../../ledger/intent.js';
 import type { LedgerObservation } from '../../client/types.js';
 import type { ClaimRequest, InputCodec, ClaimResult, ClaimResumableRequest, CreateInFlight, LedgerCapabilities, LedgerStore, TransitionRequest, ListRecordsQuery } from '../../ledger/ledger-store.js';
 import { claimLimitOf, selectClaimable, selectRecords } from '../../ledger/list.js';
-import { RESUMABLE_STATUSES, applyTransition, createdInFlight } from '../../ledger/transitions.js';
+import { RESUMABLE_STATUSES, applyTransition, createdInFlight, createdPending } from '../../ledger/transitions.js';
 import {
   checkFrame,
   decodeSegmentHeader,
-  encodeRecord,
   encodeRecordInto,
   encodeSegmentHeader,
+  encodeTextRecordInto,
   MAX_BODY_BYTES,
   RECORD_HEADER_BYTES,
   RecordType,
@@ -35,7 +35,7 @@ import {
 import { FileKind, FinishedIndex, indexableId, MAX_INDEXED_ID_BYTES, type IdHash } from './finished-index.js';
 import { WorkerLedgerIo, type LedgerIo } from './io.js';
 import { acquireLedgerLock, LOCK_FILE, type LedgerLock } from './lock.js';
-import { encodeStoredBody, rawSummary, summarizeLeading, summarizeRaw, type RawSummary } from './stored-record.js';
+import { rawSummary, storedBodyText, summarizeLeading, summarizeRaw, type RawSummary } from './stored-record.js';
 import { extend } from '../../internal/extend.js';
 
 /** Something the file ledger reports that is not an error. */
@@ -115,15 +115,20 @@ export interface FileLedgerOptions {
   readonly lockWaitMs?: number;
 }
 
-interface Waiter {
+/**
+ * A write waiting for its group commit: a record not yet framed. Its sequence number is
+ * given, and its frame and checksum written, when its batch is taken for the log
+ * (`#append`), in queue order, so the log's sequence stays gap-free and in the order
+ * the writes were applied in memory.
+ */
+interface Queued {
+  readonly type: RecordType;
+  /** The body (JSON text). */
+  readonly body: string;
+  /** The body's length in UTF-8 bytes (checked against {@link MAX_BODY_BYTES} when queued). */
+  readonly bodyBytes: number;
   readonly resolve: () => void;
   readonly reject: (error: Error) => void;
-}
-
-/** A write waiting for its group commit. */
-interface Queued {
-  readonly bytes: Buffer;
-  readonly waiter: Waiter;
   /** When it was queued, on the ledger's clock; taken only while someone observes the ledger. */
   readonly queuedAt?: number;
 }
@@ -533,7 +538,8 @@ export class FileLedger implements LedgerStore {
     });
     // Fencing: this writer's epoch, higher than any before, recorded durably first.
     // See docs/durability.md#d16-each-writer-opens-with-a-higher-writer-epoch.
-    await ledger.#write(RecordType.Epoch, Buffer.from(JSON.stringify({ pid: process.pid, nonce: lock?.holder.nonce ?? null })));
+    const epochBody = JSON.stringify({ pid: process.pid, nonce: lock?.holder.nonce ?? null });
+    await ledger.#write(RecordType.Epoch, epochBody, Buffer.byteLength(epochBody));
     return ledger;
   }
 
@@ -674,11 +680,16 @@ export class FileLedger implements LedgerStore {
     const finished = this.#finished.findId(draft.id);
     // Durable already (it was read from, or compacted into, the files): no barrier.
     if (finished >= 0) return { created: false, record: this.#out(await this.#readFinished(finished, draft.id)) };
-    const stored: IntentDraft = extend(draft, { input: this.#codec ? this.#codec.encode(draft.input) : cloneData(draft.input) });
+    const input = this.#codec ? this.#codec.encode(draft.input) : cloneData(draft.input);
     // Created already claimed and in flight: one log record (one flush) instead of three
     // writes. The lease part lives in memory only, as every lease here does.
-    const record: IntentRecord = inFlight !== undefined ? createdInFlight(stored, now, inFlight) : extend(stored, { status: 'pending', attempt: 0, epoch: 0, updatedAt: now } as const);
-    return { created: true, record: this.#out(await this.#put(record)) };
+    // A pending record is built in the stored order (id, status, updatedAt first; see
+    // createdPending) and has no lease: its JSON is its body as is.
+    const [stored, written] =
+      inFlight !== undefined ? this.#stage(createdInFlight(draft, now, inFlight, input), false) : this.#stage(createdPending(draft, now, input), false, true);
+    await written;
+    this.#maybeCompact();
+    return { created: true, record: this.#out(stored) };
   }
 
   async get(id: string): Promise<IntentRecord | undefined> {
@@ -737,7 +748,15 @@ export class FileLedger implements LedgerStore {
     const promoting = this.#promote(id);
     if (promoting) await promoting;
     const next = applyTransition(this.#mustGet(id), request);
-    return this.#out(await this.#put(next, this.#lazySuccess && next.status === 'succeeded'));
+    const lazy = this.#lazySuccess && next.status === 'succeeded';
+    const [stored, written] = this.#stage(next, lazy);
+    // Lazy: not awaited. A failed flush poisons the ledger, so every later call fails,
+    // and a crash before the flush leaves the attempt in flight, which is reconciled
+    // (see FileLedgerOptions.outcomeDurability); neither can cause a second send.
+    if (lazy) written.catch(() => undefined);
+    else await written;
+    this.#maybeCompact();
+    return this.#out(stored);
   }
 
   async release(id: string, owner: string, epoch: number): Promise<void> {
@@ -823,7 +842,9 @@ export class FileLedger implements LedgerStore {
     this.#beforeCut = this.#queue.length;
     try {
       const now = this.#clock.now();
-      const lastSeq = this.#nextSeq - 1;
+      // Queued writes get their seqs when their batch is taken, in queue order: the
+      // writes before the cut (all of the queue now) will carry the next ones up to S.
+      const lastSeq = this.#nextSeq - 1 + this.#queue.length;
       const next = this.#generation + 1;
       // The state at the cut: intents held as objects (records are replaced, never
       // changed in place) and finished intents held by position (their bytes on disk
@@ -849,7 +870,7 @@ export class FileLedger implements LedgerStore {
       for (let i = 0; i < byPosition.length; i++) size += RECORD_HEADER_BYTES + old.length(byPosition[i] as number);
       for (let i = 0; i < objects.length; i++) {
         if (i > 0 && i % COMPACT_SLICE === 0) await yieldToLoop();
-        const body = this.#encodeBody(objects[i] as IntentRecord);
+        const body = Buffer.from(storedBodyText(objects[i] as IntentRecord));
         bodies.push(body);
         size += RECORD_HEADER_BYTES + body.length;
       }
@@ -932,69 +953,67 @@ export class FileLedger implements LedgerStore {
   }
 
   /**
-   * Stores a record durably; returns the record as stored (maybe without an oversized
-   * result). `lazy`: returns once the record is applied in memory and queued, without
-   * waiting for its flush (`outcomeDurability: 'lazy'`, successes only).
+   * Stores a record: applies it in memory and queues it for the next group commit, in
+   * one synchronous step. Returns the record as stored (maybe without an oversized
+   * result) and the write, which resolves once the record is durable (the fdatasync
+   * covering it succeeded) and rejects if that write or sync failed. The caller awaits
+   * the write before it acknowledges anything, except a lazy success
+   * (`outcomeDurability: 'lazy'`), whose caller does not wait for it.
+   *
+   * `storedOrder`: the record's keys start with id, status and updatedAt, and it has no
+   * lease fields, so its JSON is already the stored body ({@link storedBodyText}).
+   *
+   * @throws ConfigurationError when the record is too large, before anything changed.
    */
-  async #put(candidate: IntentRecord, lazy = false): Promise<IntentRecord> {
+  #stage(candidate: IntentRecord, lazy: boolean, storedOrder = false): [IntentRecord, Promise<void>] {
     let record = candidate;
-    let body = this.#encodeBody(record);
-    if (body.length > MAX_BODY_BYTES && record.outcome?.result !== undefined) {
+    let body = storedOrder ? JSON.stringify(record) : storedBodyText(record);
+    let bodyBytes = Buffer.byteLength(body);
+    if (bodyBytes > MAX_BODY_BYTES && record.outcome?.result !== undefined) {
       // The venue already answered: the intent's state must be recorded whatever the
       // answer's size. The stored result is only a convenience for replays, so a result
       // too large for one record is left out (the caller of this attempt still gets it).
       const { result: _dropped, ...outcome } = record.outcome;
       record = { ...record, outcome: { ...outcome, reason: `${outcome.reason} (result too large to store)` } };
-      body = this.#encodeBody(record);
+      body = storedBodyText(record);
+      bodyBytes = Buffer.byteLength(body);
     }
-    if (body.length > MAX_BODY_BYTES) {
+    if (bodyBytes > MAX_BODY_BYTES) {
       // Checked before anything changes: memory, sequence numbers and the log stay as they were.
       throw new ConfigurationError({
         path: 'input',
         expected: `an operation input whose ledger record is at most ${MAX_BODY_BYTES} bytes`,
-        received: `a record of ${body.length} bytes`,
-        message: `Intent ${record.id} is too large to record (${body.length} bytes; the limit is ${MAX_BODY_BYTES}); nothing was written or sent. Store large data elsewhere and pass a reference.`,
+        received: `a record of ${bodyBytes} bytes`,
+        message: `Intent ${record.id} is too large to record (${bodyBytes} bytes; the limit is ${MAX_BODY_BYTES}); nothing was written or sent. Store large data elsewhere and pass a reference.`,
       });
     }
     // Applied in memory at once so later calls see it in order; acknowledged to the
     // caller only when durable. A failed write poisons the ledger, so nothing can act
     // on the unacknowledged state afterwards (docs/durability.md#d9-nothing-is-read-before-it-is-durable).
     this.#records.set(record.id, record);
-    const written = this.#write(RecordType.Put, body, lazy);
-    // Lazy: not awaited. A failed flush poisons the ledger, so every later call fails,
-    // and a crash before the flush leaves the attempt in flight, which is reconciled
-    // (see FileLedgerOptions.outcomeDurability); neither can cause a second send.
-    if (lazy) written.catch(() => undefined);
-    else await written;
+    return [record, this.#write(RecordType.Put, body, bodyBytes, lazy)];
+  }
+
+  /** Starts a compaction when the log has grown past its threshold (after a write). */
+  #maybeCompact(): void {
     if (this.#logBytes > this.#compactAfterBytes && this.#logBytes > 2 * this.#snapshotBytes && !this.#compacting) {
       void this.compact().catch(() => undefined);
     }
-    return record;
-  }
-
-  #encodeBody(record: IntentRecord): Buffer {
-    const { leaseOwner: _o, leaseExpiresAt: _u, ...stored } = record;
-    // id, status and updatedAt first, so an open reads them from the first bytes.
-    return encodeStoredBody(stored);
   }
 
   /**
-   * Queues a record for the next group commit; resolves once it is durable. `lazy` (a
-   * success under `outcomeDurability: 'lazy'`, whose caller does not wait): it starts no
-   * flush of its own, but rides with the next write's group commit, or is flushed after
-   * `lazyFlushDelayMs` (2 ms) when no write comes. A bot placing orders one after
-   * another so pays one flush per order: the next order's create carries the last one's
-   * success.
+   * Queues a record for the next group commit; resolves once it is durable. The record
+   * is framed (sequence number, length, CRC) when its batch is taken, see `#append`.
+   * `lazy` (a success under `outcomeDurability: 'lazy'`, whose caller does not wait): it
+   * starts no flush of its own, but rides with the next write's group commit, or is
+   * flushed after `lazyFlushDelayMs` (2 ms) when no write comes. A bot placing orders one
+   * after another so pays one flush per order: the next order's create carries the last
+   * one's success.
    */
-  #write(type: RecordType, body: Buffer, lazy = false): Promise<void> {
+  #write(type: RecordType, body: string, bodyBytes: number, lazy = false): Promise<void> {
     if (this.#poisoned) return Promise.reject(this.#poisoned);
-    // The sequence number is taken only once the record is encoded, so an encoding
-    // failure can never leave a gap in the log.
-    const seq = this.#nextSeq;
-    const bytes = encodeRecord({ type, seq, epoch: this.#epoch, body });
-    this.#nextSeq = seq + 1;
     return new Promise<void>((resolve, reject) => {
-      this.#queue.push(this.#observers.size > 0 ? { bytes, waiter: { resolve, reject }, queuedAt: this.#clock.now() } : { bytes, waiter: { resolve, reject } });
+      this.#queue.push(this.#observers.size > 0 ? { type, body, bodyBytes, resolve, reject, queuedAt: this.#clock.now() } : { type, body, bodyBytes, resolve, reject });
       if (!lazy) this.#scheduleFlush();
       else if (this.#lazyFlush === undefined) {
         this.#lazyFlush = setTimeout(() => {
@@ -1038,7 +1057,7 @@ export class FileLedger implements LedgerStore {
         // of its bytes succeeded; a failure rejects every one of them.
         const ok = await appending;
         if (!ok) {
-          for (const b of batch) b.waiter.reject(this.#poisoned as LedgerUnavailableError);
+          for (const b of batch) b.reject(this.#poisoned as LedgerUnavailableError);
           break;
         }
         if (this.#observers.size > 0) this.#reportFlush(batch);
@@ -1057,7 +1076,7 @@ export class FileLedger implements LedgerStore {
         appending = nextAppending;
       }
       if (this.#poisoned) {
-        for (const b of this.#queue.splice(0)) b.waiter.reject(this.#poisoned);
+        for (const b of this.#queue.splice(0)) b.reject(this.#poisoned);
       }
     })().finally(() => {
       this.#flushing = undefined;
@@ -1075,7 +1094,7 @@ export class FileLedger implements LedgerStore {
     const queuedAt = batch[0]?.queuedAt;
     if (queuedAt === undefined) return;
     let bytes = 0;
-    for (const b of batch) bytes += b.bytes.length;
+    for (const b of batch) bytes += RECORD_HEADER_BYTES + b.bodyBytes;
     this.#tell({ type: 'flush', records: batch.length, bytes, latencyMs: Math.max(0, this.#clock.now() - queuedAt), queueDepth: this.#queue.length });
   }
 
@@ -1084,7 +1103,11 @@ export class FileLedger implements LedgerStore {
     if (this.#poisoned || this.#queue.length === 0) return undefined;
     const take = this.#holdCount === 0 ? this.#queue.length : Math.min(this.#beforeCut, this.#queue.length);
     if (take === 0) return undefined;
-    const batch = this.#queue.splice(0, take);
+    let batch: Queued[];
+    if (take === this.#queue.length) {
+      batch = this.#queue;
+      this.#queue = [];
+    } else batch = this.#queue.splice(0, take);
     this.#beforeCut = Math.max(0, this.#beforeCut - take);
     return batch;
   }
@@ -1093,9 +1116,11 @@ export class FileLedger implements LedgerStore {
    * Appends one batch and fdatasyncs it; resolves `true` once durable, `false` after an
    * error (the ledger is then poisoned). Never rejects.
    */
-  async #append(batch: Array<{ bytes: Buffer }>): Promise<boolean> {
-    const data = batch.length === 1 ? (batch[0] as { bytes: Buffer }).bytes : Buffer.concat(batch.map((b) => b.bytes));
+  async #append(batch: readonly Queued[]): Promise<boolean> {
+    let data: Buffer;
     try {
+      // Framed now, synchronously with taking the batch: the queue's order is the log's.
+      data = this.#frame(batch);
       await this.#io.append(data);
     } catch (error) {
       this.#poison(error);
@@ -1106,16 +1131,38 @@ export class FileLedger implements LedgerStore {
   }
 
   /**
+   * The log bytes of `batch`: every record framed (length, CRC-32C, type, seq, epoch) in
+   * one buffer, with the next sequence numbers in queue order. `#nextSeq` advances only
+   * once the whole batch is framed; a framing error (a bug: sizes are checked when a
+   * record is queued) poisons the ledger before anything is written, so no seq is lost.
+   */
+  #frame(batch: readonly Queued[]): Buffer {
+    let size = 0;
+    for (let i = 0; i < batch.length; i++) size += RECORD_HEADER_BYTES + (batch[i] as Queued).bodyBytes;
+    // Memory of its own, not a slice of Node's shared pool: handed to the writer thread,
+    // a view copies its whole backing store.
+    const data = Buffer.allocUnsafeSlow(size);
+    let at = 0;
+    let seq = this.#nextSeq;
+    for (let i = 0; i < batch.length; i++) {
+      const q = batch[i] as Queued;
+      at = encodeTextRecordInto(data, at, q.type, seq++, this.#epoch, q.body, q.bodyBytes);
+    }
+    this.#nextSeq = seq;
+    return data;
+  }
+
+  /**
    * Resolves a durable batch's callers in order, at most {@link RESUME_SLICE} per turn of
    * the event loop: callers resumed in one go would run all their continuations in one
    * macrotask (1,024 of them block the loop for tens of ms). Order is kept: a slice is
    * resolved only after the one before it.
    */
-  async #resolveInSlices(batch: Array<{ waiter: Waiter }>): Promise<void> {
+  async #resolveInSlices(batch: readonly Queued[]): Promise<void> {
     for (let i = 0; i < batch.length; i += RESUME_SLICE) {
       if (i > 0) await yieldToLoop();
       const end = Math.min(batch.length, i + RESUME_SLICE);
-      for (let j = i; j < end; j++) (batch[j] as { waiter: Waiter }).waiter.resolve();
+      for (let j = i; j < end; j++) (batch[j] as Queued).resolve();
     }
   }
 

@@ -607,3 +607,29 @@ export function encodeRecordInto(target: Buffer, at: number, record: LogRecord):
   target.writeUInt32LE(crc32cRange(target, at + TYPE_AT, end), at + CRC_AT);
   return end;
 }
+
+/**
+ * {@link encodeRecordInto} for a body given as a string: its UTF-8 bytes are written
+ * straight into `target` (no intermediate body buffer). `bodyBytes` must be the body's
+ * UTF-8 length (`Buffer.byteLength(body)`); the bytes actually written are checked
+ * against it. The file ledger frames a whole group commit into one buffer this way.
+ *
+ * @returns the offset just past the record.
+ * @throws RangeError as {@link encodeRecordInto} does, and when `bodyBytes` is wrong.
+ */
+export function encodeTextRecordInto(target: Buffer, at: number, type: RecordType, seq: number, epoch: number, body: string, bodyBytes: number): number {
+  if (!isRecordType(type)) throw new RangeError(`unknown record type ${String(type)}`);
+  checkSeq('seq', seq);
+  checkU32('epoch', epoch);
+  if (bodyBytes > MAX_BODY_BYTES) throw new RangeError(`record body is ${bodyBytes} bytes; the maximum is ${MAX_BODY_BYTES}`);
+  const end = at + RECORD_HEADER_BYTES + bodyBytes;
+  if (end > target.length) throw new RangeError(`no room for a record of ${bodyBytes} bytes at ${at} in a buffer of ${target.length}`);
+  const written = target.write(body, at + RECORD_HEADER_BYTES, bodyBytes, 'utf8');
+  if (written !== bodyBytes) throw new RangeError(`record body encoded to ${written} bytes, ${bodyBytes} expected`);
+  target.writeUInt32LE(bodyBytes, at + LEN_AT);
+  target.writeUInt8(type, at + TYPE_AT);
+  writeU64(target, seq, at + SEQ_AT);
+  target.writeUInt32LE(epoch, at + EPOCH_AT);
+  target.writeUInt32LE(crc32cRange(target, at + TYPE_AT, end), at + CRC_AT);
+  return end;
+}
