@@ -116,22 +116,29 @@ export interface FileLedgerOptions {
 }
 
 /**
- * A write waiting for its group commit: a record not yet framed. Its sequence number is
- * given, and its frame and checksum written, when its batch is taken for the log
- * (`#append`), in queue order, so the log's sequence stays gap-free and in the order
- * the writes were applied in memory.
+ * A write waiting for its group commit. Its record is already framed (seq, length, CRC)
+ * in the open batch buffer (`#batchBuf`), ending at byte `end` of it.
  */
 interface Queued {
-  readonly type: RecordType;
-  /** The body (JSON text). */
-  readonly body: string;
-  /** The body's length in UTF-8 bytes (checked against {@link MAX_BODY_BYTES} when queued). */
-  readonly bodyBytes: number;
+  /** Offset just past this record's frame in the open batch buffer. */
+  end: number;
   readonly resolve: () => void;
   readonly reject: (error: Error) => void;
   /** When it was queued, on the ledger's clock; taken only while someone observes the ledger. */
   readonly queuedAt?: number;
 }
+
+/** A group commit: its writes, in queue order, and their frames. */
+interface Batch {
+  readonly writes: Queued[];
+  /** The frames of `writes`, given away to the io (empty here once the writer thread took them). */
+  readonly data: Buffer;
+  /** `data.length` when it was taken. */
+  readonly bytes: number;
+}
+
+/** Smallest open batch buffer, in bytes (about 25 records of a typical intent). */
+const MIN_BATCH_BUFFER = 16 * 1024;
 
 /** The terminal statuses as bytes, to test a stored status without making a string. */
 const TERMINAL_BYTES = [...TERMINAL_STATUSES].map((st) => Buffer.from(st, 'latin1'));
@@ -842,9 +849,7 @@ export class FileLedger implements LedgerStore {
     this.#beforeCut = this.#queue.length;
     try {
       const now = this.#clock.now();
-      // Queued writes get their seqs when their batch is taken, in queue order: the
-      // writes before the cut (all of the queue now) will carry the next ones up to S.
-      const lastSeq = this.#nextSeq - 1 + this.#queue.length;
+      const lastSeq = this.#nextSeq - 1;
       const next = this.#generation + 1;
       // The state at the cut: intents held as objects (records are replaced, never
       // changed in place) and finished intents held by position (their bytes on disk
@@ -878,7 +883,8 @@ export class FileLedger implements LedgerStore {
       const endBody = Buffer.from(JSON.stringify({ count: liveCount, lastSeq, maxEpoch: this.#epoch }));
       size += RECORD_HEADER_BYTES + endBody.length;
       // Written in place: the snapshot is built once, never as parts plus a copy.
-      const snapshot = Buffer.allocUnsafe(size);
+      // Memory of its own (never a slice of Node's shared pool): handed over to the io below.
+      const snapshot = Buffer.allocUnsafeSlow(size);
       encodeSegmentHeader({ ledgerId: this.#ledgerId, generation: next, firstSeq: 1 }).copy(snapshot, 0);
       let at = SEGMENT_HEADER_BYTES;
       let seq = 1;
@@ -911,7 +917,9 @@ export class FileLedger implements LedgerStore {
       if (this.#poisoned) throw this.#poisoned;
       const bytesBefore = this.#logBytes + this.#snapshotBytes;
       // 1. The complete snapshot, durable under its final name (temp, fsync, rename, dir fsync).
-      await this.#io.writeDurable(join(this.dir, name('snapshot', next)), snapshot);
+      // Handed over: nothing here touches `snapshot` again (the writer thread may take it).
+      const snapshotLength = snapshot.length;
+      await this.#io.writeDurable(join(this.dir, name('snapshot', next)), snapshot, true);
       // 2. The new log, starting after S, durable before we switch to it.
       const header = encodeSegmentHeader({ ledgerId: this.#ledgerId, generation: next, firstSeq: lastSeq + 1 });
       await this.#io.writeDurable(join(this.dir, name('log', next)), header);
@@ -919,7 +927,7 @@ export class FileLedger implements LedgerStore {
       const previous = this.#generation;
       this.#generation = next;
       this.#logBytes = header.length;
-      this.#snapshotBytes = snapshot.length;
+      this.#snapshotBytes = snapshotLength;
       for (const [id, r] of this.#records) if (this.#expired(r, now)) this.#records.delete(id);
       // The new index, in the same synchronous step as the switch (a read issued from
       // now on finds records in the new files). An intent held as an object now was
@@ -1002,18 +1010,25 @@ export class FileLedger implements LedgerStore {
   }
 
   /**
-   * Queues a record for the next group commit; resolves once it is durable. The record
-   * is framed (sequence number, length, CRC) when its batch is taken, see `#append`.
-   * `lazy` (a success under `outcomeDurability: 'lazy'`, whose caller does not wait): it
-   * starts no flush of its own, but rides with the next write's group commit, or is
-   * flushed after `lazyFlushDelayMs` (2 ms) when no write comes. A bot placing orders one
-   * after another so pays one flush per order: the next order's create carries the last
-   * one's success.
+   * Frames a record (seq, length, CRC) into the open batch buffer and queues it for the
+   * next group commit; resolves once it is durable. `lazy` (a success under
+   * `outcomeDurability: 'lazy'`, whose caller does not wait): it starts no flush of its
+   * own, but rides with the next write's group commit, or is flushed after
+   * `lazyFlushDelayMs` (2 ms) when no write comes. A bot placing orders one after another
+   * so pays one flush per order: the next order's create carries the last one's success.
    */
   #write(type: RecordType, body: string, bodyBytes: number, lazy = false): Promise<void> {
     if (this.#poisoned) return Promise.reject(this.#poisoned);
+    const need = this.#batchAt + RECORD_HEADER_BYTES + bodyBytes;
+    if (need > this.#batchBuf.length) this.#growBatch(need);
+    // The sequence number is taken only once the record is framed, so an encoding
+    // failure can never leave a gap in the log (bytes past #batchAt are never sent).
+    const seq = this.#nextSeq;
+    const end = encodeTextRecordInto(this.#batchBuf, this.#batchAt, type, seq, this.#epoch, body, bodyBytes);
+    this.#nextSeq = seq + 1;
+    this.#batchAt = end;
     return new Promise<void>((resolve, reject) => {
-      this.#queue.push(this.#observers.size > 0 ? { type, body, bodyBytes, resolve, reject, queuedAt: this.#clock.now() } : { type, body, bodyBytes, resolve, reject });
+      this.#queue.push(this.#observers.size > 0 ? { end, resolve, reject, queuedAt: this.#clock.now() } : { end, resolve, reject });
       if (!lazy) this.#scheduleFlush();
       else if (this.#lazyFlush === undefined) {
         this.#lazyFlush = setTimeout(() => {
@@ -1023,6 +1038,27 @@ export class FileLedger implements LedgerStore {
         }, this.#lazyFlushDelayMs);
       }
     });
+  }
+
+  /**
+   * The open batch: the frames of the queued writes, in queue order, in `#batchBuf[0 ..
+   * #batchAt)`. Each record is framed (and checksummed) as it is queued, so the work is
+   * spread over the callers, and a group commit sends this buffer as it is: no frame per
+   * record, no concatenation, and its memory is moved to the writer thread, not copied.
+   */
+  #batchBuf: Buffer = Buffer.alloc(0);
+  #batchAt = 0;
+  /** Bytes of the last group commit: the next open batch starts with about that much room. */
+  #lastBatchBytes = 0;
+
+  /** Replaces the open batch buffer by one with room for `need` bytes, keeping its frames. */
+  #growBatch(need: number): void {
+    // Memory of its own, not a slice of Node's shared pool (so it can be moved to the
+    // writer thread); doubling keeps the copies to about one per byte.
+    const size = Math.max(need, 2 * this.#batchBuf.length, this.#lastBatchBytes + (this.#lastBatchBytes >> 2), MIN_BATCH_BUFFER);
+    const grown = Buffer.allocUnsafeSlow(size);
+    this.#batchBuf.copy(grown, 0, 0, this.#batchAt);
+    this.#batchBuf = grown;
   }
 
   /** The timer that flushes queued lazy successes when no other write comes (see #write). */
@@ -1057,7 +1093,7 @@ export class FileLedger implements LedgerStore {
         // of its bytes succeeded; a failure rejects every one of them.
         const ok = await appending;
         if (!ok) {
-          for (const b of batch) b.reject(this.#poisoned as LedgerUnavailableError);
+          for (const b of batch.writes) b.reject(this.#poisoned as LedgerUnavailableError);
           break;
         }
         if (this.#observers.size > 0) this.#reportFlush(batch);
@@ -1066,7 +1102,7 @@ export class FileLedger implements LedgerStore {
         // log, and its callers are resolved only after all of this batch's.
         let next = this.#takeBatch();
         let nextAppending = next && this.#append(next);
-        await this.#resolveInSlices(batch);
+        await this.#resolveInSlices(batch.writes);
         if (!next) {
           // Writes queued while the callers resumed: keep the writer busy.
           next = this.#takeBatch();
@@ -1090,66 +1126,60 @@ export class FileLedger implements LedgerStore {
    * write (the oldest: the queue is FIFO) being queued; a batch whose first write was
    * queued before anyone observed has no start time and is not reported.
    */
-  #reportFlush(batch: readonly Queued[]): void {
-    const queuedAt = batch[0]?.queuedAt;
+  #reportFlush(batch: Batch): void {
+    const queuedAt = batch.writes[0]?.queuedAt;
     if (queuedAt === undefined) return;
-    let bytes = 0;
-    for (const b of batch) bytes += RECORD_HEADER_BYTES + b.bodyBytes;
-    this.#tell({ type: 'flush', records: batch.length, bytes, latencyMs: Math.max(0, this.#clock.now() - queuedAt), queueDepth: this.#queue.length });
+    this.#tell({ type: 'flush', records: batch.writes.length, bytes: batch.bytes, latencyMs: Math.max(0, this.#clock.now() - queuedAt), queueDepth: this.#queue.length });
   }
 
-  /** The writes the next group commit may take (respecting a compaction's hold), or `undefined`. */
-  #takeBatch(): Queued[] | undefined {
+  /**
+   * The writes the next group commit may take (respecting a compaction's hold) and their
+   * frames, or `undefined`. The frames are given away (see `#append`).
+   */
+  #takeBatch(): Batch | undefined {
     if (this.#poisoned || this.#queue.length === 0) return undefined;
     const take = this.#holdCount === 0 ? this.#queue.length : Math.min(this.#beforeCut, this.#queue.length);
     if (take === 0) return undefined;
-    let batch: Queued[];
+    let writes: Queued[];
+    let data: Buffer;
     if (take === this.#queue.length) {
-      batch = this.#queue;
+      writes = this.#queue;
       this.#queue = [];
-    } else batch = this.#queue.splice(0, take);
+      data = this.#batchBuf.subarray(0, this.#batchAt);
+      this.#batchBuf = Buffer.alloc(0);
+      this.#batchAt = 0;
+    } else {
+      // A compaction's cut falls inside the queue: the writes after it stay queued, their
+      // frames moved to the start of a new open batch buffer.
+      writes = this.#queue.splice(0, take);
+      const cut = (writes[take - 1] as Queued).end;
+      const old = this.#batchBuf;
+      const rest = this.#batchAt - cut;
+      this.#batchBuf = Buffer.allocUnsafeSlow(Math.max(rest, MIN_BATCH_BUFFER));
+      old.copy(this.#batchBuf, 0, cut, this.#batchAt);
+      this.#batchAt = rest;
+      for (const q of this.#queue) q.end -= cut;
+      data = old.subarray(0, cut);
+    }
+    this.#lastBatchBytes = data.length;
     this.#beforeCut = Math.max(0, this.#beforeCut - take);
-    return batch;
+    return { writes, data, bytes: data.length };
   }
 
   /**
    * Appends one batch and fdatasyncs it; resolves `true` once durable, `false` after an
    * error (the ledger is then poisoned). Never rejects.
    */
-  async #append(batch: readonly Queued[]): Promise<boolean> {
-    let data: Buffer;
+  async #append(batch: Batch): Promise<boolean> {
     try {
-      // Framed now, synchronously with taking the batch: the queue's order is the log's.
-      data = this.#frame(batch);
-      await this.#io.append(data);
+      // Handed over: nothing here touches `batch.data` again (the writer thread may take it).
+      await this.#io.append(batch.data, true);
     } catch (error) {
       this.#poison(error);
       return false;
     }
-    this.#logBytes += data.length;
+    this.#logBytes += batch.bytes;
     return true;
-  }
-
-  /**
-   * The log bytes of `batch`: every record framed (length, CRC-32C, type, seq, epoch) in
-   * one buffer, with the next sequence numbers in queue order. `#nextSeq` advances only
-   * once the whole batch is framed; a framing error (a bug: sizes are checked when a
-   * record is queued) poisons the ledger before anything is written, so no seq is lost.
-   */
-  #frame(batch: readonly Queued[]): Buffer {
-    let size = 0;
-    for (let i = 0; i < batch.length; i++) size += RECORD_HEADER_BYTES + (batch[i] as Queued).bodyBytes;
-    // Memory of its own, not a slice of Node's shared pool: handed to the writer thread,
-    // a view copies its whole backing store.
-    const data = Buffer.allocUnsafeSlow(size);
-    let at = 0;
-    let seq = this.#nextSeq;
-    for (let i = 0; i < batch.length; i++) {
-      const q = batch[i] as Queued;
-      at = encodeTextRecordInto(data, at, q.type, seq++, this.#epoch, q.body, q.bodyBytes);
-    }
-    this.#nextSeq = seq;
-    return data;
   }
 
   /**

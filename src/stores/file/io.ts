@@ -52,8 +52,9 @@ export interface LedgerIo {
    * Replaces `path` atomically and durably: write a temp file in the same directory
    * (no EXDEV), fsync it, rename it over `path`, fsync the directory. After it resolves
    * the new content survives power loss; a crash before leaves the old file intact.
+   * `handOver`: see {@link append}.
    */
-  writeDurable(path: string, data: Uint8Array): Promise<void>;
+  writeDurable(path: string, data: Uint8Array, handOver?: boolean): Promise<void>;
   /**
    * Opens `path` (which must exist) as the one log appended to. `fence`, when given, is
    * checked before every append: if the file at `fence.path` no longer contains
@@ -65,8 +66,13 @@ export interface LedgerIo {
    * Resolves only after the fdatasync covering every byte succeeded. Any error leaves
    * the log in an unknown state: the caller must stop writing and may not take a later
    * fsync of the same descriptor as proof that the data is on disk.
+   *
+   * `handOver`: the caller gives `data` and the whole `ArrayBuffer` under it away and
+   * never reads or changes either again, so the io may take that memory instead of
+   * copying it (the worker-thread io moves it to the writer thread; `data` is then empty
+   * here).
    */
-  append(data: Uint8Array): Promise<void>;
+  append(data: Uint8Array, handOver?: boolean): Promise<void>;
   /** Truncates `path` to `length` bytes and fsyncs it (used to cut a torn tail). */
   truncate(path: string, length: number): Promise<void>;
   /** Copies `from` to `to` (mode 0600) durably: data fsynced, directory fsynced. */
@@ -136,13 +142,28 @@ export class WorkerLedgerIo implements LedgerIo {
   }
 
   #call<T>(op: keyof SyncIoCore, ...args: unknown[]): Promise<T> {
+    return this.#callMoving<T>(undefined, op, ...args);
+  }
+
+  /**
+   * {@link #call}, moving the `ArrayBuffer` of `moved` (one of the arguments, handed over
+   * by the caller) to the writer thread instead of copying it (a view is serialised with
+   * its whole `ArrayBuffer`): copying a group commit of 600 KB took the main thread about
+   * 0.2 ms, moving it a few µs. Shared memory is never moved.
+   */
+  #callMoving<T>(moved: Uint8Array | undefined, op: keyof SyncIoCore, ...args: unknown[]): Promise<T> {
     if (this.#dead) return Promise.reject(this.#dead);
     const id = ++this.#nextId;
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.#worker.ref();
       const request: WriterRequest = { id, op, args };
-      this.#worker.postMessage(request);
+      const buffer = moved?.buffer;
+      if (buffer instanceof ArrayBuffer) {
+        this.#worker.postMessage(request, [buffer]);
+      } else {
+        this.#worker.postMessage(request);
+      }
     });
   }
 
@@ -168,9 +189,9 @@ export class WorkerLedgerIo implements LedgerIo {
     const bytes = await this.readInto(path, offset, target);
     return bytes === undefined ? undefined : { bytes, ...checkRecordChain(target.subarray(0, bytes), from, crc32cRange) };
   }
-  async writeDurable(path: string, data: Uint8Array): Promise<void> { await this.#call<undefined>('writeDurable', path, data); }
+  async writeDurable(path: string, data: Uint8Array, handOver = false): Promise<void> { await this.#callMoving<undefined>(handOver ? data : undefined, 'writeDurable', path, data); }
   async openAppend(path: string, fence?: { path: string; token: string }): Promise<void> { await this.#call<undefined>('openAppend', path, fence); }
-  async append(data: Uint8Array): Promise<void> { await this.#call<undefined>('append', data); }
+  async append(data: Uint8Array, handOver = false): Promise<void> { await this.#callMoving<undefined>(handOver ? data : undefined, 'append', data); }
   async truncate(path: string, length: number): Promise<void> { await this.#call<undefined>('truncate', path, length); }
   async copy(from: string, to: string): Promise<void> { await this.#call<undefined>('copy', from, to); }
   async remove(path: string): Promise<void> { await this.#call<undefined>('remove', path); }
