@@ -44,23 +44,34 @@ export const RESUMABLE_STATUSES: readonly IntentStatus[] = ['pending', 'inFlight
  * claim and the transition to `inFlight` (attempt 1) would leave, in one record.
  */
 export function createdInFlight(draft: IntentDraft, now: number, start: CreateInFlight, input: unknown = draft.input): IntentRecord {
+  return withLease(createdInFlightUnleased(draft, now, start, input), now, start);
+}
+
+/**
+ * {@link createdInFlight} without the lease fields, which the file ledger never stores:
+ * it writes this record's JSON as it is, then adds the lease with {@link withLease}
+ * (the lease fields come last). A new object, owned by the caller.
+ */
+export function createdInFlightUnleased(draft: IntentDraft, now: number, start: CreateInFlight, input: unknown = draft.input): IntentRecord {
   // See createdPending for the order of the keys and why it is one literal.
-  const record: Mutable<IntentRecord> = {
-    id: draft.id,
-    status: 'inFlight',
-    updatedAt: now,
-    ...(draft as Omit<IntentDraft, 'id'>),
-    input,
-    attempt: 1,
-    epoch: 1,
-    leaseOwner: start.owner,
-    leaseExpiresAt: now + start.leaseMs,
-    outcome: cloneData(start.outcome),
-  };
+  const record: Mutable<IntentRecord> = { id: draft.id, status: 'inFlight', updatedAt: now, ...(draft as Omit<IntentDraft, 'id'>), input, attempt: 1, epoch: 1, outcome: cloneData(start.outcome) };
   // The store's values win over any a draft carries.
   record.status = 'inFlight';
   record.updatedAt = now;
+  // A lease a draft might carry is replaced by withLease; none is left here.
+  if (record.leaseOwner !== undefined || record.leaseExpiresAt !== undefined) {
+    delete record.leaseOwner;
+    delete record.leaseExpiresAt;
+  }
   return record;
+}
+
+/** Sets the lease of a created-in-flight record on `record` itself (a new object of the caller's) and returns it. */
+export function withLease(record: IntentRecord, now: number, start: CreateInFlight): IntentRecord {
+  const leased = record as Mutable<IntentRecord>;
+  leased.leaseOwner = start.owner;
+  leased.leaseExpiresAt = now + start.leaseMs;
+  return leased;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };

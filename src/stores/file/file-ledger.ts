@@ -15,7 +15,7 @@ import { TERMINAL_STATUSES } from '../../ledger/intent.js';
 import type { LedgerObservation } from '../../client/types.js';
 import type { ClaimRequest, InputCodec, ClaimResult, ClaimResumableRequest, CreateInFlight, LedgerCapabilities, LedgerStore, TransitionRequest, ListRecordsQuery } from '../../ledger/ledger-store.js';
 import { claimLimitOf, selectClaimable, selectRecords } from '../../ledger/list.js';
-import { RESUMABLE_STATUSES, applyTransition, createdInFlight, createdPending } from '../../ledger/transitions.js';
+import { RESUMABLE_STATUSES, applyTransition, createdInFlightUnleased, createdPending, withLease } from '../../ledger/transitions.js';
 import {
   checkFrame,
   decodeSegmentHeader,
@@ -690,10 +690,19 @@ export class FileLedger implements LedgerStore {
     const input = this.#codec ? this.#codec.encode(draft.input) : cloneData(draft.input);
     // Created already claimed and in flight: one log record (one flush) instead of three
     // writes. The lease part lives in memory only, as every lease here does.
-    // A pending record is built in the stored order (id, status, updatedAt first; see
-    // createdPending) and has no lease: its JSON is its body as is.
-    const [stored, written] =
-      inFlight !== undefined ? this.#stage(createdInFlight(draft, now, inFlight, input), false) : this.#stage(createdPending(draft, now, input), false, true);
+    // The new record is built in the stored order (id, status, updatedAt first; see
+    // createdPending) and without a lease: its JSON is its stored body as is. An
+    // in-flight one gets its lease after that, in memory only.
+    let stored: IntentRecord;
+    let written: Promise<void>;
+    if (inFlight === undefined) {
+      const record = createdPending(draft, now, input);
+      [stored, written] = this.#stage(record, false, JSON.stringify(record));
+    } else {
+      const record = createdInFlightUnleased(draft, now, inFlight, input);
+      const body = JSON.stringify(record);
+      [stored, written] = this.#stage(withLease(record, now, inFlight), false, body);
+    }
     await written;
     this.#maybeCompact();
     return { created: true, record: this.#out(stored) };
@@ -968,14 +977,13 @@ export class FileLedger implements LedgerStore {
    * the write before it acknowledges anything, except a lazy success
    * (`outcomeDurability: 'lazy'`), whose caller does not wait for it.
    *
-   * `storedOrder`: the record's keys start with id, status and updatedAt, and it has no
-   * lease fields, so its JSON is already the stored body ({@link storedBodyText}).
+   * `storedBody`: the record's stored body ({@link storedBodyText}), when the caller has it.
    *
    * @throws ConfigurationError when the record is too large, before anything changed.
    */
-  #stage(candidate: IntentRecord, lazy: boolean, storedOrder = false): [IntentRecord, Promise<void>] {
+  #stage(candidate: IntentRecord, lazy: boolean, storedBody?: string): [IntentRecord, Promise<void>] {
     let record = candidate;
-    let body = storedOrder ? JSON.stringify(record) : storedBodyText(record);
+    let body = storedBody ?? storedBodyText(record);
     let bodyBytes = Buffer.byteLength(body);
     if (bodyBytes > MAX_BODY_BYTES && record.outcome?.result !== undefined) {
       // The venue already answered: the intent's state must be recorded whatever the
