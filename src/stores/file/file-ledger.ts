@@ -879,14 +879,19 @@ export class FileLedger implements LedgerStore {
         else kept[keptCount++] = e;
       }
       const byPosition = kept.subarray(0, keptCount);
-      const bodies: Buffer[] = [];
+      // The bodies as JSON text and their UTF-8 lengths: written straight into the
+      // snapshot below, with no buffer per record.
+      const bodies: string[] = [];
+      const bodyBytes: number[] = [];
       let size = SEGMENT_HEADER_BYTES;
       for (let i = 0; i < byPosition.length; i++) size += RECORD_HEADER_BYTES + old.length(byPosition[i] as number);
       for (let i = 0; i < objects.length; i++) {
         if (i > 0 && i % COMPACT_SLICE === 0) await yieldToLoop();
-        const body = Buffer.from(storedBodyText(objects[i] as IntentRecord));
+        const body = storedBodyText(objects[i] as IntentRecord);
+        const bytes = Buffer.byteLength(body);
         bodies.push(body);
-        size += RECORD_HEADER_BYTES + body.length;
+        bodyBytes.push(bytes);
+        size += RECORD_HEADER_BYTES + bytes;
       }
       const liveCount = byPosition.length + objects.length;
       const endBody = Buffer.from(JSON.stringify({ count: liveCount, lastSeq, maxEpoch: this.#epoch }));
@@ -911,10 +916,10 @@ export class FileLedger implements LedgerStore {
       for (let i = 0; i < objects.length; i++) {
         if (i > 0 && i % COMPACT_SLICE === 0) await yieldToLoop();
         const r = objects[i] as IntentRecord;
-        const body = bodies[i] as Buffer;
+        const length = bodyBytes[i] as number;
         // One still carrying a lease keeps it in memory (the file never holds leases).
-        if (TERMINAL_STATUSES.has(r.status) && r.leaseOwner === undefined && r.leaseExpiresAt === undefined && indexableId(r.id)) moved.push({ record: r, at, length: body.length });
-        at = encodeRecordInto(snapshot, at, { type: RecordType.Put, seq: seq++, epoch: this.#epoch, body });
+        if (TERMINAL_STATUSES.has(r.status) && r.leaseOwner === undefined && r.leaseExpiresAt === undefined && indexableId(r.id)) moved.push({ record: r, at, length });
+        at = encodeTextRecordInto(snapshot, at, RecordType.Put, seq++, this.#epoch, bodies[i] as string, length);
       }
       at = encodeRecordInto(snapshot, at, { type: RecordType.SnapshotEnd, seq: seq++, epoch: this.#epoch, body: endBody });
       if (at !== snapshot.length) throw new Error(`compaction built ${at} bytes of a ${snapshot.length}-byte snapshot`);
