@@ -116,21 +116,38 @@ export interface FileLedgerOptions {
 }
 
 /**
- * A write waiting for its group commit. Its record is already framed (seq, length, CRC)
- * in the open batch buffer (`#batchBuf`), ending at byte `end` of it.
+ * Writes waiting for their group commit, queued one after another: up to
+ * {@link WRITE_GROUP} of them share one promise (one per caller cost an allocation and
+ * a resolve each). Their records are already framed (seq, length, CRC) in the open batch
+ * buffer (`#batchBuf`), the group's last one ending at byte `end` of it. A group is never
+ * split between two group commits: it is resolved once the fdatasync covering all of its
+ * records succeeded.
  */
 interface Queued {
-  /** Offset just past this record's frame in the open batch buffer. */
+  /** Offset just past the frame of the group's last record in the open batch buffer. */
   end: number;
+  /** Records in the group. */
+  count: number;
+  /** Resolves once every record of the group is durable; rejects if its write or sync failed. */
+  readonly done: Promise<void>;
   readonly resolve: () => void;
   readonly reject: (error: Error) => void;
-  /** When it was queued, on the ledger's clock; taken only while someone observes the ledger. */
+  /** When its first write was queued, on the ledger's clock; taken only while someone observes the ledger. */
   readonly queuedAt?: number;
 }
 
-/** A group commit: its writes, in queue order, and their frames. */
+/**
+ * Writes per {@link Queued} group at most: the callers resumed together in one turn of the
+ * event loop once their group commit is durable (a batch's groups are resumed one turn
+ * each, see `#resolveInSlices`).
+ */
+const WRITE_GROUP = 32;
+
+/** A group commit: its writes (in groups), in queue order, and their frames. */
 interface Batch {
   readonly writes: Queued[];
+  /** Records in `writes`. */
+  readonly records: number;
   /** The frames of `writes`, given away to the io (empty here once the writer thread took them). */
   readonly data: Buffer;
   /** `data.length` when it was taken. */
@@ -270,9 +287,6 @@ const isCut = (problem: RecordProblem | undefined): boolean => problem === 'trun
 /** Records a compaction encodes per turn of the event loop. */
 const COMPACT_SLICE = 512;
 
-/** Callers of a durable batch resumed per turn of the event loop. */
-const RESUME_SLICE = 32;
-
 /**
  * `outcomeDurability: 'lazy'`: how long a queued success waits, in ms, for another write
  * to share its group commit before it is flushed alone. It only widens the window in
@@ -280,6 +294,8 @@ const RESUME_SLICE = 32;
  * resend, never a second execution); a read of the intent flushes it at once.
  */
 const LAZY_FLUSH_DELAY_MS = 2;
+
+const noop = (): void => undefined;
 
 /** Resolves in a later turn of the event loop (after pending I/O callbacks and timers). */
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -336,6 +352,10 @@ export class FileLedger implements LedgerStore {
   #logBytes: number;
   #snapshotBytes: number;
   #queue: Queued[] = [];
+  /** The last group of `#queue` while it takes more writes (see {@link Queued}). */
+  #openGroup: Queued | undefined;
+  /** Records in `#queue`. */
+  #queuedRecords = 0;
   #flushing: Promise<void> | undefined;
   #poisoned: LedgerUnavailableError | undefined;
   #closed = false;
@@ -855,6 +875,8 @@ export class FileLedger implements LedgerStore {
     // starts at S + 1), and read back as corruption.
     const hold = this.#holdWrites();
     // Writes issued before the cut but not yet flushed still belong in the old log.
+    // Counted in groups: the open one is closed, so no group straddles the cut.
+    this.#openGroup = undefined;
     this.#beforeCut = this.#queue.length;
     try {
       const now = this.#clock.now();
@@ -1040,17 +1062,30 @@ export class FileLedger implements LedgerStore {
     const end = encodeTextRecordInto(this.#batchBuf, this.#batchAt, type, seq, this.#epoch, body, bodyBytes);
     this.#nextSeq = seq + 1;
     this.#batchAt = end;
-    return new Promise<void>((resolve, reject) => {
-      this.#queue.push(this.#observers.size > 0 ? { end, resolve, reject, queuedAt: this.#clock.now() } : { end, resolve, reject });
-      if (!lazy) this.#scheduleFlush();
-      else if (this.#lazyFlush === undefined) {
-        this.#lazyFlush = setTimeout(() => {
-          this.#lazyFlush = undefined;
-          this.#scheduleFlush();
-          // Not unref'd: a process that exits right after its last order still flushes it.
-        }, this.#lazyFlushDelayMs);
-      }
-    });
+    let group = this.#openGroup;
+    if (group === undefined || group.count >= WRITE_GROUP) {
+      let resolve: () => void = noop;
+      let reject: (error: Error) => void = noop;
+      const done = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      group = this.#observers.size > 0 ? { end, count: 0, done, resolve, reject, queuedAt: this.#clock.now() } : { end, count: 0, done, resolve, reject };
+      this.#queue.push(group);
+      this.#openGroup = group;
+    }
+    group.end = end;
+    group.count++;
+    this.#queuedRecords++;
+    if (!lazy) this.#scheduleFlush();
+    else if (this.#lazyFlush === undefined) {
+      this.#lazyFlush = setTimeout(() => {
+        this.#lazyFlush = undefined;
+        this.#scheduleFlush();
+        // Not unref'd: a process that exits right after its last order still flushes it.
+      }, this.#lazyFlushDelayMs);
+    }
+    return group.done;
   }
 
   /**
@@ -1125,6 +1160,8 @@ export class FileLedger implements LedgerStore {
         appending = nextAppending;
       }
       if (this.#poisoned) {
+        this.#openGroup = undefined;
+        this.#queuedRecords = 0;
         for (const b of this.#queue.splice(0)) b.reject(this.#poisoned);
       }
     })().finally(() => {
@@ -1142,7 +1179,7 @@ export class FileLedger implements LedgerStore {
   #reportFlush(batch: Batch): void {
     const queuedAt = batch.writes[0]?.queuedAt;
     if (queuedAt === undefined) return;
-    this.#tell({ type: 'flush', records: batch.writes.length, bytes: batch.bytes, latencyMs: Math.max(0, this.#clock.now() - queuedAt), queueDepth: this.#queue.length });
+    this.#tell({ type: 'flush', records: batch.records, bytes: batch.bytes, latencyMs: Math.max(0, this.#clock.now() - queuedAt), queueDepth: this.#queuedRecords });
   }
 
   /**
@@ -1158,6 +1195,7 @@ export class FileLedger implements LedgerStore {
     if (take === this.#queue.length) {
       writes = this.#queue;
       this.#queue = [];
+      this.#openGroup = undefined;
       data = this.#batchBuf.subarray(0, this.#batchAt);
       this.#batchBuf = Buffer.alloc(0);
       this.#batchAt = 0;
@@ -1174,9 +1212,12 @@ export class FileLedger implements LedgerStore {
       for (const q of this.#queue) q.end -= cut;
       data = old.subarray(0, cut);
     }
+    let records = 0;
+    for (const g of writes) records += g.count;
+    this.#queuedRecords -= records;
     this.#lastBatchBytes = data.length;
     this.#beforeCut = Math.max(0, this.#beforeCut - take);
-    return { writes, data, bytes: data.length };
+    return { writes, records, data, bytes: data.length };
   }
 
   /**
@@ -1196,16 +1237,15 @@ export class FileLedger implements LedgerStore {
   }
 
   /**
-   * Resolves a durable batch's callers in order, at most {@link RESUME_SLICE} per turn of
-   * the event loop: callers resumed in one go would run all their continuations in one
-   * macrotask (1,024 of them block the loop for tens of ms). Order is kept: a slice is
-   * resolved only after the one before it.
+   * Resolves a durable batch's callers in order, one group (at most {@link WRITE_GROUP}
+   * callers) per turn of the event loop: callers resumed in one go would run all their
+   * continuations in one macrotask (1,024 of them block the loop for tens of ms). Order
+   * is kept: a group is resolved only after the one before it.
    */
-  async #resolveInSlices(batch: readonly Queued[]): Promise<void> {
-    for (let i = 0; i < batch.length; i += RESUME_SLICE) {
+  async #resolveInSlices(groups: readonly Queued[]): Promise<void> {
+    for (let i = 0; i < groups.length; i++) {
       if (i > 0) await yieldToLoop();
-      const end = Math.min(batch.length, i + RESUME_SLICE);
-      for (let j = i; j < end; j++) (batch[j] as Queued).resolve();
+      (groups[i] as Queued).resolve();
     }
   }
 
