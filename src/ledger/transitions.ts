@@ -2,7 +2,6 @@ import { LedgerLeaseLostError, LedgerTransitionError } from '../errors/index.js'
 import { cloneData } from '../internal/clone-data.js';
 import type { IntentDraft, IntentRecord, IntentStatus } from './intent.js';
 import type { CreateInFlight, TransitionRequest } from './ledger-store.js';
-import { extend } from '../internal/extend.js';
 
 /**
  * The intent state machine (docs/durability.md#the-intent-state-machine: table and
