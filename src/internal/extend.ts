@@ -9,10 +9,11 @@
  * docs/benchmarks.md, "Object spreads on the hot path"). The hot path makes several such
  * copies per request, so they were a visible share of the client's CPU.
  *
- * Only for plain data whose own keys are ordinary names (records, outcomes, request
- * configs): `Object.assign` sets keys with [[Set]], so an own `__proto__` key would set
- * the copy's prototype instead of becoming a key. Nothing this library builds has one.
+ * `Object.assign` sets keys with [[Set]], so an own `__proto__` key (which `JSON.parse`
+ * can make) would set the copy's prototype instead of becoming a key: such an object
+ * takes the spread, which keeps it as a key.
  */
 export function extend<B extends object, P extends object>(base: B, patch: P): Omit<B, keyof P> & P {
+  if (Object.hasOwn(base, '__proto__') || Object.hasOwn(patch, '__proto__')) return { ...base, ...patch };
   return Object.assign({}, base, patch);
 }

@@ -125,7 +125,10 @@ export function applyTransition(record: IntentRecord, request: TransitionRequest
   const next: Record<string, unknown> = {};
   for (const key in record) {
     if (!Object.hasOwn(record, key) || key === 'outcome' || (dropLease && (key === 'leaseOwner' || key === 'leaseExpiresAt'))) continue;
-    next[key] = record[key as keyof IntentRecord];
+    const value = record[key as keyof IntentRecord];
+    // An own `__proto__` key stays a key (an assignment would set the prototype).
+    if (key === '__proto__') Object.defineProperty(next, key, { value, enumerable: true, writable: true, configurable: true });
+    else next[key] = value;
   }
   next.status = request.to;
   next.attempt = attempt;

@@ -33,4 +33,16 @@ describe('extend', () => {
     expect(Object.hasOwn(copy, 'b')).toBe(true);
     expect(Object.keys(copy)).toEqual(Object.keys({ ...{ a: 1 }, b: undefined }));
   });
+
+  it('keeps an own __proto__ key as a key and the copy an ordinary object, as a spread does', () => {
+    const base = JSON.parse('{"__proto__": {"polluted": true}, "a": 1}') as Record<string, unknown>;
+    const copy = extend(base, { b: 2 });
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.hasOwn(copy, '__proto__')).toBe(true);
+    expect((copy as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(Object.keys(copy)).toEqual(Object.keys({ ...base, b: 2 }));
+    const fromPatch = extend({ a: 1 }, JSON.parse('{"__proto__": {"polluted": true}}') as object);
+    expect(Object.getPrototypeOf(fromPatch)).toBe(Object.prototype);
+    expect(Object.hasOwn(fromPatch, '__proto__')).toBe(true);
+  });
 });

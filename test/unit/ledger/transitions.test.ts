@@ -77,4 +77,15 @@ describe('applyTransition', () => {
       delete proto.injected;
     }
   });
+
+  it('keeps an own __proto__ key of a record as a key, as the model does', () => {
+    const r = JSON.parse(
+      '{"id":"a","__proto__":{"polluted":true},"scope":"s","operation":"o","venue":"v","key":"K","venueKey":"K","fingerprint":"f","input":null,"createdAt":1,"status":"inFlight","attempt":1,"epoch":1,"updatedAt":2}',
+    ) as IntentRecord;
+    const request: TransitionRequest = { expectStatus: 'inFlight', expectEpoch: 1, to: 'unknown', now: 3 };
+    const next = applyTransition(r, request);
+    expect(Object.getPrototypeOf(next)).toBe(Object.prototype);
+    expect(Object.hasOwn(next, '__proto__')).toBe(true);
+    expect(Object.keys(next)).toEqual(Object.keys(model(r, request)));
+  });
 });
