@@ -33,6 +33,24 @@ export function cloneData<T>(value: T): T {
   }
 }
 
+/**
+ * A dense array with `Array.prototype` and nothing but its items, each copied with `item`.
+ * Anything else sends the whole value to the slow path (NOT_PLAIN): a hole (kept as a hole
+ * by `structuredClone`, written as null by JSON), another prototype, or named properties
+ * on the array (kept by `structuredClone`, dropped by JSON).
+ */
+function copyArray(value: unknown[], depth: number, item: (value: unknown, depth: number) => unknown): unknown[] {
+  if (Object.getPrototypeOf(value) !== Array.prototype) throw NOT_PLAIN;
+  const length = value.length;
+  const out = new Array<unknown>(length);
+  for (let i = 0; i < length; i++) {
+    if (!(i in value)) throw NOT_PLAIN;
+    out[i] = item(value[i], depth + 1);
+  }
+  if (Object.keys(value).length !== length) throw NOT_PLAIN;
+  return out;
+}
+
 function copy(value: unknown, depth: number): unknown {
   if (typeof value !== 'object') {
     // Functions and symbols: `structuredClone` throws its own DataCloneError for them.
@@ -41,18 +59,7 @@ function copy(value: unknown, depth: number): unknown {
   }
   if (value === null) return null;
   if (depth >= MAX_DEPTH) throw NOT_PLAIN;
-  if (Array.isArray(value)) {
-    if (Object.getPrototypeOf(value) !== Array.prototype) throw NOT_PLAIN;
-    const length = value.length;
-    const out = new Array<unknown>(length);
-    for (let i = 0; i < length; i++) {
-      if (!(i in value)) throw NOT_PLAIN;
-      out[i] = copy(value[i], depth + 1);
-    }
-    // Extra named properties on an array are kept by `structuredClone`.
-    if (Object.keys(value).length !== length) throw NOT_PLAIN;
-    return out;
-  }
+  if (Array.isArray(value)) return copyArray(value, depth, copy);
   if (Object.getPrototypeOf(value) !== Object.prototype) throw NOT_PLAIN;
   // structuredClone leaves symbol keys out; the spread below would copy them.
   if (Object.getOwnPropertySymbols(value).length !== 0) throw NOT_PLAIN;
@@ -115,19 +122,7 @@ function copyJson(value: unknown, depth: number): unknown {
   }
   if (value === null) return null;
   if (depth >= MAX_DEPTH) throw NOT_PLAIN;
-  if (Array.isArray(value)) {
-    if (Object.getPrototypeOf(value) !== Array.prototype) throw NOT_PLAIN;
-    const length = value.length;
-    const out = new Array<unknown>(length);
-    for (let i = 0; i < length; i++) {
-      // A hole reads as undefined, which JSON turns into null.
-      if (!(i in value)) throw NOT_PLAIN;
-      out[i] = copyJson(value[i], depth + 1);
-    }
-    // Extra named properties on an array are dropped by JSON, kept by a copy.
-    if (Object.keys(value).length !== length) throw NOT_PLAIN;
-    return out;
-  }
+  if (Array.isArray(value)) return copyArray(value, depth, copyJson);
   if (Object.getPrototypeOf(value) !== Object.prototype) throw NOT_PLAIN;
   // JSON calls toJSON (own or inherited) and skips symbol keys; a spread would copy them.
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') throw NOT_PLAIN;
