@@ -403,6 +403,7 @@ export class FileLedger implements LedgerStore {
     this.#nextSeq = init.nextSeq;
     this.#epoch = init.epoch;
     this.#logBytes = init.logBytes;
+    this.#sentBytes = init.logBytes;
     this.#snapshotBytes = init.snapshotBytes;
     this.#opened = init.opened;
   }
@@ -543,15 +544,30 @@ export class FileLedger implements LedgerStore {
       opened.push(repaired);
       options.onEvent?.(repaired);
     }
+    // A compaction lets writes go on into the old log until its switch, and its snapshot
+    // is renamed into place before that: a crash in between leaves records after the
+    // snapshot's last seq only in the previous generation's log. They are carried over
+    // into this log (appended and synced below) before that log may go.
+    // See docs/durability.md#d17-compaction-replaces-the-files-atomically-at-a-cut.
+    const carried =
+      generation > 0 && files.includes(name('log', generation - 1))
+        ? await FileLedger.#carryOver(join(dir, name('log', generation - 1)), io, ledgerId, generation - 1, nextSeq, logBytes, replay)
+        : undefined;
+    if (carried) {
+      nextSeq = carried.nextSeq;
+      maxEpoch = Math.max(maxEpoch, carried.maxEpoch);
+    }
+    await io.openAppend(logPath, lock ? { path: join(dir, LOCK_FILE), token: lock.holder.nonce } : undefined);
+    // Durable before the old log is deleted below (the append resolves after its fdatasync).
+    if (carried) await io.append(carried.frames);
     // Files of older generations are leftovers of a compaction that crashed after its
-    // switch: the chosen generation supersedes them.
+    // snapshot's rename: the chosen generation (with what was carried over) supersedes them.
     for (const g of sorted) {
       if (g < generation) {
         await io.remove(join(dir, name('log', g)));
         await io.remove(join(dir, name('snapshot', g)));
       }
     }
-    await io.openAppend(logPath, lock ? { path: join(dir, LOCK_FILE), token: lock.holder.nonce } : undefined);
     const ledger = new FileLedger({
       dir,
       io,
@@ -563,7 +579,7 @@ export class FileLedger implements LedgerStore {
       generation,
       nextSeq,
       epoch: maxEpoch + 1,
-      logBytes,
+      logBytes: logBytes + (carried?.frames.length ?? 0),
       snapshotBytes,
       opened,
     });
@@ -572,6 +588,63 @@ export class FileLedger implements LedgerStore {
     const epochBody = JSON.stringify({ pid: process.pid, nonce: lock?.holder.nonce ?? null });
     await ledger.#write(RecordType.Epoch, epochBody, Buffer.byteLength(epochBody));
     return ledger;
+  }
+
+  /**
+   * The records of the previous generation's log (`path`, generation `generation`) from
+   * seq `fromSeq` on, which a compaction interrupted between its snapshot's rename and its
+   * switch left only there: their frames, as they are (each keeps its seq, epoch and
+   * CRC), to be appended to the current log at byte `at`, and replayed into `replay` at
+   * those positions. `undefined` when that log holds nothing from `fromSeq` on (the usual
+   * case: a crash after the switch, or before any write followed the cut).
+   *
+   * The old log is checked as any log is: a torn tail was never acknowledged and is left
+   * out; damage followed by valid records, another ledger's header, or records after the
+   * snapshot that do not start exactly at `fromSeq` refuse the open.
+   *
+   * @throws LedgerCorruptError as said.
+   */
+  static async #carryOver(
+    path: string,
+    io: LedgerIo,
+    ledgerId: Uint8Array,
+    generation: number,
+    fromSeq: number,
+    at: number,
+    replay: Replay,
+  ): Promise<{ frames: Buffer; nextSeq: number; maxEpoch: number } | undefined> {
+    const old = await io.read(path);
+    if (!old || old.length === 0) return undefined;
+    let start = -1;
+    let end = -1;
+    let lastSeq = fromSeq - 1;
+    let maxEpoch = 0;
+    const puts: Array<[number, number]> = [];
+    const scan = scanSegmentWith(old, (type, seq, epoch, bodyStart, bodyEnd) => {
+      if (seq < fromSeq) return;
+      // The scan checks that seqs follow one another; the first one kept must be fromSeq.
+      if (start < 0) {
+        if (seq !== fromSeq) throw new LedgerCorruptError(`The log ${path} continues at sequence ${seq} after the newer snapshot, expected ${fromSeq}.`);
+        start = bodyStart - RECORD_HEADER_BYTES;
+      }
+      end = bodyEnd;
+      lastSeq = seq;
+      maxEpoch = Math.max(maxEpoch, epoch);
+      if (type === RecordType.Put) puts.push([bodyStart, bodyEnd]);
+    });
+    if (!scan.header) throw new LedgerCorruptError(`The log ${path} has an unreadable header (${scan.problem}). Move the directory aside and inspect it.`);
+    if (Buffer.compare(Buffer.from(scan.header.ledgerId), Buffer.from(ledgerId)) !== 0 || scan.header.generation !== generation) {
+      throw new LedgerCorruptError(`The log ${path} belongs to another ledger or generation than its directory says.`);
+    }
+    if (scan.tail === 'corrupt') {
+      throw new LedgerCorruptError(
+        `The log ${path} is damaged at byte ${scan.problemOffset ?? '?'} (${scan.problem ?? 'invalid record'}) and valid records follow. ` +
+          'Nothing was changed. Copy the directory aside and inspect it.',
+      );
+    }
+    if (start < 0) return undefined;
+    for (const [bodyStart, bodyEnd] of puts) replay.put(old, bodyStart, bodyEnd, generation + 1, FileKind.Log, at + bodyStart - RECORD_HEADER_BYTES - start, true);
+    return { frames: Buffer.from(old.subarray(start, end)), nextSeq: lastSeq + 1, maxEpoch };
   }
 
   /**
@@ -873,30 +946,29 @@ export class FileLedger implements LedgerStore {
   async #compactNow(): Promise<void> {
     // The steps and why each is safe: docs/durability.md#compaction-and-the-cut
     // and docs/durability.md#d17-compaction-replaces-the-files-atomically-at-a-cut.
-    // Stop the world at sequence S = the last seq issued so far, with no await between
-    // taking S, holding later writes and reading the records for the snapshot: a write
-    // issued in such a gap would carry a seq <= S yet be held for the new log (which
-    // starts at S + 1), and read back as corruption.
-    const hold = this.#holdWrites();
-    // Writes issued before the cut but not yet flushed still belong in the old log.
-    // Counted in groups: the open one is closed, so no group straddles the cut.
-    this.#openGroup = undefined;
-    this.#beforeCut = this.#queue.length;
+    // The cut, in one synchronous step: S = the last seq issued so far, `cutAt` = the byte
+    // of the current log where the record after S will start (everything queued now has a
+    // seq <= S), and the state at S. Writes are not held: those after the cut go on into
+    // the current log and are copied into the new one before the switch.
+    const now = this.#clock.now();
+    const lastSeq = this.#nextSeq - 1;
+    const next = this.#generation + 1;
+    const cutAt = this.#sentBytes + this.#batchAt;
+    const oldLog = join(this.dir, name('log', this.#generation));
+    let hold: (() => void) | undefined;
     try {
-      const now = this.#clock.now();
-      const lastSeq = this.#nextSeq - 1;
-      const next = this.#generation + 1;
       // The state at the cut: intents held as objects (records are replaced, never
       // changed in place) and finished intents held by position (their bytes on disk
-      // never change, and no file is deleted before this compaction's switch). Writes
-      // stay held, so building the snapshot over several turns of the event loop
-      // snapshots exactly the state at S, without blocking the loop for all of it.
+      // never change, and no file is deleted before this compaction's switch). Building
+      // the snapshot over several turns of the event loop still snapshots exactly the
+      // state at S.
       const objects: IntentRecord[] = [];
-      let dropped = 0;
+      const expired: IntentRecord[] = [];
       for (const r of this.#records.values()) {
-        if (this.#expired(r, now)) dropped++;
+        if (this.#expired(r, now)) expired.push(r);
         else objects.push(r);
       }
+      let dropped = expired.length;
       const old = this.#finished;
       const kept = old.inFileOrder();
       let keptCount = 0;
@@ -957,26 +1029,44 @@ export class FileLedger implements LedgerStore {
       }
       at = encodeRecordInto(snapshot, at, { type: RecordType.SnapshotEnd, seq: seq++, epoch: this.#epoch, body: endBody });
       if (at !== snapshot.length) throw new Error(`compaction built ${at} bytes of a ${snapshot.length}-byte snapshot`);
-      // The snapshot stands for the log up to S only once every record up to S is in it.
+      // The snapshot stands for the log up to S only once every record up to S is durable.
+      await this.#durableTo(cutAt);
+      const bytesBefore = this.#logBytes + this.#snapshotBytes;
+      // 1. The complete snapshot, durable under its final name (temp, fsync, rename, dir
+      // fsync). From its rename on, this generation is the newest one; records after S
+      // are still only in the old log, and an open carries them over (see #carryOver).
+      // Handed over: nothing here touches `snapshot` again (the writer thread may take it).
+      const snapshotLength = snapshot.length;
+      await this.#io.writeDurable(join(this.dir, name('snapshot', next)), snapshot, true);
+      // 2. The new log: its header (first seq S + 1) and a copy of the old log's records
+      // after S that are durable by now, written as a whole and durable, while writes go on.
+      const header = encodeSegmentHeader({ ledgerId: this.#ledgerId, generation: next, firstSeq: lastSeq + 1 });
+      const copiedTo = this.#logBytes;
+      const newLog = join(this.dir, name('log', next));
+      await this.#io.writeDurable(newLog, await this.#logRange(oldLog, header, cutAt, copiedTo), true);
+      // 3. The switch. Writes are held from here; those queued already (seqs in order
+      // after the copied ones) still go to the old log and are waited for.
+      hold = this.#holdWrites();
+      this.#openGroup = undefined;
+      this.#beforeCut = this.#queue.length;
       this.#scheduleFlush();
       while (!this.#poisoned && (this.#flushing || this.#beforeCut > 0)) {
         await new Promise<void>((r) => this.#barrierWaiters.push(r));
       }
       if (this.#poisoned) throw this.#poisoned;
-      const bytesBefore = this.#logBytes + this.#snapshotBytes;
-      // 1. The complete snapshot, durable under its final name (temp, fsync, rename, dir fsync).
-      // Handed over: nothing here touches `snapshot` again (the writer thread may take it).
-      const snapshotLength = snapshot.length;
-      await this.#io.writeDurable(join(this.dir, name('snapshot', next)), snapshot, true);
-      // 2. The new log, starting after S, durable before we switch to it.
-      const header = encodeSegmentHeader({ ledgerId: this.#ledgerId, generation: next, firstSeq: lastSeq + 1 });
-      await this.#io.writeDurable(join(this.dir, name('log', next)), header);
-      await this.#io.openAppend(join(this.dir, name('log', next)), this.#lock ? { path: join(this.dir, LOCK_FILE), token: this.#lock.holder.nonce } : undefined);
+      // The rest of the old log's records after S, appended to the new log and synced
+      // before the new log takes any write: it then holds every record after S, in order.
+      const switchedAt = this.#logBytes;
+      await this.#io.openAppend(newLog, this.#lock ? { path: join(this.dir, LOCK_FILE), token: this.#lock.holder.nonce } : undefined);
+      if (switchedAt > copiedTo) await this.#io.append(await this.#logRange(oldLog, undefined, copiedTo, switchedAt), true);
       const previous = this.#generation;
       this.#generation = next;
-      this.#logBytes = header.length;
+      this.#logBytes = header.length + (switchedAt - cutAt);
+      this.#sentBytes = this.#logBytes;
       this.#snapshotBytes = snapshotLength;
-      for (const [id, r] of this.#records) if (this.#expired(r, now)) this.#records.delete(id);
+      // Dropped: the intents left out of the snapshot as expired, unless written again
+      // after the cut (their newer record is in the new log and stays).
+      for (const r of expired) if (this.#records.get(r.id) === r) this.#records.delete(r.id);
       // The new index, in the same synchronous step as the switch (a read issued from
       // now on finds records in the new files). An intent held as an object now was
       // changed (or read back for a claim) after the cut: that object is newer than the
@@ -991,11 +1081,14 @@ export class FileLedger implements LedgerStore {
         this.#records.delete(m.record.id);
       }
       this.#finished = index;
-      // 3. Only now the old generation goes (each delete fsyncs the directory), once no
+      this.#beforeCut = 0;
+      hold();
+      hold = undefined;
+      // 4. Only now the old generation goes (each delete fsyncs the directory), once no
       // listing still reads finished intents from it (a single read-back, get() or
       // create(), is issued before this point and served first: the io keeps call order).
       while (this.#readBacks.size > 0) await Promise.all([...this.#readBacks]);
-      await this.#io.remove(join(this.dir, name('log', previous)));
+      await this.#io.remove(oldLog);
       if (previous > 0) await this.#io.remove(join(this.dir, name('snapshot', previous)));
       const compacted = { type: 'compacted', generation: next, liveIntents: liveCount, droppedIntents: dropped, bytesBefore, bytesAfter: this.#logBytes + this.#snapshotBytes } as const;
       this.#onEvent?.(compacted);
@@ -1003,10 +1096,42 @@ export class FileLedger implements LedgerStore {
     } catch (error) {
       throw this.#poison(error);
     } finally {
-      this.#beforeCut = 0;
-      hold();
+      if (hold) {
+        this.#beforeCut = 0;
+        hold();
+      }
     }
   }
+
+  /**
+   * Bytes `[from, to)` of the log `path` (whole records: both ends are record
+   * boundaries the ledger wrote), after `header` when given, in memory of their own (so
+   * they can be handed over to the io).
+   */
+  async #logRange(path: string, header: Buffer | undefined, from: number, to: number): Promise<Buffer> {
+    const headerBytes = header?.length ?? 0;
+    const out = Buffer.allocUnsafeSlow(headerBytes + (to - from));
+    header?.copy(out, 0);
+    if (to > from) {
+      const got = await this.#readRange(path, from, to - from, out.subarray(headerBytes));
+      if (got === undefined || got.length !== to - from) throw new Error(`the log ${path} ended before byte ${to} while a compaction copied it`);
+    }
+    return out;
+  }
+
+  /** Resolves once the log is durable up to byte `offset`; rejects if the ledger is poisoned. */
+  async #durableTo(offset: number): Promise<void> {
+    this.#scheduleFlush();
+    while (!this.#poisoned && this.#logBytes < offset) {
+      await new Promise<void>((r) => this.#progressWaiters.push(r));
+    }
+    if (this.#poisoned) throw this.#poisoned;
+  }
+
+  /** Woken after every durable batch and when the ledger is poisoned (see #durableTo). */
+  readonly #progressWaiters: Array<() => void> = [];
+  /** Bytes of the current log handed to the io so far (durable or in flight): where the next batch starts. */
+  #sentBytes = 0;
 
   /**
    * Stores a record: applies it in memory and queues it for the next group commit, in
@@ -1228,6 +1353,7 @@ export class FileLedger implements LedgerStore {
     for (const g of writes) records += g.count;
     this.#queuedRecords -= records;
     this.#lastBatchBytes = data.length;
+    this.#sentBytes += data.length;
     this.#beforeCut = Math.max(0, this.#beforeCut - take);
     return { writes, records, data, bytes: data.length };
   }
@@ -1245,6 +1371,7 @@ export class FileLedger implements LedgerStore {
       return false;
     }
     this.#logBytes += batch.bytes;
+    if (this.#progressWaiters.length > 0) for (const w of this.#progressWaiters.splice(0)) w();
     return true;
   }
 
@@ -1286,6 +1413,7 @@ export class FileLedger implements LedgerStore {
       { cause },
     );
     void this.#io.close().catch(() => undefined);
+    for (const w of this.#progressWaiters.splice(0)) w();
     return this.#poisoned;
   }
 
