@@ -251,7 +251,7 @@ export interface WorkloadRun {
 /**
  * The B2/B5 workload: 50 intents moved through every path of the state machine, half
  * one call at a time and half in concurrent groups of five (group commit), one
- * `compact()` in the middle with creates racing it, and one clean
+ * `compact()` in the middle with creates racing it and going on while it runs, and one clean
  * close-and-reopen (a restart without power loss). Stops at the first rejection: that
  * is where the process died or the ledger was poisoned. The ledger is left open.
  */
@@ -291,7 +291,18 @@ export async function runWorkload(fs: CrashFs, options: OpenOptions): Promise<Wo
     oracle.compactionsAcked++;
   });
   const second = first.call.then(() => oracle.create(ledger, draftFor(intentId(26))));
-  if (!(await together([first.settled, compacted, second]))) return stopped(ledger);
+  // Writes are not held while a compaction builds and writes its snapshot: a chain of
+  // creates, each issued when the one before resolves, runs while compact() does (at
+  // most six), so crash points fall between the cut, the snapshot's rename, the copy of
+  // the old log's records after the cut and the switch, with acknowledged writes in each.
+  let compacting = true;
+  void compacted.finally(() => {
+    compacting = false;
+  }).catch(() => undefined);
+  const during = (async () => {
+    for (let k = 0; k < 6 && compacting; k++) await oracle.create(ledger, draftFor(`during-${k}`));
+  })();
+  if (!(await together([first.settled, compacted, second, during]))) return stopped(ledger);
   if (!(await together([chain(ledger, 25), chain(ledger, 26)]))) return stopped(ledger);
   for (let g = 27; g < WORKLOAD_INTENTS; g += 5) {
     const group = Array.from({ length: Math.min(5, WORKLOAD_INTENTS - g) }, (_, k) => g + k);

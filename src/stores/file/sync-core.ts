@@ -136,7 +136,26 @@ function makeSyncCore(
     }
   };
 
-  return {
+  /**
+   * The first error of an operation that changes storage. From then on every such
+   * operation fails with it without touching storage, including ones the ledger issued
+   * before it learnt of the failure (a log append queued behind a compaction's file
+   * write, say): after a failure the state on disk is unknown, and nothing more is
+   * written (docs/durability.md#d11-a-failed-write-or-sync-poisons-the-ledger-the-sync-is-never-retried).
+   */
+  let stopped: { readonly error: unknown } | undefined;
+  const changing = <A extends unknown[]>(op: (...args: A) => void) =>
+    (...args: A): void => {
+      if (stopped) throw stopped.error;
+      try {
+        op(...args);
+      } catch (error) {
+        stopped = { error };
+        throw error;
+      }
+    };
+
+  const core: SyncIoCore = {
     ensureDir(dir) {
       try {
         fs.mkdirSync(dir, { mode: 0o700 });
@@ -266,6 +285,13 @@ function makeSyncCore(
       logFd = undefined;
     },
   };
+  core.writeDurable = changing(core.writeDurable);
+  core.openAppend = changing(core.openAppend);
+  core.append = changing(core.append);
+  core.truncate = changing(core.truncate);
+  core.copy = changing(core.copy);
+  core.remove = changing(core.remove);
+  return core;
 }
 
 /** Every sync site of the core, for the "remove one fsync" mutation test. */
