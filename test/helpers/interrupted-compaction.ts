@@ -6,6 +6,7 @@
  * the files are what a crash at that moment would leave (every acknowledged write was
  * fdatasynced).
  */
+import { setImmediate } from 'node:timers/promises';
 import type { IntentDraft } from '../../src/index.js';
 import { FileLedger } from '../../src/stores/file/file-ledger.js';
 import { InThreadLedgerIo, type LedgerIo } from '../../src/stores/file/io.js';
@@ -36,7 +37,7 @@ export interface InterruptedCompaction {
   readonly before: readonly string[];
   /** Ids acknowledged after the compaction's cut: `e*` right after it, `d*` while it was stopped at its step. */
   readonly during: readonly string[];
-  /** Whether the creates issued during the compaction resolved while it was still stopped. */
+  /** Whether every create after the cut was acknowledged while the compaction ran (`d*`: while it was stopped); the first that was not ends the series. */
   readonly duringResolvedWhileStopped: boolean;
 }
 
@@ -82,23 +83,29 @@ export async function interruptCompaction(dir: string, stop: CompactionStop, cou
     await ledger.create(draftOf(`b${i}`), 1000);
   }
   const compacting = ledger.compact().catch((e: unknown) => e);
+  // A create must be acknowledged while the compaction runs: it is given up to 200
+  // turns of the event loop (a durable create through the in-thread io takes a few);
+  // one still waiting then was held behind the compaction, and the series ends.
+  let duringResolvedWhileStopped = true;
+  let held: Promise<unknown> | undefined;
   const during: string[] = [];
+  const acknowledged = async (id: string): Promise<boolean> => {
+    let done = false;
+    const call = ledger.create(draftOf(id), 1000).then(() => (done = true));
+    for (let turn = 0; turn < 200 && !done; turn++) await setImmediate();
+    if (done) during.push(id);
+    else held = call.catch(() => undefined);
+    return done;
+  };
   // Right after the cut: these go to the old log and are durable before the copy into
   // the new log begins, so the new log holds them (the stop at 'switch' then finds a
   // new log with part of the records after the cut, and the old log with the rest).
-  for (let i = 0; i < (counts.early ?? 2); i++) {
-    await ledger.create(draftOf(`e${i}`), 1000);
-    during.push(`e${i}`);
-  }
-  await atStop;
-  for (let i = 0; i < (counts.during ?? 3); i++) {
-    await ledger.create(draftOf(`d${i}`), 1000);
-    during.push(`d${i}`);
-  }
-  // Still stopped here: the creates did not wait for the compaction.
-  const duringResolvedWhileStopped = during.length === (counts.early ?? 2) + (counts.during ?? 3);
+  for (let i = 0; i < (counts.early ?? 2) && duringResolvedWhileStopped; i++) duringResolvedWhileStopped = await acknowledged(`e${i}`);
+  if (duringResolvedWhileStopped) await atStop;
+  for (let i = 0; i < (counts.during ?? 3) && duringResolvedWhileStopped; i++) duringResolvedWhileStopped = await acknowledged(`d${i}`);
   release();
   const outcome = await compacting;
+  await held;
   if (!(outcome instanceof Error)) throw new Error('the interrupted compaction succeeded');
   await ledger.close();
   return { before, during, duringResolvedWhileStopped };

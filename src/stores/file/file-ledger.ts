@@ -486,12 +486,12 @@ export class FileLedger implements LedgerStore {
 
     const logPath = join(dir, name('log', generation));
     let log = await io.read(logPath);
+    // A crash between the snapshot's rename and the new log's creation, or a new ledger:
+    // the log is created below, after anything to carry over is read and checked.
+    const logMissing = !log || log.length === 0;
     if (!log || log.length === 0) {
-      // A crash between the snapshot's rename and the new log's creation, or a new ledger.
       ledgerId ??= randomBytes(16);
-      const header = encodeSegmentHeader({ ledgerId, generation, firstSeq: nextSeq });
-      await io.writeDurable(logPath, header);
-      log = header;
+      log = encodeSegmentHeader({ ledgerId, generation, firstSeq: nextSeq });
     }
     const logBuf = log;
     let lastLogSeq: number | undefined;
@@ -557,9 +557,15 @@ export class FileLedger implements LedgerStore {
       nextSeq = carried.nextSeq;
       maxEpoch = Math.max(maxEpoch, carried.maxEpoch);
     }
-    await io.openAppend(logPath, lock ? { path: join(dir, LOCK_FILE), token: lock.holder.nonce } : undefined);
-    // Durable before the old log is deleted below (the append resolves after its fdatasync).
-    if (carried) await io.append(carried.frames);
+    if (logMissing) {
+      // Durable (temp, fsync, rename, directory fsync) before the old log is deleted below.
+      await io.writeDurable(logPath, carried ? Buffer.concat([log, carried.frames]) : log);
+      await io.openAppend(logPath, lock ? { path: join(dir, LOCK_FILE), token: lock.holder.nonce } : undefined);
+    } else {
+      await io.openAppend(logPath, lock ? { path: join(dir, LOCK_FILE), token: lock.holder.nonce } : undefined);
+      // Durable before the old log is deleted below (the append resolves after its fdatasync).
+      if (carried) await io.append(carried.frames);
+    }
     // Files of older generations are leftovers of a compaction that crashed after its
     // snapshot's rename: the chosen generation (with what was carried over) supersedes them.
     for (const g of sorted) {
