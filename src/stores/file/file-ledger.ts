@@ -1054,9 +1054,9 @@ export class FileLedger implements LedgerStore {
       // after the copied ones) still go to the old log and are waited for.
       hold = this.#holdWrites();
       this.#openGroup = undefined;
-      this.#beforeCut = this.#queue.length;
+      this.#beforeSwitch = this.#queue.length;
       this.#scheduleFlush();
-      while (!this.#poisoned && (this.#flushing || this.#beforeCut > 0)) {
+      while (!this.#poisoned && (this.#flushing || this.#beforeSwitch > 0)) {
         await new Promise<void>((r) => this.#barrierWaiters.push(r));
       }
       if (this.#poisoned) throw this.#poisoned;
@@ -1087,7 +1087,7 @@ export class FileLedger implements LedgerStore {
         this.#records.delete(m.record.id);
       }
       this.#finished = index;
-      this.#beforeCut = 0;
+      this.#beforeSwitch = 0;
       hold();
       hold = undefined;
       // 4. Only now the old generation goes (each delete fsyncs the directory), once no
@@ -1103,7 +1103,7 @@ export class FileLedger implements LedgerStore {
       throw this.#poison(error);
     } finally {
       if (hold) {
-        this.#beforeCut = 0;
+        this.#beforeSwitch = 0;
         hold();
       }
     }
@@ -1257,10 +1257,11 @@ export class FileLedger implements LedgerStore {
 
   #holdCount = 0;
   /**
-   * How many writes at the head of the queue were issued before a compaction's cut:
-   * their seqs are at or below it, so they go to the current log although writes are held.
+   * How many writes (groups) at the head of the queue were queued before a compaction's
+   * switch held writes: they go to the current (old) log although writes are held, and
+   * the switch waits until they are durable there.
    */
-  #beforeCut = 0;
+  #beforeSwitch = 0;
 
   #holdWrites(): () => void {
     this.#holdCount++;
@@ -1271,7 +1272,7 @@ export class FileLedger implements LedgerStore {
   }
 
   #scheduleFlush(): void {
-    if (this.#flushing || (this.#holdCount > 0 && this.#beforeCut === 0) || this.#queue.length === 0) return;
+    if (this.#flushing || (this.#holdCount > 0 && this.#beforeSwitch === 0) || this.#queue.length === 0) return;
     // Group commit: everything queued by the time the writer is free goes in one
     // write + one fdatasync; callers arriving meanwhile form the next batch.
     // See docs/durability.md#d8-a-change-is-acknowledged-only-after-the-fdatasync-that-covers-it.
@@ -1331,7 +1332,7 @@ export class FileLedger implements LedgerStore {
    */
   #takeBatch(): Batch | undefined {
     if (this.#poisoned || this.#queue.length === 0) return undefined;
-    const take = this.#holdCount === 0 ? this.#queue.length : Math.min(this.#beforeCut, this.#queue.length);
+    const take = this.#holdCount === 0 ? this.#queue.length : Math.min(this.#beforeSwitch, this.#queue.length);
     if (take === 0) return undefined;
     let writes: Queued[];
     let data: Buffer;
@@ -1343,7 +1344,7 @@ export class FileLedger implements LedgerStore {
       this.#batchBuf = Buffer.alloc(0);
       this.#batchAt = 0;
     } else {
-      // A compaction's cut falls inside the queue: the writes after it stay queued, their
+      // A compaction's switch falls inside the queue: the writes after it stay queued, their
       // frames moved to the start of a new open batch buffer.
       writes = this.#queue.splice(0, take);
       const cut = (writes[take - 1] as Queued).end;
@@ -1360,7 +1361,7 @@ export class FileLedger implements LedgerStore {
     this.#queuedRecords -= records;
     this.#lastBatchBytes = data.length;
     this.#sentBytes += data.length;
-    this.#beforeCut = Math.max(0, this.#beforeCut - take);
+    this.#beforeSwitch = Math.max(0, this.#beforeSwitch - take);
     return { writes, records, data, bytes: data.length };
   }
 
