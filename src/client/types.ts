@@ -268,7 +268,18 @@ export type LedgerObservation =
       /** Writes still waiting when this flush completed. */
       readonly queueDepth: number;
     }
-  | { readonly type: 'compacted'; readonly generation: number; readonly liveIntents: number; readonly droppedIntents: number; readonly bytesBefore: number; readonly bytesAfter: number }
+  | {
+      readonly type: 'compacted';
+      readonly generation: number;
+      readonly liveIntents: number;
+      readonly droppedIntents: number;
+      readonly bytesBefore: number;
+      readonly bytesAfter: number;
+      /** From the cut to the old generation's deletion, in ms; writes went on meanwhile. */
+      readonly durationMs: number;
+      /** How long writes were held at the switch, in ms (the only time a compaction makes them wait). */
+      readonly writesHeldMs: number;
+    }
   | { readonly type: 'tornTailRepaired'; readonly file: string; readonly offset: number; readonly droppedBytes: number; readonly keptAs: string; readonly problem: string }
   | { readonly type: 'staleLockTakenOver'; readonly previousPid: number };
 

@@ -468,6 +468,8 @@ function ledgerEntry(o: LedgerObservation): IntentLogEntry {
         droppedIntents: o.droppedIntents,
         bytesBefore: o.bytesBefore,
         bytesAfter: o.bytesAfter,
+        durationMs: o.durationMs,
+        writesHeldMs: o.writesHeldMs,
       });
     case 'tornTailRepaired':
       // The file path and the problem text stay out: the count and offset say enough.

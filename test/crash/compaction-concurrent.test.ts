@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LedgerCorruptError } from '../../src/index.js';
-import { FileLedger } from '../../src/stores/file/file-ledger.js';
+import { FileLedger, type FileLedgerEvent } from '../../src/stores/file/file-ledger.js';
 import { RECORD_HEADER_BYTES, SEGMENT_HEADER_BYTES } from '../../src/stores/file/format.js';
 import { InThreadLedgerIo } from '../../src/stores/file/io.js';
 import { draftOf, interruptCompaction, type CompactionStop } from '../helpers/interrupted-compaction.js';
@@ -62,12 +62,18 @@ describe('compaction with writes going on', () => {
 
   it('the records copied at the switch follow the ones copied before it: the new log holds every record after the cut once, in order', async () => {
     const dir = ledgerDir();
-    const ledger = await open(dir);
+    const events: FileLedgerEvent[] = [];
+    const ledger = await FileLedger.open({ dir, io: new InThreadLedgerIo(), onEvent: (e) => events.push(e) });
     for (let i = 0; i < 4; i++) await ledger.create(draftOf(`b${i}`), 1000);
     const compacting = ledger.compact();
     // Issued after the cut, acknowledged at various points of the compaction.
     const during = Array.from({ length: 6 }, (_, i) => ledger.create(draftOf(`d${i}`), 1000));
     await Promise.all([compacting, ...during]);
+    const compacted = events.find((e) => e.type === 'compacted');
+    expect(compacted).toMatchObject({ generation: 1, liveIntents: 4 });
+    if (compacted?.type !== 'compacted') throw new Error('no compacted event');
+    expect(compacted.writesHeldMs).toBeGreaterThanOrEqual(0);
+    expect(compacted.writesHeldMs).toBeLessThanOrEqual(compacted.durationMs);
     await ledger.create(draftOf('after'), 1000);
     await ledger.close();
     expect(readdirSync(dir).filter((f) => f.endsWith('.ikl')).sort()).toEqual(['log-00000001.ikl', 'snapshot-00000001.ikl']);

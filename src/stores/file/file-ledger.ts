@@ -41,7 +41,18 @@ import { extend } from '../../internal/extend.js';
 /** Something the file ledger reports that is not an error. */
 export type FileLedgerEvent =
   | { readonly type: 'tornTailRepaired'; readonly file: string; readonly offset: number; readonly droppedBytes: number; readonly keptAs: string; readonly problem: string }
-  | { readonly type: 'compacted'; readonly generation: number; readonly liveIntents: number; readonly droppedIntents: number; readonly bytesBefore: number; readonly bytesAfter: number }
+  | {
+      readonly type: 'compacted';
+      readonly generation: number;
+      readonly liveIntents: number;
+      readonly droppedIntents: number;
+      readonly bytesBefore: number;
+      readonly bytesAfter: number;
+      /** From the cut to the old generation's deletion, in ms; writes went on meanwhile. */
+      readonly durationMs: number;
+      /** How long writes were held at the switch, in ms (the only time a compaction makes them wait). */
+      readonly writesHeldMs: number;
+    }
   | { readonly type: 'staleLockTakenOver'; readonly previousPid: number };
 
 /** Options of {@link FileLedger.open}. */
@@ -960,6 +971,10 @@ export class FileLedger implements LedgerStore {
     const lastSeq = this.#nextSeq - 1;
     const next = this.#generation + 1;
     const cutAt = this.#sentBytes + this.#batchAt;
+    // Durations for the `compacted` event only (a monotonic clock, not the ledger's).
+    const startedAt = performance.now();
+    let heldAt = 0;
+    let writesHeldMs = 0;
     const oldLog = join(this.dir, name('log', this.#generation));
     let hold: (() => void) | undefined;
     try {
@@ -1053,6 +1068,7 @@ export class FileLedger implements LedgerStore {
       // 3. The switch. Writes are held from here; those queued already (seqs in order
       // after the copied ones) still go to the old log and are waited for.
       hold = this.#holdWrites();
+      heldAt = performance.now();
       this.#openGroup = undefined;
       this.#beforeSwitch = this.#queue.length;
       this.#scheduleFlush();
@@ -1090,13 +1106,14 @@ export class FileLedger implements LedgerStore {
       this.#beforeSwitch = 0;
       hold();
       hold = undefined;
+      writesHeldMs = performance.now() - heldAt;
       // 4. Only now the old generation goes (each delete fsyncs the directory), once no
       // listing still reads finished intents from it (a single read-back, get() or
       // create(), is issued before this point and served first: the io keeps call order).
       while (this.#readBacks.size > 0) await Promise.all([...this.#readBacks]);
       await this.#io.remove(oldLog);
       if (previous > 0) await this.#io.remove(join(this.dir, name('snapshot', previous)));
-      const compacted = { type: 'compacted', generation: next, liveIntents: liveCount, droppedIntents: dropped, bytesBefore, bytesAfter: this.#logBytes + this.#snapshotBytes } as const;
+      const compacted = { type: 'compacted', generation: next, liveIntents: liveCount, droppedIntents: dropped, bytesBefore, bytesAfter: this.#logBytes + this.#snapshotBytes, durationMs: performance.now() - startedAt, writesHeldMs } as const;
       this.#onEvent?.(compacted);
       if (this.#observers.size > 0) this.#tell(compacted);
     } catch (error) {

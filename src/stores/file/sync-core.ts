@@ -285,12 +285,12 @@ function makeSyncCore(
       logFd = undefined;
     },
   };
-  core.writeDurable = changing(core.writeDurable);
-  core.openAppend = changing(core.openAppend);
-  core.append = changing(core.append);
-  core.truncate = changing(core.truncate);
-  core.copy = changing(core.copy);
-  core.remove = changing(core.remove);
+  core.writeDurable = changing(core.writeDurable.bind(core));
+  core.openAppend = changing(core.openAppend.bind(core));
+  core.append = changing(core.append.bind(core));
+  core.truncate = changing(core.truncate.bind(core));
+  core.copy = changing(core.copy.bind(core));
+  core.remove = changing(core.remove.bind(core));
   return core;
 }
 

@@ -95,7 +95,7 @@ describe('logEntryFor: the level policy', () => {
     expect(levelOf('intentFinished', finished('succeeded', { venueDuplicate: true }))).toBe('info');
     expect(levelOf('recoveryStarted', { total: 3, parkedNotDue: 0 })).toBe('info');
     expect(levelOf('recoveryFinished', report())).toBe('info');
-    expect(levelOf('ledger', { type: 'compacted', generation: 2, liveIntents: 1, droppedIntents: 5, bytesBefore: 10, bytesAfter: 5 })).toBe('info');
+    expect(levelOf('ledger', { type: 'compacted', generation: 2, liveIntents: 1, droppedIntents: 5, bytesBefore: 10, bytesAfter: 5, durationMs: 3, writesHeldMs: 1 })).toBe('info');
   });
 
   it('may-have-executed and not-as-planned are warn', () => {

@@ -274,7 +274,7 @@ describe('MetricsCollector', () => {
     flush(3, 1, 7);
     flush(40, 12, 2);
     flush(2_000, 4_000, 0);
-    events.emit('ledger', { type: 'compacted', generation: 1, liveIntents: 5, droppedIntents: 9, bytesBefore: 1, bytesAfter: 1 });
+    events.emit('ledger', { type: 'compacted', generation: 1, liveIntents: 5, droppedIntents: 9, bytesBefore: 1, bytesAfter: 1, durationMs: 3, writesHeldMs: 1 });
     events.emit('ledger', { type: 'tornTailRepaired', file: 'f', offset: 1, droppedBytes: 3, keptAs: 'k', problem: 'p' });
     events.emit('ledger', { type: 'staleLockTakenOver', previousPid: 4 });
     const l = metrics.snapshot().ledger;

@@ -275,7 +275,7 @@ describe('instrumentIntentClient: metrics', () => {
     fake.emit('intentParked', { ...c, attempt: 1, businessId: 'signal-44', at: 0, nextCheckAt: 1, count: 1, reason: 'spent' });
     fake.emit('recoveryStarted', { total: 0, parkedNotDue: 0 });
     fake.emit('ledger', { type: 'flush', records: 3, bytes: 900, latencyMs: 4, queueDepth: 2 });
-    fake.emit('ledger', { type: 'compacted', generation: 2, liveIntents: 10, droppedIntents: 5, bytesBefore: 1, bytesAfter: 1 });
+    fake.emit('ledger', { type: 'compacted', generation: 2, liveIntents: 10, droppedIntents: 5, bytesBefore: 1, bytesAfter: 1, durationMs: 3, writesHeldMs: 1 });
     fake.emit('ledger', { type: 'tornTailRepaired', file: 'log', offset: 1, droppedBytes: 3, keptAs: 'x', problem: 'torn' });
     fake.emit('ledger', { type: 'staleLockTakenOver', previousPid: 1 });
     // Protection: a limiter wait, a breaker that opened.
