@@ -7,6 +7,12 @@
  * A writer may append while the files are read, so a partial last record is expected
  * and reported (`torn`), not repaired. A compaction that replaces the files between two
  * reads is detected (a listed file is gone) and the read is started again.
+ *
+ * A compaction renames its snapshot into place before its switch to the new log, and
+ * writes made in between go to the previous generation's log: after a crash there (or
+ * while a compaction is there) records after the newest snapshot can be only in that
+ * log. They are read and replayed here as the next open carries them over (see
+ * {@link FileLedgerView.carriedOver}); nothing is copied or removed here.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -73,17 +79,38 @@ export interface LockState {
   readonly alive: boolean | undefined;
 }
 
+/**
+ * Records after the newest snapshot that are only in the previous generation's log: the
+ * next open appends them, as they are, to the newest log (creating it if needed) and then
+ * removes the previous generation's files. A running compaction's switch copies them too.
+ */
+export interface CarriedOver {
+  /** The previous generation's log, which holds them (file name). */
+  readonly file: string;
+  /** Number of frames (intent records and writer epoch records), seqs `firstSeq` to `lastSeq`. */
+  readonly frames: number;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  /** Their bytes in `file`: what the next open appends to the newest log. */
+  readonly bytes: number;
+}
+
 /** What {@link readFileLedger} found. */
 export interface FileLedgerView {
   /** The ledger directory (absolute). */
   readonly dir: string;
   /** Generation read (0 before the first compaction). */
   readonly generation: number;
-  /** Every intent held, by id, as last stored (leases are never stored in a file ledger). */
+  /**
+   * Every intent held, by id, as last stored (leases are never stored in a file ledger),
+   * records carried over from the previous generation's log included: what the next
+   * open holds.
+   */
   readonly records: ReadonlyMap<string, IntentRecord>;
   /**
    * Stored versions of the intents asked for with `historyOf` (`'*'`: all), in file
-   * order: the snapshot's copy first, then every log record since.
+   * order: the snapshot's copy first, then every log record since, then the records
+   * carried over (named by the file and offset they are in now: the previous log).
    */
   readonly versions: readonly RecordVersion[];
   /** Files of the directory, by name. */
@@ -97,11 +124,21 @@ export interface FileLedgerView {
   readonly unreadable: boolean;
   /** The lock file's holder, or `undefined` when there is no (complete) lock file. */
   readonly lock: LockState | undefined;
-  /** Bytes of the snapshot and the log read (the log up to where it was read). */
+  /**
+   * Bytes of the snapshot and the log read (the log up to where it was read). `logBytes`
+   * also counts the bytes carried over (`carriedOver.bytes`), which the next open appends
+   * to the newest log.
+   */
   readonly snapshotBytes: number;
   readonly logBytes: number;
-  /** Number of frames checked in the snapshot and the log. */
+  /** Number of frames checked in the snapshot and the logs read (the previous generation's log included). */
   readonly framesChecked: number;
+  /**
+   * What the next open carries over from the previous generation's log, or `undefined`
+   * when there is nothing to carry (the usual case), or when it could not be told because
+   * the newest generation is damaged (a finding says so).
+   */
+  readonly carriedOver: CarriedOver | undefined;
 }
 
 /** Options of {@link readFileLedger}. */
@@ -262,10 +299,12 @@ async function readOnce(dir: string, options: ReadFileLedgerOptions): Promise<Fi
   let nextSeq = 1;
   let snapshotBytes = 0;
   let logBytes = 0;
+  // The previous generation's log is judged below, once it is known what it holds after the newest generation.
+  const previousLog = top > 0 ? fileName('log', top - 1) : undefined;
 
   for (const f of files) {
-    if (f.generation !== undefined && f.generation < top) {
-      findings.push({ severity: 'note', file: f.name, problem: 'left over from an earlier generation (a compaction was interrupted after its switch); the next open by the bot removes it' });
+    if (f.generation !== undefined && f.generation < top && f.name !== previousLog) {
+      findings.push({ severity: 'note', file: f.name, problem: LEFT_OVER });
     }
     if (f.kind === 'temp') findings.push({ severity: 'note', file: f.name, problem: 'temporary file left by an interrupted write; not part of the ledger (the next open removes it)' });
     if (f.kind === 'broken') findings.push({ severity: 'note', file: f.name, problem: 'copy of a torn tail cut off by an earlier open, kept for inspection' });
@@ -318,14 +357,21 @@ async function readOnce(dir: string, options: ReadFileLedgerOptions): Promise<Fi
 
   const logName = fileName('log', top);
   const logListed = files.some((f) => f.name === logName);
-  if (!logListed) {
-    // Between a compaction's snapshot rename and its new log: the writer creates it next.
-    findings.push({ severity: 'note', file: logName, problem: 'no log for the newest snapshot yet (a compaction is switching generations, or it crashed there; the next open creates it)' });
+  const log = logListed ? await readListed(join(dir, logName)) : undefined;
+  // The seq the next open expects first in the previous generation's log, when the newest
+  // generation reads as the open accepts it (otherwise the open refuses before carrying over).
+  let carryFrom: number | undefined;
+  // An empty log is one the open treats as missing (it writes its header): at generation 0
+  // it is a ledger whose creation crashed, reported below as before.
+  const noLog = log === undefined || (log.length === 0 && top > 0);
+  if (noLog) {
+    if (!unreadable) carryFrom = nextSeq;
   } else {
-    const log = await readListed(join(dir, logName));
     logBytes = log.length;
+    let lastSeq = nextSeq - 1;
     const scan = scanSegmentWith(log, (type, seq, epoch, start, end) => {
       replay.frames++;
+      lastSeq = seq;
       if (type === RecordType.Put) replay.put(logName, log, seq, epoch, start, end, false);
       else if (type === RecordType.SnapshotEnd && options.checkRecords) {
         findings.push({ severity: 'damage', file: logName, offset: start - RECORD_HEADER_BYTES, problem: 'a snapshot end record inside a log' });
@@ -340,8 +386,12 @@ async function readOnce(dir: string, options: ReadFileLedgerOptions): Promise<Fi
       }
     } else {
       checkHeader(findings, logName, scan.header, top, ledgerId);
+      const sameLedger = ledgerId === undefined || Buffer.compare(Buffer.from(scan.header.ledgerId), Buffer.from(ledgerId)) === 0;
       if (!unreadable && scan.header.firstSeq !== nextSeq) {
         findings.push({ severity: 'damage', file: logName, offset: 28, problem: `the log starts at sequence ${scan.header.firstSeq}, the snapshot ends before ${nextSeq}` });
+      } else if (!unreadable && sameLedger && scan.tail !== 'corrupt') {
+        // A torn tail is cut by the open before it carries over, so the carry starts after the last whole record.
+        carryFrom = lastSeq + 1;
       }
       if (scan.tail === 'corrupt') {
         findings.push({
@@ -367,6 +417,32 @@ async function readOnce(dir: string, options: ReadFileLedgerOptions): Promise<Fi
     }
   }
 
+  let carriedOver: CarriedOver | undefined;
+  if (previousLog !== undefined && files.some((f) => f.name === previousLog)) {
+    if (carryFrom === undefined || ledgerId === undefined) {
+      findings.push({
+        severity: 'note',
+        file: previousLog,
+        problem: `${LEFT_OVER}; not checked for records to carry over, as the newest generation cannot be read as the bot requires (see the damage reported)`,
+      });
+    } else {
+      const old = await readListed(join(dir, previousLog));
+      const carry = carryOver(replay, dir, previousLog, old, ledgerId, top - 1, carryFrom);
+      carriedOver = carry.carried;
+      if (carry.unreadable) unreadable = true;
+      if (carriedOver) logBytes += carriedOver.bytes;
+    }
+  }
+  if (noLog) {
+    const carried = carriedOver ? ` and appends to it the ${carriedOver.frames} record(s) carried over from ${carriedOver.file}` : '';
+    findings.push(
+      log === undefined
+        ? // Between a compaction's snapshot rename and its new log: the writer creates it next.
+          { severity: 'note', file: logName, problem: `no log for the newest snapshot yet (a compaction is switching generations, or it crashed there); the next open creates it${carried}` }
+        : { severity: 'note', file: logName, offset: 0, problem: `the log for the newest snapshot is empty; the next open writes its header${carried}` },
+    );
+  }
+
   return {
     dir,
     generation: top,
@@ -379,7 +455,116 @@ async function readOnce(dir: string, options: ReadFileLedgerOptions): Promise<Fi
     snapshotBytes,
     logBytes,
     framesChecked: replay.frames,
+    carriedOver,
   };
+}
+
+const LEFT_OVER =
+  'left over from an earlier generation (a compaction renamed a newer snapshot into place and was interrupted before it removed this file, or is still running); the next open by the bot removes it';
+
+/**
+ * Reads the previous generation's log `file` (generation `generation`, bytes `buf`) as the
+ * next open carries it over: its records from seq `fromSeq` on, which a compaction
+ * interrupted between its snapshot's rename and its switch left only there, are replayed
+ * after the newest log's, and its problems are reported as the open judges them. An
+ * unreadable header, a header of another ledger or generation, damage followed by valid
+ * records, or records after the newest generation that do not start exactly at `fromSeq`
+ * are damage (the open refuses). A torn tail is not carried, as by the open: it reads as
+ * a crash during an append, which was never acknowledged (an append is acknowledged only
+ * after its fdatasync).
+ */
+function carryOver(
+  replay: Replay,
+  dir: string,
+  file: string,
+  buf: Buffer,
+  ledgerId: Uint8Array,
+  generation: number,
+  fromSeq: number,
+): { carried: CarriedOver | undefined; unreadable: boolean } {
+  const findings = replay.findings;
+  if (buf.length === 0) {
+    findings.push({ severity: 'note', file, problem: `${LEFT_OVER}; it is empty` });
+    return { carried: undefined, unreadable: false };
+  }
+  let start = -1;
+  let end = -1;
+  let firstSeq = 0;
+  let lastSeq = 0;
+  let frames = 0;
+  let wrongStart: number | undefined;
+  const kept: Array<{ type: RecordType; seq: number; epoch: number; start: number; end: number }> = [];
+  const scan = scanSegmentWith(buf, (type, seq, epoch, bodyStart, bodyEnd) => {
+    replay.frames++;
+    if (seq < fromSeq || wrongStart !== undefined) return;
+    // The scan checks that seqs follow one another; the first one carried must be fromSeq.
+    if (start < 0) {
+      if (seq !== fromSeq) {
+        wrongStart = bodyStart - RECORD_HEADER_BYTES;
+        findings.push({ severity: 'damage', file, offset: wrongStart, problem: `the log continues at sequence ${seq} after the newest generation, expected ${fromSeq}: the bot refuses to open this ledger, and nothing of it is carried over here` });
+        return;
+      }
+      start = bodyStart - RECORD_HEADER_BYTES;
+      firstSeq = seq;
+    }
+    end = bodyEnd;
+    lastSeq = seq;
+    frames++;
+    kept.push({ type, seq, epoch, start: bodyStart, end: bodyEnd });
+  });
+  if (!scan.header) {
+    findings.push({ severity: 'damage', file, offset: 0, problem: `unreadable segment header (${scan.problem}): records after the newest generation may be only in this log; the bot refuses to open this ledger` });
+    return { carried: undefined, unreadable: true };
+  }
+  if (Buffer.compare(Buffer.from(scan.header.ledgerId), Buffer.from(ledgerId)) !== 0 || scan.header.generation !== generation) {
+    findings.push({
+      severity: 'damage',
+      file,
+      offset: 8,
+      problem: `the header belongs to another ledger or generation (generation ${scan.header.generation}, expected ${generation}, or the ledger ids differ): the bot refuses to open this ledger, and nothing of it is carried over here`,
+    });
+    return { carried: undefined, unreadable: false };
+  }
+  if (scan.tail === 'corrupt') {
+    findings.push({
+      severity: 'damage',
+      file,
+      offset: scan.problemOffset ?? scan.goodOffset,
+      problem: `damaged record (${scan.problem ?? 'invalid record'})${evidence(scan)}: not a torn tail from a crash; the bot refuses to open this ledger, and records after the damage are not read here`,
+    });
+  } else if (scan.tail === 'torn') {
+    const lock = readLockState(dir);
+    const dropped = buf.length - scan.goodOffset;
+    findings.push(
+      lock?.alive === true
+        ? { severity: 'note', file, offset: scan.goodOffset, problem: `the last ${dropped} bytes are not a complete record yet (${scan.problem ?? 'torn'}): the running bot (pid ${lock.holder.pid}) is appending` }
+        : {
+            severity: 'warning',
+            file,
+            offset: scan.goodOffset,
+            problem: `torn tail of ${dropped} bytes (${scan.problem ?? 'torn'}): a crash during an append; the next open does not carry it over and removes this log with it (no copy is kept)`,
+          },
+    );
+  }
+  if (start < 0) {
+    if (wrongStart === undefined) findings.push({ severity: 'note', file, problem: `${LEFT_OVER}; it holds no record after the newest generation` });
+    return { carried: undefined, unreadable: false };
+  }
+  for (const k of kept) {
+    if (k.type === RecordType.Put) replay.put(file, buf, k.seq, k.epoch, k.start, k.end, false);
+    else if (k.type === RecordType.SnapshotEnd && replay.options.checkRecords) {
+      findings.push({ severity: 'damage', file, offset: k.start - RECORD_HEADER_BYTES, problem: 'a snapshot end record inside a log' });
+    }
+  }
+  findings.push({
+    severity: 'note',
+    file,
+    problem:
+      `${frames} record(s) after the newest snapshot (seq ${firstSeq} to ${lastSeq}) are only in this log: a compaction renamed its snapshot into place and was ` +
+      `interrupted before its switch was complete (or is still running). Its switch, or else the next open, carries them over into ${fileName('log', generation + 1)} ` +
+      '(appended and synced) and only then removes this log. They are part of this view',
+  });
+  return { carried: { file, frames, firstSeq, lastSeq, bytes: end - start }, unreadable: false };
 }
 
 function evidence(scan: { evidenceOffset?: number; evidenceSeq?: number }): string {
