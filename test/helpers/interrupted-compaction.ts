@@ -97,9 +97,9 @@ export async function interruptCompaction(dir: string, stop: CompactionStop, cou
     else held = call.catch(() => undefined);
     return done;
   };
-  // Right after the cut: these go to the old log and are durable before the copy into
-  // the new log begins, so the new log holds them (the stop at 'switch' then finds a
-  // new log with part of the records after the cut, and the old log with the rest).
+  // Right after the cut: these go to the old log, and those durable before the copy into
+  // the new log begins are in it (the stop at 'switch' then finds a new log with part
+  // of the records after the cut, and the old log with all of them).
   for (let i = 0; i < (counts.early ?? 2) && duringResolvedWhileStopped; i++) duringResolvedWhileStopped = await acknowledged(`e${i}`);
   if (duringResolvedWhileStopped) await atStop;
   for (let i = 0; i < (counts.during ?? 3) && duringResolvedWhileStopped; i++) duringResolvedWhileStopped = await acknowledged(`d${i}`);

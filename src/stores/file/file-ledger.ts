@@ -570,12 +570,22 @@ export class FileLedger implements LedgerStore {
     }
     if (logMissing) {
       // Durable (temp, fsync, rename, directory fsync) before the old log is deleted below.
-      await io.writeDurable(logPath, carried ? Buffer.concat([log, carried.frames]) : log);
+      await io.writeDurable(logPath, carried && carried.frames.length > 0 ? Buffer.concat([log, carried.frames]) : log);
       await io.openAppend(logPath, lock ? { path: join(dir, LOCK_FILE), token: lock.holder.nonce } : undefined);
     } else {
       await io.openAppend(logPath, lock ? { path: join(dir, LOCK_FILE), token: lock.holder.nonce } : undefined);
       // Durable before the old log is deleted below (the append resolves after its fdatasync).
-      if (carried) await io.append(carried.frames);
+      if (carried && carried.frames.length > 0) await io.append(carried.frames);
+    }
+    if (carried?.torn) {
+      // The old log's torn tail is not carried over; as for the current log's (D13), a
+      // copy of the whole file is kept, durably, before the file is deleted below.
+      const oldLog = join(dir, name('log', generation - 1));
+      const keptAs = join(dir, `${name('log', generation - 1)}.broken-${(options.clock ?? systemClock).now()}-${randomBytes(4).toString('hex')}`);
+      await io.copy(oldLog, keptAs);
+      const repaired = { type: 'tornTailRepaired', file: oldLog, offset: carried.torn.offset, droppedBytes: carried.torn.droppedBytes, keptAs, problem: carried.torn.problem } as const;
+      opened.push(repaired);
+      options.onEvent?.(repaired);
     }
     // Files of older generations are leftovers of a compaction that crashed after its
     // snapshot's rename: the chosen generation (with what was carried over) supersedes them.
@@ -629,7 +639,7 @@ export class FileLedger implements LedgerStore {
     fromSeq: number,
     at: number,
     replay: Replay,
-  ): Promise<{ frames: Buffer; nextSeq: number; maxEpoch: number } | undefined> {
+  ): Promise<{ frames: Buffer; nextSeq: number; maxEpoch: number; torn?: { offset: number; droppedBytes: number; problem: string } } | undefined> {
     const old = await io.read(path);
     if (!old || old.length === 0) return undefined;
     let start = -1;
@@ -656,12 +666,15 @@ export class FileLedger implements LedgerStore {
     if (scan.tail === 'corrupt') {
       throw new LedgerCorruptError(
         `The log ${path} is damaged at byte ${scan.problemOffset ?? '?'} (${scan.problem ?? 'invalid record'}) and valid records follow. ` +
-          'Nothing was changed. Copy the directory aside and inspect it.',
+          'It was left as it is. Copy the directory aside and inspect it.',
       );
     }
-    if (start < 0) return undefined;
+    // A torn tail was never acknowledged, but cannot be told apart from damage to the
+    // last acknowledged record: the caller keeps a copy before the file goes (D13).
+    const torn = scan.tail === 'torn' ? { offset: scan.goodOffset, droppedBytes: old.length - scan.goodOffset, problem: scan.problem ?? 'torn record' } : undefined;
+    if (start < 0) return torn ? { frames: Buffer.alloc(0), nextSeq: fromSeq, maxEpoch: 0, torn } : undefined;
     for (const [bodyStart, bodyEnd] of puts) replay.put(old, bodyStart, bodyEnd, generation + 1, FileKind.Log, at + bodyStart - RECORD_HEADER_BYTES - start, true);
-    return { frames: Buffer.from(old.subarray(start, end)), nextSeq: lastSeq + 1, maxEpoch };
+    return { frames: Buffer.from(old.subarray(start, end)), nextSeq: lastSeq + 1, maxEpoch, ...(torn ? { torn } : {}) };
   }
 
   /**

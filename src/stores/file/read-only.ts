@@ -542,7 +542,7 @@ function carryOver(
             severity: 'warning',
             file,
             offset: scan.goodOffset,
-            problem: `torn tail of ${dropped} bytes (${scan.problem ?? 'torn'}): a crash during an append; the next open does not carry it over and removes this log with it (no copy is kept)`,
+            problem: `torn tail of ${dropped} bytes (${scan.problem ?? 'torn'}): a crash during an append; the next open does not carry it over, keeps a copy of this log as ${file}.broken-<ms>-<hex>, then removes it`,
           },
     );
   }
