@@ -249,7 +249,7 @@ const READ_BACK_BYTES = 2 ** 20;
 type RangeReader = (path: string, offset: number, length: number, into?: Buffer) => Promise<Buffer | undefined>;
 
 /** Positional reads through `io`, or (for an io without them) whole-file reads cut to the range. */
-function rangeReader(io: LedgerIo): RangeReader {
+function rangeReader(io: Pick<LedgerIo, 'read' | 'readInto'>): RangeReader {
   const readInto = io.readInto?.bind(io);
   if (readInto) {
     return async (path, offset, length, into) => {
@@ -1070,14 +1070,16 @@ export class FileLedger implements LedgerStore {
       // fsync). From its rename on, this generation is the newest one; records after S
       // are still only in the old log, and an open carries them over (see #carryOver).
       // Handed over: nothing here touches `snapshot` again (the writer thread may take it).
+      // On the io's second lane when it has one: log appends are not queued behind it.
+      const aside = this.#io.aside ?? this.#io;
       const snapshotLength = snapshot.length;
-      await this.#io.writeDurable(join(this.dir, name('snapshot', next)), snapshot, true);
+      await aside.writeDurable(join(this.dir, name('snapshot', next)), snapshot, true);
       // 2. The new log: its header (first seq S + 1) and a copy of the old log's records
       // after S that are durable by now, written as a whole and durable, while writes go on.
       const header = encodeSegmentHeader({ ledgerId: this.#ledgerId, generation: next, firstSeq: lastSeq + 1 });
       const copiedTo = this.#logBytes;
       const newLog = join(this.dir, name('log', next));
-      await this.#io.writeDurable(newLog, await this.#logRange(oldLog, header, cutAt, copiedTo), true);
+      await aside.writeDurable(newLog, await this.#logRange(rangeReader(aside), oldLog, header, cutAt, copiedTo), true);
       // 3. The switch. Writes are held from here; those queued already (seqs in order
       // after the copied ones) still go to the old log and are waited for.
       hold = this.#holdWrites();
@@ -1093,7 +1095,7 @@ export class FileLedger implements LedgerStore {
       // before the new log takes any write: it then holds every record after S, in order.
       const switchedAt = this.#logBytes;
       await this.#io.openAppend(newLog, this.#lock ? { path: join(this.dir, LOCK_FILE), token: this.#lock.holder.nonce } : undefined);
-      if (switchedAt > copiedTo) await this.#io.append(await this.#logRange(oldLog, undefined, copiedTo, switchedAt), true);
+      if (switchedAt > copiedTo) await this.#io.append(await this.#logRange(this.#readRange, oldLog, undefined, copiedTo, switchedAt), true);
       const previous = this.#generation;
       this.#generation = next;
       this.#logBytes = header.length + (switchedAt - cutAt);
@@ -1140,16 +1142,16 @@ export class FileLedger implements LedgerStore {
   }
 
   /**
-   * Bytes `[from, to)` of the log `path` (whole records: both ends are record
+   * Bytes `[from, to)` of the log `path`, read with `read` (whole records: both ends are record
    * boundaries the ledger wrote), after `header` when given, in memory of their own (so
    * they can be handed over to the io).
    */
-  async #logRange(path: string, header: Buffer | undefined, from: number, to: number): Promise<Buffer> {
+  async #logRange(read: RangeReader, path: string, header: Buffer | undefined, from: number, to: number): Promise<Buffer> {
     const headerBytes = header?.length ?? 0;
     const out = Buffer.allocUnsafeSlow(headerBytes + (to - from));
     header?.copy(out, 0);
     if (to > from) {
-      const got = await this.#readRange(path, from, to - from, out.subarray(headerBytes));
+      const got = await read(path, from, to - from, out.subarray(headerBytes));
       if (got === undefined || got.length !== to - from) throw new Error(`the log ${path} ended before byte ${to} while a compaction copied it`);
     }
     return out;

@@ -81,6 +81,23 @@ export interface LedgerIo {
   remove(path: string): Promise<void>;
   /** Closes the open log and releases resources. Safe to call twice. */
   close(): Promise<void>;
+  /**
+   * A second lane for a compaction's large file operations (its snapshot, the copy of the
+   * old log into the new one), run on a thread of its own so that log appends issued
+   * meanwhile are not queued behind them. Each method keeps the guarantee of the method of
+   * the same name above. The two lanes are not ordered against each other: the caller
+   * awaits what must come first. A failed change on either lane stops every later change
+   * on both (as after any failed change, see {@link append}). Optional: without it the
+   * ledger uses the methods above.
+   */
+  readonly aside?: LedgerIoAside;
+}
+
+/** The operations of {@link LedgerIo.aside}. */
+export interface LedgerIoAside {
+  readonly read: LedgerIo['read'];
+  readonly readInto: NonNullable<LedgerIo['readInto']>;
+  readonly writeDurable: LedgerIo['writeDurable'];
 }
 
 
@@ -105,22 +122,22 @@ export class InThreadLedgerIo implements LedgerIo {
 }
 
 /**
- * {@link LedgerIo} on a dedicated worker thread, the writer (writer-thread.ts), which
- * runs the synchronous core. Requests are answered in order; buffers are copied to the
- * worker, and file contents read there are transferred back (not copied).
+ * One writer thread (writer-thread.ts) running the synchronous core: requests are
+ * answered in order; buffers are copied to the worker unless handed over, and file
+ * contents read there are transferred back (not copied).
  */
-export class WorkerLedgerIo implements LedgerIo {
+class WriterLane {
   readonly #worker: Worker;
   readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   #nextId = 0;
   #dead: Error | undefined;
 
-  constructor() {
+  constructor(stop: SharedArrayBuffer) {
     const entry = writerEntry();
     // `execArgv: []`: the writer needs no flag of the application's. Inherited,
     // `--input-type=module` (a script run with `node -e`) would turn the bundled
     // CommonJS writer (see writer-location.ts) into an ES module that cannot load.
-    const options = { stdout: false, stderr: false, execArgv: [], workerData: { role: WRITER_ROLE } };
+    const options = { stdout: false, stderr: false, execArgv: [], workerData: { role: WRITER_ROLE, stop } };
     this.#worker = 'file' in entry ? new Worker(entry.file, options) : new Worker(entry.code, { ...options, eval: true });
     // An idle ledger must not keep the process alive; pending calls re-reference it.
     this.#worker.unref();
@@ -141,17 +158,17 @@ export class WorkerLedgerIo implements LedgerIo {
     this.#worker.on('exit', (code) => fail(new Error(`ledger writer thread exited (code ${code})`)));
   }
 
-  #call<T>(op: keyof SyncIoCore, ...args: unknown[]): Promise<T> {
-    return this.#callMoving<T>(undefined, op, ...args);
+  call<T>(op: keyof SyncIoCore, ...args: unknown[]): Promise<T> {
+    return this.callMoving<T>(undefined, op, ...args);
   }
 
   /**
-   * {@link #call}, moving the `ArrayBuffer` of `moved` (one of the arguments, handed over
+   * {@link call}, moving the `ArrayBuffer` of `moved` (one of the arguments, handed over
    * by the caller) to the writer thread instead of copying it (a view is serialised with
    * its whole `ArrayBuffer`): copying a group commit of 600 KB took the main thread about
    * 0.2 ms, moving it a few µs. Shared memory is never moved.
    */
-  #callMoving<T>(moved: Uint8Array | undefined, op: keyof SyncIoCore, ...args: unknown[]): Promise<T> {
+  callMoving<T>(moved: Uint8Array | undefined, op: keyof SyncIoCore, ...args: unknown[]): Promise<T> {
     if (this.#dead) return Promise.reject(this.#dead);
     const id = ++this.#nextId;
     return new Promise<T>((resolve, reject) => {
@@ -167,40 +184,80 @@ export class WorkerLedgerIo implements LedgerIo {
     });
   }
 
-  async ensureDir(dir: string): Promise<void> { await this.#call<undefined>('ensureDir', dir); }
-  list(dir: string) { return this.#call<string[]>('list', dir); }
-  async read(path: string) {
-    const value = await this.#call<Uint8Array | undefined>('read', path);
+  async read(path: string): Promise<Buffer | undefined> {
+    const value = await this.call<Uint8Array | undefined>('read', path);
     return value === undefined ? undefined : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
   }
+
   async readInto(path: string, offset: number, target: Uint8Array): Promise<number | undefined> {
     // Shared memory is filled in place by the worker; anything else would be copied to
     // it, so the worker reads into its own buffer, moves it here, and it is copied once.
-    if (target.buffer instanceof SharedArrayBuffer) return this.#call<number | undefined>('readInto', path, offset, target);
-    const value = await this.#call<Uint8Array | undefined>('readAt', path, offset, target.length);
+    if (target.buffer instanceof SharedArrayBuffer) return this.call<number | undefined>('readInto', path, offset, target);
+    const value = await this.call<Uint8Array | undefined>('readAt', path, offset, target.length);
     if (value === undefined) return undefined;
     target.set(value);
     return value.length;
   }
-  async readCheckedInto(path: string, offset: number, target: Uint8Array, from: number): Promise<CheckedRead | undefined> {
-    // Only shared memory is filled, and checked, in place by the worker; for anything
-    // else the check would cover the worker's copy, not these bytes, so it is done here.
-    if (target.buffer instanceof SharedArrayBuffer) return this.#call<CheckedRead | undefined>('readCheckedInto', path, offset, target, from);
-    const bytes = await this.readInto(path, offset, target);
-    return bytes === undefined ? undefined : { bytes, ...checkRecordChain(target.subarray(0, bytes), from, crc32cRange) };
+
+  async writeDurable(path: string, data: Uint8Array, handOver = false): Promise<void> {
+    await this.callMoving<undefined>(handOver ? data : undefined, 'writeDurable', path, data);
   }
-  async writeDurable(path: string, data: Uint8Array, handOver = false): Promise<void> { await this.#callMoving<undefined>(handOver ? data : undefined, 'writeDurable', path, data); }
-  async openAppend(path: string, fence?: { path: string; token: string }): Promise<void> { await this.#call<undefined>('openAppend', path, fence); }
-  async append(data: Uint8Array, handOver = false): Promise<void> { await this.#callMoving<undefined>(handOver ? data : undefined, 'append', data); }
-  async truncate(path: string, length: number): Promise<void> { await this.#call<undefined>('truncate', path, length); }
-  async copy(from: string, to: string): Promise<void> { await this.#call<undefined>('copy', from, to); }
-  async remove(path: string): Promise<void> { await this.#call<undefined>('remove', path); }
-  async close() {
+
+  async close(): Promise<void> {
     if (this.#dead) return;
     try {
-      await this.#call<undefined>('close');
+      await this.call<undefined>('close');
     } finally {
       await this.#worker.terminate();
     }
+  }
+}
+
+/**
+ * {@link LedgerIo} on a dedicated worker thread, the writer (writer-thread.ts), which
+ * runs the synchronous core. A second writer thread, started at the first compaction,
+ * serves {@link LedgerIo.aside}; the two share one stop flag (shared memory), so a failed
+ * change on either stops every later change on both.
+ */
+export class WorkerLedgerIo implements LedgerIo {
+  readonly #stop = new SharedArrayBuffer(4);
+  readonly #main = new WriterLane(this.#stop);
+  #side: WriterLane | undefined;
+  #closed = false;
+
+  /** The second lane, started on first use (see {@link LedgerIo.aside}). */
+  get aside(): LedgerIoAside {
+    const lane = (): WriterLane => {
+      if (this.#closed) throw Object.assign(new Error('the ledger io is closed'), { code: 'ERR_LEDGER_NOT_OPEN' });
+      this.#side ??= new WriterLane(this.#stop);
+      return this.#side;
+    };
+    return {
+      read: (path) => lane().read(path),
+      readInto: (path, offset, target) => lane().readInto(path, offset, target),
+      writeDurable: (path, data, handOver) => lane().writeDurable(path, data, handOver),
+    };
+  }
+
+  async ensureDir(dir: string): Promise<void> { await this.#main.call<undefined>('ensureDir', dir); }
+  list(dir: string) { return this.#main.call<string[]>('list', dir); }
+  read(path: string) { return this.#main.read(path); }
+  readInto(path: string, offset: number, target: Uint8Array): Promise<number | undefined> { return this.#main.readInto(path, offset, target); }
+  async readCheckedInto(path: string, offset: number, target: Uint8Array, from: number): Promise<CheckedRead | undefined> {
+    // Only shared memory is filled, and checked, in place by the worker; for anything
+    // else the check would cover the worker's copy, not these bytes, so it is done here.
+    if (target.buffer instanceof SharedArrayBuffer) return this.#main.call<CheckedRead | undefined>('readCheckedInto', path, offset, target, from);
+    const bytes = await this.readInto(path, offset, target);
+    return bytes === undefined ? undefined : { bytes, ...checkRecordChain(target.subarray(0, bytes), from, crc32cRange) };
+  }
+  writeDurable(path: string, data: Uint8Array, handOver = false): Promise<void> { return this.#main.writeDurable(path, data, handOver); }
+  async openAppend(path: string, fence?: { path: string; token: string }): Promise<void> { await this.#main.call<undefined>('openAppend', path, fence); }
+  async append(data: Uint8Array, handOver = false): Promise<void> { await this.#main.callMoving<undefined>(handOver ? data : undefined, 'append', data); }
+  async truncate(path: string, length: number): Promise<void> { await this.#main.call<undefined>('truncate', path, length); }
+  async copy(from: string, to: string): Promise<void> { await this.#main.call<undefined>('copy', from, to); }
+  async remove(path: string): Promise<void> { await this.#main.call<undefined>('remove', path); }
+  async close() {
+    this.#closed = true;
+    await Promise.all([this.#main.close(), this.#side?.close()]);
   }
 }

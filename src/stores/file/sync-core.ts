@@ -55,6 +55,7 @@ function makeSyncCore(
   checkRecords?: (buf: Uint8Array, from: number) => CheckedChain;
   },
   skipSync?: string,
+  stopFlag?: Int32Array,
 ): SyncIoCore {
   // `skipSync` exists only for the test that removes one sync site at a time and checks
   // the power-loss test then fails, which proves the test notices a missing sync.
@@ -142,15 +143,21 @@ function makeSyncCore(
    * before it learnt of the failure (a log append queued behind a compaction's file
    * write, say): after a failure the state on disk is unknown, and nothing more is
    * written (docs/durability.md#d11-a-failed-write-or-sync-poisons-the-ledger-the-sync-is-never-retried).
+   * `stopFlag` (shared memory) carries the stop to the cores of the ledger's other
+   * writer threads, and from them.
    */
   let stopped: { readonly error: unknown } | undefined;
   const changing = <A extends unknown[]>(op: (...args: A) => void) =>
     (...args: A): void => {
       if (stopped) throw stopped.error;
+      if (stopFlag && Atomics.load(stopFlag, 0) !== 0) {
+        throw Object.assign(new Error("an earlier change to the ledger's files failed on its other writer thread; nothing more is written"), { code: 'ERR_LEDGER_STOPPED' });
+      }
       try {
         op(...args);
       } catch (error) {
         stopped = { error };
+        if (stopFlag) Atomics.store(stopFlag, 0, 1);
         throw error;
       }
     };
@@ -309,9 +316,13 @@ export const SYNC_SITES = [
 /** The file-system functions the core uses; tests pass an in-memory one. */
 export type CoreFs = Parameters<typeof makeSyncCore>[0];
 
-/** @internal Creates the synchronous core over any {@link CoreFs}. */
-export function createSyncCore(fs: CoreFs, skipSync?: (typeof SYNC_SITES)[number]): SyncIoCore {
-  return makeSyncCore(fs, skipSync);
+/**
+ * @internal Creates the synchronous core over any {@link CoreFs}. `stopFlag`: shared with
+ * the cores of the same ledger's other threads; a failed change in any of them stops
+ * every later change in all of them.
+ */
+export function createSyncCore(fs: CoreFs, skipSync?: (typeof SYNC_SITES)[number], stopFlag?: Int32Array): SyncIoCore {
+  return makeSyncCore(fs, skipSync, stopFlag);
 }
 
 const nodeFs = {
@@ -321,7 +332,7 @@ const nodeFs = {
   checkRecords: (buf: Uint8Array, from: number): CheckedChain => checkRecordChain(buf, from, crc32cRange),
 };
 
-/** Creates the synchronous core over the real file system (used in-thread and by tests). */
-export function createNodeSyncCore(): SyncIoCore {
-  return makeSyncCore(nodeFs);
+/** Creates the synchronous core over the real file system (used in-thread and by tests); `stopFlag` as for {@link createSyncCore}. */
+export function createNodeSyncCore(stopFlag?: Int32Array): SyncIoCore {
+  return makeSyncCore(nodeFs, undefined, stopFlag);
 }

@@ -33,7 +33,9 @@ export const WRITER_ROLE = 'intentkey-ledger-writer';
 
 if (parentPort && (workerData as { role?: unknown } | null)?.role === WRITER_ROLE) {
   const port = parentPort;
-  const core = createNodeSyncCore();
+  // Shared with the ledger's other writer thread, if any: a failed change on either stops both.
+  const stop = (workerData as { stop?: unknown }).stop;
+  const core = createNodeSyncCore(stop instanceof SharedArrayBuffer ? new Int32Array(stop) : undefined);
   port.on('message', (msg: WriterRequest) => {
     let reply: WriterReply;
     let transfer: ArrayBuffer[] = [];
