@@ -83,6 +83,47 @@ describe('compaction with writes going on', () => {
     await reopened.close();
   });
 
+  it('a finished intent read back into memory while a compaction runs is held once: in memory, not also in the new index', async () => {
+    const dir = ledgerDir();
+    // Finished intents, then a reopen: they are held by file position.
+    const first = await open(dir);
+    for (const id of ['f0', 'f1', 'f2']) {
+      await first.create(draftOf(id), 1000);
+      await first.transition(id, { expectStatus: 'pending', expectEpoch: 0, to: 'inFlight', attempt: 1, now: 1001 });
+      await first.transition(id, { expectStatus: 'inFlight', expectEpoch: 0, to: 'succeeded', now: 1002, outcome: { kind: 'success', reason: 'ok' } });
+    }
+    await first.close();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    let reached: () => void = () => undefined;
+    const atSnapshot = new Promise<void>((r) => (reached = r));
+    class GatedIo extends InThreadLedgerIo {
+      override async writeDurable(path: string, data: Uint8Array): Promise<void> {
+        if (path.endsWith('snapshot-00000001.ikl')) {
+          reached();
+          await gate;
+        }
+        await super.writeDurable(path, data);
+      }
+    }
+    // A clock near the intents' times: none is past retention (which would drop it).
+    const ledger = await FileLedger.open({ dir, io: new GatedIo(), clock: { now: () => 2000 } });
+    expect(ledger.size).toBe(3);
+    const compacting = ledger.compact();
+    await atSnapshot;
+    // After the cut: the claim reads f1 back from its file into memory (it is finished,
+    // so nothing is claimed).
+    expect((await ledger.claim('f1', { owner: 'w', leaseMs: 1000, now: 2000 })).claimed).toBe(false);
+    release();
+    await compacting;
+    expect(ledger.size).toBe(3);
+    expect((await ledger.list({ limit: 100 })).map((r) => r.id).sort()).toEqual(['f0', 'f1', 'f2']);
+    await ledger.close();
+    const reopened = await open(dir);
+    expect(reopened.size).toBe(3);
+    await reopened.close();
+  });
+
   it('an old log whose records after the snapshot are damaged, with valid records after the damage, refuses the open and keeps every file', async () => {
     const dir = ledgerDir();
     const run = await interruptCompaction(dir, 'newLog');

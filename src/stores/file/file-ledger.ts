@@ -986,6 +986,7 @@ export class FileLedger implements LedgerStore {
     const cutAt = this.#sentBytes + this.#batchAt;
     // Durations for the `compacted` event only (a monotonic clock, not the ledger's).
     const startedAt = performance.now();
+    this.#promotedSinceCut = [];
     let heldAt = 0;
     let writesHeldMs = 0;
     const oldLog = join(this.dir, name('log', this.#generation));
@@ -1105,10 +1106,12 @@ export class FileLedger implements LedgerStore {
       // after the cut (their newer record is in the new log and stays).
       for (const r of expired) if (this.#records.get(r.id) === r) this.#records.delete(r.id);
       // The new index, in the same synchronous step as the switch (a read issued from
-      // now on finds records in the new files). An intent held as an object now was
-      // changed (or read back for a claim) after the cut: that object is newer than the
-      // snapshot's copy found by position, so the index must not hold it.
-      for (const id of this.#records.keys()) {
+      // now on finds records in the new files). An intent finished by position at the cut
+      // and held as an object now was read back (for a claim or a change) after the cut:
+      // that object is at least as new as the snapshot's copy, so the index must not hold
+      // it. #promote is the only way from the index to the objects, and it lists them.
+      for (const id of this.#promotedSinceCut ?? []) {
+        if (!this.#records.has(id)) continue;
         const e = index.findId(id);
         if (e >= 0) index.remove(e);
       }
@@ -1134,6 +1137,7 @@ export class FileLedger implements LedgerStore {
     } catch (error) {
       throw this.#poison(error);
     } finally {
+      this.#promotedSinceCut = undefined;
       if (hold) {
         this.#beforeSwitch = 0;
         hold();
@@ -1166,6 +1170,8 @@ export class FileLedger implements LedgerStore {
     if (this.#poisoned) throw this.#poisoned;
   }
 
+  /** Ids #promote moved from the index of finished intents to the objects since a running compaction's cut. */
+  #promotedSinceCut: string[] | undefined;
   /** Woken after every durable batch and when the ledger is poisoned (see #durableTo). */
   readonly #progressWaiters: Array<() => void> = [];
   /** Bytes of the current log handed to the io so far (durable or in flight): where the next batch starts. */
@@ -1578,6 +1584,7 @@ export class FileLedger implements LedgerStore {
       if (this.#records.has(id) || (this.#finished !== index && this.#finished.findId(id) < 0)) return;
       this.#finished.removeId(id);
       this.#records.set(id, record);
+      this.#promotedSinceCut?.push(id);
     });
   }
 
