@@ -85,6 +85,8 @@ export interface LedgerSummaryRow {
   readonly opsPerS: number;
   readonly p50Us: number;
   readonly p99Us: number;
+  /** The slowest single operation, µs (median over rounds): shows a stall, such as writes held by a compaction. */
+  readonly maxUs: number;
   readonly cpuUsPerOp: number;
   /** Event-loop delay beyond the 1 ms timer interval, ms (median over rounds). */
   readonly loopDelayP99ExcessMs: number;
@@ -198,6 +200,7 @@ export function summariseLedger(part: LedgerPart): LedgerSummaryRow[] {
         opsPerS: round(median(results.map((r) => r.opsPerS)), 0),
         p50Us: round(median(results.map((r) => r.p50Us)), 1),
         p99Us: round(median(results.map((r) => r.p99Us)), 1),
+        maxUs: round(median(results.map((r) => r.maxUs)), 1),
         cpuUsPerOp: round(median(results.map((r) => r.cpuUsPerOp)), 1),
         loopDelayP99ExcessMs: round(median(results.map((r) => Math.max(0, r.loopDelayMs.p99 - 1)))),
         loopDelayMaxMs: round(median(results.map((r) => r.loopDelayMs.max)), 2),
@@ -364,7 +367,7 @@ export function httpTable(rows: readonly HttpSummaryRow[]): string {
 
 export function ledgerTable(rows: readonly LedgerSummaryRow[]): string {
   return table(
-    ['conc', 'store', 'intents/s', 'p50 µs', 'p99 µs', 'CPU µs/intent', 'loop delay p99 beyond 1 ms timer, ms', 'loop delay max ms', 'peak RSS MB', 'x SQLite', 'x group-commit loop'],
+    ['conc', 'store', 'intents/s', 'p50 µs', 'p99 µs', 'max µs', 'CPU µs/intent', 'loop delay p99 beyond 1 ms timer, ms', 'loop delay max ms', 'peak RSS MB', 'x SQLite', 'x group-commit loop'],
     rows.map((r) => [
       String(r.concurrency),
       r.store === 'file'
@@ -375,6 +378,7 @@ export function ledgerTable(rows: readonly LedgerSummaryRow[]): string {
       int(r.opsPerS),
       int(r.p50Us),
       int(r.p99Us),
+      int(r.maxUs),
       fmt(r.cpuUsPerOp, 1),
       fmt(r.loopDelayP99ExcessMs),
       fmt(r.loopDelayMaxMs, 1),
@@ -382,7 +386,7 @@ export function ledgerTable(rows: readonly LedgerSummaryRow[]): string {
       r.vsSqlite === undefined ? '' : fmt(r.vsSqlite, 1),
       r.vsGroupCommit === undefined ? '' : fmt(r.vsGroupCommit, 2),
     ]),
-    ['r', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ['r', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
   );
 }
 
