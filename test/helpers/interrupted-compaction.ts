@@ -10,6 +10,7 @@ import { setImmediate } from 'node:timers/promises';
 import type { IntentDraft } from '../../src/index.js';
 import { FileLedger } from '../../src/stores/file/file-ledger.js';
 import { InThreadLedgerIo, type LedgerIo } from '../../src/stores/file/io.js';
+import { draftFor } from './ledger-workload.js';
 
 /** Where the compaction stops. */
 export type CompactionStop =
@@ -20,17 +21,8 @@ export type CompactionStop =
   /** After the new log was written with the records that were durable by then, before the switch's append of the rest. */
   | 'switch';
 
-export const draftOf = (id: string): IntentDraft => ({
-  id,
-  scope: 'acct',
-  operation: 'order.create',
-  venue: 'v',
-  key: `K${id}`,
-  venueKey: `K${id}`,
-  fingerprint: `fp-${id}`,
-  input: { id },
-  createdAt: 1000,
-});
+/** The workload's draft (fingerprint `fp-<id>`), created at 1000 ms. */
+export const draftOf = (id: string): IntentDraft => draftFor(id, 1000);
 
 export interface InterruptedCompaction {
   /** Ids acknowledged before the compaction started. */

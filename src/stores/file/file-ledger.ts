@@ -38,22 +38,11 @@ import { acquireLedgerLock, LOCK_FILE, type LedgerLock } from './lock.js';
 import { rawSummary, storedBodyText, summarizeLeading, summarizeRaw, type RawSummary } from './stored-record.js';
 import { extend } from '../../internal/extend.js';
 
-/** Something the file ledger reports that is not an error. */
-export type FileLedgerEvent =
-  | { readonly type: 'tornTailRepaired'; readonly file: string; readonly offset: number; readonly droppedBytes: number; readonly keptAs: string; readonly problem: string }
-  | {
-      readonly type: 'compacted';
-      readonly generation: number;
-      readonly liveIntents: number;
-      readonly droppedIntents: number;
-      readonly bytesBefore: number;
-      readonly bytesAfter: number;
-      /** From the cut to the old generation's deletion, in ms; writes went on meanwhile. */
-      readonly durationMs: number;
-      /** How long writes were held at the switch, in ms (the only time a compaction makes them wait). */
-      readonly writesHeldMs: number;
-    }
-  | { readonly type: 'staleLockTakenOver'; readonly previousPid: number };
+/**
+ * Something the file ledger reports that is not an error: its observations
+ * ({@link LedgerObservation}) except the per-flush ones.
+ */
+export type FileLedgerEvent = Exclude<LedgerObservation, { readonly type: 'flush' }>;
 
 /** Options of {@link FileLedger.open}. */
 export interface FileLedgerOptions {

@@ -20,7 +20,7 @@ import { join, resolve } from 'node:path';
 import { LedgerUnavailableError } from '../../errors/index.js';
 import { INTENT_STATUSES, type IntentRecord } from '../../ledger/intent.js';
 import { isAllowedTransition } from '../../ledger/transitions.js';
-import { RECORD_HEADER_BYTES, RecordType, scanSegmentWith, SEGMENT_HEADER_BYTES, type SegmentHeader } from './format.js';
+import { RECORD_HEADER_BYTES, RecordType, scanSegmentWith, SEGMENT_HEADER_BYTES, type SegmentHeader, type SegmentScan } from './format.js';
 import { LOCK_FILE, readLockHolder, type LockHolder } from './lock.js';
 
 /** How bad a finding is: `damage` and `warning` need a person; a `note` is information. */
@@ -285,6 +285,30 @@ class Replay {
   }
 }
 
+/**
+ * The findings for how a log scan ended: damage a crash cannot explain, or a torn tail
+ * (a record being appended right now when the lock holder is alive; otherwise what a
+ * crash left, with `tornFate` saying what the next open does with it).
+ */
+function tailFindings(findings: LedgerFinding[], dir: string, file: string, length: number, scan: SegmentScan, tornFate: string): void {
+  if (scan.tail === 'corrupt') {
+    findings.push({
+      severity: 'damage',
+      file,
+      offset: scan.problemOffset ?? scan.goodOffset,
+      problem: `damaged record (${scan.problem ?? 'invalid record'})${evidence(scan)}: not a torn tail from a crash; the bot refuses to open this ledger, and records after the damage are not read here`,
+    });
+  } else if (scan.tail === 'torn') {
+    const lock = readLockState(dir);
+    const dropped = length - scan.goodOffset;
+    findings.push(
+      lock?.alive === true
+        ? { severity: 'note', file, offset: scan.goodOffset, problem: `the last ${dropped} bytes are not a complete record yet (${scan.problem ?? 'torn'}): the running bot (pid ${lock.holder.pid}) is appending` }
+        : { severity: 'warning', file, offset: scan.goodOffset, problem: `torn tail of ${dropped} bytes (${scan.problem ?? 'torn'}): a crash during an append; ${tornFate}` },
+    );
+  }
+}
+
 async function readOnce(dir: string, options: ReadFileLedgerOptions): Promise<FileLedgerView> {
   const files = await listFiles(dir);
   const generations = [...new Set(files.filter((f) => f.generation !== undefined).map((f) => f.generation as number))].sort((a, b) => b - a);
@@ -393,27 +417,7 @@ async function readOnce(dir: string, options: ReadFileLedgerOptions): Promise<Fi
         // A torn tail is cut by the open before it carries over, so the carry starts after the last whole record.
         carryFrom = lastSeq + 1;
       }
-      if (scan.tail === 'corrupt') {
-        findings.push({
-          severity: 'damage',
-          file: logName,
-          offset: scan.problemOffset ?? scan.goodOffset,
-          problem: `damaged record (${scan.problem ?? 'invalid record'})${evidence(scan)}: not a torn tail from a crash; the bot refuses to open this ledger, and records after the damage are not read here`,
-        });
-      } else if (scan.tail === 'torn') {
-        const lock = readLockState(dir);
-        const dropped = log.length - scan.goodOffset;
-        findings.push(
-          lock?.alive === true
-            ? { severity: 'note', file: logName, offset: scan.goodOffset, problem: `the last ${dropped} bytes are not a complete record yet (${scan.problem ?? 'torn'}): the running bot (pid ${lock.holder.pid}) is appending` }
-            : {
-                severity: 'warning',
-                file: logName,
-                offset: scan.goodOffset,
-                problem: `torn tail of ${dropped} bytes (${scan.problem ?? 'torn'}): a crash during an append; the next open cuts it, keeping a copy as ${logName}.broken-*`,
-              },
-        );
-      }
+      tailFindings(findings, dir, logName, log.length, scan, `the next open cuts it, keeping a copy as ${logName}.broken-*`);
     }
   }
 
@@ -525,27 +529,7 @@ function carryOver(
     });
     return { carried: undefined, unreadable: false };
   }
-  if (scan.tail === 'corrupt') {
-    findings.push({
-      severity: 'damage',
-      file,
-      offset: scan.problemOffset ?? scan.goodOffset,
-      problem: `damaged record (${scan.problem ?? 'invalid record'})${evidence(scan)}: not a torn tail from a crash; the bot refuses to open this ledger, and records after the damage are not read here`,
-    });
-  } else if (scan.tail === 'torn') {
-    const lock = readLockState(dir);
-    const dropped = buf.length - scan.goodOffset;
-    findings.push(
-      lock?.alive === true
-        ? { severity: 'note', file, offset: scan.goodOffset, problem: `the last ${dropped} bytes are not a complete record yet (${scan.problem ?? 'torn'}): the running bot (pid ${lock.holder.pid}) is appending` }
-        : {
-            severity: 'warning',
-            file,
-            offset: scan.goodOffset,
-            problem: `torn tail of ${dropped} bytes (${scan.problem ?? 'torn'}): a crash during an append; the next open does not carry it over, keeps a copy of this log as ${file}.broken-<ms>-<hex>, then removes it`,
-          },
-    );
-  }
+  tailFindings(findings, dir, file, buf.length, scan, `the next open does not carry it over, keeps a copy of this log as ${file}.broken-<ms>-<hex>, then removes it`);
   if (start < 0) {
     if (wrongStart === undefined) findings.push({ severity: 'note', file, problem: `${LEFT_OVER}; it holds no record after the newest generation` });
     return { carried: undefined, unreadable: false };

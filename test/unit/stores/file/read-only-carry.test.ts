@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fingerprintDir } from '../../../helpers/dir-fingerprint.js';
 import { LedgerCorruptError } from '../../../../src/errors/index.js';
 import type { IntentRecord } from '../../../../src/ledger/intent.js';
 import { FileLedger } from '../../../../src/stores/file/file-ledger.js';
@@ -21,15 +21,6 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Every file of the directory with its bytes' hash and mtime. */
-function fingerprintDir(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of readdirSync(dir).sort()) {
-    const path = join(dir, name);
-    out[name] = `${createHash('sha256').update(readFileSync(path)).digest('hex')}@${statSync(path).mtimeMs}`;
-  }
-  return out;
-}
 
 const byId = (records: Iterable<IntentRecord>): IntentRecord[] => [...records].sort((x, y) => (x.id < y.id ? -1 : 1));
 
@@ -45,9 +36,9 @@ async function openedState(): Promise<IntentRecord[]> {
 
 /** Reads without writing, and checks that nothing in the directory changed. */
 async function readUnchanged(): Promise<FileLedgerView> {
-  const files = fingerprintDir();
+  const files = fingerprintDir(dir);
   const view = await readFileLedger(dir, { historyOf: '*', checkRecords: true });
-  expect(fingerprintDir()).toEqual(files);
+  expect(fingerprintDir(dir)).toEqual(files);
   return view;
 }
 

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fingerprintDir } from '../../../helpers/dir-fingerprint.js';
 import { LedgerUnavailableError } from '../../../../src/errors/index.js';
 import { FileLedger } from '../../../../src/stores/file/file-ledger.js';
 import { encodeRecord, encodeSegmentHeader, RecordType } from '../../../../src/stores/file/format.js';
@@ -42,15 +42,6 @@ async function seed(): Promise<void> {
   await ledger.close();
 }
 
-/** Every file of the directory with its bytes' hash and mtime. */
-function fingerprintDir(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of readdirSync(dir).sort()) {
-    const path = join(dir, name);
-    out[name] = `${createHash('sha256').update(readFileSync(path)).digest('hex')}@${statSync(path).mtimeMs}`;
-  }
-  return out;
-}
 
 describe('readFileLedger', () => {
   it('reads the state the ledger itself holds, and the stored versions of one intent in order', async () => {
@@ -94,9 +85,9 @@ describe('readFileLedger', () => {
     // Half of a record header: what a writer leaves mid-append (or a crash leaves behind).
     writeFileSync(logPath, Buffer.concat([readFileSync(logPath), Buffer.from([9, 0, 0, 0, 1, 2, 3])]));
     writeFileSync(join(dir, 'snapshot-00000001.ikl.tmp'), 'partial');
-    const files = fingerprintDir();
+    const files = fingerprintDir(dir);
     const view = await readFileLedger(dir, { checkRecords: true });
-    expect(fingerprintDir()).toEqual(files);
+    expect(fingerprintDir(dir)).toEqual(files);
     expect(readdirSync(dir)).not.toContain('ledger.lock');
     expect(view.records.size).toBe(3);
     const torn = view.findings.find((f) => f.file === 'log-00000000.ikl');
