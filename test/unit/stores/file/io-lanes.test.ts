@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -46,6 +46,25 @@ describe('the ledger io: a failed change stops every later change, on both write
     expect(() => a.writeDurable('/ledger/snapshot-00000001.ikl', Buffer.from('snapshot'))).toThrow(expect.objectContaining({ code: 'EIO' }));
     b.writeDurable('/ledger/log-00000001.ikl', Buffer.from('log'));
     expect(fs.peekFile('/ledger/log-00000001.ikl')?.toString()).toBe('log');
+  });
+});
+
+describe('WorkerLedgerIo: the two writer threads share the stop', () => {
+  it('a change that fails on the aside thread stops the changes of the main thread (ERR_LEDGER_STOPPED); negative control before it', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'intentkey-lanes-'));
+    roots.push(root);
+    const io = new WorkerLedgerIo();
+    try {
+      // Before any failure the main thread writes.
+      await io.writeDurable(join(root, 'before.ikl'), Buffer.from('a'));
+      // A write into a directory that does not exist fails on the aside thread...
+      await expect(io.aside.writeDurable(join(root, 'missing', 'snapshot.ikl'), Buffer.from('b'))).rejects.toMatchObject({ code: 'ENOENT' });
+      // ...and from then on the main thread changes nothing either.
+      await expect(io.writeDurable(join(root, 'after.ikl'), Buffer.from('c'))).rejects.toMatchObject({ code: 'ERR_LEDGER_STOPPED' });
+      expect(readdirSync(root).sort()).toEqual(['before.ikl']);
+    } finally {
+      await io.close();
+    }
   });
 });
 
