@@ -3,9 +3,11 @@
  * `node --import tsx test/helpers/redis-worker.ts` from the repository root, with an IPC
  * channel; it answers `ready` and then serves messages:
  *
- * - `race`: opens `connections` ledgers (one ioredis connection each) on `prefix` and has
- *   every one create, then claim, each of `ids` in order, all connections at once;
- *   answers which ids each connection created and claimed.
+ * - `race`: opens `connections` ledgers (one ioredis connection each) on `prefix`, answers
+ *   `connected`, and on `go` has every one create, then claim, each of `ids` in order, all
+ *   connections at once; answers which ids each connection created and claimed. (The
+ *   parent says `go` once every process is connected, so that they all race from the
+ *   first id: one that connected early could otherwise win every intent alone.)
  * - `open` then `place`: a worker on the fake venue whose lease is `leaseMs`. On `place`
  *   it runs the business action and stops itself with SIGSTOP at `pauseAt`; the parent
  *   sees the stop in /proc, lets the lease expire, has another worker take the intent
@@ -25,12 +27,14 @@ export type PausePoint = 'beforeInFlight' | 'afterInFlight' | 'afterResponse';
 /** Messages from the parent. */
 export type WorkerRequest =
   | { readonly type: 'race'; readonly url: string; readonly prefix: string; readonly connections: number; readonly ids: readonly string[]; readonly owner: string }
+  | { readonly type: 'go' }
   | { readonly type: 'open'; readonly url: string; readonly prefix: string; readonly mode: VenueMode; readonly venueUrl: string; readonly leaseMs: number; readonly workerId: string }
   | { readonly type: 'place'; readonly businessId: string; readonly pauseAt: PausePoint };
 
 /** Messages to the parent. */
 export type WorkerReply =
   | { readonly type: 'ready' }
+  | { readonly type: 'connected' }
   | { readonly type: 'raced'; readonly created: string[][]; readonly claimed: string[][] }
   | { readonly type: 'opened' }
   | { readonly type: 'placed'; readonly businessId: string; readonly paused: boolean; readonly placeCode: string; readonly zombieCode: string; readonly heldEpoch: number }
@@ -46,6 +50,9 @@ function send(message: WorkerReply): Promise<void> {
 
 const codeOf = (e: unknown): string => (isIntentError(e) ? e.code : e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
+/** Races waiting for the parent's `go`. */
+const goWaiters: Array<() => void> = [];
+
 async function race(request: Extract<WorkerRequest, { type: 'race' }>): Promise<void> {
   const clients: RedisClient[] = [];
   try {
@@ -55,6 +62,9 @@ async function race(request: Extract<WorkerRequest, { type: 'race' }>): Promise<
       clients.push(client);
       ledgers.push(await RedisLedger.open({ client, prefix: request.prefix, allowVolatileServer: true }));
     }
+    const go = new Promise<void>((resolve) => goWaiters.push(resolve));
+    await send({ type: 'connected' });
+    await go;
     const created: string[][] = ledgers.map(() => []);
     const claimed: string[][] = ledgers.map(() => []);
     await Promise.all(
@@ -196,6 +206,10 @@ async function serveTakeover(open: Extract<WorkerRequest, { type: 'open' }>): Pr
 
 process.once('disconnect', () => process.exit(0));
 process.on('message', (message: WorkerRequest) => {
+  if (message.type === 'go') {
+    for (const start of goWaiters.splice(0)) start();
+    return;
+  }
   const run = message.type === 'race' ? race(message) : message.type === 'open' ? serveTakeover(message) : undefined;
   run?.catch((e: unknown) => send({ type: 'error', message: codeOf(e) }));
 });

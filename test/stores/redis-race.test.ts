@@ -61,8 +61,10 @@ describe.runIf(REDIS_URL !== undefined)('RedisLedger races (B6.1)', () => {
     try {
       for (let p = 0; p < 5; p++) workers.push(await startWorker());
       const ids = Array.from({ length: ROUNDS }, (_, i) => `p${i}`);
-      // All started and loaded before any is told to go, so they race from the first id.
+      // All started, loaded and connected before any is told to go, so they race from the first id.
       for (const [p, worker] of workers.entries()) worker.request({ type: 'race', url: REDIS_URL ?? '', prefix, connections: 10, ids, owner: `proc${p}` });
+      await Promise.all(workers.map((w) => w.next('connected', 60_000)));
+      for (const worker of workers) worker.request({ type: 'go' });
       const replies = await Promise.all(workers.map((w) => w.next('raced', 120_000)));
       const created = tally(replies.flatMap((r) => r.created));
       const claimed = tally(replies.flatMap((r) => r.claimed));
