@@ -18,11 +18,40 @@ export interface IntentRequestMeta {
   readonly correlationId: string;
 }
 
+/**
+ * The {@link IntentRequestMeta} intentkey attaches to a request: a frozen instance of its
+ * own class, not a plain object. axios deep-copies every plain object it finds in a
+ * request config (`mergeConfig`) and passes other objects through as they are, so this
+ * object reaches your interceptors unchanged, as the same frozen object, without a copy
+ * made on every request.
+ */
+export class RequestMeta implements IntentRequestMeta {
+  readonly intentId: string;
+  readonly operation: string;
+  readonly key: string;
+  readonly venueKey: string;
+  readonly attempt: number;
+  readonly purpose: 'send' | 'lookup';
+  readonly correlationId: string;
+
+  constructor(intentId: string, operation: string, key: string, venueKey: string, attempt: number, purpose: 'send' | 'lookup', correlationId: string) {
+    this.intentId = intentId;
+    this.operation = operation;
+    this.key = key;
+    this.venueKey = venueKey;
+    this.attempt = attempt;
+    this.purpose = purpose;
+    this.correlationId = correlationId;
+    Object.freeze(this);
+  }
+}
+
 declare module 'axios' {
   interface AxiosRequestConfig {
     /**
      * Set by intentkey on requests it sends. Read it in your interceptors (for
-     * logging); do not change it. The key itself is already placed in the request.
+     * logging). It is frozen: writing to it throws a `TypeError`. The key itself is
+     * already placed in the request.
      */
     intentkey?: IntentRequestMeta;
   }

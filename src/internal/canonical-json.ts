@@ -31,20 +31,43 @@ function write(value: unknown, seen: Set<object>): string {
   const obj = value;
   if (seen.has(obj)) throw new TypeError('cannot fingerprint a value with a cycle');
   seen.add(obj);
+  // Built by appending to one string (no arrays of parts to join): this runs for the
+  // input of every call.
   let out: string;
   if (Array.isArray(obj)) {
-    out = `[${obj.map((item) => (item === undefined ? 'null' : write(item, seen))).join(',')}]`;
+    out = '[';
+    for (let i = 0; i < obj.length; i++) {
+      if (i > 0) out += ',';
+      const item: unknown = obj[i];
+      out += item === undefined ? 'null' : write(item, seen);
+    }
+    out += ']';
   } else if (obj instanceof Date) {
     out = JSON.stringify(obj.toISOString());
   } else {
     const record = obj as Record<string, unknown>;
-    const keys = Object.keys(record)
-      .filter((k) => record[k] !== undefined)
-      .sort();
-    out = `{${keys.map((k) => `${JSON.stringify(k)}:${write(record[k], seen)}`).join(',')}}`;
+    const keys = Object.keys(record);
+    // Most inputs are written in one fixed order, often sorted already: sort only when not.
+    if (!isSorted(keys)) keys.sort();
+    out = '{';
+    let first = true;
+    for (const key of keys) {
+      const item = record[key];
+      if (item === undefined) continue;
+      if (!first) out += ',';
+      first = false;
+      out += JSON.stringify(key) + ':' + write(item, seen);
+    }
+    out += '}';
   }
   seen.delete(obj);
   return out;
+}
+
+/** Whether `keys` are in the order `Array.prototype.sort` would put them (UTF-16 code units). */
+function isSorted(keys: readonly string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if ((keys[i - 1] as string) > (keys[i] as string)) return false;
+  return true;
 }
 
 /** SHA-256 of the canonical JSON of `value`, as lowercase hex. */

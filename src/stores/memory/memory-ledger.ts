@@ -35,10 +35,11 @@ export class MemoryLedger implements LedgerStore {
     this.#assertOpen();
     const existing = this.#records.get(draft.id);
     if (existing) return { created: false, record: cloneData(existing) };
-    const stored = cloneData(draft);
-    const record: IntentRecord = inFlight !== undefined ? createdInFlight(stored, now, inFlight) : extend(stored, { status: 'pending', attempt: 0, epoch: 0, updatedAt: now } as const);
-    this.#records.set(record.id, record);
-    return { created: true, record: cloneData(record) };
+    // One deep copy: the stored record. The one returned shares nothing with it (only
+    // the caller's own draft input), so neither side can change the other.
+    const record: IntentRecord = inFlight !== undefined ? createdInFlight(draft, now, inFlight) : extend(draft, { status: 'pending', attempt: 0, epoch: 0, updatedAt: now } as const);
+    this.#records.set(record.id, cloneData(record));
+    return { created: true, record };
   }
 
   async get(id: string): Promise<IntentRecord | undefined> {
@@ -78,9 +79,12 @@ export class MemoryLedger implements LedgerStore {
 
   async transition(id: string, request: TransitionRequest): Promise<IntentRecord> {
     this.#assertOpen();
+    // applyTransition stores a copy of the new outcome; the record returned gets its own
+    // copy of the input and the caller's outcome object, so it shares nothing with the stored one.
     const next = applyTransition(this.#mustGet(id), request);
     this.#records.set(id, next);
-    return cloneData(next);
+    if (request.outcome === undefined) return cloneData(next);
+    return extend(next, { input: cloneData(next.input), outcome: request.outcome });
   }
 
   async release(id: string, owner: string, epoch: number): Promise<void> {

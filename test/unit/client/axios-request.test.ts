@@ -65,3 +65,46 @@ describe('placeKey', () => {
     expect(error?.received).toBe('an instance of Buffer');
   });
 });
+
+describe('config.intentkey, as interceptors see it', () => {
+  async function seenBy(): Promise<{ inInterceptor: unknown[]; atAdapter: unknown[] }> {
+    const { createIntentClient, ietfIdempotencyKey, MemoryLedger } = await import('../../../src/index.js');
+    const { default: axios } = await import('axios');
+    const atAdapter: unknown[] = [];
+    const http = axios.create({
+      baseURL: 'http://venue.test',
+      adapter: async (config) => {
+        atAdapter.push(config.intentkey);
+        return { data: { id: 1 }, status: 200, statusText: 'OK', headers: {}, config, request: {} };
+      },
+    });
+    const inInterceptor: unknown[] = [];
+    http.interceptors.request.use((config) => {
+      inInterceptor.push(config.intentkey);
+      return config;
+    });
+    const client = createIntentClient(http, { venue: ietfIdempotencyKey, ledger: new MemoryLedger() });
+    const place = client.operation('order.create', { request: (o: { qty: number }) => ({ method: 'POST', url: '/orders', data: o }) });
+    await place({ qty: 1 }, { businessId: 'meta-1' });
+    await client.close();
+    return { inInterceptor, atAdapter };
+  }
+
+  it('is one frozen object from the interceptors to the transport: axios passes it on without a copy', async () => {
+    const { inInterceptor, atAdapter } = await seenBy();
+    expect(inInterceptor).toHaveLength(1);
+    const meta = inInterceptor[0] as Record<string, unknown>;
+    expect(meta).toMatchObject({ operation: 'order.create', attempt: 1, purpose: 'send' });
+    for (const field of ['intentId', 'key', 'venueKey', 'correlationId']) expect(typeof meta[field]).toBe('string');
+    // axios deep-copies plain objects found in a request config; this one reaches the
+    // transport as the very object the interceptor saw, and nobody can change it.
+    expect(atAdapter[0]).toBe(meta);
+    expect(Object.isFrozen(meta)).toBe(true);
+    expect(() => {
+      meta.attempt = 2;
+    }).toThrow(TypeError);
+    // Reads as plain data: spreads and JSON keep every field.
+    expect(JSON.parse(JSON.stringify(meta))).toEqual({ ...meta });
+    expect(Object.keys(meta)).toEqual(['intentId', 'operation', 'key', 'venueKey', 'attempt', 'purpose', 'correlationId']);
+  });
+});
