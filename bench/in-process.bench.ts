@@ -1,26 +1,47 @@
 /**
  * Micro-benchmark: the client's own CPU per call, with the network taken out. An axios
- * instance whose adapter answers at once carries the same POST through raw axios and
- * through `createIntentClient` with a MemoryLedger, alternating in rounds; what is left
- * of the difference is intentkey's work per call (drafts, ledger, decisions, events,
- * metrics) plus what its request config adds to axios's own merging.
+ * instance whose adapter answers at once carries the same POST through raw axios, through
+ * a hand-written "floor" and through `createIntentClient` with a MemoryLedger, alternating
+ * in rounds; what is left of the difference is intentkey's work per call (drafts, ledger,
+ * decisions, events, metrics) plus what its request config adds to axios's own merging.
+ *
+ * The floor does, by hand and with nothing else, the work no design of this client can
+ * skip: an HMAC of the business id for the key, a SHA-256 of the sorted input for the
+ * fingerprint, a record copied into a Map before the request and replaced after it, the
+ * key in a header and the status read. intentkey minus the floor is what the client's
+ * structure costs (its interpreter, events, metrics, copies, promises).
+ *
+ * `--baseline DIR` compares two builds in one process instead: DIR is the `dist/` of
+ * another commit (`npm run build` there, or a copy of an older `dist/`), and the two
+ * clients alternate round by round with this checkout's build (`npm run build` first).
+ * On a shared machine the CPU per call of one round moves by ±20% with the load; the
+ * median of the per-round differences is steadier than a difference of medians, and is
+ * what it reports.
  *
  * Also times the object copies the hot path makes (a spread that adds keys against
  * `extend()`), the V8 cliff docs/benchmarks.md describes under "Object spreads on the
  * hot path".
  *
  * Run: `npm run bench:in-process` (or `npx tsx bench/in-process.bench.ts [--calls N]
- * [--rounds N]`). Plain script: warm-up, then alternating timed rounds; prints the median
- * CPU per call (`process.cpuUsage()`, every thread of the process). It asserts nothing:
- * the HTTP targets are judged by `npm run bench`.
+ * [--rounds N] [--baseline DIR]`). Plain script: warm-up, then alternating timed rounds;
+ * prints the median CPU per call (`process.cpuUsage()`, every thread of the process). It
+ * asserts nothing: the HTTP targets are judged by `npm run bench`.
  */
 import axios, { type AxiosInstance, type InternalAxiosRequestConfig } from 'axios';
+import { createHmac, createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createIntentClient, ietfIdempotencyKey, MemoryLedger } from '../src/index.js';
+import * as source from '../src/index.js';
 import { extend } from '../src/internal/extend.js';
 
 const { values } = parseArgs({
-  options: { calls: { type: 'string', default: '20000' }, rounds: { type: 'string', default: '5' } },
+  options: {
+    calls: { type: 'string', default: '20000' },
+    rounds: { type: 'string', default: '5' },
+    baseline: { type: 'string' },
+  },
 });
 const CALLS = Number(values.calls);
 const ROUNDS = Number(values.rounds);
@@ -38,15 +59,35 @@ function instantAxios(): AxiosInstance {
 
 const order = (i: number): Record<string, string> => ({ symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', quantity: '0.01', price: String(50_000 + (i % 1000)) });
 
-const raw = instantAxios();
-const client = createIntentClient(instantAxios(), { venue: ietfIdempotencyKey, ledger: new MemoryLedger() });
-const placeOrder = client.operation('order.create', { request: (o: Record<string, string>) => ({ method: 'POST', url: '/order', data: o }) });
-let businessIds = 0;
+/** The parts of the package's root export this bench uses, from this checkout's source or a build. */
+type ClientModule = Pick<typeof source, 'createIntentClient' | 'ietfIdempotencyKey' | 'MemoryLedger'>;
 
-const variants: Record<string, (i: number) => Promise<unknown>> = {
-  'raw axios': (i) => raw.post('/order', order(i)),
-  'intentkey (MemoryLedger)': (i) => placeOrder(order(i), { businessId: `order-${businessIds++}` }),
-};
+let businessIds = 0;
+function clientCall(module: ClientModule): { call: (i: number) => Promise<unknown>; close: () => Promise<void> } {
+  const client = module.createIntentClient(instantAxios(), { venue: module.ietfIdempotencyKey, ledger: new module.MemoryLedger() });
+  const placeOrder = client.operation('order.create', { request: (o: Record<string, string>) => ({ method: 'POST', url: '/order', data: o }) });
+  return { call: (i) => placeOrder(order(i), { businessId: `order-${businessIds++}` }), close: () => client.close() };
+}
+
+/** The floor: the work any client with these guarantees does per call, written by hand (see the header). */
+function floorCall(): (i: number) => Promise<unknown> {
+  const http = instantAxios();
+  const records = new Map<string, Record<string, unknown>>();
+  const sorted = (o: Record<string, string>): string => JSON.stringify(Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]])));
+  return async (i) => {
+    const input = order(i);
+    const businessId = `floor-${businessIds++}`;
+    const key = createHmac('sha256', 'bench-secret').update(`default\0order.create\0${businessId}`).digest('base64url');
+    const fingerprint = createHash('sha256').update(sorted(input)).digest('hex');
+    const record = { id: key, status: 'inFlight', updatedAt: Date.now(), businessId, key, fingerprint, input: { ...input }, attempt: 1, epoch: 1 };
+    records.set(key, record);
+    const response = await http.request({ method: 'POST', url: '/order', data: input, headers: { 'Idempotency-Key': key }, validateStatus: () => true });
+    const succeeded = response.status >= 200 && response.status < 300;
+    const result: unknown = structuredClone(response.data);
+    records.set(key, { ...record, status: succeeded ? 'succeeded' : 'failed', updatedAt: Date.now(), outcome: { kind: 'success', result } });
+    return result;
+  };
+}
 
 async function cpuPerCall(run: (i: number) => Promise<unknown>, calls: number): Promise<number> {
   const start = process.cpuUsage();
@@ -61,32 +102,65 @@ const median = (xs: number[]): number => {
   return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 };
 
-const samples = new Map<string, number[]>(Object.keys(variants).map((name) => [name, []]));
-for (const run of Object.values(variants)) await cpuPerCall(run, Math.min(CALLS, 3000));
-for (let round = 0; round < ROUNDS; round++) {
-  for (const [name, run] of Object.entries(variants)) samples.get(name)?.push(await cpuPerCall(run, CALLS));
+/** Times each variant in rounds, the order of the variants reversed every other round; returns the samples by name. */
+async function alternate(variants: Record<string, (i: number) => Promise<unknown>>): Promise<Map<string, number[]>> {
+  const samples = new Map<string, number[]>(Object.keys(variants).map((name) => [name, []]));
+  for (const run of Object.values(variants)) await cpuPerCall(run, Math.min(CALLS, 3000));
+  const names = Object.keys(variants);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const name of round % 2 === 0 ? names : [...names].reverse()) samples.get(name)?.push(await cpuPerCall(variants[name] as (i: number) => Promise<unknown>, CALLS));
+  }
+  return samples;
 }
-const rawMedian = median(samples.get('raw axios') ?? []);
-console.log(`client CPU per call, instant adapter, ${ROUNDS} rounds x ${CALLS} calls (median; min-max):`);
-for (const [name, xs] of samples) {
-  const m = median(xs);
-  console.log(`  ${name.padEnd(26)} ${m.toFixed(1).padStart(6)} µs  (${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)})  ${(m - rawMedian).toFixed(1).padStart(5)} µs over raw axios`);
-}
-await client.close();
 
-// The copies: a record-sized object, copied with four keys it did not have.
-const records = Array.from({ length: 100 }, (_, i) => ({
-  id: `id-${i}`, scope: 'default', operation: 'order.create', businessId: `b-${i}`, venue: 'ietf', key: 'k', venueKey: 'k',
-  fingerprint: 'f', input: { qty: i }, createdAt: 1, expiresAt: 2,
-}));
-function nsPerCopy(copy: (i: number) => unknown): number {
-  for (let i = 0; i < 20_000; i++) copy(i);
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < 200_000; i++) copy(i);
-  return Number(process.hrtime.bigint() - start) / 200_000;
+/** Loads a build's root entry (`DIR/index.js`): the `dist/` of this or another commit. */
+async function loadBuild(dir: string): Promise<ClientModule> {
+  const entry = resolve(dir, 'index.js');
+  if (!existsSync(entry)) throw new Error(`no build at ${entry}: run \`npm run build\` there first`);
+  return (await import(pathToFileURL(entry).href)) as ClientModule;
 }
-const spread = nsPerCopy((i) => ({ ...records[i % 100], status: 'pending', attempt: 0, epoch: 0, updatedAt: i }));
-const assigned = nsPerCopy((i) => extend(records[i % 100] as (typeof records)[number], { status: 'pending', attempt: 0, epoch: 0, updatedAt: i }));
-console.log('an 11-key record copied with 4 new keys:');
-console.log(`  { ...record, status, attempt, epoch, updatedAt }   ${spread.toFixed(0).padStart(6)} ns`);
-console.log(`  extend(record, { status, attempt, epoch, updatedAt }) ${assigned.toFixed(0).padStart(4)} ns`);
+
+if (values.baseline !== undefined) {
+  const baseline = clientCall(await loadBuild(values.baseline));
+  const current = clientCall(await loadBuild('dist'));
+  const samples = await alternate({ baseline: baseline.call, current: current.call });
+  const before = samples.get('baseline') ?? [];
+  const after = samples.get('current') ?? [];
+  const differences = before.map((b, i) => b - (after[i] as number));
+  console.log(`client CPU per call, instant adapter, ${ROUNDS} rounds x ${CALLS} calls, two builds alternating:`);
+  console.log(`  baseline (${values.baseline})  ${median(before).toFixed(1)} µs`);
+  console.log(`  this checkout (dist)          ${median(after).toFixed(1)} µs`);
+  console.log(`  saved per call: median of the per-round differences ${median(differences).toFixed(1)} µs (middle half ${[...differences].sort((a, b) => a - b)[Math.floor(differences.length / 4)]?.toFixed(1)} to ${[...differences].sort((a, b) => a - b)[Math.floor((3 * differences.length) / 4)]?.toFixed(1)})`);
+  await Promise.all([baseline.close(), current.close()]);
+} else {
+  const raw = instantAxios();
+  const intentkey = clientCall(source);
+  const samples = await alternate({
+    'raw axios': (i) => raw.post('/order', order(i)),
+    'the floor (by hand)': floorCall(),
+    'intentkey (MemoryLedger)': intentkey.call,
+  });
+  const rawMedian = median(samples.get('raw axios') ?? []);
+  console.log(`client CPU per call, instant adapter, ${ROUNDS} rounds x ${CALLS} calls (median; min-max):`);
+  for (const [name, xs] of samples) {
+    const m = median(xs);
+    console.log(`  ${name.padEnd(26)} ${m.toFixed(1).padStart(6)} µs  (${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)})  ${(m - rawMedian).toFixed(1).padStart(5)} µs over raw axios`);
+  }
+  await intentkey.close();
+
+  const records = Array.from({ length: 100 }, (_, i) => ({
+    id: `id-${i}`, scope: 'default', operation: 'order.create', businessId: `b-${i}`, venue: 'ietf', key: 'k', venueKey: 'k',
+    fingerprint: 'f', input: { qty: i }, createdAt: 1, expiresAt: 2,
+  }));
+  const nsPerCopy = (copy: (i: number) => unknown): number => {
+    for (let i = 0; i < 20_000; i++) copy(i);
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < 200_000; i++) copy(i);
+    return Number(process.hrtime.bigint() - start) / 200_000;
+  };
+  const spread = nsPerCopy((i) => ({ ...records[i % 100], status: 'pending', attempt: 0, epoch: 0, updatedAt: i }));
+  const assigned = nsPerCopy((i) => extend(records[i % 100] as (typeof records)[number], { status: 'pending', attempt: 0, epoch: 0, updatedAt: i }));
+  console.log('an 11-key record copied with 4 new keys:');
+  console.log(`  { ...record, status, attempt, epoch, updatedAt }   ${spread.toFixed(0).padStart(6)} ns`);
+  console.log(`  extend(record, { status, attempt, epoch, updatedAt }) ${assigned.toFixed(0).padStart(4)} ns`);
+}
