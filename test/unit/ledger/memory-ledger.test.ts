@@ -55,6 +55,26 @@ describe('MemoryLedger', () => {
     expect((await ledger.get('1'))?.input).toEqual({ qty: '1' });
   });
 
+  it('a transition returns a record that shares nothing with the stored one', async () => {
+    const ledger = new MemoryLedger();
+    await ledger.create(draft('1'), 1000);
+    await ledger.transition('1', { expectStatus: 'pending', expectEpoch: 0, to: 'inFlight', attempt: 1, now: 1001 });
+    const outcome = { kind: 'success' as const, reason: 'HTTP 200', result: { orderId: 7, fills: [{ qty: '1' }] } };
+    const done = await ledger.transition('1', { expectStatus: 'inFlight', expectEpoch: 0, to: 'succeeded', outcome, now: 1002 });
+    // The caller changes the request it passed, and the record it got back, at every level.
+    outcome.result.fills[0] = { qty: '999' };
+    (done.input as { qty: string }).qty = '555';
+    ((done.outcome as { result: { orderId: number } }).result as { orderId: number }).orderId = 8;
+    const stored = await ledger.get('1');
+    expect(stored?.input).toEqual({ qty: '1' });
+    expect(stored?.outcome).toEqual({ kind: 'success', reason: 'HTTP 200', result: { orderId: 7, fills: [{ qty: '1' }] } });
+    // A transition without an outcome returns a copy as well.
+    const created = await ledger.create(draft('2'), 1000);
+    const moved = await ledger.transition('2', { expectStatus: 'pending', expectEpoch: 0, to: 'inFlight', attempt: 1, now: 1001 });
+    (moved.input as { qty: string }).qty = '444';
+    expect((await ledger.get('2'))?.input).toEqual(created.record.input);
+  });
+
   it('claim increments the epoch and refuses another owner until the lease expires', async () => {
     const ledger = new MemoryLedger();
     await ledger.create(draft('1'), 1000);
