@@ -64,7 +64,7 @@ describe('MemoryLedger', () => {
     // The caller changes the request it passed, and the record it got back, at every level.
     outcome.result.fills[0] = { qty: '999' };
     (done.input as { qty: string }).qty = '555';
-    ((done.outcome as { result: { orderId: number } }).result as { orderId: number }).orderId = 8;
+    ((done.outcome as { result: { orderId: number } }).result).orderId = 8;
     const stored = await ledger.get('1');
     expect(stored?.input).toEqual({ qty: '1' });
     expect(stored?.outcome).toEqual({ kind: 'success', reason: 'HTTP 200', result: { orderId: 7, fills: [{ qty: '1' }] } });
