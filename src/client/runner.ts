@@ -21,7 +21,7 @@ import type { BreakerResult, BreakerTicket } from '../protection/circuit-breaker
 import type { LimiterPermit, LimiterRequestKind } from '../protection/rate-limiter.js';
 import { attemptSettleMs, readCarriedWindow, windowRefusal, type WindowCarrier } from './request-window.js';
 import type { TransitionRequest } from '../ledger/ledger-store.js';
-import { headerReader, placeKey, RequestMeta, roundTrip, type RoundTrip } from './axios-request.js';
+import { headerReader, placeKey, requestMeta, roundTrip, type RoundTrip } from './axios-request.js';
 import { newCorrelationId, summariseUrl } from '../internal/correlation.js';
 import { buildLookupRequest, buildScanPage, DEFAULT_SCAN_MAX_PAGES, matchLookupItems, readScanPage, type BuiltLookup } from './lookup-request.js';
 import { summariseError } from './redact.js';
@@ -837,7 +837,15 @@ export class IntentRun {
     }
     const config: AxiosRequestConfig = extend(placed, {
       timeout: placed.timeout ?? options.attemptTimeoutMs,
-      intentkey: new RequestMeta(this.#record.id, this.#record.operation, this.#record.key, this.#record.venueKey, attempt, purpose, correlationId),
+      intentkey: requestMeta({
+        intentId: this.#record.id,
+        operation: this.#record.operation,
+        key: this.#record.key,
+        venueKey: this.#record.venueKey,
+        attempt,
+        purpose,
+        correlationId,
+      }),
     });
     if (this.#signal && !placed.signal) config.signal = this.#signal;
     return config;
