@@ -38,6 +38,9 @@ function write(value: unknown, seen: Set<object>): string {
     out = '[';
     for (let i = 0; i < obj.length; i++) {
       if (i > 0) out += ',';
+      // A hole in a sparse array writes nothing between its commas, as this form always
+      // has (stored fingerprints depend on it); an undefined item writes null.
+      if (!(i in obj)) continue;
       const item: unknown = obj[i];
       out += item === undefined ? 'null' : write(item, seen);
     }

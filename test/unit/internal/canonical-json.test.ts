@@ -84,6 +84,15 @@ describe('canonicalJson', () => {
     expect(() => canonicalJson(looped)).toThrow(/cycle/);
   });
 
+  it('writes a hole in a sparse array as it always has: nothing between the commas', () => {
+    // Not JSON, but the form fingerprints were stored with: it must not change.
+    // eslint-disable-next-line no-sparse-arrays
+    const sparse = [1, , 2];
+    expect(canonicalJson({ fills: sparse })).toBe('{"fills":[1,,2]}');
+    expect(canonicalJson(sparse)).toBe(oracle(sparse));
+    expect(canonicalJson(new Array(2))).toBe('[,]');
+  });
+
   it('accepts the same object twice when it is not a cycle', () => {
     const shared = { qty: 1 };
     expect(canonicalJson({ a: shared, b: [shared, shared] })).toBe('{"a":{"qty":1},"b":[{"qty":1},{"qty":1}]}');
