@@ -177,9 +177,11 @@ export function createIntentClient(http: AxiosInstance, options: IntentClientOpt
   const joins = new JoinMap();
   const leases = new LeasedRuns(env, joins);
 
-  // The monitoring signals, kept from construction; a listener of every event, so the
-  // runner always builds event payloads (a few small objects per attempt).
-  const metricsCollector = new MetricsCollector(events, resolved.clock);
+  // The monitoring signals, kept from construction. The three events every call raises
+  // reach it as plain arguments (events.counters), so a call builds their payloads only
+  // for listeners of your own; every other event it counts from its payload.
+  const metricsCollector = new MetricsCollector(events, resolved.clock, { fedDirectly: true });
+  events.counters = metricsCollector.counters;
   if (resolved.logger !== undefined) attachLogger(events, resolved.logger);
 
   // What the store reports about its own work (group commits, compactions, repairs)

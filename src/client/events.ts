@@ -1,4 +1,19 @@
+import type { Outcome } from '../classify/outcome.js';
+import type { IntentStatus } from '../ledger/intent.js';
 import type { IntentEventHandlers, IntentEventMap } from './types.js';
+
+/**
+ * What the client's own metrics collector counts from the three events every call
+ * raises (`intentStarted`, `attemptStarted`, `outcome`), given as plain arguments. The
+ * runner calls these directly and builds an event object only when a listener
+ * subscribed to that event: with no listener of your own, a call builds none of the
+ * three. Each method receives exactly the fields the collector reads from the event.
+ */
+export interface RunCounters {
+  started(intentId: string, via: 'call' | 'recovery', resumed: boolean, status: IntentStatus): void;
+  attemptStarted(intentId: string, attempt: number): void;
+  outcome(intentId: string, outcome: Outcome, status: IntentStatus): void;
+}
 
 type Listener<K extends keyof IntentEventMap> = (event: IntentEventMap[K]) => void;
 
@@ -8,6 +23,11 @@ type Listener<K extends keyof IntentEventMap> = (event: IntentEventMap[K]) => vo
  */
 export class IntentEvents {
   readonly #listeners: { [K in keyof IntentEventMap]?: Array<Listener<K>> } = {};
+  /**
+   * The client's metrics collector, fed directly (see {@link RunCounters}); set once by
+   * `createIntentClient`. Every place that raises one of those three events calls it too.
+   */
+  counters: RunCounters | undefined;
 
   constructor(handlers: IntentEventHandlers | undefined) {
     if (!handlers) return;

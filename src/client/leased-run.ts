@@ -74,14 +74,23 @@ export class LeasedRuns {
    * Runs an intent whose lease this worker holds, and gives the lease back at the end
    * unless the run's last write already did (a settled or parked intent).
    */
-  async runHeld(run: IntentRun, id: string, onRun: OnRun): Promise<IntentResult<unknown>> {
+  runHeld(run: IntentRun, id: string, onRun: OnRun): Promise<IntentResult<unknown>> {
     onRun(run);
-    try {
-      return await run.run();
-    } finally {
-      const epoch = run.heldLeaseEpoch;
-      if (epoch !== undefined) await this.#release(id, epoch);
-    }
+    // `.then` rather than try/finally in an async function: one promise fewer on every
+    // call. A run that ends settled or parked gave its lease back with its last write.
+    return run.run().then(
+      (result) => {
+        const epoch = run.heldLeaseEpoch;
+        return epoch === undefined ? result : this.#release(id, epoch).then(() => result);
+      },
+      (error: unknown) => {
+        const epoch = run.heldLeaseEpoch;
+        if (epoch === undefined) throw error;
+        return this.#release(id, epoch).then(() => {
+          throw error;
+        });
+      },
+    );
   }
 
   /** Gives back the lease of an intent a batch claimed for this worker and that is not run here. */

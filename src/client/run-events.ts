@@ -15,9 +15,10 @@ export const noRun: OnRun = () => undefined;
 /**
  * Drives one intent run (`go`) between an `intentStarted` and an `intentFinished`
  * event, which carry what metrics, traces and logs need about the whole run. `record`
- * is the intent as it was when the run began.
+ * is the intent as it was when the run began. Every failure of `go`, thrown or
+ * rejected, comes back as a rejection, after its `intentFinished`.
  */
-export async function observeRun(
+export function observeRun(
   events: IntentEvents,
   clock: Clock,
   via: 'call' | 'recovery',
@@ -25,11 +26,12 @@ export async function observeRun(
   resumed: boolean,
   go: (onRun: OnRun) => Promise<IntentResult<unknown>>,
 ): Promise<IntentResult<unknown>> {
-  if (!events.has('intentStarted') && !events.has('intentFinished')) return go(noRun);
+  events.counters?.started(record.id, via, resumed, record.status);
+  if (!events.has('intentStarted') && !events.has('intentFinished')) return started(go, noRun);
   const startedAt = clock.now();
-  // Plain object literals with fixed fields (no spreads): built on every run when
-  // someone listens, which the metrics collector always does.
-  events.emit('intentStarted', {
+  // Plain object literals with fixed fields (no spreads). `intentStarted` is built only
+  // for a listener; `intentFinished` on every run, which the metrics collector reads.
+  if (events.has('intentStarted')) events.emit('intentStarted', {
     intentId: record.id,
     operation: record.operation,
     scope: record.scope,
@@ -42,13 +44,26 @@ export async function observeRun(
     via,
   });
   let run: IntentRun | undefined;
+  // `.then` rather than an async function and its awaits: a call's happy path runs here,
+  // and each layer of promises costs it.
+  return started(go, (r) => (run = r)).then(
+    (result) => {
+      events.emit('intentFinished', finishedEvent(via, record, run, 'succeeded', 'succeeded', result.reconciled, clock.now() - startedAt, undefined));
+      return result;
+    },
+    (error: unknown) => {
+      events.emit('intentFinished', finishedEvent(via, record, run, runResultOf(error), run?.status ?? record.status, false, clock.now() - startedAt, error));
+      throw error;
+    },
+  );
+}
+
+/** `go(onRun)`, with a synchronous throw turned into a rejection. */
+function started(go: (onRun: OnRun) => Promise<IntentResult<unknown>>, onRun: OnRun): Promise<IntentResult<unknown>> {
   try {
-    const result = await go((r) => (run = r));
-    events.emit('intentFinished', finishedEvent(via, record, run, 'succeeded', 'succeeded', result.reconciled, clock.now() - startedAt, undefined));
-    return result;
+    return go(onRun);
   } catch (error) {
-    events.emit('intentFinished', finishedEvent(via, record, run, runResultOf(error), run?.status ?? record.status, false, clock.now() - startedAt, error));
-    throw error;
+    return Promise.reject(error);
   }
 }
 

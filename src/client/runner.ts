@@ -256,7 +256,7 @@ export class IntentRun {
       // the create's one write): the send decide() chose for it is performed now.
       this.#preparedFirst = undefined;
       this.#ticket = first.ticket;
-      const outcome = await this.#withTicket(() => this.#dispatch(first.prepared));
+      const outcome = await (first.ticket === undefined ? this.#dispatch(first.prepared) : this.#withTicket(() => this.#dispatch(first.prepared)));
       last = { kind: 'answered', outcome, earlierMayHaveExecuted: first.step.earlierMayHaveExecuted, refusedForWindow: this.#windowRefused !== undefined };
     }
     for (;;) {
@@ -305,7 +305,7 @@ export class IntentRun {
             break;
           }
           if (step.resend) this.trace.resent = true;
-          const outcome = await this.#withTicket(() => this.#sendAttempt());
+          const outcome = await (this.#ticket === undefined ? this.#sendAttempt() : this.#withTicket(() => this.#sendAttempt()));
           last = { kind: 'answered', outcome, earlierMayHaveExecuted: step.earlierMayHaveExecuted, refusedForWindow: this.#windowRefused !== undefined };
           break;
         }
@@ -613,6 +613,7 @@ export class IntentRun {
     this.#attemptSettleMs = undefined;
     this.#windowRefused = undefined;
     const sentAt = options.clock.now();
+    events.counters?.attemptStarted(this.#record.id, attempt);
     if (events.has('attemptStarted')) {
       const base = this.#base;
       events.emit('attemptStarted', {
@@ -976,7 +977,11 @@ export class IntentRun {
     return undefined;
   }
 
-  /** Runs a request under the breaker's ticket; a ticket its answer did not use is given back. */
+  /**
+   * Runs a request under the breaker's ticket; a ticket its answer did not use is given
+   * back. Without a ticket (no breaker, or none asked) the request is run as is: only
+   * `#admit` takes a ticket, and never while a request is under way.
+   */
   async #withTicket<T>(request: () => Promise<T>): Promise<T> {
     try {
       return await request();
@@ -1009,10 +1014,17 @@ export class IntentRun {
    * One compare-and-set ledger write. `releaseLease`: the write ends the run (a settled or
    * parked intent), so it also gives the lease back, and no `release` call follows.
    */
-  async #transition(to: IntentStatus, extra: { attempt?: number; outcome?: StoredOutcome; releaseLease?: boolean }): Promise<void> {
-    const { options } = this.#env;
+  #transition(to: IntentStatus, extra: { attempt?: number; outcome?: StoredOutcome; releaseLease?: boolean }): Promise<void> {
+    // Not an async function: without a renewal due this is one promise, the store's.
+    // Every caller awaits it inside an async method, so a store that throws instead of
+    // rejecting still ends the caller the same way.
     const renewal = this.#renewLeaseIfNeeded();
-    if (renewal) await renewal;
+    return renewal === undefined ? this.#write(to, extra) : renewal.then(() => this.#write(to, extra));
+  }
+
+  /** The compare-and-set write of {@link #transition}; the record it returns becomes the run's. */
+  #write(to: IntentStatus, extra: { attempt?: number; outcome?: StoredOutcome; releaseLease?: boolean }): Promise<void> {
+    const { options } = this.#env;
     const request: { -readonly [K in keyof TransitionRequest]: TransitionRequest[K] } = {
       expectStatus: this.#record.status,
       expectEpoch: this.#record.epoch,
@@ -1027,7 +1039,9 @@ export class IntentRun {
     if (resolution !== undefined && request.outcome?.resolution === undefined) {
       request.outcome = { ...(request.outcome ?? { kind: 'resolved', reason: `${resolution.verdict} per ${resolution.by}` }), resolution };
     }
-    this.#record = await options.ledger.transition(this.#record.id, request);
+    return options.ledger.transition(this.#record.id, request).then((record) => {
+      this.#record = record;
+    });
   }
 
   /**
@@ -1191,6 +1205,7 @@ export class IntentRun {
 
   #emitOutcome(attempt: number, outcome: Outcome): void {
     const { events } = this.#env;
+    events.counters?.outcome(this.#record.id, outcome, this.#record.status);
     // Payloads are built only when someone listens: most clients have no subscriber.
     if (events.has('outcome')) {
       const base = this.#base;

@@ -1,4 +1,4 @@
-import type { IntentEvents } from '../client/events.js';
+import type { IntentEvents, RunCounters } from '../client/events.js';
 import type {
   BreakerStateChangedEvent,
   IntentEventMap,
@@ -462,6 +462,38 @@ export class MetricsCollector {
   readonly #since: number;
   readonly #unsubscribe: Array<() => void> = [];
 
+  /**
+   * The counts of `intentStarted`, `attemptStarted` and `outcome`, taken from their
+   * fields as arguments. The event listeners call them; a client feeds its own collector
+   * through them directly (`IntentEvents.counters`).
+   */
+  readonly counters: RunCounters = {
+    started: (intentId, via, resumed, status) => {
+      this.#started++;
+      if (via === 'recovery') this.#startedByRecovery++;
+      else this.#startedByCall++;
+      if (resumed) this.#resumed++;
+      if (isTerminal(status)) return;
+      this.#setStatus(intentId, status);
+      this.#track(intentId, status).drivers++;
+    },
+    attemptStarted: (intentId, attempt) => {
+      this.#writes.sent++;
+      if (attempt === 1) this.#writes.firstSends++;
+      const t = this.#track(intentId, 'inFlight');
+      t.view = 'inFlight';
+      if (!t.sent) {
+        t.sent = true;
+        this.#writes.objects++;
+      }
+    },
+    outcome: (intentId, outcome, status) => {
+      bump(this.#outcomes, outcome.kind === 'conflict' ? `conflict:${outcome.conflict}` : outcome.kind);
+      if (outcome.replayed === true) this.#writes.venueReplayed++;
+      this.#setStatus(intentId, status);
+    },
+  };
+
   // Intents
   #started = 0;
   #startedByCall = 0;
@@ -520,38 +552,22 @@ export class MetricsCollector {
   /**
    * @param events the client's event stream (an `IntentEvents`, or anything with its `on`).
    * @param clock time source of the snapshot's `since` and `at` (pass the client's clock). @default the system clock
+   * @param options.fedDirectly the collector does not subscribe to `intentStarted`,
+   *   `attemptStarted` and `outcome`: whoever raises them calls {@link counters} instead
+   *   (the client does, so that it builds no payload nobody reads). @default false
    */
-  constructor(events: { on: IntentEvents['on'] }, clock: { now(): number } = systemClock) {
+  constructor(events: { on: IntentEvents['on'] }, clock: { now(): number } = systemClock, options: { readonly fedDirectly?: boolean } = {}) {
     this.#clock = clock;
     this.#since = clock.now();
     const on = <K extends keyof IntentEventMap>(name: K, listener: (event: IntentEventMap[K]) => void): void => {
       this.#unsubscribe.push(events.on(name, listener));
     };
-    on('intentStarted', (e) => {
-      this.#started++;
-      if (e.via === 'recovery') this.#startedByRecovery++;
-      else this.#startedByCall++;
-      if (e.resumed) this.#resumed++;
-      if (isTerminal(e.status)) return;
-      this.#setStatus(e.intentId, e.status);
-      this.#track(e.intentId, e.status).drivers++;
-    });
-    on('attemptStarted', (e) => {
-      this.#writes.sent++;
-      if (e.attempt === 1) this.#writes.firstSends++;
-      const t = this.#track(e.intentId, 'inFlight');
-      t.view = 'inFlight';
-      if (!t.sent) {
-        t.sent = true;
-        this.#writes.objects++;
-      }
-    });
-    on('outcome', (e) => {
-      const o = e.outcome;
-      bump(this.#outcomes, o.kind === 'conflict' ? `conflict:${o.conflict}` : o.kind);
-      if (o.replayed === true) this.#writes.venueReplayed++;
-      this.#setStatus(e.intentId, e.status);
-    });
+    if (!options.fedDirectly) {
+      const counters = this.counters;
+      on('intentStarted', (e) => counters.started(e.intentId, e.via, e.resumed, e.status));
+      on('attemptStarted', (e) => counters.attemptStarted(e.intentId, e.attempt));
+      on('outcome', (e) => counters.outcome(e.intentId, e.outcome, e.status));
+    }
     on('intentParked', (e) => {
       this.#parkedEvents++;
       this.#track(e.intentId, 'parked').view = 'parked';

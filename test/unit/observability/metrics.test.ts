@@ -389,4 +389,55 @@ describe('MetricsCollector', () => {
     expect(s.writes.sent).toBe(1);
     expect(s.at).toBeGreaterThanOrEqual(s.since);
   });
+
+  it('fed directly, it counts exactly what the same events counted, and ignores those events themselves', () => {
+    // One collector counts the events; the other, fedDirectly, gets the same three
+    // events' fields through its counters (as the client's runner gives them) and the
+    // other events as events.
+    const clock = new ManualClock({ now: 1_000 });
+    const byEvents = new IntentEvents(undefined);
+    const viaEvents = new MetricsCollector(byEvents, clock);
+    const direct = new IntentEvents(undefined);
+    const fed = new MetricsCollector(direct, clock, { fedDirectly: true });
+    const mirror = new IntentEvents(undefined);
+    mirror.on('intentStarted', (e) => {
+      byEvents.emit('intentStarted', e);
+      fed.counters.started(e.intentId, e.via, e.resumed, e.status);
+    });
+    mirror.on('attemptStarted', (e) => {
+      byEvents.emit('attemptStarted', e);
+      fed.counters.attemptStarted(e.intentId, e.attempt);
+    });
+    mirror.on('outcome', (e) => {
+      byEvents.emit('outcome', e);
+      fed.counters.outcome(e.intentId, e.outcome, e.status);
+    });
+    mirror.on('intentFinished', (e) => {
+      byEvents.emit('intentFinished', e);
+      direct.emit('intentFinished', e);
+    });
+    const d = driver(mirror);
+    d.started('a');
+    d.send('a', 1);
+    d.outcome('a', { kind: 'unknown', reason: 'timeout' }, 'unknown');
+    d.send('a', 2);
+    d.outcome('a', { kind: 'success', reason: 'ok', replayed: true }, 'succeeded');
+    d.finished('a', 'succeeded', 'succeeded', { attempts: 2, recovered: true });
+    d.started('b', 'unknown', { via: 'recovery', resumed: true });
+    d.send('b', 3);
+    d.outcome('b', { kind: 'conflict', conflict: 'inProgress', reason: 'in use' }, 'unknown');
+    const expected = viaEvents.snapshot();
+    expect(expected.writes.sent).toBe(3);
+    expect(fed.snapshot()).toEqual(expected);
+
+    // The three events themselves do not reach a collector that is fed directly (each
+    // would be counted twice otherwise); its other events still do.
+    const before = fed.snapshot();
+    driver(direct).send('c', 1);
+    direct.emit('intentStarted', { ...base('c'), businessId: 'b-c', resumed: false, status: 'pending', fingerprint: 'f', via: 'call' });
+    expect(fed.snapshot().writes.sent).toBe(before.writes.sent);
+    expect(fed.snapshot().intents.started).toBe(before.intents.started);
+    driver(direct).finished('b', 'failed', 'failed', { attempts: 1 });
+    expect(fed.snapshot().intents.finished).toBe(before.intents.finished + 1);
+  });
 });
