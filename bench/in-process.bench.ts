@@ -28,13 +28,13 @@
  * asserts nothing: the HTTP targets are judged by `npm run bench`.
  */
 import axios, { type AxiosInstance, type InternalAxiosRequestConfig } from 'axios';
-import { createHmac, createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as source from '../src/index.js';
 import { extend } from '../src/internal/extend.js';
+import { floorCall } from './harness/floor.js';
 
 const { values } = parseArgs({
   options: {
@@ -69,24 +69,10 @@ function clientCall(module: ClientModule): { call: (i: number) => Promise<unknow
   return { call: (i) => placeOrder(order(i), { businessId: `order-${businessIds++}` }), close: () => client.close() };
 }
 
-/** The floor: the work any client with these guarantees does per call, written by hand (see the header). */
-function floorCall(): (i: number) => Promise<unknown> {
-  const http = instantAxios();
-  const records = new Map<string, Record<string, unknown>>();
-  const sorted = (o: Record<string, string>): string => JSON.stringify(Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]])));
-  return async (i) => {
-    const input = order(i);
-    const businessId = `floor-${businessIds++}`;
-    const key = createHmac('sha256', 'bench-secret').update(`default\0order.create\0${businessId}`).digest('base64url');
-    const fingerprint = createHash('sha256').update(sorted(input)).digest('hex');
-    const record = { id: key, status: 'inFlight', updatedAt: Date.now(), businessId, key, fingerprint, input: { ...input }, attempt: 1, epoch: 1 };
-    records.set(key, record);
-    const response = await http.request({ method: 'POST', url: '/order', data: input, headers: { 'Idempotency-Key': key }, validateStatus: () => true });
-    const succeeded = response.status >= 200 && response.status < 300;
-    const result: unknown = structuredClone(response.data);
-    records.set(key, { ...record, status: succeeded ? 'succeeded' : 'failed', updatedAt: Date.now(), outcome: { kind: 'success', result } });
-    return result;
-  };
+/** The floor (bench/harness/floor.ts) through the instant adapter. */
+function floorRun(): (i: number) => Promise<unknown> {
+  const call = floorCall(instantAxios(), '/order');
+  return (i) => call(order(i), `floor-${businessIds++}`);
 }
 
 async function cpuPerCall(run: (i: number) => Promise<unknown>, calls: number): Promise<number> {
@@ -137,7 +123,7 @@ if (values.baseline !== undefined) {
   const intentkey = clientCall(source);
   const samples = await alternate({
     'raw axios': (i) => raw.post('/order', order(i)),
-    'the floor (by hand)': floorCall(),
+    'the floor (by hand)': floorRun(),
     'intentkey (MemoryLedger)': intentkey.call,
   });
   const rawMedian = median(samples.get('raw axios') ?? []);

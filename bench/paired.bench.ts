@@ -11,30 +11,42 @@
  * raw axios); it judges nothing itself. Both variants share the process, so axios's code
  * is warmed by both, and peak memory is not measured here.
  *
+ * Variants besides raw axios: `intentkey-memory`, `intentkey-file`, and `floor`, the
+ * hand-written floor of bench/harness/floor.ts (the work no design with these guarantees
+ * can skip), which tells how far below raw axios + the floor a target lies.
+ * `--baseline DIR` adds `baseline-memory`: the MemoryLedger client of another build
+ * (DIR is that commit's `dist/`), so that two builds are compared through HTTP block by
+ * block in one process; `intentkey-memory` then runs this checkout's build (`dist/`:
+ * `npm run build` first) rather than its source, so both sides are built code.
+ *
  * Run: `npm run bench:paired` or `npx tsx bench/paired.bench.ts [--concurrency 1,16,128]
- * [--blocks N] [--requests N] [--variants intentkey-memory,intentkey-file]`. Every run is
- * bounded: blocks x requests per variant and concurrency, each block under a time limit.
+ * [--blocks N] [--requests N] [--variants intentkey-memory,intentkey-file,floor]
+ * [--baseline DIR]`. Every run is bounded: blocks x requests per variant and
+ * concurrency, each block under a time limit.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import axios, { type AxiosInstance } from 'axios';
 import { createIntentClient, FileLedger, ietfIdempotencyKey, MemoryLedger, type LedgerStore } from '../src/index.js';
+import type * as Source from '../src/index.js';
 import { forkTs, harnessFile } from './harness/child.js';
+import { floorCall } from './harness/floor.js';
 import { runConcurrent } from './harness/stats.js';
 
-const VARIANTS = ['intentkey-memory', 'intentkey-file'] as const;
-type Variant = (typeof VARIANTS)[number];
+const VARIANTS = ['intentkey-memory', 'intentkey-file', 'floor'] as const;
 
 const { values } = parseArgs({
   options: {
     concurrency: { type: 'string', default: '1,16,128' },
     blocks: { type: 'string', default: '12' },
     requests: { type: 'string', default: '1000' },
-    variants: { type: 'string', default: VARIANTS.join(',') },
+    variants: { type: 'string', default: 'intentkey-memory,intentkey-file' },
+    baseline: { type: 'string' },
   },
 });
 
@@ -52,7 +64,20 @@ const chosen = values.variants.split(',').map((v) => v.trim());
 for (const v of chosen) {
   if (!(VARIANTS as readonly string[]).includes(v)) throw new Error(`--variants: expected some of ${VARIANTS.join(', ')}; got ${JSON.stringify(v)}`);
 }
-const variants = chosen as Variant[];
+const variants: string[] = [...chosen];
+if (values.baseline !== undefined) variants.push('baseline-memory');
+
+/** The parts of a build's root export the baseline variant uses. */
+type ClientModule = Pick<typeof Source, 'createIntentClient' | 'ietfIdempotencyKey' | 'MemoryLedger'>;
+/** Loads a build's root entry (`DIR/index.js`): the `dist/` of another commit. */
+async function loadBuild(dir: string): Promise<ClientModule> {
+  const entry = resolve(dir, 'index.js');
+  if (!existsSync(entry)) throw new Error(`--baseline: no build at ${entry}: run \`npm run build\` there first`);
+  return (await import(pathToFileURL(entry).href)) as ClientModule;
+}
+const baselineBuild = values.baseline === undefined ? undefined : await loadBuild(values.baseline);
+/** With --baseline, this checkout's own build (`dist/`, from `npm run build`) is measured too, so that both are built code. */
+const currentBuild = values.baseline === undefined ? undefined : await loadBuild('dist');
 /** The longest one block may take before the run stops with an error, ms. */
 const BLOCK_LIMIT_MS = 120_000;
 
@@ -63,7 +88,13 @@ interface Sender {
   close(): Promise<void>;
 }
 
-async function intentkeySender(http: AxiosInstance, variant: Variant): Promise<Sender> {
+async function intentkeySender(http: AxiosInstance, variant: string): Promise<Sender> {
+  const run = randomBytes(4).toString('hex');
+  let ids = 0;
+  if (variant === 'floor') {
+    const call = floorCall(http, '/order');
+    return { send: (i) => call(order(i), `paired-${run}-${ids++}`), close: async () => undefined };
+  }
   let ledger: LedgerStore;
   let cleanup = (): void => undefined;
   if (variant === 'intentkey-file') {
@@ -71,12 +102,11 @@ async function intentkeySender(http: AxiosInstance, variant: Variant): Promise<S
     ledger = await FileLedger.open({ dir });
     cleanup = () => rmSync(dir, { recursive: true, force: true });
   } else {
-    ledger = new MemoryLedger();
+    ledger = baselineBuild !== undefined && variant === 'baseline-memory' ? new baselineBuild.MemoryLedger() : new (currentBuild ?? { MemoryLedger }).MemoryLedger();
   }
-  const client = createIntentClient(http, { venue: ietfIdempotencyKey, ledger });
+  const build = variant === 'baseline-memory' && baselineBuild !== undefined ? baselineBuild : (currentBuild ?? { createIntentClient, ietfIdempotencyKey });
+  const client = build.createIntentClient(http, { venue: build.ietfIdempotencyKey, ledger });
   const place = client.operation('order.create', { request: (o: Record<string, unknown>) => ({ method: 'POST', url: '/order', data: o }) });
-  const run = randomBytes(4).toString('hex');
-  let ids = 0;
   return {
     send: (i) => place(order(i), { businessId: `paired-${run}-${ids++}` }),
     close: async () => {
@@ -139,6 +169,13 @@ try {
         const cpu = mine.map((x, i) => x.cpuUsPerReq / (raw[i] as Block).cpuUsPerReq);
         const req = mine.map((x, i) => x.reqPerS / (raw[i] as Block).reqPerS);
         console.log(`  ${v.padEnd(17)} CPU/req x raw ${spread(cpu)}; req/s x raw ${spread(req)}`);
+      }
+      const before = blocks.get('baseline-memory');
+      const after = blocks.get('intentkey-memory');
+      if (before !== undefined && after !== undefined) {
+        // The two builds' blocks of the same pass, CPU per request subtracted.
+        const saved = before.map((x, i) => x.cpuUsPerReq - (after[i] as Block).cpuUsPerReq);
+        console.log(`  this checkout against --baseline: CPU saved per request ${at(saved, 0.5).toFixed(1)} µs (middle half ${at(saved, 0.25).toFixed(1)} to ${at(saved, 0.75).toFixed(1)})`);
       }
     } finally {
       for (const s of senders.values()) await s.close();
