@@ -9,6 +9,10 @@ export const HTTP_VARIANTS = [
   'axios',
   'axios-retry',
   'p-retry',
+  // The hand-written floor (bench/harness/floor.ts): the work no client with intentkey's
+  // guarantees can skip, with nothing else. Not a product: the reference point that
+  // tells whether a target lies below what any design could reach here.
+  'floor',
   'intentkey-memory',
   // The same with intentkey/otel's spans and instruments on a real SDK: the cost of OpenTelemetry.
   'intentkey-memory-otel',

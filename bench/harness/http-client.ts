@@ -191,6 +191,12 @@ async function setUp(input: HttpCellInput, http: AxiosInstance): Promise<Variant
       });
       return { send: post, close: async () => undefined };
     }
+    case 'floor': {
+      const { floorCall } = await import('./floor.js');
+      const call = floorCall(http, '/order');
+      const run = randomBytes(4).toString('hex');
+      return { send: (i) => call(orderBody(i), `bench-${run}-${i}`), close: async () => undefined };
+    }
     case 'p-retry': {
       const { default: pRetry } = await import('p-retry');
       return { send: (i) => pRetry(() => post(i), { retries: 5 }), close: async () => undefined };
