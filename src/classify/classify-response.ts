@@ -393,19 +393,21 @@ function firstPresent(root: unknown, paths: readonly string[] | undefined): stri
 
 /** Follows a dotted path through own properties only (never `__proto__` or inherited names). */
 function readPath(root: unknown, path: string): unknown {
+  // Most paths are one field (`code`, `msg`): read it without splitting the path.
+  if (!path.includes('.')) return readSegment(root, path);
   let current: unknown = root;
   for (const segment of path.split('.')) {
-    if (Array.isArray(current)) {
-      if (!/^\d+$/.test(segment)) return undefined;
-      current = current[Number(segment)];
-    } else if (typeof current === 'object' && current !== null) {
-      if (!Object.hasOwn(current, segment)) return undefined;
-      current = (current as Record<string, unknown>)[segment];
-    } else {
-      return undefined;
-    }
+    current = readSegment(current, segment);
+    if (current === undefined) return undefined;
   }
   return current;
+}
+
+/** One step of {@link readPath}. */
+function readSegment(current: unknown, segment: string): unknown {
+  if (Array.isArray(current)) return /^\d+$/.test(segment) ? current[Number(segment)] : undefined;
+  if (typeof current === 'object' && current !== null) return Object.hasOwn(current, segment) ? (current as Record<string, unknown>)[segment] : undefined;
+  return undefined;
 }
 
 function stringify(value: unknown): string | undefined {
