@@ -461,6 +461,8 @@ export class MetricsCollector {
   readonly #clock: { now(): number };
   readonly #since: number;
   readonly #unsubscribe: Array<() => void> = [];
+  /** Set by {@link stop}: the counters called directly count nothing more either. */
+  #stopped = false;
 
   /**
    * The counts of `intentStarted`, `attemptStarted` and `outcome`, taken from their
@@ -469,6 +471,7 @@ export class MetricsCollector {
    */
   readonly counters: RunCounters = {
     started: (intentId, via, resumed, status) => {
+      if (this.#stopped) return;
       this.#started++;
       if (via === 'recovery') this.#startedByRecovery++;
       else this.#startedByCall++;
@@ -478,6 +481,7 @@ export class MetricsCollector {
       this.#track(intentId, status).drivers++;
     },
     attemptStarted: (intentId, attempt) => {
+      if (this.#stopped) return;
       this.#writes.sent++;
       if (attempt === 1) this.#writes.firstSends++;
       const t = this.#track(intentId, 'inFlight');
@@ -488,6 +492,7 @@ export class MetricsCollector {
       }
     },
     outcome: (intentId, outcome, status) => {
+      if (this.#stopped) return;
       bump(this.#outcomes, outcome.kind === 'conflict' ? `conflict:${outcome.conflict}` : outcome.kind);
       if (outcome.replayed === true) this.#writes.venueReplayed++;
       this.#setStatus(intentId, status);
@@ -615,6 +620,7 @@ export class MetricsCollector {
 
   /** Stops counting (unsubscribes from every event). The last counts stay readable. */
   stop(): void {
+    this.#stopped = true;
     for (const off of this.#unsubscribe.splice(0)) off();
   }
 

@@ -439,5 +439,15 @@ describe('MetricsCollector', () => {
     expect(fed.snapshot().intents.started).toBe(before.intents.started);
     driver(direct).finished('b', 'failed', 'failed', { attempts: 1 });
     expect(fed.snapshot().intents.finished).toBe(before.intents.finished + 1);
+
+    // stop() ends the direct feed too.
+    const stopped = fed.snapshot();
+    fed.stop();
+    fed.counters.started('d', 'call', false, 'pending');
+    fed.counters.attemptStarted('d', 1);
+    fed.counters.outcome('d', { kind: 'success', reason: 'ok' }, 'succeeded');
+    expect(fed.snapshot().intents.started).toBe(stopped.intents.started);
+    expect(fed.snapshot().writes.sent).toBe(stopped.writes.sent);
+    expect(fed.snapshot().outcomes['success']).toBe(stopped.outcomes['success']);
   });
 });
