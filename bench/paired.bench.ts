@@ -16,8 +16,9 @@
  * can skip), which tells how far below raw axios + the floor a target lies.
  * `--baseline DIR` adds `baseline-memory`: the MemoryLedger client of another build
  * (DIR is that commit's `dist/`), so that two builds are compared through HTTP block by
- * block in one process; `intentkey-memory` then runs this checkout's build (`dist/`:
- * `npm run build` first) rather than its source, so both sides are built code.
+ * block in one process; `intentkey-memory` and `intentkey-file` then run this
+ * checkout's build (`dist/`: `npm run build` first) rather than its source, so both
+ * sides are built code.
  *
  * Run: `npm run bench:paired` or `npx tsx bench/paired.bench.ts [--concurrency 1,16,128]
  * [--blocks N] [--requests N] [--variants intentkey-memory,intentkey-file,floor]
@@ -68,7 +69,7 @@ const variants: string[] = [...chosen];
 if (values.baseline !== undefined) variants.push('baseline-memory');
 
 /** The parts of a build's root export the baseline variant uses. */
-type ClientModule = Pick<typeof Source, 'createIntentClient' | 'ietfIdempotencyKey' | 'MemoryLedger'>;
+type ClientModule = Pick<typeof Source, 'createIntentClient' | 'ietfIdempotencyKey' | 'MemoryLedger' | 'FileLedger'>;
 /** Loads a build's root entry (`DIR/index.js`): the `dist/` of another commit. */
 async function loadBuild(dir: string): Promise<ClientModule> {
   const entry = resolve(dir, 'index.js');
@@ -99,7 +100,7 @@ async function intentkeySender(http: AxiosInstance, variant: string): Promise<Se
   let cleanup = (): void => undefined;
   if (variant === 'intentkey-file') {
     const dir = mkdtempSync(join(tmpdir(), 'intentkey-bench-paired-'));
-    ledger = await FileLedger.open({ dir });
+    ledger = await (currentBuild ?? { FileLedger }).FileLedger.open({ dir });
     cleanup = () => rmSync(dir, { recursive: true, force: true });
   } else {
     ledger = baselineBuild !== undefined && variant === 'baseline-memory' ? new baselineBuild.MemoryLedger() : new (currentBuild ?? { MemoryLedger }).MemoryLedger();
