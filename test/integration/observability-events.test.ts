@@ -291,3 +291,49 @@ describe('ledger observations', () => {
     expect(seen.ledger).toEqual([{ type: 'flush', records: 3, bytes: 400, latencyMs: 2, queueDepth: 0 }]);
   });
 });
+
+describe('the metrics and the events of a call', () => {
+  it('a listener of intentStarted, attemptStarted or outcome finds its event already counted in client.metrics()', async () => {
+    const clock = new ManualClock();
+    const { adapter } = scripted(clock, () => ({ status: 200, data: { orderId: 1 } }));
+    const counted: Array<[string, number]> = [];
+    // The client is created below; listeners read it when events come.
+    let read: () => ReturnType<ReturnType<typeof setup>['client']['metrics']> = () => {
+      throw new Error('no client yet');
+    };
+    const { client } = setup(exchange, adapter, {
+      on: {
+        intentStarted: () => counted.push(['intentStarted', read().intents.started]),
+        attemptStarted: () => counted.push(['attemptStarted', read().writes.sent]),
+        outcome: () => counted.push(['outcome', read().outcomes['success'] ?? 0]),
+      },
+    });
+    read = () => client.metrics();
+    const place = client.operation('order.create', { request: (o: { qty: number }) => ({ method: 'POST', url: '/order', data: o }) });
+    await place({ qty: 1 }, { businessId: 'b-1' });
+    await place({ qty: 2 }, { businessId: 'b-2' });
+    expect(counted).toEqual([
+      ['intentStarted', 1],
+      ['attemptStarted', 1],
+      ['outcome', 1],
+      ['intentStarted', 2],
+      ['attemptStarted', 2],
+      ['outcome', 2],
+    ]);
+  });
+
+  it('without a listener of its own, a client still counts every call', async () => {
+    const clock = new ManualClock();
+    const { adapter } = scripted(clock, () => ({ status: 200, data: { orderId: 1 } }));
+    const { client } = setup(exchange, adapter, { on: {} });
+    const place = client.operation('order.create', { request: (o: { qty: number }) => ({ method: 'POST', url: '/order', data: o }) });
+    await place({ qty: 1 }, { businessId: 'b-1' });
+    const m = client.metrics();
+    expect(m.intents.started).toBe(1);
+    expect(m.writes.sent).toBe(1);
+    expect(m.writes.firstSends).toBe(1);
+    expect(m.outcomes['success']).toBe(1);
+    expect(m.intents.results.succeeded).toBe(1);
+    expect(m.statusNow).toEqual({ pending: 0, inFlight: 0, unknown: 0, parked: 0 });
+  });
+});
