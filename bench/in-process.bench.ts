@@ -35,12 +35,10 @@
  * asserts nothing: the HTTP targets are judged by `npm run bench`.
  */
 import axios, { type AxiosInstance, type InternalAxiosRequestConfig } from 'axios';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as source from '../src/index.js';
 import { extend } from '../src/internal/extend.js';
+import { loadBuild, type ClientModule } from './harness/builds.js';
 import { floorCall } from './harness/floor.js';
 
 const { values } = parseArgs({
@@ -77,9 +75,6 @@ function instantAxios(): AxiosInstance {
 
 const order = (i: number): Record<string, string> => ({ symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', quantity: '0.01', price: String(50_000 + (i % 1000)) });
 
-/** The parts of the package's root export this bench uses, from this checkout's source or a build. */
-type ClientModule = Pick<typeof source, 'createIntentClient' | 'ietfIdempotencyKey' | 'MemoryLedger'>;
-
 let businessIds = 0;
 function clientCall(module: ClientModule): { call: (i: number) => Promise<unknown>; close: () => Promise<void> } {
   const client = module.createIntentClient(instantAxios(), { venue: module.ietfIdempotencyKey, ledger: new module.MemoryLedger() });
@@ -115,13 +110,6 @@ async function alternate(variants: Record<string, (i: number) => Promise<unknown
     for (const name of round % 2 === 0 ? names : [...names].reverse()) samples.get(name)?.push(await cpuPerCall(variants[name] as (i: number) => Promise<unknown>, CALLS));
   }
   return samples;
-}
-
-/** Loads a build's root entry (`DIR/index.js`): the `dist/` of this or another commit. */
-async function loadBuild(dir: string): Promise<ClientModule> {
-  const entry = resolve(dir, 'index.js');
-  if (!existsSync(entry)) throw new Error(`no build at ${entry}: run \`npm run build\` there first`);
-  return (await import(pathToFileURL(entry).href)) as ClientModule;
 }
 
 if (values.baseline !== undefined) {

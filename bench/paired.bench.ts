@@ -26,15 +26,14 @@
  * concurrency, each block under a time limit.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import axios, { type AxiosInstance } from 'axios';
 import { createIntentClient, FileLedger, ietfIdempotencyKey, MemoryLedger, type LedgerStore } from '../src/index.js';
-import type * as Source from '../src/index.js';
+import { loadBuild } from './harness/builds.js';
 import { forkTs, harnessFile } from './harness/child.js';
 import { floorCall } from './harness/floor.js';
 import { runConcurrent } from './harness/stats.js';
@@ -68,14 +67,6 @@ for (const v of chosen) {
 const variants: string[] = [...chosen];
 if (values.baseline !== undefined) variants.push('baseline-memory');
 
-/** The parts of a build's root export the baseline variant uses. */
-type ClientModule = Pick<typeof Source, 'createIntentClient' | 'ietfIdempotencyKey' | 'MemoryLedger' | 'FileLedger'>;
-/** Loads a build's root entry (`DIR/index.js`): the `dist/` of another commit. */
-async function loadBuild(dir: string): Promise<ClientModule> {
-  const entry = resolve(dir, 'index.js');
-  if (!existsSync(entry)) throw new Error(`--baseline: no build at ${entry}: run \`npm run build\` there first`);
-  return (await import(pathToFileURL(entry).href)) as ClientModule;
-}
 const baselineBuild = values.baseline === undefined ? undefined : await loadBuild(values.baseline);
 /** With --baseline, this checkout's own build (`dist/`, from `npm run build`) is measured too, so that both are built code. */
 const currentBuild = values.baseline === undefined ? undefined : await loadBuild('dist');
